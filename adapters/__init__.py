@@ -1,0 +1,1 @@
+"""Adapters that translate vendor formats into the standard (see DESIGN §6)."""

@@ -1,0 +1,1 @@
+"""The `ccstd` command line: thin typer commands over the library."""

@@ -1,0 +1,1 @@
+"""Conformance runner: certify a vendor against a standard version and its profiles."""

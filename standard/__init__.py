@@ -1,0 +1,1 @@
+"""The Community Common Standard: schemas, registry, validation and findings."""

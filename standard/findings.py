@@ -1,0 +1,62 @@
+"""Findings: every problem any command reports, with a stable code, a severity and a location."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    """How much a finding matters: the standard says MUST (error), SHOULD (warning), or FYI."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used to compare against `--fail-on`."""
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding is: file, line (NDJSON), JSON Pointer from the document root, record id."""
+
+    file: str | None = None
+    line: int | None = None
+    pointer: str = ""
+    record_id: str | None = None
+
+    def describe(self) -> str:
+        """`file:line pointer` in the form people and editors read."""
+        place = self.file or "<input>"
+        if self.line is not None:
+            place += f":{self.line}"
+        if self.pointer:
+            place += f" {self.pointer}"
+        return place
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem: a stable code, its severity, a rendered message, where, and related places."""
+
+    code: str
+    severity: Severity
+    message: str
+    location: Location
+    related: tuple[Location, ...] = ()
+
+    def fingerprint(self) -> str:
+        """A key that survives unrelated edits: code, file, record id (or line) and pointer."""
+        where = self.location
+        anchor = where.record_id if where.record_id is not None else str(where.line)
+        key = "\x1f".join((self.code, where.file or "", anchor, where.pointer))
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def json_pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """RFC 6901 pointer for a path of keys and indexes."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)

@@ -1,0 +1,101 @@
+"""Checks across a whole stream (duplicate ids, unresolved references) in bounded memory.
+
+Every record's identity and references go to a temporary on-disk SQLite database, so a run over
+millions of records does not hold them all in memory; the checks are two queries at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from types import TracebackType
+
+from ccstd.standard import rules
+from ccstd.standard.checker import ItemOutcome
+from ccstd.standard.findings import Finding, Location
+
+_BATCH = 5000
+_SCHEMA = """
+CREATE TABLE record (no INTEGER PRIMARY KEY, type TEXT, id TEXT, file TEXT, line INTEGER,
+                     pointer TEXT, valid INTEGER);
+CREATE TABLE ref (record_no INTEGER, type TEXT, id TEXT, pointer TEXT);
+"""
+
+
+class StreamIndex:
+    """Identities and references of the records seen so far, for checks that need them all."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "" = private temporary database on disk
+        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        self._records: list[tuple[int, str, str, str, int | None, str, int]] = []
+        self._refs: list[tuple[int, str, str, str]] = []
+        self._count = 0
+
+    def add(self, outcome: ItemOutcome) -> None:
+        """Remember a checked record's identity and references."""
+        key = outcome.key
+        if key is None:
+            return
+        self._count += 1
+        self._records.append(
+            (self._count, key.type, key.id, outcome.file, outcome.line, outcome.pointer,
+             0 if outcome.has_error else 1)
+        )
+        self._refs.extend((self._count, t, i, p) for t, i, p in key.references)
+        if len(self._records) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO record VALUES (?,?,?,?,?,?,?)", self._records)
+        self._db.executemany("INSERT INTO ref VALUES (?,?,?,?)", self._refs)
+        self._records.clear()
+        self._refs.clear()
+
+    def findings(self) -> Iterator[tuple[Finding, int | None]]:
+        """(finding, number of the record it makes invalid, if it was valid) across the stream."""
+        self._flush()
+        self._db.execute("CREATE INDEX record_key ON record (type, id, no)")
+        yield from self._duplicates()
+        yield from self._unresolved()
+
+    def _duplicates(self) -> Iterator[tuple[Finding, int | None]]:
+        rows = self._db.execute(
+            """SELECT r.type, r.id, r.file, r.line, r.pointer, r.valid,
+                      f.file, f.line, f.pointer, r.no
+               FROM record r JOIN record f
+                 ON f.no = (SELECT MIN(no) FROM record WHERE type = r.type AND id = r.id)
+               WHERE f.no < r.no ORDER BY r.no"""
+        )
+        for type_, id_, file, line, pointer, valid, f_file, f_line, f_pointer, no in rows:
+            first = Location(f_file, f_line, f_pointer, id_)
+            finding = rules.DUPLICATE_ID.finding(
+                Location(file, line, pointer, id_), related=(first,), type=type_, id=id_,
+                first=first.describe(),
+            )
+            yield finding, no if valid else None
+
+    def _unresolved(self) -> Iterator[tuple[Finding, int | None]]:
+        rows = self._db.execute(
+            """SELECT ref.type, ref.id, ref.pointer, r.file, r.line, r.pointer, r.id, r.valid,
+                      ref.record_no
+               FROM ref JOIN record r ON r.no = ref.record_no
+               WHERE NOT EXISTS (SELECT 1 FROM record t WHERE t.type = ref.type AND t.id = ref.id)
+               ORDER BY ref.record_no"""
+        )
+        for type_, id_, ref_pointer, file, line, pointer, record_id, valid, record_no in rows:
+            where = Location(file, line, pointer + ref_pointer, record_id)
+            finding = rules.UNRESOLVED_REFERENCE.finding(where, type=type_, id=id_)
+            yield finding, record_no if valid else None
+
+    def close(self) -> None:
+        """Drop the temporary database."""
+        self._db.close()
+
+    def __enter__(self) -> StreamIndex:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,105 @@
+"""The one result model of a validation run, the finding collector that builds it, exit codes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from ccstd.standard import rules
+from ccstd.standard.findings import Finding, Location, Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What a run found: the listed findings, exact counts, and what was read. Immutable."""
+
+    findings: tuple[Finding, ...]
+    counts: Mapping[Severity, int]
+    files: int
+    records: int
+    invalid: int
+    seconds: float
+    baselined: int = 0
+    omitted: int = 0
+
+    @property
+    def valid(self) -> int:
+        """Records with no error."""
+        return self.records - self.invalid
+
+    @property
+    def records_per_second(self) -> float:
+        """Throughput of the run."""
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+    def count(self, severity: Severity) -> int:
+        """Findings of a severity, listed or not (baselined ones excluded)."""
+        return self.counts.get(severity, 0)
+
+
+def exit_code(result: ValidationResult, fail_on: Severity) -> int:
+    """0 when no finding is at or above `fail_on`, else 1 (DESIGN §5)."""
+    failing = sum(n for sev, n in result.counts.items() if sev.rank >= fail_on.rank)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+@dataclass
+class FindingCollector:
+    """Accumulates findings: drops baselined ones, counts all, lists up to `max_findings`."""
+
+    max_findings: int = 1000
+    baseline: frozenset[str] = frozenset()
+    listed: list[Finding] = field(default_factory=list)
+    counts: Counter[Severity] = field(default_factory=Counter)
+    baselined: int = 0
+    omitted: int = 0
+
+    def add(self, finding: Finding) -> None:
+        """Take one finding."""
+        if self.baseline and finding.fingerprint() in self.baseline:
+            self.baselined += 1
+            return
+        self.counts[finding.severity] += 1
+        if self.max_findings <= 0 or len(self.listed) < self.max_findings:
+            self.listed.append(finding)
+        else:
+            self.omitted += 1
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        """Take several findings."""
+        for finding in findings:
+            self.add(finding)
+
+    def listed_findings(self) -> tuple[Finding, ...]:
+        """The listed findings, plus a note when some were omitted."""
+        if not self.omitted:
+            return tuple(self.listed)
+        note = rules.FINDINGS_TRUNCATED.finding(
+            Location(), omitted=self.omitted, limit=self.max_findings
+        )
+        return (*self.listed, note)
+
+
+def load_baseline(path: Path) -> frozenset[str]:
+    """Fingerprints of known findings, from a baseline file or a JSON report."""
+    try:
+        document = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable baseline: {exc}") from None
+    if isinstance(document, dict) and isinstance(document.get("fingerprints"), list):
+        return frozenset(str(f) for f in document["fingerprints"])
+    if isinstance(document, dict) and isinstance(document.get("findings"), list):
+        return frozenset(str(f["fingerprint"]) for f in document["findings"] if "fingerprint" in f)
+    raise ValueError(f"{path}: not a baseline (expected 'fingerprints' or a JSON report)")
+
+
+def baseline_document(result: ValidationResult) -> bytes:
+    """A baseline file that accepts every finding of `result`."""
+    prints = sorted({f.fingerprint() for f in result.findings if f.code != rules.FINDINGS_TRUNCATED.code})
+    return orjson.dumps({"version": 1, "fingerprints": prints}, option=orjson.OPT_INDENT_2)
