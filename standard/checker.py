@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jsonschema_rs
-
 from ccstd.standard import divisions, rules
 from ccstd.standard.fields import entity_fields, values_at
 from ccstd.standard.findings import Finding, Severity, json_pointer
@@ -17,18 +16,30 @@ from ccstd.standard.reading import RawItem, parse_json
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 
 _COMPARISONS = {
-    "minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<",
-    "minLength": ">=", "maxLength": "<=", "minItems": ">=", "maxItems": "<=",
+    "minimum": ">=",
+    "exclusiveMinimum": ">",
+    "maximum": "<=",
+    "exclusiveMaximum": "<",
+    "minLength": ">=",
+    "maxLength": "<=",
+    "minItems": ">=",
+    "maxItems": "<=",
 }
 _RANGE_RULES = {
-    "minimum": rules.OUT_OF_RANGE, "exclusiveMinimum": rules.OUT_OF_RANGE,
-    "maximum": rules.OUT_OF_RANGE, "exclusiveMaximum": rules.OUT_OF_RANGE,
-    "minLength": rules.LENGTH_OUT_OF_RANGE, "maxLength": rules.LENGTH_OUT_OF_RANGE,
-    "minItems": rules.ITEM_COUNT_OUT_OF_RANGE, "maxItems": rules.ITEM_COUNT_OUT_OF_RANGE,
+    "minimum": rules.OUT_OF_RANGE,
+    "exclusiveMinimum": rules.OUT_OF_RANGE,
+    "maximum": rules.OUT_OF_RANGE,
+    "exclusiveMaximum": rules.OUT_OF_RANGE,
+    "minLength": rules.LENGTH_OUT_OF_RANGE,
+    "maxLength": rules.LENGTH_OUT_OF_RANGE,
+    "minItems": rules.ITEM_COUNT_OUT_OF_RANGE,
+    "maxItems": rules.ITEM_COUNT_OUT_OF_RANGE,
 }
 _SIMPLE_RULES = {
-    "uniqueItems": rules.DUPLICATE_ITEMS, "not": rules.CONFLICTING_PROPERTIES,
-    "anyOf": rules.NO_MATCHING_ALTERNATIVE, "oneOf": rules.NO_MATCHING_ALTERNATIVE,
+    "uniqueItems": rules.DUPLICATE_ITEMS,
+    "not": rules.CONFLICTING_PROPERTIES,
+    "anyOf": rules.NO_MATCHING_ALTERNATIVE,
+    "oneOf": rules.NO_MATCHING_ALTERNATIVE,
 }
 _MAX_LISTED_CODES = 12
 
@@ -89,7 +100,11 @@ class RecordChecker:
         value = item.value
         if item.data is not None:
             parsed = parse_json(item.data, item.location())
-            findings.extend(parsed.duplicate_keys)
+            record_id = _record_id(parsed.value)
+            findings.extend(
+                replace(f, location=replace(f.location, record_id=record_id))
+                for f in parsed.duplicate_keys
+            )
             if parsed.problem is not None:
                 findings.append(parsed.problem)
             value = parsed.value
@@ -103,7 +118,7 @@ class RecordChecker:
         if not isinstance(value, dict):
             findings.append(rules.NOT_AN_OBJECT.finding(item.location(), found=_json_type(value)))
             return None
-        record_id = value.get("id") if isinstance(value.get("id"), str) else None
+        record_id = _record_id(value)
         plan = self._resolve_plan(value, item, record_id, findings)
         if plan is None:
             return None
@@ -133,7 +148,8 @@ class RecordChecker:
         except UnknownVersionError as exc:
             findings.append(
                 rules.UNKNOWN_STANDARD_VERSION.finding(
-                    item.location("/standardVersion", record_id), version=version,
+                    item.location("/standardVersion", record_id),
+                    version=version,
                     known=", ".join(exc.known),
                 )
             )
@@ -176,9 +192,21 @@ def compiled_registry(standard: StandardVersion) -> jsonschema_rs.Registry:
 
 
 _UNPARSED = frozenset(
-    code for code in ("malformed-json", "invalid-encoding", "nesting-too-deep",
-                      "non-standard-number", "record-too-large", "empty-input")
+    code
+    for code in (
+        "malformed-json",
+        "invalid-encoding",
+        "nesting-too-deep",
+        "non-standard-number",
+        "record-too-large",
+        "empty-input",
+    )
 )
+
+
+def _record_id(value: Any) -> str | None:
+    record_id = value.get("id") if isinstance(value, dict) else None
+    return record_id if isinstance(record_id, str) else None
 
 
 def _json_type(value: Any) -> str:
@@ -195,7 +223,9 @@ def _json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _translate(error: jsonschema_rs.ValidationError, item: RawItem, record_id: str | None) -> Iterator[Finding]:
+def _translate(
+    error: jsonschema_rs.ValidationError, item: RawItem, record_id: str | None
+) -> Iterator[Finding]:
     """Findings for one engine error; messages are built from structure, never from values."""
     keyword = error.kind.name
     details = error.kind.as_dict()
@@ -205,12 +235,16 @@ def _translate(error: jsonschema_rs.ValidationError, item: RawItem, record_id: s
         return item.location(json_pointer([*path, *extra]), record_id)
 
     if keyword == "required":
-        yield rules.REQUIRED_PROPERTY_MISSING.finding(at(details["property"]), property=details["property"])
+        yield rules.REQUIRED_PROPERTY_MISSING.finding(
+            at(details["property"]), property=details["property"]
+        )
     elif keyword in ("unevaluatedProperties", "additionalProperties"):
         for name in details["unexpected"]:
             yield rules.UNKNOWN_PROPERTY.finding(at(name), property=name)
     elif keyword == "type":
-        yield rules.WRONG_TYPE.finding(at(), expected=_expected_types(error), found=_json_type(error.instance))
+        yield rules.WRONG_TYPE.finding(
+            at(), expected=_expected_types(error), found=_json_type(error.instance)
+        )
     elif keyword in ("enum", "const"):
         options = details.get("options", [details.get("expected_value")])
         listed = ", ".join(str(o) for o in options[:_MAX_LISTED_CODES])
@@ -222,7 +256,9 @@ def _translate(error: jsonschema_rs.ValidationError, item: RawItem, record_id: s
     elif keyword == "pattern":
         yield rules.PATTERN_MISMATCH.finding(at(), pattern=details["pattern"])
     elif keyword in _RANGE_RULES:
-        yield _RANGE_RULES[keyword].finding(at(), comparison=_COMPARISONS[keyword], limit=details["limit"])
+        yield _RANGE_RULES[keyword].finding(
+            at(), comparison=_COMPARISONS[keyword], limit=details["limit"]
+        )
     elif keyword == "minProperties":
         yield rules.EMPTY_OBJECT.finding(at(), limit=details["limit"])
     elif keyword == "propertyNames":
@@ -256,6 +292,10 @@ def _references(record: dict[str, Any], plan: _EntityPlan) -> tuple[tuple[str, s
     found = []
     for path in plan.reference_paths:
         for concrete, ref in values_at(record, path):
-            if isinstance(ref, dict) and isinstance(ref.get("type"), str) and isinstance(ref.get("id"), str):
+            if (
+                isinstance(ref, dict)
+                and isinstance(ref.get("type"), str)
+                and isinstance(ref.get("id"), str)
+            ):
                 found.append((ref["type"], ref["id"], json_pointer(concrete)))
     return tuple(found)

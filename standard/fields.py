@@ -45,9 +45,13 @@ def _resolve(version: StandardVersion, base: str, ref: str) -> tuple[str, Schema
 
 def _annotate(field: Field, node: Schema, uri: str) -> Field:
     updates: dict[str, Any] = {}
-    for key, attr in (("title", "title"), ("x-ccstd-title-zh", "title_zh"),
-                      ("x-ccstd-sensitivity", "sensitivity"), ("format", "format"),
-                      ("x-ccstd-unit", "unit")):
+    for key, attr in (
+        ("title", "title"),
+        ("x-ccstd-title-zh", "title_zh"),
+        ("x-ccstd-sensitivity", "sensitivity"),
+        ("format", "format"),
+        ("x-ccstd-unit", "unit"),
+    ):
         if key in node and getattr(field, attr) is None:
             updates[attr] = node[key]
     if "/codelists/" in uri and field.code_list is None:
@@ -97,7 +101,7 @@ class _Walker:
 
 
 def _is_reference(uri: str, node: Schema) -> bool:
-    return urljoin(uri, node["$ref"]).endswith(_REFERENCE_DEF)
+    return urljoin(uri, str(node["$ref"])).endswith(_REFERENCE_DEF)
 
 
 @functools.cache

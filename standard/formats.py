@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 import phonenumbers
 import pycountry
-from stdnum.cn import ric, uscc
-
 from ccstd.standard import divisions
+from stdnum.cn import ric, uscc
 
 FormatCheck = Callable[[str], bool]
 
@@ -49,12 +48,24 @@ def is_date_time(value: str) -> bool:
 def is_date(value: str) -> bool:
     """RFC 3339 full-date that exists in the calendar."""
     match = _DATE.match(value)
-    return bool(match) and _is_date(*match.groups())
+    return match is not None and _is_date(*match.groups())
 
 
 def is_resident_id(value: str) -> bool:
-    """GB 11643 number: birth place valid at birth year, real birth date, MOD 11-2 check."""
-    return bool(_RESIDENT_ID.match(value)) and ric.is_valid(value)
+    """GB 11643 number: a GB/T 2260 address code, a real birth date, the MOD 11-2 check character.
+
+    The address code is the one in force where the number was issued (from 1985), not at birth,
+    so any code GB/T 2260 has had is accepted; python-stdnum's stricter birth-year test would
+    reject real numbers of people born before their district's code existed.
+    """
+    if not _RESIDENT_ID.match(value) or ric.calc_check_digit(value) != value[-1]:
+        return False
+    birth_ok = _is_date(value[6:10], value[10:12], value[12:14]) and value[6:8] in (
+        "18",
+        "19",
+        "20",
+    )
+    return birth_ok and divisions.lookup(value[:6]) is not None
 
 
 def is_division_code(value: str) -> bool:
@@ -80,12 +91,16 @@ def is_phone(value: str) -> bool:
 
 def is_currency(value: str) -> bool:
     """Upper-case ISO 4217 alphabetic code."""
-    return len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value) is not None
+    return (
+        len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value) is not None
+    )
 
 
 def is_country(value: str) -> bool:
     """Upper-case ISO 3166-1 alpha-2 code."""
-    return len(value) == 2 and value.isupper() and pycountry.countries.get(alpha_2=value) is not None
+    return (
+        len(value) == 2 and value.isupper() and pycountry.countries.get(alpha_2=value) is not None
+    )
 
 
 def is_uri(value: str) -> bool:

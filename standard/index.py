@@ -39,8 +39,15 @@ class StreamIndex:
             return
         self._count += 1
         self._records.append(
-            (self._count, key.type, key.id, outcome.file, outcome.line, outcome.pointer,
-             0 if outcome.has_error else 1)
+            (
+                self._count,
+                key.type,
+                key.id,
+                outcome.file,
+                outcome.line,
+                outcome.pointer,
+                0 if outcome.has_error else 1,
+            )
         )
         self._refs.extend((self._count, t, i, p) for t, i, p in key.references)
         if len(self._records) >= _BATCH:
@@ -70,7 +77,10 @@ class StreamIndex:
         for type_, id_, file, line, pointer, valid, f_file, f_line, f_pointer, no in rows:
             first = Location(f_file, f_line, f_pointer, id_)
             finding = rules.DUPLICATE_ID.finding(
-                Location(file, line, pointer, id_), related=(first,), type=type_, id=id_,
+                Location(file, line, pointer, id_),
+                related=(first,),
+                type=type_,
+                id=id_,
                 first=first.describe(),
             )
             yield finding, no if valid else None
@@ -96,6 +106,9 @@ class StreamIndex:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -11,10 +11,9 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 import orjson
-
 from ccstd.standard import rules
 from ccstd.standard.findings import Finding, Location
 
@@ -96,8 +95,10 @@ def read_items(path: str, input_format: InputFormat = "auto") -> Iterator[RawIte
 
 
 def _open(path: str) -> BinaryIO:
-    raw: BinaryIO = sys.stdin.buffer if path == STDIN else Path(path).open("rb")  # noqa: SIM115
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    raw = sys.stdin.buffer if path == STDIN else Path(path).open("rb")  # noqa: SIM115
+    buffered = (
+        raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw))
+    )
     if buffered.peek(2)[:2] == _GZIP_MAGIC:
         return gzip.open(buffered, "rb")  # type: ignore[return-value]
     return buffered
@@ -113,12 +114,14 @@ def _format_for(path: str, requested: InputFormat) -> InputFormat:
 def _read_stream(stream: BinaryIO, display: str, input_format: InputFormat) -> Iterator[RawItem]:
     first = stream.readline()
     if first.startswith(_UTF16_32_BOMS):
-        problem = rules.INVALID_ENCODING.finding(Location(display, 1), detail="UTF-16/32 byte order mark")
+        problem = rules.INVALID_ENCODING.finding(
+            Location(display, 1), detail="UTF-16/32 byte order mark"
+        )
         yield RawItem(display, 1, problems=[problem])
         return
     bom: list[Finding] = []
     if first.startswith(_UTF8_BOM):
-        first = first[len(_UTF8_BOM):]
+        first = first[len(_UTF8_BOM) :]
         bom = [rules.BYTE_ORDER_MARK.finding(Location(display, 1))]
     if input_format == "auto":
         input_format = "ndjson" if _is_complete_line(first, stream) else "json"
@@ -160,7 +163,9 @@ def _ndjson_items(first: bytes, stream: BinaryIO, display: str) -> Iterator[RawI
     while line:
         if len(line) >= MAX_RECORD_BYTES and not line.endswith(b"\n"):
             _skip_rest_of_line(stream)
-            problem = rules.RECORD_TOO_LARGE.finding(Location(display, line_no), limit=MAX_RECORD_BYTES)
+            problem = rules.RECORD_TOO_LARGE.finding(
+                Location(display, line_no), limit=MAX_RECORD_BYTES
+            )
             yield RawItem(display, line_no, problems=[problem])
         elif line.strip():
             yield RawItem(display, line_no, data=line)
@@ -191,7 +196,9 @@ def _document_items(data: bytes, display: str) -> Iterator[RawItem]:
         for problem in parsed.duplicate_keys:
             by_index.setdefault(problem.location.pointer.split("/")[1], []).append(problem)
         for index, value in enumerate(parsed.value):
-            yield RawItem(display, None, f"/{index}", value=value, problems=by_index.get(str(index), []))
+            yield RawItem(
+                display, None, f"/{index}", value=value, problems=by_index.get(str(index), [])
+            )
     else:
         yield RawItem(display, None, value=parsed.value, problems=list(parsed.duplicate_keys))
 
@@ -201,22 +208,25 @@ def parse_json(data: bytes, where: Location) -> Parsed:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return Parsed(problem=_explain(data, str(exc), where))
+        return Parsed(problem=_explain(data, exc, where))
     if len(_KEY_TOKEN.findall(data)) != len(_KEY_TOKEN.findall(orjson.dumps(value))):
         return Parsed(value, duplicate_keys=tuple(_duplicate_keys(data, where)))
     return Parsed(value)
 
 
-def _explain(data: bytes, detail: str, where: Location) -> Finding:
+def _explain(data: bytes, error: orjson.JSONDecodeError, where: Location) -> Finding:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return rules.INVALID_ENCODING.finding(where, detail=f"invalid UTF-8 at byte {exc.start}")
-    if "recursion" in detail:
+    if "depth limit" in error.msg or "recursion" in error.msg:
         return rules.NESTING_TOO_DEEP.finding(where, limit=NESTING_LIMIT)
     if _has_non_standard_number(data):
         return rules.NON_STANDARD_NUMBER.finding(where)
-    return rules.MALFORMED_JSON.finding(where, detail=detail)
+    if where.line is None:  # a whole document: the parser's line is the file's line
+        where = Location(where.file, error.lineno, where.pointer, where.record_id)
+        return rules.MALFORMED_JSON.finding(where, detail=f"{error.msg} at column {error.colno}")
+    return rules.MALFORMED_JSON.finding(where, detail=f"{error.msg} at character {error.pos + 1}")
 
 
 def _has_non_standard_number(data: bytes) -> bool:
@@ -259,7 +269,13 @@ def _duplicate_keys(data: bytes, where: Location) -> Iterator[Finding]:
 def _pointer_to(node: Any, target: Any, prefix: str = "") -> str | None:
     if node is target:
         return prefix
-    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     for key, child in children:
         step = str(key).replace("~", "~0").replace("/", "~1")
         found = _pointer_to(child, target, f"{prefix}/{step}")

@@ -105,7 +105,7 @@ class StandardRegistry:
         self.schemas_root = schemas_root
 
     def versions(self, include_draft: bool = False) -> list[str]:
-        """Installed release versions in ascending order (and `draft` last, if asked and present)."""
+        """Installed releases in ascending order (then `draft`, if asked for and present)."""
         names = [p.name for p in self.schemas_root.iterdir() if p.is_dir()]
         releases = sorted((n for n in names if _RELEASE.match(n)), key=version_key)
         if include_draft and "draft" in names:

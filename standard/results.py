@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-
 from ccstd.standard import rules
 from ccstd.standard.findings import Finding, Location, Severity
 
@@ -101,5 +100,7 @@ def load_baseline(path: Path) -> frozenset[str]:
 
 def baseline_document(result: ValidationResult) -> bytes:
     """A baseline file that accepts every finding of `result`."""
-    prints = sorted({f.fingerprint() for f in result.findings if f.code != rules.FINDINGS_TRUNCATED.code})
+    prints = sorted(
+        {f.fingerprint() for f in result.findings if f.code != rules.FINDINGS_TRUNCATED.code}
+    )
     return orjson.dumps({"version": 1, "fingerprints": prints}, option=orjson.OPT_INDENT_2)

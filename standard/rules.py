@@ -29,9 +29,7 @@ class Rule:
         self, location: Location, related: tuple[Location, ...] = (), **values: Any
     ) -> Finding:
         """A finding of this rule at `location`, its message rendered from the template."""
-        return Finding(
-            self.code, self.severity, self.template.format(**values), location, related
-        )
+        return Finding(self.code, self.severity, self.template.format(**values), location, related)
 
 
 RULES: dict[str, Rule] = {}
@@ -48,196 +46,335 @@ def _rule(
 
 # Reading input -----------------------------------------------------------------------------------
 MALFORMED_JSON = _rule(
-    "malformed-json", ERROR, "Malformed JSON", "not valid JSON: {detail}", "§3 Records (RFC 8259)",
+    "malformed-json",
+    ERROR,
+    "Malformed JSON",
+    "not valid JSON: {detail}",
+    "§3 Records (RFC 8259)",
     "The line or document cannot be parsed as JSON. Other lines of the same file are still read.",
 )
 INVALID_ENCODING = _rule(
-    "invalid-encoding", ERROR, "Not UTF-8", "{detail}; records must be UTF-8 (convert GBK/GB18030 "
-    "exports with iconv -f GB18030 -t UTF-8)", "§3 Records (RFC 8259 §8.1)",
+    "invalid-encoding",
+    ERROR,
+    "Not UTF-8",
+    "{detail}; records must be UTF-8 (convert GBK/GB18030 exports with iconv -f GB18030 -t UTF-8)",
+    "§3 Records (RFC 8259 §8.1)",
     "The bytes are not valid UTF-8. Many legacy Chinese systems export GBK or GB18030.",
 )
 BYTE_ORDER_MARK = _rule(
-    "byte-order-mark", WARNING, "Byte order mark", "file starts with a UTF-8 byte order mark",
+    "byte-order-mark",
+    WARNING,
+    "Byte order mark",
+    "file starts with a UTF-8 byte order mark",
     "§3 Records (RFC 8259 §8.1)",
     "JSON text must not begin with a byte order mark; it is ignored, but producers should drop it.",
 )
 EMPTY_INPUT = _rule(
-    "empty-input", WARNING, "Empty input", "the input holds no records", "§3 Records",
+    "empty-input",
+    WARNING,
+    "Empty input",
+    "the input holds no records",
+    "§3 Records",
     "A file or stream with nothing but white space.",
 )
 NON_STANDARD_NUMBER = _rule(
-    "non-standard-number", ERROR, "NaN or Infinity", "NaN and Infinity are not JSON numbers",
-    "§3 Records (RFC 8259 §6)", "Some exporters write NaN or Infinity, which JSON does not allow.",
+    "non-standard-number",
+    ERROR,
+    "NaN or Infinity",
+    "NaN and Infinity are not JSON numbers",
+    "§3 Records (RFC 8259 §6)",
+    "Some exporters write NaN or Infinity, which JSON does not allow.",
 )
 NESTING_TOO_DEEP = _rule(
-    "nesting-too-deep", ERROR, "Nesting too deep", "JSON nesting deeper than {limit} levels",
-    "§3 Records", "Documents nested deeper than the parser's limit are refused rather than risk "
+    "nesting-too-deep",
+    ERROR,
+    "Nesting too deep",
+    "JSON nesting deeper than {limit} levels",
+    "§3 Records",
+    "Documents nested deeper than the parser's limit are refused rather than risk "
     "exhausting the stack.",
 )
 DUPLICATE_KEY = _rule(
-    "duplicate-key", ERROR, "Duplicate key", "key '{key}' appears more than once in one object",
+    "duplicate-key",
+    ERROR,
+    "Duplicate key",
+    "key '{key}' appears more than once in one object",
     "§3 Records (RFC 8259 §4)",
     "An object names the same member twice; readers disagree on which value wins.",
 )
 RECORD_TOO_LARGE = _rule(
-    "record-too-large", ERROR, "Record too large", "a single record or document exceeds {limit} bytes",
-    "§3 Records", "Oversized input is refused to keep memory bounded; split it into NDJSON lines.",
+    "record-too-large",
+    ERROR,
+    "Record too large",
+    "a single record or document exceeds {limit} bytes",
+    "§3 Records",
+    "Oversized input is refused to keep memory bounded; split it into NDJSON lines.",
 )
 NOT_AN_OBJECT = _rule(
-    "not-an-object", ERROR, "Record is not an object", "a record must be a JSON object, found {found}",
-    "§3 Records", "Every record is a JSON object that names its type and standard version.",
+    "not-an-object",
+    ERROR,
+    "Record is not an object",
+    "a record must be a JSON object, found {found}",
+    "§3 Records",
+    "Every record is a JSON object that names its type and standard version.",
 )
 
 # Identifying the schema --------------------------------------------------------------------------
 RECORD_TYPE_MISSING = _rule(
-    "record-type-missing", ERROR, "Record type missing", "the record has no 'type' naming its entity",
-    "§3 Records", "Without `type` the record cannot be matched to a schema (or pass `--type`).",
+    "record-type-missing",
+    ERROR,
+    "Record type missing",
+    "the record has no 'type' naming its entity",
+    "§3 Records",
+    "Without `type` the record cannot be matched to a schema (or pass `--type`).",
 )
 UNKNOWN_RECORD_TYPE = _rule(
-    "unknown-record-type", ERROR, "Unknown record type",
-    "'{type}' is not an entity of standard {version}", "§3 Records",
+    "unknown-record-type",
+    ERROR,
+    "Unknown record type",
+    "'{type}' is not an entity of standard {version}",
+    "§3 Records",
     "`type` names no entity of the claimed standard version.",
 )
 STANDARD_VERSION_MISSING = _rule(
-    "standard-version-missing", ERROR, "Standard version missing",
-    "the record has no 'standardVersion'", "§3 Records",
+    "standard-version-missing",
+    ERROR,
+    "Standard version missing",
+    "the record has no 'standardVersion'",
+    "§3 Records",
     "Without `standardVersion` the record cannot be matched to a release (or pass `--standard`).",
 )
 UNKNOWN_STANDARD_VERSION = _rule(
-    "unknown-standard-version", ERROR, "Unknown standard version",
-    "standard version '{version}' is not known (known: {known})", "§4 Schemas",
+    "unknown-standard-version",
+    ERROR,
+    "Unknown standard version",
+    "standard version '{version}' is not known (known: {known})",
+    "§4 Schemas",
     "The record claims a version of the standard that this ccstd does not ship.",
 )
 
 # Schema keywords ---------------------------------------------------------------------------------
 REQUIRED_PROPERTY_MISSING = _rule(
-    "required-property-missing", ERROR, "Required property missing",
-    "required property '{property}' is missing", "§4 Schemas: required",
+    "required-property-missing",
+    ERROR,
+    "Required property missing",
+    "required property '{property}' is missing",
+    "§4 Schemas: required",
     "A property the entity requires is absent.",
 )
 UNKNOWN_PROPERTY = _rule(
-    "unknown-property", ERROR, "Unknown property",
+    "unknown-property",
+    ERROR,
+    "Unknown property",
     "property '{property}' is not defined here; vendor data belongs in 'extensions'",
-    "§4 Schemas: closed objects", "Objects are closed so that typos are caught.",
+    "§4 Schemas: closed objects",
+    "Objects are closed so that typos are caught.",
 )
 WRONG_TYPE = _rule(
-    "wrong-type", ERROR, "Wrong type", "expected {expected}, found {found}",
-    "§4 Schemas: type", "The value has the wrong JSON type.",
+    "wrong-type",
+    ERROR,
+    "Wrong type",
+    "expected {expected}, found {found}",
+    "§4 Schemas: type",
+    "The value has the wrong JSON type.",
 )
 VALUE_NOT_ALLOWED = _rule(
-    "value-not-allowed", ERROR, "Value not allowed", "value is not one of the allowed codes: {allowed}",
-    "§4 Schemas: code lists", "The value is not in the code list or set of constants for the field.",
+    "value-not-allowed",
+    ERROR,
+    "Value not allowed",
+    "value is not one of the allowed codes: {allowed}",
+    "§4 Schemas: code lists",
+    "The value is not in the code list or set of constants for the field.",
 )
 PATTERN_MISMATCH = _rule(
-    "pattern-mismatch", ERROR, "Pattern mismatch", "value does not match the pattern {pattern}",
-    "§4 Schemas: pattern", "A string does not have the required shape.",
+    "pattern-mismatch",
+    ERROR,
+    "Pattern mismatch",
+    "value does not match the pattern {pattern}",
+    "§4 Schemas: pattern",
+    "A string does not have the required shape.",
 )
 OUT_OF_RANGE = _rule(
-    "out-of-range", ERROR, "Out of range", "value must be {comparison} {limit}",
-    "§4 Schemas: minimum/maximum", "A number lies outside its allowed range.",
+    "out-of-range",
+    ERROR,
+    "Out of range",
+    "value must be {comparison} {limit}",
+    "§4 Schemas: minimum/maximum",
+    "A number lies outside its allowed range.",
 )
 LENGTH_OUT_OF_RANGE = _rule(
-    "length-out-of-range", ERROR, "Length out of range", "length must be {comparison} {limit}",
-    "§4 Schemas: minLength/maxLength", "A string is too short or too long.",
+    "length-out-of-range",
+    ERROR,
+    "Length out of range",
+    "length must be {comparison} {limit}",
+    "§4 Schemas: minLength/maxLength",
+    "A string is too short or too long.",
 )
 ITEM_COUNT_OUT_OF_RANGE = _rule(
-    "item-count-out-of-range", ERROR, "Item count out of range",
-    "number of items must be {comparison} {limit}", "§4 Schemas: minItems/maxItems",
+    "item-count-out-of-range",
+    ERROR,
+    "Item count out of range",
+    "number of items must be {comparison} {limit}",
+    "§4 Schemas: minItems/maxItems",
     "An array has too few or too many items.",
 )
 DUPLICATE_ITEMS = _rule(
-    "duplicate-items", ERROR, "Duplicate items", "array items must be unique",
-    "§4 Schemas: uniqueItems", "An array that must hold distinct items repeats one.",
+    "duplicate-items",
+    ERROR,
+    "Duplicate items",
+    "array items must be unique",
+    "§4 Schemas: uniqueItems",
+    "An array that must hold distinct items repeats one.",
 )
 EMPTY_OBJECT = _rule(
-    "empty-object", ERROR, "Empty object", "object must have at least {limit} member(s)",
-    "§4 Schemas: minProperties", "An object that must say something is empty.",
+    "empty-object",
+    ERROR,
+    "Empty object",
+    "object must have at least {limit} member(s)",
+    "§4 Schemas: minProperties",
+    "An object that must say something is empty.",
 )
 CONFLICTING_PROPERTIES = _rule(
-    "conflicting-properties", ERROR, "Conflicting properties",
-    "properties that exclude each other are present together", "§4 Schemas: not",
+    "conflicting-properties",
+    ERROR,
+    "Conflicting properties",
+    "properties that exclude each other are present together",
+    "§4 Schemas: not",
     "For example an observation with both a quantity and a coded value.",
 )
 NO_MATCHING_ALTERNATIVE = _rule(
-    "no-matching-alternative", ERROR, "No matching alternative",
-    "value matches none of the allowed alternatives", "§4 Schemas: anyOf/oneOf",
+    "no-matching-alternative",
+    ERROR,
+    "No matching alternative",
+    "value matches none of the allowed alternatives",
+    "§4 Schemas: anyOf/oneOf",
     "The value fits none of the shapes the field allows.",
 )
 INVALID_EXTENSION_NAMESPACE = _rule(
-    "invalid-extension-namespace", ERROR, "Invalid extension namespace",
+    "invalid-extension-namespace",
+    ERROR,
+    "Invalid extension namespace",
     "extension namespace '{name}' must be reverse-domain, e.g. com.example.gate",
-    "§4 Schemas: extensions", "Vendor extensions are grouped under reverse-domain namespaces.",
+    "§4 Schemas: extensions",
+    "Vendor extensions are grouped under reverse-domain namespaces.",
 )
 SCHEMA_VIOLATION = _rule(
-    "schema-violation", ERROR, "Schema violation", "value violates the '{keyword}' constraint",
-    "§4 Schemas", "A constraint without a more specific code failed.",
+    "schema-violation",
+    ERROR,
+    "Schema violation",
+    "value violates the '{keyword}' constraint",
+    "§4 Schemas",
+    "A constraint without a more specific code failed.",
 )
 
 # Domain formats ----------------------------------------------------------------------------------
 INVALID_DATE_TIME = _rule(
-    "invalid-date-time", ERROR, "Invalid date-time",
-    "not an RFC 3339 date-time with offset (e.g. 2024-05-01T08:30:00+08:00)", "§3 Records: times",
+    "invalid-date-time",
+    ERROR,
+    "Invalid date-time",
+    "not an RFC 3339 date-time with offset (e.g. 2024-05-01T08:30:00+08:00)",
+    "§3 Records: times",
     "Times are RFC 3339 with a mandatory offset (Z or ±hh:mm); local times without offset are "
     "ambiguous.",
 )
 INVALID_DATE = _rule(
-    "invalid-date", ERROR, "Invalid date", "not a calendar date (YYYY-MM-DD)", "§3 Records: times",
+    "invalid-date",
+    ERROR,
+    "Invalid date",
+    "not a calendar date (YYYY-MM-DD)",
+    "§3 Records: times",
     "A full-date that does not exist or is not in RFC 3339 form.",
 )
 INVALID_RESIDENT_ID = _rule(
-    "invalid-cn-resident-id", ERROR, "Invalid resident ID number",
-    "not a valid resident identity card number (GB 11643)", "§4 Schemas: domain formats",
+    "invalid-cn-resident-id",
+    ERROR,
+    "Invalid resident ID number",
+    "not a valid resident identity card number (GB 11643)",
+    "§4 Schemas: domain formats",
     "18 characters: a GB/T 2260 division code valid at the birth year, a real birth date, a "
     "sequence number and the ISO 7064 MOD 11-2 check character (X upper-case).",
 )
 INVALID_DIVISION_CODE = _rule(
-    "invalid-cn-division-code", ERROR, "Unknown division code",
-    "not a GB/T 2260 administrative division code", "§4 Schemas: domain formats",
+    "invalid-cn-division-code",
+    ERROR,
+    "Unknown division code",
+    "not a GB/T 2260 administrative division code",
+    "§4 Schemas: domain formats",
     "Six digits that the shipped GB/T 2260 snapshot does not know, current or retired.",
 )
 RETIRED_DIVISION_CODE = _rule(
-    "retired-division-code", WARNING, "Retired division code",
-    "division code was retired in {year}; use its successor", "§4 Schemas: domain formats",
+    "retired-division-code",
+    WARNING,
+    "Retired division code",
+    "division code was retired in {year}; use its successor",
+    "§4 Schemas: domain formats",
     "The code existed but has been withdrawn from GB/T 2260 (e.g. 110103 崇文区, merged in 2010).",
 )
 INVALID_USCC = _rule(
-    "invalid-cn-uscc", ERROR, "Invalid unified social credit code",
-    "not a valid unified social credit code (GB 32100)", "§4 Schemas: domain formats",
+    "invalid-cn-uscc",
+    ERROR,
+    "Invalid unified social credit code",
+    "not a valid unified social credit code (GB 32100)",
+    "§4 Schemas: domain formats",
     "18 characters from the GB 32100 alphabet with a valid check character.",
 )
 INVALID_PHONE = _rule(
-    "invalid-phone", ERROR, "Invalid phone number", "not a valid phone number",
+    "invalid-phone",
+    ERROR,
+    "Invalid phone number",
+    "not a valid phone number",
     "§4 Schemas: domain formats",
     "An E.164 number (+8613812345678) or a valid Chinese national number.",
 )
 INVALID_CURRENCY = _rule(
-    "invalid-iso4217", ERROR, "Invalid currency", "not an ISO 4217 currency code (e.g. CNY)",
-    "§3 Records: money", "Money carries an upper-case ISO 4217 alphabetic code.",
+    "invalid-iso4217",
+    ERROR,
+    "Invalid currency",
+    "not an ISO 4217 currency code (e.g. CNY)",
+    "§3 Records: money",
+    "Money carries an upper-case ISO 4217 alphabetic code.",
 )
 INVALID_COUNTRY = _rule(
-    "invalid-iso3166-alpha2", ERROR, "Invalid country", "not an ISO 3166-1 alpha-2 country code",
-    "§4 Schemas: domain formats", "Countries are upper-case ISO 3166-1 alpha-2 codes (e.g. CN).",
+    "invalid-iso3166-alpha2",
+    ERROR,
+    "Invalid country",
+    "not an ISO 3166-1 alpha-2 country code",
+    "§4 Schemas: domain formats",
+    "Countries are upper-case ISO 3166-1 alpha-2 codes (e.g. CN).",
 )
 INVALID_URI = _rule(
-    "invalid-uri", ERROR, "Invalid URI", "not an absolute URI", "§4 Schemas: domain formats",
+    "invalid-uri",
+    ERROR,
+    "Invalid URI",
+    "not an absolute URI",
+    "§4 Schemas: domain formats",
     "Links to media and documents are absolute URIs.",
 )
 
 # Across a stream ---------------------------------------------------------------------------------
 DUPLICATE_ID = _rule(
-    "duplicate-id", ERROR, "Duplicate id", "{type} id '{id}' already used at {first}",
-    "§3 Records: identity", "Within one validated set, `type` + `id` identify one record.",
+    "duplicate-id",
+    ERROR,
+    "Duplicate id",
+    "{type} id '{id}' already used at {first}",
+    "§3 Records: identity",
+    "Within one validated set, `type` + `id` identify one record.",
 )
 UNRESOLVED_REFERENCE = _rule(
-    "unresolved-reference", ERROR, "Unresolved reference",
+    "unresolved-reference",
+    ERROR,
+    "Unresolved reference",
     "reference to {type} '{id}' does not resolve within the validated records",
     "§3 Records: references",
     "With `--check-references`, every typed reference must name a record in the validated set.",
 )
 FINDINGS_TRUNCATED = _rule(
-    "findings-truncated", INFO, "Findings truncated",
+    "findings-truncated",
+    INFO,
+    "Findings truncated",
     "{omitted} more finding(s) not listed (--max-findings {limit}); counts include them",
-    "§5 Findings", "The report lists at most `--max-findings` findings; the counts stay exact.",
+    "§5 Findings",
+    "The report lists at most `--max-findings` findings; the counts stay exact.",
 )
 
 FORMAT_RULES: dict[str, Rule] = {

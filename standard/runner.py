@@ -71,12 +71,17 @@ def validate_paths(
 
 
 def _outcomes(
-    items: Iterable[RawItem], registry: StandardRegistry, check: CheckOptions, jobs: int,
+    items: Iterable[RawItem],
+    registry: StandardRegistry,
+    check: CheckOptions,
+    jobs: int,
     progress: Progress | None,
 ) -> Iterator[ItemOutcome]:
     done = 0
     chunks = _batched(items, CHUNK_SIZE)
-    results = _serial(chunks, registry, check) if jobs <= 1 else _parallel(chunks, registry, check, jobs)
+    results = (
+        _serial(chunks, registry, check) if jobs <= 1 else _parallel(chunks, registry, check, jobs)
+    )
     for outcomes in results:
         yield from outcomes
         done += len(outcomes)
@@ -102,7 +107,7 @@ _worker_checker: RecordChecker | None = None
 
 
 def _init_worker(schemas_root: Path, check: CheckOptions) -> None:
-    global _worker_checker  # noqa: PLW0603 - one checker per worker process, built once
+    global _worker_checker
     _worker_checker = RecordChecker(StandardRegistry(schemas_root), check)
 
 
@@ -114,7 +119,7 @@ def _check_chunk(chunk: list[RawItem]) -> list[ItemOutcome]:
 def _parallel(
     chunks: Iterable[list[RawItem]], registry: StandardRegistry, check: CheckOptions, jobs: int
 ) -> Iterator[list[ItemOutcome]]:
-    """Chunks checked by `jobs` processes, results in input order, at most 2×jobs in flight."""
+    """Chunks checked by `jobs` processes, results in input order, at most 2 x jobs in flight."""
     root = registry.schemas_root if registry else SCHEMAS_ROOT
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(root, check)) as pool:
         pending: deque[Future[list[ItemOutcome]]] = deque()

@@ -1,0 +1,43 @@
+# ccstd — every target sets up (or refreshes) the virtual environment it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test test-slow lint bench rules-doc clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## demo: validate the bundled examples and a deliberately broken vendor export
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+## test: lint, type-check, then the fast test suite
+test: lint
+	$(BIN)/python -m pytest
+
+## test-slow: the tests marked slow (1M-record memory check and friends)
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MYPY="$(CURDIR)/$(BIN)/mypy" bash scripts/typecheck.sh
+
+## bench: the validation benchmark (figures as ratios against baselines measured in the same run)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+## rules-doc: regenerate docs/rules.md from the rule catalogue
+rules-doc: $(STAMP)
+	$(BIN)/python -m ccstd.standard.rulesdoc > docs/rules.md
+
+clean:
+	rm -rf $(VENV) build demo-output .pytest_cache .mypy_cache .ruff_cache

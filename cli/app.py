@@ -1,0 +1,44 @@
+"""The `ccstd` command: a typer app that registers the commands of each module."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from ccstd.cli import schemas, validate
+
+from ccstd import __version__
+
+app = typer.Typer(
+    name="ccstd",
+    help="Community Common Standard toolkit: validate, convert and certify smart-community data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+app.command(name="validate", epilog=validate.EPILOG)(validate.validate)
+app.add_typer(schemas.app, name="schemas")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ccstd {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Community Common Standard toolkit."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,65 @@
+"""Rendering for people: findings as rich text, the run summary, and a progress bar."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from ccstd.standard.findings import Finding, Severity
+from ccstd.standard.results import ValidationResult
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def finding_text(finding: Finding) -> Text:
+    """One finding on one line: place, severity, code, message, record id."""
+    where = finding.location
+    text = Text()
+    text.append(where.describe(), style="bold")
+    text.append("  ")
+    text.append(f"{finding.severity.value:<7}", style=_STYLES[finding.severity])
+    text.append(f" {finding.code}", style="magenta")
+    text.append(f"  {finding.message}")
+    if where.record_id is not None:
+        text.append(f"  [{where.record_id}]", style="dim")
+    return text
+
+
+def print_findings(console: Console, result: ValidationResult) -> None:
+    """Every listed finding, one per line."""
+    for finding in result.findings:
+        console.print(finding_text(finding), soft_wrap=True)
+
+
+def summary_text(result: ValidationResult) -> Text:
+    """The one-line summary printed at the end of a run."""
+    parts = [
+        f"{result.records:,} records in {result.files:,} file(s)",
+        f"{result.valid:,} valid",
+        f"{result.invalid:,} invalid",
+        ", ".join(_plural(result.count(s), s.value) for s in Severity),
+        f"{result.records_per_second:,.0f} records/s",
+    ]
+    if result.baselined:
+        parts.append(f"{result.baselined:,} baselined")
+    style = "bold red" if result.count(Severity.ERROR) else "bold green"
+    return Text(" · ".join(parts), style=style)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+@contextlib.contextmanager
+def progress_bar(console: Console, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A live records counter on stderr when it is a terminal; None otherwise."""
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.completed:,} records"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("validate", total=None)
+        yield lambda done: progress.update(task, completed=done)

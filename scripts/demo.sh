@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make demo`: what ccstd does today, on the bundled sample data.
+set -uo pipefail
+out=demo-output
+mkdir -p "$out"
+
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+
+step "The standard: entities of the latest version" "ccstd schemas list"
+ccstd schemas list || exit 2
+
+step "Every valid example of standard 1.0.0 passes" "ccstd validate standard/examples/1.0.0 --include 'valid-*.json'"
+ccstd validate standard/examples/1.0.0 --include 'valid-*.json' || exit 2
+
+step "A messy vendor export: findings with file, line, pointer and record id" \
+  "ccstd validate examples/validate/vendor-export.ndjson --check-references"
+ccstd validate examples/validate/vendor-export.ndjson --check-references
+status=$?
+[ "$status" -eq 1 ] || { echo "expected exit 1 (findings), got $status"; exit 2; }
+
+step "The same run for CI: JSON, JUnit and SARIF reports" "ccstd validate … --format sarif --output $out/findings.sarif"
+for format in json junit sarif; do
+  ccstd validate examples/validate/vendor-export.ndjson --check-references -q \
+    --format "$format" --output "$out/findings.$format"
+done
+ls -l "$out"
+echo
+echo "Demo done: the broken export exits 1 with the findings above; reports are in $out/."

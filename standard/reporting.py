@@ -1,0 +1,185 @@
+"""Reporters that turn one ValidationResult into JSON, JUnit XML, SARIF or GitHub annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from xml.etree import ElementTree
+
+import orjson
+from ccstd.standard.findings import Finding, Location, Severity
+from ccstd.standard.results import ValidationResult
+from ccstd.standard.rules import RULES
+
+from ccstd import __version__
+
+Reporter = Callable[[ValidationResult], bytes]
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _location_json(location: Location) -> dict[str, Any]:
+    return {
+        "file": location.file,
+        "line": location.line,
+        "pointer": location.pointer,
+        "recordId": location.record_id,
+    }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding as a JSON object (the shape of `--format json` and baselines)."""
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        **_location_json(finding.location),
+        "related": [_location_json(r) for r in finding.related],
+        "fingerprint": finding.fingerprint(),
+    }
+
+
+def summary_json(result: ValidationResult) -> dict[str, Any]:
+    """The counts of a run."""
+    return {
+        "files": result.files,
+        "records": result.records,
+        "valid": result.valid,
+        "invalid": result.invalid,
+        "findings": {s.value: result.count(s) for s in Severity},
+        "baselined": result.baselined,
+        "omitted": result.omitted,
+        "seconds": round(result.seconds, 3),
+        "recordsPerSecond": round(result.records_per_second, 1),
+    }
+
+
+def render_json(result: ValidationResult) -> bytes:
+    """Machine-readable report: tool, summary, findings."""
+    document = {
+        "tool": {"name": "ccstd", "version": __version__},
+        "summary": summary_json(result),
+        "findings": [finding_json(f) for f in result.findings],
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def render_junit(result: ValidationResult) -> bytes:
+    """JUnit XML: a failing test case per record with findings, one passing case for the rest."""
+    by_place: dict[tuple[str, int | None, str], list[Finding]] = {}
+    for finding in result.findings:
+        where = finding.location
+        record_pointer = (
+            where.pointer if where.line is not None else "/".join(where.pointer.split("/")[:2])
+        )
+        by_place.setdefault((where.file or "<input>", where.line, record_pointer), []).append(
+            finding
+        )
+    suite = ElementTree.Element(
+        "testsuite",
+        name="ccstd validate",
+        tests=str(max(result.records, len(by_place))),
+        failures=str(sum(1 for fs in by_place.values() if _fails(fs))),
+        errors="0",
+        time=f"{result.seconds:.3f}",
+    )
+    for (file, line, pointer), findings in by_place.items():
+        name = f"{file}:{line}" if line is not None else f"{file} {pointer}".rstrip()
+        case = ElementTree.SubElement(suite, "testcase", classname=file, name=name)
+        text = "\n".join(
+            f"{f.severity.value} {f.code} {f.location.pointer}: {f.message}" for f in findings
+        )
+        tag = "failure" if _fails(findings) else "system-out"
+        element = ElementTree.SubElement(case, tag)
+        if tag == "failure":
+            element.set("type", findings[0].code)
+            element.set("message", findings[0].message)
+        element.text = text
+    ElementTree.SubElement(
+        suite, "testcase", classname="ccstd", name=f"{result.valid} valid records"
+    )
+    suites = ElementTree.Element("testsuites")
+    suites.append(suite)
+    return bytes(ElementTree.tostring(suites, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+
+def _fails(findings: list[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def render_sarif(result: ValidationResult) -> bytes:
+    """SARIF 2.1.0, for code-scanning dashboards."""
+    used = sorted({f.code for f in result.findings})
+    rules = [
+        {
+            "id": code,
+            "name": RULES[code].title,
+            "shortDescription": {"text": RULES[code].title},
+            "fullDescription": {"text": RULES[code].description},
+            "defaultConfiguration": {"level": _SARIF_LEVELS[RULES[code].severity]},
+            "properties": {"clause": RULES[code].clause},
+        }
+        for code in used
+    ]
+    results = [_sarif_result(f, used.index(f.code)) for f in result.findings]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "ccstd", "version": __version__, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    where = finding.location
+    physical: dict[str, Any] = {"artifactLocation": {"uri": where.file or "stdin"}}
+    if where.line is not None:
+        physical["region"] = {"startLine": where.line}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if where.pointer:
+        location["logicalLocations"] = [{"fullyQualifiedName": where.pointer, "kind": "member"}]
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [location] if where.file else [],
+        "partialFingerprints": {"ccstdFinding/v1": finding.fingerprint()},
+    }
+
+
+def render_github(result: ValidationResult) -> bytes:
+    """GitHub Actions workflow commands: one annotation per finding."""
+    kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    lines = []
+    for finding in result.findings:
+        where = finding.location
+        props = [f"title={_escape_property(finding.code)}"]
+        if where.file:
+            props.insert(0, f"file={_escape_property(where.file)}")
+        if where.line is not None:
+            props.insert(1, f"line={where.line}")
+        pointer = f"{where.pointer}: " if where.pointer else ""
+        message = _escape_data(pointer + finding.message)
+        lines.append(f"::{kinds[finding.severity]} {','.join(props)}::{message}")
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+REPORTERS: dict[str, Reporter] = {
+    "json": render_json,
+    "junit": render_junit,
+    "sarif": render_sarif,
+    "github": render_github,
+}
