@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from ccstd.cli import schemas, validate
 
 from ccstd import __version__
+from ccstd.cli import schemas, validate
 
 app = typer.Typer(
     name="ccstd",

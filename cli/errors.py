@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import NoReturn
 
 import typer
-from ccstd.standard.results import EXIT_ERROR
 from rich.console import Console
+
+from ccstd.standard.results import EXIT_ERROR
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

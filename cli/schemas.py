@@ -6,6 +6,9 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich.console import Console
+from rich.table import Table
+
 from ccstd.cli.errors import fail
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.registry import (
@@ -14,8 +17,6 @@ from ccstd.standard.registry import (
     UnknownEntityError,
     UnknownVersionError,
 )
-from rich.console import Console
-from rich.table import Table
 
 _VersionOption = Annotated[
     str | None, typer.Option("--version", "-V", help="Standard version (default: latest).")

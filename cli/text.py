@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from ccstd.standard.findings import Finding, Severity
-from ccstd.standard.results import ValidationResult
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
+
+from ccstd.standard.findings import Finding, Severity
+from ccstd.standard.results import ValidationResult
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+
 from ccstd.cli import text
 from ccstd.cli.errors import EXIT_CODES_HELP, fail
 from ccstd.standard.checker import CheckOptions
@@ -18,7 +20,6 @@ from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.reporting import REPORTERS
 from ccstd.standard.results import ValidationResult, baseline_document, exit_code, load_baseline
 from ccstd.standard.runner import RunOptions, validate_paths
-from rich.console import Console
 
 EPILOG = EXIT_CODES_HELP
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]

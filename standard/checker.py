@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import jsonschema_rs
+
 from ccstd.standard import divisions, rules
 from ccstd.standard.fields import entity_fields, values_at
 from ccstd.standard.findings import Finding, Severity, json_pointer
@@ -122,8 +123,10 @@ class RecordChecker:
         plan = self._resolve_plan(value, item, record_id, findings)
         if plan is None:
             return None
-        for error in plan.validator.iter_errors(value):
-            findings.extend(_translate(error, item, record_id))
+        schema_findings = (
+            f for e in plan.validator.iter_errors(value) for f in _translate(e, item, record_id)
+        )
+        findings.extend(dict.fromkeys(schema_findings))  # base and entity may both flag one place
         findings.extend(_retired_divisions(value, plan, item, record_id))
         entity = self.options.entity_type or value["type"]
         if record_id is None:

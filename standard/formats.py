@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import phonenumbers
 import pycountry
-from ccstd.standard import divisions
 from stdnum.cn import ric, uscc
+
+from ccstd.standard import divisions
 
 FormatCheck = Callable[[str], bool]
 

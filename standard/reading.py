@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 
 import orjson
+
 from ccstd.standard import rules
 from ccstd.standard.findings import Finding, Location
 

@@ -7,11 +7,11 @@ from typing import Any
 from xml.etree import ElementTree
 
 import orjson
+
+from ccstd import __version__
 from ccstd.standard.findings import Finding, Location, Severity
 from ccstd.standard.results import ValidationResult
 from ccstd.standard.rules import RULES
-
-from ccstd import __version__
 
 Reporter = Callable[[ValidationResult], bytes]
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
+
 from ccstd.standard import rules
 from ccstd.standard.findings import Finding, Location, Severity
 

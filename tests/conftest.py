@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVersion
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from ccstd.standard.checker import RecordChecker
 from ccstd.standard.reading import RawItem
 from ccstd.standard.registry import StandardRegistry
-
 from tests.conftest import Example, load_examples
 
 EXAMPLES = {v: load_examples(v) for v in StandardRegistry().versions()}

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.cn import ric, uscc
+
 from ccstd.standard import divisions
 from ccstd.standard.formats import (
     is_country,
@@ -17,9 +21,6 @@ from ccstd.standard.formats import (
     is_uri,
     is_uscc,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from stdnum.cn import ric, uscc
 
 
 def _resident_id(body17: str) -> str:
@@ -51,7 +52,7 @@ class TestResidentId:
         assert not is_resident_id(_resident_id("99999919480315061"))
 
     def test_address_code_created_after_birth_is_accepted(self) -> None:
-        """GB 11643: the code is where the number was issued, so 320106 ([1983-]) fits a 1952 birth."""
+        """GB 11643: the code is where the number was issued: 320106 ([1983-]) fits a 1952 birth."""
         assert is_resident_id(_resident_id("32010619520818302"))
 
     def test_retired_address_code_is_accepted(self) -> None:

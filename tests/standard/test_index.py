@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+
 from ccstd.standard.checker import CheckOptions
 from ccstd.standard.runner import validate_paths
-
 from tests.conftest import valid_record
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from ccstd.standard.checker import RecordChecker
-from ccstd.standard.reading import InputError, iter_paths, read_items
-from ccstd.standard.registry import StandardRegistry
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ccstd.standard.checker import RecordChecker
+from ccstd.standard.reading import InputError, iter_paths, read_items
+from ccstd.standard.registry import StandardRegistry
 from tests.conftest import valid_record
 
 CHECKER = RecordChecker(StandardRegistry())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ccstd.standard import releases, rulesdoc
 from ccstd.standard.registry import StandardRegistry
-
 from tests.conftest import REPO_ROOT
 
 

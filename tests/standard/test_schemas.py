@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import pytest
+
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.formats import FORMATS
 from ccstd.standard.registry import StandardRegistry, StandardVersion
