@@ -33,7 +33,7 @@ lint: $(STAMP)
 
 ## bench: the validation benchmark (figures as ratios against baselines measured in the same run)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 ## rules-doc: regenerate docs/rules.md from the rule catalogue
 rules-doc: $(STAMP)

@@ -1,48 +1,44 @@
-"""Checking one record: schema by type and version (jsonschema-rs), formats, retired codes."""
+"""Checking records: schema by type and version (jsonschema-rs), formats, retired codes."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from ccstd.standard import divisions, rules
 from ccstd.standard.fields import entity_fields, values_at
-from ccstd.standard.findings import Finding, Severity, json_pointer
-from ccstd.standard.formats import FORMATS
-from ccstd.standard.reading import RawItem, parse_json
+from ccstd.standard.findings import Finding, Location, Severity, json_pointer
+from ccstd.standard.formats import DOMAIN_FORMATS
+from ccstd.standard.reading import (
+    Block,
+    RawItem,
+    duplicate_key_findings,
+    explain_parse_error,
+    may_repeat_keys,
+)
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 
 _COMPARISONS = {
-    "minimum": ">=",
-    "exclusiveMinimum": ">",
-    "maximum": "<=",
-    "exclusiveMaximum": "<",
-    "minLength": ">=",
-    "maxLength": "<=",
-    "minItems": ">=",
-    "maxItems": "<=",
-}
+    "minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<",
+    "minLength": ">=", "maxLength": "<=", "minItems": ">=", "maxItems": "<=",
+}  # fmt: skip
 _RANGE_RULES = {
-    "minimum": rules.OUT_OF_RANGE,
-    "exclusiveMinimum": rules.OUT_OF_RANGE,
-    "maximum": rules.OUT_OF_RANGE,
-    "exclusiveMaximum": rules.OUT_OF_RANGE,
-    "minLength": rules.LENGTH_OUT_OF_RANGE,
-    "maxLength": rules.LENGTH_OUT_OF_RANGE,
-    "minItems": rules.ITEM_COUNT_OUT_OF_RANGE,
-    "maxItems": rules.ITEM_COUNT_OUT_OF_RANGE,
-}
+    "minimum": rules.OUT_OF_RANGE, "exclusiveMinimum": rules.OUT_OF_RANGE,
+    "maximum": rules.OUT_OF_RANGE, "exclusiveMaximum": rules.OUT_OF_RANGE,
+    "minLength": rules.LENGTH_OUT_OF_RANGE, "maxLength": rules.LENGTH_OUT_OF_RANGE,
+    "minItems": rules.ITEM_COUNT_OUT_OF_RANGE, "maxItems": rules.ITEM_COUNT_OUT_OF_RANGE,
+}  # fmt: skip
 _SIMPLE_RULES = {
-    "uniqueItems": rules.DUPLICATE_ITEMS,
-    "not": rules.CONFLICTING_PROPERTIES,
-    "anyOf": rules.NO_MATCHING_ALTERNATIVE,
-    "oneOf": rules.NO_MATCHING_ALTERNATIVE,
-}
+    "uniqueItems": rules.DUPLICATE_ITEMS, "not": rules.CONFLICTING_PROPERTIES,
+    "anyOf": rules.NO_MATCHING_ALTERNATIVE, "oneOf": rules.NO_MATCHING_ALTERNATIVE,
+}  # fmt: skip
 _MAX_LISTED_CODES = 12
+
+Reference = tuple[str, str, str]  # (type, id, JSON Pointer within the record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,30 +50,20 @@ class CheckOptions:
     check_references: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RecordKey:
-    """What the stream needs of a record: its identity and the references it makes."""
+@dataclass(slots=True)
+class BlockResult:
+    """The verdict on a block: counts, findings, and the identities the stream index needs.
 
-    type: str
-    id: str
-    references: tuple[tuple[str, str, str], ...] = ()  # (type, id, JSON Pointer)
-
-
-@dataclass(frozen=True, slots=True)
-class ItemOutcome:
-    """The verdict on one item: its findings, and its key when it is a record with an identity."""
+    `keys` holds (type, id, line, pointer, valid) per record with an identity; `refs` holds
+    (index into keys, type, id, pointer) per reference made.
+    """
 
     file: str
-    line: int | None
-    pointer: str
-    findings: tuple[Finding, ...]
-    key: RecordKey | None
-    is_record: bool
-
-    @property
-    def has_error(self) -> bool:
-        """True if any finding is an error."""
-        return any(f.severity is Severity.ERROR for f in self.findings)
+    records: int = 0
+    invalid: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    keys: list[tuple[str, str, int | None, str, bool]] = field(default_factory=list)
+    refs: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,94 +74,149 @@ class _EntityPlan:
 
 
 class RecordChecker:
-    """Checks items one at a time; holds the compiled validators, nothing about other records."""
+    """Checks records one block at a time; knows nothing of other blocks (see StreamIndex)."""
 
     def __init__(self, registry: StandardRegistry, options: CheckOptions = CheckOptions()) -> None:
         self.registry = registry
         self.options = options
-        self._plan = functools.cache(self._build_plan)
+        self._plans: dict[tuple[str, str], _EntityPlan] = {}
 
-    def check(self, item: RawItem) -> ItemOutcome:
-        """Parse the item if needed, then check it; never raises on bad content."""
-        findings = list(item.problems)
-        value = item.value
-        if item.data is not None:
-            parsed = parse_json(item.data, item.location())
-            record_id = _record_id(parsed.value)
-            findings.extend(
-                replace(f, location=replace(f.location, record_id=record_id))
-                for f in parsed.duplicate_keys
-            )
-            if parsed.problem is not None:
-                findings.append(parsed.problem)
-            value = parsed.value
-        is_record = item.data is not None or item.value is not None or not findings
-        key = None
-        if is_record and not any(f.code in _UNPARSED for f in findings):
-            key = self._check_value(value, item, findings)
-        return ItemOutcome(item.file, item.line, item.pointer, tuple(findings), key, is_record)
+    def check_block(self, block: Block) -> BlockResult:
+        """Check every line and item of a block; never raises on bad content."""
+        result = BlockResult(block.file)
+        line_no = block.first_line
+        for data in block.lines:
+            if data.strip():
+                self._check_one(result, line_no, "", data, None, ())
+            line_no += 1
+        for item in block.items:
+            self._check_one(result, item.line, item.pointer, item.data, item.value, item.problems)
+        return result
 
-    def _check_value(self, value: Any, item: RawItem, findings: list[Finding]) -> RecordKey | None:
+    def check(self, item: RawItem) -> BlockResult:
+        """Check a single item (an NDJSON line or a parsed value)."""
+        result = BlockResult(item.file)
+        self._check_one(result, item.line, item.pointer, item.data, item.value, item.problems)
+        return result
+
+    def _check_one(
+        self,
+        result: BlockResult,
+        line: int | None,
+        pointer: str,
+        data: bytes | None,
+        value: Any,
+        problems: list[Finding] | tuple[()],
+    ) -> None:
+        findings = result.findings
+        start = len(findings)
+        findings.extend(problems)
+        if data is not None:
+            try:
+                value = orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                findings.append(
+                    explain_parse_error(data, exc, Location(result.file, line, pointer))
+                )
+                result.records += 1
+                result.invalid += 1
+                return
+            if isinstance(value, dict | list) and may_repeat_keys(
+                data.strip(), orjson.dumps(value)
+            ):
+                where = Location(result.file, line, pointer, _record_id(value))
+                findings.extend(duplicate_key_findings(data, where))
+        elif value is None and problems:
+            return  # a problem with the input itself, not a record
+        result.records += 1
+        key = self._check_value(value, result.file, line, pointer, findings)
+        valid = not any(f.severity is Severity.ERROR for f in findings[start:])
+        result.invalid += not valid
+        if key is not None:
+            entity, record_id, refs = key
+            index = len(result.keys)
+            result.keys.append((entity, record_id, line, pointer, valid))
+            result.refs.extend((index, *ref) for ref in refs)
+
+    def _check_value(
+        self, value: Any, file: str, line: int | None, pointer: str, findings: list[Finding]
+    ) -> tuple[str, str, tuple[Reference, ...]] | None:
         if not isinstance(value, dict):
-            findings.append(rules.NOT_AN_OBJECT.finding(item.location(), found=_json_type(value)))
+            where = Location(file, line, pointer)
+            findings.append(rules.NOT_AN_OBJECT.finding(where, found=_json_type(value)))
             return None
         record_id = _record_id(value)
-        plan = self._resolve_plan(value, item, record_id, findings)
+        at = _Locator(file, line, pointer, record_id)
+        plan = self._resolve_plan(value, at, findings)
         if plan is None:
             return None
-        schema_findings = (
-            f for e in plan.validator.iter_errors(value) for f in _translate(e, item, record_id)
-        )
-        findings.extend(dict.fromkeys(schema_findings))  # base and entity may both flag one place
-        findings.extend(_retired_divisions(value, plan, item, record_id))
-        entity = self.options.entity_type or value["type"]
+        if not plan.validator.is_valid(value):  # the common case costs one pass, not two
+            errors = plan.validator.iter_errors(value)
+            findings.extend(dict.fromkeys(f for e in errors for f in _translate(e, at)))
+        if plan.division_paths:
+            findings.extend(_retired_divisions(value, plan, at))
         if record_id is None:
             return None
+        entity: str = self.options.entity_type or value["type"]
         refs = _references(value, plan) if self.options.check_references else ()
-        return RecordKey(entity, record_id, refs)
+        return entity, record_id, refs
 
     def _resolve_plan(
-        self, value: dict[str, Any], item: RawItem, record_id: str | None, findings: list[Finding]
+        self, value: dict[str, Any], at: _Locator, findings: list[Finding]
     ) -> _EntityPlan | None:
-        where = item.location(record_id=record_id)
         version = self.options.standard or value.get("standardVersion")
         entity = self.options.entity_type or value.get("type")
+        plan = self._plans.get((version, entity))  # type: ignore[arg-type]
+        if plan is not None:
+            return plan
         if not isinstance(version, str):
-            findings.append(rules.STANDARD_VERSION_MISSING.finding(where))
+            findings.append(rules.STANDARD_VERSION_MISSING.finding(at()))
             return None
         if not isinstance(entity, str):
-            findings.append(rules.RECORD_TYPE_MISSING.finding(where))
+            findings.append(rules.RECORD_TYPE_MISSING.finding(at()))
             return None
         try:
             standard = self.registry.get(version)
         except UnknownVersionError as exc:
+            known = ", ".join(exc.known)
+            where = at("standardVersion")
             findings.append(
-                rules.UNKNOWN_STANDARD_VERSION.finding(
-                    item.location("/standardVersion", record_id),
-                    version=version,
-                    known=", ".join(exc.known),
-                )
+                rules.UNKNOWN_STANDARD_VERSION.finding(where, version=version, known=known)
             )
             return None
         if entity not in standard.entity_ids:
-            findings.append(
-                rules.UNKNOWN_RECORD_TYPE.finding(
-                    item.location("/type", record_id), type=entity, version=version
-                )
-            )
+            where = at("type")
+            findings.append(rules.UNKNOWN_RECORD_TYPE.finding(where, type=entity, version=version))
             return None
-        return self._plan(version, entity)
+        plan = self._plans[(version, entity)] = build_plan(standard, entity)
+        return plan
 
-    def _build_plan(self, version: str, entity: str) -> _EntityPlan:
-        return build_plan(self.registry.get(version), entity)
+
+@dataclass(frozen=True, slots=True)
+class _Locator:
+    """Builds locations inside one record, only when a finding needs one."""
+
+    file: str
+    line: int | None
+    pointer: str
+    record_id: str | None
+
+    def __call__(self, *path: str | int) -> Location:
+        return Location(self.file, self.line, self.pointer + json_pointer(path), self.record_id)
+
+
+_COMPILED: dict[int, jsonschema_rs.Registry] = {}
 
 
 def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
     """Compile an entity's validator (offline, with the standard's formats) and its field paths."""
+    registry = _COMPILED.get(id(standard))
+    if registry is None:
+        registry = _COMPILED[id(standard)] = jsonschema_rs.Registry(list(standard.resources()))
     validator = jsonschema_rs.validator_for(
         standard.entity_schema(entity),
-        registry=compiled_registry(standard),
-        formats=FORMATS,
+        registry=registry,
+        formats=DOMAIN_FORMATS,
         validate_formats=True,
         ignore_unknown_formats=False,
         offline=True,
@@ -186,25 +227,6 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
         tuple(f.path for f in fields if f.format == "cn-division-code"),
         tuple(f.path for f in fields if f.reference_type is not None),
     )
-
-
-@functools.cache
-def compiled_registry(standard: StandardVersion) -> jsonschema_rs.Registry:
-    """jsonschema-rs registry of every document of a version: `$ref`s never leave the package."""
-    return jsonschema_rs.Registry(list(standard.resources()))
-
-
-_UNPARSED = frozenset(
-    code
-    for code in (
-        "malformed-json",
-        "invalid-encoding",
-        "nesting-too-deep",
-        "non-standard-number",
-        "record-too-large",
-        "empty-input",
-    )
-)
 
 
 def _record_id(value: Any) -> str | None:
@@ -226,51 +248,46 @@ def _json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _translate(
-    error: jsonschema_rs.ValidationError, item: RawItem, record_id: str | None
-) -> Iterator[Finding]:
+def _translate(error: jsonschema_rs.ValidationError, at: _Locator) -> Iterator[Finding]:
     """Findings for one engine error; messages are built from structure, never from values."""
     keyword = error.kind.name
     details = error.kind.as_dict()
-    path = list(error.instance_path)
+    path = error.instance_path
 
-    def at(*extra: str | int) -> Any:
-        return item.location(json_pointer([*path, *extra]), record_id)
+    def here(*extra: str | int) -> Location:
+        return at(*path, *extra)
 
     if keyword == "required":
-        yield rules.REQUIRED_PROPERTY_MISSING.finding(
-            at(details["property"]), property=details["property"]
-        )
+        name = details["property"]
+        yield rules.REQUIRED_PROPERTY_MISSING.finding(here(name), property=name)
     elif keyword in ("unevaluatedProperties", "additionalProperties"):
         for name in details["unexpected"]:
-            yield rules.UNKNOWN_PROPERTY.finding(at(name), property=name)
+            yield rules.UNKNOWN_PROPERTY.finding(here(name), property=name)
     elif keyword == "type":
-        yield rules.WRONG_TYPE.finding(
-            at(), expected=_expected_types(error), found=_json_type(error.instance)
-        )
+        found = _json_type(error.instance)
+        yield rules.WRONG_TYPE.finding(here(), expected=_expected_types(error), found=found)
     elif keyword in ("enum", "const"):
         options = details.get("options", [details.get("expected_value")])
         listed = ", ".join(str(o) for o in options[:_MAX_LISTED_CODES])
         more = ", …" if len(options) > _MAX_LISTED_CODES else ""
-        yield rules.VALUE_NOT_ALLOWED.finding(at(), allowed=listed + more)
+        yield rules.VALUE_NOT_ALLOWED.finding(here(), allowed=listed + more)
     elif keyword == "format":
         rule = rules.FORMAT_RULES.get(details["format"], rules.SCHEMA_VIOLATION)
-        yield rule.finding(at(), keyword="format")
+        yield rule.finding(here(), keyword="format")
     elif keyword == "pattern":
-        yield rules.PATTERN_MISMATCH.finding(at(), pattern=details["pattern"])
+        yield rules.PATTERN_MISMATCH.finding(here(), pattern=details["pattern"])
     elif keyword in _RANGE_RULES:
-        yield _RANGE_RULES[keyword].finding(
-            at(), comparison=_COMPARISONS[keyword], limit=details["limit"]
-        )
+        comparison, limit = _COMPARISONS[keyword], details["limit"]
+        yield _RANGE_RULES[keyword].finding(here(), comparison=comparison, limit=limit)
     elif keyword == "minProperties":
-        yield rules.EMPTY_OBJECT.finding(at(), limit=details["limit"])
+        yield rules.EMPTY_OBJECT.finding(here(), limit=details["limit"])
     elif keyword == "propertyNames":
         name = str(details["error"].instance)
-        yield rules.INVALID_EXTENSION_NAMESPACE.finding(at(name), name=name)
+        yield rules.INVALID_EXTENSION_NAMESPACE.finding(here(name), name=name)
     elif keyword in _SIMPLE_RULES:
-        yield _SIMPLE_RULES[keyword].finding(at())
+        yield _SIMPLE_RULES[keyword].finding(here())
     else:
-        yield rules.SCHEMA_VIOLATION.finding(at(), keyword=keyword)
+        yield rules.SCHEMA_VIOLATION.finding(here(), keyword=keyword)
 
 
 def _expected_types(error: jsonschema_rs.ValidationError) -> str:
@@ -281,17 +298,16 @@ def _expected_types(error: jsonschema_rs.ValidationError) -> str:
 
 
 def _retired_divisions(
-    record: dict[str, Any], plan: _EntityPlan, item: RawItem, record_id: str | None
+    record: dict[str, Any], plan: _EntityPlan, at: _Locator
 ) -> Iterator[Finding]:
     for path in plan.division_paths:
         for concrete, code in values_at(record, path):
             division = divisions.lookup(code) if isinstance(code, str) else None
             if division is not None and division.retired_in is not None:
-                where = item.location(json_pointer(concrete), record_id)
-                yield rules.RETIRED_DIVISION_CODE.finding(where, year=division.retired_in)
+                yield rules.RETIRED_DIVISION_CODE.finding(at(*concrete), year=division.retired_in)
 
 
-def _references(record: dict[str, Any], plan: _EntityPlan) -> tuple[tuple[str, str, str], ...]:
+def _references(record: dict[str, Any], plan: _EntityPlan) -> tuple[Reference, ...]:
     found = []
     for path in plan.reference_paths:
         for concrete, ref in values_at(record, path):

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the whole new one, never half."""
+    """Write `data` to `path` so that readers see the old file or the whole new one, never half.
+
+    Devices and pipes (`/dev/stdout`, `/dev/null`, a FIFO) are written in place: renaming over
+    them would replace the device with a file.
+    """
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        with path.open("wb") as handle:
+            handle.write(data)
+        return
     directory = path.parent if str(path.parent) else Path()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
+import calendar
+import functools
+import ipaddress
 import re
 from collections.abc import Callable
 
@@ -15,40 +17,58 @@ from ccstd.standard import divisions
 FormatCheck = Callable[[str], bool]
 
 _DATE_TIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?"
-    r"(?:[Zz]|([+-])(\d{2}):(\d{2}))$"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?"
+    r"(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))"
 )
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
-_DIVISION = re.compile(r"^[0-9]{6}$")
-_USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s\"<>\\^`{|}]+$")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
+_DIVISION = re.compile(r"[0-9]{6}")
+_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
+_PCT = r"%[0-9A-Fa-f]{2}"
+_PCHAR = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|{_PCT})"
+_URI = re.compile(  # RFC 3986 section 3: scheme ":" hier-part [ "?" query ] [ "#" fragment ]
+    rf"[A-Za-z][A-Za-z0-9+.-]*:(?://(?P<authority>[^/?#]*))?(?:{_PCHAR}|/)*"
+    rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"
+)
+_AUTHORITY = re.compile(
+    rf"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|{_PCT})*@)?"
+    rf"(?P<host>\[[^\]]*\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|{_PCT})*)(?::[0-9]*)?"
+)
+_IP_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+")
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _is_date(year: str, month: str, day: str) -> bool:
-    try:
-        datetime.date(int(year), int(month), int(day))
-    except ValueError:
+    y, m, d = int(year), int(month), int(day)
+    if not 1 <= m <= 12:
         return False
-    return True
+    days = 29 if m == 2 and calendar.isleap(y) else _DAYS_IN_MONTH[m - 1]
+    return 1 <= d <= days
 
 
 def is_date_time(value: str) -> bool:
-    """RFC 3339 date-time; unlike ISO 8601 the offset is mandatory (leap second 60 allowed)."""
-    match = _DATE_TIME.match(value)
+    """RFC 3339 date-time: the offset is mandatory; a leap second only at 23:59:60 UTC."""
+    match = _DATE_TIME.fullmatch(value)
     if not match:
         return False
-    year, month, day, hour, minute, second, _sign, off_hour, off_minute = match.groups()
-    if not _is_date(year, month, day):
+    year, month, day, hour, minute, second, sign, off_hour, off_minute = match.groups()
+    if not _is_date(year, month, day) or int(hour) > 23 or int(minute) > 59 or int(second) > 60:
         return False
-    if int(hour) > 23 or int(minute) > 59 or int(second) > 60:
+    if off_hour is not None and (int(off_hour) > 23 or int(off_minute) > 59):
         return False
-    return off_hour is None or (int(off_hour) <= 23 and int(off_minute) <= 59)
+    if second != "60":
+        return True
+    offset = (
+        0
+        if off_hour is None
+        else (int(off_hour) * 60 + int(off_minute)) * (-1 if sign == "-" else 1)
+    )
+    return (int(hour) * 60 + int(minute) - offset) % 1440 == 23 * 60 + 59
 
 
 def is_date(value: str) -> bool:
-    """RFC 3339 full-date that exists in the calendar."""
-    match = _DATE.match(value)
+    """RFC 3339 full-date that exists in the (proleptic Gregorian) calendar."""
+    match = _DATE.fullmatch(value)
     return match is not None and _is_date(*match.groups())
 
 
@@ -59,7 +79,7 @@ def is_resident_id(value: str) -> bool:
     so any code GB/T 2260 has had is accepted; python-stdnum's stricter birth-year test would
     reject real numbers of people born before their district's code existed.
     """
-    if not _RESIDENT_ID.match(value) or ric.calc_check_digit(value) != value[-1]:
+    if not _RESIDENT_ID.fullmatch(value) or ric.calc_check_digit(value) != value[-1]:
         return False
     birth_ok = _is_date(value[6:10], value[10:12], value[12:14]) and value[6:8] in (
         "18",
@@ -71,16 +91,18 @@ def is_resident_id(value: str) -> bool:
 
 def is_division_code(value: str) -> bool:
     """A code GB/T 2260 has had, current or retired (retired ones are warned about separately)."""
-    return bool(_DIVISION.match(value)) and divisions.lookup(value) is not None
+    return bool(_DIVISION.fullmatch(value)) and divisions.lookup(value) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_uscc(value: str) -> bool:
     """GB 32100 unified social credit code with a valid check character."""
-    return bool(_USCC.match(value)) and uscc.is_valid(value)
+    return bool(_USCC.fullmatch(value)) and uscc.is_valid(value)
 
 
+@functools.lru_cache(maxsize=8192)
 def is_phone(value: str) -> bool:
-    """A valid number in E.164 form, or a valid Chinese national number."""
+    """A valid E.164 number, or a valid Chinese national number (cached: parsing is slow)."""
     if len(value) > 32:
         return False
     try:
@@ -90,33 +112,57 @@ def is_phone(value: str) -> bool:
     return bool(phonenumbers.is_valid_number(number))
 
 
+_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
 def is_currency(value: str) -> bool:
-    """Upper-case ISO 4217 alphabetic code."""
-    return (
-        len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value) is not None
-    )
+    """Upper-case ISO 4217 alphabetic code (pycountry's list)."""
+    return value in _CURRENCIES
 
 
 def is_country(value: str) -> bool:
-    """Upper-case ISO 3166-1 alpha-2 code."""
-    return (
-        len(value) == 2 and value.isupper() and pycountry.countries.get(alpha_2=value) is not None
-    )
+    """Upper-case ISO 3166-1 alpha-2 code (pycountry's list)."""
+    return value in _COUNTRIES
 
 
 def is_uri(value: str) -> bool:
-    """An absolute URI: a scheme, then characters RFC 3986 allows unescaped."""
-    return bool(_URI.match(value))
+    """An absolute URI per the RFC 3986 grammar (ASCII only; IRIs must be percent-encoded)."""
+    match = _URI.fullmatch(value)
+    if match is None:
+        return False
+    authority = match.group("authority")
+    if authority is None:
+        return True
+    parts = _AUTHORITY.fullmatch(authority)
+    if parts is None:
+        return False
+    host = parts.group("host")
+    return not host.startswith("[") or _is_ip_literal(host[1:-1])
 
 
-FORMATS: dict[str, FormatCheck] = {
-    "date-time": is_date_time,
-    "date": is_date,
+def _is_ip_literal(text: str) -> bool:
+    if _IP_FUTURE.fullmatch(text):
+        return True
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return "%" not in text  # RFC 3986 has no zone identifiers
+
+
+DOMAIN_FORMATS: dict[str, FormatCheck] = {
     "cn-resident-id": is_resident_id,
     "cn-division-code": is_division_code,
     "cn-uscc": is_uscc,
     "phone": is_phone,
     "iso4217": is_currency,
     "iso3166-alpha2": is_country,
-    "uri": is_uri,
 }
+"""Formats of the standard's own, checked by this module in every engine."""
+
+RFC_FORMATS: dict[str, FormatCheck] = {"date-time": is_date_time, "date": is_date, "uri": is_uri}
+"""JSON Schema's own formats: jsonschema-rs checks them natively; these mirror it exactly for the
+reference engine (python-jsonschema), and the differential test holds the two together."""
+
+FORMATS: dict[str, FormatCheck] = {**RFC_FORMATS, **DOMAIN_FORMATS}

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from types import TracebackType
 
 from ccstd.standard import rules
-from ccstd.standard.checker import ItemOutcome
+from ccstd.standard.checker import BlockResult
 from ccstd.standard.findings import Finding, Location
 
-_BATCH = 5000
 _SCHEMA = """
 CREATE TABLE record (no INTEGER PRIMARY KEY, type TEXT, id TEXT, file TEXT, line INTEGER,
                      pointer TEXT, valid INTEGER);
@@ -28,40 +27,28 @@ class StreamIndex:
     def __init__(self) -> None:
         self._db = sqlite3.connect("")  # "" = private temporary database on disk
         self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
-        self._records: list[tuple[int, str, str, str, int | None, str, int]] = []
-        self._refs: list[tuple[int, str, str, str]] = []
         self._count = 0
 
-    def add(self, outcome: ItemOutcome) -> None:
-        """Remember a checked record's identity and references."""
-        key = outcome.key
-        if key is None:
-            return
-        self._count += 1
-        self._records.append(
-            (
-                self._count,
-                key.type,
-                key.id,
-                outcome.file,
-                outcome.line,
-                outcome.pointer,
-                0 if outcome.has_error else 1,
-            )
+    def add(self, result: BlockResult) -> None:
+        """Remember the identities and references of a checked block's records."""
+        base = self._count + 1
+        file = result.file
+        self._db.executemany(
+            "INSERT INTO record VALUES (?,?,?,?,?,?,?)",
+            [
+                (base + n, t, i, file, line, ptr, valid)
+                for n, (t, i, line, ptr, valid) in enumerate(result.keys)
+            ],
         )
-        self._refs.extend((self._count, t, i, p) for t, i, p in key.references)
-        if len(self._records) >= _BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        self._db.executemany("INSERT INTO record VALUES (?,?,?,?,?,?,?)", self._records)
-        self._db.executemany("INSERT INTO ref VALUES (?,?,?,?)", self._refs)
-        self._records.clear()
-        self._refs.clear()
+        if result.refs:
+            self._db.executemany(
+                "INSERT INTO ref VALUES (?,?,?,?)",
+                [(base + n, t, i, p) for n, t, i, p in result.refs],
+            )
+        self._count += len(result.keys)
 
     def findings(self) -> Iterator[tuple[Finding, int | None]]:
         """(finding, number of the record it makes invalid, if it was valid) across the stream."""
-        self._flush()
         self._db.execute("CREATE INDEX record_key ON record (type, id, no)")
         yield from self._duplicates()
         yield from self._unresolved()

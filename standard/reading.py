@@ -28,7 +28,8 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _GZIP_MAGIC = b"\x1f\x8b"
 _NDJSON_SUFFIXES = (".ndjson", ".jsonl")
-_KEY_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"\s*:')
+_STRING_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')  # every string; group 1: a key
+_SPACE_BEFORE_COLON = re.compile(rb'"\s+:')
 
 
 class InputError(Exception):
@@ -49,6 +50,16 @@ class RawItem:
     def location(self, pointer: str = "", record_id: str | None = None) -> Location:
         """Where something inside this item is."""
         return Location(self.file, self.line, self.pointer + pointer, record_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A unit of work: NDJSON lines numbered from `first_line` (blank ones kept), or items."""
+
+    file: str
+    first_line: int = 1
+    lines: list[bytes] = field(default_factory=list)
+    items: list[RawItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +96,25 @@ def _matches(name: str, rel: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
 
 
-def read_items(path: str, input_format: InputFormat = "auto") -> Iterator[RawItem]:
-    """Every record candidate in one file (or stdin), in order, never raising on bad content."""
+def read_blocks(
+    path: str, input_format: InputFormat = "auto", block_lines: int = 2000
+) -> Iterator[Block]:
+    """The content of one file (or stdin) in blocks, in order, never raising on bad content."""
     display = "<stdin>" if path == STDIN else path
     try:
         with _open(path) as stream:
-            yield from _read_stream(stream, display, _format_for(path, input_format))
+            yield from _read_stream(stream, display, _format_for(path, input_format), block_lines)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{display}: cannot read: {exc}") from None
+
+
+def read_items(path: str, input_format: InputFormat = "auto") -> Iterator[RawItem]:
+    """Every record candidate in one file, one at a time (blank NDJSON lines skipped)."""
+    for block in read_blocks(path, input_format):
+        for offset, line in enumerate(block.lines):
+            if line.strip():
+                yield RawItem(block.file, block.first_line + offset, data=line)
+        yield from block.items
 
 
 def _open(path: str) -> BinaryIO:
@@ -112,35 +134,38 @@ def _format_for(path: str, requested: InputFormat) -> InputFormat:
     return "ndjson" if name.endswith(_NDJSON_SUFFIXES) else "auto"
 
 
-def _read_stream(stream: BinaryIO, display: str, input_format: InputFormat) -> Iterator[RawItem]:
-    first = stream.readline()
+def _read_stream(
+    stream: BinaryIO, display: str, input_format: InputFormat, block_lines: int
+) -> Iterator[Block]:
+    first = stream.readline(MAX_RECORD_BYTES)
     if first.startswith(_UTF16_32_BOMS):
-        problem = rules.INVALID_ENCODING.finding(
-            Location(display, 1), detail="UTF-16/32 byte order mark"
-        )
-        yield RawItem(display, 1, problems=[problem])
+        detail = "UTF-16/32 byte order mark"
+        problem = rules.INVALID_ENCODING.finding(Location(display, 1), detail=detail)
+        yield Block(display, items=[RawItem(display, 1, problems=[problem])])
         return
-    bom: list[Finding] = []
     if first.startswith(_UTF8_BOM):
         first = first[len(_UTF8_BOM) :]
-        bom = [rules.BYTE_ORDER_MARK.finding(Location(display, 1))]
+        bom = rules.BYTE_ORDER_MARK.finding(Location(display, 1))
+        yield Block(display, items=[RawItem(display, 1, problems=[bom])])
     if input_format == "auto":
         input_format = "ndjson" if _is_complete_line(first, stream) else "json"
     if input_format == "ndjson":
-        items = _ndjson_items(first, stream, display)
+        yield from _ndjson_blocks(first, stream, display, block_lines)
     elif (document := _read_document(first, stream)) is not None:
-        items = _document_items(document, display)
+        yield Block(
+            display, items=list(_document_items(document, display)) or [_empty_item(display)]
+        )
     else:
         problem = rules.RECORD_TOO_LARGE.finding(Location(display), limit=MAX_RECORD_BYTES)
-        items = iter([RawItem(display, None, problems=[problem])])
-    yielded = False
-    for item in items:
-        if bom:
-            item.problems[:0], bom = bom, []
-        yielded = True
-        yield item
-    if not yielded:
-        yield RawItem(display, None, problems=[*bom, rules.EMPTY_INPUT.finding(Location(display))])
+        yield Block(display, items=[RawItem(display, None, problems=[problem])])
+
+
+def _empty_item(display: str) -> RawItem:
+    return RawItem(display, None, problems=[rules.EMPTY_INPUT.finding(Location(display))])
+
+
+def _empty(display: str) -> Block:
+    return Block(display, items=[_empty_item(display)])
 
 
 def _is_complete_line(first: bytes, stream: BinaryIO) -> bool:
@@ -158,20 +183,29 @@ def _is_complete_line(first: bytes, stream: BinaryIO) -> bool:
     return True
 
 
-def _ndjson_items(first: bytes, stream: BinaryIO, display: str) -> Iterator[RawItem]:
-    line_no = 1
-    line = first
+def _ndjson_blocks(first: bytes, stream: BinaryIO, display: str, size: int) -> Iterator[Block]:
+    line_no, line = 1, first
+    block = Block(display, 1)
+    seen_record = False
     while line:
         if len(line) >= MAX_RECORD_BYTES and not line.endswith(b"\n"):
             _skip_rest_of_line(stream)
             problem = rules.RECORD_TOO_LARGE.finding(
                 Location(display, line_no), limit=MAX_RECORD_BYTES
             )
-            yield RawItem(display, line_no, problems=[problem])
-        elif line.strip():
-            yield RawItem(display, line_no, data=line)
+            block.items.append(RawItem(display, line_no, problems=[problem]))
+            line = b"\n"  # keeps the numbering of the lines that follow
+        seen_record = seen_record or bool(line.strip())
+        block.lines.append(line)
+        if len(block.lines) >= size:
+            yield block
+            block = Block(display, line_no + 1)
         line = stream.readline(MAX_RECORD_BYTES)
         line_no += 1
+    if block.lines or block.items:
+        yield block
+    if not seen_record:
+        yield _empty(display)
 
 
 def _skip_rest_of_line(stream: BinaryIO) -> None:
@@ -209,13 +243,34 @@ def parse_json(data: bytes, where: Location) -> Parsed:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return Parsed(problem=_explain(data, exc, where))
-    if len(_KEY_TOKEN.findall(data)) != len(_KEY_TOKEN.findall(orjson.dumps(value))):
-        return Parsed(value, duplicate_keys=tuple(_duplicate_keys(data, where)))
+        return Parsed(problem=explain_parse_error(data, exc, where))
+    if isinstance(value, dict | list) and may_repeat_keys(data.strip(), orjson.dumps(value)):
+        return Parsed(value, duplicate_keys=tuple(duplicate_key_findings(data, where)))
     return Parsed(value)
 
 
-def _explain(data: bytes, error: orjson.JSONDecodeError, where: Location) -> Finding:
+def may_repeat_keys(text: bytes, canonical: bytes) -> bool:
+    """False only when `text` provably names no key twice in an object; cheapest proof first.
+
+    `canonical` is orjson's rendering of what `text` parsed to, where a repeated key survives once.
+    Equal bytes prove it. Without backslashes or space before a colon, every `":` in either text
+    ends a key or opens a string starting with ':', and dropping members only removes those, so
+    equal counts prove it. Otherwise count key tokens exactly.
+    """
+    if text == canonical:
+        return False
+    if b"\\" not in text and b"\\" not in canonical and not _SPACE_BEFORE_COLON.search(text):
+        return text.count(b'":') != canonical.count(b'":')
+    return _count_keys(text) != _count_keys(canonical)
+
+
+def _count_keys(text: bytes) -> int:
+    tokens = _STRING_TOKEN.findall(text)
+    return len(tokens) - tokens.count(b"")
+
+
+def explain_parse_error(data: bytes, error: orjson.JSONDecodeError, where: Location) -> Finding:
+    """The finding that says why `data` is not JSON: encoding, depth, NaN, or the parser's word."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -247,8 +302,8 @@ class _NonStandardNumberError(Exception):
     pass
 
 
-def _duplicate_keys(data: bytes, where: Location) -> Iterator[Finding]:
-    """Slow path, taken only when key counts differ: name each duplicated key and its object."""
+def duplicate_key_findings(data: bytes, where: Location) -> Iterator[Finding]:
+    """Name each repeated key and its object (slow: only after `may_repeat_keys` says so)."""
     found: list[tuple[str, Any]] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:

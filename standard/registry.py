@@ -86,7 +86,9 @@ class StandardVersion:
         return referencing.Registry().with_resources(resources).crawl()
 
 
-def _load_version(root: Path) -> StandardVersion:
+@functools.cache
+def _load_version(schemas_root: Path, version: str) -> StandardVersion:
+    root = schemas_root / version
     documents: dict[str, Schema] = {}
     entity_ids: dict[str, str] = {}
     for path in sorted(root.rglob("*.json")):
@@ -103,14 +105,17 @@ class StandardRegistry:
 
     def __init__(self, schemas_root: Path = SCHEMAS_ROOT) -> None:
         self.schemas_root = schemas_root
+        names = [p.name for p in schemas_root.iterdir() if p.is_dir()]
+        self._releases = sorted((n for n in names if _RELEASE.match(n)), key=version_key)
+        self._has_draft = "draft" in names
 
     def versions(self, include_draft: bool = False) -> list[str]:
         """Installed releases in ascending order (then `draft`, if asked for and present)."""
-        names = [p.name for p in self.schemas_root.iterdir() if p.is_dir()]
-        releases = sorted((n for n in names if _RELEASE.match(n)), key=version_key)
-        if include_draft and "draft" in names:
-            releases.append("draft")
-        return releases
+        return (
+            [*self._releases, "draft"]
+            if include_draft and self._has_draft
+            else list(self._releases)
+        )
 
     def latest(self) -> str:
         """The newest release."""
@@ -118,11 +123,6 @@ class StandardRegistry:
 
     def get(self, version: str) -> StandardVersion:
         """A version by its string; raises UnknownVersionError."""
-        return _cached_version(self.schemas_root, version, tuple(self.versions(include_draft=True)))
-
-
-@functools.cache
-def _cached_version(root: Path, version: str, known: tuple[str, ...]) -> StandardVersion:
-    if version not in known:
-        raise UnknownVersionError(version, [v for v in known if v != "draft"])
-    return _load_version(root / version)
+        if version not in self._releases and not (version == "draft" and self._has_draft):
+            raise UnknownVersionError(version, self._releases)
+        return _load_version(self.schemas_root, version)

@@ -1,4 +1,4 @@
-"""A validation run over many inputs: read, check (optionally in parallel), index, collect."""
+"""A validation run over many inputs: read blocks, check them (in parallel if asked), collect."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ccstd.standard.checker import CheckOptions, ItemOutcome, RecordChecker
+from ccstd.standard.checker import BlockResult, CheckOptions, RecordChecker
 from ccstd.standard.index import StreamIndex
-from ccstd.standard.reading import DEFAULT_INCLUDE, InputFormat, RawItem, iter_paths, read_items
-from ccstd.standard.registry import SCHEMAS_ROOT, StandardRegistry
+from ccstd.standard.reading import DEFAULT_INCLUDE, Block, InputFormat, iter_paths, read_blocks
+from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.results import FindingCollector, ValidationResult
 
-CHUNK_SIZE = 1000
 Progress = Callable[[int], None]
 
 
@@ -46,13 +45,14 @@ def validate_paths(
     collector = FindingCollector(run.max_findings, run.baseline)
     records = invalid = 0
     with StreamIndex() as index:
-        items = itertools.chain.from_iterable(read_items(p, run.input_format) for p in paths)
-        for outcome in _outcomes(items, registry, check, run.jobs, progress):
-            if outcome.is_record:
-                records += 1
-                invalid += outcome.has_error
-            collector.extend(outcome.findings)
-            index.add(outcome)
+        blocks = itertools.chain.from_iterable(read_blocks(p, run.input_format) for p in paths)
+        for result in _check_blocks(blocks, registry, check, run.jobs):
+            records += result.records
+            invalid += result.invalid
+            collector.extend(result.findings)
+            index.add(result)
+            if progress is not None:
+                progress(records)
         made_invalid: set[int] = set()
         for finding, record_no in index.findings():
             collector.add(finding)
@@ -70,37 +70,13 @@ def validate_paths(
     )
 
 
-def _outcomes(
-    items: Iterable[RawItem],
-    registry: StandardRegistry,
-    check: CheckOptions,
-    jobs: int,
-    progress: Progress | None,
-) -> Iterator[ItemOutcome]:
-    done = 0
-    chunks = _batched(items, CHUNK_SIZE)
-    results = (
-        _serial(chunks, registry, check) if jobs <= 1 else _parallel(chunks, registry, check, jobs)
-    )
-    for outcomes in results:
-        yield from outcomes
-        done += len(outcomes)
-        if progress is not None:
-            progress(done)
-
-
-def _batched(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def _serial(
-    chunks: Iterable[list[RawItem]], registry: StandardRegistry, check: CheckOptions
-) -> Iterator[list[ItemOutcome]]:
-    checker = RecordChecker(registry, check)
-    for chunk in chunks:
-        yield [checker.check(item) for item in chunk]
+def _check_blocks(
+    blocks: Iterable[Block], registry: StandardRegistry, check: CheckOptions, jobs: int
+) -> Iterator[BlockResult]:
+    if jobs <= 1:
+        checker = RecordChecker(registry, check)
+        return map(checker.check_block, blocks)
+    return _parallel(blocks, registry.schemas_root, check, jobs)
 
 
 _worker_checker: RecordChecker | None = None
@@ -111,20 +87,21 @@ def _init_worker(schemas_root: Path, check: CheckOptions) -> None:
     _worker_checker = RecordChecker(StandardRegistry(schemas_root), check)
 
 
-def _check_chunk(chunk: list[RawItem]) -> list[ItemOutcome]:
+def _check_in_worker(block: Block) -> BlockResult:
     assert _worker_checker is not None
-    return [_worker_checker.check(item) for item in chunk]
+    return _worker_checker.check_block(block)
 
 
 def _parallel(
-    chunks: Iterable[list[RawItem]], registry: StandardRegistry, check: CheckOptions, jobs: int
-) -> Iterator[list[ItemOutcome]]:
-    """Chunks checked by `jobs` processes, results in input order, at most 2 x jobs in flight."""
-    root = registry.schemas_root if registry else SCHEMAS_ROOT
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(root, check)) as pool:
-        pending: deque[Future[list[ItemOutcome]]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_check_chunk, chunk))
+    blocks: Iterable[Block], schemas_root: Path, check: CheckOptions, jobs: int
+) -> Iterator[BlockResult]:
+    """Blocks checked by `jobs` processes, results in input order, at most 2 x jobs in flight."""
+    with ProcessPoolExecutor(
+        jobs, initializer=_init_worker, initargs=(schemas_root, check)
+    ) as pool:
+        pending: deque[Future[BlockResult]] = deque()
+        for block in blocks:
+            pending.append(pool.submit(_check_in_worker, block))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().result()
         while pending:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 
+import jsonschema_rs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from ccstd.standard import divisions
 from ccstd.standard.formats import (
+    RFC_FORMATS,
     is_country,
     is_currency,
     is_date,
@@ -143,3 +145,47 @@ def test_currency_country_uri() -> None:
     assert is_currency("CNY") and not is_currency("RMB") and not is_currency("cny")
     assert is_country("CN") and not is_country("cn") and not is_country("XX")
     assert is_uri("https://example.org/a.jpg") and not is_uri("photo 1.jpg") and not is_uri("a.jpg")
+
+
+_ENGINE = {
+    name: jsonschema_rs.validator_for({"format": name}, validate_formats=True)
+    for name in RFC_FORMATS
+}
+_NEAR_DATE_TIMES = st.from_regex(
+    "[0-9\uff10-\uff19]{4}"
+    r"-[0-9]{1,2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{0,12})?"
+    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?\n?",
+    fullmatch=True,
+)
+
+
+@settings(max_examples=2000)
+@given(st.one_of(_NEAR_DATE_TIMES, st.text(max_size=30)))
+def test_date_time_mirror_agrees_with_the_engine(value: str) -> None:
+    assert is_date_time(value) == _ENGINE["date-time"].is_valid(value)
+
+
+@settings(max_examples=1000)
+@given(
+    st.one_of(
+        st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\n?", fullmatch=True), st.text(max_size=12)
+    )
+)
+def test_date_mirror_agrees_with_the_engine(value: str) -> None:
+    assert is_date(value) == _ENGINE["date"].is_valid(value)
+
+
+@settings(max_examples=2000)
+@given(
+    st.one_of(
+        st.from_regex(
+            r"[a-z][a-z0-9+.-]{0,5}:[A-Za-z0-9/?#@!$&'()*+,;=%:._~ \-\[\]]{0,20}", fullmatch=True
+        ),
+        st.from_regex(
+            r"https?://(\w+@)?(\[[0-9a-fv:.%]{0,12}\]|[a-z0-9.%]{0,8})(:\d{0,5})?([/?#].{0,8})?",
+            fullmatch=True,
+        ),
+    )
+)
+def test_uri_mirror_agrees_with_the_engine(value: str) -> None:
+    assert is_uri(value) == _ENGINE["uri"].is_valid(value)

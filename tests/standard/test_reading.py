@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccstd.standard.checker import RecordChecker
-from ccstd.standard.reading import InputError, iter_paths, read_items
+from ccstd.standard.reading import InputError, InputFormat, iter_paths, read_blocks, read_items
 from ccstd.standard.registry import StandardRegistry
 from tests.conftest import valid_record
 
 CHECKER = RecordChecker(StandardRegistry())
 
 
-def codes(path: Path, input_format: str = "auto") -> list[str]:
-    outcomes = [CHECKER.check(item) for item in read_items(str(path), input_format)]  # type: ignore[arg-type]
-    return [f.code for o in outcomes for f in o.findings]
+def codes(path: Path, input_format: InputFormat = "auto") -> list[str]:
+    results = [CHECKER.check_block(block) for block in read_blocks(str(path), input_format)]
+    return [f.code for r in results for f in r.findings]
 
 
 def line(record: object) -> bytes:
@@ -37,9 +37,9 @@ def test_ndjson_lines_are_read_with_their_numbers(tmp_path: Path) -> None:
 def test_json_array_items_are_located_by_pointer(tmp_path: Path) -> None:
     path = tmp_path / "records.json"
     path.write_bytes(orjson.dumps([valid_record("Resident"), {"type": "Resident"}]))
-    outcomes = [CHECKER.check(i) for i in read_items(str(path))]
-    assert [o.pointer for o in outcomes] == ["/0", "/1"]
-    assert outcomes[1].findings[0].location.pointer.startswith("/1")
+    assert [i.pointer for i in read_items(str(path))] == ["/0", "/1"]
+    [finding] = [f for b in read_blocks(str(path)) for f in CHECKER.check_block(b).findings]
+    assert finding.location.pointer.startswith("/1")
 
 
 def test_gzip_is_detected_by_content(tmp_path: Path) -> None:
@@ -88,6 +88,7 @@ def test_one_bad_line_does_not_stop_the_file(tmp_path: Path) -> None:
     path.write_bytes(line(valid_record("Resident")) + b'{"id": \n' + line(valid_record("Building")))
     outcomes = [CHECKER.check(i) for i in read_items(str(path))]
     assert [bool(o.findings) for o in outcomes] == [False, True, False]
+    assert [(o.records, o.invalid) for o in outcomes] == [(1, 0), (1, 1), (1, 0)]
 
 
 def test_nan_and_infinity_are_named(tmp_path: Path) -> None:

@@ -1,0 +1,154 @@
+"""Validation benchmark: ccstd against its floor and reference, all measured in one run.
+
+Figures are ratios against baselines measured here and now (machines are noisy):
+  floor       orjson.loads alone over the same lines (no validation at all)
+  reference   python-jsonschema Draft202012Validator.iter_errors (same schemas, same formats)
+  library     ccstd.standard.runner.validate_paths (one process)
+  cli         `ccstd validate FILE --format json` end to end, --jobs 1 and --jobs 2
+  memory      peak RSS of the CLI at 10k and at 1M records
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import orjson
+
+from benchmarks.generate import dataset
+from ccstd.standard.formats import FORMATS
+from ccstd.standard.registry import StandardRegistry
+from ccstd.standard.runner import validate_paths
+
+RESULTS = Path(__file__).parent / "results"
+REFERENCE_SAMPLE = 3000
+
+
+def floor(path: Path) -> float:
+    """Records per second of parsing alone."""
+    started = time.perf_counter()
+    count = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            orjson.loads(line)
+            count += 1
+    return count / (time.perf_counter() - started)
+
+
+def reference(path: Path) -> float:
+    """Records per second of python-jsonschema on the first REFERENCE_SAMPLE records."""
+    standard = StandardRegistry().get("1.0.0")
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in FORMATS.items():
+        checker.checks(name)(check)
+    registry = standard.referencing_registry()
+    validators = {
+        e: jsonschema.Draft202012Validator(
+            standard.entity_schema(e), registry=registry, format_checker=checker
+        )
+        for e in standard.entities
+    }
+    with path.open("rb") as handle:
+        records = [orjson.loads(line) for line in itertools.islice(handle, REFERENCE_SAMPLE)]
+    started = time.perf_counter()
+    for record in records:
+        for _error in validators[record["type"]].iter_errors(record):
+            pass
+    return len(records) / (time.perf_counter() - started)
+
+
+def library(path: Path) -> float:
+    """Records per second of the library call, one process."""
+    result = validate_paths([str(path)])
+    return result.records / result.seconds
+
+
+def cli(path: Path, jobs: int) -> tuple[float, int]:
+    """(records per second, peak RSS in KiB) of the CLI end to end, measured on the child."""
+    command = [
+        sys.executable,
+        "-m",
+        "ccstd.cli",
+        "validate",
+        str(path),
+        "-q",
+        "--format",
+        "json",
+        "--output",
+        os.devnull,
+        "--jobs",
+        str(jobs),
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(command)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"ccstd validate failed on {path}")
+    return _count_lines(path) / elapsed, usage.ru_maxrss
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--no-memory", action="store_true", help="skip the 1M-record memory run")
+    args = parser.parse_args()
+
+    data = dataset(args.records, args.seed)
+    size = data.stat().st_size / 1e6
+    print(f"data: {data.name} ({size:.0f} MB, {args.records:,} records, ~1% invalid)")
+    figures: dict[str, Any] = {"records": args.records, "seed": args.seed, "cpus": os.cpu_count()}
+    figures["floor_rps"] = floor(data)
+    figures["reference_rps"] = reference(data)
+    figures["library_rps"] = library(data)
+    figures["cli_jobs1_rps"], figures["cli_jobs1_rss_kib"] = cli(data, 1)
+    figures["cli_jobs2_rps"], _ = cli(data, 2)
+    ratios = {
+        "end to end (--jobs 1) / orjson floor": (
+            figures["cli_jobs1_rps"] / figures["floor_rps"],
+            ">= 0.5",
+        ),
+        "end to end (--jobs 2) / orjson floor": (
+            figures["cli_jobs2_rps"] / figures["floor_rps"],
+            "(info)",
+        ),
+        "library / python-jsonschema": (figures["library_rps"] / figures["reference_rps"], ">= 50"),
+        "--jobs 2 / --jobs 1": (figures["cli_jobs2_rps"] / figures["cli_jobs1_rps"], ">= 1.6"),
+    }
+    if not args.no_memory:
+        _, small = cli(dataset(10_000, args.seed), 1)
+        _, large = cli(dataset(1_000_000, args.seed), 1)
+        figures["rss_10k_kib"], figures["rss_1m_kib"] = small, large
+        ratios["peak RSS 1M / 10k records"] = (large / small, "<= 1.3")
+    figures["ratios"] = {name: round(value, 3) for name, (value, _target) in ratios.items()}
+
+    print(f"{'measure':<40} {'records/s':>12}")
+    for key in ("floor_rps", "reference_rps", "library_rps", "cli_jobs1_rps", "cli_jobs2_rps"):
+        print(f"{key:<40} {figures[key]:>12,.0f}")
+    if "rss_1m_kib" in figures:
+        small_mib, large_mib = figures["rss_10k_kib"] / 1024, figures["rss_1m_kib"] / 1024
+        print(f"{'peak RSS 10k / 1M records (MiB)':<40} {small_mib:>6.0f} / {large_mib:.0f}")
+    print(f"\n{'ratio':<40} {'value':>8}  target")
+    for name, (value, target) in ratios.items():
+        print(f"{name:<40} {value:>8.2f}  {target}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_bytes(orjson.dumps(figures, option=orjson.OPT_INDENT_2))
+
+
+if __name__ == "__main__":
+    main()
