@@ -86,8 +86,9 @@ class RecordChecker:
         result = BlockResult(block.file)
         line_no = block.first_line
         for data in block.lines:
-            if data.strip():
-                self._check_one(result, line_no, "", data, None, ())
+            text = data.strip()
+            if text:
+                self._check_one(result, line_no, "", text, None, ())
             line_no += 1
         for item in block.items:
             self._check_one(result, item.line, item.pointer, item.data, item.value, item.problems)
@@ -96,10 +97,11 @@ class RecordChecker:
     def check(self, item: RawItem) -> BlockResult:
         """Check a single item (an NDJSON line or a parsed value)."""
         result = BlockResult(item.file)
-        self._check_one(result, item.line, item.pointer, item.data, item.value, item.problems)
+        data = item.data.strip() if item.data is not None else None
+        self._check_one(result, item.line, item.pointer, data, item.value, item.problems)
         return result
 
-    def _check_one(
+    def _check_one(  # the hot path: one record, its findings appended to the block's
         self,
         result: BlockResult,
         line: int | None,
@@ -121,16 +123,16 @@ class RecordChecker:
                 result.records += 1
                 result.invalid += 1
                 return
-            if isinstance(value, dict | list) and may_repeat_keys(
-                data.strip(), orjson.dumps(value)
-            ):
+            if isinstance(value, dict | list) and may_repeat_keys(data, orjson.dumps(value)):
                 where = Location(result.file, line, pointer, _record_id(value))
                 findings.extend(duplicate_key_findings(data, where))
         elif value is None and problems:
             return  # a problem with the input itself, not a record
         result.records += 1
         key = self._check_value(value, result.file, line, pointer, findings)
-        valid = not any(f.severity is Severity.ERROR for f in findings[start:])
+        valid = len(findings) == start or all(
+            f.severity is not Severity.ERROR for f in findings[start:]
+        )
         result.invalid += not valid
         if key is not None:
             entity, record_id, refs = key
