@@ -42,8 +42,9 @@ def summary_text(result: ValidationResult) -> Text:
         f"{result.valid:,} valid",
         f"{result.invalid:,} invalid",
         ", ".join(_plural(result.count(s), s.value) for s in Severity),
-        f"{result.records_per_second:,.0f} records/s",
     ]
+    if result.seconds >= 1:  # below that, start-up dominates and the rate means nothing
+        parts.append(f"{result.records_per_second:,.0f} records/s")
     if result.baselined:
         parts.append(f"{result.baselined:,} baselined")
     style = "bold red" if result.count(Severity.ERROR) else "bold green"

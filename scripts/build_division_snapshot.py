@@ -9,6 +9,7 @@ the result is data reviewed like code.
 from __future__ import annotations
 
 import csv
+import datetime
 import re
 import sys
 from importlib.metadata import version
@@ -46,7 +47,8 @@ def main(out: Path) -> None:
         name = current[0] if current else spans[-1][2]
         rows.setdefault(code, (name, retired_in))  # the first listing of a code wins
     with out.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(f"# source: python-stdnum {version('python-stdnum')} stdnum/cn/loc.dat\n")
+        source = f"python-stdnum {version('python-stdnum')} stdnum/cn/loc.dat"
+        handle.write(f"# source: {source}; snapshot taken {datetime.date.today().isoformat()}\n")
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["code", "name", "retired_in"])
         writer.writerows((code, *rows[code]) for code in sorted(rows))

@@ -30,7 +30,9 @@ class Location:
     record_id: str | None = None
 
     def describe(self) -> str:
-        """`file:line pointer` in the form people and editors read."""
+        """`file:line pointer` in the form people and editors read (`(run)` for the run itself)."""
+        if self.file is None and self.line is None and not self.pointer:
+            return "(run)"
         place = self.file or "<input>"
         if self.line is not None:
             place += f":{self.line}"

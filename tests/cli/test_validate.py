@@ -200,3 +200,27 @@ def test_jobs_give_the_same_findings(tmp_path: Path) -> None:
     )
     assert one.returncode == two.returncode == 1
     assert json.loads(one.stdout)["findings"] == json.loads(two.stdout)["findings"]
+
+
+def test_runs_without_any_network(tmp_path: Path) -> None:
+    """Schemas resolve from the package: the run succeeds in a namespace with no network."""
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("unshare -rn is not permitted here")
+    command = [
+        "unshare",
+        "-rn",
+        sys.executable,
+        "-m",
+        "ccstd.cli",
+        "validate",
+        str(EXAMPLES_ROOT / "1.0.0"),
+        "--include",
+        "valid-*.json",
+        "--format",
+        "json",
+        "-q",
+    ]
+    done = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["valid"] == 32
