@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import orjson
 
 from benchmarks.generate import dataset
-from ccstd.standard.formats import FORMATS
+from ccstd.standard.reference import reference_validators
 from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.runner import validate_paths
 
@@ -44,17 +43,7 @@ def floor(path: Path) -> float:
 
 def reference(path: Path) -> float:
     """Records per second of python-jsonschema on the first REFERENCE_SAMPLE records."""
-    standard = StandardRegistry().get("1.0.0")
-    checker = jsonschema.FormatChecker(formats=())
-    for name, check in FORMATS.items():
-        checker.checks(name)(check)
-    registry = standard.referencing_registry()
-    validators = {
-        e: jsonschema.Draft202012Validator(
-            standard.entity_schema(e), registry=registry, format_checker=checker
-        )
-        for e in standard.entities
-    }
+    validators = reference_validators(StandardRegistry().get("1.0.0"))
     with path.open("rb") as handle:
         records = [orjson.loads(line) for line in itertools.islice(handle, REFERENCE_SAMPLE)]
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -40,5 +41,8 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; Ctrl-C ends quietly with the conventional 130."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -11,9 +11,8 @@ import typer
 from rich.console import Console
 
 from ccstd.cli import text
-from ccstd.cli.errors import EXIT_CODES_HELP, fail
+from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
 from ccstd.standard.checker import CheckOptions
-from ccstd.standard.files import write_atomic
 from ccstd.standard.findings import Severity
 from ccstd.standard.reading import DEFAULT_INCLUDE, InputError, InputFormat
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
@@ -106,7 +105,7 @@ def validate(
         fail(str(exc))
     _emit(result, output_format.value, output)
     if write_baseline:
-        write_atomic(write_baseline, baseline_document(result))
+        write_output(write_baseline, baseline_document(result))
     if not quiet:
         err.print(text.summary_text(result))
     raise typer.Exit(exit_code(result, fail_on))
@@ -140,10 +139,10 @@ def _emit(result: ValidationResult, output_format: str, output: Path | None) -> 
             return
         console = Console(record=True, file=io.StringIO(), width=200)
         text.print_findings(console, result)
-        write_atomic(output, console.export_text().encode("utf-8"))
+        write_output(output, console.export_text().encode("utf-8"))
         return
     data = REPORTERS[output_format](result)
     if output is None:
         typer.echo(data.decode("utf-8"), nl=False)
     else:
-        write_atomic(output, data)
+        write_output(output, data)

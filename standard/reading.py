@@ -47,10 +47,6 @@ class RawItem:
     value: Any = None
     problems: list[Finding] = field(default_factory=list)
 
-    def location(self, pointer: str = "", record_id: str | None = None) -> Location:
-        """Where something inside this item is."""
-        return Location(self.file, self.line, self.pointer + pointer, record_id)
-
 
 @dataclass(frozen=True, slots=True)
 class Block:

@@ -224,3 +224,10 @@ def test_runs_without_any_network(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["valid"] == 32
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-dir" / "report.json"
+    result = RUNNER.invoke(app, ["validate", str(VENDOR_EXPORT), "-f", "json", "-o", str(target)])
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "Traceback" not in result.output
