@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ccstd import __version__
-from ccstd.cli import schemas, validate
+from ccstd.cli import convert, schemas, validate
 
 app = typer.Typer(
     name="ccstd",
@@ -19,7 +19,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command(name="validate", epilog=validate.EPILOG)(validate.validate)
+app.command(name="convert", epilog=convert.EPILOG)(convert.convert)
 app.add_typer(schemas.app, name="schemas")
+app.add_typer(convert.adapters_app, name="adapters")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,104 @@
+"""The adapter contract: read a source into items, convert each item into one outcome.
+
+An adapter never decides what is counted. The runner (`adapters/runner.py`) counts every item it
+is handed and requires exactly one outcome per item: records (converted), a skip (out of the
+adapter's scope, with a reason) or a rejection (could not convert, with a reason), so that
+read = converted + skipped + rejected holds for every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ccstd.adapters.ledger import Coverage
+
+
+@dataclass(frozen=True, slots=True)
+class SourceItem:
+    """One item of source data: where it is, its raw bytes (for the digest), its parsed value."""
+
+    file: str
+    locator: str  # line, XPath, FHIR id: whatever finds the item again in the source
+    raw: bytes
+    value: Any = None
+    problem: str | None = None  # why the item could not even be parsed (becomes a rejection)
+    line: int | None = None
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the raw bytes of the item."""
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """Records of the standard made from one item, with the source fields they used."""
+
+    records: tuple[dict[str, Any], ...]
+    dropped: tuple[tuple[str, str], ...] = ()  # (source path, reason) chosen not to map
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An item outside the adapter's scope (e.g. a FHIR Claim): accounted for, not converted."""
+
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An item the adapter could not convert; the reason code is stable, the message says why."""
+
+    reason: str
+    message: str
+    path: str | None = None  # where in the item the problem is
+
+
+Outcome = Converted | Skipped | Rejected
+
+
+@dataclass
+class SourceContext:
+    """What an adapter learns about one source while reading it (e.g. a Bundle's fullUrls)."""
+
+    file: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+class Adapter(ABC):
+    """A translator from one family of vendor formats to the standard."""
+
+    name: str
+    version: str
+    formats: tuple[str, ...]
+    standard_version: str = "1.0.0"
+
+    @abstractmethod
+    def sniff(self, sample: bytes, filename: str) -> float:
+        """Confidence in [0, 1] that `sample` (the first bytes of `filename`) is ours."""
+
+    @abstractmethod
+    def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+        """Split a source into items, never raising on bad content (a bad item has a problem)."""
+
+    @abstractmethod
+    def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
+        """One outcome for one item."""
+
+    @abstractmethod
+    def mapping_digest(self) -> str:
+        """`sha256:<hex>` of the declarative mapping data, recorded in every record's provenance."""
+
+    def coverage(self) -> dict[str, Coverage]:
+        """Declared field coverage per kind of item, for the ledger (none by default)."""
+        return {}
+
+    def kind_of(self, item: SourceItem) -> str:
+        """The kind of a source item for the field ledger (a FHIR resource type, a dialect)."""
+        return self.name

@@ -1,0 +1,163 @@
+"""The FHIR R4 adapter: Bundles (collection, transaction, searchset, document), single resources
+and Bulk Data NDJSON; each resource is validated with fhir.resources' R4B models first."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pydantic
+from fhir.resources.R4B import get_fhir_model_class
+
+from ccstd.adapters.base import (
+    Adapter,
+    Converted,
+    Outcome,
+    Rejected,
+    Skipped,
+    SourceContext,
+    SourceItem,
+)
+from ccstd.adapters.fhir import mapping
+from ccstd.adapters.ledger import Coverage
+
+
+class FhirAdapter(Adapter):
+    """FHIR R4 health records → Resident, Observation, Condition, Immunization, Encounter."""
+
+    name = "fhir-r4"
+    version = "0.1.0"
+    formats = ("FHIR R4 Bundle (JSON)", "FHIR R4 resource (JSON)", "FHIR Bulk Data NDJSON")
+
+    def sniff(self, sample: bytes, filename: str) -> float:
+        """Confident when the sample names a resourceType."""
+        if b'"resourceType"' not in sample:
+            return 0.0
+        return 0.95 if b'"Bundle"' in sample or filename.endswith((".ndjson", ".jsonl")) else 0.9
+
+    def mapping_digest(self) -> str:
+        """SHA-256 of mapping.toml."""
+        return "sha256:" + hashlib.sha256(mapping.MAPPING_FILE.read_bytes()).hexdigest()
+
+    def coverage(self) -> dict[str, Coverage]:
+        """Declared field coverage per resource type, from mapping.toml."""
+        shared = mapping.TABLES["coverage"]["*"]["dropped"]
+        return {
+            kind: Coverage(frozenset(spec.get("mapped", [])), {**shared, **spec.get("dropped", {})})
+            for kind, spec in mapping.TABLES["coverage"].items()
+            if kind != "*"
+        }
+
+    def kind_of(self, item: SourceItem) -> str:
+        """The resource type."""
+        return str(item.value.get("resourceType", "?")) if isinstance(item.value, dict) else "?"
+
+    def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+        """One item per resource: each NDJSON line, each Bundle entry, or the single resource."""
+        data = path.read_bytes()
+        if path.name.endswith((".ndjson", ".jsonl", ".ndjson.gz")):
+            yield from self._lines(data, str(path))
+            return
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
+            return
+        if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+            yield from self._entries(document, str(path), context)
+        else:
+            yield SourceItem(str(path), "document", data, document)
+
+    def _lines(self, data: bytes, file: str) -> Iterator[SourceItem]:
+        for number, line in enumerate(data.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield SourceItem(
+                    file, f"line {number}", line, problem=f"not valid JSON: {exc.msg}", line=number
+                )
+                continue
+            yield SourceItem(file, f"line {number}", line, value, line=number)
+
+    def _entries(
+        self, bundle: dict[str, Any], file: str, context: SourceContext
+    ) -> Iterator[SourceItem]:
+        entries = bundle.get("entry") or []
+        full_urls = {}
+        for entry in entries:
+            resource = entry.get("resource") or {}
+            if entry.get("fullUrl") and resource.get("resourceType"):
+                full_urls[entry["fullUrl"]] = (
+                    resource["resourceType"],
+                    mapping.resource_id(resource, _with(context, entry)),
+                )
+        context.facts["fullUrls"] = full_urls
+        for index, entry in enumerate(entries):
+            resource = entry.get("resource")
+            locator = f"Bundle.entry[{index}]"
+            if isinstance(resource, dict):
+                locator += f" {resource.get('resourceType', '?')}/{resource.get('id', '')}".rstrip(
+                    "/"
+                )
+            raw = orjson.dumps(resource if resource is not None else entry)
+            item = SourceItem(
+                file,
+                locator,
+                raw,
+                resource,
+                problem=None if isinstance(resource, dict) else "entry without a resource",
+            )
+            yield item
+
+    def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
+        """Validate the resource with its R4B model, then map it (or skip it, with the reason)."""
+        resource = item.value
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            return Rejected("not-a-resource", "the item has no resourceType")
+        kind = resource["resourceType"]
+        if kind not in mapping.ENTITY_OF:
+            return Skipped(
+                "unsupported-resource-type",
+                f"{kind} has no entity in the standard {self.standard_version}",
+            )
+        resource, artefacts = _without_export_artefacts(resource)
+        problem = _fhir_problem(kind, resource)
+        if problem is not None:
+            return problem
+        outcome = mapping.convert_resource(resource, context)
+        if artefacts and isinstance(outcome, Converted):
+            why = "not FHIR: an exporter's own field (e.g. a database _id)"
+            outcome = Converted(
+                outcome.records, outcome.dropped + tuple((f"{kind}.{a}", why) for a in artefacts)
+            )
+        return outcome
+
+
+def _without_export_artefacts(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Drop root keys like a database `_id` string (`_x` in FHIR JSON is an element object)."""
+    artefacts = [
+        k for k, v in resource.items() if k.startswith("_") and not isinstance(v, dict | list)
+    ]
+    if not artefacts:
+        return resource, []
+    return {k: v for k, v in resource.items() if k not in artefacts}, artefacts
+
+
+def _with(context: SourceContext, entry: dict[str, Any]) -> SourceContext:
+    return SourceContext(context.file, {"fullUrl": entry.get("fullUrl", "")})
+
+
+def _fhir_problem(kind: str, resource: dict[str, Any]) -> Rejected | None:
+    try:
+        get_fhir_model_class(kind).model_validate(resource)
+    except pydantic.ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        path = ".".join(str(p) for p in first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return Rejected("fhir-invalid", f"{kind}.{path}: {first['msg']}{more}", f"{kind}.{path}")
+    return None

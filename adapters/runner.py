@@ -1,0 +1,205 @@
+"""Running an adapter over sources: count, convert, stamp provenance, protect, write.
+
+Every item read ends as exactly one of converted, skipped or rejected; the run checks that the
+three add up to what was read and fails loudly if they do not (that would be a bug, never data).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from ccstd.adapters.base import Adapter, Converted, Rejected, Skipped, SourceContext, SourceItem
+from ccstd.adapters.ledger import Ledger
+from ccstd.adapters.privacy import Protector
+from ccstd.standard.files import atomic_output
+
+
+class CountMismatchError(AssertionError):
+    """read != converted + skipped + rejected: a bug in the runner or an adapter."""
+
+
+@dataclass
+class ConversionReport:
+    """What a run did, in counts only (nothing from the data itself)."""
+
+    adapter: str
+    read: int = 0
+    converted: int = 0
+    records: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    records_by_type: Counter[str] = field(default_factory=Counter)
+    skipped_by_reason: Counter[str] = field(default_factory=Counter)
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    protection: Counter[str] = field(default_factory=Counter)
+    unknown_fields: int = 0
+    seconds: float = 0.0
+
+    def check(self) -> None:
+        """Raise CountMismatchError unless every item read is accounted for."""
+        if self.read != self.converted + self.skipped + self.rejected:
+            raise CountMismatchError(
+                f"read {self.read} != converted {self.converted} + skipped {self.skipped} "
+                f"+ rejected {self.rejected}"
+            )
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as a JSON object."""
+        return {
+            "adapter": self.adapter, "read": self.read, "converted": self.converted,
+            "records": self.records, "skipped": self.skipped, "rejected": self.rejected,
+            "recordsByType": dict(self.records_by_type),
+            "skippedByReason": dict(self.skipped_by_reason),
+            "rejectedByReason": dict(self.rejected_by_reason),
+            "identifiers": dict(self.protection), "unknownFields": self.unknown_fields,
+            "seconds": round(self.seconds, 3),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a run writes: records (NDJSON), rejects (replayable NDJSON), the ledger (JSON)."""
+
+    records: Path
+    rejects: Path | None = None
+    ledger: Path | None = None
+
+
+def conversion_time() -> str:
+    """`convertedAt` for a run: $SOURCE_DATE_EPOCH when set (reproducible runs), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch
+        else datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    )
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def convert_paths(
+    adapter: Adapter,
+    paths: Sequence[Path],
+    outputs: Outputs,
+    protector: Protector,
+    ledger: Ledger | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ConversionReport:
+    """Convert every item of every path; outputs appear whole at the end, or not at all."""
+    started = time.perf_counter()
+    report = ConversionReport(adapter.name)
+    stamp = _Stamp(adapter, conversion_time())
+    with ExitStack() as stack:
+        out = stack.enter_context(atomic_output(outputs.records))
+        rejects = stack.enter_context(atomic_output(outputs.rejects)) if outputs.rejects else None
+        for path in paths:
+            context = SourceContext(str(path))
+            for item in adapter.items(path, context):
+                report.read += 1
+                outcome = _convert(adapter, item, context)
+                _account(report, item, outcome, out, rejects, stamp, protector)
+                if ledger is not None:
+                    _record_coverage(ledger, adapter.kind_of(item), item, outcome)
+                if progress is not None:
+                    progress(report.read)
+        report.check()
+    if ledger is not None:
+        report.unknown_fields = sum(ledger.unknown.values())
+        if outputs.ledger is not None:
+            with atomic_output(outputs.ledger) as handle:
+                handle.write(orjson.dumps(ledger.report(), option=orjson.OPT_INDENT_2))
+    report.protection = protector.counts
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _convert(
+    adapter: Adapter, item: SourceItem, context: SourceContext
+) -> Converted | Skipped | Rejected:
+    if item.problem is not None:
+        return Rejected("unreadable-item", item.problem)
+    try:
+        return adapter.convert(item, context)
+    except Exception as exc:
+        return Rejected("adapter-error", f"{type(exc).__name__} in {adapter.name}")
+
+
+def _account(
+    report: ConversionReport,
+    item: SourceItem,
+    outcome: Converted | Skipped | Rejected,
+    out: BinaryIO,
+    rejects: BinaryIO | None,
+    stamp: _Stamp,
+    protector: Protector,
+) -> None:
+    if isinstance(outcome, Converted):
+        report.converted += 1
+        for record in outcome.records:
+            out.write(orjson.dumps(protector.protect(stamp(record, item))) + b"\n")
+            report.records += 1
+            report.records_by_type[record["type"]] += 1
+    elif isinstance(outcome, Skipped):
+        report.skipped += 1
+        report.skipped_by_reason[outcome.reason] += 1
+    else:
+        report.rejected += 1
+        report.rejected_by_reason[outcome.reason] += 1
+        if rejects is not None:
+            rejects.write(orjson.dumps(_reject_line(item, outcome, stamp.adapter)) + b"\n")
+
+
+def _record_coverage(
+    ledger: Ledger, kind: str, item: SourceItem, outcome: Converted | Skipped | Rejected
+) -> None:
+    if isinstance(outcome, Converted):
+        ledger.observe(kind, item.value)
+    elif isinstance(outcome, Skipped):
+        ledger.skip(kind, outcome.reason)
+
+
+def _reject_line(item: SourceItem, outcome: Rejected, adapter: Adapter) -> dict[str, Any]:
+    try:
+        raw: dict[str, str] = {"text": item.raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        raw = {"base64": base64.b64encode(item.raw).decode("ascii")}
+    return {
+        "adapter": adapter.name, "adapterVersion": adapter.version, "file": item.file,
+        "locator": item.locator, "line": item.line, "reason": outcome.reason,
+        "message": outcome.message, "path": outcome.path, "sha256": item.sha256, "raw": raw,
+    }  # fmt: skip
+
+
+class _Stamp:
+    """Fills in `meta`: adapter, mapping digest, source locator and digest, conversion time."""
+
+    def __init__(self, adapter: Adapter, converted_at: str) -> None:
+        self.adapter = adapter
+        self.converted_at = converted_at
+        self.adapter_meta = {
+            "name": adapter.name,
+            "version": adapter.version,
+            "mappingDigest": adapter.mapping_digest(),
+        }
+
+    def __call__(self, record: dict[str, Any], item: SourceItem) -> dict[str, Any]:
+        meta = record.setdefault("meta", {})
+        meta.setdefault("sourceSystem", self.adapter.name)
+        meta["adapter"] = self.adapter_meta
+        source = meta.setdefault("source", {})
+        source["file"] = Path(item.file).name
+        if item.line is not None:
+            source["line"] = item.line
+        source["sha256"] = item.sha256
+        meta["convertedAt"] = self.converted_at
+        return record

@@ -1,0 +1,145 @@
+"""The FHIR adapter on real exports written outside the project (../shared/acceptance/fhir)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+from tests.conftest import ACCEPTANCE
+
+FHIR = ACCEPTANCE / "fhir"
+SUPPORTED = {"Patient": "Resident", "Observation": "Observation", "Condition": "Condition",
+             "Immunization": "Immunization", "Encounter": "Encounter"}  # fmt: skip
+KEY = "acceptance-test-key-0123456789"
+RUNNER = CliRunner()
+
+pytestmark = pytest.mark.skipif(not FHIR.is_dir(), reason="shared acceptance data not present")
+
+
+def source_resources() -> list[dict]:  # type: ignore[type-arg]
+    resources = []
+    for path in sorted(FHIR.iterdir()):
+        if path.suffix == ".ndjson":
+            resources += [
+                json.loads(line) for line in path.read_text().splitlines() if line.strip()
+            ]
+        else:
+            resources += [e["resource"] for e in json.loads(path.read_text())["entry"]]
+    return resources
+
+
+def convert(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, Path]:
+    out = tmp_path / "out.ndjson"
+    args = [
+        "convert",
+        str(FHIR),
+        "--from",
+        "auto",
+        "--out",
+        str(out),
+        "--rejects",
+        str(tmp_path / "rejects.ndjson"),
+        "--ledger",
+        str(tmp_path / "ledger.json"),
+        "-q",
+        *extra,
+    ]
+    result = RUNNER.invoke(app, args, env={"CCSTD_PSEUDONYM_KEY": KEY} if env is None else env)
+    return result.exit_code, out
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    return convert(tmp_path_factory.mktemp("fhir"))
+
+
+def records(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_every_supported_resource_is_converted(converted: tuple[int, Path]) -> None:
+    code, out = converted
+    expected = Counter(
+        SUPPORTED[r["resourceType"]] for r in source_resources() if r["resourceType"] in SUPPORTED
+    )
+    assert code == 0
+    assert Counter(r["type"] for r in records(out)) == expected
+
+
+def test_every_other_resource_is_accounted_for_in_the_ledger(converted: tuple[int, Path]) -> None:
+    _, out = converted
+    ledger = json.loads((out.parent / "ledger.json").read_text())
+    other = Counter(
+        r["resourceType"] for r in source_resources() if r["resourceType"] not in SUPPORTED
+    )
+    assert {k.split(":")[0]: v for k, v in ledger["skipped"].items()} == dict(other)
+    assert not (out.parent / "rejects.ndjson").read_text()
+    assert any("disability-adjusted-life-years" in path for path in ledger["unknown"])
+    assert any(path.startswith("Patient.maritalStatus.") for path in ledger["dropped"])
+
+
+def test_output_passes_ccstd_validate(converted: tuple[int, Path]) -> None:
+    _, out = converted
+    result = RUNNER.invoke(app, ["validate", str(out), "--format", "json", "-q"])
+    assert result.exit_code == 0, result.stdout
+    assert json.loads(result.stdout)["summary"]["invalid"] == 0
+
+
+def test_references_resolve_but_for_the_one_the_source_leaves_dangling(
+    converted: tuple[int, Path],
+) -> None:
+    _, out = converted
+    result = RUNNER.invoke(
+        app, ["validate", str(out), "--check-references", "--format", "json", "-q"]
+    )
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["recordId"]) for f in findings] == [
+        ("unresolved-reference", "JohnDoe-diabetes")
+    ]
+
+
+def test_direct_identifiers_are_pseudonymised(converted: tuple[int, Path]) -> None:
+    _, out = converted
+    text = out.read_text()
+    synthea = json.loads((FHIR / "synthea-carl856.json").read_text())
+    patient = next(
+        e["resource"] for e in synthea["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+    secrets = [i["value"] for i in patient["identifier"]] + [patient["name"][0]["family"]]
+    assert all(secret not in text for secret in secrets)
+    resident = next(r for r in records(out) if r["id"] == patient["id"])
+    assert resident["name"]["family"]["protection"] == "pseudonymised"
+
+
+def test_provenance_is_recorded(converted: tuple[int, Path]) -> None:
+    _, out = converted
+    meta = records(out)[0]["meta"]
+    assert meta["adapter"]["name"] == "fhir-r4" and meta["adapter"]["mappingDigest"].startswith(
+        "sha256:"
+    )
+    assert len(meta["source"]["sha256"]) == 64 and meta["source"]["fhirId"]
+
+
+def test_no_key_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    code, out = convert(tmp_path, env={})
+    assert code == 2 and not out.exists()
+
+
+def test_raw_identifiers_only_when_asked(tmp_path: Path) -> None:
+    code, out = convert(tmp_path, "--raw-identifiers", env={})
+    assert code == 0
+    assert '"family":"Doe"' in out.read_text()
+
+
+def test_runs_are_deterministic(tmp_path: Path) -> None:
+    env = {"CCSTD_PSEUDONYM_KEY": KEY, "SOURCE_DATE_EPOCH": "1700000000"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, first = convert(tmp_path / "a", env=env)
+    _, second = convert(tmp_path / "b", env=env)
+    assert first.read_bytes() == second.read_bytes()

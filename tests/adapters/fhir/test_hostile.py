@@ -1,0 +1,80 @@
+"""Bad FHIR input becomes rejections with reasons; counts always add up; nothing raw leaks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ccstd.adapters.fhir import FhirAdapter
+from ccstd.adapters.ledger import Ledger
+from ccstd.adapters.privacy import Protector
+from ccstd.adapters.runner import Outputs, convert_paths
+from ccstd.standard.registry import StandardRegistry
+
+PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Wang", "given": ["Fang"]}]}
+
+
+def run(tmp_path: Path, name: str, content: str) -> tuple[dict, list[dict]]:  # type: ignore[type-arg]
+    source = tmp_path / name
+    source.write_text(content)
+    adapter = FhirAdapter()
+    outputs = Outputs(tmp_path / "out.ndjson", tmp_path / "rejects.ndjson")
+    protector = Protector(StandardRegistry().get("1.0.0"), b"hostile-test-key-0123")
+    report = convert_paths(adapter, [source], outputs, protector, Ledger(adapter.coverage()))
+    rejects = [json.loads(line) for line in outputs.rejects.read_text().splitlines()]  # type: ignore[union-attr]
+    return report.as_json(), rejects
+
+
+def test_malformed_bundle_is_one_rejected_item(tmp_path: Path) -> None:
+    report, rejects = run(tmp_path, "broken.json", '{"resourceType": "Bundle", "entry": [')
+    assert (report["read"], report["rejected"]) == (1, 1)
+    assert rejects[0]["reason"] == "unreadable-item"
+
+
+def test_invalid_resource_is_rejected_with_its_fhir_path(tmp_path: Path) -> None:
+    bad = {"resourceType": "Observation", "id": "o1", "status": 12, "code": {"text": "x"},
+           "subject": {"reference": "Patient/p1"}}  # fmt: skip
+    lines = "\n".join(json.dumps(r) for r in (PATIENT, bad, {"resourceType": "Claim", "id": "c"}))
+    report, rejects = run(tmp_path, "bulk.ndjson", lines + "\n{not json\n")
+    assert (report["read"], report["converted"], report["skipped"], report["rejected"]) == (
+        4,
+        1,
+        1,
+        2,
+    )
+    assert [(r["reason"], r["line"]) for r in rejects] == [
+        ("fhir-invalid", 2),
+        ("unreadable-item", 4),
+    ]
+    assert rejects[0]["path"] == "Observation.status"
+    assert json.loads(rejects[0]["raw"]["text"])["id"] == "o1"  # replayable: the item itself
+
+
+def test_entry_without_resource_and_subject_that_is_not_a_resident(tmp_path: Path) -> None:
+    group_subject = {"resourceType": "Observation", "id": "o1", "status": "final",
+                     "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+                     "subject": {"reference": "Group/g1"}}  # fmt: skip
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"fullUrl": "urn:uuid:1"}, {"resource": group_subject}]}  # fmt: skip
+    report, rejects = run(tmp_path, "bundle.json", json.dumps(bundle))
+    assert report["read"] == report["rejected"] == 2
+    assert [r["reason"] for r in rejects] == ["unreadable-item", "missing-required"]
+
+
+def test_output_appears_only_when_the_run_completes(tmp_path: Path) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_text(json.dumps(PATIENT) + "\n")
+    target = tmp_path / "out.ndjson"
+
+    class Exploding(FhirAdapter):
+        def items(self, path, context):  # type: ignore[no-untyped-def]
+            yield from super().items(path, context)
+            raise OSError("disk went away")
+
+    protector = Protector(StandardRegistry().get("1.0.0"), b"hostile-test-key-0123")
+    with pytest.raises(OSError, match="disk went away"):
+        convert_paths(Exploding(), [source], Outputs(target), protector)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == [source]
