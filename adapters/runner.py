@@ -19,10 +19,22 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ccstd.adapters.base import Adapter, Converted, Rejected, Skipped, SourceContext, SourceItem
+from ccstd.adapters.base import (
+    Adapter,
+    Converted,
+    Outcome,
+    Rejected,
+    Skipped,
+    SourceContext,
+    SourceItem,
+)
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
+from ccstd.standard.checker import RecordChecker
 from ccstd.standard.files import atomic_output
+from ccstd.standard.findings import Severity
+from ccstd.standard.reading import RawItem
+from ccstd.standard.registry import StandardRegistry
 
 
 class CountMismatchError(AssertionError):
@@ -99,6 +111,7 @@ def convert_paths(
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
     stamp = _Stamp(adapter, conversion_time())
+    finish = _Finisher(stamp, protector, RecordChecker(StandardRegistry()))
     with ExitStack() as stack:
         out = stack.enter_context(atomic_output(outputs.records))
         rejects = stack.enter_context(atomic_output(outputs.rejects)) if outputs.rejects else None
@@ -106,8 +119,8 @@ def convert_paths(
             context = SourceContext(str(path))
             for item in adapter.items(path, context):
                 report.read += 1
-                outcome = _convert(adapter, item, context)
-                _account(report, item, outcome, out, rejects, stamp, protector)
+                outcome = finish(_convert(adapter, item, context), item)
+                _account(report, item, outcome, out, rejects, stamp.adapter)
                 if ledger is not None:
                     _record_coverage(ledger, adapter.kind_of(item), item, outcome)
                 if progress is not None:
@@ -123,9 +136,7 @@ def convert_paths(
     return report
 
 
-def _convert(
-    adapter: Adapter, item: SourceItem, context: SourceContext
-) -> Converted | Skipped | Rejected:
+def _convert(adapter: Adapter, item: SourceItem, context: SourceContext) -> Outcome:
     if item.problem is not None:
         return Rejected("unreadable-item", item.problem)
     try:
@@ -137,16 +148,15 @@ def _convert(
 def _account(
     report: ConversionReport,
     item: SourceItem,
-    outcome: Converted | Skipped | Rejected,
+    outcome: Outcome,
     out: BinaryIO,
     rejects: BinaryIO | None,
-    stamp: _Stamp,
-    protector: Protector,
+    adapter: Adapter,
 ) -> None:
     if isinstance(outcome, Converted):
         report.converted += 1
         for record in outcome.records:
-            out.write(orjson.dumps(protector.protect(stamp(record, item))) + b"\n")
+            out.write(orjson.dumps(record) + b"\n")
             report.records += 1
             report.records_by_type[record["type"]] += 1
     elif isinstance(outcome, Skipped):
@@ -156,12 +166,10 @@ def _account(
         report.rejected += 1
         report.rejected_by_reason[outcome.reason] += 1
         if rejects is not None:
-            rejects.write(orjson.dumps(_reject_line(item, outcome, stamp.adapter)) + b"\n")
+            rejects.write(orjson.dumps(_reject_line(item, outcome, adapter)) + b"\n")
 
 
-def _record_coverage(
-    ledger: Ledger, kind: str, item: SourceItem, outcome: Converted | Skipped | Rejected
-) -> None:
+def _record_coverage(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:
     if isinstance(outcome, Converted):
         ledger.observe(kind, item.value)
     elif isinstance(outcome, Skipped):
@@ -178,6 +186,27 @@ def _reject_line(item: SourceItem, outcome: Rejected, adapter: Adapter) -> dict[
         "locator": item.locator, "line": item.line, "reason": outcome.reason,
         "message": outcome.message, "path": outcome.path, "sha256": item.sha256, "raw": raw,
     }  # fmt: skip
+
+
+class _Finisher:
+    """Stamps and protects converted records, then holds them to the standard: an item whose
+    records do not validate is rejected whole (`invalid-output`), so output always validates."""
+
+    def __init__(self, stamp: _Stamp, protector: Protector, checker: RecordChecker) -> None:
+        self.stamp, self.protector, self.checker = stamp, protector, checker
+
+    def __call__(self, outcome: Outcome, item: SourceItem) -> Outcome:
+        if not isinstance(outcome, Converted):
+            return outcome
+        records = tuple(self.protector.protect(self.stamp(r, item)) for r in outcome.records)
+        for record in records:
+            errors = [f for f in self.checker.check(RawItem(item.file, None, value=record)).findings
+                      if f.severity is Severity.ERROR]  # fmt: skip
+            if errors:
+                found = "; ".join(f"{f.code} at {f.location.pointer or '/'}" for f in errors[:3])
+                message = f"the {record['type']} made from it is invalid: {found}"
+                return Rejected("invalid-output", message, errors[0].location.pointer)
+        return Converted(records, outcome.dropped)
 
 
 class _Stamp:

@@ -18,6 +18,13 @@ ccstd validate examples/validate/vendor-export.ndjson --check-references
 status=$?
 [ "$status" -eq 1 ] || { echo "expected exit 1 (findings), got $status"; exit 2; }
 
+step "Convert a clinic's FHIR export (pseudonymised with a demo key), then validate the result" \
+  "ccstd convert examples/vendors/fhir --out $out/fhir.ndjson --rejects $out/fhir-rejects.ndjson --ledger $out/fhir-ledger.json"
+CCSTD_PSEUDONYM_KEY=demo-key-not-a-secret-0123 ccstd convert examples/vendors/fhir \
+  --out "$out/fhir.ndjson" --rejects "$out/fhir-rejects.ndjson" --ledger "$out/fhir-ledger.json"
+[ $? -le 1 ] || exit 2
+ccstd validate "$out/fhir.ndjson" || exit 2
+
 step "The same run for CI: JSON, JUnit and SARIF reports" "ccstd validate … --format sarif --output $out/findings.sarif"
 for format in json junit sarif; do
   ccstd validate examples/validate/vendor-export.ndjson --check-references -q \
