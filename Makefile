@@ -34,6 +34,7 @@ lint: $(STAMP)
 ## bench: the validation benchmark (figures as ratios against baselines measured in the same run)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.fhir
 
 ## rules-doc: regenerate docs/rules.md from the rule catalogue
 rules-doc: $(STAMP)

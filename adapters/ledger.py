@@ -25,6 +25,9 @@ class Ledger:
     dropped: Counter[str] = field(default_factory=Counter)
     unknown: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    _classes: dict[tuple[str, str], tuple[Counter[str], str]] = field(
+        default_factory=dict, repr=False
+    )
 
     def skip(self, kind: str, reason: str) -> None:
         """Count an item left out as a whole (e.g. a resource type outside the standard)."""
@@ -32,15 +35,22 @@ class Ledger:
 
     def observe(self, kind: str, item: Any) -> None:
         """Classify every field path of one source item of `kind`."""
-        declared = self.coverage.get(kind, Coverage())
         for path in set(field_paths(item)):
-            qualified = f"{kind}.{path}"
+            counter, qualified = self._classify(kind, path)
+            counter[qualified] += 1
+
+    def _classify(self, kind: str, path: str) -> tuple[Counter[str], str]:
+        known = self._classes.get((kind, path))
+        if known is None:
+            declared = self.coverage.get(kind, Coverage())
             if _covered(path, declared.mapped):
-                self.mapped[qualified] += 1
+                counter = self.mapped
             elif _covered(path, declared.dropped.keys()):
-                self.dropped[qualified] += 1
+                counter = self.dropped
             else:
-                self.unknown[qualified] += 1
+                counter = self.unknown
+            known = self._classes[(kind, path)] = (counter, f"{kind}.{path}")
+        return known
 
     def report(self) -> dict[str, Any]:
         """The ledger as JSON: counts per path, and the reason for every dropped one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,14 +208,16 @@ class _Locator:
         return Location(self.file, self.line, self.pointer + json_pointer(path), self.record_id)
 
 
-_COMPILED: dict[int, jsonschema_rs.Registry] = {}
+@functools.cache
+def _compiled_registry(standard: StandardVersion) -> jsonschema_rs.Registry:
+    return jsonschema_rs.Registry(list(standard.resources()))
 
 
+@functools.cache
 def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
-    """Compile an entity's validator (offline, with the standard's formats) and its field paths."""
-    registry = _COMPILED.get(id(standard))
-    if registry is None:
-        registry = _COMPILED[id(standard)] = jsonschema_rs.Registry(list(standard.resources()))
+    """Compile an entity's validator (offline, with the standard's formats) and its field paths;
+    once per process."""
+    registry = _compiled_registry(standard)
     validator = jsonschema_rs.validator_for(
         standard.entity_schema(entity),
         registry=registry,
