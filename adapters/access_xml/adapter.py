@@ -1,0 +1,64 @@
+"""Access-control XML logs: the engine bound to each built-in dialect (new dialects are data)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ccstd.adapters.access_xml.engine import Dialect, convert_event, read_records
+from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem
+from ccstd.adapters.ledger import Coverage
+
+DIALECTS = Path(__file__).with_name("dialects")
+
+
+class XmlAccessLogAdapter(Adapter):
+    """Streams one dialect's records with hardened lxml iterparse and maps them to AccessEvents."""
+
+    version = "0.1.0"
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.name = dialect.name
+        self.formats = (dialect.description,)
+
+    def sniff(self, sample: bytes, filename: str) -> float:
+        """Confident when every marker of the dialect appears in the sample."""
+        markers = self.dialect.sniff_markers
+        return 0.9 if markers and all(m in sample for m in markers) else 0.0
+
+    def mapping_digest(self) -> str:
+        """SHA-256 of the dialect file."""
+        return self.dialect.digest
+
+    def coverage(self) -> dict[str, Coverage]:
+        """The dialect's mapped and dropped paths."""
+        return self.dialect.coverage()
+
+    def kind_of(self, item: SourceItem) -> str:
+        """One kind per dialect."""
+        return self.dialect.name
+
+    def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+        """The dialect's record elements, streamed."""
+        return read_records(path, self.dialect)
+
+    def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
+        """An AccessEvent, a skip (alarms and other non-pass events) or a rejection."""
+        return convert_event(item, self.dialect)
+
+
+def _bound(file: str) -> type[XmlAccessLogAdapter]:
+    dialect = Dialect.load(DIALECTS / file)
+
+    class Bound(XmlAccessLogAdapter):
+        def __init__(self) -> None:
+            super().__init__(dialect)
+
+    Bound.__name__ = Bound.__qualname__ = dialect.name.title().replace("-", "")
+    return Bound
+
+
+HikvisionIsapi = _bound("hikvision-isapi.toml")
+LegacyAccessLog = _bound("legacy-accesslog.toml")
+AcsV2 = _bound("acs-v2-attributes.toml")

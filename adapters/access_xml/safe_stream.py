@@ -1,0 +1,97 @@
+"""A byte stream for lxml that refuses entity tricks and joins concatenated XML documents.
+
+Legacy access-control exports are often many complete documents one after another (each with its
+own `<?xml …?>` declaration), sometimes in GB2312/GBK. This stream removes the declarations and
+plain DOCTYPEs, transcodes to UTF-8, and wraps everything in one synthetic root, so a single
+`iterparse` reads it all. Any internal DTD subset (where entity declarations live: billion laughs,
+quadratic blow-up, external entities) makes it stop with UnsafeXMLError before lxml sees it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import BinaryIO
+
+WRAPPER = b"ccstd-documents"
+_CHUNK = 1 << 20
+_MAX_CARRY = 1 << 20
+_DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[)?")
+
+
+class UnsafeXMLError(ValueError):
+    """The input declares a DTD subset or entities; it is refused, not parsed."""
+
+
+class SafeXMLStream:
+    """`read(n)` for lxml: the source's documents as one UTF-8 document under WRAPPER."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._pending = b"<" + WRAPPER + b">"
+        self._carry = b""
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._first = True
+        self._done = False
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (lxml asks for a few KiB at a time)."""
+        while not self._done and (size < 0 or len(self._pending) < size):
+            self._fill()
+        if size < 0:
+            size = len(self._pending)
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+    def _fill(self) -> None:
+        chunk = self._raw.read(_CHUNK)
+        if self._first:
+            chunk = self._start(chunk)
+        if self._decoder is not None:
+            chunk = self._decoder.decode(chunk, final=not chunk).encode("utf-8")
+        text = self._carry + chunk
+        if not chunk:
+            self._pending += self._clean(text) + b"</" + WRAPPER + b">"
+            self._carry, self._done = b"", True
+            return
+        cut = _safe_cut(text)
+        self._pending += self._clean(text[:cut])
+        self._carry = text[cut:]
+        if len(self._carry) > _MAX_CARRY:
+            raise UnsafeXMLError("a markup declaration longer than 1 MiB")
+
+    def _start(self, chunk: bytes) -> bytes:
+        self._first = False
+        if chunk.startswith(codecs.BOM_UTF8):
+            chunk = chunk[len(codecs.BOM_UTF8) :]
+        declared = _ENCODING.search(chunk[:200]) if chunk.startswith(b"<?xml") else None
+        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+        if codecs.lookup(encoding).name != "utf-8":
+            self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        return chunk
+
+    @staticmethod
+    def _clean(text: bytes) -> bytes:
+        if b"<!ENTITY" in text:
+            raise UnsafeXMLError(
+                "entity declarations are refused (entity expansion, external entities)"
+            )
+        for match in _DOCTYPE.finditer(text):
+            if match.group(1):
+                raise UnsafeXMLError(
+                    "a DOCTYPE with an internal subset is refused (entity declarations)"
+                )
+        return _DOCTYPE_WHOLE.sub(b"", _DECLARATION.sub(b"", text))
+
+
+_DOCTYPE_WHOLE = re.compile(rb"<!DOCTYPE[^>\[]*>")
+
+
+def _safe_cut(text: bytes) -> int:
+    """Where to split so that no declaration or DOCTYPE straddles the cut."""
+    last_open = text.rfind(b"<")
+    if last_open == -1 or text.find(b">", last_open) != -1:
+        return len(text)
+    return last_open
