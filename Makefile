@@ -35,6 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.fhir
+	$(BIN)/python -m benchmarks.xml
 
 ## rules-doc: regenerate docs/rules.md from the rule catalogue
 rules-doc: $(STAMP)

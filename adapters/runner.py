@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import os
 import time
 from collections import Counter
@@ -188,6 +189,11 @@ def _reject_line(item: SourceItem, outcome: Rejected, adapter: Adapter) -> dict[
     }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=64)
+def _file_name(path: str) -> str:
+    return Path(path).name
+
+
 class _Finisher:
     """Stamps and protects converted records, then holds them to the standard: an item whose
     records do not validate is rejected whole (`invalid-output`), so output always validates."""
@@ -226,7 +232,7 @@ class _Stamp:
         meta.setdefault("sourceSystem", self.adapter.name)
         meta["adapter"] = self.adapter_meta
         source = meta.setdefault("source", {})
-        source["file"] = Path(item.file).name
+        source["file"] = _file_name(item.file)
         if item.line is not None:
             source["line"] = item.line
         source["sha256"] = item.sha256

@@ -242,6 +242,8 @@ def _build(
 def parse_time(text: str, dialect: Dialect) -> str | None:
     """RFC 3339 with offset: ISO times keep theirs; local times get the dialect's zone."""
     for fmt in dialect.time_formats:
+        if fmt == "iso" and len(text) < 16:
+            continue  # a date alone is not the time of a pass
         try:
             moment = (
                 datetime.datetime.fromisoformat(text)
