@@ -25,6 +25,16 @@ CCSTD_PSEUDONYM_KEY=demo-key-not-a-secret-0123 ccstd convert examples/vendors/fh
 [ $? -le 1 ] || exit 2
 ccstd validate "$out/fhir.ndjson" || exit 2
 
+step "Convert three vendors' access-control XML logs (dialects detected), then validate" \
+  "ccstd convert examples/vendors/access-xml/FILE.xml --out $out/access-FILE.ndjson"
+for log in examples/vendors/access-xml/*.xml; do
+  name=$(basename "$log" .xml)
+  CCSTD_PSEUDONYM_KEY=demo-key-not-a-secret-0123 ccstd convert "$log" \
+    --out "$out/access-$name.ndjson" --rejects "$out/access-$name-rejects.ndjson"
+  [ $? -le 1 ] || exit 2
+done
+ccstd validate "$out"/access-*.ndjson --exclude '*-rejects.ndjson' || exit 2
+
 step "The same run for CI: JSON, JUnit and SARIF reports" "ccstd validate … --format sarif --output $out/findings.sarif"
 for format in json junit sarif; do
   ccstd validate examples/validate/vendor-export.ndjson --check-references -q \
