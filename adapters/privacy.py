@@ -22,7 +22,7 @@ from ccstd.standard.fields import entity_fields
 from ccstd.standard.registry import StandardVersion
 
 KEY_ENV = "CCSTD_PSEUDONYM_KEY"
-_MASKED = re.compile(r"[^*]*\*{2,}[^*]*")  # 135****1234, 李*, ***5678
+_MASKED = re.compile(r".*\*.*")  # 135****1234, 李*, ***5678: no real identifier has an asterisk
 _MIN_KEY_BYTES = 16
 
 

@@ -24,9 +24,10 @@ def test_same_value_same_pseudonym_under_one_key_only() -> None:
 
 
 def test_masked_values_are_marked_not_pseudonymised() -> None:
-    order = valid_record("Delivery") | {"recipientPhone": "139****6666"}
+    order = valid_record("Delivery") | {"recipientPhone": "139****6666", "recipientName": "李*"}
     protected = Protector(STANDARD, b"key-one-0123456789").protect(order)
     assert protected["recipientPhone"] == {"protection": "masked", "value": "139****6666"}
+    assert protected["recipientName"] == {"protection": "masked", "value": "李*"}
 
 
 def test_raw_mode_keeps_values() -> None:

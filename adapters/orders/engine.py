@@ -1,0 +1,525 @@
+"""Orders from Shopify, WooCommerce and Taobao exports → Order (+ Delivery) records.
+
+Money stays exact: amounts are read as decimal strings and computed with Decimal, never floats.
+Statuses go through the tables in platforms.toml; a value outside them is a rejection. Local
+times get the platform's zone; values the platform already masked stay marked as masked.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ccstd.adapters.base import Converted, Rejected, SourceItem
+from ccstd.adapters.ledger import Coverage
+from ccstd.standard.formats import is_country, is_phone
+
+PLATFORMS_FILE = Path(__file__).with_name("platforms.toml")
+STANDARD_VERSION = "1.0.0"
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
+_AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?")
+_CENT = Decimal("0.01")
+
+Record = dict[str, Any]
+
+
+class UnconvertibleOrderError(ValueError):
+    """A reason to reject one order: a stable code, a message, the source path."""
+
+    def __init__(self, reason: str, message: str, path: str) -> None:
+        super().__init__(message)
+        self.reason, self.path = reason, path
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One platform's export shape and tables, from platforms.toml."""
+
+    key: str
+    name: str
+    description: str
+    pages: tuple[str, ...]
+    sniff_markers: tuple[bytes, ...]
+    channel: str
+    timezone: str
+    tables: dict[str, Any]
+    digest: str
+
+    def coverage(self) -> dict[str, Coverage]:
+        """Mapped and dropped fields, for the ledger."""
+        spec = self.tables.get("coverage", {})
+        return {self.name: Coverage(frozenset(spec.get("mapped", [])), spec.get("dropped", {}))}
+
+
+def load_platform(key: str) -> Platform:
+    """A platform by its key in platforms.toml."""
+    data = PLATFORMS_FILE.read_bytes()
+    spec = tomllib.loads(data.decode("utf-8"))[key]
+    return Platform(
+        key=key,
+        name=spec["name"],
+        description=spec["description"],
+        pages=tuple(spec["pages"]),
+        sniff_markers=tuple(m.encode() for m in spec["sniff_markers"]),
+        channel=spec["channel"],
+        timezone=spec["timezone"],
+        tables=spec,
+        digest="sha256:" + hashlib.sha256(data).hexdigest(),
+    )
+
+
+def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
+    """Each order of a JSON array, an API page, or NDJSON (of orders or of pages)."""
+    data = path.read_bytes()
+    if path.name.endswith((".ndjson", ".jsonl")):
+        for number, line in enumerate(data.splitlines(), 1):
+            if line.strip():
+                yield from _orders_in(line, str(path), f"line {number}", platform, number)
+        return
+    yield from _orders_in(data, str(path), "", platform, None)
+
+
+def _orders_in(
+    data: bytes, file: str, where: str, platform: Platform, line: int | None
+) -> Iterator[SourceItem]:
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        yield SourceItem(
+            file, where or "document", data, problem=f"not valid JSON: {exc.msg}", line=line
+        )
+        return
+    orders, path = _page(document, platform)
+    if orders is None:
+        yield SourceItem(file, where or "document", data, document, line=line)
+        return
+    for index, order in enumerate(orders):
+        locator = f"{where} {path}[{index}]".strip()
+        yield SourceItem(file, locator, orjson.dumps(order), order, line=line)
+
+
+def _page(document: Any, platform: Platform) -> tuple[list[Any] | None, str]:
+    if isinstance(document, list):
+        return document, "$"
+    for path in platform.pages:
+        node = document
+        for step in path.split("."):
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, list):
+            return node, path
+        if isinstance(node, dict) and path.endswith("order"):
+            return [node], path
+    return None, ""
+
+
+def convert_order(item: SourceItem, platform: Platform) -> Converted | Rejected:
+    """An Order and its Deliveries from one source order."""
+    if not isinstance(item.value, dict):
+        return Rejected("not-an-order", "the item is not a JSON object")
+    try:
+        records = _MAPPERS[platform.key](item.value, platform)
+    except UnconvertibleOrderError as problem:
+        return Rejected(problem.reason, str(problem), problem.path)
+    return Converted(tuple(records))
+
+
+# Shopify ------------------------------------------------------------------------------------------
+def _shopify(order: Record, platform: Platform) -> list[Record]:
+    currency = _required(order, "currency")
+    record = _order_base(
+        platform, _required(order, "id"), order.get("name") or str(order.get("order_number", ""))
+    )
+    record["placedAt"] = _time(_required(order, "created_at"), platform, "created_at")
+    payment = _table(
+        platform, "payment", order.get("financial_status") or "pending", "financial_status"
+    )
+    fulfilment = _table(
+        platform,
+        "fulfilment",
+        order.get("fulfillment_status") or "unfulfilled",
+        "fulfillment_status",
+    )
+    status = (
+        "cancelled"
+        if order.get("cancelled_at")
+        else "completed"
+        if fulfilment == "fulfilled" and payment == "paid"
+        else "processing"
+    )
+    record.update(status=status, paymentStatus=payment, fulfilmentStatus=fulfilment)
+    record["lines"] = [
+        _line(
+            line.get("sku"),
+            line.get("name") or line.get("title"),
+            line.get("quantity"),
+            line.get("price"),
+            currency,
+            f"line_items[{i}]",
+            discount=line.get("total_discount"),
+        )
+        for i, line in enumerate(order.get("line_items") or [])
+    ]
+    shipping = sum(
+        (
+            _decimal(s.get("price"), "shipping_lines.price")
+            for s in order.get("shipping_lines") or []
+        ),
+        Decimal(0),
+    )
+    _required(order, "total_price")
+    _amounts(
+        record,
+        currency,
+        order,
+        subtotal="subtotal_price",
+        discount="total_discounts",
+        tax="total_tax",
+        shipping=shipping,
+        total="total_price",
+    )
+    if "taxes_included" in order:
+        record["pricesIncludeTax"] = bool(order["taxes_included"])
+    _recipient(
+        record,
+        order.get("shipping_address") or {},
+        "name",
+        "phone",
+        ("address1", "address2"),
+        "city",
+        "province",
+        "zip",
+        "country_code",
+    )
+    deliveries = [
+        _shopify_delivery(f, record, platform)
+        for f in order.get("fulfillments") or []
+        if f.get("tracking_number")
+    ]
+    return [record, *deliveries]
+
+
+def _shopify_delivery(fulfilment: Record, order: Record, platform: Platform) -> Record:
+    shipment = fulfilment.get("shipment_status")
+    status = (
+        _table(platform, "shipment", shipment, "fulfillments.shipment_status")
+        if shipment
+        else "in-transit"
+    )
+    at = _time(
+        fulfilment.get("updated_at") or fulfilment.get("created_at") or order["placedAt"],
+        platform,
+        "fulfillments.updated_at",
+    )
+    return _delivery(
+        platform,
+        f"ful-{fulfilment.get('id')}",
+        order,
+        fulfilment.get("tracking_company"),
+        str(fulfilment["tracking_number"]),
+        status,
+        at,
+    )
+
+
+# WooCommerce --------------------------------------------------------------------------------------
+def _woocommerce(order: Record, platform: Platform) -> list[Record]:
+    currency = _required(order, "currency")
+    record = _order_base(platform, _required(order, "id"), str(order.get("number") or order["id"]))
+    gmt = order.get("date_created_gmt")
+    record["placedAt"] = _time(
+        gmt + "Z" if gmt and gmt[-1:].isdigit() else _required(order, "date_created"),
+        platform,
+        "date_created",
+    )
+    status, payment, fulfilment = _table(platform, "status", _required(order, "status"), "status")
+    record.update(status=status, paymentStatus=payment, fulfilmentStatus=fulfilment)
+    lines = [
+        _line(
+            line.get("sku"),
+            line.get("name"),
+            line.get("quantity"),
+            line.get("price"),
+            currency,
+            f"line_items[{i}]",
+            total=line.get("total"),
+        )
+        for i, line in enumerate(order.get("line_items") or [])
+    ]
+    lines += [
+        _line(None, f"Fee: {fee.get('name')}", 1, fee.get("total"), currency, f"fee_lines[{i}]")
+        for i, fee in enumerate(order.get("fee_lines") or [])
+    ]
+    record["lines"] = lines
+    _required(order, "total")
+    _amounts(
+        record,
+        currency,
+        order,
+        discount="discount_total",
+        tax="total_tax",
+        shipping="shipping_total",
+        total="total",
+    )
+    record["pricesIncludeTax"] = bool(order.get("prices_include_tax"))
+    shipping = dict(order.get("shipping") or {})
+    shipping["name"] = " ".join(
+        p for p in (shipping.get("first_name"), shipping.get("last_name")) if p
+    )
+    shipping.setdefault("phone", (order.get("billing") or {}).get("phone"))
+    _recipient(
+        record,
+        shipping,
+        "name",
+        "phone",
+        ("address_1", "address_2"),
+        "city",
+        "state",
+        "postcode",
+        "country",
+    )
+    return [record]
+
+
+# Taobao -------------------------------------------------------------------------------------------
+def _taobao(trade: Record, platform: Platform) -> list[Record]:
+    currency = "CNY"
+    record = _order_base(platform, _required(trade, "tid"), str(trade["tid"]))
+    record["merchant"] = {"name": str(trade.get("seller_nick") or "(taobao seller)")[:4000]}
+    record["placedAt"] = _time(_required(trade, "created"), platform, "created")
+    status, payment, fulfilment = _table(platform, "status", _required(trade, "status"), "status")
+    record.update(status=status, paymentStatus=payment, fulfilmentStatus=fulfilment)
+    suborders = (
+        (trade.get("orders") or {}).get("order")
+        if isinstance(trade.get("orders"), dict)
+        else trade.get("orders")
+    )
+    record["lines"] = [
+        _line(
+            str(o.get("outer_iid") or o.get("oid") or ""),
+            o.get("title"),
+            o.get("num"),
+            o.get("price"),
+            currency,
+            f"orders.order[{i}]",
+            total=o.get("payment") or o.get("total_fee"),
+        )
+        for i, o in enumerate(suborders or [])
+    ]
+    _required(trade, "payment")
+    _amounts(
+        record,
+        currency,
+        trade,
+        subtotal="total_fee",
+        discount="discount_fee",
+        shipping="post_fee",
+        total="payment",
+    )
+    receiver = {
+        "name": trade.get("receiver_name"),
+        "phone": trade.get("receiver_mobile"),
+        "line": trade.get("receiver_address"),
+        "city": trade.get("receiver_city"),
+        "state": trade.get("receiver_state"),
+        "district": trade.get("receiver_district"),
+        "zip": trade.get("receiver_zip"),
+        "country": "CN",
+    }
+    _recipient(record, receiver, "name", "phone", ("line",), "city", "state", "zip", "country")
+    if trade.get("receiver_district"):
+        record["shippingAddress"]["district"] = str(trade["receiver_district"])
+    return [record, *_taobao_deliveries(trade, suborders or [], record, platform, status)]
+
+
+def _taobao_deliveries(
+    trade: Record, suborders: list[Record], order: Record, platform: Platform, status: str
+) -> list[Record]:
+    consigned = trade.get("consign_time")
+    if not consigned:
+        return []
+    at = _time(consigned, platform, "consign_time")
+    state = "delivered" if status == "completed" else "in-transit"
+    numbers = {
+        (o.get("logistics_company"), str(o["invoice_no"])) for o in suborders if o.get("invoice_no")
+    }
+    return [
+        _delivery(platform, f"{number}", order, company, number, state, at)
+        for company, number in sorted(numbers, key=str)
+    ]
+
+
+_MAPPERS: dict[str, Callable[[Record, Platform], list[Record]]] = {
+    "shopify": _shopify,
+    "woocommerce": _woocommerce,
+    "taobao": _taobao,
+}
+
+
+# Shared pieces ------------------------------------------------------------------------------------
+def _order_base(platform: Platform, source_id: Any, number: str) -> Record:
+    return {
+        "id": _record_id(f"{platform.channel}-{source_id}"),
+        "type": "Order",
+        "standardVersion": STANDARD_VERSION,
+        "meta": {"sourceSystem": platform.name},
+        "orderNumber": (number or str(source_id))[:4000],
+        "channel": platform.channel,
+        "merchant": {"name": f"({platform.channel} store)"},
+    }
+
+
+def _delivery(
+    platform: Platform, key: str, order: Record, carrier: Any, number: str, status: str, at: str
+) -> Record:
+    return {
+        "id": _record_id(f"{platform.channel}-dlv-{key}"),
+        "type": "Delivery",
+        "standardVersion": STANDARD_VERSION,
+        "meta": {"sourceSystem": platform.name},
+        "order": {"type": "Order", "id": order["id"]},
+        "carrier": {"name": str(carrier or "(unknown carrier)")[:4000]},
+        "trackingNumber": number[:4000],
+        "status": status,
+        "timeline": [{"status": status, "at": at}],
+    }
+
+
+def _line(
+    sku: Any,
+    name: Any,
+    quantity: Any,
+    price: Any,
+    currency: str,
+    path: str,
+    total: Any = None,
+    discount: Any = None,
+) -> Record:
+    if not name:
+        raise UnconvertibleOrderError(
+            "missing-required", "an order line without a name", f"{path}.name"
+        )
+    count = _decimal(quantity, f"{path}.quantity")
+    if count <= 0:
+        raise UnconvertibleOrderError(
+            "invalid-quantity", "an order line's quantity must be positive", f"{path}.quantity"
+        )
+    line: Record = {
+        "name": str(name)[:4000],
+        "quantity": int(count) if count == count.to_integral() else float(count),
+    }
+    if sku:
+        line["sku"] = str(sku)[:4000]
+    if price is not None:
+        line["unitPrice"] = _money(_decimal(price, f"{path}.price"), currency)
+    amount = (
+        _decimal(total, f"{path}.total")
+        if total is not None
+        else _decimal(price, f"{path}.price") * count
+    )
+    if discount is not None:
+        amount -= _decimal(discount, f"{path}.total_discount")
+    line["total"] = _money(amount, currency)
+    return line
+
+
+def _amounts(record: Record, currency: str, source: Record, **fields: str | Decimal) -> None:
+    """Copy amounts into `record`: target field = source key (or a computed Decimal)."""
+    for target, key in fields.items():
+        value = key if isinstance(key, Decimal) else source.get(key)
+        if value is not None and value != "":
+            record[target] = _money(_decimal(value, str(key)), currency)
+
+
+def _recipient(
+    record: Record,
+    source: Record,
+    name: str,
+    phone: str,
+    lines: tuple[str, ...],
+    city: str,
+    province: str,
+    postcode: str,
+    country: str,
+) -> None:
+    if source.get(name):
+        record["recipientName"] = str(source[name])[:4000]
+    number = source.get(phone)
+    if number and ("*" in str(number) or is_phone(str(number))):
+        record["recipientPhone"] = str(number)
+    address: Record = {}
+    text = " ".join(str(source[k]) for k in lines if source.get(k))
+    if text:
+        address["line"] = text[:4000]
+    for key, target in ((city, "city"), (province, "province")):
+        if source.get(key):
+            address[target] = str(source[key])[:4000]
+    if re.fullmatch(r"[0-9]{6}", str(source.get(postcode) or "")):
+        address["postalCode"] = str(source[postcode])
+    if source.get(country) and is_country(str(source[country])):
+        address["country"] = str(source[country])
+    if address:
+        record["shippingAddress"] = address
+
+
+def _required(source: Record, key: str) -> Any:
+    value = source.get(key)
+    if value is None or value == "":
+        raise UnconvertibleOrderError("missing-required", f"no {key}", key)
+    return value
+
+
+def _table(platform: Platform, table: str, value: Any, path: str) -> Any:
+    codes = platform.tables[table]
+    if str(value) not in codes:
+        raise UnconvertibleOrderError(
+            "unknown-vendor-code",
+            f"{platform.name}: {path} value not in the platform's table",
+            path,
+        )
+    return codes[str(value)]
+
+
+def _decimal(value: Any, path: str) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise UnconvertibleOrderError("invalid-money", f"{path} is not a number", path)
+    try:
+        number = Decimal(value) if isinstance(value, str) else Decimal(str(value))
+    except InvalidOperation:
+        raise UnconvertibleOrderError(
+            "invalid-money", f"{path} is not a decimal number", path
+        ) from None
+    if not number.is_finite():
+        raise UnconvertibleOrderError("invalid-money", f"{path} is not a finite number", path)
+    return number
+
+
+def _money(amount: Decimal, currency: str) -> Record:
+    text = format(amount, "f")
+    if not _AMOUNT.fullmatch(text):
+        text = format(amount.quantize(_CENT), "f")
+    return {"amount": text, "currency": str(currency)}
+
+
+def _time(value: Any, platform: Platform, path: str) -> str:
+    text = str(value).replace(" ", "T", 1)
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UnconvertibleOrderError("invalid-time", f"{path} is not a date-time", path) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(platform.timezone))
+    return moment.isoformat()
+
+
+def _record_id(text: str) -> str:
+    return _ID_UNSAFE.sub("-", text)[:128]

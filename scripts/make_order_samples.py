@@ -1,0 +1,236 @@
+"""Write examples/vendors/orders/: seeded Shopify, WooCommerce and Taobao exports in the shapes
+their APIs return, with deliberate problems. Rerun only to change the samples on purpose."""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+OUT = Path("examples/vendors/orders")
+RNG = random.Random(3)
+GOODS = [
+    ("VEG-001", "有机小白菜 500g", "6.50"),
+    ("EGG-030", "土鸡蛋 30枚", "39.90"),
+    ("MLK-1L", "鲜牛奶 1L", "12.80"),
+    ("RCE-5K", "东北大米 5kg", "45.00"),
+    ("BP-MON", "Blood pressure monitor", "39.99"),
+    ("MSK-50", "医用口罩 50只", "19.90"),
+]
+
+
+def items(count: int) -> list[tuple[str, str, int, Decimal]]:
+    return [
+        (sku, name, RNG.randrange(1, 4), Decimal(price))
+        for sku, name, price in RNG.sample(GOODS, count)
+    ]
+
+
+def shopify(n: int) -> dict:
+    orders = []
+    for i in range(n):
+        lines = items(RNG.randrange(1, 4))
+        subtotal = sum(q * p for _, _, q, p in lines)
+        shipping = Decimal("5.00") if subtotal < 50 else Decimal("0.00")
+        tax = (subtotal * Decimal("0.08")).quantize(Decimal("0.01"))
+        financial = RNG.choice(["paid", "paid", "paid", "authorized", "pending", "refunded"])
+        fulfilled = financial == "paid" and RNG.random() < 0.6
+        order = {
+            "id": 5_100_000 + i,
+            "name": f"#{1000 + i}",
+            "order_number": 1000 + i,
+            "created_at": f"2024-04-{1 + i % 28:02d}T{8 + i % 12:02d}:{i % 60:02d}:00-04:00",
+            "currency": "USD",
+            "financial_status": financial,
+            "fulfillment_status": "fulfilled" if fulfilled else None,
+            "taxes_included": False,
+            "subtotal_price": str(subtotal),
+            "total_discounts": "0.00",
+            "total_tax": str(tax),
+            "total_price": str(subtotal + tax + shipping),
+            "email": f"buyer{i}@example.org",
+            "line_items": [
+                {
+                    "sku": s,
+                    "name": nm,
+                    "title": nm,
+                    "quantity": q,
+                    "price": str(p),
+                    "total_discount": "0.00",
+                }
+                for s, nm, q, p in lines
+            ],
+            "shipping_lines": [{"title": "Standard", "price": str(shipping)}],
+            "shipping_address": {
+                "name": f"Customer {i}",
+                "phone": f"+1415555{i % 10000:04d}",
+                "address1": f"{i} Market St",
+                "city": "San Francisco",
+                "province": "California",
+                "zip": "94103",
+                "country_code": "US",
+            },
+            "fulfillments": [
+                {
+                    "id": 7_000 + i,
+                    "tracking_company": "UPS",
+                    "tracking_number": f"1Z999AA1{i:08d}",
+                    "shipment_status": RNG.choice(
+                        ["in_transit", "delivered", "out_for_delivery", None]
+                    ),
+                    "updated_at": f"2024-04-{1 + i % 28:02d}T18:00:00-04:00",
+                }
+            ]
+            if fulfilled
+            else [],
+        }
+        orders.append(order)
+    orders[7]["financial_status"] = "chargeback"  # not in Shopify's documented values
+    orders[19]["total_price"] = "12,50"  # a decimal comma from a spreadsheet round trip
+    return {"orders": orders}
+
+
+def woocommerce(n: int) -> list:
+    orders = []
+    for i in range(n):
+        lines = items(RNG.randrange(1, 4))
+        total = sum(q * p for _, _, q, p in lines)
+        fee = [{"name": "送货上门服务费", "total": "2.00"}] if i % 5 == 0 else []
+        coupon = Decimal("5.00") if i % 7 == 0 else Decimal("0")
+        grand = total + sum(Decimal(f["total"]) for f in fee) - coupon
+        orders.append(
+            {
+                "id": 880 + i,
+                "number": str(880 + i),
+                "status": RNG.choice(
+                    ["processing", "completed", "completed", "on-hold", "cancelled", "refunded"]
+                ),
+                "currency": "CNY",
+                "date_created": f"2024-05-{1 + i % 28:02d}T{9 + i % 10:02d}:15:00",
+                "date_created_gmt": f"2024-05-{1 + i % 28:02d}T{1 + i % 10:02d}:15:00",
+                "prices_include_tax": True,
+                "discount_total": str(coupon),
+                "shipping_total": "0.00",
+                "total_tax": "0.00",
+                "total": str(grand),
+                "billing": {
+                    "first_name": "住户",
+                    "last_name": str(i),
+                    "email": f"r{i}@example.cn",
+                    "phone": f"139{RNG.randrange(10**8):08d}",
+                },
+                "shipping": {
+                    "first_name": "王",
+                    "last_name": "女士",
+                    "address_1": f"联洋花园{1 + i % 20}幢",
+                    "city": "上海市",
+                    "state": "上海",
+                    "postcode": "201204",
+                    "country": "CN",
+                },
+                "line_items": [
+                    {"sku": s, "name": nm, "quantity": q, "price": float(p), "total": str(q * p)}
+                    for s, nm, q, p in lines
+                ],
+                "fee_lines": fee,
+                "coupon_lines": [{"code": "NEIGHBOUR5", "discount": str(coupon)}] if coupon else [],
+                "payment_method": "wechat",
+                "customer_id": 40 + i % 30,
+            }
+        )
+    orders[11]["line_items"][0]["quantity"] = 0  # a zero-quantity line
+    del orders[23]["total"]
+    return orders
+
+
+def taobao_pages(n: int, per_page: int = 40) -> list[dict]:
+    trades = []
+    for i in range(n):
+        lines = items(RNG.randrange(1, 3))
+        total = sum(q * p for _, _, q, p in lines)
+        status = RNG.choice(
+            [
+                "WAIT_SELLER_SEND_GOODS",
+                "WAIT_BUYER_CONFIRM_GOODS",
+                "TRADE_FINISHED",
+                "TRADE_FINISHED",
+                "TRADE_CLOSED",
+                "WAIT_BUYER_PAY",
+            ]
+        )
+        consigned = status in ("WAIT_BUYER_CONFIRM_GOODS", "TRADE_FINISHED")
+        trades.append(
+            {
+                "tid": 3_456_789_000_000 + i,
+                "status": status,
+                "created": f"2024-05-{1 + i % 28:02d} {10 + i % 12:02d}:{i % 60:02d}:05",
+                "pay_time": f"2024-05-{1 + i % 28:02d} {10 + i % 12:02d}:{i % 60:02d}:40",
+                "seller_nick": "联洋生鲜店",
+                "consign_time": f"2024-05-{1 + i % 28:02d} 18:30:00" if consigned else None,
+                "total_fee": str(total),
+                "post_fee": "0.00",
+                "discount_fee": "0.00",
+                "payment": str(total),
+                "buyer_nick": "t**1",
+                "receiver_name": RNG.choice(["李*", "王*", "张**"]),
+                "receiver_mobile": f"13{RNG.randrange(5, 9)}****{RNG.randrange(10**4):04d}",
+                "receiver_state": "上海",
+                "receiver_city": "上海市",
+                "receiver_district": "浦东新区",
+                "receiver_address": "花木街道联洋社区**号",
+                "receiver_zip": "201204",
+                "orders": {
+                    "order": [
+                        {
+                            "oid": 3_456_789_000_000 * 10 + i * 10 + k,
+                            "outer_iid": s,
+                            "title": nm,
+                            "num": q,
+                            "price": str(p),
+                            "total_fee": str(q * p),
+                            "payment": str(q * p),
+                            **(
+                                {
+                                    "logistics_company": "顺丰速运",
+                                    "invoice_no": f"SF{1_300_000_000 + i}",
+                                }
+                                if consigned
+                                else {}
+                            ),
+                        }
+                        for k, (s, nm, q, p) in enumerate(lines)
+                    ]
+                },
+            }
+        )
+    trades[5]["status"] = "TRADE_UNKNOWN_STATE"
+    trades[33]["created"] = "05/01/2024 10:00"
+    return [
+        {
+            "trades_sold_get_response": {
+                "total_results": n,
+                "has_next": end < n,
+                "trades": {"trade": trades[start:end]},
+            }
+        }
+        for start, end in ((s, min(s + per_page, n)) for s in range(0, n, per_page))
+    ]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "shopify-orders.json").write_text(
+        json.dumps(shopify(200), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    (OUT / "woocommerce-orders.json").write_text(
+        json.dumps(woocommerce(200), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    pages = taobao_pages(200)
+    (OUT / "taobao-trades.ndjson").write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages), encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    main()
