@@ -35,6 +35,16 @@ for log in examples/vendors/access-xml/*.xml; do
 done
 ccstd validate "$out"/access-*.ndjson --exclude '*-rejects.ndjson' || exit 2
 
+step "Convert three platforms' order exports (Shopify, WooCommerce, Taobao), then validate with references" \
+  "ccstd convert examples/vendors/orders/FILE --out $out/orders-FILE.ndjson"
+for export in examples/vendors/orders/*; do
+  name=$(basename "$export"); name=${name%.*}
+  CCSTD_PSEUDONYM_KEY=demo-key-not-a-secret-0123 ccstd convert "$export" \
+    --out "$out/orders-$name.ndjson" --rejects "$out/orders-$name-rejects.ndjson"
+  [ $? -le 1 ] || exit 2
+done
+ccstd validate "$out"/orders-*.ndjson --exclude '*-rejects.ndjson' --check-references || exit 2
+
 step "The same run for CI: JSON, JUnit and SARIF reports" "ccstd validate … --format sarif --output $out/findings.sarif"
 for format in json junit sarif; do
   ccstd validate examples/validate/vendor-export.ndjson --check-references -q \
