@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ccstd.adapters.ledger import Coverage
 
 
@@ -97,6 +99,18 @@ class Adapter(ABC):
 
     def coverage(self) -> dict[str, Coverage]:
         """Declared field coverage per kind of item, for the ledger (none by default)."""
+        return {}
+
+    def item_from_raw(self, raw: bytes, file: str, locator: str, line: int | None) -> SourceItem:
+        """Rebuild an item from the raw bytes a rejects file kept (JSON unless overridden)."""
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            return SourceItem(file, locator, raw, problem=f"not valid JSON: {exc.msg}", line=line)
+        return SourceItem(file, locator, raw, value, line=line)
+
+    def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
+        """What of the source context an item needs to be converted alone again (default none)."""
         return {}
 
     def kind_of(self, item: SourceItem) -> str:

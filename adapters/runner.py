@@ -12,7 +12,7 @@ import functools
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ from ccstd.adapters.base import (
 )
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
+from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.standard.checker import RecordChecker
 from ccstd.standard.files import atomic_output
 from ccstd.standard.findings import Severity
@@ -109,6 +110,70 @@ def convert_paths(
     progress: Callable[[int], None] | None = None,
 ) -> ConversionReport:
     """Convert every item of every path; outputs appear whole at the end, or not at all."""
+
+    def items() -> Iterator[tuple[SourceItem, SourceContext]]:
+        for path in paths:
+            context = SourceContext(str(path))
+            for item in adapter.items(path, context):
+                yield item, context
+
+    return _run(adapter, items(), outputs, protector, ledger, progress)
+
+
+class ReplayError(ValueError):
+    """A rejects file that cannot be replayed (unreadable, or from another adapter)."""
+
+
+def replay_rejects(
+    rejects_file: Path,
+    outputs: Outputs,
+    protector: Protector,
+    ledger: Ledger | None = None,
+    adapter: Adapter | None = None,
+) -> ConversionReport:
+    """Convert again only the items of a rejects file (after a mapping fix), with the adapter
+    that rejected them; what still fails goes to the new rejects file."""
+    try:
+        lines = [
+            orjson.loads(line) for line in rejects_file.read_bytes().splitlines() if line.strip()
+        ]
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise ReplayError(f"{rejects_file}: not a readable rejects file ({exc})") from None
+    names = {line.get("adapter") for line in lines}
+    if len(names) > 1:
+        raise ReplayError(
+            f"{rejects_file}: rejects of several adapters ({', '.join(sorted(map(str, names)))})"
+        )
+    if adapter is None:
+        try:
+            adapter = by_name(str(next(iter(names)))) if names else None
+        except UnknownAdapterError as exc:
+            raise ReplayError(str(exc)) from None
+    if adapter is None:
+        raise ReplayError(f"{rejects_file}: no rejected items to replay")
+    chosen = adapter
+
+    def items() -> Iterator[tuple[SourceItem, SourceContext]]:
+        for line in lines:
+            raw = line["raw"]
+            data = raw["text"].encode("utf-8") if "text" in raw else base64.b64decode(raw["base64"])
+            context = SourceContext(line["file"], dict(line.get("context") or {}))
+            yield (
+                chosen.item_from_raw(data, line["file"], line["locator"], line.get("line")),
+                context,
+            )
+
+    return _run(chosen, items(), outputs, protector, ledger, None)
+
+
+def _run(
+    adapter: Adapter,
+    items: Iterator[tuple[SourceItem, SourceContext]],
+    outputs: Outputs,
+    protector: Protector,
+    ledger: Ledger | None,
+    progress: Callable[[int], None] | None,
+) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
     stamp = _Stamp(adapter, conversion_time())
@@ -116,16 +181,14 @@ def convert_paths(
     with ExitStack() as stack:
         out = stack.enter_context(atomic_output(outputs.records))
         rejects = stack.enter_context(atomic_output(outputs.rejects)) if outputs.rejects else None
-        for path in paths:
-            context = SourceContext(str(path))
-            for item in adapter.items(path, context):
-                report.read += 1
-                outcome = finish(_convert(adapter, item, context), item)
-                _account(report, item, outcome, out, rejects, stamp.adapter)
-                if ledger is not None:
-                    _record_coverage(ledger, adapter.kind_of(item), item, outcome)
-                if progress is not None:
-                    progress(report.read)
+        for item, context in items:
+            report.read += 1
+            outcome = finish(_convert(adapter, item, context), item)
+            _account(report, item, outcome, out, rejects, adapter, context)
+            if ledger is not None:
+                _record_coverage(ledger, adapter.kind_of(item), item, outcome)
+            if progress is not None:
+                progress(report.read)
         report.check()
     if ledger is not None:
         report.unknown_fields = sum(ledger.unknown.values())
@@ -153,6 +216,7 @@ def _account(
     out: BinaryIO,
     rejects: BinaryIO | None,
     adapter: Adapter,
+    context: SourceContext,
 ) -> None:
     if isinstance(outcome, Converted):
         report.converted += 1
@@ -167,7 +231,10 @@ def _account(
         report.rejected += 1
         report.rejected_by_reason[outcome.reason] += 1
         if rejects is not None:
-            rejects.write(orjson.dumps(_reject_line(item, outcome, adapter)) + b"\n")
+            line = _reject_line(item, outcome, adapter) | {
+                "context": adapter.replay_context(item, context)
+            }
+            rejects.write(orjson.dumps(line) + b"\n")
 
 
 def _record_coverage(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:

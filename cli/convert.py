@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,7 +13,13 @@ from ccstd.adapters.base import Adapter
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import NO_KEY_HELP, Protector, PseudonymKeyError, load_key
 from ccstd.adapters.registry import UnknownAdapterError, by_name, detect, installed
-from ccstd.adapters.runner import ConversionReport, Outputs, convert_paths
+from ccstd.adapters.runner import (
+    ConversionReport,
+    Outputs,
+    ReplayError,
+    convert_paths,
+    replay_rejects,
+)
 from ccstd.cli.errors import fail
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
@@ -29,8 +35,8 @@ adapters_app = typer.Typer(help="Installed adapters (built-in and plugins).", no
 
 def convert(
     inputs: Annotated[
-        list[Path], typer.Argument(metavar="INPUT...", help="Source files or directories.")
-    ],
+        list[Path] | None, typer.Argument(metavar="INPUT...", help="Source files or directories.")
+    ] = None,
     source: Annotated[
         str, typer.Option("--from", help="Adapter name, or auto to detect it.")
     ] = "auto",
@@ -50,9 +56,21 @@ def convert(
     raw_identifiers: Annotated[
         bool, typer.Option("--raw-identifiers", help="Emit direct identifiers unprotected.")
     ] = False,
+    replay: Annotated[
+        Path | None,
+        typer.Option("--replay", help="Convert again only the items of a rejects file."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
 ) -> None:
-    """Convert vendor data (FHIR R4, …) into records of the standard."""
+    """Convert vendor data (FHIR R4, XML access logs, orders) into records of the standard."""
+    key = _key(key_file, raw_identifiers)
+    outputs = Outputs(out, rejects, ledger)
+    if replay is not None:
+        if inputs:
+            fail("give either INPUT files or --replay REJECTS, not both")
+        _finish(_replay(replay, outputs, key), out, quiet)
+    if not inputs:
+        fail("give at least one INPUT, or --replay REJECTS")
     try:
         paths = [Path(p) for p in iter_paths([str(p) for p in inputs], SOURCE_GLOBS)]
     except InputError as exc:
@@ -60,11 +78,21 @@ def convert(
     if not paths:
         fail("no input files found")
     adapter = _choose(source, paths)
-    protector = Protector(
-        StandardRegistry().get(adapter.standard_version), _key(key_file, raw_identifiers)
+    protector = Protector(StandardRegistry().get(adapter.standard_version), key)
+    _finish(
+        convert_paths(adapter, paths, outputs, protector, Ledger(adapter.coverage())), out, quiet
     )
-    outputs = Outputs(out, rejects, ledger)
-    report = convert_paths(adapter, paths, outputs, protector, Ledger(adapter.coverage()))
+
+
+def _replay(rejects_file: Path, outputs: Outputs, key: bytes | None) -> ConversionReport:
+    protector = Protector(StandardRegistry().get(StandardRegistry().latest()), key)
+    try:
+        return replay_rejects(rejects_file, outputs, protector)
+    except ReplayError as exc:
+        fail(str(exc))
+
+
+def _finish(report: ConversionReport, out: Path, quiet: bool) -> NoReturn:
     if not quiet:
         _print_summary(report, out)
     raise typer.Exit(1 if report.rejected else 0)

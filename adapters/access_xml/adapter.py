@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ccstd.adapters.access_xml.engine import Dialect, convert_event, read_records
+from lxml import etree
+
+from ccstd.adapters.access_xml.engine import (
+    PARSER_OPTIONS,
+    Dialect,
+    convert_event,
+    element_value,
+    read_records,
+)
 from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem
 from ccstd.adapters.ledger import Coverage
 
@@ -38,6 +46,14 @@ class XmlAccessLogAdapter(Adapter):
     def kind_of(self, item: SourceItem) -> str:
         """One kind per dialect."""
         return self.dialect.name
+
+    def item_from_raw(self, raw: bytes, file: str, locator: str, line: int | None) -> SourceItem:
+        """A record element kept in a rejects file, parsed with the same hardened options."""
+        try:
+            element = etree.fromstring(raw, etree.XMLParser(**PARSER_OPTIONS))
+        except etree.XMLSyntaxError as exc:
+            return SourceItem(file, locator, raw, problem=f"malformed XML: {exc.msg}", line=line)
+        return SourceItem(file, locator, raw, element_value(element), line=line)
 
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         """The dialect's record elements, streamed."""

@@ -51,6 +51,12 @@ class FhirAdapter(Adapter):
             if kind != "*"
         }
 
+    def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
+        """The Bundle fullUrls this resource refers to, so it resolves when replayed alone."""
+        full_urls = context.facts.get("fullUrls", {})
+        used = {ref for ref in _references_in(item.value) if ref in full_urls}
+        return {"fullUrls": {ref: full_urls[ref] for ref in sorted(used)}} if used else {}
+
     def kind_of(self, item: SourceItem) -> str:
         """The resource type."""
         return str(item.value.get("resourceType", "?")) if isinstance(item.value, dict) else "?"
@@ -146,6 +152,17 @@ def _without_export_artefacts(resource: dict[str, Any]) -> tuple[dict[str, Any],
     if not artefacts:
         return resource, []
     return {k: v for k, v in resource.items() if k not in artefacts}, artefacts
+
+
+def _references_in(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str):
+            yield node["reference"]
+        for value in node.values():
+            yield from _references_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references_in(value)
 
 
 def _with(context: SourceContext, entry: dict[str, Any]) -> SourceContext:
