@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.fhir
 	$(BIN)/python -m benchmarks.xml
+	$(BIN)/python -m benchmarks.orders
 
 ## rules-doc: regenerate docs/rules.md from the rule catalogue
 rules-doc: $(STAMP)
