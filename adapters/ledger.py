@@ -52,6 +52,13 @@ class Ledger:
             known = self._classes[(kind, path)] = (counter, f"{kind}.{path}")
         return known
 
+    def merge(self, other: Ledger) -> None:
+        """Add the counts of a ledger filled elsewhere (a worker process)."""
+        self.mapped.update(other.mapped)
+        self.dropped.update(other.dropped)
+        self.unknown.update(other.unknown)
+        self.skipped.update(other.skipped)
+
     def report(self) -> dict[str, Any]:
         """The ledger as JSON: counts per path, and the reason for every dropped one."""
         reasons = {

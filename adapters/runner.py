@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import datetime
 import functools
+import itertools
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,8 +110,13 @@ def convert_paths(
     protector: Protector,
     ledger: Ledger | None = None,
     progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> ConversionReport:
-    """Convert every item of every path; outputs appear whole at the end, or not at all."""
+    """Convert every item of every path; outputs appear whole at the end, or not at all.
+
+    With `jobs` > 1, items are converted in that many processes (the adapter is found again by
+    name in each) and accounted for in input order here.
+    """
 
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
         for path in paths:
@@ -117,7 +124,7 @@ def convert_paths(
             for item in adapter.items(path, context):
                 yield item, context
 
-    return _run(adapter, items(), outputs, protector, ledger, progress)
+    return _run(adapter, items(), outputs, protector, ledger, progress, jobs)
 
 
 class ReplayError(ValueError):
@@ -173,20 +180,18 @@ def _run(
     protector: Protector,
     ledger: Ledger | None,
     progress: Callable[[int], None] | None,
+    jobs: int = 1,
 ) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
-    stamp = _Stamp(adapter, conversion_time())
-    finish = _Finisher(stamp, protector, RecordChecker(StandardRegistry()))
+    converted_at = conversion_time()
     with ExitStack() as stack:
         out = stack.enter_context(atomic_output(outputs.records))
         rejects = stack.enter_context(atomic_output(outputs.rejects)) if outputs.rejects else None
-        for item, context in items:
+        work = _outcomes(adapter, items, protector, ledger, converted_at, jobs)
+        for item, context, outcome in work:
             report.read += 1
-            outcome = finish(_convert(adapter, item, context), item)
             _account(report, item, outcome, out, rejects, adapter, context)
-            if ledger is not None:
-                _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             if progress is not None:
                 progress(report.read)
         report.check()
@@ -198,6 +203,83 @@ def _run(
     report.protection = protector.counts
     report.seconds = time.perf_counter() - started
     return report
+
+
+_CHUNK = 200
+Work = tuple[SourceItem, SourceContext]
+_ChunkResult = tuple[list[Outcome], Counter[str], Ledger | None]
+
+
+def _outcomes(
+    adapter: Adapter,
+    items: Iterator[Work],
+    protector: Protector,
+    ledger: Ledger | None,
+    converted_at: str,
+    jobs: int,
+) -> Iterator[tuple[SourceItem, SourceContext, Outcome]]:
+    """(item, context, finished outcome) in input order; the ledger is filled on the way."""
+    if jobs <= 1:
+        finish = _Finisher(
+            _Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
+        )
+        for item, context in items:
+            outcome = finish(_convert(adapter, item, context), item)
+            if ledger is not None:
+                _record_coverage(ledger, adapter.kind_of(item), item, outcome)
+            yield item, context, outcome
+        return
+    init = (adapter.name, protector.key, converted_at)
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
+        pending: deque[tuple[list[Work], Future[_ChunkResult]]] = deque()
+        for chunk in _chunks(items):
+            pending.append((chunk, pool.submit(_finish_chunk, chunk, ledger is not None)))
+            if len(pending) >= 2 * jobs:
+                yield from _settle(*pending.popleft(), protector, ledger)
+        while pending:
+            yield from _settle(*pending.popleft(), protector, ledger)
+
+
+def _chunks(items: Iterator[Work]) -> Iterator[list[Work]]:
+    while chunk := list(itertools.islice(items, _CHUNK)):
+        yield chunk
+
+
+def _settle(
+    chunk: list[Work], future: Future[_ChunkResult], protector: Protector, ledger: Ledger | None
+) -> Iterator[tuple[SourceItem, SourceContext, Outcome]]:
+    outcomes, counts, seen = future.result()
+    protector.counts.update(counts)
+    if ledger is not None and seen is not None:
+        ledger.merge(seen)
+    for (item, context), outcome in zip(chunk, outcomes, strict=True):
+        yield item, context, outcome
+
+
+_worker: tuple[Adapter, _Finisher] | None = None
+
+
+def _init_worker(name: str, key: bytes | None, converted_at: str) -> None:
+    global _worker
+    adapter = by_name(name)
+    protector = Protector(StandardRegistry().get(adapter.standard_version), key)
+    finish = _Finisher(_Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry()))
+    _worker = adapter, finish
+
+
+def _finish_chunk(chunk: list[Work], with_ledger: bool) -> _ChunkResult:
+    """In a worker: finished outcomes, the protection counts and the ledger of one chunk."""
+    assert _worker is not None
+    adapter, finish = _worker
+    finish.protector.counts.clear()
+    ledger = Ledger(adapter.coverage()) if with_ledger else None
+    outcomes = []
+    for item, context in chunk:
+        outcome = finish(_convert(adapter, item, context), item)
+        if ledger is not None:
+            _record_coverage(ledger, adapter.kind_of(item), item, outcome)
+        outcomes.append(outcome)
+    return outcomes, Counter(finish.protector.counts), ledger
 
 
 def _convert(adapter: Adapter, item: SourceItem, context: SourceContext) -> Outcome:

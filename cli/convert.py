@@ -56,6 +56,7 @@ def convert(
     raw_identifiers: Annotated[
         bool, typer.Option("--raw-identifiers", help="Emit direct identifiers unprotected.")
     ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     replay: Annotated[
         Path | None,
         typer.Option("--replay", help="Convert again only the items of a rejects file."),
@@ -79,9 +80,10 @@ def convert(
         fail("no input files found")
     adapter = _choose(source, paths)
     protector = Protector(StandardRegistry().get(adapter.standard_version), key)
-    _finish(
-        convert_paths(adapter, paths, outputs, protector, Ledger(adapter.coverage())), out, quiet
+    report = convert_paths(
+        adapter, paths, outputs, protector, Ledger(adapter.coverage()), jobs=jobs
     )
+    _finish(report, out, quiet)
 
 
 def _replay(rejects_file: Path, outputs: Outputs, key: bytes | None) -> ConversionReport:
