@@ -20,6 +20,7 @@ from ccstd.adapters.runner import (
     convert_paths,
     replay_rejects,
 )
+from ccstd.cli import text
 from ccstd.cli.errors import fail
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
@@ -80,9 +81,9 @@ def convert(
         fail("no input files found")
     adapter = _choose(source, paths)
     protector = Protector(StandardRegistry().get(adapter.standard_version), key)
-    report = convert_paths(
-        adapter, paths, outputs, protector, Ledger(adapter.coverage()), jobs=jobs
-    )
+    with text.progress_bar(Console(stderr=True), enabled=not quiet, unit="items read") as progress:
+        coverage = Ledger(adapter.coverage())
+        report = convert_paths(adapter, paths, outputs, protector, coverage, progress, jobs=jobs)
     _finish(report, out, quiet)
 
 

@@ -56,12 +56,14 @@ def _plural(count: int, noun: str) -> str:
 
 
 @contextlib.contextmanager
-def progress_bar(console: Console, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    """A live records counter on stderr when it is a terminal; None otherwise."""
+def progress_bar(
+    console: Console, enabled: bool, unit: str = "records"
+) -> Iterator[Callable[[int], None] | None]:
+    """A live counter on stderr when it is a terminal; None otherwise."""
     if not enabled or not console.is_terminal:
         yield None
         return
-    columns = (SpinnerColumn(), TextColumn("{task.completed:,} records"), TimeElapsedColumn())
+    columns = (SpinnerColumn(), TextColumn(f"{{task.completed:,}} {unit}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("validate", total=None)
         yield lambda done: progress.update(task, completed=done)
