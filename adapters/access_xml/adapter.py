@@ -14,7 +14,7 @@ from ccstd.adapters.access_xml.engine import (
     element_value,
     read_records,
 )
-from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem
+from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem, bound
 from ccstd.adapters.ledger import Coverage
 
 DIALECTS = Path(__file__).with_name("dialects")
@@ -64,17 +64,10 @@ class XmlAccessLogAdapter(Adapter):
         return convert_event(item, self.dialect)
 
 
-def _bound(file: str) -> type[XmlAccessLogAdapter]:
-    dialect = Dialect.load(DIALECTS / file)
-
-    class Bound(XmlAccessLogAdapter):
-        def __init__(self) -> None:
-            super().__init__(dialect)
-
-    Bound.__name__ = Bound.__qualname__ = dialect.name.title().replace("-", "")
-    return Bound
+def _dialect(file: str) -> Dialect:
+    return Dialect.load(DIALECTS / file)
 
 
-HikvisionIsapi = _bound("hikvision-isapi.toml")
-LegacyAccessLog = _bound("legacy-accesslog.toml")
-AcsV2 = _bound("acs-v2-attributes.toml")
+HikvisionIsapi = bound(XmlAccessLogAdapter, _dialect("hikvision-isapi.toml"), "HikvisionIsapi")
+LegacyAccessLog = bound(XmlAccessLogAdapter, _dialect("legacy-accesslog.toml"), "LegacyAccessLog")
+AcsV2 = bound(XmlAccessLogAdapter, _dialect("acs-v2-attributes.toml"), "AcsV2")

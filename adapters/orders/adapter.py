@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem
+from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem, bound
 from ccstd.adapters.ledger import Coverage
 from ccstd.adapters.orders.engine import Platform, convert_order, load_platform, read_orders
 
@@ -45,17 +45,6 @@ class OrdersAdapter(Adapter):
         return convert_order(item, self.platform)
 
 
-def _bound(key: str) -> type[OrdersAdapter]:
-    platform = load_platform(key)
-
-    class Bound(OrdersAdapter):
-        def __init__(self) -> None:
-            super().__init__(platform)
-
-    Bound.__name__ = Bound.__qualname__ = key.title() + "Orders"
-    return Bound
-
-
-ShopifyOrders = _bound("shopify")
-WooCommerceOrders = _bound("woocommerce")
-TaobaoOrders = _bound("taobao")
+ShopifyOrders = bound(OrdersAdapter, load_platform("shopify"), "ShopifyOrders")
+WooCommerceOrders = bound(OrdersAdapter, load_platform("woocommerce"), "WooCommerceOrders")
+TaobaoOrders = bound(OrdersAdapter, load_platform("taobao"), "TaobaoOrders")
