@@ -132,14 +132,11 @@ class ReplayError(ValueError):
 
 
 def replay_rejects(
-    rejects_file: Path,
-    outputs: Outputs,
-    protector: Protector,
-    ledger: Ledger | None = None,
-    adapter: Adapter | None = None,
+    rejects_file: Path, outputs: Outputs, key: bytes | None, adapter: Adapter | None = None
 ) -> ConversionReport:
     """Convert again only the items of a rejects file (after a mapping fix), with the adapter
-    that rejected them; what still fails goes to the new rejects file."""
+    that rejected them (found by name unless given); what still fails goes to the new rejects
+    file. `key=None` means raw identifiers, as for convert_paths' protector."""
     try:
         lines = [
             orjson.loads(line) for line in rejects_file.read_bytes().splitlines() if line.strip()
@@ -170,7 +167,8 @@ def replay_rejects(
                 context,
             )
 
-    return _run(chosen, items(), outputs, protector, ledger, None)
+    protector = Protector(StandardRegistry().get(chosen.standard_version), key)
+    return _run(chosen, items(), outputs, protector, Ledger(chosen.coverage()), None)
 
 
 def _run(

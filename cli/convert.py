@@ -70,7 +70,10 @@ def convert(
     if replay is not None:
         if inputs:
             fail("give either INPUT files or --replay REJECTS, not both")
-        _finish(_replay(replay, outputs, key), out, quiet)
+        try:
+            _finish(replay_rejects(replay, outputs, key), out, quiet)
+        except ReplayError as exc:
+            fail(str(exc))
     if not inputs:
         fail("give at least one INPUT, or --replay REJECTS")
     try:
@@ -85,14 +88,6 @@ def convert(
         coverage = Ledger(adapter.coverage())
         report = convert_paths(adapter, paths, outputs, protector, coverage, progress, jobs=jobs)
     _finish(report, out, quiet)
-
-
-def _replay(rejects_file: Path, outputs: Outputs, key: bytes | None) -> ConversionReport:
-    protector = Protector(StandardRegistry().get(StandardRegistry().latest()), key)
-    try:
-        return replay_rejects(rejects_file, outputs, protector)
-    except ReplayError as exc:
-        fail(str(exc))
 
 
 def _finish(report: ConversionReport, out: Path, quiet: bool) -> NoReturn:

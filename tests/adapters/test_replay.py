@@ -42,7 +42,7 @@ def test_replay_after_a_mapping_fix_converts_what_the_fix_covers(tmp_path: Path)
     }
     fixed = OrdersAdapter(dataclasses.replace(original, tables=tables))
     outputs = Outputs(tmp_path / "b.ndjson", tmp_path / "still.ndjson")
-    again = replay_rejects(tmp_path / "rejects.ndjson", outputs, protector(), adapter=fixed)
+    again = replay_rejects(tmp_path / "rejects.ndjson", outputs, PROTECTOR_KEY, adapter=fixed)
     assert (again.read, again.converted, again.rejected) == (2, 1, 1)
     [still] = [json.loads(line) for line in (tmp_path / "still.ndjson").read_text().splitlines()]
     assert still["reason"] == "invalid-money"
@@ -78,7 +78,7 @@ def test_a_file_that_is_not_a_rejects_file_is_a_clear_error(tmp_path: Path) -> N
     bogus = tmp_path / "bogus.ndjson"
     bogus.write_text("{not json\n")
     with pytest.raises(ReplayError, match="not a readable rejects file"):
-        replay_rejects(bogus, Outputs(tmp_path / "o.ndjson"), protector())
+        replay_rejects(bogus, Outputs(tmp_path / "o.ndjson"), PROTECTOR_KEY)
     result = CliRunner().invoke(
         app, ["convert", "--replay", str(bogus), "-o", str(tmp_path / "o.ndjson")], env=KEY
     )
