@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 import tomllib
@@ -30,7 +31,7 @@ _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 STANDARD_VERSION = "1.0.0"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dialect:
     """How one vendor writes access events: record element, field paths, value tables, times."""
 
@@ -67,6 +68,11 @@ class Dialect:
             digest="sha256:" + hashlib.sha256(data).hexdigest(),
         )  # fmt: skip
 
+    @functools.cached_property
+    def field_steps(self) -> dict[str, tuple[str, ...]]:
+        """Each field's path, split once."""
+        return {name: tuple(path.split("/")) for name, path in self.fields.items()}
+
     def coverage(self) -> dict[str, Coverage]:
         """Mapped and dropped source paths, for the ledger."""
         mapped = frozenset(p.replace("/", ".") for p in self.fields.values())
@@ -78,13 +84,17 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     ends with one problem item that says why."""
     tags = (f"{{*}}{dialect.record}", dialect.record)
     counts: dict[str, int] = {}
+    last_parent, prefix = None, ""
     with path.open("rb") as raw:
         try:
             for _event, element in etree.iterparse(
                 SafeXMLStream(raw), events=("end",), tag=tags, **PARSER_OPTIONS
             ):
                 counts[dialect.record] = counts.get(dialect.record, 0) + 1
-                locator = f"{_xpath_of(element)}[{counts[dialect.record]}]"
+                parent = element.getparent()
+                if parent is not last_parent:
+                    last_parent, prefix = parent, _xpath_of(element)
+                locator = f"{prefix}[{counts[dialect.record]}]"
                 raw_item = etree.tostring(element)
                 yield SourceItem(
                     str(path), locator, raw_item, element_value(element), line=element.sourceline
@@ -138,9 +148,9 @@ def element_value(element: Any) -> Any:
     return node
 
 
-def value_at(node: Any, path: str) -> str | None:
-    """The text at `a/b/@c` in a nested dict (the first, where elements repeat)."""
-    for step in path.split("/"):
+def value_at(node: Any, path: str | tuple[str, ...]) -> str | None:
+    """The text at `a/b/@c` (or its steps) in a nested dict (the first where elements repeat)."""
+    for step in path.split("/") if isinstance(path, str) else path:
         if isinstance(node, list):
             node = node[0] if node else None
         if not isinstance(node, dict):
@@ -155,7 +165,7 @@ def value_at(node: Any, path: str) -> str | None:
 
 def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | Rejected:
     """One access event record from one source record, through the dialect's tables."""
-    source = {name: value_at(item.value, path) for name, path in dialect.fields.items()}
+    source = {name: value_at(item.value, steps) for name, steps in dialect.field_steps.items()}
     mapped: dict[str, str | None] = dict(source)
     for name, table in dialect.values.items():
         raw = source.get(name)
