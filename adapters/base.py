@@ -30,11 +30,10 @@ class SourceItem:
     value: Any = None
     problem: str | None = None  # why the item could not even be parsed (becomes a rejection)
     line: int | None = None
+    sha256: str = field(init=False, compare=False)  # of `raw`, computed once per item
 
-    @property
-    def sha256(self) -> str:
-        """SHA-256 of the raw bytes of the item."""
-        return hashlib.sha256(self.raw).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.raw).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)
