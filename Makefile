@@ -40,7 +40,7 @@ bench: $(STAMP)
 
 ## rules-doc: regenerate docs/rules.md from the rule catalogue
 rules-doc: $(STAMP)
-	$(BIN)/python -m ccstd.standard.rulesdoc > docs/rules.md
+	$(BIN)/python -m ccstd.conformance.rulesdoc > docs/rules.md
 
 clean:
 	rm -rf $(VENV) build demo-output .pytest_cache .mypy_cache .ruff_cache

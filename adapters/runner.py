@@ -111,11 +111,13 @@ def convert_paths(
     ledger: Ledger | None = None,
     progress: Callable[[int], None] | None = None,
     jobs: int = 1,
+    converted_at: str | None = None,
 ) -> ConversionReport:
     """Convert every item of every path; outputs appear whole at the end, or not at all.
 
     With `jobs` > 1, items are converted in that many processes (the adapter is found again by
-    name in each) and accounted for in input order here.
+    name in each) and accounted for in input order here. `converted_at` fixes the conversion
+    time stamped on every record (default: `conversion_time()`).
     """
 
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
@@ -124,7 +126,7 @@ def convert_paths(
             for item in adapter.items(path, context):
                 yield item, context
 
-    return _run(adapter, items(), outputs, protector, ledger, progress, jobs)
+    return _run(adapter, items(), outputs, protector, ledger, progress, jobs, converted_at)
 
 
 class ReplayError(ValueError):
@@ -179,10 +181,11 @@ def _run(
     ledger: Ledger | None,
     progress: Callable[[int], None] | None,
     jobs: int = 1,
+    converted_at: str | None = None,
 ) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
-    converted_at = conversion_time()
+    converted_at = converted_at or conversion_time()
     with ExitStack() as stack:
         out = stack.enter_context(atomic_output(outputs.records))
         rejects = stack.enter_context(atomic_output(outputs.rejects)) if outputs.rejects else None

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ccstd import __version__
-from ccstd.cli import convert, schemas, validate
+from ccstd.cli import certify, convert, schemas, validate
 
 app = typer.Typer(
     name="ccstd",
@@ -22,6 +22,7 @@ app.command(name="validate", epilog=validate.EPILOG)(validate.validate)
 app.command(name="convert", epilog=convert.EPILOG)(convert.convert)
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(convert.adapters_app, name="adapters")
+app.add_typer(certify.app, name="certify")
 
 
 def _version(value: bool) -> None:
@@ -45,6 +46,15 @@ def _root(
 def main() -> None:
     """Console-script entry point; Ctrl-C ends quietly with the conventional 130."""
     try:
-        app()
+        app(args=_with_default_certify_command(sys.argv[1:]))
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _with_default_certify_command(args: list[str]) -> list[str]:
+    """`ccstd certify MANIFEST` means `ccstd certify run MANIFEST`."""
+    if len(args) >= 2 and args[0] == "certify":
+        first = args[1]
+        if first not in certify.SUBCOMMANDS and not first.startswith("-"):
+            return ["certify", "run", *args[1:]]
+    return args

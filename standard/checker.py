@@ -12,7 +12,7 @@ import orjson
 
 from ccstd.standard import divisions, rules
 from ccstd.standard.fields import entity_fields, values_at
-from ccstd.standard.findings import Finding, Location, Severity, json_pointer
+from ccstd.standard.findings import Finding, Location, Locator, Severity, json_pointer
 from ccstd.standard.formats import DOMAIN_FORMATS
 from ccstd.standard.reading import (
     Block,
@@ -149,7 +149,8 @@ class RecordChecker:
             findings.append(rules.NOT_AN_OBJECT.finding(where, found=_json_type(value)))
             return None
         record_id = _record_id(value)
-        at = _Locator(file, line, pointer, record_id)
+        record_type = self.options.entity_type or value.get("type")
+        at = Locator(file, line, pointer, record_id, _text_or_none(record_type))
         plan = self._resolve_plan(value, at, findings)
         if plan is None:
             return None
@@ -165,7 +166,7 @@ class RecordChecker:
         return entity, record_id, refs
 
     def _resolve_plan(
-        self, value: dict[str, Any], at: _Locator, findings: list[Finding]
+        self, value: dict[str, Any], at: Locator, findings: list[Finding]
     ) -> _EntityPlan | None:
         version = self.options.standard or value.get("standardVersion")
         entity = self.options.entity_type or value.get("type")
@@ -195,19 +196,6 @@ class RecordChecker:
         return plan
 
 
-@dataclass(frozen=True, slots=True)
-class _Locator:
-    """Builds locations inside one record, only when a finding needs one."""
-
-    file: str
-    line: int | None
-    pointer: str
-    record_id: str | None
-
-    def __call__(self, *path: str | int) -> Location:
-        return Location(self.file, self.line, self.pointer + json_pointer(path), self.record_id)
-
-
 @functools.cache
 def _compiled_registry(standard: StandardVersion) -> jsonschema_rs.Registry:
     return jsonschema_rs.Registry(list(standard.resources()))
@@ -235,8 +223,11 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
 
 
 def _record_id(value: Any) -> str | None:
-    record_id = value.get("id") if isinstance(value, dict) else None
-    return record_id if isinstance(record_id, str) else None
+    return _text_or_none(value.get("id") if isinstance(value, dict) else None)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _json_type(value: Any) -> str:
@@ -253,7 +244,7 @@ def _json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _translate(error: jsonschema_rs.ValidationError, at: _Locator) -> Iterator[Finding]:
+def _translate(error: jsonschema_rs.ValidationError, at: Locator) -> Iterator[Finding]:
     """Findings for one engine error; messages are built from structure, never from values."""
     keyword = error.kind.name
     details = error.kind.as_dict()
@@ -302,9 +293,7 @@ def _expected_types(error: jsonschema_rs.ValidationError) -> str:
     return " or ".join(types)
 
 
-def _retired_divisions(
-    record: dict[str, Any], plan: _EntityPlan, at: _Locator
-) -> Iterator[Finding]:
+def _retired_divisions(record: dict[str, Any], plan: _EntityPlan, at: Locator) -> Iterator[Finding]:
     for path in plan.division_paths:
         for concrete, code in values_at(record, path):
             division = divisions.lookup(code) if isinstance(code, str) else None

@@ -22,12 +22,14 @@ class Severity(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where a finding is: file, line (NDJSON), JSON Pointer from the document root, record id."""
+    """Where a finding is: file, line (NDJSON), JSON Pointer from the document root, record id,
+    and the record's entity type when known (it decides the profiles a finding counts against)."""
 
     file: str | None = None
     line: int | None = None
     pointer: str = ""
     record_id: str | None = None
+    record_type: str | None = None
 
     def describe(self) -> str:
         """`file:line pointer` in the form people and editors read (`(run)` for the run itself)."""
@@ -62,3 +64,19 @@ class Finding:
 def json_pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
     """RFC 6901 pointer for a path of keys and indexes."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Locator:
+    """Builds locations inside one record, only when a finding needs one."""
+
+    file: str
+    line: int | None
+    pointer: str
+    record_id: str | None
+    record_type: str | None
+
+    def __call__(self, *path: str | int) -> Location:
+        """The location of `path` (keys and indexes) within the record."""
+        pointer = self.pointer + json_pointer(path)
+        return Location(self.file, self.line, pointer, self.record_id, self.record_type)

@@ -7,7 +7,7 @@ millions of records does not hold them all in memory; the checks are two queries
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from types import TracebackType
 
 from ccstd.standard import rules
@@ -47,11 +47,14 @@ class StreamIndex:
             )
         self._count += len(result.keys)
 
-    def findings(self) -> Iterator[tuple[Finding, int | None]]:
-        """(finding, number of the record it makes invalid, if it was valid) across the stream."""
+    def findings(
+        self, reference_types: Collection[str] | None = None
+    ) -> Iterator[tuple[Finding, int | None]]:
+        """(finding, number of the record it makes invalid, if it was valid) across the stream;
+        references are checked only to `reference_types` when given."""
         self._db.execute("CREATE INDEX record_key ON record (type, id, no)")
         yield from self._duplicates()
-        yield from self._unresolved()
+        yield from self._unresolved(reference_types)
 
     def _duplicates(self) -> Iterator[tuple[Finding, int | None]]:
         rows = self._db.execute(
@@ -62,9 +65,9 @@ class StreamIndex:
                WHERE f.no < r.no ORDER BY r.no"""
         )
         for type_, id_, file, line, pointer, valid, f_file, f_line, f_pointer, no in rows:
-            first = Location(f_file, f_line, f_pointer, id_)
+            first = Location(f_file, f_line, f_pointer, id_, type_)
             finding = rules.DUPLICATE_ID.finding(
-                Location(file, line, pointer, id_),
+                Location(file, line, pointer, id_, type_),
                 related=(first,),
                 type=type_,
                 id=id_,
@@ -72,18 +75,22 @@ class StreamIndex:
             )
             yield finding, no if valid else None
 
-    def _unresolved(self) -> Iterator[tuple[Finding, int | None]]:
+    def _unresolved(
+        self, reference_types: Collection[str] | None
+    ) -> Iterator[tuple[Finding, int | None]]:
         rows = self._db.execute(
             """SELECT ref.type, ref.id, ref.pointer, r.file, r.line, r.pointer, r.id, r.valid,
-                      ref.record_no
+                      ref.record_no, r.type
                FROM ref JOIN record r ON r.no = ref.record_no
                WHERE NOT EXISTS (SELECT 1 FROM record t WHERE t.type = ref.type AND t.id = ref.id)
                ORDER BY ref.record_no"""
         )
-        for type_, id_, ref_pointer, file, line, pointer, record_id, valid, record_no in rows:
-            where = Location(file, line, pointer + ref_pointer, record_id)
+        for type_, id_, ref_pointer, file, line, pointer, record_id, valid, no, r_type in rows:
+            if reference_types is not None and type_ not in reference_types:
+                continue
+            where = Location(file, line, pointer + ref_pointer, record_id, r_type)
             finding = rules.UNRESOLVED_REFERENCE.finding(where, type=type_, id=id_)
-            yield finding, record_no if valid else None
+            yield finding, no if valid else None
 
     def close(self) -> None:
         """Drop the temporary database."""

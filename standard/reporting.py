@@ -63,7 +63,7 @@ def render_json(result: ValidationResult) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
 
 
-def render_junit(result: ValidationResult) -> bytes:
+def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -> bytes:
     """JUnit XML: a failing test case per record with findings, one passing case for the rest."""
     by_place: dict[tuple[str, int | None, str], list[Finding]] = {}
     for finding in result.findings:
@@ -76,7 +76,7 @@ def render_junit(result: ValidationResult) -> bytes:
         )
     suite = ElementTree.Element(
         "testsuite",
-        name="ccstd validate",
+        name=suite_name,
         tests=str(max(result.records, len(by_place))),
         failures=str(sum(1 for fs in by_place.values() if _fails(fs))),
         errors="0",

@@ -60,16 +60,17 @@ class FindingCollector:
     baselined: int = 0
     omitted: int = 0
 
-    def add(self, finding: Finding) -> None:
-        """Take one finding."""
+    def add(self, finding: Finding) -> bool:
+        """Take one finding; False when the baseline knows it (it is then not counted)."""
         if self.baseline and finding.fingerprint() in self.baseline:
             self.baselined += 1
-            return
+            return False
         self.counts[finding.severity] += 1
         if self.max_findings <= 0 or len(self.listed) < self.max_findings:
             self.listed.append(finding)
         else:
             self.omitted += 1
+        return True
 
     def extend(self, findings: Iterable[Finding]) -> None:
         """Take several findings."""

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
 
 from ccstd.standard.findings import Finding, Location, Severity
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+class Level(enum.Enum):
+    """The conformance level a rule belongs to; each level presumes the ones before it."""
+
+    SCHEMA = "schema"
+    SEMANTIC = "semantic"
+    QUALITY = "quality"
+    ADAPTER = "adapter"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order schema < semantic < quality < adapter."""
+        return list(Level).index(self)
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,8 @@ class Rule:
     template: str
     clause: str
     description: str
+    level: Level = Level.SCHEMA
+    profiles: tuple[str, ...] = ()  # () = every profile
 
     def finding(
         self, location: Location, related: tuple[Location, ...] = (), **values: Any
@@ -35,13 +52,24 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def _rule(
-    code: str, severity: Severity, title: str, template: str, clause: str, description: str
+def declare(
+    code: str,
+    severity: Severity,
+    title: str,
+    template: str,
+    clause: str,
+    description: str,
+    level: Level = Level.SCHEMA,
+    profiles: tuple[str, ...] = (),
 ) -> Rule:
+    """Add a rule to the catalogue; a code is declared once and never reused."""
     if code in RULES:
         raise ValueError(f"rule code declared twice: {code}")
-    RULES[code] = rule = Rule(code, severity, title, template, clause, description)
+    RULES[code] = rule = Rule(code, severity, title, template, clause, description, level, profiles)
     return rule
+
+
+_rule = declare
 
 
 # Reading input -----------------------------------------------------------------------------------
@@ -309,6 +337,7 @@ RETIRED_DIVISION_CODE = _rule(
     "division code was retired in {year}; use its successor",
     "§4 Schemas: domain formats",
     "The code existed but has been withdrawn from GB/T 2260 (e.g. 110103 崇文区, merged in 2010).",
+    level=Level.SEMANTIC,
 )
 INVALID_USCC = _rule(
     "invalid-cn-uscc",
@@ -359,6 +388,7 @@ DUPLICATE_ID = _rule(
     "{type} id '{id}' already used at {first}",
     "§3 Records: identity",
     "Within one validated set, `type` + `id` identify one record.",
+    level=Level.SEMANTIC,
 )
 UNRESOLVED_REFERENCE = _rule(
     "unresolved-reference",
@@ -367,6 +397,7 @@ UNRESOLVED_REFERENCE = _rule(
     "reference to {type} '{id}' does not resolve within the validated records",
     "§3 Records: references",
     "With `--check-references`, every typed reference must name a record in the validated set.",
+    level=Level.SEMANTIC,
 )
 FINDINGS_TRUNCATED = _rule(
     "findings-truncated",

@@ -57,3 +57,8 @@ def valid_record(entity: str) -> dict[str, Any]:
     path = EXAMPLES_ROOT / "1.0.0" / entity / "valid-1.json"
     record: dict[str, Any] = orjson.loads(path.read_bytes())
     return record
+
+
+def proves(*codes: str) -> pytest.MarkDecorator:
+    """Mark a test as one that makes these rule codes fire (every rule needs one)."""
+    return pytest.mark.proves(*codes)

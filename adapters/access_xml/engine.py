@@ -15,7 +15,12 @@ from typing import Any
 
 from lxml import etree
 
-from ccstd.adapters.access_xml.safe_stream import WRAPPER, SafeXMLStream, UnsafeXMLError
+from ccstd.adapters.access_xml.safe_stream import (
+    WRAPPER,
+    NotXMLError,
+    SafeXMLStream,
+    UnsafeXMLError,
+)
 from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
 from ccstd.adapters.ledger import Coverage
 
@@ -102,6 +107,8 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                 _release(element)
         except UnsafeXMLError as exc:
             yield SourceItem(str(path), "document", b"", problem=f"unsafe XML refused: {exc}")
+        except NotXMLError as exc:
+            yield SourceItem(str(path), "document", b"", problem=f"not XML: {exc}")
         except (etree.XMLSyntaxError, UnicodeDecodeError, LookupError) as exc:
             where = f" at line {exc.lineno}" if isinstance(exc, etree.XMLSyntaxError) else ""
             message = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)

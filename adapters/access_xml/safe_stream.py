@@ -25,6 +25,10 @@ class UnsafeXMLError(ValueError):
     """The input declares a DTD subset or entities; it is refused, not parsed."""
 
 
+class NotXMLError(ValueError):
+    """The input does not begin with markup (JSON, CSV, binary...): it is not an XML export."""
+
+
 class SafeXMLStream:
     """`read(n)` for lxml: the source's documents as one UTF-8 document under WRAPPER."""
 
@@ -66,6 +70,9 @@ class SafeXMLStream:
         self._first = False
         if chunk.startswith(codecs.BOM_UTF8):
             chunk = chunk[len(codecs.BOM_UTF8) :]
+        start = chunk.lstrip()[:1]
+        if start and start != b"<":
+            raise NotXMLError("the content does not begin with markup")
         declared = _ENCODING.search(chunk[:200]) if chunk.startswith(b"<?xml") else None
         encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
         if codecs.lookup(encoding).name != "utf-8":

@@ -13,7 +13,7 @@ from tests.conftest import REPO_ROOT
 
 RUNNER = CliRunner()
 VENDORS = REPO_ROOT / "examples" / "vendors"
-SAMPLES = sorted(p for p in VENDORS.rglob("*") if p.is_file())
+SAMPLES = sorted(p for kind in ("fhir", "access-xml", "orders") for p in (VENDORS / kind).iterdir())
 KEY = {"CCSTD_PSEUDONYM_KEY": "cli-convert-test-key-0123"}
 
 

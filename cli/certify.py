@@ -1,0 +1,220 @@
+"""`ccstd certify`: certify a vendor's manifest; write reports and a signed certificate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.console import Console
+from rich.table import Table
+
+from ccstd.cli import text
+from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
+from ccstd.conformance import certificate, manifest
+from ccstd.conformance.adapter_checks import (
+    AdapterLoadError,
+    convert_samples,
+    load_adapter,
+    normalise,
+)
+from ccstd.conformance.engine import CertifyOptions, certify
+from ccstd.conformance.reports import REPORTS
+from ccstd.conformance.result import CertificationResult
+from ccstd.standard.findings import Severity
+from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline
+
+app = typer.Typer(
+    help="Certify a vendor against a standard version and its profiles.\n\n"
+    "ccstd certify MANIFEST is short for ccstd certify run MANIFEST.",
+    no_args_is_help=True,
+)
+SUBCOMMANDS = ("run", "init", "verify", "keygen", "golden")
+
+ManifestArgument = Annotated[
+    Path, typer.Argument(metavar="MANIFEST", help="ccstd-vendor.toml, or the folder holding it.")
+]
+
+
+@app.command("run", epilog=EXIT_CODES_HELP)
+def run(
+    manifest_path: ManifestArgument,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the reports (default: certify-report/ beside it)."),
+    ] = None,
+    fail_on: Annotated[
+        Severity, typer.Option("--fail-on", help="Fail on a finding at or above this severity.")
+    ] = Severity.ERROR,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Known findings to ignore (report.json).")
+    ] = None,
+    signing_key: Annotated[
+        Path | None,
+        typer.Option("--signing-key", help="Ed25519 private key (PEM) that signs the certificate."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+) -> None:
+    """Certify the submission a manifest describes; exit 1 unless it passes."""
+    claim = _load_manifest(manifest_path)
+    key = _private_key(signing_key)
+    try:
+        known = load_baseline(baseline) if baseline else frozenset()
+    except ValueError as exc:
+        fail(str(exc))
+    result = certify(claim, CertifyOptions(fail_on=fail_on, baseline=known))
+    folder = out or claim.root / "certify-report"
+    _make_folder(folder)
+    for name, render in REPORTS.items():
+        write_output(folder / name, render(result))
+    if result.passed:
+        write_output(folder / "certificate.json", certificate.issue(result, key))
+    else:
+        _remove_stale_certificate(folder / "certificate.json")
+    if not quiet:
+        _print_summary(result, folder, signed=key is not None)
+    raise typer.Exit(EXIT_OK if result.passed else EXIT_FINDINGS)
+
+
+@app.command("init")
+def init(
+    path: Annotated[
+        Path, typer.Argument(help="Where to write the manifest (a folder or a file name).")
+    ] = Path(manifest.MANIFEST_NAME),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented ccstd-vendor.toml template."""
+    target = path / manifest.MANIFEST_NAME if path.is_dir() else path
+    if target.exists() and not force:
+        fail(f"{target}: exists; pass --force to overwrite")
+    write_output(target, manifest.template().encode("utf-8"))
+    typer.echo(f"wrote {target}; fill it in, then run: ccstd certify {target}")
+
+
+@app.command("verify", epilog=EXIT_CODES_HELP)
+def verify(
+    certificate_path: Annotated[Path, typer.Argument(metavar="CERTIFICATE")],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="The certifying body's Ed25519 public key (PEM).")
+    ],
+    inputs: Annotated[
+        Path | None,
+        typer.Option("--inputs", help="The manifest's folder: check every input's SHA-256 too."),
+    ] = None,
+) -> None:
+    """Check a certificate's signature and, with --inputs, that the inputs are unchanged."""
+    try:
+        outcome = certificate.verify(
+            certificate_path, certificate.load_public_key(public_key), inputs
+        )
+    except certificate.CertificateError as exc:
+        fail(str(exc))
+    statement = outcome.statement
+    who = f"{statement.get('vendor')} · {statement.get('product')}"
+    if outcome.valid:
+        checked = f", {len(statement.get('inputs', []))} inputs unchanged" if inputs else ""
+        typer.echo(f"valid: {who}, standard {statement.get('standard')}{checked}")
+        raise typer.Exit(EXIT_OK)
+    for problem in outcome.problems:
+        typer.echo(f"invalid: {problem}", err=True)
+    raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command("keygen")
+def keygen(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the key pair.")] = Path(),
+) -> None:
+    """Make an Ed25519 key pair for a certifying body (keep the private one private)."""
+    _make_folder(out)
+    private, public = certificate.generate_key()
+    private_path, public_path = out / "certify-signing.pem", out / "certify-signing.pub.pem"
+    if private_path.exists():
+        fail(f"{private_path}: exists; refusing to overwrite a signing key")
+    try:
+        certificate.write_private_key(private_path, private)
+    except OSError as exc:
+        fail(f"{private_path}: cannot write: {exc.strerror or exc}")
+    write_output(public_path, public)
+    typer.echo(f"wrote {private_path} (private) and {public_path} (public)")
+
+
+@app.command("golden")
+def golden(manifest_path: ManifestArgument) -> None:
+    """Write the manifest's golden file: its samples, converted as certification converts them."""
+    claim = _load_manifest(manifest_path, golden_must_exist=False)
+    adapter_claim = claim.adapter
+    target = adapter_claim.golden if adapter_claim is not None else None
+    if adapter_claim is None or target is None:
+        fail("the manifest names no [adapter] golden file to write")
+    _make_folder(target.parent)
+    try:
+        adapter = load_adapter(adapter_claim)
+    except AdapterLoadError as exc:
+        fail(str(exc))
+    scratch = target.with_name(target.name + ".tmp-conversion")
+    conversion = convert_samples(adapter, adapter_claim.sources, scratch)
+    lines = [
+        orjson.dumps(normalise(orjson.loads(line)), option=orjson.OPT_SORT_KEYS) + b"\n"
+        for line in scratch.read_bytes().splitlines()
+        if line.strip()
+    ]
+    scratch.unlink()
+    scratch.with_suffix(".rejects.ndjson").unlink(missing_ok=True)
+    write_output(target, b"".join(lines))
+    typer.echo(f"wrote {target}: {conversion.report.records} records")
+
+
+def _load_manifest(path: Path, golden_must_exist: bool = True) -> manifest.Manifest:
+    try:
+        return manifest.load(path, golden_must_exist)
+    except manifest.ManifestError as exc:
+        fail(str(exc))
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"{folder}: cannot create: {exc.strerror or exc}")
+
+
+def _private_key(path: Path | None) -> Ed25519PrivateKey | None:
+    if path is None:
+        return None
+    try:
+        return certificate.load_private_key(path)
+    except certificate.CertificateError as exc:
+        fail(str(exc))
+
+
+def _remove_stale_certificate(path: Path) -> None:
+    path.unlink(missing_ok=True)  # a failed run must not leave an earlier pass's certificate
+
+
+def _print_summary(result: CertificationResult, folder: Path, signed: bool) -> None:
+    console = Console(stderr=True, highlight=False)
+    for attributed in result.findings[:20]:
+        console.print(text.finding_text(attributed.finding), soft_wrap=True)
+    if len(result.findings) > 20:
+        console.print(f"… {len(result.findings) - 20} more in {folder / 'report.html'}")
+    table = Table(title=f"ccstd certify: {result.vendor} · {result.product}")
+    for column in ("profile", "records", "errors", "warnings", "verdict"):
+        table.add_column(column)
+    for p in result.profiles:
+        verdict = "[green]pass[/]" if p.passed else "[red]fail[/]"
+        table.add_row(p.name, str(p.records), str(p.errors), str(p.warnings), verdict)
+    console.print(table)
+    reached = result.level_reached.value if result.level_reached else "none"
+    colour = "green" if result.passed else "red"
+    certificate_note = ""
+    if result.passed:
+        certificate_note = " · certificate.json " + (
+            "signed" if signed else "UNSIGNED (no --signing-key)"
+        )
+    console.print(
+        f"[bold {colour}]{result.verdict.upper()}[/] · standard {result.standard} · level "
+        f"claimed {result.claimed_level.value}, reached {reached} · {result.records} records · "
+        f"reports in {folder}{certificate_note}"
+    )

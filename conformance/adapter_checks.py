@@ -1,0 +1,217 @@
+"""The adapter level: convert the samples twice, match golden records, face the hostile corpus."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ccstd.adapters.base import Adapter
+from ccstd.adapters.ledger import Ledger
+from ccstd.adapters.privacy import Protector
+from ccstd.adapters.registry import UnknownAdapterError, by_name
+from ccstd.adapters.runner import ConversionReport, CountMismatchError, Outputs, convert_paths
+from ccstd.conformance import hostile
+from ccstd.conformance import rules as r
+from ccstd.conformance.manifest import AdapterClaim, Manifest
+from ccstd.standard.findings import Finding, Location, json_pointer
+from ccstd.standard.registry import StandardRegistry
+
+# Certification converts with a published key and time, so golden files can be written ahead
+# and two runs must agree byte for byte. Not a secret: samples hold no real personal data.
+CERTIFICATION_KEY = b"ccstd-certification-key-v1"
+CERTIFICATION_TIME = "2000-01-01T00:00:00Z"
+_VOLATILE_PROVENANCE = ("file",)  # where the samples lie on the certifying machine
+
+
+class AdapterLoadError(Exception):
+    """The claimed adapter is not installed, cannot be imported, or is not an Adapter."""
+
+
+def load_adapter(claim: AdapterClaim) -> Adapter:
+    """The claimed adapter: an installed one by name, or `module:Class` from the vendor's path."""
+    if not claim.is_plugin_code:
+        try:
+            return by_name(claim.name)
+        except UnknownAdapterError as exc:
+            raise AdapterLoadError(str(exc)) from None
+    module_name, _, class_name = claim.name.partition(":")
+    search = [str(claim.path)] if claim.path is not None else []
+    sys.path[:0] = search
+    try:
+        adapter = getattr(importlib.import_module(module_name), class_name)()
+    except Exception as exc:  # vendor code: any failure to load is a finding, not a crash
+        raise AdapterLoadError(f"{claim.name}: {type(exc).__name__}: {exc}") from None
+    finally:
+        del sys.path[: len(search)]
+    if not isinstance(adapter, Adapter):
+        raise AdapterLoadError(f"{claim.name} is not a ccstd Adapter")
+    return adapter
+
+
+@dataclass
+class SampleConversion:
+    """The certified conversion of the samples: where its records are, and what it counted."""
+
+    records: Path
+    report: ConversionReport
+    ledger: Ledger
+
+
+def convert_samples(adapter: Adapter, sources: tuple[Path, ...], out: Path) -> SampleConversion:
+    """Convert the sample sources with the certification key and time."""
+    protector = Protector(StandardRegistry().get(adapter.standard_version), CERTIFICATION_KEY)
+    ledger = Ledger(adapter.coverage())
+    outputs = Outputs(out, out.with_suffix(".rejects.ndjson"))
+    report = convert_paths(
+        adapter, list(sources), outputs, protector, ledger, converted_at=CERTIFICATION_TIME
+    )
+    return SampleConversion(out, report, ledger)
+
+
+@dataclass
+class AdapterChecks:
+    """Runs the adapter level for one manifest; findings are located at the manifest."""
+
+    manifest: Manifest
+    adapter: Adapter
+    workdir: Path
+
+    def _where(self, path: Path | None = None) -> Location:
+        return Location(self.manifest.relative(path or self.manifest.path))
+
+    def first_conversion(self) -> tuple[SampleConversion | None, list[Finding]]:
+        """Convert the samples once: the records to certify, or the finding that stops it."""
+        claim = self.manifest.adapter
+        assert claim is not None
+        try:
+            conversion = convert_samples(self.adapter, claim.sources, self.workdir / "run1.ndjson")
+        except CountMismatchError as exc:
+            return None, [r.ADAPTER_COUNTS_MISMATCH.finding(self._where(), detail=str(exc))]
+        except Exception as exc:  # the adapter's own code raised out of items()
+            return None, [r.ADAPTER_CRASHED.finding(self._where(), error=type(exc).__name__)]
+        findings = []
+        report = conversion.report
+        if report.rejected:
+            reasons = ", ".join(f"{k} {n}" for k, n in sorted(report.rejected_by_reason.items()))
+            findings.append(
+                r.SAMPLE_ITEMS_REJECTED.finding(
+                    self._where(), count=report.rejected, reasons=reasons
+                )
+            )
+        return conversion, findings
+
+    def level_findings(self, first: SampleConversion) -> Iterator[Finding]:
+        """Determinism, golden records, the hostile corpus."""
+        yield from self._determinism(first)
+        claim = self.manifest.adapter
+        if claim is not None and claim.golden is not None:
+            yield from self._golden(first.records, claim.golden)
+        yield from self._hostile()
+
+    def _determinism(self, first: SampleConversion) -> Iterator[Finding]:
+        claim = self.manifest.adapter
+        assert claim is not None
+        try:
+            second = convert_samples(self.adapter, claim.sources, self.workdir / "run2.ndjson")
+        except Exception as exc:
+            yield r.ADAPTER_CRASHED.finding(self._where(), error=type(exc).__name__)
+            return
+        one = first.records.read_bytes().splitlines()
+        two = second.records.read_bytes().splitlines()
+        if one != two:
+            index = next(
+                (n for n, (a, b) in enumerate(zip(one, two, strict=False)) if a != b),
+                min(len(one), len(two)),
+            )
+            yield r.NONDETERMINISTIC_OUTPUT.finding(self._where(), index=index + 1)
+
+    def _golden(self, produced: Path, golden: Path) -> Iterator[Finding]:
+        where = self._where(golden)
+        try:
+            expected = [normalise(orjson.loads(line)) for line in _lines(golden)]
+        except orjson.JSONDecodeError as exc:
+            yield r.ADAPTER_UNAVAILABLE.finding(where, detail=f"golden file is not NDJSON: {exc}")
+            return
+        actual = [normalise(orjson.loads(line)) for line in _lines(produced)]
+        if len(actual) != len(expected):
+            yield r.GOLDEN_COUNT_MISMATCH.finding(where, actual=len(actual), expected=len(expected))
+        for index, (got, want) in enumerate(zip(actual, expected, strict=False), start=1):
+            if got != want:
+                at = first_difference(got, want)
+                yield r.GOLDEN_RECORD_MISMATCH.finding(
+                    Location(where.file, index, at, _text(want.get("id"))), index=index, at=at
+                )
+
+    def _hostile(self) -> Iterator[Finding]:
+        folder = self.workdir / "hostile"
+        folder.mkdir(exist_ok=True)
+        for name, data in hostile.corpus():
+            source = folder / name
+            source.write_bytes(data)
+            out = folder / f"{name}.out.ndjson"
+            try:
+                report = convert_samples(self.adapter, (source,), out).report
+            except Exception as exc:
+                yield r.ADAPTER_CRASHED.finding(
+                    Location(f"hostile/{name}"), error=type(exc).__name__
+                )
+                continue
+            if report.records or not report.rejected:
+                yield r.HOSTILE_INPUT_ACCEPTED.finding(
+                    Location(f"hostile/{name}"),
+                    case=name,
+                    records=report.records,
+                    rejected=report.rejected,
+                )
+
+
+def unknown_field_share(ledger: Ledger) -> float:
+    """Share of source field occurrences that the mapping neither maps nor drops."""
+    unknown = sum(ledger.unknown.values())
+    total = unknown + sum(ledger.mapped.values()) + sum(ledger.dropped.values())
+    return unknown / total if total else 0.0
+
+
+def normalise(record: Any) -> Any:
+    """A record without the provenance fields that depend on where the samples lie."""
+    provenance = record.get("meta", {}).get("provenance") if isinstance(record, dict) else None
+    if isinstance(provenance, dict):
+        for key in _VOLATILE_PROVENANCE:
+            provenance.pop(key, None)
+    return record
+
+
+def first_difference(got: Any, want: Any, path: tuple[str | int, ...] = ()) -> str:
+    """JSON Pointer of the first place two values differ."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        for key in sorted(set(got) | set(want)):
+            if got.get(key, _MISSING) != want.get(key, _MISSING):
+                return first_difference(got.get(key), want.get(key), (*path, key))
+    elif isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        for index, (a, b) in enumerate(zip(got, want, strict=True)):
+            if a != b:
+                return first_difference(a, b, (*path, index))
+    return json_pointer(path)
+
+
+_MISSING = object()
+
+
+def _lines(path: Path) -> list[bytes]:
+    return [line for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def temporary_workdir() -> tempfile.TemporaryDirectory[str]:
+    """A private folder for the conversions of one certification run."""
+    return tempfile.TemporaryDirectory(prefix="ccstd-certify-")

@@ -1,0 +1,350 @@
+"""A certification run: gather the evidence a manifest names, check every level, decide."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ccstd.conformance import rules as r
+from ccstd.conformance import ruleset as rulesets
+from ccstd.conformance.adapter_checks import (
+    AdapterChecks,
+    AdapterLoadError,
+    load_adapter,
+    temporary_workdir,
+    unknown_field_share,
+)
+from ccstd.conformance.checks import FieldCoverage, RecordRules
+from ccstd.conformance.leaks import redact
+from ccstd.conformance.manifest import Manifest
+from ccstd.conformance.result import Attributed, CertificationResult, InputFile, ProfileResult
+from ccstd.standard.checker import CheckOptions, RecordChecker
+from ccstd.standard.findings import Finding, Location, Locator, Severity
+from ccstd.standard.index import StreamIndex
+from ccstd.standard.reading import Block, read_blocks
+from ccstd.standard.registry import StandardRegistry
+from ccstd.standard.results import FindingCollector
+from ccstd.standard.rules import RULES, Level
+
+ADAPTER_OUTPUT = "adapter-output.ndjson"
+
+
+@dataclass(frozen=True)
+class CertifyOptions:
+    """How to decide: the severity that fails, known findings to ignore, how many to list."""
+
+    fail_on: Severity = Severity.ERROR
+    baseline: frozenset[str] = field(default_factory=frozenset)
+    max_findings: int = 5000
+
+
+def certify(manifest: Manifest, options: CertifyOptions = CertifyOptions()) -> CertificationResult:
+    """Certify a vendor's submission against the standard version and profiles it claims."""
+    started, clock = _now(), time.perf_counter()
+    ruleset = rulesets.load(manifest.standard)
+    tally = _Tally(manifest, ruleset, options)
+    adapter_summary: dict[str, Any] | None = None
+    with temporary_workdir() as work:
+        record_files = {str(p): manifest.relative(p) for p in manifest.records}
+        if manifest.adapter is not None:
+            output, adapter_summary = _adapter_level(manifest, ruleset, Path(work), tally)
+            if output is not None:
+                record_files[str(output)] = ADAPTER_OUTPUT
+        tally.display_names.update(record_files)
+        stream = _check_records(list(record_files), manifest, ruleset, tally)
+    by_type = stream.records_by_type
+    for finding, profiles in _profile_findings(manifest, ruleset, by_type):
+        tally.add(finding, profiles)
+    return CertificationResult(
+        vendor=manifest.vendor,
+        product=manifest.product,
+        product_version=manifest.product_version,
+        standard=manifest.standard,
+        ruleset_revision=ruleset.revision,
+        ruleset_digest=ruleset.digest,
+        claimed_profiles=manifest.profiles,
+        claimed_level=manifest.level,
+        fail_on=options.fail_on,
+        findings=tally.listed(),
+        counts=dict(tally.collector.counts),
+        by_rule=dict(tally.by_rule),
+        profiles=tally.profile_results(by_type),
+        records=stream.records,
+        invalid=stream.invalid,
+        records_by_type=dict(by_type),
+        inputs=tuple(_inputs(manifest)),
+        adapter=adapter_summary,
+        level_reached=_level_reached(tally.by_rule, manifest.level, options.fail_on),
+        started_at=started,
+        seconds=time.perf_counter() - clock,
+        baselined=tally.collector.baselined,
+        omitted=tally.collector.omitted,
+    )
+
+
+class _Tally:
+    """Counts every finding by severity, rule and profile; lists them with their profiles.
+
+    Findings of levels above the claimed one are not checked for; those that arise on the way
+    are dropped here. File names are shown relative to the manifest, identifiers redacted.
+    """
+
+    def __init__(self, manifest: Manifest, ruleset: rulesets.RuleSet, options: CertifyOptions):
+        self.claimed = manifest.profiles
+        self.level = manifest.level
+        self.fail_on = options.fail_on
+        self.collector = FindingCollector(options.max_findings, options.baseline)
+        self.by_rule: Counter[str] = Counter()
+        self.by_profile: dict[str, Counter[Severity]] = {p: Counter() for p in self.claimed}
+        self.display_names: dict[str, str] = {}
+        self._attributions: list[tuple[str, ...]] = []
+        self._titles = {p: ruleset.profiles[p].title for p in self.claimed}
+        self._profiles_of = {
+            entity: tuple(p for p in self.claimed if entity in ruleset.profiles[p].entities)
+            for entity in {e for p in ruleset.profiles.values() for e in p.entities}
+        }
+
+    def add(self, finding: Finding, profiles: tuple[str, ...] | None = None) -> None:
+        if RULES[finding.code].level.rank > self.level.rank:
+            return
+        finding = self._clean(finding)
+        if profiles is None:
+            kind = finding.location.record_type
+            profiles = self.claimed if kind is None else self._profiles_of.get(kind, ())
+        listed_before = len(self.collector.listed)
+        if not self.collector.add(finding):
+            return
+        self.by_rule[finding.code] += 1
+        for profile in profiles:
+            self.by_profile[profile][finding.severity] += 1
+        if len(self.collector.listed) > listed_before:
+            self._attributions.append(profiles)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.add(finding)
+
+    def _clean(self, finding: Finding) -> Finding:
+        message = finding.message
+        for path, shown in self.display_names.items():
+            message = message.replace(path, shown)
+        return replace(
+            finding,
+            message=redact(message),
+            location=self._clean_location(finding.location),
+            related=tuple(self._clean_location(loc) for loc in finding.related),
+        )
+
+    def _clean_location(self, where: Location) -> Location:
+        file = self.display_names.get(where.file, where.file) if where.file else where.file
+        record_id = redact(where.record_id) if where.record_id else where.record_id
+        return replace(where, file=file, record_id=record_id)
+
+    def listed(self) -> tuple[Attributed, ...]:
+        findings = self.collector.listed_findings()
+        profiles = [*self._attributions, *([()] * (len(findings) - len(self._attributions)))]
+        return tuple(Attributed(f, p) for f, p in zip(findings, profiles, strict=True))
+
+    def profile_results(self, by_type: Counter[str]) -> tuple[ProfileResult, ...]:
+        results = []
+        for name in self.claimed:
+            counts = self.by_profile[name]
+            failing = sum(n for s, n in counts.items() if s.rank >= self.fail_on.rank)
+            records = sum(n for t, n in by_type.items() if name in self._profiles_of.get(t, ()))
+            results.append(
+                ProfileResult(
+                    name,
+                    self._titles[name],
+                    records,
+                    counts[Severity.ERROR],
+                    counts[Severity.WARNING],
+                    passed=not failing and records > 0,
+                )
+            )
+        return tuple(results)
+
+
+def _adapter_level(
+    manifest: Manifest, ruleset: rulesets.RuleSet, work: Path, tally: _Tally
+) -> tuple[Path | None, dict[str, Any] | None]:
+    claim = manifest.adapter
+    assert claim is not None
+    try:
+        adapter = load_adapter(claim)
+    except AdapterLoadError as exc:
+        tally.add(
+            r.ADAPTER_UNAVAILABLE.finding(
+                Location(manifest.relative(manifest.path)), detail=str(exc)
+            )
+        )
+        return None, None
+    checks = AdapterChecks(manifest, adapter, work)
+    first, findings = checks.first_conversion()
+    tally.extend(findings)
+    if first is None:
+        return None, {"name": adapter.name, "version": adapter.version}
+    share = unknown_field_share(first.ledger)
+    if share > ruleset.max_unknown_field_share:
+        tally.add(
+            r.UNKNOWN_FIELD_SHARE.finding(
+                Location(manifest.relative(manifest.path)),
+                share=share,
+                threshold=ruleset.max_unknown_field_share,
+            )
+        )
+    if manifest.level is Level.ADAPTER:
+        tally.extend(checks.level_findings(first))
+    summary = {
+        "name": adapter.name,
+        "version": adapter.version,
+        "unknownFieldShare": round(share, 4),
+        **first.report.as_json(),
+    }
+    summary.pop("seconds", None)
+    return first.records, summary
+
+
+@dataclass
+class _StreamCounts:
+    records: int = 0
+    invalid: int = 0
+    records_by_type: Counter[str] = field(default_factory=Counter)
+
+
+def _check_records(
+    paths: list[str], manifest: Manifest, ruleset: rulesets.RuleSet, tally: _Tally
+) -> _StreamCounts:
+    """Schema, semantic and quality checks in one pass over the records, memory kept flat."""
+    registry = StandardRegistry()
+    standard = registry.get(manifest.standard)
+    checker = RecordChecker(registry, CheckOptions(check_references=True))
+    record_rules = RecordRules(ruleset, standard)
+    coverage = FieldCoverage.for_profiles(ruleset, manifest.profiles)
+    claimed_entities = {e for p in manifest.profiles for e in ruleset.profiles[p].entities}
+    counts = _StreamCounts()
+    with StreamIndex() as index:
+        for path in paths:
+            for block in read_blocks(path):
+                result = checker.check_block(block)
+                index.add(result)
+                counts.records += result.records
+                counts.invalid += result.invalid
+                tally.extend(result.findings)
+                for record, at in _records(block):
+                    counts.records_by_type[str(record.get("type"))] += 1
+                    coverage.add(record)
+                    tally.extend(record_rules.check(record, at))
+        made_invalid = set()
+        for finding, record_no in index.findings(claimed_entities):
+            tally.add(finding)
+            if record_no is not None:
+                made_invalid.add(record_no)
+    counts.invalid += len(made_invalid)
+    tally.extend(coverage.findings(ruleset.expected_field_coverage))
+    return counts
+
+
+def _records(block: Block) -> Iterator[tuple[dict[str, Any], Locator]]:
+    """The block's records that parse as objects, each with a locator for its findings."""
+    for offset, data in enumerate(block.lines):
+        if data.strip():
+            try:
+                value = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                continue  # the schema level has reported it
+            if isinstance(value, dict):
+                yield value, _locator(block.file, block.first_line + offset, "", value)
+    for item in block.items:
+        value = item.value
+        if value is None and item.data is not None:
+            try:
+                value = orjson.loads(item.data)
+            except orjson.JSONDecodeError:
+                continue
+        if isinstance(value, dict):
+            yield value, _locator(item.file, item.line, item.pointer, value)
+
+
+def _locator(file: str, line: int | None, pointer: str, record: dict[str, Any]) -> Locator:
+    record_id, kind = record.get("id"), record.get("type")
+    return Locator(
+        file,
+        line,
+        pointer,
+        record_id if isinstance(record_id, str) else None,
+        kind if isinstance(kind, str) else None,
+    )
+
+
+def _profile_findings(
+    manifest: Manifest, ruleset: rulesets.RuleSet, by_type: Counter[str]
+) -> Iterator[tuple[Finding, tuple[str, ...]]]:
+    where = Location(manifest.relative(manifest.path))
+    for name in manifest.profiles:
+        entities = ruleset.profiles[name].entities
+        if not any(by_type[e] for e in entities):
+            finding = r.PROFILE_WITHOUT_RECORDS.finding(
+                where, profile=name, entities=", ".join(entities)
+            )
+            yield finding, (name,)
+    claimed = {e for p in manifest.profiles for e in ruleset.profiles[p].entities}
+    for entity, count in sorted(by_type.items()):
+        if entity not in claimed and entity in {
+            e for p in ruleset.profiles.values() for e in p.entities
+        }:
+            yield r.ENTITY_OUTSIDE_PROFILES.finding(where, count=count, entity=entity), ()
+
+
+def _level_reached(by_rule: Counter[str], claimed: Level, fail_on: Severity) -> Level | None:
+    failing = {
+        RULES[code].level
+        for code, n in by_rule.items()
+        if n and RULES[code].severity.rank >= fail_on.rank
+    }
+    reached = None
+    for level in Level:
+        if level in failing or level.rank > claimed.rank:
+            break
+        reached = level
+    return reached
+
+
+def _inputs(manifest: Manifest) -> Iterator[InputFile]:
+    yield _input(manifest, manifest.path, "manifest")
+    for path in manifest.records:
+        yield _input(manifest, path, "records")
+    if manifest.adapter is not None:
+        for path in manifest.adapter.sources:
+            yield _input(manifest, path, "source")
+        if manifest.adapter.golden is not None:
+            yield _input(manifest, manifest.adapter.golden, "golden")
+        if manifest.adapter.is_plugin_code and manifest.adapter.path is not None:
+            for code in sorted(manifest.adapter.path.rglob("*.py")):
+                yield _input(manifest, code, "adapter-code")
+
+
+def _input(manifest: Manifest, path: Path, role: str) -> InputFile:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return InputFile(manifest.relative(path), role, digest.hexdigest(), size)
+
+
+def _now() -> str:
+    return (
+        datetime.datetime.now(datetime.UTC)
+        .replace(microsecond=0)
+        .isoformat()
+        .replace("+00:00", "Z")
+    )
