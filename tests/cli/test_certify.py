@@ -1,0 +1,188 @@
+"""`ccstd certify` end to end on the example vendors: verdicts, reports, certificates."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app, main
+from tests.conftest import REPO_ROOT
+
+RUNNER = CliRunner()
+VENDORS = REPO_ROOT / "examples" / "vendors"
+REPORTS = {"report.json", "report.html", "junit.xml", "sarif.json", "summary.md", "badge.svg"}
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("keys")
+    assert RUNNER.invoke(app, ["certify", "keygen", "--out", str(folder)]).exit_code == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def certified(tmp_path_factory: pytest.TempPathFactory, keys: Path) -> dict[str, Path]:
+    """Each example vendor certified once (through `main`, as `ccstd certify MANIFEST`)."""
+    out = tmp_path_factory.mktemp("certified")
+    folders = {}
+    for vendor in ("linli-market", "swift-courier", "leaky-gate"):
+        folders[vendor] = out / vendor
+        args = [str(VENDORS / vendor), "--out", str(out / vendor), "-q"]
+        args += ["--signing-key", str(keys / "certify-signing.pem")]
+        result = RUNNER.invoke(app, ["certify", "run", *args])
+        assert result.exit_code == (0 if vendor == "linli-market" else 1), result.output
+    return folders
+
+
+def report(folder: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((folder / "report.json").read_text(encoding="utf-8"))
+
+
+def test_the_three_example_vendors_get_the_verdicts_they_were_built_for(
+    certified: dict[str, Path],
+) -> None:
+    passing, semantic, leaky = (report(certified[v]) for v in certified)
+    assert (passing["verdict"], passing["levelReached"]) == ("pass", "adapter")
+    assert (semantic["verdict"], semantic["levelReached"]) == ("fail", "schema")
+    assert set(semantic["summary"]["byRule"]) == {
+        "illegal-status-transition",
+        "time-not-monotonic",
+        "status-contradicts-history",
+        "duplicate-id",
+        "unresolved-reference",
+    }
+    assert (leaky["verdict"], leaky["levelReached"]) == ("fail", "semantic")
+    assert set(leaky["summary"]["byRule"]) == {"raw-identifier-leak"}
+    for folder in certified.values():
+        assert {p.name for p in folder.iterdir()} >= REPORTS
+    assert (certified["linli-market"] / "certificate.json").exists()
+    assert not (certified["leaky-gate"] / "certificate.json").exists()
+
+
+def test_reports_never_show_the_leaked_identifiers(certified: dict[str, Path]) -> None:
+    csv = (VENDORS / "leaky-gate" / "sources" / "gate-events.csv").read_text().splitlines()
+    numbers = {line.split(",")[2] for line in csv[1:]}
+    for path in certified["leaky-gate"].iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert not any(n in text for n in numbers), path.name
+
+
+def test_certificate_round_trip_and_a_changed_byte(
+    certified: dict[str, Path], keys: Path, tmp_path: Path
+) -> None:
+    vendor = tmp_path / "vendors"
+    shutil.copytree(VENDORS, vendor, ignore=shutil.ignore_patterns("certify-report"))
+    certificate = str(certified["linli-market"] / "certificate.json")
+    public = ["--public-key", str(keys / "certify-signing.pub.pem")]
+    inputs = ["--inputs", str(vendor / "linli-market")]
+    ok = RUNNER.invoke(app, ["certify", "verify", certificate, *public, *inputs])
+    assert ok.exit_code == 0 and "valid" in ok.stdout, ok.output
+    source = vendor / "orders" / "taobao-trades.ndjson"
+    data = bytearray(source.read_bytes())
+    data[100] ^= 1
+    source.write_bytes(bytes(data))
+    changed = RUNNER.invoke(app, ["certify", "verify", certificate, *public, *inputs])
+    assert changed.exit_code == 1 and "taobao-trades.ndjson: changed" in changed.stderr
+
+
+def test_a_forged_certificate_fails_verification(
+    certified: dict[str, Path], keys: Path, tmp_path: Path
+) -> None:
+    document = json.loads((certified["linli-market"] / "certificate.json").read_text())
+    document["certificate"]["profiles"].append("health")
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(document))
+    public = ["--public-key", str(keys / "certify-signing.pub.pem")]
+    result = RUNNER.invoke(app, ["certify", "verify", str(forged), *public])
+    assert result.exit_code == 1 and "signature does not match" in result.stderr
+
+
+def test_certify_manifest_is_short_for_certify_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["ccstd", "certify", str(VENDORS / "swift-courier"), "--out", str(tmp_path), "-q"]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    assert report(tmp_path)["verdict"] == "fail"
+
+
+def test_a_bad_manifest_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    manifest = tmp_path / "ccstd-vendor.toml"
+    manifest.write_text(
+        '[vendor]\nname = "X"\nproduct = "Y"\n[claim]\nstandard = "1.0.0"\n'
+        'profiles = ["cooking"]\n[data]\nrecords = ["*.ndjson"]\n'
+    )
+    result = RUNNER.invoke(app, ["certify", "run", str(manifest)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert re.search(r"\[claim\] profiles: unknown cooking", result.stderr)
+    manifest.write_text("not = [toml")
+    assert RUNNER.invoke(app, ["certify", "run", str(manifest)]).exit_code == 2
+
+
+def test_init_writes_a_template_and_never_overwrites(tmp_path: Path) -> None:
+    assert RUNNER.invoke(app, ["certify", "init", str(tmp_path)]).exit_code == 0
+    template = tomllib.loads((tmp_path / "ccstd-vendor.toml").read_text(encoding="utf-8"))
+    assert template["claim"]["standard"] == "1.0.0" and template["claim"]["profiles"]
+    again = RUNNER.invoke(app, ["certify", "init", str(tmp_path)])
+    assert again.exit_code == 2 and "exists" in again.stderr
+
+
+def test_fail_on_warning_and_a_baseline(certified: dict[str, Path], tmp_path: Path) -> None:
+    passing = VENDORS / "linli-market"
+    strict = RUNNER.invoke(
+        app, ["certify", "run", str(passing), "--out", str(tmp_path), "-q", "--fail-on", "warning"]
+    )
+    assert strict.exit_code == 1  # the expected-field-coverage warning
+    assert not (tmp_path / "certificate.json").exists()
+    baseline = ["--baseline", str(certified["linli-market"] / "report.json")]
+    accepted = RUNNER.invoke(
+        app,
+        [
+            "certify",
+            "run",
+            str(passing),
+            "--out",
+            str(tmp_path),
+            "-q",
+            "--fail-on",
+            "warning",
+            *baseline,
+        ],
+    )
+    assert accepted.exit_code == 0 and report(tmp_path)["summary"]["baselined"] == 2
+
+
+@pytest.mark.browser
+def test_the_html_report_in_a_real_browser(certified: dict[str, Path]) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian chromium is needed: `make test` and .ci/run install it"
+    for vendor, folder in certified.items():
+        dom = subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--dump-dom",
+                (folder / "report.html").as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        expected = report(folder)
+        verdict = re.search(r'id="verdict">(\w+)<', dom)
+        shown = re.search(r'id="shown-count">(\d+)<', dom)
+        assert verdict and verdict.group(1) == expected["verdict"].upper(), vendor
+        assert shown, f"{vendor}: the page's script did not run"
+        assert int(shown.group(1)) == len(expected["findings"]), vendor
