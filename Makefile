@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-slow lint bench rules-doc clean
+.PHONY: setup browser demo test test-slow lint bench rules-doc clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+## browser: Debian chromium, for the test that opens report.html in a real browser
+browser:
+	bash scripts/ensure_chromium.sh
+
 ## demo: validate the bundled examples and a deliberately broken vendor export
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-## test: lint, type-check, then the fast test suite
-test: lint
+## test: lint, type-check, then the fast test suite (with the browser test)
+test: lint browser
 	$(BIN)/python -m pytest
 
 ## test-slow: the tests marked slow (1M-record memory check and friends)
@@ -37,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.fhir
 	$(BIN)/python -m benchmarks.xml
 	$(BIN)/python -m benchmarks.orders
+	$(BIN)/python -m benchmarks.certify
 
 ## rules-doc: regenerate docs/rules.md from the rule catalogue
 rules-doc: $(STAMP)

@@ -115,7 +115,8 @@ class _Tally:
     def add(self, finding: Finding, profiles: tuple[str, ...] | None = None) -> None:
         if RULES[finding.code].level.rank > self.level.rank:
             return
-        finding = self._clean(finding)
+        if self.collector.baseline or self.collector.listing:
+            finding = self._clean(finding)  # shown or fingerprinted: names as the user sees them
         if profiles is None:
             kind = finding.location.record_type
             profiles = self.claimed if kind is None else self._profiles_of.get(kind, ())

@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from ccstd.standard.fields import ANY_ITEM, entity_fields
-from ccstd.standard.formats import is_phone, is_resident_id
+from ccstd.standard.formats import is_resident_id
 from ccstd.standard.registry import StandardVersion
 
 # Alphanumeric boundaries: digit runs inside hex digests or longer codes are not numbers.
@@ -32,6 +34,8 @@ def identifier_paths(standard: StandardVersion, entity: str) -> frozenset[Path]:
 
 def leaks(record: Any, allowed: frozenset[Path]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(concrete path, kind) of every raw identifier in `record` outside the `allowed` paths."""
+    if raw_identifier_kind(orjson.dumps(record).decode("utf-8")) is None:
+        return  # one regex pass over the serialised record clears most records
     yield from _walk(record, (), (), allowed)
 
 
@@ -62,9 +66,8 @@ def raw_identifier_kind(text: str) -> str | None:
     for match in _RESIDENT_ID.finditer(text):
         if is_resident_id(match.group().upper()):
             return "resident ID number"
-    for match in _MOBILE.finditer(text):
-        if is_phone(match.group(1)):
-            return "mobile number"
+    if _MOBILE.search(text):  # the pattern is the test: 1[3-9] and nine digits, standing alone
+        return "mobile number"
     return None
 
 
@@ -75,4 +78,4 @@ def redact(text: str) -> str:
     text = _RESIDENT_ID.sub(
         lambda m: "[redacted]" if is_resident_id(m.group().upper()) else m.group(), text
     )
-    return _MOBILE.sub(lambda m: "[redacted]" if is_phone(m.group(1)) else m.group(), text)
+    return _MOBILE.sub("[redacted]", text)

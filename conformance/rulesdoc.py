@@ -1,4 +1,4 @@
-"""Render docs/rules.md, the catalogue of finding codes and the rule sets, from their declarations."""
+"""Render docs/rules.md (finding codes and rule sets) from their declarations."""
 
 from __future__ import annotations
 

@@ -50,6 +50,28 @@ for format in json junit sarif; do
   ccstd validate examples/validate/vendor-export.ndjson --check-references -q \
     --format "$format" --output "$out/findings.$format"
 done
+step "Certify three vendors against standard 1.0.0 (one passes; one breaks lifecycle rules; one leaks ID numbers)" \
+  "ccstd certify examples/vendors/VENDOR --out $out/certify/VENDOR --signing-key …"
+rm -rf "$out/certify" "$out/keys"
+ccstd certify keygen --out "$out/keys" >/dev/null || exit 2
+printf '%-16s %-8s %-10s %-9s %s\n' vendor verdict level findings report > "$out/verdicts.txt"
+for vendor in linli-market swift-courier leaky-gate; do
+  ccstd certify "examples/vendors/$vendor" --out "$out/certify/$vendor" \
+    --signing-key "$out/keys/certify-signing.pem" -q
+  status=$?
+  [ "$status" -le 1 ] || exit 2
+  python3 - "$out/certify/$vendor/report.json" "$vendor" >> "$out/verdicts.txt" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1], encoding="utf-8"))
+n = sum(r["summary"]["findings"].values())
+print(f"{sys.argv[2]:<16} {r['verdict']:<8} {r['levelReached'] or 'none':<10} {n:<9} {sys.argv[1].replace('report.json', 'report.html')}")
+PY
+done
+cat "$out/verdicts.txt"
+ccstd certify verify "$out/certify/linli-market/certificate.json" \
+  --public-key "$out/keys/certify-signing.pub.pem" --inputs examples/vendors/linli-market || exit 2
+
 ls -l "$out"
 echo
-echo "Demo done: the broken export exits 1 with the findings above; reports are in $out/."
+echo "Demo done: the broken export exits 1 with the findings above; reports are in $out/;"
+echo "certification reports (open report.html in a browser) are in $out/certify/."

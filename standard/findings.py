@@ -17,7 +17,10 @@ class Severity(enum.Enum):
     @property
     def rank(self) -> int:
         """Higher is more severe; used to compare against `--fail-on`."""
-        return {"error": 3, "warning": 2, "info": 1}[self.value]
+        return _SEVERITY_RANKS[self.value]
+
+
+_SEVERITY_RANKS = {"error": 3, "warning": 2, "info": 1}
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,13 +60,18 @@ class FindingCollector:
     baselined: int = 0
     omitted: int = 0
 
+    @property
+    def listing(self) -> bool:
+        """True while the next finding taken would be listed."""
+        return self.max_findings <= 0 or len(self.listed) < self.max_findings
+
     def add(self, finding: Finding) -> bool:
         """Take one finding; False when the baseline knows it (it is then not counted)."""
         if self.baseline and finding.fingerprint() in self.baseline:
             self.baselined += 1
             return False
         self.counts[finding.severity] += 1
-        if self.max_findings <= 0 or len(self.listed) < self.max_findings:
+        if self.listing:
             self.listed.append(finding)
         else:
             self.omitted += 1

@@ -22,7 +22,10 @@ class Level(enum.Enum):
     @property
     def rank(self) -> int:
         """Position in the order schema < semantic < quality < adapter."""
-        return list(Level).index(self)
+        return _LEVEL_RANKS[self.value]
+
+
+_LEVEL_RANKS = {"schema": 0, "semantic": 1, "quality": 2, "adapter": 3}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The HTML report test runs in a real headless browser: Debian's chromium. Install it when missing.
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "chromium is missing and sudo is not available" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "installing Debian chromium for the browser test of report.html"
+$sudo apt-get install -y -q chromium >/dev/null 2>&1 || {
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q chromium >/dev/null
+}
+command -v chromium >/dev/null
