@@ -64,7 +64,10 @@ def run(
         known = load_baseline(baseline) if baseline else frozenset()
     except ValueError as exc:
         fail(str(exc))
-    result = certify(claim, CertifyOptions(fail_on=fail_on, baseline=known))
+    try:
+        result = certify(claim, CertifyOptions(fail_on=fail_on, baseline=known))
+    except manifest.ManifestError as exc:
+        fail(str(exc))
     folder = out or claim.root / "certify-report"
     _make_folder(folder)
     for name, render in REPORTS.items():

@@ -19,7 +19,7 @@ from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.adapters.runner import ConversionReport, CountMismatchError, Outputs, convert_paths
 from ccstd.conformance import hostile
 from ccstd.conformance import rules as r
-from ccstd.conformance.manifest import AdapterClaim, Manifest
+from ccstd.conformance.manifest import AdapterClaim, Manifest, ManifestError
 from ccstd.standard.findings import Finding, Location, json_pointer
 from ccstd.standard.registry import StandardRegistry
 
@@ -137,8 +137,7 @@ class AdapterChecks:
         try:
             expected = [normalise(orjson.loads(line)) for line in _lines(golden)]
         except orjson.JSONDecodeError as exc:
-            yield r.ADAPTER_UNAVAILABLE.finding(where, detail=f"golden file is not NDJSON: {exc}")
-            return
+            raise ManifestError(f"{golden}: the golden file is not NDJSON ({exc})") from None
         actual = [normalise(orjson.loads(line)) for line in _lines(produced)]
         if len(actual) != len(expected):
             yield r.GOLDEN_COUNT_MISMATCH.finding(where, actual=len(actual), expected=len(expected))

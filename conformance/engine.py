@@ -109,7 +109,7 @@ class _Tally:
         self._titles = {p: ruleset.profiles[p].title for p in self.claimed}
         self._profiles_of = {
             entity: tuple(p for p in self.claimed if entity in ruleset.profiles[p].entities)
-            for entity in {e for p in ruleset.profiles.values() for e in p.entities}
+            for entity in ruleset.entities()
         }
 
     def add(self, finding: Finding, profiles: tuple[str, ...] | None = None) -> None:
@@ -229,7 +229,6 @@ def _check_records(
     checker = RecordChecker(registry, CheckOptions(check_references=True))
     record_rules = RecordRules(ruleset, standard)
     coverage = FieldCoverage.for_profiles(ruleset, manifest.profiles)
-    claimed_entities = {e for p in manifest.profiles for e in ruleset.profiles[p].entities}
     counts = _StreamCounts()
     with StreamIndex() as index:
         for path in paths:
@@ -244,7 +243,7 @@ def _check_records(
                     coverage.add(record)
                     tally.extend(record_rules.check(record, at))
         made_invalid = set()
-        for finding, record_no in index.findings(claimed_entities):
+        for finding, record_no in index.findings(ruleset.entities(manifest.profiles)):
             tally.add(finding)
             if record_no is not None:
                 made_invalid.add(record_no)
@@ -296,11 +295,9 @@ def _profile_findings(
                 where, profile=name, entities=", ".join(entities)
             )
             yield finding, (name,)
-    claimed = {e for p in manifest.profiles for e in ruleset.profiles[p].entities}
+    unclaimed = ruleset.entities() - ruleset.entities(manifest.profiles)
     for entity, count in sorted(by_type.items()):
-        if entity not in claimed and entity in {
-            e for p in ruleset.profiles.values() for e in p.entities
-        }:
+        if entity in unclaimed:
             yield r.ENTITY_OUTSIDE_PROFILES.finding(where, count=count, entity=entity), ()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -60,9 +60,10 @@ class RuleSet:
     max_unknown_field_share: float
     digest: str
 
-    def profiles_of(self, entity: str) -> tuple[str, ...]:
-        """The profiles (of all) that cover an entity."""
-        return tuple(name for name, p in self.profiles.items() if entity in p.entities)
+    def entities(self, profiles: Iterable[str] | None = None) -> frozenset[str]:
+        """The entities the given profiles cover (every profile's when None)."""
+        chosen = self.profiles if profiles is None else profiles
+        return frozenset(e for name in chosen for e in self.profiles[name].entities)
 
 
 def available() -> list[str]:

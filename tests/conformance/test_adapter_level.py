@@ -10,6 +10,7 @@ import pytest
 
 from ccstd.adapters import runner
 from ccstd.adapters.runner import CountMismatchError
+from ccstd.conformance.manifest import ManifestError
 from ccstd.standard.rules import Level
 from tests.conformance.conftest import Submit, codes
 from tests.conftest import proves
@@ -170,3 +171,11 @@ def test_counts_that_do_not_add_up(
 
     monkeypatch.setattr(runner.ConversionReport, "check", broken)
     assert "adapter-counts-mismatch" in run(submit, "Careful")
+
+
+def test_a_golden_file_that_is_not_ndjson_stops_the_run(
+    submit: Submit, vendor_code: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "golden.ndjson").write_text("not json\n")
+    with pytest.raises(ManifestError, match="golden file is not NDJSON"):
+        submit(None, ("governance",), "adapter", adapter_section("Careful", "golden.ndjson"))

@@ -88,3 +88,12 @@ def test_truncated_log_keeps_what_was_read_and_says_where_it_broke(tmp_path: Pat
     report, rejects, _ = convert(tmp_path, "<AccessLog>\n" + (event + "\n") * 3 + event[:40])
     assert (report["read"], report["converted"], report["rejected"]) == (4, 3, 1)
     assert rejects[0]["locator"].startswith("document at line")
+
+
+@pytest.mark.parametrize("content", [b'{"events": [1, 2]}', b"[" * 1000, b"\x00\x01binary"])
+def test_input_that_is_not_xml_is_rejected_not_read_as_empty(
+    tmp_path: Path, content: bytes
+) -> None:
+    report, rejects, output = convert(tmp_path, content)
+    assert (report["read"], report["rejected"], output) == (1, 1, "")
+    assert rejects[0]["message"].startswith("not XML")
