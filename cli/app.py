@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ccstd import __version__
-from ccstd.cli import certify, convert, schemas, validate
+from ccstd.cli import certify, convert, publish, schemas, validate
+from ccstd.cli.errors import EXIT_CODES_HELP
 
 app = typer.Typer(
     name="ccstd",
@@ -23,6 +24,10 @@ app.command(name="convert", epilog=convert.EPILOG)(convert.convert)
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(convert.adapters_app, name="adapters")
 app.add_typer(certify.app, name="certify")
+app.command(name="diff", epilog=EXIT_CODES_HELP)(publish.diff_command)
+app.command(name="release", epilog=EXIT_CODES_HELP)(publish.release_command)
+app.command(name="codegen")(publish.codegen_command)
+app.command(name="docs")(publish.docs_command)
 
 
 def _version(value: bool) -> None:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app, main
+from ccstd.standard.registry import StandardRegistry
 from tests.conftest import REPO_ROOT
 
 RUNNER = CliRunner()
@@ -131,7 +132,8 @@ def test_a_bad_manifest_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_init_writes_a_template_and_never_overwrites(tmp_path: Path) -> None:
     assert RUNNER.invoke(app, ["certify", "init", str(tmp_path)]).exit_code == 0
     template = tomllib.loads((tmp_path / "ccstd-vendor.toml").read_text(encoding="utf-8"))
-    assert template["claim"]["standard"] == "1.0.0" and template["claim"]["profiles"]
+    latest = StandardRegistry().latest()
+    assert template["claim"]["standard"] == latest and template["claim"]["profiles"]
     again = RUNNER.invoke(app, ["certify", "init", str(tmp_path)])
     assert again.exit_code == 2 and "exists" in again.stderr
 

@@ -1,0 +1,114 @@
+"""Schemas rewritten for tools that do not follow the standard's references well.
+
+Two shapes, both equivalent to the originals under draft 2020-12: an entity with every `$ref`
+inlined (the bundled release artifact), and one document holding every definition under local
+`$defs` names (the input of model generation). A `$ref` beside other keywords becomes a
+one-branch `allOf` beside them: the same in-place application, in a form every tool reads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from ccstd.standard.registry import Schema, StandardVersion
+
+_ANNOTATIONS_KEPT_ON_REF = ("title", "description")
+
+
+def _resolve(version: StandardVersion, base: str, ref: str) -> tuple[str, Any]:
+    uri, fragment = urldefrag(urljoin(base, ref))
+    node: Any = version.documents[uri]
+    for part in fragment.lstrip("/").split("/") if fragment else ():
+        node = node[part]
+    return uri, node
+
+
+def _split_ref(node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    siblings = {k: v for k, v in node.items() if k != "$ref"}
+    return node["$ref"], siblings
+
+
+def inline_entity(version: StandardVersion, entity: str) -> Schema:
+    """An entity schema with every `$ref` replaced by what it points to (self-contained)."""
+    schema = version.entity_schema(entity)
+    body = {k: v for k, v in schema.items() if k not in ("$id", "$schema")}
+    inlined = _inline(version, body, schema["$id"], ())
+    return {"$schema": schema["$schema"], "$id": schema["$id"], **inlined}
+
+
+def _inline(version: StandardVersion, node: Any, base: str, seen: tuple[str, ...]) -> Any:
+    if isinstance(node, list):
+        return [_inline(version, item, base, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node and isinstance(node["$ref"], str):
+        ref, siblings = _split_ref(node)
+        target_uri, target = _resolve(version, base, ref)
+        key = urljoin(base, ref)
+        if key in seen:
+            raise ValueError(f"recursive reference {key} cannot be inlined")
+        resolved = _inline(version, target, target_uri, (*seen, key))
+        rest = {k: _inline(version, v, base, seen) for k, v in siblings.items()}
+        return {"allOf": [resolved], **rest} if rest else resolved
+    return {k: _inline(version, v, base, seen) for k, v in node.items()}
+
+
+def definition_name(uri: str) -> str:
+    """A class-like name for a referenced definition: `Address`, `Gender`, `Resident`."""
+    document, fragment = urldefrag(uri)
+    if fragment:
+        return fragment.rsplit("/", 1)[-1]
+    stem = document.rsplit("/", 1)[-1].removesuffix(".json")
+    return "".join(part.capitalize() for part in re.split(r"[-_]", stem))
+
+
+def definitions_document(version: StandardVersion) -> Schema:
+    """Every entity, shared definition and code list of a version under local `$defs`.
+
+    A typed reference (`Reference` whose `type` is fixed to one entity) gets its own definition,
+    `<Entity>Reference`, so generated code names it after what it points to.
+    """
+    localiser = _Localiser({uri: entity for entity, uri in version.entity_ids.items()})
+    for uri, document in sorted(version.documents.items()):
+        body = {k: v for k, v in document.items() if k not in ("$id", "$schema", "$defs")}
+        if uri in localiser.entities:
+            localiser.defs[localiser.entities[uri]] = localiser(body, uri)
+        elif "/codelists/" in uri:
+            localiser.defs[definition_name(uri)] = localiser(body, uri)
+        for name, definition in document.get("$defs", {}).items():
+            localiser.defs[name] = localiser(definition, uri)
+    defs = localiser.defs
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Community Common Standard {version.version}",
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+class _Localiser:
+    def __init__(self, entities: dict[str, str]) -> None:
+        self.entities = entities
+        self.defs: dict[str, Any] = {}
+
+    def __call__(self, node: Any, base: str) -> Any:
+        if isinstance(node, list):
+            return [self(item, base) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if not isinstance(node.get("$ref"), str):
+            return {k: self(v, base) for k, v in node.items()}
+        ref, siblings = _split_ref(node)
+        target = urljoin(base, ref)
+        name = self.entities.get(target) or definition_name(target)
+        rest = {k: self(v, base) for k, v in siblings.items()}
+        pointed = rest.get("properties", {}).get("type", {}).get("const")
+        if name == "Reference" and isinstance(pointed, str):
+            name = f"{pointed}Reference"
+            self.defs[name] = {"allOf": [{"$ref": "#/$defs/Reference"}], **rest}
+            rest = {k: v for k, v in rest.items() if k in _ANNOTATIONS_KEPT_ON_REF}
+        local = {"$ref": f"#/$defs/{name}"}
+        if set(rest) <= set(_ANNOTATIONS_KEPT_ON_REF):
+            return {**local, **rest}
+        return {"allOf": [local], **rest}

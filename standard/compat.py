@@ -1,0 +1,679 @@
+"""Compatibility between two versions of the standard: what changed, who it breaks, which bump.
+
+A documented rule table (CHANGE_RULES, rendered to docs/compatibility.md) classifies every kind
+of change for producers (data valid under OLD must stay valid under NEW) and consumers (code
+generated from OLD keeps working on NEW data). Each change that can be shown by a record comes
+with one, checked by validating it against both versions.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import orjson
+
+from ccstd.standard.bundling import inline_entity
+from ccstd.standard.checker import build_plan
+from ccstd.standard.fields import ANY_ITEM
+from ccstd.standard.registry import StandardVersion, version_key
+
+Path = tuple[str, ...]
+_VERSION_CLAIM: Path = ("standardVersion",)
+
+
+class Bump(enum.IntEnum):
+    """The semantic-version bump a change needs."""
+
+    NONE = 0
+    PATCH = 1
+    MINOR = 2
+    MAJOR = 3
+
+    @property
+    def label(self) -> str:
+        """`major`, `minor`, `patch` or `none`."""
+        return self.name.lower()
+
+
+BREAKING, COMPATIBLE = "breaking", "compatible"
+
+
+@dataclass(frozen=True)
+class ChangeRule:
+    """A kind of change, what it means for producers and consumers, and the bump it needs."""
+
+    kind: str
+    title: str
+    producers: str
+    consumers: str
+    bump: Bump
+    shown_by: str  # "old" = a record valid under OLD, invalid under NEW; "new" = the reverse
+    description: str
+
+
+CHANGE_RULES: dict[str, ChangeRule] = {}
+
+
+def _change_rule(*args: Any) -> ChangeRule:
+    rule = ChangeRule(*args)
+    CHANGE_RULES[rule.kind] = rule
+    return rule
+
+
+_change_rule(
+    "entity-added",
+    "Entity added",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.MINOR,
+    "",
+    "A new entity type; existing data and code are unaffected.",
+)
+_change_rule(
+    "entity-removed",
+    "Entity removed",
+    BREAKING,
+    BREAKING,
+    Bump.MAJOR,
+    "",
+    "Records of the entity are no longer valid; its generated model disappears.",
+)
+_change_rule(
+    "property-added",
+    "Optional property added",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.MINOR,
+    "new",
+    "Old data stays valid. Consumers read the standard as tolerant readers "
+    "(§4): a closed OLD model rejects NEW data that uses the property, so consumers "
+    "regenerate to read it.",
+)
+_change_rule(
+    "property-removed",
+    "Property removed",
+    BREAKING,
+    BREAKING,
+    Bump.MAJOR,
+    "old",
+    "Objects are closed, so data that carries the property becomes invalid; code that "
+    "reads it breaks. Planned when it was deprecated and its removal version arrives.",
+)
+_change_rule(
+    "required-added",
+    "Property made required",
+    BREAKING,
+    COMPATIBLE,
+    Bump.MAJOR,
+    "old",
+    "Data without the property (new or existing) becomes invalid.",
+)
+_change_rule(
+    "required-removed",
+    "Property made optional",
+    COMPATIBLE,
+    BREAKING,
+    Bump.MAJOR,
+    "new",
+    "Data stays valid, but code that relies on the property being present breaks.",
+)
+_change_rule(
+    "type-widened",
+    "Type widened",
+    COMPATIBLE,
+    BREAKING,
+    Bump.MAJOR,
+    "new",
+    "More JSON types are accepted (e.g. integer to number); consumers meet values their "
+    "code does not expect.",
+)
+_change_rule(
+    "type-narrowed",
+    "Type narrowed",
+    BREAKING,
+    COMPATIBLE,
+    Bump.MAJOR,
+    "old",
+    "Fewer JSON types are accepted; data of the dropped type becomes invalid.",
+)
+_change_rule(
+    "enum-value-added",
+    "Code added",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.MINOR,
+    "new",
+    "A new value in a code list or enum. Consumers must accept codes they do not know "
+    "(§4); strict OLD models reject it until regenerated.",
+)
+_change_rule(
+    "enum-value-removed",
+    "Code removed",
+    BREAKING,
+    COMPATIBLE,
+    Bump.MAJOR,
+    "old",
+    "Data using the code becomes invalid.",
+)
+_change_rule(
+    "constraint-tightened",
+    "Constraint tightened",
+    BREAKING,
+    COMPATIBLE,
+    Bump.MAJOR,
+    "old",
+    "A minimum, maximum, length, item count, pattern or format is stricter, or "
+    "new; some valid data becomes invalid. A changed pattern or format counts as "
+    "tightened unless shown otherwise.",
+)
+_change_rule(
+    "constraint-relaxed",
+    "Constraint relaxed",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.MINOR,
+    "new",
+    "A constraint is looser or gone; all old data stays valid.",
+)
+_change_rule(
+    "branch-added",
+    "Alternative added",
+    COMPATIBLE,
+    BREAKING,
+    Bump.MAJOR,
+    "",
+    "A oneOf/anyOf gains a branch: consumers meet a shape their code does not know.",
+)
+_change_rule(
+    "branch-removed",
+    "Alternative removed",
+    BREAKING,
+    COMPATIBLE,
+    Bump.MAJOR,
+    "",
+    "A oneOf/anyOf loses a branch: data of that shape becomes invalid.",
+)
+_change_rule(
+    "id-changed",
+    "Schema $id changed",
+    COMPATIBLE,
+    BREAKING,
+    Bump.MAJOR,
+    "",
+    "Beyond the version segment, an entity's `$id` moved: references to it break.",
+)
+_change_rule(
+    "definition-removed",
+    "Definition removed or renamed",
+    COMPATIBLE,
+    BREAKING,
+    Bump.MAJOR,
+    "",
+    "A shared `$defs` entry or code list file is gone or renamed: "
+    "`$ref`s to it and the generated classes named after it break.",
+)
+_change_rule(
+    "definition-added",
+    "Definition added",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.MINOR,
+    "",
+    "A new shared definition or code list.",
+)
+_change_rule(
+    "property-deprecated",
+    "Property deprecated",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.MINOR,
+    "",
+    "Marked `deprecated` with `x-ccstd-deprecated-since` and `x-ccstd-removal-in`: "
+    "producers should stop sending it before the removal version.",
+)
+_change_rule(
+    "annotation-changed",
+    "Annotation changed",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.PATCH,
+    "",
+    "Titles, Chinese titles, descriptions, units or sensitivity labels; validation is unchanged.",
+)
+_change_rule("keyword-changed", "Other keyword changed", BREAKING, BREAKING, Bump.MAJOR, "",
+             "A keyword the table has no finer rule for (not, if/then/else, ...): treated as "
+             "breaking both ways.")  # fmt: skip
+
+_LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
+_UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
+_SHAPES = ("pattern", "format", "multipleOf", "uniqueItems")
+_ANNOTATIONS = ("title", "x-ccstd-title-zh", "description", "x-ccstd-unit", "x-ccstd-sensitivity")
+_OTHER = ("not", "if", "then", "else", "dependentRequired", "contains")
+_WALKED = frozenset(
+    {"properties", "items", "allOf", "anyOf", "oneOf", "required", "type", "enum", "const",
+     "$schema", "$id", "deprecated", "x-ccstd-deprecated-since", "x-ccstd-removal-in",
+     "unevaluatedProperties", "additionalProperties", "x-ccstd-codes", "examples",
+     "propertyNames", "$defs", *_LOWER_BOUNDS, *_UPPER_BOUNDS, *_SHAPES, *_ANNOTATIONS, *_OTHER}
+)  # fmt: skip
+
+
+@dataclass
+class Facts:
+    """What the schema says about the values at one path (merged over allOf)."""
+
+    types: set[str] = field(default_factory=set)
+    values: set[bytes] | None = None  # enum/const, serialised; None = unrestricted
+    required: set[str] = field(default_factory=set)
+    constraints: dict[str, Any] = field(default_factory=dict)
+    annotations: dict[str, Any] = field(default_factory=dict)
+    branches: int = 0
+    other: dict[str, bytes] = field(default_factory=dict)
+    deprecated: dict[str, Any] = field(default_factory=dict)
+
+
+def field_facts(schema: Any) -> dict[Path, Facts]:
+    """What an inlined schema says at each field path (`*` for array items)."""
+    found: dict[Path, Facts] = {}
+    _collect(schema, (), found)
+    found.pop(_VERSION_CLAIM, None)  # the const that names the version differs by definition
+    return found
+
+
+def _collect(node: Any, path: Path, found: dict[Path, Facts]) -> None:
+    if not isinstance(node, dict):
+        return
+    facts = found.setdefault(path, Facts())
+    if isinstance(node.get("type"), str):
+        facts.types.add(node["type"])
+    elif isinstance(node.get("type"), list):
+        facts.types.update(node["type"])
+    if "enum" in node or "const" in node:
+        options = node.get("enum", [node.get("const")])
+        values = {orjson.dumps(v, option=orjson.OPT_SORT_KEYS) for v in options}
+        facts.values = values if facts.values is None else facts.values & values
+    facts.required.update(node.get("required", ()))
+    for key in (*_LOWER_BOUNDS, *_UPPER_BOUNDS, *_SHAPES):
+        if key in node:
+            facts.constraints[key] = node[key]
+    for key in _ANNOTATIONS:
+        if key in node:
+            facts.annotations.setdefault(key, node[key])
+    for key in ("deprecated", "x-ccstd-deprecated-since", "x-ccstd-removal-in"):
+        if key in node:
+            facts.deprecated[key] = node[key]
+    for key in _OTHER:
+        if key in node:
+            facts.other[key] = orjson.dumps(node[key], option=orjson.OPT_SORT_KEYS)
+    for key in ("anyOf", "oneOf"):
+        facts.branches += len(node.get(key, ()))
+    for name, child in node.get("properties", {}).items():
+        _collect(child, (*path, name), found)
+    if isinstance(node.get("items"), dict):
+        _collect(node["items"], (*path, ANY_ITEM), found)
+    for branch in node.get("allOf", ()):
+        _collect(branch, path, found)
+    for key in ("anyOf", "oneOf"):
+        for branch in node.get(key, ()):
+            _collect_branch(branch, path, found)
+    for key in ("then", "else"):
+        _collect_branch(node.get(key), path, found)
+
+
+def _collect_branch(node: Any, path: Path, found: dict[Path, Facts]) -> None:
+    """Children of a conditional branch are fields too, but its own type is not the field's."""
+    if isinstance(node, dict):
+        for name, child in node.get("properties", {}).items():
+            _collect(child, (*path, name), found)
+        for branch in node.get("allOf", ()):
+            _collect_branch(branch, path, found)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A record that shows a change, and what validating it against both versions gave."""
+
+    record: dict[str, Any]
+    valid_under_old: bool
+    valid_under_new: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of one entity (or of the version as a whole, entity `*`)."""
+
+    kind: str
+    entity: str
+    path: str
+    detail: str
+    planned: bool = False
+    example: Example | None = None
+
+    @property
+    def rule(self) -> ChangeRule:
+        """The row of the rule table that classifies this change."""
+        return CHANGE_RULES[self.kind]
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    """Every change from OLD to NEW, the bump they need, and whether NEW's number is honest."""
+
+    old: str
+    new: str
+    changes: tuple[Change, ...]
+    new_number: str | None  # the version NEW is (to be) released as, when known
+
+    @property
+    def required(self) -> Bump:
+        """The smallest honest bump."""
+        return max((c.rule.bump for c in self.changes), default=Bump.NONE)
+
+    @property
+    def chosen(self) -> Bump | None:
+        """The bump NEW's number makes over OLD's (None when NEW has no number)."""
+        if self.new_number is None:
+            return None
+        return version_bump(self.old, self.new_number)
+
+    @property
+    def honest(self) -> bool:
+        """False when NEW's number is a smaller bump than the changes need."""
+        chosen = self.chosen
+        return chosen is None or (chosen >= self.required and chosen > Bump.NONE)
+
+    def suggested(self) -> str:
+        """The next version number that the changes need."""
+        major, minor, patch = version_key(self.old)
+        bump = max(self.required, Bump.PATCH)
+        if bump is Bump.MAJOR:
+            return f"{major + 1}.0.0"
+        if bump is Bump.MINOR:
+            return f"{major}.{minor + 1}.0"
+        return f"{major}.{minor}.{patch + 1}"
+
+
+def version_bump(old: str, new: str) -> Bump:
+    """The bump from one release number to another (NONE if not greater)."""
+    a, b = version_key(old), version_key(new)
+    if b <= a:
+        return Bump.NONE
+    if b[0] > a[0]:
+        return Bump.MAJOR
+    return Bump.MINOR if b[1] > a[1] else Bump.PATCH
+
+
+def diff(old: StandardVersion, new: StandardVersion, new_number: str | None = None) -> DiffReport:
+    """Compare two versions entity by entity; every example is checked against both."""
+    number = new_number or (new.version if new.version != "draft" else None)
+    changes = [*_document_changes(old, new)]
+    for entity in sorted(set(old.entities) | set(new.entities)):
+        if entity not in new.entity_ids:
+            changes.append(Change("entity-removed", entity, "", f"{entity} is gone"))
+        elif entity not in old.entity_ids:
+            changes.append(Change("entity-added", entity, "", f"new entity {entity}"))
+        else:
+            found = _entity_changes(old, new, entity, number)
+            changes.extend(_with_example(old, new, entity, c) for c in found)
+    return DiffReport(old.version, new.version, tuple(changes), number)
+
+
+def _document_changes(old: StandardVersion, new: StandardVersion) -> Iterator[Change]:
+    for entity in sorted(set(old.entity_ids) & set(new.entity_ids)):
+        before = old.entity_ids[entity].replace(f"/{old.version}/", "/{v}/")
+        after = new.entity_ids[entity].replace(f"/{new.version}/", "/{v}/")
+        if before != after:
+            yield Change("id-changed", entity, "", f"$id {before} -> {after}")
+    before_defs, after_defs = _definitions(old), _definitions(new)
+    for name in sorted(before_defs - after_defs):
+        yield Change("definition-removed", "*", name, f"{name} is gone or renamed")
+    for name in sorted(after_defs - before_defs):
+        yield Change("definition-added", "*", name, f"new definition {name}")
+
+
+def _definitions(version: StandardVersion) -> set[str]:
+    names = set(version.code_lists())
+    for uri, document in version.documents.items():
+        if uri.endswith("/common.json"):
+            names.update(document.get("$defs", {}))
+    return names
+
+
+def _entity_changes(
+    old: StandardVersion, new: StandardVersion, entity: str, number: str | None
+) -> Iterator[Change]:
+    before, after = field_facts(inline_entity(old, entity)), field_facts(inline_entity(new, entity))
+    for path in sorted(before.keys() - after.keys()):
+        if path[:-1] in before.keys() - after.keys():
+            continue  # reported at its top-most removed ancestor
+        yield _removal(entity, path, before[path], number)
+    for path in sorted(after.keys() - before.keys()):
+        if path[:-1] in after.keys() - before.keys():
+            continue
+        required = path[-1] in after[path[:-1]].required if path[:-1] in after else False
+        kind = "required-added" if required else "property-added"
+        yield Change(kind, entity, _dotted(path), "new property")
+    for path in sorted(before.keys() & after.keys()):
+        yield from _compare(entity, path, before[path], after[path], before, after)
+
+
+def _removal(entity: str, path: Path, facts: Facts, number: str | None) -> Change:
+    removal = facts.deprecated.get("x-ccstd-removal-in")
+    planned = bool(facts.deprecated.get("deprecated")) and (
+        removal is not None and number is not None and version_key(number) >= version_key(removal)
+    )
+    since = facts.deprecated.get("x-ccstd-deprecated-since")
+    detail = f"removed as planned (deprecated since {since})" if planned else "removed"
+    return Change("property-removed", entity, _dotted(path), detail, planned)
+
+
+def _compare(
+    entity: str,
+    path: Path,
+    old: Facts,
+    new: Facts,
+    before: dict[Path, Facts],
+    after: dict[Path, Facts],
+) -> Iterator[Change]:
+    where = _dotted(path)
+    if old.types - new.types and new.types:
+        yield Change(
+            "type-narrowed", entity, where, _listed("types dropped", old.types - new.types)
+        )
+    if new.types - old.types and old.types:
+        yield Change("type-widened", entity, where, _listed("types added", new.types - old.types))
+    if old.values is not None or new.values is not None:
+        yield from _values(entity, where, old.values, new.values)
+    for name in sorted(new.required - old.required):
+        if (*path, name) in before:
+            yield Change("required-added", entity, _dotted((*path, name)), "now required")
+    for name in sorted(old.required - new.required):
+        if (*path, name) in after:
+            yield Change("required-removed", entity, _dotted((*path, name)), "now optional")
+    yield from _constraints(entity, where, old.constraints, new.constraints)
+    if new.branches > old.branches:
+        yield Change("branch-added", entity, where, f"{old.branches} -> {new.branches} branches")
+    elif new.branches < old.branches:
+        yield Change("branch-removed", entity, where, f"{old.branches} -> {new.branches} branches")
+    for key in sorted(old.other.keys() | new.other.keys()):
+        if old.other.get(key) != new.other.get(key):
+            yield Change("keyword-changed", entity, where, f"'{key}' changed")
+    if new.deprecated.get("deprecated") and not old.deprecated.get("deprecated"):
+        detail = ", ".join(f"{k} {v}" for k, v in new.deprecated.items() if k != "deprecated")
+        yield Change("property-deprecated", entity, where, detail or "deprecated")
+    changed = sorted(k for k in old.annotations.keys() | new.annotations.keys()
+                     if old.annotations.get(k) != new.annotations.get(k))  # fmt: skip
+    if changed:
+        yield Change("annotation-changed", entity, where, ", ".join(changed))
+
+
+def _values(
+    entity: str, where: str, old: set[bytes] | None, new: set[bytes] | None
+) -> Iterator[Change]:
+    if old is None:
+        yield Change("constraint-tightened", entity, where, "now limited to listed values")
+        return
+    if new is None:
+        yield Change("constraint-relaxed", entity, where, "no longer limited to listed values")
+        return
+    for value in sorted(old - new):
+        yield Change("enum-value-removed", entity, where, value.decode())
+    for value in sorted(new - old):
+        yield Change("enum-value-added", entity, where, value.decode())
+
+
+def _constraints(
+    entity: str, where: str, old: dict[str, Any], new: dict[str, Any]
+) -> Iterator[Change]:
+    for key in sorted(old.keys() | new.keys()):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if key in _LOWER_BOUNDS:
+            tighter = a is None or (b is not None and b > a)
+        elif key in _UPPER_BOUNDS:
+            tighter = a is None or (b is not None and b < a)
+        else:
+            tighter = b is not None
+        kind = "constraint-tightened" if tighter else "constraint-relaxed"
+        yield Change(kind, entity, where, f"{key}: {_show(a)} -> {_show(b)}")
+
+
+def _show(value: Any) -> str:
+    return "none" if value is None else orjson.dumps(value).decode()
+
+
+def _listed(what: str, items: set[str]) -> str:
+    return f"{what}: {', '.join(sorted(items))}"
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(path)
+
+
+# Examples ------------------------------------------------------------------------------------
+
+
+def _with_example(
+    old: StandardVersion, new: StandardVersion, entity: str, change: Change
+) -> Change:
+    shown_by = change.rule.shown_by
+    if not shown_by:
+        return change
+    source = old if shown_by == "old" else new
+    path = tuple(change.path.split(".")) if change.path else ()
+    for record in _candidates(source, entity, change, path):
+        example = _checked(old, new, entity, record)
+        if example.valid_under_old != example.valid_under_new and (
+            example.valid_under_old == (shown_by == "old")
+        ):
+            return replace(change, example=example)
+    return change
+
+
+def _candidates(
+    version: StandardVersion, entity: str, change: Change, path: Path
+) -> Iterator[dict[str, Any]]:
+    bases = _examples(version, entity)
+    values = list(_trial_values(version, entity, change, path, bases))
+    for base in bases:
+        for value in values:
+            record = copy.deepcopy(base)
+            if _put(record, path, value):
+                yield record
+
+
+_DELETE = object()
+
+
+def _trial_values(
+    version: StandardVersion, entity: str, change: Change, path: Path, bases: list[Any]
+) -> Iterator[Any]:
+    kind = change.kind
+    if kind in ("required-added", "required-removed"):
+        yield _DELETE
+    elif kind in ("enum-value-removed", "enum-value-added"):
+        yield orjson.loads(change.detail)
+    elif kind in ("property-removed", "property-added", "type-narrowed", "type-widened"):
+        yield from (v for base in bases for v in _values_at(base, path))
+        yield from _samples(kind, change.detail)
+    elif kind == "constraint-tightened":
+        yield from _boundary_values(change.detail)
+        yield from (v for base in bases for v in _values_at(base, path))
+
+
+def _samples(kind: str, detail: str) -> Iterator[Any]:
+    by_type = {"string": "sample", "integer": 7, "number": 7.5, "boolean": True,
+               "array": [], "object": {}, "null": None}  # fmt: skip
+    if kind in ("type-narrowed", "type-widened"):
+        for name in detail.split(": ", 1)[-1].split(", "):
+            if name in by_type:
+                yield by_type[name]
+    else:
+        yield from (True, "sample", 7, {})
+
+
+def _boundary_values(detail: str) -> Iterator[Any]:
+    key, _, rest = detail.partition(": ")
+    before = rest.split(" -> ")[0]
+    limit = orjson.loads(before) if before != "none" else None
+    if key in ("maxLength", "minLength") and isinstance(limit, int):
+        yield "x" * limit
+    elif (
+        key in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum") and limit is not None
+    ):
+        yield limit
+    elif key in ("minLength", "maxLength") and limit is None:
+        yield ""
+
+
+def _examples(version: StandardVersion, entity: str) -> list[dict[str, Any]]:
+    folder = version.root.parent.parent / "examples" / version.version / entity
+    records = [orjson.loads(p.read_bytes()) for p in sorted(folder.glob("valid-*.json"))]
+    return [r for r in records if isinstance(r, dict)]
+
+
+def _values_at(record: Any, path: Path) -> Iterator[Any]:
+    if not path:
+        yield record
+        return
+    head, rest = path[0], path[1:]
+    if head == ANY_ITEM and isinstance(record, list):
+        for item in record:
+            yield from _values_at(item, rest)
+    elif isinstance(record, dict) and head in record:
+        yield from _values_at(record[head], rest)
+
+
+def _put(record: Any, path: Path, value: Any) -> bool:
+    """Set (or delete, for _DELETE) the value at `path`; False when its parent is absent."""
+    node = record
+    for part in path[:-1]:
+        if part == ANY_ITEM:
+            if not isinstance(node, list) or not node:
+                return False
+            node = node[0]
+        elif isinstance(node, dict) and isinstance(node.get(part), dict | list):
+            node = node[part]
+        else:
+            return False
+    if not isinstance(node, dict):
+        return False
+    if value is _DELETE:
+        node.pop(path[-1], None)
+    else:
+        node[path[-1]] = copy.deepcopy(value)
+    return True
+
+
+def _checked(
+    old: StandardVersion, new: StandardVersion, entity: str, record: dict[str, Any]
+) -> Example:
+    def valid(version: StandardVersion) -> bool:
+        claimed = {**record, "standardVersion": version.version}
+        return bool(build_plan(version, entity).validator.is_valid(claimed))
+
+    return Example(record, valid(old), valid(new))

@@ -1,0 +1,196 @@
+"""Releasing the standard: draft → frozen version, and the artifacts published for it."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from ccstd.standard import drafting, releases
+from ccstd.standard.bundling import inline_entity
+from ccstd.standard.codegen import python_models
+from ccstd.standard.compat import DiffReport, diff
+from ccstd.standard.compatreport import changelog, report_json
+from ccstd.standard.docsgen import reference_pages
+from ccstd.standard.examples_check import load_examples, misbehaving
+from ccstd.standard.registry import StandardRegistry, StandardVersion, version_key
+
+
+class ReleaseError(ValueError):
+    """The release cannot be made (exit 2): no draft, a bad version, a changed released file."""
+
+
+class DishonestVersionError(ReleaseError):
+    """The version chosen is a smaller bump than the changes need (exit 1)."""
+
+    def __init__(self, report: DiffReport) -> None:
+        super().__init__(
+            f"{report.new_number} is a {report.chosen.label if report.chosen else 'no'} bump over "
+            f"{report.old}, but the changes need a {report.required.label} bump "
+            f"(suggested: {report.suggested()}); see `ccstd diff {report.old} draft`"
+        )
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release made (or rebuilt): its version, the diff with its predecessor, its artifacts."""
+
+    version: str
+    previous: str | None
+    report: DiffReport | None
+    artifacts: Path
+    files: tuple[str, ...]
+    promoted: bool
+
+
+def release(version: str, root: Path = releases.PACKAGE_ROOT, dist: Path = Path("dist")) -> Release:
+    """Release the draft as `version` (or rebuild the artifacts of a released version)."""
+    try:
+        version_key(version)
+    except ValueError as exc:
+        raise ReleaseError(str(exc)) from None
+    lock_file = root / releases.LOCK_FILE.name
+    locked = releases.load_lock(lock_file)
+    promoted = version not in locked
+    if promoted:
+        _promote(version, root, lock_file)
+    else:
+        changed = releases.changed_files(version, root, lock_file)
+        if changed:
+            raise ReleaseError(f"released files of {version} changed: {', '.join(changed)}")
+    registry = StandardRegistry(root / "schemas")
+    previous = _previous(registry, version)
+    standard = registry.get(version)
+    report = diff(registry.get(previous), standard) if previous else None
+    target = dist / f"standard-{version}"
+    files = build_artifacts(standard, report, target)
+    return Release(version, previous, report, target, files, promoted)
+
+
+def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport | None:
+    """The checks a release makes before freezing: bump honest, every example as labelled."""
+    registry = StandardRegistry(root / "schemas")
+    if "draft" not in registry.versions(include_draft=True):
+        raise ReleaseError(
+            "there is no draft to release (start one with `ccstd release --new-draft`)"
+        )
+    released = registry.versions()
+    if released and version_key(version) <= version_key(released[-1]):
+        raise ReleaseError(f"{version} is not newer than the latest release {released[-1]}")
+    problems = misbehaving(registry, load_examples(root / "examples", "draft"))
+    if problems:
+        raise ReleaseError("examples of the draft misbehave: " + "; ".join(problems[:5]))
+    if not released:
+        return None
+    report = diff(registry.get(released[-1]), registry.get("draft"), version)
+    if not report.honest:
+        raise DishonestVersionError(report)
+    return report
+
+
+def _promote(version: str, root: Path, lock_file: Path) -> None:
+    check_draft(version, root)
+    try:
+        drafting.promote(root, version)
+    except drafting.DraftError as exc:
+        raise ReleaseError(str(exc)) from None
+    releases.write_lock([version], root, lock_file)
+
+
+def _previous(registry: StandardRegistry, version: str) -> str | None:
+    earlier = [v for v in registry.versions() if version_key(v) < version_key(version)]
+    return earlier[-1] if earlier else None
+
+
+def build_artifacts(
+    standard: StandardVersion, report: DiffReport | None, target: Path
+) -> tuple[str, ...]:
+    """Write the artifacts to `target` (replaced whole); the same input gives the same bytes."""
+    files: dict[str, bytes] = {}
+    catalogue = []
+    for entity in standard.entities:
+        uri = standard.entity_ids[entity]
+        name = f"schemas/{uri.rsplit('/', 1)[-1]}"
+        files[name] = drafting.dump(inline_entity(standard, entity))
+        catalogue.append(
+            {
+                "entity": entity,
+                "$id": uri,
+                "file": name,
+                "sha256": hashlib.sha256(files[name]).hexdigest(),
+                "status": "stable",
+                "deprecations": _deprecations(standard.entity_schema(entity)),
+            }
+        )
+    files["index.json"] = drafting.dump(
+        {
+            "standard": standard.version,
+            "entities": catalogue,
+            "codeLists": sorted(standard.code_lists()),
+        }
+    )
+    heading = f"{standard.version}"
+    files["CHANGELOG.md"] = (
+        changelog(report, heading) if report else f"## {heading}\n\nFirst release.\n"
+    ).encode("utf-8")
+    if report is not None:
+        files["compat-report.json"] = drafting.dump(report_json(report))
+    for page, text in reference_pages(standard).items():
+        files[f"docs/{page}"] = text.encode("utf-8")
+    module = f"ccstd_models_{standard.version.replace('.', '_')}.py"
+    files[f"models/{module}"] = python_models(standard).encode("utf-8")
+    sums = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+    )
+    files["SHA256SUMS"] = sums.encode("ascii")
+    _write_tree(target, files)
+    return tuple(sorted(files))
+
+
+def _deprecations(schema: dict[str, object]) -> list[dict[str, object]]:
+    found = []
+    properties = schema.get("properties", {})
+    assert isinstance(properties, dict)
+    for name, node in sorted(properties.items()):
+        if isinstance(node, dict) and node.get("deprecated"):
+            found.append(
+                {
+                    "path": name,
+                    "since": node.get("x-ccstd-deprecated-since"),
+                    "removalIn": node.get("x-ccstd-removal-in"),
+                }
+            )
+    return found
+
+
+def _write_tree(target: Path, files: dict[str, bytes]) -> None:
+    """Build the tree beside `target`, then swap it in: never half a release on disk."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    for name, data in files.items():
+        path = staging / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+
+
+def release_json(made: Release) -> bytes:
+    """A summary of a release for scripts."""
+    return orjson.dumps(
+        {
+            "version": made.version,
+            "previous": made.previous,
+            "promoted": made.promoted,
+            "requiredBump": made.report.required.label if made.report else None,
+            "artifacts": str(made.artifacts),
+            "files": list(made.files),
+        },
+        option=orjson.OPT_INDENT_2,
+    )
