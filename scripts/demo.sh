@@ -71,6 +71,13 @@ cat "$out/verdicts.txt"
 ccstd certify verify "$out/certify/linli-market/certificate.json" \
   --public-key "$out/keys/certify-signing.pub.pem" --inputs examples/vendors/linli-market || exit 2
 
+step "Publishing: what changed from 1.0.0 to 1.1.0, the release artifacts, generated models" \
+  "ccstd diff 1.0.0 1.1.0; ccstd release 1.1.0 --dist $out/dist; ccstd codegen --version 1.1.0 …"
+COLUMNS=140 ccstd diff 1.0.0 1.1.0 || exit 2
+ccstd release 1.1.0 --dist "$out/dist" || exit 2
+ccstd codegen --version 1.1.0 --out "$out/ccstd_models.py" || exit 2
+(cd "$out" && python -c "import ccstd_models as m; print('models import:', len(m.Facility.model_fields), 'Facility fields')") || exit 2
+
 ls -l "$out"
 echo
 echo "Demo done: the broken export exits 1 with the findings above; reports are in $out/;"

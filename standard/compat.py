@@ -600,7 +600,7 @@ def _trial_values(
     elif kind in ("property-removed", "property-added", "type-narrowed", "type-widened"):
         yield from (v for base in bases for v in _values_at(base, path))
         yield from _samples(kind, change.detail)
-    elif kind == "constraint-tightened":
+    elif kind in ("constraint-tightened", "constraint-relaxed"):
         yield from _boundary_values(change.detail)
         yield from (v for base in bases for v in _values_at(base, path))
 
@@ -617,17 +617,18 @@ def _samples(kind: str, detail: str) -> Iterator[Any]:
 
 
 def _boundary_values(detail: str) -> Iterator[Any]:
-    key, _, rest = detail.partition(": ")
-    before = rest.split(" -> ")[0]
-    limit = orjson.loads(before) if before != "none" else None
-    if key in ("maxLength", "minLength") and isinstance(limit, int):
-        yield "x" * limit
-    elif (
-        key in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum") and limit is not None
-    ):
-        yield limit
-    elif key in ("minLength", "maxLength") and limit is None:
-        yield ""
+    """Values at and just beside both limits of a changed bound; validation picks the one that
+    shows the change."""
+    key, _, limits = detail.partition(": ")
+    numbers = [orjson.loads(x) for x in limits.split(" -> ") if x != "none"]
+    for limit in (n for n in numbers if isinstance(n, int | float)):
+        for candidate in (limit - 1, limit, limit + 1):
+            if "Length" in key:
+                yield "x" * max(0, int(candidate))
+            elif "Items" in key:
+                yield [None] * max(0, int(candidate))
+            else:
+                yield candidate
 
 
 def _examples(version: StandardVersion, entity: str) -> list[dict[str, Any]]:
