@@ -23,7 +23,6 @@ from ccstd.conformance.adapter_checks import (
     unknown_field_share,
 )
 from ccstd.conformance.checks import FieldCoverage, RecordRules
-from ccstd.conformance.leaks import redact
 from ccstd.conformance.manifest import Manifest
 from ccstd.conformance.result import Attributed, CertificationResult, InputFile, ProfileResult
 from ccstd.standard.checker import CheckOptions, RecordChecker
@@ -94,7 +93,7 @@ class _Tally:
     """Counts every finding by severity, rule and profile; lists them with their profiles.
 
     Findings of levels above the claimed one are not checked for; those that arise on the way
-    are dropped here. File names are shown relative to the manifest, identifiers redacted.
+    are dropped here. File names are shown relative to the manifest (the collector redacts).
     """
 
     def __init__(self, manifest: Manifest, ruleset: rulesets.RuleSet, options: CertifyOptions):
@@ -116,7 +115,7 @@ class _Tally:
         if RULES[finding.code].level.rank > self.level.rank:
             return
         if self.collector.baseline or self.collector.listing:
-            finding = self._clean(finding)  # shown or fingerprinted: names as the user sees them
+            finding = self._clean(finding)  # shown or fingerprinted: file names as users see them
         if profiles is None:
             kind = finding.location.record_type
             profiles = self.claimed if kind is None else self._profiles_of.get(kind, ())
@@ -139,15 +138,14 @@ class _Tally:
             message = message.replace(path, shown)
         return replace(
             finding,
-            message=redact(message),
-            location=self._clean_location(finding.location),
-            related=tuple(self._clean_location(loc) for loc in finding.related),
+            message=message,
+            location=self._shown(finding.location),
+            related=tuple(self._shown(loc) for loc in finding.related),
         )
 
-    def _clean_location(self, where: Location) -> Location:
+    def _shown(self, where: Location) -> Location:
         file = self.display_names.get(where.file, where.file) if where.file else where.file
-        record_id = redact(where.record_id) if where.record_id else where.record_id
-        return replace(where, file=file, record_id=record_id)
+        return replace(where, file=file)
 
     def listed(self) -> tuple[Attributed, ...]:
         findings = self.collector.listed_findings()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import orjson
 
 from ccstd.standard import rules
 from ccstd.standard.findings import Finding, Location, Severity
+from ccstd.standard.redaction import redact
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -67,6 +68,7 @@ class FindingCollector:
 
     def add(self, finding: Finding) -> bool:
         """Take one finding; False when the baseline knows it (it is then not counted)."""
+        finding = redacted(finding)
         if self.baseline and finding.fingerprint() in self.baseline:
             self.baselined += 1
             return False
@@ -90,6 +92,22 @@ class FindingCollector:
             Location(), omitted=self.omitted, limit=self.max_findings
         )
         return (*self.listed, note)
+
+
+def redacted(finding: Finding) -> Finding:
+    """A finding fit for a report: a raw ID or mobile number in a record id (legacy systems key
+    people by them) or in a message quoting one is replaced by a placeholder."""
+    where = finding.location
+    record_id = redact(where.record_id) if where.record_id else where.record_id
+    message = redact(finding.message)
+    related = tuple(
+        replace(r, record_id=redact(r.record_id)) if r.record_id else r for r in finding.related
+    )
+    if (record_id, message, related) == (where.record_id, finding.message, finding.related):
+        return finding
+    return replace(
+        finding, message=message, location=replace(where, record_id=record_id), related=related
+    )
 
 
 def load_baseline(path: Path) -> frozenset[str]:

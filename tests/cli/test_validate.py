@@ -231,3 +231,19 @@ def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["validate", str(VENDOR_EXPORT), "-f", "json", "-o", str(target)])
     assert result.exit_code == 2
     assert "cannot write" in result.stderr and "Traceback" not in result.output
+
+
+def test_raw_id_numbers_used_as_record_ids_never_reach_the_report(tmp_path: Path) -> None:
+    raw_id = "110102199003074510"  # a well-formed GB 11643 number, synthetic
+    record = valid_record("Community")
+    record["id"] = f"person-{raw_id}"
+    source = tmp_path / "ids.ndjson"
+    source.write_text((json.dumps(record) + "\n") * 2)
+    baseline = tmp_path / "baseline.json"
+    first = RUNNER.invoke(
+        app, ["validate", str(source), "-f", "json", "--write-baseline", str(baseline)]
+    )
+    assert first.exit_code == 1 and raw_id not in first.stdout
+    assert "person-[redacted]" in first.stdout  # duplicate-id, with its id redacted
+    again = RUNNER.invoke(app, ["validate", str(source), "-q", "--baseline", str(baseline)])
+    assert again.exit_code == 0
