@@ -224,7 +224,7 @@ def _check_records(
     """Schema, semantic and quality checks in one pass over the records, memory kept flat."""
     registry = StandardRegistry()
     standard = registry.get(manifest.standard)
-    checker = RecordChecker(registry, CheckOptions(check_references=True))
+    checker = RecordChecker(registry, CheckOptions(manifest.standard, check_references=True))
     record_rules = RecordRules(ruleset, standard)
     coverage = FieldCoverage.for_profiles(ruleset, manifest.profiles)
     counts = _StreamCounts()

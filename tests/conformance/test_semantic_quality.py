@@ -157,3 +157,11 @@ def test_levels_above_the_claim_are_not_checked(submit: Submit) -> None:
 def test_a_semantic_failure_stops_the_level_at_schema(submit: Submit) -> None:
     result = submit([delivery(status="delivered"), order()])
     assert result.level_reached is Level.SCHEMA
+
+
+def test_records_are_held_to_the_version_claimed(submit: Submit) -> None:
+    newer = order()
+    newer["standardVersion"] = "1.1.0"
+    result = submit([delivery(), newer])
+    stray = [a.finding for a in result.findings if a.finding.location.pointer == "/standardVersion"]
+    assert [f.code for f in stray] == ["value-not-allowed"] and not result.passed
