@@ -20,7 +20,7 @@ from ccstd.standard import drafting, releases
 from ccstd.standard.codegen import LANGUAGES, python_models
 from ccstd.standard.compat import DiffReport, diff
 from ccstd.standard.compatreport import changelog, report_json
-from ccstd.standard.docsgen import reference_pages
+from ccstd.standard.docsgen import all_reference_pages
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 from ccstd.standard.release import DishonestVersionError, ReleaseError, release
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
@@ -171,15 +171,7 @@ def docs_command(
     ] = None,
 ) -> None:
     """Generate the standard's reference (every version) as Markdown, and optionally a site."""
-    registry = StandardRegistry()
-    pages: dict[str, str] = {}
-    versions = registry.versions(include_draft=True)
-    for name in versions:
-        for page, text in reference_pages(registry.get(name)).items():
-            pages[f"{name}/{page}"] = text
-    pages["index.md"] = "# Reference\n\n" + "".join(
-        f"- [Standard {v}]({v}/index.md)\n" for v in versions
-    )
+    pages = all_reference_pages(StandardRegistry())
     for page, text in sorted(pages.items()):
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -75,6 +75,16 @@ def convert_samples(adapter: Adapter, sources: tuple[Path, ...], out: Path) -> S
     return SampleConversion(out, report, ledger)
 
 
+def golden_records(adapter: Adapter, sources: tuple[Path, ...]) -> list[bytes]:
+    """The samples converted as certification converts them, as golden NDJSON lines."""
+    with temporary_workdir() as work:
+        converted = convert_samples(adapter, sources, Path(work) / "golden.ndjson").records
+        return [
+            orjson.dumps(normalise(orjson.loads(line)), option=orjson.OPT_SORT_KEYS) + b"\n"
+            for line in _lines(converted)
+        ]
+
+
 @dataclass
 class AdapterChecks:
     """Runs the adapter level for one manifest; findings are located at the manifest."""

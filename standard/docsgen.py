@@ -9,13 +9,27 @@ from ccstd.standard.compat import Facts, field_facts
 from ccstd.standard.compatreport import compatibility_page
 from ccstd.standard.examples_check import load_examples
 from ccstd.standard.fields import Field, entity_fields
-from ccstd.standard.registry import EXAMPLES_ROOT, StandardVersion
+from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVersion
 
 _CONSTRAINT_SYMBOLS = {
     "minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<",
     "minLength": "length ≥", "maxLength": "length ≤", "minItems": "items ≥",
     "maxItems": "items ≤", "minProperties": "members ≥",
 }  # fmt: skip
+
+
+def all_reference_pages(registry: StandardRegistry) -> dict[str, str]:
+    """The reference of every installed version (and the draft), under `<version>/`."""
+    versions = registry.versions(include_draft=True)
+    pages = {
+        f"{name}/{page}": text
+        for name in versions
+        for page, text in reference_pages(registry.get(name)).items()
+    }
+    pages["index.md"] = "# Reference\n\n" + "".join(
+        f"- [Standard {v}]({v}/index.md)\n" for v in versions
+    )
+    return pages
 
 
 def reference_pages(version: StandardVersion) -> dict[str, str]:
