@@ -10,8 +10,9 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 echo "installing Debian chromium for the browser test of report.html"
-$sudo apt-get install -y -q chromium >/dev/null 2>&1 || {
-  $sudo apt-get update -q >/dev/null
-  $sudo apt-get install -y -q chromium >/dev/null
+apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -y -q)
+"${apt[@]}" install chromium >/dev/null 2>&1 || {
+  "${apt[@]}" update >/dev/null
+  "${apt[@]}" install chromium >/dev/null
 }
 command -v chromium >/dev/null
