@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup browser demo test test-slow lint bench rules-doc compat-doc docs clean
+.PHONY: setup browser demo test test-slow lint bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,16 +43,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.orders
 	$(BIN)/python -m benchmarks.certify
 
-## rules-doc: regenerate docs/rules.md from the rule catalogue and rule sets
-rules-doc: $(STAMP)
-	$(BIN)/python -m ccstd.conformance.rulesdoc > docs/rules.md
-
-## compat-doc: regenerate docs/compatibility.md from the compatibility rule table
-compat-doc: $(STAMP)
-	$(BIN)/python -m ccstd.standard.compatreport > docs/compatibility.md
-
-## docs: regenerate the reference (docs/reference/) and build the site (build/site/, strict)
-docs: $(STAMP) rules-doc compat-doc
+## docs: regenerate the reference (docs/reference/: the standard by version, finding codes and
+## rule sets, compatibility rules) and build the site (build/site/, mkdocs --strict)
+docs: $(STAMP)
 	$(BIN)/ccstd docs --out docs/reference
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ccstd.cli.errors import fail, write_output
+from ccstd.conformance import rulesdoc
 from ccstd.standard import drafting, releases
 from ccstd.standard.codegen import LANGUAGES, python_models
 from ccstd.standard.compat import DiffReport, diff
@@ -172,6 +173,8 @@ def docs_command(
 ) -> None:
     """Generate the standard's reference (every version) as Markdown, and optionally a site."""
     pages = all_reference_pages(StandardRegistry())
+    pages["rules.md"] = rulesdoc.render()  # finding codes and rule sets live a layer above
+    pages["index.md"] += "- [Finding codes and rule sets](rules.md)\n"
     for page, text in sorted(pages.items()):
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Render docs/rules.md (finding codes and rule sets) from their declarations."""
+"""The page of finding codes and rule sets (docs/reference/rules.md), from their declarations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ccstd.standard.rules import RULES
 _HEADER = """# Finding codes and rule sets
 
 Generated from `standard/rules.py`, `conformance/rules.py` and `conformance/rulesets/` by
-`make rules-doc`; a test fails when this page is stale, or when a rule has no test that makes it
+`make docs`; a test fails when this page is stale, or when a rule has no test that makes it
 fire. Every problem ccstd reports carries one of these stable codes. Severities: `error` = the
 standard says MUST, `warning` = SHOULD, `info` = for your information. Levels are those of
 `ccstd certify` (schema, semantic, quality, adapter). Codes are never renumbered or reused.

@@ -1,9 +1,9 @@
 """Compatibility between two versions of the standard: what changed, who it breaks, which bump.
 
-A documented rule table (CHANGE_RULES, rendered to docs/compatibility.md) classifies every kind
-of change for producers (data valid under OLD must stay valid under NEW) and consumers (code
-generated from OLD keeps working on NEW data). Each change that can be shown by a record comes
-with one, checked by validating it against both versions.
+A documented rule table (CHANGE_RULES, rendered to docs/reference/compatibility.md) classifies
+every kind of change for producers (data valid under OLD must stay valid under NEW) and
+consumers (code generated from OLD keeps working on NEW data). Each change that can be shown by
+a record comes with one, checked by validating it against both versions.
 """
 
 from __future__ import annotations

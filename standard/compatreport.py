@@ -64,7 +64,7 @@ def changelog(report: DiffReport, heading: str | None = None) -> str:
 
 _TABLE_HEADER = """# Compatibility rules
 
-Generated from `standard/compat.py` by `make compat-doc`; a test fails when this page is stale.
+Generated from `standard/compat.py` by `make docs`; a test fails when this page is stale.
 `ccstd diff OLD NEW` classifies every change between two versions of the standard with this
 table, shows each break with a record (valid under one version and invalid under the other,
 checked by validating it against both), and names the smallest honest version bump: the
@@ -82,7 +82,7 @@ _SHOWN = {"old": "valid under OLD, invalid under NEW", "new": "valid under NEW, 
 
 
 def compatibility_page() -> str:
-    """docs/compatibility.md."""
+    """The compatibility rules page (docs/reference/compatibility.md)."""
     rows = "".join(
         f"| [{r.title}](#{r.kind}) | {r.producers} | {r.consumers} | {r.bump.label} | "
         f"{_SHOWN.get(r.shown_by, '-')} |\n"

@@ -24,20 +24,23 @@ def all_reference_pages(registry: StandardRegistry) -> dict[str, str]:
     pages = {
         f"{name}/{page}": text
         for name in versions
-        for page, text in reference_pages(registry.get(name)).items()
+        for page, text in reference_pages(registry.get(name), shared="../").items()
     }
-    pages["index.md"] = "# Reference\n\n" + "".join(
-        f"- [Standard {v}]({v}/index.md)\n" for v in versions
+    pages["compatibility.md"] = compatibility_page()
+    pages["index.md"] = (
+        "# Reference\n\n"
+        + "".join(f"- [Standard {v}]({v}/index.md)\n" for v in versions)
+        + "- [Compatibility rules](compatibility.md)\n"
     )
     return pages
 
 
-def reference_pages(version: StandardVersion) -> dict[str, str]:
-    """Pages by relative path: index, one per entity, code lists, compatibility rules."""
-    pages = {"index.md": _index(version), "codelists.md": _code_lists(version)}
+def reference_pages(version: StandardVersion, shared: str = "") -> dict[str, str]:
+    """Pages of one version by relative path: index, one per entity, code lists. `shared` is
+    where the compatibility rules page lies, relative to the version's index."""
+    pages = {"index.md": _index(version, shared), "codelists.md": _code_lists(version)}
     for entity in version.entities:
         pages[f"entities/{entity}.md"] = _entity(version, entity)
-    pages["compatibility.md"] = compatibility_page()
     return pages
 
 
@@ -45,7 +48,7 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _index(version: StandardVersion) -> str:
+def _index(version: StandardVersion, shared: str) -> str:
     lines = [
         f"# Community Common Standard {version.version}",
         "",
@@ -62,7 +65,7 @@ def _index(version: StandardVersion) -> str:
         )
     lines += [
         "",
-        "See also [code lists](codelists.md) and [compatibility rules](compatibility.md).",
+        f"See also [code lists](codelists.md) and [compatibility rules]({shared}compatibility.md).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -14,7 +14,7 @@ from ccstd.standard import drafting, releases
 from ccstd.standard.bundling import inline_entity
 from ccstd.standard.codegen import python_models
 from ccstd.standard.compat import DiffReport, diff
-from ccstd.standard.compatreport import changelog, report_json
+from ccstd.standard.compatreport import changelog, compatibility_page, report_json
 from ccstd.standard.docsgen import reference_pages
 from ccstd.standard.examples_check import load_examples, misbehaving
 from ccstd.standard.registry import StandardRegistry, StandardVersion, version_key
@@ -140,7 +140,8 @@ def build_artifacts(
     ).encode("utf-8")
     if report is not None:
         files["compat-report.json"] = drafting.dump(report_json(report))
-    for page, text in reference_pages(standard).items():
+    pages = {**reference_pages(standard), "compatibility.md": compatibility_page()}
+    for page, text in pages.items():
         files[f"docs/{page}"] = text.encode("utf-8")
     module = f"ccstd_models_{standard.version.replace('.', '_')}.py"
     files[f"models/{module}"] = python_models(standard).encode("utf-8")

@@ -1,4 +1,4 @@
-"""The catalogue of finding codes: one declaration per kind of problem, source of docs/rules.md."""
+"""The catalogue of finding codes: one declaration per kind of problem, source of the rules page."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from tests.conftest import REPO_ROOT, load_examples
 
 
 def test_rules_page_is_up_to_date() -> None:
-    committed = (REPO_ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert committed == rulesdoc.render(), "docs/rules.md is stale: run `make rules-doc`"
+    committed = (REPO_ROOT / "docs" / "reference" / "rules.md").read_text(encoding="utf-8")
+    assert committed == rulesdoc.render(), "docs/reference/rules.md is stale: run `make docs`"
 
 
 def _proved_by_tests() -> set[str]:

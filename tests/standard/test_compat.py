@@ -210,5 +210,5 @@ def test_the_real_1_1_0_release_is_minor() -> None:
 
 
 def test_compatibility_page_is_up_to_date() -> None:
-    committed = (REPO_ROOT / "docs" / "compatibility.md").read_text(encoding="utf-8")
-    assert committed == compatibility_page(), "docs/compatibility.md is stale: make compat-doc"
+    committed = (REPO_ROOT / "docs" / "reference" / "compatibility.md").read_text(encoding="utf-8")
+    assert committed == compatibility_page(), "docs/reference/compatibility.md is stale: make docs"
