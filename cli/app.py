@@ -13,7 +13,8 @@ from ccstd.cli.errors import EXIT_CODES_HELP
 
 app = typer.Typer(
     name="ccstd",
-    help="Community Common Standard toolkit: validate, convert and certify smart-community data.",
+    help="Community Common Standard toolkit: validate, convert and certify smart-community "
+    "data; diff, release and document the standard; generate models from it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
