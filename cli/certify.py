@@ -68,8 +68,8 @@ def run(
         write_output(folder / name, render(result))
     if result.passed:
         write_output(folder / "certificate.json", certificate.issue(result, key))
-    else:
-        _remove_stale_certificate(folder / "certificate.json")
+    else:  # a failed run must not leave an earlier pass's certificate behind
+        (folder / "certificate.json").unlink(missing_ok=True)
     if not quiet:
         _print_summary(result, folder, signed=key is not None)
     raise typer.Exit(EXIT_OK if result.passed else EXIT_FINDINGS)
@@ -175,10 +175,6 @@ def _private_key(path: Path | None) -> Ed25519PrivateKey | None:
         return certificate.load_private_key(path)
     except certificate.CertificateError as exc:
         fail(str(exc))
-
-
-def _remove_stale_certificate(path: Path) -> None:
-    path.unlink(missing_ok=True)  # a failed run must not leave an earlier pass's certificate
 
 
 def _print_summary(result: CertificationResult, folder: Path, signed: bool) -> None:

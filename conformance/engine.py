@@ -7,11 +7,9 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from ccstd.conformance import rules as r
 from ccstd.conformance import ruleset as rulesets
@@ -28,7 +26,7 @@ from ccstd.conformance.result import Attributed, CertificationResult, InputFile,
 from ccstd.standard.checker import CheckOptions, RecordChecker
 from ccstd.standard.findings import Finding, Location, Locator, Severity
 from ccstd.standard.index import StreamIndex
-from ccstd.standard.reading import Block, read_blocks
+from ccstd.standard.reading import read_blocks
 from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.results import FindingCollector
 from ccstd.standard.rules import RULES, Level
@@ -57,8 +55,7 @@ def certify(manifest: Manifest, options: CertifyOptions = CertifyOptions()) -> C
             output, adapter_summary = _adapter_level(manifest, ruleset, Path(work), tally)
             if output is not None:
                 record_files[str(output)] = ADAPTER_OUTPUT
-        tally.display_names.update(record_files)
-        stream = _check_records(list(record_files), manifest, ruleset, tally)
+        stream = _check_records(record_files, manifest, ruleset, tally)
     by_type = stream.records_by_type
     for finding, profiles in _profile_findings(manifest, ruleset, by_type):
         tally.add(finding, profiles)
@@ -93,7 +90,7 @@ class _Tally:
     """Counts every finding by severity, rule and profile; lists them with their profiles.
 
     Findings of levels above the claimed one are not checked for; those that arise on the way
-    are dropped here. File names are shown relative to the manifest (the collector redacts).
+    are dropped here.
     """
 
     def __init__(self, manifest: Manifest, ruleset: rulesets.RuleSet, options: CertifyOptions):
@@ -103,7 +100,6 @@ class _Tally:
         self.collector = FindingCollector(options.max_findings, options.baseline)
         self.by_rule: Counter[str] = Counter()
         self.by_profile: dict[str, Counter[Severity]] = {p: Counter() for p in self.claimed}
-        self.display_names: dict[str, str] = {}
         self._attributions: list[tuple[str, ...]] = []
         self._titles = {p: ruleset.profiles[p].title for p in self.claimed}
         self._profiles_of = {
@@ -114,38 +110,21 @@ class _Tally:
     def add(self, finding: Finding, profiles: tuple[str, ...] | None = None) -> None:
         if RULES[finding.code].level.rank > self.level.rank:
             return
-        if self.collector.baseline or self.collector.listing:
-            finding = self._clean(finding)  # shown or fingerprinted: file names as users see them
         if profiles is None:
             kind = finding.location.record_type
             profiles = self.claimed if kind is None else self._profiles_of.get(kind, ())
-        listed_before = len(self.collector.listed)
+        will_list = self.collector.listing
         if not self.collector.add(finding):
             return
         self.by_rule[finding.code] += 1
         for profile in profiles:
             self.by_profile[profile][finding.severity] += 1
-        if len(self.collector.listed) > listed_before:
+        if will_list:
             self._attributions.append(profiles)
 
     def extend(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             self.add(finding)
-
-    def _clean(self, finding: Finding) -> Finding:
-        message = finding.message
-        for path, shown in self.display_names.items():
-            message = message.replace(path, shown)
-        return replace(
-            finding,
-            message=message,
-            location=self._shown(finding.location),
-            related=tuple(self._shown(loc) for loc in finding.related),
-        )
-
-    def _shown(self, where: Location) -> Location:
-        file = self.display_names.get(where.file, where.file) if where.file else where.file
-        return replace(where, file=file)
 
     def listed(self) -> tuple[Attributed, ...]:
         findings = self.collector.listed_findings()
@@ -219,27 +198,32 @@ class _StreamCounts:
 
 
 def _check_records(
-    paths: list[str], manifest: Manifest, ruleset: rulesets.RuleSet, tally: _Tally
+    paths: dict[str, str], manifest: Manifest, ruleset: rulesets.RuleSet, tally: _Tally
 ) -> _StreamCounts:
     """Schema, semantic and quality checks in one pass over the records, memory kept flat."""
     registry = StandardRegistry()
-    standard = registry.get(manifest.standard)
-    checker = RecordChecker(registry, CheckOptions(manifest.standard, check_references=True))
-    record_rules = RecordRules(ruleset, standard)
+    record_rules = RecordRules(ruleset, registry.get(manifest.standard))
     coverage = FieldCoverage.for_profiles(ruleset, manifest.profiles)
     counts = _StreamCounts()
+    pending: list[Finding] = []
+
+    def visit(record: dict[str, Any], at: Locator) -> None:
+        counts.records_by_type[str(record.get("type"))] += 1
+        coverage.add(record)
+        pending.extend(record_rules.check(record, at))
+
+    options = CheckOptions(manifest.standard, check_references=True)
+    checker = RecordChecker(registry, options, visit)
     with StreamIndex() as index:
-        for path in paths:
-            for block in read_blocks(path):
+        for path, shown in paths.items():
+            for block in read_blocks(path, display=shown):
                 result = checker.check_block(block)
                 index.add(result)
                 counts.records += result.records
                 counts.invalid += result.invalid
                 tally.extend(result.findings)
-                for record, at in _records(block):
-                    counts.records_by_type[str(record.get("type"))] += 1
-                    coverage.add(record)
-                    tally.extend(record_rules.check(record, at))
+                tally.extend(pending)
+                pending.clear()
         made_invalid = set()
         for finding, record_no in index.findings(ruleset.entities(manifest.profiles)):
             tally.add(finding)
@@ -248,38 +232,6 @@ def _check_records(
     counts.invalid += len(made_invalid)
     tally.extend(coverage.findings(ruleset.expected_field_coverage))
     return counts
-
-
-def _records(block: Block) -> Iterator[tuple[dict[str, Any], Locator]]:
-    """The block's records that parse as objects, each with a locator for its findings."""
-    for offset, data in enumerate(block.lines):
-        if data.strip():
-            try:
-                value = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                continue  # the schema level has reported it
-            if isinstance(value, dict):
-                yield value, _locator(block.file, block.first_line + offset, "", value)
-    for item in block.items:
-        value = item.value
-        if value is None and item.data is not None:
-            try:
-                value = orjson.loads(item.data)
-            except orjson.JSONDecodeError:
-                continue
-        if isinstance(value, dict):
-            yield value, _locator(item.file, item.line, item.pointer, value)
-
-
-def _locator(file: str, line: int | None, pointer: str, record: dict[str, Any]) -> Locator:
-    record_id, kind = record.get("id"), record.get("type")
-    return Locator(
-        file,
-        line,
-        pointer,
-        record_id if isinstance(record_id, str) else None,
-        kind if isinstance(kind, str) else None,
-    )
 
 
 def _profile_findings(

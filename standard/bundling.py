@@ -17,14 +17,6 @@ from ccstd.standard.registry import Schema, StandardVersion
 _ANNOTATIONS_KEPT_ON_REF = ("title", "description")
 
 
-def _resolve(version: StandardVersion, base: str, ref: str) -> tuple[str, Any]:
-    uri, fragment = urldefrag(urljoin(base, ref))
-    node: Any = version.documents[uri]
-    for part in fragment.lstrip("/").split("/") if fragment else ():
-        node = node[part]
-    return uri, node
-
-
 def _split_ref(node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     siblings = {k: v for k, v in node.items() if k != "$ref"}
     return node["$ref"], siblings
@@ -45,7 +37,7 @@ def _inline(version: StandardVersion, node: Any, base: str, seen: tuple[str, ...
         return node
     if "$ref" in node and isinstance(node["$ref"], str):
         ref, siblings = _split_ref(node)
-        target_uri, target = _resolve(version, base, ref)
+        target_uri, target = version.resolve(base, ref)
         key = urljoin(base, ref)
         if key in seen:
             raise ValueError(f"recursive reference {key} cannot be inlined")

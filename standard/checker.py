@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ _SIMPLE_RULES = {
 _MAX_LISTED_CODES = 12
 
 Reference = tuple[str, str, str]  # (type, id, JSON Pointer within the record)
+RecordVisitor = Callable[[dict[str, Any], Locator], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,15 @@ class _EntityPlan:
 class RecordChecker:
     """Checks records one block at a time; knows nothing of other blocks (see StreamIndex)."""
 
-    def __init__(self, registry: StandardRegistry, options: CheckOptions = CheckOptions()) -> None:
+    def __init__(
+        self,
+        registry: StandardRegistry,
+        options: CheckOptions = CheckOptions(),
+        visit: RecordVisitor | None = None,
+    ) -> None:
         self.registry = registry
         self.options = options
+        self.visit = visit  # sees every record that is an object, parsed once, with its locator
         self._plans: dict[tuple[str, str], _EntityPlan] = {}
 
     def check_block(self, block: Block) -> BlockResult:
@@ -151,6 +158,8 @@ class RecordChecker:
         record_id = _record_id(value)
         record_type = self.options.entity_type or value.get("type")
         at = Locator(file, line, pointer, record_id, _text_or_none(record_type))
+        if self.visit is not None:
+            self.visit(value, at)
         plan = self._resolve_plan(value, at, findings)
         if plan is None:
             return None

@@ -18,6 +18,7 @@ import orjson
 
 from ccstd.standard.bundling import inline_entity
 from ccstd.standard.checker import build_plan
+from ccstd.standard.examples_check import valid_records
 from ccstd.standard.fields import ANY_ITEM
 from ccstd.standard.registry import StandardVersion, version_key
 
@@ -577,7 +578,7 @@ def _with_example(
 def _candidates(
     version: StandardVersion, entity: str, change: Change, path: Path
 ) -> Iterator[dict[str, Any]]:
-    bases = _examples(version, entity)
+    bases = valid_records(version, entity)
     values = list(_trial_values(version, entity, change, path, bases))
     for base in bases:
         for value in values:
@@ -629,12 +630,6 @@ def _boundary_values(detail: str) -> Iterator[Any]:
                 yield [None] * max(0, int(candidate))
             else:
                 yield candidate
-
-
-def _examples(version: StandardVersion, entity: str) -> list[dict[str, Any]]:
-    folder = version.root.parent.parent / "examples" / version.version / entity
-    records = [orjson.loads(p.read_bytes()) for p in sorted(folder.glob("valid-*.json"))]
-    return [r for r in records if isinstance(r, dict)]
 
 
 def _values_at(record: Any, path: Path) -> Iterator[Any]:

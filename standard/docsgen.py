@@ -7,9 +7,9 @@ import orjson
 from ccstd.standard.bundling import inline_entity
 from ccstd.standard.compat import Facts, field_facts
 from ccstd.standard.compatreport import compatibility_page
-from ccstd.standard.examples_check import load_examples
+from ccstd.standard.examples_check import valid_records
 from ccstd.standard.fields import Field, entity_fields
-from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVersion
+from ccstd.standard.registry import StandardRegistry, StandardVersion
 
 _CONSTRAINT_SYMBOLS = {
     "minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<",
@@ -96,9 +96,9 @@ def _entity(version: StandardVersion, entity: str) -> str:
             f"{_cell(_constraints(fact))} | {item.sensitivity or ''} | {_cell(item.title or '')} | "
             f"{_cell(item.title_zh or '')} |"
         )
-    example = _first_valid_example(version, entity)
-    if example is not None:
-        text = orjson.dumps(example, option=orjson.OPT_INDENT_2).decode("utf-8")
+    examples = valid_records(version, entity)
+    if examples:
+        text = orjson.dumps(examples[0], option=orjson.OPT_INDENT_2).decode("utf-8")
         lines += ["", "## Example", "", "```json", text, "```"]
     return "\n".join(lines) + "\n"
 
@@ -123,14 +123,6 @@ def _constraints(fact: Facts) -> str:
     if fact.values is not None and len(fact.values) <= 6:
         parts.append("one of " + ", ".join(sorted(v.decode() for v in fact.values)))
     return "; ".join(parts)
-
-
-def _first_valid_example(version: StandardVersion, entity: str) -> object | None:
-    root = version.root.parent.parent / "examples"
-    if not (root / version.version / entity).is_dir():
-        root = EXAMPLES_ROOT
-    examples = [e for e in load_examples(root, version.version) if e.path.parent.name == entity]
-    return next((e.record for e in examples if e.expected_code is None), None)
 
 
 def _code_lists(version: StandardVersion) -> str:

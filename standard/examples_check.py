@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ import orjson
 
 from ccstd.standard.checker import RecordChecker
 from ccstd.standard.reading import RawItem
-from ccstd.standard.registry import StandardRegistry
+from ccstd.standard.registry import StandardRegistry, StandardVersion
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,20 @@ def load_examples(examples_root: Path, version: str) -> list[Example]:
             record = orjson.loads(path.read_bytes())
             examples.append(Example(path, record, case.get("code"), case.get("pointer")))
     return examples
+
+
+@functools.cache
+def valid_records(version: StandardVersion, entity: str) -> list[dict[str, Any]]:
+    """The valid examples of an entity shipped beside a version's schemas (none if there are
+    none). Shared: copy before changing one."""
+    root = version.root.parent.parent / "examples"
+    if not (root / version.version).is_dir():
+        return []
+    return [
+        e.record
+        for e in load_examples(root, version.version)
+        if e.path.parent.name == entity and e.expected_code is None and isinstance(e.record, dict)
+    ]
 
 
 def misbehaving(registry: StandardRegistry, examples: list[Example]) -> list[str]:

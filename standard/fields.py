@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 from ccstd.standard.registry import Schema, StandardVersion
 
@@ -33,14 +33,6 @@ class Field:
     def dotted(self) -> str:
         """The path as people write it: `members.*.resident`."""
         return ".".join(self.path)
-
-
-def _resolve(version: StandardVersion, base: str, ref: str) -> tuple[str, Schema]:
-    uri, fragment = urldefrag(urljoin(base, ref))
-    node: Any = version.documents[uri]
-    for part in fragment.lstrip("/").split("/") if fragment else ():
-        node = node[part]
-    return uri, node
 
 
 def _annotate(field: Field, node: Schema, uri: str) -> Field:
@@ -75,7 +67,7 @@ class _Walker:
     def _merge(self, field: Field, node: Schema, uri: str) -> Field:
         field = _annotate(field, node, uri)
         if "$ref" in node:
-            target_uri, target = _resolve(self.version, uri, node["$ref"])
+            target_uri, target = self.version.resolve(uri, node["$ref"])
             if _is_reference(uri, node):
                 const = node.get("properties", {}).get("type", {}).get("const", "*")
                 field = replace(field, reference_type=const)
@@ -86,7 +78,7 @@ class _Walker:
         if "$ref" in node:
             if _is_reference(uri, node):
                 return
-            target_uri, target = _resolve(self.version, uri, node["$ref"])
+            target_uri, target = self.version.resolve(uri, node["$ref"])
             self._descend(target, target_uri, path, sens)
         for name, child in node.get("properties", {}).items():
             self.walk(child, uri, (*path, name), sens)

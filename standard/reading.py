@@ -93,10 +93,14 @@ def _matches(name: str, rel: str, patterns: Iterable[str]) -> bool:
 
 
 def read_blocks(
-    path: str, input_format: InputFormat = "auto", block_lines: int = 2000
+    path: str,
+    input_format: InputFormat = "auto",
+    block_lines: int = 2000,
+    display: str | None = None,
 ) -> Iterator[Block]:
-    """The content of one file (or stdin) in blocks, in order, never raising on bad content."""
-    display = "<stdin>" if path == STDIN else path
+    """The content of one file (or stdin) in blocks, in order, never raising on bad content;
+    findings name the file as `display` (default: the path as given)."""
+    display = display or ("<stdin>" if path == STDIN else path)
     try:
         with _open(path) as stream:
             yield from _read_stream(stream, display, _format_for(path, input_format), block_lines)

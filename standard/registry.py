@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 import orjson
 import referencing
@@ -64,6 +65,14 @@ class StandardVersion:
             raise UnknownEntityError(
                 f"'{entity}' is not an entity of standard {self.version}"
             ) from None
+
+    def resolve(self, base: str, ref: str) -> tuple[str, Any]:
+        """The document URI and the node a `$ref` found in document `base` points to."""
+        uri, fragment = urldefrag(urljoin(base, ref))
+        node: Any = self.documents[uri]
+        for part in fragment.lstrip("/").split("/") if fragment else ():
+            node = node[part]
+        return uri, node
 
     def code_lists(self) -> dict[str, Schema]:
         """Code list documents by name (the file stem)."""

@@ -7,13 +7,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import orjson
+from typing import Any
 
 from ccstd.standard import drafting, releases
 from ccstd.standard.bundling import inline_entity
 from ccstd.standard.codegen import python_models
-from ccstd.standard.compat import DiffReport, diff
+from ccstd.standard.compat import DiffReport, diff, field_facts
 from ccstd.standard.compatreport import changelog, compatibility_page, report_json
 from ccstd.standard.docsgen import reference_pages
 from ccstd.standard.examples_check import load_examples, misbehaving
@@ -116,7 +115,8 @@ def build_artifacts(
     for entity in standard.entities:
         uri = standard.entity_ids[entity]
         name = f"schemas/{uri.rsplit('/', 1)[-1]}"
-        files[name] = drafting.dump(inline_entity(standard, entity))
+        inlined = inline_entity(standard, entity)
+        files[name] = drafting.dump(inlined)
         catalogue.append(
             {
                 "entity": entity,
@@ -124,7 +124,7 @@ def build_artifacts(
                 "file": name,
                 "sha256": hashlib.sha256(files[name]).hexdigest(),
                 "status": "stable",
-                "deprecations": _deprecations(standard.entity_schema(entity)),
+                "deprecations": _deprecations(inlined),
             }
         )
     files["index.json"] = drafting.dump(
@@ -153,20 +153,17 @@ def build_artifacts(
     return tuple(sorted(files))
 
 
-def _deprecations(schema: dict[str, object]) -> list[dict[str, object]]:
-    found = []
-    properties = schema.get("properties", {})
-    assert isinstance(properties, dict)
-    for name, node in sorted(properties.items()):
-        if isinstance(node, dict) and node.get("deprecated"):
-            found.append(
-                {
-                    "path": name,
-                    "since": node.get("x-ccstd-deprecated-since"),
-                    "removalIn": node.get("x-ccstd-removal-in"),
-                }
-            )
-    return found
+def _deprecations(inlined: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every deprecated field of an entity, at any depth, with its lifecycle."""
+    return [
+        {
+            "path": ".".join(path),
+            "since": facts.deprecated.get("x-ccstd-deprecated-since"),
+            "removalIn": facts.deprecated.get("x-ccstd-removal-in"),
+        }
+        for path, facts in sorted(field_facts(inlined).items())
+        if facts.deprecated.get("deprecated")
+    ]
 
 
 def _write_tree(target: Path, files: dict[str, bytes]) -> None:
@@ -180,18 +177,3 @@ def _write_tree(target: Path, files: dict[str, bytes]) -> None:
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
-
-
-def release_json(made: Release) -> bytes:
-    """A summary of a release for scripts."""
-    return orjson.dumps(
-        {
-            "version": made.version,
-            "previous": made.previous,
-            "promoted": made.promoted,
-            "requiredBump": made.report.required.label if made.report else None,
-            "artifacts": str(made.artifacts),
-            "files": list(made.files),
-        },
-        option=orjson.OPT_INDENT_2,
-    )

@@ -177,8 +177,8 @@ def _observation(
     period_start = (resource.get("effectivePeriod") or {}).get("start")
     effective = (resource.get("effectiveDateTime") or resource.get("effectiveInstant")
                  or period_start or resource.get("issued"))  # fmt: skip
-    if effective and date_time(effective):
-        record["effectiveAt"] = date_time(effective)
+    if effective and (effective_at := date_time(effective)):
+        record["effectiveAt"] = effective_at
     record.update(_value(resource))
     components = []
     for component in resource.get("component") or []:
@@ -220,8 +220,8 @@ def _condition(
     _optional_reference(resource, "encounter", record, context)
     for source, target in (("onsetDateTime", "onsetAt"), ("abatementDateTime", "abatementAt"),
                            ("recordedDate", "recordedAt")):  # fmt: skip
-        if resource.get(source) and date_time(resource[source]):
-            record[target] = date_time(resource[source])
+        if resource.get(source) and (moment := date_time(resource[source])):
+            record[target] = moment
     return None
 
 
@@ -272,11 +272,10 @@ def _encounter(
     reasons = [c for c in (concept(x) for x in resource.get("reasonCode") or []) if c]
     if reasons:
         record["reasons"] = reasons
-    period = {
-        k: date_time(v)
-        for k, v in (resource.get("period") or {}).items()
-        if k in ("start", "end") and date_time(v)
+    times = {
+        k: date_time(v) for k, v in (resource.get("period") or {}).items() if k in ("start", "end")
     }
+    period = {k: v for k, v in times.items() if v}
     if period:
         record["period"] = period
     return None
