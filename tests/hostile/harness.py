@@ -1,0 +1,119 @@
+"""Run `ccstd` as a whole process under limits, and measure what a hostile input cost it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one `ccstd` process did: exit code, output, wall time and peak memory."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mib: float
+
+    @property
+    def traceback(self) -> bool:
+        """True when Python printed a traceback (never acceptable output)."""
+        return "Traceback (most recent call last)" in self.stdout + self.stderr
+
+    def assert_clean_failure(self, exit_code: int = 2) -> None:
+        """The command gave up as documented: the exit code, one reason, no traceback."""
+        assert not self.traceback, self.stderr[-3000:]
+        assert self.exit_code == exit_code, (self.exit_code, self.stdout[-2000:], self.stderr)
+
+
+def ccstd(
+    *args: str | Path,
+    cwd: Path | None = None,
+    timeout: float = 60,
+    memory_mib: int = 1536,
+    env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+) -> Run:
+    """Run `python -m ccstd.cli ARGS` with an address-space limit; time and peak RSS measured.
+
+    A run that outlives `timeout` is killed and fails the calling test (a hang is a bug).
+    """
+    limit = memory_mib << 20
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccstd.cli", *map(str, args)],
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=limits,
+    )
+    with ThreadPoolExecutor(3) as pool:
+        if stdin is not None and process.stdin is not None:
+            pool.submit(_feed, process.stdin, stdin)
+        out, err = pool.submit(_drain, process.stdout), pool.submit(_drain, process.stderr)
+        status, usage = _wait(process, started + timeout)
+        if usage is None:
+            process.kill()
+            os.wait4(process.pid, 0)
+            raise AssertionError(f"ccstd {' '.join(map(str, args))} hung for {timeout} s")
+        process.returncode = os.waitstatus_to_exitcode(status)
+        return Run(
+            process.returncode,
+            out.result().decode("utf-8", "replace"),
+            err.result().decode("utf-8", "replace"),
+            time.perf_counter() - started,
+            usage.ru_maxrss / 1024,
+        )
+
+
+def _wait(process: subprocess.Popen[bytes], deadline: float) -> tuple[int, Any]:
+    """(wait status, rusage of that child alone), or (0, None) past the deadline."""
+    while time.perf_counter() < deadline:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            return status, usage
+        time.sleep(0.01)
+    return 0, None
+
+
+def _drain(stream: IO[bytes] | None) -> bytes:
+    return stream.read() if stream is not None else b""
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError):
+        stream.write(data)
+    with contextlib.suppress(BrokenPipeError):
+        stream.close()
+
+
+def digests(paths: Iterable[Path]) -> dict[Path, str]:
+    """SHA-256 of each file, to prove a command left its inputs unchanged."""
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+
+
+def tree(folder: Path) -> dict[Path, str]:
+    """SHA-256 of every file under `folder`."""
+    return digests(sorted(folder.rglob("*")))
+
+
+def no_temporaries(folders: Sequence[Path]) -> list[Path]:
+    """Temporary files (`.NAME.*.tmp`) left behind in `folders` (should be none)."""
+    return [p for f in folders for p in f.glob(".*.tmp")]
