@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ccstd.cli import text
 from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
@@ -50,6 +53,10 @@ def run(
         typer.Option("--signing-key", help="Ed25519 private key (PEM) that signs the certificate."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    valid_days: Annotated[
+        int,
+        typer.Option("--valid-days", min=1, help="Days the certificate is valid from the run."),
+    ] = certificate.VALID_DAYS,
 ) -> None:
     """Certify the submission a manifest describes; exit 1 unless it passes."""
     claim = _load_manifest(manifest_path)
@@ -67,7 +74,7 @@ def run(
     for name, render in REPORTS.items():
         write_output(folder / name, render(result))
     if result.passed:
-        write_output(folder / "certificate.json", certificate.issue(result, key))
+        write_output(folder / "certificate.json", certificate.issue(result, key, valid_days))
     else:  # a failed run must not leave an earlier pass's certificate behind
         (folder / "certificate.json").unlink(missing_ok=True)
     if not quiet:
@@ -107,15 +114,18 @@ def verify(
             certificate_path, certificate.load_public_key(public_key), inputs
         )
     except certificate.CertificateError as exc:
-        fail(str(exc))
+        fail(_plain(str(exc)))
     statement = outcome.statement
-    who = f"{statement.get('vendor')} · {statement.get('product')}"
     if outcome.valid:
-        checked = f", {len(statement.get('inputs', []))} inputs unchanged" if inputs else ""
-        typer.echo(f"valid: {who}, standard {statement.get('standard')}{checked}")
+        who = _plain(f"{statement['vendor']} · {statement['product']}")
+        checked = f", {len(statement['inputs'])} inputs unchanged" if inputs else ""
+        typer.echo(
+            f"valid: {who}, standard {statement['standard']}{checked}, "
+            f"valid until {statement['validUntil']}"
+        )
         raise typer.Exit(EXIT_OK)
     for problem in outcome.problems:
-        typer.echo(f"invalid: {problem}", err=True)
+        typer.echo(f"invalid: {_plain(problem)}", err=True)
     raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -177,13 +187,31 @@ def _private_key(path: Path | None) -> Ed25519PrivateKey | None:
         fail(str(exc))
 
 
+# Control characters, and the invisible ones that reorder or break a line on a terminal.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _plain(value: str) -> str:
+    """`value` with every control character replaced by U+FFFD (same length, one line)."""
+    return _UNPRINTABLE.sub("\ufffd", value)
+
+
+def _printable(line: Text) -> Text:
+    """A rich Text with control characters replaced; its styles stay where they were."""
+    clean = line.copy()
+    clean.plain = _plain(line.plain)
+    return clean
+
+
 def _print_summary(result: CertificationResult, folder: Path, signed: bool) -> None:
+    """Findings, the profile table and the verdict; vendor text never becomes markup."""
     console = Console(stderr=True, highlight=False)
     for attributed in result.findings[:20]:
-        console.print(text.finding_text(attributed.finding), soft_wrap=True)
+        console.print(_printable(text.finding_text(attributed.finding)), soft_wrap=True)
+    where = escape(_plain(str(folder)))
     if len(result.findings) > 20:
-        console.print(f"… {len(result.findings) - 20} more in {folder / 'report.html'}")
-    table = Table(title=f"ccstd certify: {result.vendor} · {result.product}")
+        console.print(f"… {len(result.findings) - 20} more in {where}/report.html")
+    table = Table(title=Text(_plain(f"ccstd certify: {result.vendor} · {result.product}")))
     for column in ("profile", "records", "errors", "warnings", "verdict"):
         table.add_column(column)
     for p in result.profiles:
@@ -200,5 +228,5 @@ def _print_summary(result: CertificationResult, folder: Path, signed: bool) -> N
     console.print(
         f"[bold {colour}]{result.verdict.upper()}[/] · standard {result.standard} · level "
         f"claimed {result.claimed_level.value}, reached {reached} · {result.records} records · "
-        f"reports in {folder}{certificate_note}"
+        f"reports in {where}{certificate_note}"
     )

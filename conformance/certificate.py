@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
+import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+import jsonschema
 import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -18,15 +22,92 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ccstd import __version__
 from ccstd.conformance.result import CertificationResult
 
-FORMAT = "ccstd-certificate/1"
+FORMAT = "ccstd-certificate/2"
+OLD_FORMATS = ("ccstd-certificate/1",)
+VALID_DAYS = 365
+MAX_CERTIFICATE_BYTES = 4 << 20
+_CHUNK = 1 << 20
+
+_TIME = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 1000}
+_NAME = {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$", "maxLength": 100}
+_INPUT_PATH = {  # relative, POSIX, never climbing out: checked again in `_safe_relative`
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 4096,
+    "pattern": "^(?!/)(?!(.*/)?[.][.](/|$))[^\\u0000\\\\]+$",
+}
+
+
+def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON Schema object with exactly these properties, all required but `optional`."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+STATEMENT_SCHEMA = _object(
+    {
+        "format": {"const": FORMAT},
+        "vendor": _TEXT,
+        "product": _TEXT,
+        "productVersion": {"anyOf": [_TEXT, {"type": "null"}]},
+        "standard": {"type": "string", "pattern": "^[0-9]+[.][0-9]+[.][0-9]+$"},
+        "profiles": {"type": "array", "items": _NAME, "maxItems": 100},
+        "level": {"anyOf": [_NAME, {"type": "null"}]},
+        "ruleSet": _object(
+            {
+                "revision": {"type": "integer", "minimum": 0},
+                "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+            }
+        ),
+        "inputs": {
+            "type": "array",
+            "maxItems": 100_000,
+            "items": _object(
+                {
+                    "path": _INPUT_PATH,
+                    "role": {"enum": ["manifest", "records", "source", "golden", "adapter-code"]},
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                }
+            ),
+        },
+        "ccstd": {"type": "string", "maxLength": 100},
+        "issuedAt": _TIME,
+        "validUntil": _TIME,
+    }
+)
+SIGNATURE_SCHEMA = _object(
+    {
+        "algorithm": {"const": "Ed25519"},
+        "keyId": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+        "value": {"type": "string", "pattern": "^[A-Za-z0-9+/]{86}==$"},
+    }
+)
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": FORMAT,
+    **_object(
+        {
+            "certificate": STATEMENT_SCHEMA,
+            "signature": {"anyOf": [SIGNATURE_SCHEMA, {"type": "null"}]},
+        }
+    ),
+}
 
 
 class CertificateError(ValueError):
     """A certificate or key that cannot be read (exit 2)."""
 
 
-def claims(result: CertificationResult) -> dict[str, Any]:
-    """The signed statement: who, what, against which rules, on which inputs, when."""
+def claims(
+    result: CertificationResult, valid_days: int = VALID_DAYS, now: str | None = None
+) -> dict[str, Any]:
+    """The signed statement: who, what, against which rules, on which inputs, when, how long."""
+    issued = now or result.started_at
     return {
         "format": FORMAT,
         "vendor": result.vendor,
@@ -37,13 +118,29 @@ def claims(result: CertificationResult) -> dict[str, Any]:
         "level": result.level_reached.value if result.level_reached else None,
         "ruleSet": {"revision": result.ruleset_revision, "digest": result.ruleset_digest},
         "inputs": [{"path": i.path, "role": i.role, "sha256": i.sha256} for i in result.inputs],
+        # New fields go here, and into STATEMENT_SCHEMA (which refuses any it does not name).
         "ccstd": __version__,
-        "issuedAt": result.started_at,
+        "issuedAt": issued,
+        "validUntil": _timestamp(_parse_time(issued) + datetime.timedelta(days=valid_days)),
     }
 
 
-def _canonical(statement: dict[str, Any]) -> bytes:
-    return orjson.dumps(statement, option=orjson.OPT_SORT_KEYS)
+def _timestamp(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str) -> datetime.datetime:
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+
+
+def _canonical(value: dict[str, Any]) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def signed_bytes(statement: dict[str, Any], signature: dict[str, Any]) -> bytes:
+    """What the signature covers: the statement and every signature field but its value."""
+    header = {k: v for k, v in signature.items() if k != "value"}
+    return _canonical({"certificate": statement, "signature": header})
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -52,18 +149,26 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def issue(result: CertificationResult, signing_key: Ed25519PrivateKey | None) -> bytes:
+def sign(statement: dict[str, Any], signing_key: Ed25519PrivateKey | None) -> bytes:
     """certificate.json: the statement and, given a key, its Ed25519 signature."""
-    statement = claims(result)
-    signature = None
+    signature: dict[str, Any] | None = None
     if signing_key is not None:
-        signature = {
-            "algorithm": "Ed25519",
-            "keyId": key_id(signing_key.public_key()),
-            "value": base64.b64encode(signing_key.sign(_canonical(statement))).decode("ascii"),
-        }
+        signature = {"algorithm": "Ed25519", "keyId": key_id(signing_key.public_key())}
+        value = signing_key.sign(signed_bytes(statement, signature))
+        signature["value"] = base64.b64encode(value).decode("ascii")
     document = {"certificate": statement, "signature": signature}
     return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def issue(
+    result: CertificationResult,
+    signing_key: Ed25519PrivateKey | None,
+    valid_days: int = VALID_DAYS,
+) -> bytes:
+    """certificate.json for a passing result, valid for `valid_days` from the run's start."""
+    if valid_days < 1:
+        raise CertificateError(f"a certificate is valid for at least one day, not {valid_days}")
+    return sign(claims(result, valid_days), signing_key)
 
 
 def generate_key() -> tuple[bytes, bytes]:
@@ -118,42 +223,177 @@ class Verification:
 
     @property
     def valid(self) -> bool:
-        """True when the signature holds and every checked input is unchanged."""
+        """True when the signature holds, the date is within validity, every input unchanged."""
         return not self.problems
 
 
-def verify(certificate: Path, public_key: Ed25519PublicKey, inputs: Path | None) -> Verification:
-    """Check the signature and, given the folder of the manifest, every input's SHA-256."""
-    try:
-        document = orjson.loads(certificate.read_bytes())
-        statement, signature = document["certificate"], document["signature"]
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
-        raise CertificateError(f"{certificate}: not a readable certificate ({exc})") from None
+def verify(
+    certificate: Path,
+    public_key: Ed25519PublicKey,
+    inputs: Path | None,
+    now: datetime.datetime | None = None,
+) -> Verification:
+    """Check, in order: structure (else CertificateError), signature, validity dates, and,
+    given the manifest's folder, every input's SHA-256. No input is read unless the signature
+    holds, and none outside `inputs`."""
+    if inputs is not None and not inputs.is_dir():
+        raise CertificateError(f"{inputs}: --inputs is not a folder")
+    document = load(certificate)
+    statement, signature = document["certificate"], document["signature"]
     problems = list(_signature_problems(statement, signature, public_key))
+    if problems:
+        return Verification(statement, tuple(problems))
+    problems += _validity_problems(statement, now or datetime.datetime.now(datetime.UTC))
     if inputs is not None:
-        problems += list(_input_problems(statement, inputs))
+        problems += _input_problems(statement["inputs"], inputs)
     return Verification(statement, tuple(problems))
 
 
+def load(path: Path) -> dict[str, Any]:
+    """A certificate document checked against SCHEMA, or CertificateError saying what is wrong."""
+    try:
+        data = _read_regular(path, MAX_CERTIFICATE_BYTES)
+    except OSError as exc:
+        raise CertificateError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    document = _parse_json(path, data)
+    _check_structure(path, document)
+    return document  # type: ignore[no-any-return]
+
+
+def _invalid(path: Path, what: str) -> CertificateError:
+    return CertificateError(f"{path}: not a valid certificate: {what}")
+
+
+def _parse_json(path: Path, data: bytes) -> Any:
+    """JSON as the standard library reads it, refusing duplicate keys, NaN and Infinity."""
+    try:
+        return json.loads(
+            data.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant
+        )
+    except RecursionError:
+        raise _invalid(path, "nested too deeply") from None
+    except ValueError as exc:  # also UnicodeDecodeError, JSONDecodeError
+        raise _invalid(path, f"not JSON ({exc})") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key!r}")
+        document[key] = value
+    return document
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_structure(path: Path, document: Any) -> None:
+    """The format first (an old one is named as such), then SCHEMA, then the dates' order."""
+    statement = document.get("certificate") if isinstance(document, dict) else None
+    written = statement.get("format") if isinstance(statement, dict) else None
+    if written in OLD_FORMATS:
+        raise _invalid(
+            path,
+            f"{written} is no longer accepted (its signature does not cover the key id and "
+            f"algorithm); certify again for a {FORMAT}",
+        )
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(document))
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "the document"
+        raise _invalid(path, f"{where}: {_shorten(error.message)}")
+    try:
+        issued, until = _parse_time(statement["issuedAt"]), _parse_time(statement["validUntil"])
+    except ValueError as exc:
+        raise _invalid(path, f"a date that is not one ({exc})") from None
+    if until < issued:
+        raise _invalid(path, "validUntil is before issuedAt")
+
+
+def _shorten(message: str, limit: int = 200) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
 def _signature_problems(
-    statement: Any, signature: Any, public_key: Ed25519PublicKey
+    statement: dict[str, Any], signature: dict[str, Any] | None, public_key: Ed25519PublicKey
 ) -> Iterator[str]:
-    if not isinstance(signature, dict) or signature.get("algorithm") != "Ed25519":
-        yield "the certificate is not signed (Ed25519)"
+    if signature is None:
+        yield "the certificate is not signed"
+        return
+    expected = key_id(public_key)
+    if signature["keyId"] != expected:
+        yield f"signed by key {signature['keyId']}, not by this public key ({expected})"
         return
     try:
-        public_key.verify(base64.b64decode(signature["value"]), _canonical(statement))
-    except (InvalidSignature, ValueError, KeyError, TypeError):
+        value = base64.b64decode(signature["value"], validate=True)
+        public_key.verify(value, signed_bytes(statement, signature))
+    except (InvalidSignature, ValueError):
         yield "the signature does not match the certificate and this public key"
 
 
-def _input_problems(statement: dict[str, Any], folder: Path) -> Iterator[str]:
-    for entry in statement.get("inputs", []):
-        path = folder / entry["path"]
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            yield f"{entry['path']}: missing"
-            continue
-        if digest != entry["sha256"]:
-            yield f"{entry['path']}: changed since certification (SHA-256 differs)"
+def _validity_problems(statement: dict[str, Any], now: datetime.datetime) -> list[str]:
+    issued, until = _parse_time(statement["issuedAt"]), _parse_time(statement["validUntil"])
+    if now < issued:
+        return [f"not valid before {statement['issuedAt']} (issued in the future)"]
+    if now > until:
+        return [f"expired on {statement['validUntil']}"]
+    return []
+
+
+def _input_problems(entries: list[dict[str, Any]], folder: Path) -> list[str]:
+    root = folder.resolve()
+    problems = []
+    for entry in entries:
+        problem = _input_problem(root, entry["path"], entry["sha256"])
+        if problem:
+            problems.append(f"{entry['path']}: {problem}")
+    return problems
+
+
+def _input_problem(root: Path, written: str, sha256: str) -> str | None:
+    """Why one input does not match (None when it does); never reads outside `root`."""
+    relative = PurePosixPath(written)
+    if relative.is_absolute() or ".." in relative.parts:
+        return "outside the inputs folder"
+    try:
+        real = root.joinpath(*relative.parts).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return "cannot be resolved"
+    if not real.is_relative_to(root):
+        return "leads outside the inputs folder"
+    try:
+        digest = _sha256(real)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return None if digest == sha256 else "changed since certification (SHA-256 differs)"
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor on a regular file (a FIFO or device is refused, never waited on)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError("not a regular file")
+    return descriptor
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    with os.fdopen(_open_regular(path), "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"larger than {limit:,} bytes")
+    return data
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with os.fdopen(_open_regular(path), "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import glob
-import os.path
+import fnmatch
+import os
+import stat
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.rules import Level
 
 MANIFEST_NAME = "ccstd-vendor.toml"
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a page of TOML; more is not a manifest
+MAX_MATCHES = 10_000  # files one pattern may name
 
 
 class ManifestError(ValueError):
@@ -63,12 +67,7 @@ def load(path: Path, golden_must_exist: bool = True) -> Manifest:
     """Read and check a manifest; ManifestError names the file and the field at fault."""
     if path.is_dir():
         path = path / MANIFEST_NAME
-    try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    spec = _parse(path)
     reader = _Reader(path, spec, golden_must_exist)
     standard = reader.text("claim", "standard")
     _check_standard(reader, standard)
@@ -91,6 +90,34 @@ def load(path: Path, golden_must_exist: bool = True) -> Manifest:
         records=records,
         adapter=adapter,
     )
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    """The manifest's TOML: a regular file, at most MAX_MANIFEST_BYTES, UTF-8, not too deep."""
+    try:
+        data = _read_regular(path, MAX_MANIFEST_BYTES)
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ManifestError(f"{path}: not valid TOML: nested too deeply") from None
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (never blocks on a FIFO)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError("not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"larger than {limit:,} bytes")
+    return data
 
 
 def _check_standard(reader: _Reader, standard: str) -> None:
@@ -154,31 +181,115 @@ class _Reader:
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise self.error(table, key, "a list of file names or glob patterns is required")
-        found: list[Path] = []
+        found: dict[tuple[int, int], Path] = {}  # one entry per real file, however it is named
         for pattern in value:
-            # glob.glob, unlike Path.glob, takes patterns that climb out ("../samples/*.xml")
-            matches = sorted(glob.glob(str(self.path.parent / pattern), recursive=True))  # noqa: PTH207
-            files = [Path(m) for m in matches if Path(m).is_file()]
+            files = self.matches(table, key, pattern)
             if not files:
-                raise self.error(table, key, f"'{pattern}' matches no file")
-            found.extend(files)
-        return list(dict.fromkeys(found))
+                raise self.error(table, key, f"{pattern!r} matches no file")
+            for file in files:
+                facts = file.stat()
+                found.setdefault((facts.st_dev, facts.st_ino), file)
+        return list(found.values())
+
+    def matches(self, table: str, key: str, pattern: str) -> list[Path]:
+        """The regular files inside the manifest's folder that `pattern` names, sorted."""
+        parts = self.relative_parts(table, key, pattern)
+        files: list[Path] = []
+        for match in _expand(self.path.parent, parts):
+            if not match.is_file():
+                continue
+            self.inside(table, key, match)
+            files.append(match)
+            if len(files) > MAX_MATCHES:
+                raise self.error(table, key, f"{pattern!r} matches over {MAX_MATCHES:,} files")
+        return sorted(files)
+
+    def relative_parts(self, table: str, key: str, written: str) -> list[str]:
+        """The parts of a path the manifest wrote, refused if it is absolute or climbs out."""
+        if "\0" in written:
+            raise self.error(table, key, f"{written!r} is not a file name")
+        path = Path(written)
+        if path.is_absolute():
+            raise self.error(table, key, f"{written!r} is absolute; paths are relative to it")
+        if ".." in path.parts:
+            raise self.error(table, key, f"{written!r} climbs out of the manifest's folder")
+        return [part for part in path.parts if part != "."]
+
+    def inside(self, table: str, key: str, path: Path) -> Path:
+        """`path`, refused when it (after symlinks) lies outside the folder or is not UTF-8."""
+        shown = self.relative_name(path)
+        try:
+            shown.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.error(table, key, f"{shown!r}: the file name is not UTF-8") from None
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+            raise self.error(table, key, f"{shown!r} cannot be resolved") from None
+        if not real.is_relative_to(self.path.parent.resolve()):
+            raise self.error(table, key, f"{shown!r} leads outside the manifest's folder")
+        return path
+
+    def relative_name(self, path: Path) -> str:
+        return Path(os.path.relpath(path, self.path.parent)).as_posix()
+
+    def single(self, table: str, key: str) -> Path | None:
+        """An optional path to one file or folder, which must stay inside the folder."""
+        written = self.optional_text(table, key)
+        if written is None:
+            return None
+        parts = self.relative_parts(table, key, written)
+        return self.inside(table, key, self.path.parent.joinpath(*parts))
 
     def adapter(self) -> AdapterClaim | None:
         if "adapter" not in self.spec:
             return None
         name = self.text("adapter", "name")
-        code_path = self.optional_text("adapter", "path")
-        golden = self.optional_text("adapter", "golden")
-        golden_path = self.path.parent / golden if golden else None
-        if golden_path is not None and self.golden_must_exist and not golden_path.is_file():
-            raise self.error("adapter", "golden", f"'{golden}' is not a file")
+        code_path = self.single("adapter", "path")
+        golden = self.single("adapter", "golden")
+        if golden is not None and self.golden_must_exist and not golden.is_file():
+            raise self.error("adapter", "golden", f"{self.relative_name(golden)!r} is not a file")
         return AdapterClaim(
             name=name,
-            path=self.path.parent / code_path if code_path else None,
+            path=code_path,
             sources=tuple(self.paths("adapter", "sources")),
-            golden=golden_path,
+            golden=golden,
         )
+
+
+def _expand(folder: Path, parts: list[str]) -> Iterator[Path]:
+    """What a glob's parts match under `folder`; `**` and wildcards never enter linked folders."""
+    if not parts:
+        yield folder
+        return
+    part, rest = parts[0], parts[1:]
+    if part == "**":
+        yield from _expand(folder, rest)
+        for entry in _entries(folder, part):
+            if entry.is_dir(follow_symlinks=False):
+                yield from _expand(Path(entry.path), parts)
+    elif not _MAGIC.intersection(part):
+        if not rest or (folder / part).is_dir():
+            yield from _expand(folder / part, rest)
+    else:
+        for entry in _entries(folder, part):
+            if fnmatch.fnmatchcase(entry.name, part) and (
+                not rest or entry.is_dir(follow_symlinks=False)
+            ):
+                yield from _expand(Path(entry.path), rest)
+
+
+_MAGIC = frozenset("*?[")
+
+
+def _entries(folder: Path, part: str) -> list[os.DirEntry[str]]:
+    """The entries of a folder a wildcard may match (hidden ones only when it asks), sorted."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
+    return [e for e in entries if part.startswith(".") or not e.name.startswith(".")]
 
 
 TEMPLATE = """\
