@@ -23,7 +23,7 @@ from ccstd.standard.compat import DiffReport, diff
 from ccstd.standard.compatreport import changelog, report_json
 from ccstd.standard.docsgen import all_reference_pages
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
-from ccstd.standard.release import DishonestVersionError, ReleaseError, release
+from ccstd.standard.release import DishonestVersionError, ReleaseError, check_version, release
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
 
 
@@ -41,8 +41,16 @@ def _version(spec: str, registry: StandardRegistry) -> StandardVersion:
     try:
         if folder.is_dir():
             return StandardRegistry(folder.resolve().parent).get(folder.resolve().name)
-        return registry.get(spec)
+        return registry.get(spec if spec == "draft" else _number(spec))
     except UnknownVersionError as exc:
+        fail(str(exc))
+
+
+def _number(version: str) -> str:
+    """A release number matched whole (`1.2.0`, never `1.2.0\\n`), else a one-line error."""
+    try:
+        return check_version(version)
+    except ReleaseError as exc:
         fail(str(exc))
 
 
@@ -59,6 +67,8 @@ def diff_command(
     """Compare two versions entity by entity; exit 1 if NEW's number is too small a bump."""
     registry = StandardRegistry()
     before, after = _version(old, registry), _version(new, registry)
+    if number is not None:
+        _number(number)
     try:
         report = diff(before, after, number)
     except ValueError as exc:

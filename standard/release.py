@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from ccstd.standard.compatreport import changelog, compatibility_page, report_js
 from ccstd.standard.docsgen import reference_pages
 from ccstd.standard.examples_check import load_examples, misbehaving
 from ccstd.standard.registry import StandardRegistry, StandardVersion, version_key
+
+# MAJOR.MINOR.PATCH of Semantic Versioning 2.0.0: ASCII digits, no leading zeros, nothing else.
+SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 
 class ReleaseError(ValueError):
@@ -49,10 +53,7 @@ class Release:
 
 def release(version: str, root: Path = releases.PACKAGE_ROOT, dist: Path = Path("dist")) -> Release:
     """Release the draft as `version` (or rebuild the artifacts of a released version)."""
-    try:
-        version_key(version)
-    except ValueError as exc:
-        raise ReleaseError(str(exc)) from None
+    check_version(version)
     lock_file = root / releases.LOCK_FILE.name
     locked = releases.load_lock(lock_file)
     promoted = version not in locked
@@ -71,8 +72,16 @@ def release(version: str, root: Path = releases.PACKAGE_ROOT, dist: Path = Path(
     return Release(version, previous, report, target, files, promoted)
 
 
+def check_version(version: str) -> str:
+    """`version` if the whole string is MAJOR.MINOR.PATCH (not `1.2.0\\n`); else ReleaseError."""
+    if not SEMVER.fullmatch(version):
+        raise ReleaseError(f"not a release version (MAJOR.MINOR.PATCH): {version!r}")
+    return version
+
+
 def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport | None:
     """The checks a release makes before freezing: bump honest, every example as labelled."""
+    check_version(version)
     registry = StandardRegistry(root / "schemas")
     if "draft" not in registry.versions(include_draft=True):
         raise ReleaseError(

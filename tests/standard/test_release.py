@@ -8,7 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from ccstd.cli.app import app
 from ccstd.standard import drafting, releases
 from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.release import DishonestVersionError, ReleaseError, release
@@ -87,3 +89,28 @@ def test_a_draft_whose_examples_misbehave_is_refused(root: Path, tmp_path: Path)
     _draft_with(root, lambda d: d["required"].append("capacity"))
     with pytest.raises(ReleaseError, match="examples of the draft misbehave"):
         release("2.0.0", root, tmp_path / "dist")
+
+
+NOT_VERSIONS = ["1.2.0\n", "1.2.0 ", " 1.2.0", "v1.2.0", "1.2", "01.2.0", "1.2.0-rc", "\u0661.2.0"]
+
+
+@pytest.mark.parametrize("version", NOT_VERSIONS)
+def test_only_a_whole_version_is_released(root: Path, tmp_path: Path, version: str) -> None:
+    _draft_with(root, lambda d: d["properties"].update({"seats": {"type": "integer"}}))
+    before = sorted(p.name for p in (root / "schemas").iterdir())
+    with pytest.raises(ReleaseError, match="not a release version"):
+        release(version, root, tmp_path / "dist")
+    assert sorted(p.name for p in (root / "schemas").iterdir()) == before  # the draft is intact
+    assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize("args", [["release", "1.2.0\n"], ["diff", "1.0.0", "1.1.0\n"],
+                                  ["diff", "1.0.0", "1.1.0", "--version", "1.2.0\n"]])  # fmt: skip
+def test_the_cli_refuses_a_version_with_a_newline(
+    root: Path, tmp_path: Path, args: list[str]
+) -> None:
+    _draft_with(root, lambda d: d["properties"].update({"seats": {"type": "integer"}}))
+    common = ["--root", str(root), "--dist", str(tmp_path / "dist")] if args[0] == "release" else []
+    result = CliRunner().invoke(app, [*args, *common])
+    assert result.exit_code == 2 and "not a release version" in result.stderr, result.output
+    assert "draft" in {p.name for p in (root / "schemas").iterdir()}
