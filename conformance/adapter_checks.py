@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,11 +13,17 @@ import orjson
 from ccstd.adapters.base import Adapter
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
-from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.adapters.runner import ConversionReport, CountMismatchError, Outputs, convert_paths
 from ccstd.conformance import hostile
 from ccstd.conformance import rules as r
 from ccstd.conformance.manifest import AdapterClaim, Manifest, ManifestError
+from ccstd.conformance.sandbox import (
+    AdapterResourceError,
+    AdapterTimeoutError,
+    RemoteAdapter,
+    Sandbox,
+    SandboxOptions,
+)
 from ccstd.standard.findings import Finding, Location, json_pointer
 from ccstd.standard.registry import StandardRegistry
 
@@ -30,29 +34,11 @@ CERTIFICATION_TIME = "2000-01-01T00:00:00Z"
 _VOLATILE_PROVENANCE = ("file",)  # where the samples lie on the certifying machine
 
 
-class AdapterLoadError(Exception):
-    """The claimed adapter is not installed, cannot be imported, or is not an Adapter."""
-
-
-def load_adapter(claim: AdapterClaim) -> Adapter:
-    """The claimed adapter: an installed one by name, or `module:Class` from the vendor's path."""
-    if not claim.is_plugin_code:
-        try:
-            return by_name(claim.name)
-        except UnknownAdapterError as exc:
-            raise AdapterLoadError(str(exc)) from None
-    module_name, _, class_name = claim.name.partition(":")
-    search = [str(claim.path)] if claim.path is not None else []
-    sys.path[:0] = search
-    try:
-        adapter = getattr(importlib.import_module(module_name), class_name)()
-    except Exception as exc:  # vendor code: any failure to load is a finding, not a crash
-        raise AdapterLoadError(f"{claim.name}: {type(exc).__name__}: {exc}") from None
-    finally:
-        del sys.path[: len(search)]
-    if not isinstance(adapter, Adapter):
-        raise AdapterLoadError(f"{claim.name} is not a ccstd Adapter")
-    return adapter
+def open_adapter(claim: AdapterClaim, options: SandboxOptions) -> Sandbox:
+    """The claimed adapter (installed by name, or the vendor's `module:Class` from its folder),
+    run in a confined child process: `with open_adapter(...) as adapter:`."""
+    code = claim.path if claim.is_plugin_code else None
+    return Sandbox(claim.name, code, options)
 
 
 @dataclass
@@ -75,10 +61,10 @@ def convert_samples(adapter: Adapter, sources: tuple[Path, ...], out: Path) -> S
     return SampleConversion(out, report, ledger)
 
 
-def golden_records(adapter: Adapter, sources: tuple[Path, ...]) -> list[bytes]:
+def golden_records(claim: AdapterClaim, options: SandboxOptions) -> list[bytes]:
     """The samples converted as certification converts them, as golden NDJSON lines."""
-    with temporary_workdir() as work:
-        converted = convert_samples(adapter, sources, Path(work) / "golden.ndjson").records
+    with temporary_workdir() as work, open_adapter(claim, options) as adapter:
+        converted = convert_samples(adapter, claim.sources, Path(work) / "golden.ndjson").records
         return [
             orjson.dumps(normalise(orjson.loads(line)), option=orjson.OPT_SORT_KEYS) + b"\n"
             for line in _lines(converted)
@@ -87,28 +73,53 @@ def golden_records(adapter: Adapter, sources: tuple[Path, ...]) -> list[bytes]:
 
 @dataclass
 class AdapterChecks:
-    """Runs the adapter level for one manifest; findings are located at the manifest."""
+    """Runs the adapter level for one manifest; findings are located at the manifest.
+
+    A timeout, a resource limit or a child that died ends the vendor code for the run: its one
+    finding is given and later checks are not attempted.
+    """
 
     manifest: Manifest
-    adapter: Adapter
+    adapter: RemoteAdapter
     workdir: Path
+    stopped: bool = False
 
     def _where(self, path: Path | None = None) -> Location:
         return Location(self.manifest.relative(path or self.manifest.path))
+
+    def _attempt(
+        self, sources: tuple[Path, ...], out: Path, where: Location
+    ) -> tuple[SampleConversion | None, list[Finding]]:
+        """Convert `sources`, or the one finding that says why the adapter could not."""
+        if self.stopped:
+            return None, []
+        try:
+            conversion = convert_samples(self.adapter, sources, out)
+        except CountMismatchError as exc:
+            return None, [r.ADAPTER_COUNTS_MISMATCH.finding(where, detail=str(exc))]
+        except Exception as exc:  # the runner met output it could not handle
+            conversion, error = None, type(exc).__name__
+        else:
+            error = None
+        failure = self.adapter.take_failure()
+        self.stopped = self.adapter.sandbox.stopped
+        if isinstance(failure, AdapterTimeoutError):
+            return None, [r.ADAPTER_TIMEOUT.finding(where, detail=str(failure))]
+        if isinstance(failure, AdapterResourceError):
+            return None, [r.ADAPTER_RESOURCES.finding(where, detail=str(failure))]
+        if failure is not None or error is not None:
+            return None, [r.ADAPTER_CRASHED.finding(where, error=str(failure or error))]
+        return conversion, []
 
     def first_conversion(self) -> tuple[SampleConversion | None, list[Finding]]:
         """Convert the samples once: the records to certify, or the finding that stops it."""
         claim = self.manifest.adapter
         assert claim is not None
-        try:
-            conversion = convert_samples(self.adapter, claim.sources, self.workdir / "run1.ndjson")
-        except CountMismatchError as exc:
-            return None, [r.ADAPTER_COUNTS_MISMATCH.finding(self._where(), detail=str(exc))]
-        except Exception as exc:  # the adapter's own code raised out of items()
-            return None, [r.ADAPTER_CRASHED.finding(self._where(), error=type(exc).__name__)]
-        findings = []
-        report = conversion.report
-        if report.rejected:
+        conversion, findings = self._attempt(
+            claim.sources, self.workdir / "run1.ndjson", self._where()
+        )
+        report = conversion.report if conversion is not None else None
+        if report is not None and report.rejected:
             reasons = ", ".join(f"{k} {n}" for k, n in sorted(report.rejected_by_reason.items()))
             findings.append(
                 r.SAMPLE_ITEMS_REJECTED.finding(
@@ -128,10 +139,9 @@ class AdapterChecks:
     def _determinism(self, first: SampleConversion) -> Iterator[Finding]:
         claim = self.manifest.adapter
         assert claim is not None
-        try:
-            second = convert_samples(self.adapter, claim.sources, self.workdir / "run2.ndjson")
-        except Exception as exc:
-            yield r.ADAPTER_CRASHED.finding(self._where(), error=type(exc).__name__)
+        second, findings = self._attempt(claim.sources, self.workdir / "run2.ndjson", self._where())
+        yield from findings
+        if second is None:
             return
         one = first.records.read_bytes().splitlines()
         two = second.records.read_bytes().splitlines()
@@ -164,20 +174,15 @@ class AdapterChecks:
         for name, data in hostile.corpus():
             source = folder / name
             source.write_bytes(data)
-            out = folder / f"{name}.out.ndjson"
-            try:
-                report = convert_samples(self.adapter, (source,), out).report
-            except Exception as exc:
-                yield r.ADAPTER_CRASHED.finding(
-                    Location(f"hostile/{name}"), error=type(exc).__name__
-                )
+            where = Location(f"hostile/{name}")
+            conversion, findings = self._attempt((source,), folder / f"{name}.out.ndjson", where)
+            yield from findings
+            if conversion is None:
                 continue
+            report = conversion.report
             if report.records or not report.rejected:
                 yield r.HOSTILE_INPUT_ACCEPTED.finding(
-                    Location(f"hostile/{name}"),
-                    case=name,
-                    records=report.records,
-                    rejected=report.rejected,
+                    where, case=name, records=report.records, rejected=report.rejected
                 )
 
 

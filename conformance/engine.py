@@ -15,14 +15,14 @@ from ccstd.conformance import rules as r
 from ccstd.conformance import ruleset as rulesets
 from ccstd.conformance.adapter_checks import (
     AdapterChecks,
-    AdapterLoadError,
-    load_adapter,
+    open_adapter,
     temporary_workdir,
     unknown_field_share,
 )
 from ccstd.conformance.checks import FieldCoverage, RecordRules
 from ccstd.conformance.manifest import Manifest
 from ccstd.conformance.result import Attributed, CertificationResult, InputFile, ProfileResult
+from ccstd.conformance.sandbox import AdapterLoadError, SandboxOptions, code_files, folder_digest
 from ccstd.standard.checker import CheckOptions, RecordChecker
 from ccstd.standard.findings import Finding, Location, Locator, Severity
 from ccstd.standard.index import StreamIndex
@@ -41,6 +41,7 @@ class CertifyOptions:
     fail_on: Severity = Severity.ERROR
     baseline: frozenset[str] = field(default_factory=frozenset)
     max_findings: int = 5000
+    sandbox: SandboxOptions = field(default_factory=SandboxOptions)
 
 
 def certify(manifest: Manifest, options: CertifyOptions = CertifyOptions()) -> CertificationResult:
@@ -52,7 +53,9 @@ def certify(manifest: Manifest, options: CertifyOptions = CertifyOptions()) -> C
     with temporary_workdir() as work:
         record_files = {str(p): manifest.relative(p) for p in manifest.records}
         if manifest.adapter is not None:
-            output, adapter_summary = _adapter_level(manifest, ruleset, Path(work), tally)
+            output, adapter_summary = _adapter_level(
+                manifest, ruleset, Path(work), tally, options.sandbox
+            )
             if output is not None:
                 record_files[str(output)] = ADAPTER_OUTPUT
         stream = _check_records(record_files, manifest, ruleset, tally)
@@ -151,43 +154,50 @@ class _Tally:
 
 
 def _adapter_level(
-    manifest: Manifest, ruleset: rulesets.RuleSet, work: Path, tally: _Tally
+    manifest: Manifest,
+    ruleset: rulesets.RuleSet,
+    work: Path,
+    tally: _Tally,
+    options: SandboxOptions,
 ) -> tuple[Path | None, dict[str, Any] | None]:
+    """Run the vendor's adapter in its sandbox; every check on what it gave is made here."""
     claim = manifest.adapter
     assert claim is not None
+    where = Location(manifest.relative(manifest.path))
+    summary: dict[str, Any] = {"name": claim.name, "vendorCode": _vendor_code(manifest)}
+    sandbox = open_adapter(claim, options)
     try:
-        adapter = load_adapter(claim)
+        with sandbox as adapter:
+            summary |= {"name": adapter.name, "version": adapter.version}
+            summary["vendorCode"]["isolation"] = sandbox.isolation
+            checks = AdapterChecks(manifest, adapter, work)
+            first, findings = checks.first_conversion()
+            tally.extend(findings)
+            if first is None:
+                return None, summary
+            share = unknown_field_share(first.ledger)
+            if share > ruleset.max_unknown_field_share:
+                tally.add(
+                    r.UNKNOWN_FIELD_SHARE.finding(
+                        where, share=share, threshold=ruleset.max_unknown_field_share
+                    )
+                )
+            if manifest.level is Level.ADAPTER:
+                tally.extend(checks.level_findings(first))
     except AdapterLoadError as exc:
-        tally.add(
-            r.ADAPTER_UNAVAILABLE.finding(
-                Location(manifest.relative(manifest.path)), detail=str(exc)
-            )
-        )
-        return None, None
-    checks = AdapterChecks(manifest, adapter, work)
-    first, findings = checks.first_conversion()
-    tally.extend(findings)
-    if first is None:
-        return None, {"name": adapter.name, "version": adapter.version}
-    share = unknown_field_share(first.ledger)
-    if share > ruleset.max_unknown_field_share:
-        tally.add(
-            r.UNKNOWN_FIELD_SHARE.finding(
-                Location(manifest.relative(manifest.path)),
-                share=share,
-                threshold=ruleset.max_unknown_field_share,
-            )
-        )
-    if manifest.level is Level.ADAPTER:
-        tally.extend(checks.level_findings(first))
-    summary = {
-        "name": adapter.name,
-        "version": adapter.version,
-        "unknownFieldShare": round(share, 4),
-        **first.report.as_json(),
-    }
-    summary.pop("seconds", None)
-    return first.records, summary
+        tally.add(r.ADAPTER_UNAVAILABLE.finding(where, detail=str(exc)))
+        return None, summary
+    report = first.report.as_json()
+    report.pop("seconds", None)
+    return first.records, summary | {"unknownFieldShare": round(share, 4)} | report
+
+
+def _vendor_code(manifest: Manifest) -> dict[str, Any] | None:
+    """Whether the adapter is the vendor's own code, and the digest of its whole folder."""
+    claim = manifest.adapter
+    if claim is None or not claim.is_plugin_code or claim.path is None:
+        return {"ran": False} if claim is not None else None
+    return {"ran": True, "folderSha256": folder_digest(claim.path)}
 
 
 @dataclass
@@ -275,18 +285,28 @@ def _inputs(manifest: Manifest) -> Iterator[InputFile]:
         if manifest.adapter.golden is not None:
             yield _input(manifest, manifest.adapter.golden, "golden")
         if manifest.adapter.is_plugin_code and manifest.adapter.path is not None:
-            for code in sorted(manifest.adapter.path.rglob("*.py")):
+            for code in code_files(manifest.adapter.path):
                 yield _input(manifest, code, "adapter-code")
 
 
 def _input(manifest: Manifest, path: Path, role: str) -> InputFile:
+    """An input's digest; a link in the vendor's code folder by its target, never followed."""
     digest = hashlib.sha256()
+    if path.is_symlink() and role == "adapter-code":
+        target = str(path.readlink()).encode()
+        digest.update(target)
+        return InputFile(_relative(manifest, path), role, digest.hexdigest(), len(target))
     size = 0
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
-    return InputFile(manifest.relative(path), role, digest.hexdigest(), size)
+    return InputFile(_relative(manifest, path), role, digest.hexdigest(), size)
+
+
+def _relative(manifest: Manifest, path: Path) -> str:
+    """A path as written below the manifest's folder, without resolving its last link."""
+    return (Path(manifest.relative(path.parent)) / path.name).as_posix()
 
 
 def _now() -> str:

@@ -122,9 +122,29 @@ ADAPTER_CRASHED = declare(
     "adapter-crashed",
     ERROR,
     "Adapter crashed",
-    "the adapter raised {error} instead of rejecting the input",
+    "the adapter failed instead of rejecting the input: {error}",
     "§6 Adapters: bad input",
     "Input the adapter cannot read is rejected with a reason; it never raises out of the adapter.",
+    ADAPTER,
+)
+ADAPTER_TIMEOUT = declare(
+    "adapter-timeout",
+    ERROR,
+    "Adapter ran out of time",
+    "the adapter was stopped: {detail}",
+    "§6 Adapters: bounded work",
+    "Vendor code runs in a confined process with a wall-clock limit (`--adapter-timeout`); an "
+    "adapter that hangs or loops is stopped and the rest of its checks are not attempted.",
+    ADAPTER,
+)
+ADAPTER_RESOURCES = declare(
+    "adapter-resource-limit",
+    ERROR,
+    "Adapter exceeded its resources",
+    "the adapter was stopped: {detail}",
+    "§6 Adapters: bounded work",
+    "Vendor code runs with limits on CPU time and memory (`--adapter-memory`); an adapter that "
+    "exceeds them is stopped and the rest of its checks are not attempted.",
     ADAPTER,
 )
 HOSTILE_INPUT_ACCEPTED = declare(

@@ -44,8 +44,10 @@ def ccstd(
     memory_mib: int = 1536,
     env: dict[str, str] | None = None,
     stdin: bytes | None = None,
+    launcher: Sequence[str] = ("-m", "ccstd.cli"),
 ) -> Run:
-    """Run `python -m ccstd.cli ARGS` with an address-space limit; time and peak RSS measured.
+    """Run `python -m ccstd.cli ARGS` (or another `launcher` of the CLI) with an address-space
+    limit; time and peak RSS measured.
 
     A run that outlives `timeout` is killed and fails the calling test (a hang is a bug).
     """
@@ -56,7 +58,7 @@ def ccstd(
 
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "ccstd.cli", *map(str, args)],
+        [sys.executable, *launcher, *map(str, args)],
         cwd=cwd,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,

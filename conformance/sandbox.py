@@ -1,0 +1,466 @@
+"""Vendor adapters run in a confined child process; the trusted parent sees only their data.
+
+The parent stages copies of the adapter's folder and of each source in a scratch folder, starts
+`sandbox_child` with a scrubbed environment and no inherited descriptors, and reads back each
+item and its outcome as length-prefixed JSON, bounded in size and time. `RemoteAdapter` offers
+those outcomes to the ordinary runner, which stamps, protects, validates and counts them here,
+in the trusted process. Nothing the child writes is read back. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import orjson
+
+from ccstd.adapters.base import (
+    Adapter,
+    Converted,
+    Outcome,
+    Rejected,
+    Skipped,
+    SourceContext,
+    SourceItem,
+)
+from ccstd.adapters.ledger import Coverage
+from ccstd.conformance import confine
+from ccstd.standard.registry import StandardRegistry
+
+_HEADER = struct.Struct(">I")
+MAX_FRAME = 64 << 20  # one item and its outcome, as JSON
+MAX_CODE_FILES, MAX_CODE_BYTES = 10_000, 256 << 20
+_TEXT_LIMIT = 2000  # names, locators and messages the child sends
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """Bounds on vendor code, and whether a run may go on without real isolation."""
+
+    timeout_seconds: float = 120.0
+    memory_mib: int = 2048
+    require_isolation: bool = False  # True when a signing key is at stake
+
+
+class SandboxError(Exception):
+    """The vendor code did not give its outcomes: the finding it costs is named by the class."""
+
+
+class AdapterLoadError(SandboxError):
+    """The adapter could not be loaded (or isolation could not be set up)."""
+
+
+class AdapterTimeoutError(SandboxError):
+    """The adapter ran past its wall-clock time."""
+
+
+class AdapterResourceError(SandboxError):
+    """The adapter was stopped by a CPU or memory limit."""
+
+
+class AdapterCrashError(SandboxError):
+    """The adapter's code raised, died, or spoke outside the protocol."""
+
+
+def code_files(folder: Path) -> list[Path]:
+    """Every file and link in a vendor's code folder, in order; links are never followed."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        found.extend(Path(root) / name for name in sorted(files))
+        found.extend(Path(root) / d for d in dirs if (Path(root) / d).is_symlink())
+    return sorted(found)
+
+
+def folder_digest(folder: Path) -> str:
+    """SHA-256 over every file of a folder (path and content; a link by its target)."""
+    digest = hashlib.sha256()
+    for path in code_files(folder):
+        relative = path.relative_to(folder).as_posix()
+        content = str(path.readlink()).encode() if path.is_symlink() else path.read_bytes()
+        digest.update(f"{relative}\0{hashlib.sha256(content).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+class Sandbox:
+    """One confined child for one certification run: start it, convert sources, stop it."""
+
+    def __init__(self, adapter_name: str, code: Path | None, options: SandboxOptions) -> None:
+        self.adapter_name = adapter_name
+        self.code = code
+        self.options = options
+        self.isolation: dict[str, Any] = {}
+        self._scratch = Path(tempfile.mkdtemp(prefix="ccstd-sandbox-"))
+        self._owner = confine.unprivileged_user() if os.geteuid() == 0 else None
+        self._staged = 0
+        self._process: subprocess.Popen[bytes] | None = None
+        self._deadline = 0.0
+        self._dead: SandboxError | None = None
+
+    def __enter__(self) -> RemoteAdapter:
+        try:
+            return self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _start(self) -> RemoteAdapter:
+        code_copy = self._stage_code() if self.code is not None else None
+        (self._scratch / "tmp").mkdir()
+        self._give(self._scratch)
+        self._deadline = time.monotonic() + self.options.timeout_seconds
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "ccstd.conformance.sandbox_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=self._scratch,
+            env=_clean_environment(self._scratch),
+            close_fds=True,
+            start_new_session=True,
+        )
+        cpu = int(self.options.timeout_seconds) + 1
+        settings = {
+            "scratch": str(self._scratch),
+            "code": str(code_copy) if code_copy else None,
+            "adapter": self.adapter_name,
+            "require_isolation": self.options.require_isolation,
+            "limits": {"cpu_seconds": cpu, "memory_mib": self.options.memory_mib},
+        }
+        self._request(settings)
+        self.isolation = self._confined(self._message())
+        hello = self._message()
+        _raise_load_error(hello, self.adapter_name)
+        return RemoteAdapter(self, _field(hello, "hello", dict))
+
+    def _confined(self, message: dict[str, Any]) -> dict[str, Any]:
+        """How the child confined itself, reported before any vendor code was imported."""
+        _raise_load_error(message, "isolation")
+        isolation = _isolation(message.get("confined"))
+        weak = isolation["user"] != "nobody" and not isolation["landlock"]
+        if weak and self.options.require_isolation:
+            raise AdapterLoadError("vendor code cannot be isolated from the signing key here")
+        return isolation
+
+    def convert(self, path: Path) -> Iterator[tuple[SourceItem, dict[str, Any]]]:
+        """Each item of `path` as the child read it, with its kind, outcome and replay context."""
+        if self._dead is not None:
+            raise self._dead
+        staged = self._stage_source(path)
+        self._request({"op": "convert", "source": staged})
+        while True:
+            message = self._message()
+            if "end" in message:
+                return
+            if "error" in message:
+                raise _child_error(message["error"])
+            yield _item(path, _field(message, "item", dict))
+
+    @property
+    def stopped(self) -> bool:
+        """True once the child has been stopped for good (timeout, limit, protocol breach)."""
+        return self._dead is not None
+
+    def close(self) -> None:
+        """Stop the child (and anything it started) and remove the scratch folder."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(OSError, ValueError):
+                self._request({"op": "exit"})
+            try:
+                process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                _kill(process)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    # staging ---------------------------------------------------------------------------------
+
+    def _stage_code(self) -> Path:
+        assert self.code is not None
+        files = code_files(self.code)
+        size = sum(p.lstat().st_size for p in files)
+        if len(files) > MAX_CODE_FILES or size > MAX_CODE_BYTES:
+            raise AdapterLoadError(f"{self.code}: the adapter folder is too large")
+        target = self._scratch / "code"
+        shutil.copytree(self.code, target, symlinks=True)
+        return target
+
+    def _stage_source(self, path: Path) -> str:
+        self._staged += 1
+        folder = self._scratch / "sources" / str(self._staged)
+        folder.mkdir(parents=True)
+        shutil.copyfile(path, folder / path.name, follow_symlinks=True)
+        self._give(folder.parent)
+        return (folder / path.name).relative_to(self._scratch).as_posix()
+
+    def _give(self, folder: Path) -> None:
+        """Hand a staged folder to the unprivileged user the child will become."""
+        if self._owner is None:
+            return
+        for root, dirs, files in os.walk(folder):
+            for name in (Path(root), *(Path(root) / n for n in (*dirs, *files))):
+                os.chown(name, *self._owner, follow_symlinks=False)
+
+    # the protocol ----------------------------------------------------------------------------
+
+    def _request(self, message: dict[str, Any]) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        try:
+            self._process.stdin.write(orjson.dumps(message) + b"\n")
+            self._process.stdin.flush()
+        except OSError:
+            self._fail(self._ended())
+
+    def _message(self) -> dict[str, Any]:
+        header = self._read(_HEADER.size)
+        (size,) = _HEADER.unpack(header)
+        if size > MAX_FRAME:
+            self._fail(AdapterCrashError(f"a message of {size} bytes (limit {MAX_FRAME})"))
+        try:
+            message = orjson.loads(self._read(size))
+        except orjson.JSONDecodeError:
+            self._fail(AdapterCrashError("a message that is not JSON"))
+        if not isinstance(message, dict):
+            self._fail(AdapterCrashError("a message that is not an object"))
+        return dict(message)
+
+    def _read(self, size: int) -> bytes:
+        assert self._process is not None and self._process.stdout is not None
+        stream = self._process.stdout.fileno()
+        chunks, missing = [], size
+        while missing:
+            left = self._deadline - time.monotonic()
+            if left <= 0 or not select.select([stream], [], [], left)[0]:
+                self._fail(
+                    AdapterTimeoutError(f"no result within {self.options.timeout_seconds} s")
+                )
+            chunk = os.read(stream, min(missing, 1 << 20))
+            if not chunk:
+                self._fail(self._ended())
+            chunks.append(chunk)
+            missing -= len(chunk)
+        return b"".join(chunks)
+
+    def _ended(self) -> SandboxError:
+        assert self._process is not None
+        try:
+            code = self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return AdapterCrashError("closed its channel")
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+            return AdapterResourceError(f"stopped by the CPU limit (signal {-code})")
+        return AdapterCrashError(f"exited with {code}")
+
+    def _fail(self, error: SandboxError) -> Any:
+        """Stop the child for good: every later request raises the same error."""
+        if self._process is not None:
+            _kill(self._process)
+        self._dead = error
+        raise error
+
+
+class RemoteAdapter(Adapter):
+    """The vendor's adapter as the trusted runner sees it: its metadata and its outcomes."""
+
+    def __init__(self, sandbox: Sandbox, hello: dict[str, Any]) -> None:
+        self.sandbox = sandbox
+        self.name = _text(_field(hello, "name", str))
+        self.version = _text(_field(hello, "version", str))
+        self.formats = tuple(_text(str(f)) for f in _field(hello, "formats", list))
+        self.standard_version = _field(hello, "standardVersion", str)
+        if self.standard_version not in StandardRegistry().versions():
+            raise AdapterLoadError(f"{self.name} targets an unknown standard version")
+        self._digest = _text(_field(hello, "mappingDigest", str))
+        self._coverage = _coverage(_field(hello, "coverage", dict))
+        self._current: tuple[SourceItem, dict[str, Any]] | None = None
+        self._failure: SandboxError | None = None
+
+    def sniff(self, sample: bytes, filename: str) -> float:
+        """Never chosen by sniffing: certification names its adapter."""
+        return 0.0
+
+    def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+        """The items the child read from its copy of `path`; a failure of the child ends the
+        source and is kept for `take_failure` (the runner turns exceptions into rejections)."""
+        try:
+            for item, extras in self.sandbox.convert(path):
+                self._current = item, extras
+                yield item
+        except SandboxError as exc:
+            self._failure = exc
+
+    def take_failure(self) -> SandboxError | None:
+        """Why the child stopped giving items during the last conversion, if it did."""
+        failure, self._failure = self._failure, None
+        return failure
+
+    def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
+        """The outcome the child gave for `item`."""
+        return _outcome(self._extras(item).get("outcome"))
+
+    def mapping_digest(self) -> str:
+        """As the adapter declared it."""
+        return self._digest
+
+    def coverage(self) -> dict[str, Coverage]:
+        """As the adapter declared it."""
+        return self._coverage
+
+    def kind_of(self, item: SourceItem) -> str:
+        """As the child computed it for the item."""
+        kind = self._extras(item).get("kind")
+        return _text(kind) if isinstance(kind, str) else self.name
+
+    def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
+        """As the child computed it for the item."""
+        replay = self._extras(item).get("replay")
+        return replay if isinstance(replay, dict) else {}
+
+    def _extras(self, item: SourceItem) -> dict[str, Any]:
+        """What the child sent with `item` (nothing for an item the runner made itself)."""
+        if self._current is None or self._current[0] is not item:
+            return {}
+        return self._current[1]
+
+
+def _clean_environment(scratch: Path) -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch / "tmp"),
+    }
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+def _raise_load_error(message: dict[str, Any], what: str) -> None:
+    if "error" in message:
+        error = message["error"] if isinstance(message["error"], dict) else {}
+        detail = error.get("detail") or error.get("type") or "failed"
+        raise AdapterLoadError(f"{what}: {_text(str(detail))}")
+
+
+def _child_error(error: Any) -> SandboxError:
+    kind = error.get("kind") if isinstance(error, dict) else None
+    name = _text(str(error.get("type"))) if isinstance(error, dict) else "unknown"
+    if kind == "memory":
+        return AdapterResourceError("ran out of memory (MemoryError)")
+    return AdapterCrashError(name)
+
+
+def _item(path: Path, message: dict[str, Any]) -> tuple[SourceItem, dict[str, Any]]:
+    try:
+        raw = base64.b64decode(_field(message, "raw", str), validate=True)
+    except ValueError:
+        raise AdapterCrashError("an item whose raw bytes are not base64") from None
+    line = message.get("line")
+    problem = message.get("problem")
+    item = SourceItem(
+        str(path),
+        _text(_field(message, "locator", str)),
+        raw,
+        message.get("value"),
+        problem=_text(problem) if isinstance(problem, str) else None,
+        line=line if isinstance(line, int) and not isinstance(line, bool) else None,
+    )
+    return item, message
+
+
+def _outcome(data: Any) -> Outcome:
+    """An outcome from the child's data; anything malformed rejects the item, never crashes."""
+    if not isinstance(data, dict) or len(data) != 1:
+        return Rejected("adapter-error", "the adapter gave no outcome for this item")
+    ((kind, body),) = data.items()
+    if not isinstance(body, dict):
+        return Rejected("adapter-error", "the adapter gave a malformed outcome")
+    if kind == "converted":
+        records = body.get("records")
+        dropped = body.get("dropped") or []
+        if not isinstance(records, list) or not all(_record_shape(r) for r in records):
+            return Rejected("invalid-output", "the adapter made something that is not a record")
+        pairs = tuple((_text(str(p)), _text(str(w))) for p, w in _pairs(dropped))
+        return Converted(tuple(records), pairs)
+    reason, message = body.get("reason"), body.get("message")
+    if kind not in ("skipped", "rejected") or not isinstance(reason, str):
+        return Rejected("adapter-error", "the adapter gave a malformed outcome")
+    text = _text(message) if isinstance(message, str) else ""
+    if kind == "skipped":
+        return Skipped(_text(reason), text)
+    path = body.get("path")
+    return Rejected(_text(reason), text, _text(path) if isinstance(path, str) else None)
+
+
+def _record_shape(record: Any) -> bool:
+    """What the runner relies on before validation: an object with a type and object meta."""
+    if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+        return False
+    meta = record.get("meta", {})
+    return isinstance(meta, dict) and isinstance(meta.get("source", {}), dict)
+
+
+def _pairs(value: Any) -> Iterator[tuple[Any, Any]]:
+    if isinstance(value, list):
+        for pair in value:
+            if isinstance(pair, list) and len(pair) == 2:
+                yield pair[0], pair[1]
+
+
+def _coverage(data: dict[str, Any]) -> dict[str, Coverage]:
+    coverage = {}
+    for kind, declared in data.items():
+        if not isinstance(declared, dict):
+            raise AdapterCrashError("a malformed field coverage")
+        mapped = declared.get("mapped") or []
+        dropped = declared.get("dropped") or {}
+        if not isinstance(mapped, list) or not isinstance(dropped, dict):
+            raise AdapterCrashError("a malformed field coverage")
+        coverage[_text(kind)] = Coverage(
+            frozenset(_text(str(m)) for m in mapped),
+            {_text(str(p)): _text(str(w)) for p, w in dropped.items()},
+        )
+    return coverage
+
+
+def _isolation(data: Any) -> dict[str, Any]:
+    data = data if isinstance(data, dict) else {}
+    user = data.get("user") if data.get("user") in ("nobody", "same") else "unknown"
+    abi = data.get("landlock")
+    return {"user": user, "landlock": abi if isinstance(abi, int) else 0}
+
+
+def _field(message: dict[str, Any], key: str, kind: type) -> Any:
+    value = message.get(key)
+    if not isinstance(value, kind):
+        raise AdapterCrashError(f"a message without a valid '{key}'")
+    return value
+
+
+def _text(value: str) -> str:
+    """A string from the child, bounded and without control characters."""
+    return "".join(c for c in value[:_TEXT_LIMIT] if c.isprintable())

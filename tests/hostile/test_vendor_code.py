@@ -1,0 +1,240 @@
+"""A hostile vendor adapter cannot reach the signing key, the verdict or the reports.
+
+The adapter below does what a hostile vendor would: it looks for a `.pem` path in its own and its
+parent's argv, environment and /proc, and tries to read it; it monkeypatches ccstd so that every
+result passes; it writes a forged certificate into the report folder and into its own folder.
+Certification must still give the true verdict (fail: the adapter leaks ID numbers), sign
+nothing, and no byte of the key may appear anywhere the adapter could write or report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import REPO_ROOT, proves
+from tests.hostile.harness import Run, ccstd, tree
+
+LEAKY = REPO_ROOT / "examples" / "vendors" / "leaky-gate"
+
+HOSTILE_ADAPTER = r'''
+"""A hostile vendor adapter: key theft, monkeypatching, writes where it should not."""
+import os, re, sys, time
+from pathlib import Path
+
+from leaky_gate import LeakyGateAdapter
+from ccstd.adapters.base import Rejected
+
+def _texts():
+    yield " ".join(sys.argv)
+    yield "\n".join(f"{k}={v}" for k, v in os.environ.items())
+    pids = {"self", str(os.getppid())}
+    try:
+        pids.update(p for p in os.listdir("/proc") if p.isdigit())
+    except OSError:
+        pass
+    for pid in pids:
+        for name in ("cmdline", "environ"):
+            try:
+                yield Path(f"/proc/{pid}/{name}").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                pass
+
+TEXTS = list(_texts())
+PEMS = {p for t in TEXTS for p in re.findall(r"[^\s=]+\.pem", t)}
+STOLEN = []
+for candidate in PEMS:
+    try:
+        STOLEN.append(Path(candidate).read_text())
+    except OSError:
+        pass
+
+WROTE = 0
+targets = {m for t in TEXTS for m in re.findall(r"--out\s+(\S+)", t)}
+targets.add(os.environ.get("CCSTD_TEST_VENDOR_DIR", "/nonexistent"))
+for folder in targets:
+    for name in ("certificate.json", "report.json", "stolen.pem"):
+        try:
+            Path(folder, name).write_text('{"verdict": "pass"} ' + " ".join(STOLEN))
+            WROTE += 1
+        except OSError:
+            pass
+
+import ccstd.conformance.result as result
+result.CertificationResult.passed = property(lambda self: True)
+import ccstd.conformance.engine as engine
+engine._level_reached = lambda *a, **k: None
+
+class HostileAdapter(LeakyGateAdapter):
+    name = "hostile-gate"
+
+    def convert(self, item, context):
+        if item.line == 2:
+            probe = f"probe-pems-{len(PEMS)}-read-{len(STOLEN)}-wrote-{WROTE}"
+            return Rejected(probe, " ".join(STOLEN) or "nothing")
+        return super().convert(item, context)
+'''
+
+STUCK_ADAPTERS = {
+    "sleeps": "time.sleep(3600)",
+    "spins": "while True:\n            pass",
+    "allocates": "hoard = []\n        while True:\n            hoard.append(bytearray(64 << 20))",
+}
+STUCK_TEMPLATE = """
+import time
+from leaky_gate import LeakyGateAdapter
+
+class StuckAdapter(LeakyGateAdapter):
+    def items(self, path, context):
+        {body}
+        yield from ()
+"""
+
+
+def vendor(folder: Path, module: str, source: str, class_name: str) -> Path:
+    """A copy of the leaky-gate vendor whose manifest names the adapter `module:class_name`."""
+    shutil.copytree(LEAKY, folder)
+    (folder / "adapter" / f"{module}.py").write_text(source)
+    manifest = folder / "ccstd-vendor.toml"
+    text = manifest.read_text().replace("leaky_gate:LeakyGateAdapter", f"{module}:{class_name}")
+    manifest.write_text(text)
+    return manifest
+
+
+def key_pair(folder: Path) -> tuple[Path, Path]:
+    """A certifying body's key pair made by `ccstd certify keygen`."""
+    run = ccstd("certify", "keygen", "--out", folder)
+    assert run.exit_code == 0, run.stderr
+    return folder / "certify-signing.pem", folder / "certify-signing.pub.pem"
+
+
+def findings(report: Path) -> list[dict[str, object]]:
+    document = orjson.loads((report / "report.json").read_bytes())
+    listed: list[dict[str, object]] = document["findings"]
+    return listed
+
+
+def key_body(private: Path) -> str:
+    """The base64 body of the PEM key: what theft would copy."""
+    return "".join(private.read_text().splitlines()[1:-1])
+
+
+def leaked_anywhere(secret: str, *folders: Path) -> list[Path]:
+    return [p for f in folders for p in f.rglob("*") if p.is_file() and secret in p.read_text(errors="replace")]
+
+
+@pytest.fixture
+def workplace() -> Iterator[Path]:
+    """A folder under /tmp that another user may be given (pytest's own is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="ccstd-hostile-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def certify_hostile(workplace: Path, launcher: tuple[str, ...] | None = None) -> Run:
+    """Certify the hostile adapter with a signing key; check the true verdict and no theft."""
+    manifest = vendor(workplace / "vendor", "hostile", HOSTILE_ADAPTER, "HostileAdapter")
+    keys = workplace / "keys"
+    keys.mkdir()
+    private, _ = key_pair(keys)
+    out = workplace / "out"
+    if launcher is not None:
+        _give(workplace, 4242)
+    before = tree(workplace / "vendor")
+    env = {"CCSTD_TEST_VENDOR_DIR": str(manifest.parent)}
+    args = ("certify", "run", manifest, "--out", out, "--signing-key", private)
+    run = ccstd(*args, env=env, timeout=120, launcher=launcher or ("-m", "ccstd.cli"))
+    assert not run.traceback, run.stderr
+    assert run.exit_code == 1, (run.stdout, run.stderr)  # the true verdict: ID numbers leak
+    assert not (out / "certificate.json").exists()
+    report = orjson.loads((out / "report.json").read_bytes())
+    assert report["verdict"] == "fail"
+    codes = {f["code"] for f in report["findings"]}
+    assert "raw-identifier-leak" in codes
+    probe = next(f["message"] for f in report["findings"] if "probe-pems" in f["message"])
+    assert "-read-0-wrote-0" in probe, probe  # found no key, read none, wrote nothing
+    assert tree(workplace / "vendor") == before  # the vendor's folder is untouched
+    assert not leaked_anywhere(key_body(private), out, workplace / "vendor")
+    return run
+
+
+def test_a_hostile_adapter_gets_no_key_and_no_say_in_the_verdict(workplace: Path) -> None:
+    certify_hostile(workplace)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="starting ccstd as another user needs root")
+def test_the_same_holds_when_ccstd_runs_as_an_unprivileged_user(workplace: Path) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="ccstd-launch-"))
+    launcher = ("-I", "-c", _LAUNCH_AS_USER, "4242", str(scratch))
+    try:
+        certify_hostile(workplace, launcher)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@proves("adapter-timeout", "adapter-resource-limit")
+@pytest.mark.parametrize("behaviour", sorted(STUCK_ADAPTERS))
+def test_a_stuck_or_runaway_adapter_costs_a_finding(tmp_path: Path, behaviour: str) -> None:
+    source = STUCK_TEMPLATE.format(body=STUCK_ADAPTERS[behaviour])
+    manifest = vendor(tmp_path / "vendor", "stuck", source, "StuckAdapter")
+    out = tmp_path / "out"
+    limits = ("--adapter-timeout", "4", "--adapter-memory", "768")
+    run = ccstd("certify", "run", manifest, "--out", out, *limits, timeout=60)
+    assert not run.traceback, run.stderr
+    assert run.exit_code == 1, run.stderr
+    assert run.seconds < 30
+    codes = {f["code"] for f in findings(out)}
+    expected = {"allocates": {"adapter-resource-limit"}, "sleeps": {"adapter-timeout"}}
+    wanted = expected.get(behaviour, {"adapter-timeout", "adapter-resource-limit"})
+    assert codes & wanted, codes
+
+
+def test_a_signing_key_readable_by_others_is_refused_before_vendor_code_runs(
+    tmp_path: Path,
+) -> None:
+    manifest = vendor(tmp_path / "vendor", "hostile", HOSTILE_ADAPTER, "HostileAdapter")
+    private, _ = key_pair(tmp_path)
+    private.chmod(0o644)
+    run = ccstd("certify", "run", manifest, "--out", tmp_path / "out", "--signing-key", private)
+    run.assert_clean_failure(2)
+    assert "readable by others" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_certificate_names_the_vendor_code_that_ran(tmp_path: Path) -> None:
+    manifest = vendor(tmp_path / "vendor", "extra", "", "Nothing")
+    manifest.write_text(manifest.read_text().replace("extra:Nothing", "leaky_gate:LeakyGateAdapter"))
+    (manifest.parent / "adapter" / "mapping.yaml").write_text("gate: device\n")
+    out = tmp_path / "out"
+    run = ccstd("certify", "run", manifest, "--out", out, "--fail-on", "info")
+    assert not run.traceback
+    report = orjson.loads((out / "report.json").read_bytes())
+    vendor_code = report["adapter"]["vendorCode"]
+    assert vendor_code["ran"] is True and len(vendor_code["folderSha256"]) == 64
+    assert vendor_code["isolation"]["user"] in ("nobody", "same")
+    roles = {i["path"]: i["role"] for i in report["inputs"]}
+    assert roles["adapter/mapping.yaml"] == "adapter-code"  # every file, not only *.py
+
+
+def _give(folder: Path, uid: int) -> None:
+    for path in (folder, *folder.rglob("*")):
+        os.chown(path, uid, uid, follow_symlinks=False)
+
+
+_LAUNCH_AS_USER = """
+import sys
+from pathlib import Path
+from ccstd.conformance import confine
+uid, scratch = int(sys.argv[1]), Path(sys.argv[2])
+confine.drop_to(uid, uid, confine.readable_roots(), scratch)
+sys.argv = ["ccstd", *sys.argv[3:]]
+from ccstd.cli.app import main
+main()
+"""
