@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +17,11 @@ from rich.text import Text
 from ccstd.cli import text
 from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
 from ccstd.conformance import certificate, manifest
-from ccstd.conformance.adapter_checks import AdapterLoadError, golden_records, load_adapter
+from ccstd.conformance.adapter_checks import golden_records
 from ccstd.conformance.engine import CertifyOptions, certify
 from ccstd.conformance.reports import REPORTS
 from ccstd.conformance.result import CertificationResult
+from ccstd.conformance.sandbox import SandboxError, SandboxOptions
 from ccstd.standard.findings import Severity
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline
 
@@ -30,6 +32,13 @@ app = typer.Typer(
 )
 SUBCOMMANDS = ("run", "init", "verify", "keygen", "golden")
 
+AdapterTimeout = Annotated[
+    float,
+    typer.Option("--adapter-timeout", min=1, help="Seconds the vendor's adapter may run in all."),
+]
+AdapterMemory = Annotated[
+    int, typer.Option("--adapter-memory", min=256, help="Address space of the adapter, in MiB.")
+]
 ManifestArgument = Annotated[
     Path, typer.Argument(metavar="MANIFEST", help="ccstd-vendor.toml, or the folder holding it.")
 ]
@@ -53,6 +62,8 @@ def run(
         typer.Option("--signing-key", help="Ed25519 private key (PEM) that signs the certificate."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    adapter_timeout: AdapterTimeout = SandboxOptions.timeout_seconds,
+    adapter_memory: AdapterMemory = SandboxOptions.memory_mib,
     valid_days: Annotated[
         int,
         typer.Option("--valid-days", min=1, help="Days the certificate is valid from the run."),
@@ -60,15 +71,19 @@ def run(
 ) -> None:
     """Certify the submission a manifest describes; exit 1 unless it passes."""
     claim = _load_manifest(manifest_path)
-    key = _private_key(signing_key)
+    if signing_key is not None:
+        _check_key_file(signing_key)
     try:
         known = load_baseline(baseline) if baseline else frozenset()
     except ValueError as exc:
         fail(str(exc))
+    sandbox = SandboxOptions(adapter_timeout, adapter_memory, signing_key is not None)
+    options = CertifyOptions(fail_on=fail_on, baseline=known, sandbox=sandbox)
     try:
-        result = certify(claim, CertifyOptions(fail_on=fail_on, baseline=known))
+        result = certify(claim, options)
     except manifest.ManifestError as exc:
         fail(str(exc))
+    key = _private_key(signing_key)  # only now: vendor code has run and its process is gone
     folder = out or claim.root / "certify-report"
     _make_folder(folder)
     for name, render in REPORTS.items():
@@ -148,7 +163,11 @@ def keygen(
 
 
 @app.command("golden")
-def golden(manifest_path: ManifestArgument) -> None:
+def golden(
+    manifest_path: ManifestArgument,
+    adapter_timeout: AdapterTimeout = SandboxOptions.timeout_seconds,
+    adapter_memory: AdapterMemory = SandboxOptions.memory_mib,
+) -> None:
     """Write the manifest's golden file: its samples, converted as certification converts them."""
     claim = _load_manifest(manifest_path, golden_must_exist=False)
     adapter_claim = claim.adapter
@@ -157,9 +176,9 @@ def golden(manifest_path: ManifestArgument) -> None:
         fail("the manifest names no [adapter] golden file to write")
     _make_folder(target.parent)
     try:
-        records = golden_records(load_adapter(adapter_claim), adapter_claim.sources)
-    except AdapterLoadError as exc:
-        fail(str(exc))
+        records = golden_records(adapter_claim, SandboxOptions(adapter_timeout, adapter_memory))
+    except SandboxError as exc:
+        fail(f"{adapter_claim.name}: {exc}")
     write_output(target, b"".join(records))
     typer.echo(f"wrote {target}: {len(records)} records")
 
@@ -176,6 +195,21 @@ def _make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"{folder}: cannot create: {exc.strerror or exc}")
+
+
+def _check_key_file(path: Path) -> None:
+    """Refuse a signing key that others may read, before any vendor code runs."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        fail(f"{path}: cannot read the signing key: {exc.strerror or exc}")
+    if not stat.S_ISREG(mode):
+        fail(f"{path}: the signing key is not a regular file")
+    if mode & 0o077:
+        fail(
+            f"{path}: the signing key is readable by others (mode {stat.S_IMODE(mode):o}); "
+            "chmod 600 it"
+        )
 
 
 def _private_key(path: Path | None) -> Ed25519PrivateKey | None:

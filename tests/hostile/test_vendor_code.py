@@ -22,6 +22,7 @@ from tests.conftest import REPO_ROOT, proves
 from tests.hostile.harness import Run, ccstd, tree
 
 LEAKY = REPO_ROOT / "examples" / "vendors" / "leaky-gate"
+LEAKY_CODE = (LEAKY / "adapter" / "leaky_gate.py").read_text()
 
 HOSTILE_ADAPTER = r'''
 """A hostile vendor adapter: key theft, monkeypatching, writes where it should not."""
@@ -42,7 +43,8 @@ def _texts():
     for pid in pids:
         for name in ("cmdline", "environ"):
             try:
-                yield Path(f"/proc/{pid}/{name}").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+                data = Path(f"/proc/{pid}/{name}").read_bytes()
+                yield data.replace(b"\0", b" ").decode("utf-8", "replace")
             except OSError:
                 pass
 
@@ -126,7 +128,8 @@ def key_body(private: Path) -> str:
 
 
 def leaked_anywhere(secret: str, *folders: Path) -> list[Path]:
-    return [p for f in folders for p in f.rglob("*") if p.is_file() and secret in p.read_text(errors="replace")]
+    files = [p for f in folders for p in f.rglob("*") if p.is_file()]
+    return [p for p in files if secret in p.read_text(errors="replace")]
 
 
 @pytest.fixture
@@ -209,8 +212,7 @@ def test_a_signing_key_readable_by_others_is_refused_before_vendor_code_runs(
 
 
 def test_the_certificate_names_the_vendor_code_that_ran(tmp_path: Path) -> None:
-    manifest = vendor(tmp_path / "vendor", "extra", "", "Nothing")
-    manifest.write_text(manifest.read_text().replace("extra:Nothing", "leaky_gate:LeakyGateAdapter"))
+    manifest = vendor(tmp_path / "vendor", "leaky_gate", LEAKY_CODE, "LeakyGateAdapter")
     (manifest.parent / "adapter" / "mapping.yaml").write_text("gate: device\n")
     out = tmp_path / "out"
     run = ccstd("certify", "run", manifest, "--out", out, "--fail-on", "info")
