@@ -1,4 +1,4 @@
-"""One-line errors with exit code 2 (DESIGN §5), and output writes that fail that way."""
+"""One-line errors with exit code 2 (architecture §5), and output writes that fail that way."""
 
 from __future__ import annotations
 
