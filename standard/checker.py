@@ -15,11 +15,14 @@ from ccstd.standard.fields import entity_fields, values_at
 from ccstd.standard.findings import Finding, Location, Locator, Severity, json_pointer
 from ccstd.standard.formats import DOMAIN_FORMATS
 from ccstd.standard.reading import (
+    NESTING_LIMIT,
     Block,
     RawItem,
     duplicate_key_findings,
     explain_parse_error,
     may_repeat_keys,
+    record_id,
+    serialised,
 )
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 
@@ -122,20 +125,17 @@ class RecordChecker:
         start = len(findings)
         findings.extend(problems)
         if data is not None:
-            try:
-                value = orjson.loads(data)
-            except orjson.JSONDecodeError as exc:
-                findings.append(
-                    explain_parse_error(data, exc, Location(result.file, line, pointer))
-                )
+            problem, value = _parse_record(data, Location(result.file, line, pointer), findings)
+            if problem is not None:
+                findings.append(problem)
                 result.records += 1
                 result.invalid += 1
                 return
-            if isinstance(value, dict | list) and may_repeat_keys(data, orjson.dumps(value)):
-                where = Location(result.file, line, pointer, _record_id(value))
-                findings.extend(duplicate_key_findings(data, where))
         elif value is None and problems:
-            return  # a problem with the input itself, not a record
+            if any(p.severity is Severity.ERROR for p in problems):  # a record that cannot be read
+                result.records += 1
+                result.invalid += 1
+            return  # otherwise a remark on the input itself (a byte order mark, no records)
         result.records += 1
         key = self._check_value(value, result.file, line, pointer, findings)
         valid = len(findings) == start or all(
@@ -155,9 +155,9 @@ class RecordChecker:
             where = Location(file, line, pointer)
             findings.append(rules.NOT_AN_OBJECT.finding(where, found=_json_type(value)))
             return None
-        record_id = _record_id(value)
+        identity = record_id(value)
         record_type = self.options.entity_type or value.get("type")
-        at = Locator(file, line, pointer, record_id, _text_or_none(record_type))
+        at = Locator(file, line, pointer, identity, _text_or_none(record_type))
         if self.visit is not None:
             self.visit(value, at)
         plan = self._resolve_plan(value, at, findings)
@@ -168,11 +168,11 @@ class RecordChecker:
             findings.extend(dict.fromkeys(f for e in errors for f in _translate(e, at)))
         if plan.division_paths:
             findings.extend(_retired_divisions(value, plan, at))
-        if record_id is None:
+        if identity is None:
             return None
         entity: str = self.options.entity_type or value["type"]
         refs = _references(value, plan) if self.options.check_references else ()
-        return entity, record_id, refs
+        return entity, identity, refs
 
     def _resolve_plan(
         self, value: dict[str, Any], at: Locator, findings: list[Finding]
@@ -231,8 +231,23 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
     )
 
 
-def _record_id(value: Any) -> str | None:
-    return _text_or_none(value.get("id") if isinstance(value, dict) else None)
+def _parse_record(
+    data: bytes, where: Location, findings: list[Finding]
+) -> tuple[Finding | None, Any]:
+    """(why the text is no record, None) or (None, the value), its repeated keys noted; nesting is
+    bounded before anything recurses into the value."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return explain_parse_error(data, exc, where), None
+    if isinstance(value, dict | list):
+        canonical = serialised(value)
+        at = Location(where.file, where.line, where.pointer, record_id(value))
+        if canonical is None:
+            return rules.NESTING_TOO_DEEP.finding(at, limit=NESTING_LIMIT), None
+        if may_repeat_keys(data, canonical):
+            findings.extend(duplicate_key_findings(data, at))
+    return None, value
 
 
 def _text_or_none(value: Any) -> str | None:

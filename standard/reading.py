@@ -6,13 +6,17 @@ import fnmatch
 import gzip
 import io
 import json
+import os
 import re
+import stat
 import sys
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, cast
+from typing import Any, BinaryIO, ClassVar, Literal, cast
 
+import ijson  # type: ignore[import-untyped]
 import orjson
 
 from ccstd.standard import rules
@@ -21,8 +25,15 @@ from ccstd.standard.findings import Finding, Location
 InputFormat = Literal["auto", "json", "ndjson"]
 DEFAULT_INCLUDE = ("*.json", "*.ndjson", "*.jsonl", "*.json.gz", "*.ndjson.gz", "*.jsonl.gz")
 STDIN = "-"
-NESTING_LIMIT = 1024  # orjson's own limit; deeper input is refused, never recursed into
-MAX_RECORD_BYTES = 256 * 1024 * 1024  # one NDJSON line or one whole JSON document
+NESTING_LIMIT = 254  # what orjson writes back; deeper records are refused, never recursed into
+MAX_RECORD_BYTES = 256 * 1024 * 1024  # one NDJSON line, one array item or one whole document
+BLOCK_LINES = 2000  # a block holds at most this many lines or items ...
+BLOCK_BYTES = 4 * 1024 * 1024  # ... and about this many bytes of input, whichever comes first
+SMALL_DOCUMENT = BLOCK_BYTES  # a document up to this size is parsed whole; a larger array streams
+
+_PROBE_BYTES = 64 * 1024  # how much of a first line decides the format
+_READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
+_STREAMING = ijson.get_backend("yajl2_c")
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -65,27 +76,79 @@ class Parsed:
     value: Any = None
     problem: Finding | None = None
     duplicate_keys: tuple[Finding, ...] = ()
+    too_deep: bool = False
 
 
 def iter_paths(
     inputs: Sequence[str], include: Sequence[str] = DEFAULT_INCLUDE, exclude: Sequence[str] = ()
 ) -> Iterator[str]:
-    """Files named or found (recursively, sorted) under the inputs; `-` is stdin."""
+    """Files named or found (recursively, sorted) under the inputs; `-` is stdin.
+
+    A named pipe is read like stdin; a device, an unreadable path or a directory that holds no
+    matching file is an InputError.
+    """
     for name in inputs:
         if name == STDIN:
             yield STDIN
             continue
-        path = Path(name)
-        if path.is_dir():
-            for found in sorted(p for p in path.rglob("*") if p.is_file()):
-                rel = found.relative_to(path).as_posix()
-                if _matches(found.name, rel, include) and not _matches(found.name, rel, exclude):
-                    yield str(found)
-        elif path.is_file():
-            if not _matches(path.name, path.as_posix(), exclude):
-                yield str(path)
-        else:
-            raise InputError(f"{name}: no such file or directory")
+        kind = _kind(name)
+        if kind == "directory":
+            found = list(_files_under(name, include, exclude))
+            if not found:
+                raise InputError(f"{name}: no input files in this directory ({_globs(include)})")
+            yield from found
+        elif not _matches(Path(name).name, Path(name).as_posix(), exclude):
+            yield name
+
+
+def _kind(name: str) -> str:
+    """'file' (regular, pipe or socket: readable as a stream) or 'directory'; else InputError."""
+    try:
+        mode = Path(name).stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file or directory") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise InputError(f"{name}: a device, not a file (give - to read stdin)")
+    kind = "directory" if stat.S_ISDIR(mode) else "file"
+    if not os.access(name, os.R_OK | (os.X_OK if kind == "directory" else 0)):
+        raise InputError(f"{name}: cannot read: permission denied")
+    return kind
+
+
+def _files_under(folder: str, include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
+    """Matching files under `folder`, sorted; a subdirectory that cannot be read is an error."""
+
+    def refuse(exc: OSError) -> None:
+        raise InputError(f"{exc.filename}: cannot read: {exc.strerror or exc}")
+
+    root = Path(folder)
+    found: list[Path] = []
+    for where, dirs, files in os.walk(folder, onerror=refuse):
+        dirs.sort()
+        found.extend(Path(where, f) for f in files)
+    for path in sorted(found):
+        rel = path.relative_to(root).as_posix()
+        if (
+            _matches(path.name, rel, include)
+            and not _matches(path.name, rel, exclude)
+            and _is_regular(path)
+        ):
+            yield str(path)
+
+
+def _is_regular(path: Path) -> bool:
+    """A regular file (links followed); pipes, devices and broken links in a folder are not read:
+    a pipe nobody writes to would block the run."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _globs(patterns: Sequence[str]) -> str:
+    return "matching " + " ".join(patterns) if patterns else "at all"
 
 
 def _matches(name: str, rel: str, patterns: Iterable[str]) -> bool:
@@ -95,17 +158,21 @@ def _matches(name: str, rel: str, patterns: Iterable[str]) -> bool:
 def read_blocks(
     path: str,
     input_format: InputFormat = "auto",
-    block_lines: int = 2000,
+    block_lines: int = BLOCK_LINES,
     display: str | None = None,
+    block_bytes: int = BLOCK_BYTES,
 ) -> Iterator[Block]:
-    """The content of one file (or stdin) in blocks, in order, never raising on bad content;
-    findings name the file as `display` (default: the path as given)."""
+    """The content of one file (or stdin) in blocks of at most `block_lines` lines or items and
+    about `block_bytes` bytes, in order, never raising on bad content; findings name the file as
+    `display` (default: the path as given)."""
     display = display or ("<stdin>" if path == STDIN else path)
+    size = _BlockSize(block_lines, block_bytes)
     try:
         with _open(path) as stream:
-            yield from _read_stream(stream, display, _format_for(path, input_format), block_lines)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"{display}: cannot read: {exc}") from None
+            yield from _read_stream(stream, display, _format_for(path, input_format), size)
+    except _READ_ERRORS as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"{display}: cannot read: {reason}") from None
 
 
 def read_items(path: str, input_format: InputFormat = "auto") -> Iterator[RawItem]:
@@ -115,6 +182,12 @@ def read_items(path: str, input_format: InputFormat = "auto") -> Iterator[RawIte
             if line.strip():
                 yield RawItem(block.file, block.first_line + offset, data=line)
         yield from block.items
+
+
+@dataclass(frozen=True, slots=True)
+class _BlockSize:
+    lines: int
+    bytes: int
 
 
 def _open(path: str) -> BinaryIO:
@@ -135,9 +208,9 @@ def _format_for(path: str, requested: InputFormat) -> InputFormat:
 
 
 def _read_stream(
-    stream: BinaryIO, display: str, input_format: InputFormat, block_lines: int
+    stream: BinaryIO, display: str, input_format: InputFormat, size: _BlockSize
 ) -> Iterator[Block]:
-    first = stream.readline(MAX_RECORD_BYTES)
+    first = stream.readline(min(_PROBE_BYTES, MAX_RECORD_BYTES))
     if first.startswith(_UTF16_32_BOMS):
         detail = "UTF-16/32 byte order mark"
         problem = rules.INVALID_ENCODING.finding(Location(display, 1), detail=detail)
@@ -147,17 +220,18 @@ def _read_stream(
         first = first[len(_UTF8_BOM) :]
         bom = rules.BYTE_ORDER_MARK.finding(Location(display, 1))
         yield Block(display, items=[RawItem(display, 1, problems=[bom])])
+    if not first.endswith(b"\n") and (input_format == "ndjson" or not _opens_array(first)):
+        first += stream.readline(MAX_RECORD_BYTES - len(first))  # the whole first line
     if input_format == "auto":
         input_format = "ndjson" if _is_complete_line(first, stream) else "json"
     if input_format == "ndjson":
-        yield from _ndjson_blocks(first, stream, display, block_lines)
-    elif (document := _read_document(first, stream)) is not None:
-        yield Block(
-            display, items=list(_document_items(document, display)) or [_empty_item(display)]
-        )
+        yield from _ndjson_blocks(first, stream, display, size)
     else:
-        problem = rules.RECORD_TOO_LARGE.finding(Location(display), limit=MAX_RECORD_BYTES)
-        yield Block(display, items=[RawItem(display, None, problems=[problem])])
+        yield from _document_blocks(first, stream, display, size)
+
+
+def _opens_array(text: bytes) -> bool:
+    return text.lstrip().startswith(b"[")
 
 
 def _empty_item(display: str) -> RawItem:
@@ -183,9 +257,11 @@ def _is_complete_line(first: bytes, stream: BinaryIO) -> bool:
     return True
 
 
-def _ndjson_blocks(first: bytes, stream: BinaryIO, display: str, size: int) -> Iterator[Block]:
+def _ndjson_blocks(
+    first: bytes, stream: BinaryIO, display: str, size: _BlockSize
+) -> Iterator[Block]:
     line_no, line = 1, first
-    block = Block(display, 1)
+    block, held = Block(display, 1), 0
     seen_record = False
     while line:
         if len(line) >= MAX_RECORD_BYTES and not line.endswith(b"\n"):
@@ -197,9 +273,10 @@ def _ndjson_blocks(first: bytes, stream: BinaryIO, display: str, size: int) -> I
             line = b"\n"  # keeps the numbering of the lines that follow
         seen_record = seen_record or bool(line.strip())
         block.lines.append(line)
-        if len(block.lines) >= size:
+        held += len(line)
+        if len(block.lines) >= size.lines or held >= size.bytes:
             yield block
-            block = Block(display, line_no + 1)
+            block, held = Block(display, line_no + 1), 0
         line = stream.readline(MAX_RECORD_BYTES)
         line_no += 1
     if block.lines or block.items:
@@ -213,16 +290,37 @@ def _skip_rest_of_line(stream: BinaryIO) -> None:
         pass
 
 
-def _read_document(first: bytes, stream: BinaryIO) -> bytes | None:
-    rest = stream.read(MAX_RECORD_BYTES - len(first) + 1)
-    data = first + rest
+def _document_blocks(
+    first: bytes, stream: BinaryIO, display: str, size: _BlockSize
+) -> Iterator[Block]:
+    """One JSON document: parsed whole when small, streamed item by item when a large array."""
+    small = min(SMALL_DOCUMENT, MAX_RECORD_BYTES)
+    head = first + stream.read(max(small - len(first), 0) + 1)
+    if len(head) <= small:
+        parsed = parse_json(head, Location(display, None)) if head.strip() else None
+        if parsed is None or not (parsed.too_deep and _opens_array(head)):
+            items = list(_document_items(parsed, display)) or [_empty_item(display)]
+            yield Block(display, items=items)
+            return
+    if _opens_array(head):
+        yield from _array_blocks(_CountingReader(head, stream), display, size)
+    elif (document := _read_document(head, stream)) is not None:
+        parsed = parse_json(document, Location(display, None))
+        yield Block(display, items=list(_document_items(parsed, display)))
+    else:
+        problem = rules.RECORD_TOO_LARGE.finding(Location(display), limit=MAX_RECORD_BYTES)
+        yield Block(display, items=[RawItem(display, None, problems=[problem])])
+
+
+def _read_document(head: bytes, stream: BinaryIO) -> bytes | None:
+    rest = stream.read(MAX_RECORD_BYTES - len(head) + 1)
+    data = head + rest
     return None if len(data) > MAX_RECORD_BYTES else data
 
 
-def _document_items(data: bytes, display: str) -> Iterator[RawItem]:
-    if not data.strip():
+def _document_items(parsed: Parsed | None, display: str) -> Iterator[RawItem]:
+    if parsed is None:
         return
-    parsed = parse_json(data, Location(display, None))
     if parsed.problem is not None:
         yield RawItem(display, None, problems=[parsed.problem])
         return
@@ -238,13 +336,134 @@ def _document_items(data: bytes, display: str) -> Iterator[RawItem]:
         yield RawItem(display, None, value=parsed.value, problems=list(parsed.duplicate_keys))
 
 
+class _ItemTooLargeError(Exception):
+    """Raised from inside the streaming parser's read when one item outgrows MAX_RECORD_BYTES."""
+
+
+class _CountingReader:
+    """`head`, then the rest of `stream`, for ijson; counts bytes and stops an oversized item."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head: bytes | None = head
+        self._stream = stream
+        self.consumed = 0  # bytes handed to the parser so far
+        self.item_start = 0  # `consumed` when the current item began
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes; raises _ItemTooLargeError once an item passes the limit."""
+        if self.consumed - self.item_start > MAX_RECORD_BYTES:
+            raise _ItemTooLargeError
+        if size == 0:  # ijson probes the type of what `read` returns
+            return b""
+        if self._head is not None:
+            chunk, self._head = self._head, None
+        else:
+            chunk = self._stream.read(size)
+        self.consumed += len(chunk)
+        return chunk
+
+
+def _array_blocks(source: _CountingReader, display: str, size: _BlockSize) -> Iterator[Block]:
+    """A large top-level array, streamed by ijson's C parser: one item at a time, in blocks."""
+    block, block_start, index = Block(display), 0, 0
+    items = _STREAMING.items(source, "item", map_type=_KeyCheckingDict, use_float=True)
+    try:
+        for value in items:
+            block.items.append(_streamed_item(value, display, index))
+            index += 1
+            source.item_start = source.consumed
+            if len(block.items) >= size.lines or source.consumed - block_start >= size.bytes:
+                yield block
+                block, block_start = Block(display), source.consumed
+    except _ItemTooLargeError:
+        too_large = rules.RECORD_TOO_LARGE.finding(
+            Location(display, None, f"/{index}"), limit=MAX_RECORD_BYTES
+        )
+        block.items.append(RawItem(display, None, problems=[too_large]))
+    except ijson.JSONError as exc:
+        block.items.append(RawItem(display, None, problems=[_stream_error(exc, display, index)]))
+    _KeyCheckingDict.take_repeated()
+    yield block
+
+
+def _streamed_item(value: Any, display: str, index: int) -> RawItem:
+    """Item `index` as its canonical bytes (checked like an NDJSON line, cheap to hand to a
+    worker), with the keys ijson saw repeated in it."""
+    pointer = f"/{index}"
+    repeated = _KeyCheckingDict.take_repeated()
+    canonical = serialised(value)
+    where = Location(display, None, pointer, record_id(value))
+    if canonical is None:
+        return RawItem(display, None, pointer, problems=[_too_deep(where)])
+    problems = [
+        rules.DUPLICATE_KEY.finding(
+            replace(where, pointer=pointer + (_pointer_to(value, obj) or "")), key=key
+        )
+        for key, obj in repeated
+    ]
+    return RawItem(display, None, pointer, data=canonical, problems=problems)
+
+
+def _stream_error(exc: Exception, display: str, index: int) -> Finding:
+    """The finding where the streaming parser stopped: at item `index`, or after the array."""
+    text = str(exc).removeprefix("b'").replace("\\n", "\n")
+    reason = text.split("\n", 1)[0].split(": ", 1)[-1].strip().rstrip(".")  # the rest quotes input
+    pointer = "" if reason == "trailing garbage" else f"/{index}"
+    where = Location(display, None, pointer)
+    if "UTF8" in reason:
+        return rules.INVALID_ENCODING.finding(where, detail="invalid UTF-8")
+    return rules.MALFORMED_JSON.finding(where, detail=reason)
+
+
+class _KeyCheckingDict(dict[str, Any]):
+    """The mapping ijson builds: it notes a key set twice (ijson itself keeps the last value)."""
+
+    __slots__ = ()
+    _repeated: ClassVar[list[tuple[str, Any]]] = []  # one reader at a time per process
+
+    def __setitem__(self, key: str, value: Any, _set: Any = dict.__setitem__) -> None:
+        if key in self:
+            self._repeated.append((key, self))
+        _set(self, key, value)  # not super(): this runs once per key of a large input
+
+    @classmethod
+    def take_repeated(cls) -> list[tuple[str, Any]]:
+        """The (key, object) pairs noted since the last call."""
+        taken = list(cls._repeated)
+        cls._repeated.clear()
+        return taken
+
+
+def record_id(value: Any) -> str | None:
+    """The record's `id` when it is an object with a string id."""
+    found = value.get("id") if isinstance(value, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def _too_deep(where: Location) -> Finding:
+    return rules.NESTING_TOO_DEEP.finding(where, limit=NESTING_LIMIT)
+
+
+def serialised(value: Any) -> bytes | None:
+    """orjson's rendering of a parsed value, or None when it nests deeper than NESTING_LIMIT."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return None
+
+
 def parse_json(data: bytes, where: Location) -> Parsed:
     """Parse one JSON text strictly: UTF-8, no NaN/Infinity, bounded depth, duplicate keys found."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return Parsed(problem=explain_parse_error(data, exc, where))
-    if isinstance(value, dict | list) and may_repeat_keys(data.strip(), orjson.dumps(value)):
+    if not isinstance(value, dict | list):
+        return Parsed(value)
+    canonical = serialised(value)
+    if canonical is None:
+        return Parsed(problem=_too_deep(where), too_deep=True)
+    if may_repeat_keys(data.strip(), canonical):
         return Parsed(value, duplicate_keys=tuple(duplicate_key_findings(data, where)))
     return Parsed(value)
 
@@ -276,7 +495,7 @@ def explain_parse_error(data: bytes, error: orjson.JSONDecodeError, where: Locat
     except UnicodeDecodeError as exc:
         return rules.INVALID_ENCODING.finding(where, detail=f"invalid UTF-8 at byte {exc.start}")
     if "depth limit" in error.msg or "recursion" in error.msg:
-        return rules.NESTING_TOO_DEEP.finding(where, limit=NESTING_LIMIT)
+        return _too_deep(where)
     if _has_non_standard_number(data):
         return rules.NON_STANDARD_NUMBER.finding(where)
     if where.line is None:  # a whole document: the parser's line is the file's line
