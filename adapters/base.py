@@ -30,6 +30,7 @@ class SourceItem:
     value: Any = None
     problem: str | None = None  # why the item could not even be parsed (becomes a rejection)
     line: int | None = None
+    reason: str = "unreadable-item"  # the rejection's reason code when there is a problem
     sha256: str = field(init=False, compare=False)  # of `raw`, computed once per item
 
     def __post_init__(self) -> None:
@@ -62,6 +63,59 @@ class Rejected:
 
 
 Outcome = Converted | Skipped | Rejected
+
+MAX_NESTING = 100  # deeper items are rejected whole (`nested-too-deep`): no mapping needs more
+
+
+def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
+    """How deep arrays and objects nest in `value` (no recursion); counting stops past `limit`."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list) and node:
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return depth
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def too_deep(value: Any) -> str | None:
+    """Why a parsed item cannot be converted because of its nesting, or None."""
+    if nesting_depth(value) > MAX_NESTING:
+        return f"nested deeper than {MAX_NESTING} levels"
+    return None
+
+
+def encode_json(value: Any) -> bytes:
+    """`value` as compact JSON, even nested deeper than orjson writes (255 levels)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        pass
+    out, stack = bytearray(), [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, bytes):  # a token queued below (parsed JSON never holds bytes)
+            out += node
+        elif isinstance(node, dict):
+            tokens: list[Any] = [b"{"]
+            for index, (key, child) in enumerate(node.items()):
+                tokens += [b"," if index else b"", orjson.dumps(str(key)) + b":", child]
+            stack.extend(reversed([*tokens, b"}"]))
+        elif isinstance(node, list):
+            tokens = [b"["]
+            for index, child in enumerate(node):
+                tokens += [b"," if index else b"", child]
+            stack.extend(reversed([*tokens, b"]"]))
+        elif isinstance(node, int) and not isinstance(node, bool):
+            out += str(node).encode()  # beyond 64 bits too
+        else:
+            out += orjson.dumps(node)
+    return bytes(out)
 
 
 @dataclass
@@ -119,6 +173,8 @@ class Adapter(ABC):
             value = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             return SourceItem(file, locator, raw, problem=f"not valid JSON: {exc.msg}", line=line)
+        if (deep := too_deep(value)) is not None:
+            return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
         return SourceItem(file, locator, raw, value, line=line)
 
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:

@@ -7,15 +7,18 @@ three add up to what was read and fails loudly if they do not (that would be a b
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
 import datetime
 import functools
 import itertools
 import os
+import stat
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -30,14 +33,15 @@ from ccstd.adapters.base import (
     Skipped,
     SourceContext,
     SourceItem,
+    encode_json,
 )
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.standard.checker import RecordChecker
-from ccstd.standard.files import atomic_output
 from ccstd.standard.findings import Severity
 from ccstd.standard.reading import RawItem
+from ccstd.standard.redaction import redact
 from ccstd.standard.registry import StandardRegistry
 
 
@@ -85,21 +89,51 @@ class ConversionReport:
 
 @dataclass(frozen=True)
 class Outputs:
-    """Where a run writes: records (NDJSON), rejects (replayable NDJSON), the ledger (JSON)."""
+    """Where a run writes: records (NDJSON), rejects (replayable NDJSON, mode 0600: they hold raw
+    source items), the ledger (JSON), and the rejects with personal values redacted (shareable)."""
 
     records: Path
     rejects: Path | None = None
     ledger: Path | None = None
+    rejects_redacted: Path | None = None
+
+    def paths(self) -> list[Path]:
+        """Every output file the run will write."""
+        named = (self.records, self.rejects, self.ledger, self.rejects_redacted)
+        return [path for path in named if path is not None]
+
+
+class OutputError(OSError):
+    """An output file that cannot be created or written (missing folder, full disk...)."""
+
+
+class InputReadError(OSError):
+    """An input file that cannot be read to the end."""
+
+
+class EmptyInputError(ValueError):
+    """The inputs hold no item at all: nothing was converted, nothing is written."""
+
+
+class ConversionTimeError(ValueError):
+    """$SOURCE_DATE_EPOCH is not a usable time."""
+
+
+_MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 
 
 def conversion_time() -> str:
     """`convertedAt` for a run: $SOURCE_DATE_EPOCH when set (reproducible runs), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        if epoch
-        else datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    )
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch:
+        moment = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    elif epoch.isascii() and epoch.isdigit() and len(epoch) <= 12 and int(epoch) <= _MAX_EPOCH:
+        moment = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+    else:
+        raise ConversionTimeError(
+            "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC "
+            f"(0 to {_MAX_EPOCH})"
+        )
     return moment.isoformat().replace("+00:00", "Z")
 
 
@@ -112,25 +146,58 @@ def convert_paths(
     progress: Callable[[int], None] | None = None,
     jobs: int = 1,
     converted_at: str | None = None,
+    *,
+    allow_empty: bool = True,
 ) -> ConversionReport:
     """Convert every item of every path; outputs appear whole at the end, or not at all.
 
     With `jobs` > 1, items are converted in that many processes (the adapter is found again by
     name in each) and accounted for in input order here. `converted_at` fixes the conversion
-    time stamped on every record (default: `conversion_time()`).
+    time stamped on every record (default: `conversion_time()`). Raises OutputError or
+    InputReadError when a file cannot be written or read, and EmptyInputError when no item was
+    read and `allow_empty` is false; nothing is written then.
     """
 
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
         for path in paths:
             context = SourceContext(str(path))
-            for item in adapter.items(path, context):
-                yield item, context
+            yield from ((item, context) for item in _read(adapter, path, context))
 
-    return _run(adapter, items(), outputs, protector, ledger, progress, jobs, converted_at)
+    return _run(
+        adapter, items(), outputs, protector, ledger, progress, jobs, converted_at, allow_empty
+    )
+
+
+def _read(adapter: Adapter, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+    """The items of one source; a file that cannot be read is an InputReadError, an adapter that
+    fails while splitting it ends the file with one rejected item (`adapter-error`)."""
+    try:
+        yield from adapter.items(path, context)
+    except OSError as exc:
+        raise InputReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except Exception as exc:
+        problem = f"{type(exc).__name__} in {adapter.name} while reading the file; rest not read"
+        yield SourceItem(str(path), "document", b"", problem=problem, reason="adapter-error")
 
 
 class ReplayError(ValueError):
-    """A rejects file that cannot be replayed (unreadable, or from another adapter)."""
+    """A rejects file that cannot be replayed (unreadable, malformed, or of several adapters)."""
+
+
+_MAX_REPLAY_LINE = 64 << 20  # one rejected item; a longer line is not one of ours
+
+
+@dataclass(frozen=True)
+class _RejectEntry:
+    """One line of a rejects file, checked."""
+
+    number: int
+    adapter: str
+    file: str
+    locator: str
+    line: int | None
+    data: bytes
+    context: dict[str, Any]
 
 
 def replay_rejects(
@@ -138,39 +205,90 @@ def replay_rejects(
 ) -> ConversionReport:
     """Convert again only the items of a rejects file (after a mapping fix), with the adapter
     that rejected them (found by name unless given); what still fails goes to the new rejects
-    file. `key=None` means raw identifiers, as for convert_paths' protector."""
-    try:
-        lines = [
-            orjson.loads(line) for line in rejects_file.read_bytes().splitlines() if line.strip()
-        ]
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise ReplayError(f"{rejects_file}: not a readable rejects file ({exc})") from None
-    names = {line.get("adapter") for line in lines}
-    if len(names) > 1:
-        raise ReplayError(
-            f"{rejects_file}: rejects of several adapters ({', '.join(sorted(map(str, names)))})"
-        )
+    file. `key=None` means raw identifiers, as for convert_paths' protector. A malformed line
+    is a ReplayError naming the file and line, and nothing is written."""
+    entries = _reject_entries(rejects_file)
+    first = next(entries, None)
+    if first is None:
+        raise ReplayError(f"{rejects_file}: no rejected items to replay")
     if adapter is None:
         try:
-            adapter = by_name(str(next(iter(names)))) if names else None
+            adapter = by_name(first.adapter)
         except UnknownAdapterError as exc:
-            raise ReplayError(str(exc)) from None
-    if adapter is None:
-        raise ReplayError(f"{rejects_file}: no rejected items to replay")
+            raise ReplayError(f"{rejects_file}:{first.number}: {exc}") from None
     chosen = adapter
 
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
-        for line in lines:
-            raw = line["raw"]
-            data = raw["text"].encode("utf-8") if "text" in raw else base64.b64decode(raw["base64"])
-            context = SourceContext(line["file"], dict(line.get("context") or {}))
-            yield (
-                chosen.item_from_raw(data, line["file"], line["locator"], line.get("line")),
-                context,
-            )
+        for entry in itertools.chain([first], entries):
+            if entry.adapter != first.adapter:
+                raise ReplayError(
+                    f"{rejects_file}:{entry.number}: rejects of several adapters "
+                    f"({first.adapter}, {entry.adapter}); replay them separately"
+                )
+            item = chosen.item_from_raw(entry.data, entry.file, entry.locator, entry.line)
+            yield item, SourceContext(entry.file, entry.context)
 
     protector = Protector(StandardRegistry().get(chosen.standard_version), key)
     return _run(chosen, items(), outputs, protector, Ledger(chosen.coverage()), None)
+
+
+def _reject_entries(rejects_file: Path) -> Iterator[_RejectEntry]:
+    """The lines of a rejects file one at a time (blank ones skipped), each checked."""
+    try:
+        handle = rejects_file.open("rb")
+    except OSError as exc:
+        raise ReplayError(f"{rejects_file}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        for number in itertools.count(1):
+            try:
+                line = handle.readline(_MAX_REPLAY_LINE + 1)
+            except OSError as exc:
+                raise ReplayError(f"{rejects_file}: cannot read: {exc.strerror or exc}") from None
+            if not line:
+                return
+            if len(line) > _MAX_REPLAY_LINE:
+                raise ReplayError(f"{rejects_file}:{number}: a line longer than 64 MiB")
+            if line.strip():
+                yield _reject_entry(line, f"{rejects_file}:{number}", number)
+
+
+def _reject_entry(line: bytes, where: str, number: int) -> _RejectEntry:
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ReplayError(f"{where}: not a readable rejects file: not JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise ReplayError(f"{where}: not a readable rejects file: not a JSON object")
+    if value.get("redacted") is True:
+        raise ReplayError(f"{where}: a redacted rejects line has no raw item to replay")
+    strings = {name: value.get(name) for name in ("adapter", "file", "locator")}
+    for name, text in strings.items():
+        if not isinstance(text, str):
+            raise ReplayError(f"{where}: not a readable rejects file: '{name}' is not a string")
+    line_no, context = value.get("line"), value.get("context") or {}
+    if line_no is not None and (isinstance(line_no, bool) or not isinstance(line_no, int)):
+        raise ReplayError(f"{where}: not a readable rejects file: 'line' is not a number")
+    if not isinstance(context, dict):
+        raise ReplayError(f"{where}: not a readable rejects file: 'context' is not an object")
+    return _RejectEntry(
+        number, strings["adapter"], strings["file"], strings["locator"], line_no,
+        _raw_bytes(value.get("raw"), where), context,
+    )  # fmt: skip
+
+
+def _raw_bytes(raw: Any, where: str) -> bytes:
+    """The item's bytes from a rejects line's `raw` ({"text": ...} or {"base64": ...})."""
+    if isinstance(raw, dict) and isinstance(raw.get("text"), str):
+        try:
+            return str(raw["text"]).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ReplayError(f"{where}: 'raw.text' is not valid Unicode") from None
+    if isinstance(raw, dict) and isinstance(raw.get("base64"), str):
+        try:
+            return base64.b64decode(raw["base64"], validate=True)
+        except binascii.Error:
+            raise ReplayError(f"{where}: 'raw.base64' is not valid base64") from None
+    raise ReplayError(f"{where}: not a readable rejects file: no 'raw' item (text or base64)")
 
 
 def _run(
@@ -182,28 +300,131 @@ def _run(
     progress: Callable[[int], None] | None,
     jobs: int = 1,
     converted_at: str | None = None,
+    allow_empty: bool = True,
 ) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
     converted_at = converted_at or conversion_time()
-    with ExitStack() as stack:
-        out = stack.enter_context(atomic_output(outputs.records))
-        rejects = stack.enter_context(atomic_output(outputs.rejects)) if outputs.rejects else None
+    with _output_files() as files:
+        sinks = _Sinks(
+            files.open(outputs.records),
+            files.open(outputs.rejects, private=True) if outputs.rejects else None,
+            files.open(outputs.rejects_redacted) if outputs.rejects_redacted else None,
+        )
+        ledger_file = files.open(outputs.ledger) if outputs.ledger and ledger else None
         work = _outcomes(adapter, items, protector, ledger, converted_at, jobs)
         for item, context, outcome in work:
             report.read += 1
-            _account(report, item, outcome, out, rejects, adapter, context)
+            _account(report, item, outcome, sinks, adapter, context)
             if progress is not None:
                 progress(report.read)
         report.check()
+        if not report.read and not allow_empty:
+            raise EmptyInputError("no items to convert")
+        if ledger is not None and ledger_file is not None:
+            ledger_file.write(orjson.dumps(ledger.report(), option=orjson.OPT_INDENT_2))
     if ledger is not None:
         report.unknown_fields = sum(ledger.unknown.values())
-        if outputs.ledger is not None:
-            with atomic_output(outputs.ledger) as handle:
-                handle.write(orjson.dumps(ledger.report(), option=orjson.OPT_INDENT_2))
     report.protection = protector.counts
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Output:
+    """One output being written: a temporary file beside the target (or a device, in place)."""
+
+    def __init__(self, path: Path, private: bool) -> None:
+        self.path, self.temporary = path, None
+        try:
+            if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+                self.handle: BinaryIO = path.open("wb")  # /dev/stdout, a FIFO: never renamed
+                return
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        self.temporary = Path(name)
+        if not private:  # mkstemp creates 0600; private outputs keep it from the start
+            os.fchmod(fd, stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_mode())
+        self.handle = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        """Write, or raise OutputError naming the target (full disk, file too large)."""
+        try:
+            self.handle.write(data)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+
+    def finish(self) -> None:
+        """Flush to disk and close (still under the temporary name)."""
+        try:
+            self.handle.flush()
+            if self.temporary is not None:
+                os.fsync(self.handle.fileno())
+            self.handle.close()
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+
+    def discard(self) -> None:
+        """Close and remove the temporary file, whatever state it is in."""
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        if self.temporary is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.temporary.unlink()
+
+
+class _OutputFiles:
+    """The outputs of one run: all renamed into place once every one is complete, or none."""
+
+    def __init__(self) -> None:
+        self.outputs: list[_Output] = []
+
+    def open(self, path: Path, private: bool = False) -> _Output:
+        """Start writing `path` (`private`: mode 0600 from creation)."""
+        output = _Output(path, private)
+        self.outputs.append(output)
+        return output
+
+    def commit(self) -> None:
+        """Finish every output, then move each into place."""
+        for output in self.outputs:
+            output.finish()
+        for output in self.outputs:
+            if output.temporary is not None:
+                try:
+                    output.temporary.replace(output.path)
+                except OSError as exc:
+                    raise OutputError(f"{output.path}: cannot write: {exc.strerror}") from None
+
+    def discard(self) -> None:
+        """Remove every temporary file."""
+        for output in self.outputs:
+            output.discard()
+
+
+@contextlib.contextmanager
+def _output_files() -> Iterator[_OutputFiles]:
+    files = _OutputFiles()
+    try:
+        yield files
+        files.commit()
+    except BaseException:
+        files.discard()
+        raise
+
+
+def _new_mode() -> int:
+    """The mode a new file gets under the current umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@dataclass(frozen=True)
+class _Sinks:
+    records: _Output
+    rejects: _Output | None
+    redacted: _Output | None
 
 
 _CHUNK = 200
@@ -285,7 +506,7 @@ def _finish_chunk(chunk: list[Work], with_ledger: bool) -> _ChunkResult:
 
 def _convert(adapter: Adapter, item: SourceItem, context: SourceContext) -> Outcome:
     if item.problem is not None:
-        return Rejected("unreadable-item", item.problem)
+        return Rejected(item.reason, item.problem)
     try:
         return adapter.convert(item, context)
     except Exception as exc:
@@ -296,15 +517,14 @@ def _account(
     report: ConversionReport,
     item: SourceItem,
     outcome: Outcome,
-    out: BinaryIO,
-    rejects: BinaryIO | None,
+    sinks: _Sinks,
     adapter: Adapter,
     context: SourceContext,
 ) -> None:
     if isinstance(outcome, Converted):
         report.converted += 1
         for record in outcome.records:
-            out.write(orjson.dumps(record) + b"\n")
+            sinks.records.write(orjson.dumps(record) + b"\n")
             report.records += 1
             report.records_by_type[record["type"]] += 1
     elif isinstance(outcome, Skipped):
@@ -313,11 +533,15 @@ def _account(
     else:
         report.rejected += 1
         report.rejected_by_reason[outcome.reason] += 1
-        if rejects is not None:
-            line = _reject_line(item, outcome, adapter) | {
-                "context": adapter.replay_context(item, context)
-            }
-            rejects.write(orjson.dumps(line) + b"\n")
+        if sinks.rejects is None and sinks.redacted is None:
+            return
+        line = _reject_line(item, outcome, adapter) | {
+            "context": adapter.replay_context(item, context)
+        }
+        if sinks.rejects is not None:
+            sinks.rejects.write(encode_json(line) + b"\n")
+        if sinks.redacted is not None:
+            sinks.redacted.write(encode_json(redacted_reject_line(line)) + b"\n")
 
 
 def _record_coverage(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:
@@ -339,6 +563,23 @@ def _reject_line(item: SourceItem, outcome: Rejected, adapter: Adapter) -> dict[
     }  # fmt: skip
 
 
+def redacted_reject_line(line: dict[str, Any]) -> dict[str, Any]:
+    """A rejects line fit to share: the raw item replaced by its digest, and raw ID and mobile
+    numbers in the file name, locator, message, path and context replaced by a placeholder."""
+    shared = {key: _redacted(value) for key, value in line.items() if key != "raw"}
+    return shared | {"raw": {"sha256": line["sha256"]}, "redacted": True}
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(str(k)): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
+
+
 @functools.lru_cache(maxsize=64)
 def _file_name(path: str) -> str:
     return Path(path).name
@@ -356,6 +597,11 @@ class _Finisher:
             return outcome
         records = tuple(self.protector.protect(self.stamp(r, item)) for r in outcome.records)
         for record in records:
+            try:
+                orjson.dumps(record)
+            except orjson.JSONEncodeError:  # nested too deep, or an integer beyond 64 bits
+                message = f"the {record['type']} made from it cannot be written as JSON"
+                return Rejected("invalid-output", message)
             errors = [f for f in self.checker.check(RawItem(item.file, None, value=record)).findings
                       if f.severity is Severity.ERROR]  # fmt: skip
             if errors:

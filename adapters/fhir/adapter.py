@@ -20,6 +20,8 @@ from ccstd.adapters.base import (
     Skipped,
     SourceContext,
     SourceItem,
+    encode_json,
+    too_deep,
 )
 from ccstd.adapters.fhir import mapping
 from ccstd.adapters.ledger import Coverage
@@ -64,6 +66,8 @@ class FhirAdapter(Adapter):
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         """One item per resource: each NDJSON line, each Bundle entry, or the single resource."""
         data = path.read_bytes()
+        if not data.strip():
+            return  # an empty file holds no item
         if path.name.endswith((".ndjson", ".jsonl", ".ndjson.gz")):
             yield from self._lines(data, str(path))
             return
@@ -75,7 +79,7 @@ class FhirAdapter(Adapter):
         if isinstance(document, dict) and document.get("resourceType") == "Bundle":
             yield from self._entries(document, str(path), context)
         else:
-            yield SourceItem(str(path), "document", data, document)
+            yield _item(str(path), "document", data, document)
 
     def _lines(self, data: bytes, file: str) -> Iterator[SourceItem]:
         for number, line in enumerate(data.splitlines(), 1):
@@ -88,37 +92,20 @@ class FhirAdapter(Adapter):
                     file, f"line {number}", line, problem=f"not valid JSON: {exc.msg}", line=number
                 )
                 continue
-            yield SourceItem(file, f"line {number}", line, value, line=number)
+            yield _item(file, f"line {number}", line, value, number)
 
     def _entries(
         self, bundle: dict[str, Any], file: str, context: SourceContext
     ) -> Iterator[SourceItem]:
         entries = bundle.get("entry") or []
-        full_urls = {}
-        for entry in entries:
-            resource = entry.get("resource") or {}
-            if entry.get("fullUrl") and resource.get("resourceType"):
-                full_urls[entry["fullUrl"]] = (
-                    resource["resourceType"],
-                    mapping.resource_id(resource, _with(context, entry)),
-                )
-        context.facts["fullUrls"] = full_urls
+        if not isinstance(entries, list):
+            problem = "Bundle.entry is not an array"
+            yield SourceItem(file, "Bundle.entry", encode_json(entries), problem=problem,
+                             reason="invalid-entry")  # fmt: skip
+            return
+        context.facts["fullUrls"] = _full_urls(entries, context)
         for index, entry in enumerate(entries):
-            resource = entry.get("resource")
-            locator = f"Bundle.entry[{index}]"
-            if isinstance(resource, dict):
-                locator += f" {resource.get('resourceType', '?')}/{resource.get('id', '')}".rstrip(
-                    "/"
-                )
-            raw = orjson.dumps(resource if resource is not None else entry)
-            item = SourceItem(
-                file,
-                locator,
-                raw,
-                resource,
-                problem=None if isinstance(resource, dict) else "entry without a resource",
-            )
-            yield item
+            yield _entry_item(file, index, entry)
 
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
         """Validate the resource with its R4B model, then map it (or skip it, with the reason)."""
@@ -142,6 +129,53 @@ class FhirAdapter(Adapter):
                 outcome.records, outcome.dropped + tuple((f"{kind}.{a}", why) for a in artefacts)
             )
         return outcome
+
+
+def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = None) -> SourceItem:
+    """A parsed item, or a problem item when it nests too deep to be converted."""
+    deep = too_deep(value)
+    if deep is not None:
+        return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
+    return SourceItem(file, locator, raw, value, line=line)
+
+
+def _full_urls(entries: list[Any], context: SourceContext) -> dict[str, tuple[str, str]]:
+    """fullUrl → (resource type, id) for every well-formed entry of a Bundle."""
+    full_urls = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("fullUrl"), str):
+            continue
+        resource = entry.get("resource")
+        if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+            full_urls[entry["fullUrl"]] = (
+                resource["resourceType"],
+                mapping.resource_id(resource, _with(context, entry)),
+            )
+    return full_urls
+
+
+def _entry_item(file: str, index: int, entry: Any) -> SourceItem:
+    """One Bundle entry as an item; an entry of the wrong shape is a problem naming the field."""
+    locator = f"Bundle.entry[{index}]"
+    problem = None
+    if not isinstance(entry, dict):
+        problem = f"{locator} is not an object"
+    elif "fullUrl" in entry and not isinstance(entry["fullUrl"], str):
+        problem = f"{locator}.fullUrl is not a string"
+    elif not isinstance(entry.get("resource"), dict):
+        problem = f"{locator}.resource is missing or not an object"
+    if problem is not None:
+        return SourceItem(
+            file, locator, encode_json(entry), problem=problem, reason="invalid-entry"
+        )
+    resource = entry["resource"]
+    kind, key = resource.get("resourceType"), resource.get("id")
+    kind, key = (
+        kind[:64] if isinstance(kind, str) else "?",
+        key[:64] if isinstance(key, str) else "",
+    )
+    locator += f" {kind}/{key}".rstrip("/")
+    return _item(file, locator, encode_json(resource), resource)
 
 
 def _without_export_artefacts(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ccstd.adapters.base import Converted, Rejected, SourceItem
+from ccstd.adapters.base import Converted, Rejected, SourceItem, encode_json, too_deep
 from ccstd.adapters.ledger import Coverage
 from ccstd.standard.formats import is_country, is_phone
 
@@ -29,6 +29,10 @@ STANDARD_VERSION = "1.0.0"
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 _AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?")
 _CENT = Decimal("0.01")
+_MAX_NUMBER_TEXT = 64  # characters of a number's text: longer is not a price or a count
+_MAX_DIGITS = 18  # significant digits of an amount or a quantity
+_MAX_QUANTITY = Decimal("1e9")  # a line's quantity: more than 0, at most a billion
+_MIN_EXPONENT = -18  # below 1e-18 a value is noise, and Decimal work with it is unbounded
 
 Record = dict[str, Any]
 
@@ -81,6 +85,8 @@ def load_platform(key: str) -> Platform:
 def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
     """Each order of a JSON array, an API page, or NDJSON (of orders or of pages)."""
     data = path.read_bytes()
+    if not data.strip():
+        return  # an empty file holds no order
     if path.name.endswith((".ndjson", ".jsonl")):
         for number, line in enumerate(data.splitlines(), 1):
             if line.strip():
@@ -101,11 +107,19 @@ def _orders_in(
         return
     orders, path = _page(document, platform)
     if orders is None:
-        yield SourceItem(file, where or "document", data, document, line=line)
+        yield _item(file, where or "document", data, document, line)
         return
     for index, order in enumerate(orders):
         locator = f"{where} {path}[{index}]".strip()
-        yield SourceItem(file, locator, orjson.dumps(order), order, line=line)
+        yield _item(file, locator, encode_json(order), order, line)
+
+
+def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None) -> SourceItem:
+    """An order as an item, or a problem item when it nests too deep to be an order."""
+    deep = too_deep(value)
+    if deep is not None:
+        return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
+    return SourceItem(file, locator, raw, value, line=line)
 
 
 def _page(document: Any, platform: Platform) -> tuple[list[Any] | None, str]:
@@ -130,6 +144,9 @@ def convert_order(item: SourceItem, platform: Platform) -> Converted | Rejected:
         records = _MAPPERS[platform.key](item.value, platform)
     except UnconvertibleOrderError as problem:
         return Rejected(problem.reason, str(problem), problem.path)
+    except (AttributeError, TypeError, ValueError, KeyError):  # a value of an unexpected shape
+        message = "a field holds an object, array or value of the wrong type"
+        return Rejected("invalid-structure", message)
     return Converted(tuple(records))
 
 
@@ -408,10 +425,16 @@ def _line(
         raise UnconvertibleOrderError(
             "missing-required", "an order line without a name", f"{path}.name"
         )
-    count = _decimal(quantity, f"{path}.quantity")
+    count = _decimal(quantity, f"{path}.quantity", "quantity")
     if count <= 0:
         raise UnconvertibleOrderError(
             "invalid-quantity", "an order line's quantity must be positive", f"{path}.quantity"
+        )
+    if count > _MAX_QUANTITY:
+        raise UnconvertibleOrderError(
+            "quantity-out-of-range",
+            f"{path}.quantity is above {_MAX_QUANTITY:,.0f}",
+            f"{path}.quantity",
         )
     line: Record = {
         "name": str(name)[:4000],
@@ -420,7 +443,7 @@ def _line(
     if sku:
         line["sku"] = str(sku)[:4000]
     if price is not None:
-        line["unitPrice"] = _money(_decimal(price, f"{path}.price"), currency)
+        line["unitPrice"] = _money(_decimal(price, f"{path}.price"), currency, f"{path}.price")
     amount = (
         _decimal(total, f"{path}.total")
         if total is not None
@@ -428,7 +451,7 @@ def _line(
     )
     if discount is not None:
         amount -= _decimal(discount, f"{path}.total_discount")
-    line["total"] = _money(amount, currency)
+    line["total"] = _money(amount, currency, f"{path}.total")
     return line
 
 
@@ -437,7 +460,8 @@ def _amounts(record: Record, currency: str, source: Record, **fields: str | Deci
     for target, key in fields.items():
         value = key if isinstance(key, Decimal) else source.get(key)
         if value is not None and value != "":
-            record[target] = _money(_decimal(value, str(key)), currency)
+            where = key if isinstance(key, str) else target
+            record[target] = _money(_decimal(value, where), currency, where)
 
 
 def _recipient(
@@ -489,21 +513,40 @@ def _table(platform: Platform, table: str, value: Any, path: str) -> Any:
     return codes[str(value)]
 
 
-def _decimal(value: Any, path: str) -> Decimal:
-    if isinstance(value, bool) or value is None:
-        raise UnconvertibleOrderError("invalid-money", f"{path} is not a number", path)
+def _decimal(value: Any, path: str, kind: str = "money") -> Decimal:
+    """A bounded decimal: at most 18 significant digits, at least 1e-18 in size (or zero), and
+    checked before any arithmetic, so that `1e500000000` costs nothing; `kind` names the reason
+    (`invalid-money`, `quantity-out-of-range`...)."""
+    if isinstance(value, Decimal):
+        return value  # computed here from bounded values
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a number", path)
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > _MAX_NUMBER_TEXT:
+        raise UnconvertibleOrderError(f"{kind}-out-of-range", f"{path} is too long a number", path)
     try:
-        number = Decimal(value) if isinstance(value, str) else Decimal(str(value))
+        number = Decimal(text)
     except InvalidOperation:
         raise UnconvertibleOrderError(
-            "invalid-money", f"{path} is not a decimal number", path
+            f"invalid-{kind}", f"{path} is not a decimal number", path
         ) from None
     if not number.is_finite():
-        raise UnconvertibleOrderError("invalid-money", f"{path} is not a finite number", path)
+        raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a finite number", path)
+    if not number:
+        return Decimal(0)
+    in_range = _MIN_EXPONENT <= number.adjusted() < 15  # checked first: cheap at any exponent
+    if not in_range or len(number.normalize().as_tuple().digits) > _MAX_DIGITS:
+        raise UnconvertibleOrderError(
+            f"{kind}-out-of-range",
+            f"{path} is out of range (at most {_MAX_DIGITS} significant digits, 1e-18 to 1e15)",
+            path,
+        )
     return number
 
 
-def _money(amount: Decimal, currency: str) -> Record:
+def _money(amount: Decimal, currency: str, path: str = "amount") -> Record:
+    if amount and amount.adjusted() >= 15:
+        raise UnconvertibleOrderError("money-out-of-range", f"{path} comes to 10^15 or more", path)
     text = format(amount, "f")
     if not _AMOUNT.fullmatch(text):
         text = format(amount.quantize(_CENT), "f")

@@ -60,7 +60,7 @@ def test_entry_without_resource_and_subject_that_is_not_a_resident(tmp_path: Pat
               "entry": [{"fullUrl": "urn:uuid:1"}, {"resource": group_subject}]}  # fmt: skip
     report, rejects = run(tmp_path, "bundle.json", json.dumps(bundle))
     assert report["read"] == report["rejected"] == 2
-    assert [r["reason"] for r in rejects] == ["unreadable-item", "missing-required"]
+    assert [r["reason"] for r in rejects] == ["invalid-entry", "missing-required"]
 
 
 def test_output_appears_only_when_the_run_completes(tmp_path: Path) -> None:
