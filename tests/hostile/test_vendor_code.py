@@ -17,9 +17,36 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ccstd.adapters.base import Converted, Rejected, Skipped
+from ccstd.conformance import sandbox
 from tests.conftest import REPO_ROOT, proves
 from tests.hostile.harness import Run, ccstd, tree
+
+_JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+_ITEM_KEYS = ("locator", "line", "raw", "value", "problem", "kind", "outcome", "replay")
+
+
+def _json_children(children: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    keys = st.sampled_from(
+        [
+            "converted",
+            "skipped",
+            "rejected",
+            "records",
+            "reason",
+            "message",
+            "type",
+            "meta",
+            "source",
+            "dropped",
+            "path",
+        ]
+    ) | st.text(max_size=5)
+    return st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4)
+
 
 LEAKY = REPO_ROOT / "examples" / "vendors" / "leaky-gate"
 LEAKY_CODE = (LEAKY / "adapter" / "leaky_gate.py").read_text()
@@ -84,6 +111,10 @@ class HostileAdapter(LeakyGateAdapter):
 '''
 
 STUCK_ADAPTERS = {
+    "forks": "import os\n        while True:\n            os.fork()",
+    "garbles": "import os\n        for fd in range(3, 64):\n            try:\n"
+    "                os.write(fd, b'\\xff' * 64)\n            except OSError:\n"
+    "                pass\n        time.sleep(3600)",
     "sleeps": "time.sleep(3600)",
     "spins": "while True:\n            pass",
     "allocates": "hoard = []\n        while True:\n            hoard.append(bytearray(64 << 20))",
@@ -194,7 +225,12 @@ def test_a_stuck_or_runaway_adapter_costs_a_finding(tmp_path: Path, behaviour: s
     assert run.exit_code == 1, run.stderr
     assert run.seconds < 30
     codes = {f["code"] for f in findings(out)}
-    expected = {"allocates": {"adapter-resource-limit"}, "sleeps": {"adapter-timeout"}}
+    expected = {
+        "allocates": {"adapter-resource-limit"},
+        "sleeps": {"adapter-timeout"},
+        "forks": {"adapter-crashed"},  # fork fails inside the child: items() raises
+        "garbles": {"adapter-crashed"},  # a frame larger than any message: protocol broken
+    }
     wanted = expected.get(behaviour, {"adapter-timeout", "adapter-resource-limit"})
     assert codes & wanted, codes
 
@@ -240,3 +276,25 @@ sys.argv = ["ccstd", *sys.argv[3:]]
 from ccstd.cli.app import main
 main()
 """
+
+
+@given(st.recursive(_JSON_LEAVES, _json_children, max_leaves=30))
+@settings(max_examples=300, deadline=None)
+def test_whatever_the_child_sends_as_an_outcome_is_one_outcome(data: object) -> None:
+    outcome = sandbox._outcome(data)
+    assert isinstance(outcome, Converted | Skipped | Rejected)
+    if isinstance(outcome, Converted):
+        assert all(isinstance(r, dict) and isinstance(r["type"], str) for r in outcome.records)
+
+
+@given(st.dictionaries(st.sampled_from(_ITEM_KEYS), st.recursive(_JSON_LEAVES, _json_children)))
+@settings(max_examples=300, deadline=None)
+def test_a_malformed_item_message_is_a_protocol_error_never_a_crash(
+    message: dict[str, object],
+) -> None:
+    try:
+        item, _ = sandbox._item(Path("source.csv"), message)
+    except sandbox.AdapterCrashError:
+        return
+    assert item.file == "source.csv"
+    assert isinstance(item.raw, bytes) and isinstance(item.locator, str)
