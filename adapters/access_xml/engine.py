@@ -20,6 +20,7 @@ from ccstd.adapters.access_xml.safe_stream import (
     NotXMLError,
     SafeXMLStream,
     UnsafeXMLError,
+    UnsupportedEncodingError,
 )
 from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
 from ccstd.adapters.ledger import Coverage
@@ -86,35 +87,61 @@ class Dialect:
 
 def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     """Each record element as an item (its content as a nested dict); a refused or broken file
-    ends with one problem item that says why."""
-    tags = (f"{{*}}{dialect.record}", dialect.record)
-    counts: dict[str, int] = {}
+    ends with one problem item that says why. Every element is freed once read, records or not,
+    so memory stays flat however long the log and whatever else it holds."""
+    counts = 0
     last_parent, prefix = None, ""
     with path.open("rb") as raw:
         try:
-            for _event, element in etree.iterparse(
-                SafeXMLStream(raw), events=("end",), tag=tags, **PARSER_OPTIONS
-            ):
-                counts[dialect.record] = counts.get(dialect.record, 0) + 1
+            for element in _ends(SafeXMLStream(raw)):
+                if not _is_record(element, dialect.record):
+                    if not _inside_record(element, dialect.record):
+                        _release(element)
+                    continue
+                counts += 1
                 parent = element.getparent()
                 if parent is not last_parent:
                     last_parent, prefix = parent, _xpath_of(element)
-                locator = f"{prefix}[{counts[dialect.record]}]"
-                raw_item = etree.tostring(element)
                 yield SourceItem(
-                    str(path), locator, raw_item, element_value(element), line=element.sourceline
-                )
+                    str(path), f"{prefix}[{counts}]", etree.tostring(element),
+                    element_value(element), line=element.sourceline,
+                )  # fmt: skip
                 _release(element)
         except UnsafeXMLError as exc:
             yield SourceItem(str(path), "document", b"", problem=f"unsafe XML refused: {exc}")
         except NotXMLError as exc:
             yield SourceItem(str(path), "document", b"", problem=f"not XML: {exc}")
-        except (etree.XMLSyntaxError, UnicodeDecodeError, LookupError) as exc:
+        except UnsupportedEncodingError as exc:
+            yield SourceItem(str(path), "document", b"", problem=f"unsupported encoding: {exc}",
+                             reason="unsupported-encoding")  # fmt: skip
+        except (etree.XMLSyntaxError, UnicodeError, LookupError) as exc:
             where = f" at line {exc.lineno}" if isinstance(exc, etree.XMLSyntaxError) else ""
-            message = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)
+            message = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)[:200]
             yield SourceItem(
                 str(path), f"document{where}", b"", problem=f"malformed XML{where}: {message}"
             )
+
+
+def _ends(stream: SafeXMLStream) -> Iterator[Any]:
+    """Every element as it ends."""
+    for _event, element in etree.iterparse(stream, events=("end",), **PARSER_OPTIONS):
+        if isinstance(element.tag, str):
+            yield element
+
+
+def _is_record(element: Any, record: str) -> bool:
+    tag: str = element.tag
+    return tag == record or tag.endswith("}" + record)
+
+
+def _inside_record(element: Any, record: str) -> bool:
+    """True if an ancestor is a record element (still being read: not to be freed yet)."""
+    node = element.getparent()
+    while node is not None:
+        if _is_record(node, record):
+            return True
+        node = node.getparent()
+    return False
 
 
 def _xpath_of(element: Any) -> str:

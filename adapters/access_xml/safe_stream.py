@@ -29,6 +29,15 @@ class NotXMLError(ValueError):
     """The input does not begin with markup (JSON, CSV, binary...): it is not an XML export."""
 
 
+class UnsupportedEncodingError(ValueError):
+    """The input declares an encoding that is not a text encoding (`hex`, `base64`, `zlib`...),
+    or is UTF-16/UTF-32 without a byte-order mark."""
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+
+
 class SafeXMLStream:
     """`read(n)` for lxml: the source's documents as one UTF-8 document under WRAPPER."""
 
@@ -70,12 +79,18 @@ class SafeXMLStream:
         self._first = False
         if chunk.startswith(codecs.BOM_UTF8):
             chunk = chunk[len(codecs.BOM_UTF8) :]
+        wide = next((name for bom, name in _BOMS if chunk.startswith(bom)), None)
+        if wide is not None:  # the decoder reads (and drops) the byte-order mark
+            self._decoder = codecs.getincrementaldecoder(wide)(errors="strict")
+            return chunk
+        if chunk[:2] in (b"<\x00", b"\x00<") or chunk.startswith(b"\x00\x00"):
+            raise UnsupportedEncodingError("UTF-16 or UTF-32 without a byte-order mark")
         start = chunk.lstrip()[:1]
         if start and start != b"<":
             raise NotXMLError("the content does not begin with markup")
         declared = _ENCODING.search(chunk[:200]) if chunk.startswith(b"<?xml") else None
         encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
-        if codecs.lookup(encoding).name != "utf-8":
+        if _text_codec(encoding) != "utf-8":
             self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         return chunk
 
@@ -94,6 +109,20 @@ class SafeXMLStream:
 
 
 _DOCTYPE_WHOLE = re.compile(rb"<!DOCTYPE[^>\[]*>")
+
+
+def _text_codec(encoding: str) -> str:
+    """The codec's name if `encoding` is a text encoding that writes markup as ASCII does (the
+    declaration was read as ASCII), else UnsupportedEncodingError."""
+    shown = encoding[:40]
+    try:
+        info = codecs.lookup(encoding)
+        compatible = info._is_text_encoding and "<?xml >".encode(info.name) == b"<?xml >"
+    except (LookupError, UnicodeError):
+        raise UnsupportedEncodingError(f"unknown encoding '{shown}'") from None
+    if not compatible:
+        raise UnsupportedEncodingError(f"'{shown}' is not a text encoding XML can be in")
+    return info.name
 
 
 def _safe_cut(text: bytes) -> int:
