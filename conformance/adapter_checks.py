@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from ccstd.conformance.sandbox import (
     RemoteAdapter,
     Sandbox,
     SandboxOptions,
+    private_folder,
 )
 from ccstd.standard.findings import Finding, Location, json_pointer
 from ccstd.standard.registry import StandardRegistry
@@ -93,14 +95,14 @@ class AdapterChecks:
         """Convert `sources`, or the one finding that says why the adapter could not."""
         if self.stopped:
             return None, []
+        conversion: SampleConversion | None = None
+        error: str | None = None
         try:
             conversion = convert_samples(self.adapter, sources, out)
         except CountMismatchError as exc:
             return None, [r.ADAPTER_COUNTS_MISMATCH.finding(where, detail=str(exc))]
         except Exception as exc:  # the runner met output it could not handle
-            conversion, error = None, type(exc).__name__
-        else:
-            error = None
+            error = type(exc).__name__
         failure = self.adapter.take_failure()
         self.stopped = self.adapter.sandbox.stopped
         if isinstance(failure, AdapterTimeoutError):
@@ -226,6 +228,11 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def temporary_workdir() -> tempfile.TemporaryDirectory[str]:
-    """A private folder for the conversions of one certification run."""
-    return tempfile.TemporaryDirectory(prefix="ccstd-certify-")
+@contextlib.contextmanager
+def temporary_workdir() -> Iterator[str]:
+    """A private folder for the conversions of one certification run, removed on every exit."""
+    folder = private_folder("certify")
+    try:
+        yield str(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -77,6 +77,31 @@ class AdapterCrashError(SandboxError):
     """The adapter's code raised, died, or spoke outside the protocol."""
 
 
+def private_folder(kind: str) -> Path:
+    """A new folder `ccstd-KIND-PID-*` under the temporary directory, readable by its owner only.
+
+    Folders of the same kind left by runs that were killed (their process is gone) are removed
+    first, so a killed run costs disk space only until the next one.
+    """
+    prefix = f"ccstd-{kind}-"
+    for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid = stale.name.removeprefix(prefix).split("-", 1)[0]
+        mine = stale.lstat().st_uid == os.geteuid()
+        if pid.isdigit() and mine and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def code_files(folder: Path) -> list[Path]:
     """Every file and link in a vendor's code folder, in order; links are never followed."""
     found: list[Path] = []
@@ -105,7 +130,7 @@ class Sandbox:
         self.code = code
         self.options = options
         self.isolation: dict[str, Any] = {}
-        self._scratch = Path(tempfile.mkdtemp(prefix="ccstd-sandbox-"))
+        self._scratch = private_folder("sandbox")
         self._owner = confine.unprivileged_user() if os.geteuid() == 0 else None
         self._staged = 0
         self._process: subprocess.Popen[bytes] | None = None

@@ -298,3 +298,16 @@ def test_a_malformed_item_message_is_a_protocol_error_never_a_crash(
         return
     assert item.file == "source.csv"
     assert isinstance(item.raw, bytes) and isinstance(item.locator, str)
+
+
+def test_folders_left_by_a_killed_run_are_removed_by_the_next(tmp_path: Path) -> None:
+    stale = Path(tempfile.gettempdir()) / "ccstd-sandbox-4194303-stale"  # above any pid_max
+    stale.mkdir(exist_ok=True)
+    (stale / "source.csv").write_text("time,gate\n")
+    fresh = sandbox.private_folder("sandbox")
+    try:
+        assert not stale.exists()
+        assert fresh.name.startswith(f"ccstd-sandbox-{os.getpid()}-")
+        assert fresh.stat().st_mode & 0o077 == 0
+    finally:
+        shutil.rmtree(fresh)
