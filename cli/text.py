@@ -9,23 +9,24 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from ccstd.standard.findings import Finding, Severity
+from ccstd.standard.findings import Finding, Severity, printable
 from ccstd.standard.results import ValidationResult
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def finding_text(finding: Finding) -> Text:
-    """One finding on one line: place, severity, code, message, record id."""
+    """One finding on one line: place, severity, code, message, record id; control characters in
+    names and values taken from the input are shown escaped, never sent to the terminal."""
     where = finding.location
     text = Text()
-    text.append(where.describe(), style="bold")
+    text.append(printable(where.describe()), style="bold")
     text.append("  ")
     text.append(f"{finding.severity.value:<7}", style=_STYLES[finding.severity])
     text.append(f" {finding.code}", style="magenta")
-    text.append(f"  {finding.message}")
+    text.append(f"  {printable(finding.message)}")
     if where.record_id is not None:
-        text.append(f"  [{where.record_id}]", style="dim")
+        text.append(f"  [{printable(where.record_id)}]", style="dim")
     return text
 
 

@@ -13,8 +13,9 @@ from rich.console import Console
 from ccstd.cli import text
 from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
 from ccstd.standard.checker import CheckOptions
-from ccstd.standard.findings import Severity
-from ccstd.standard.reading import DEFAULT_INCLUDE, InputError, InputFormat
+from ccstd.standard.files import PathCollisionError, refuse_collisions
+from ccstd.standard.findings import Severity, printable
+from ccstd.standard.reading import DEFAULT_INCLUDE, STDIN, InputError, InputFormat, iter_paths
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.reporting import REPORTERS
 from ccstd.standard.results import ValidationResult, baseline_document, exit_code, load_baseline
@@ -99,16 +100,26 @@ def validate(
     check = CheckOptions(standard, entity_type, check_references)
     err = Console(stderr=True, highlight=False)
     try:
+        files = list(iter_paths(inputs, run.include, run.exclude))
+        refuse_collisions(files, [("--output", output), ("--write-baseline", write_baseline)])
         with text.progress_bar(err, enabled=not quiet) as progress:
             result = validate_paths(inputs, check, run, registry, progress)
-    except InputError as exc:
-        fail(str(exc))
+    except (InputError, PathCollisionError) as exc:
+        fail(printable(str(exc)))
+    if not result.records and not result.count(Severity.ERROR):
+        fail(printable(f"{_names(files)}: no records to validate"))
     _emit(result, output_format.value, output)
     if write_baseline:
         write_output(write_baseline, baseline_document(result))
     if not quiet:
         err.print(text.summary_text(result))
     raise typer.Exit(exit_code(result, fail_on))
+
+
+def _names(files: list[str], shown: int = 3) -> str:
+    names = ["<stdin>" if f == STDIN else f for f in files[:shown]]
+    more = f" and {len(files) - shown} more" if len(files) > shown else ""
+    return ", ".join(names) + more
 
 
 def _check_choices(

@@ -4,11 +4,65 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import signal
 import stat
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import BinaryIO
+
+_STDIN = "-"
+
+
+class PathCollisionError(ValueError):
+    """An output is the same file as an input or as another output; the message is one line."""
+
+
+def refuse_collisions(
+    inputs: Iterable[str | Path], outputs: Iterable[tuple[str, Path | None]]
+) -> None:
+    """Raise PathCollisionError when an output is an input file or another output.
+
+    `inputs` are the files to be read (`-` is stdin and never collides); `outputs` are
+    (option name, path or None when not given) pairs, e.g. `("--output", Path("r.json"))`.
+    Same file means same inode (symlinks, hard links, any spelling) or, for a file not yet
+    written, the same resolved path. Devices and pipes (`/dev/null`, `/dev/stdout`) never collide.
+    """
+    read = {_identity(Path(p)): str(p) for p in inputs if str(p) != _STDIN}
+    written: dict[object, str] = {}
+    for option, path in outputs:
+        if path is None or _is_device(path):
+            continue
+        key = _identity(path)
+        if key in read:
+            raise PathCollisionError(
+                f"{option} {path}: is the input {read[key]}; refusing to overwrite it"
+            )
+        if key in written:
+            raise PathCollisionError(
+                f"{option} {path}: is also {written[key]}; give each output its own file"
+            )
+        written[key] = f"{option} {path}"
+
+
+def _identity(path: Path) -> object:
+    """(device, inode) of an existing file, else its resolved absolute path."""
+    try:
+        info = path.stat()
+    except OSError:
+        return os.path.realpath(path)
+    return (info.st_dev, info.st_ino)
+
+
+def _is_device(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -23,25 +77,82 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A handle to stream into; `path` gets the whole content only if the block succeeds."""
+    """A handle to stream into; `path` gets the whole content only if the block succeeds.
+
+    The temporary file (`.NAME.PID.XXXX.tmp` beside `path`) is removed on every way out,
+    SIGTERM included; one left by a killed run (its process gone) is removed by the next run.
+    """
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
         with path.open("wb") as device:
             yield device
         return
     directory = path.parent if str(path.parent) else Path()
+    remove_stale_temporaries(path)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    with _exit_on_sigterm():
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=directory
+        )
+        try:
+            os.fchmod(fd, mode)  # mkstemp makes 0600; output gets the mode any new file would
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            Path(tmp).replace(path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                Path(tmp).unlink()
+            raise
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove the temporaries of writes to `path` whose process no longer runs; the removed."""
+    directory = path.parent if str(path.parent) else Path()
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[^.]+\.tmp")
+    removed = []
+    with contextlib.suppress(OSError):
+        for candidate in directory.iterdir():
+            match = pattern.fullmatch(candidate.name)
+            if match and not _running(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    candidate.unlink()
+                    removed.append(candidate)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        os.fchmod(fd, mode)  # mkstemp makes 0600; output gets the mode any new file would
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-        raise
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+@contextlib.contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """While writing, SIGTERM exits through the stack (status 143, cleanup runs) instead of
+    killing the process where it stands."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous not in (signal.SIG_DFL, None):
+        yield  # the program handles SIGTERM itself
+        return
+
+    def terminate(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _umask() -> int:

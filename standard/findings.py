@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+
+# C0 and C1 controls, DEL, and the Unicode line separators and bidirectional overrides that
+# would let a file name or record id move the cursor, colour a terminal or reorder a line.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class Severity(enum.Enum):
@@ -55,9 +60,12 @@ class Finding:
     message: str
     location: Location
     related: tuple[Location, ...] = ()
+    pinned_fingerprint: str | None = field(default=None, compare=False)  # kept through redaction
 
     def fingerprint(self) -> str:
         """A key that survives unrelated edits: code, file, record id (or line) and pointer."""
+        if self.pinned_fingerprint is not None:
+            return self.pinned_fingerprint
         where = self.location
         anchor = where.record_id if where.record_id is not None else str(where.line)
         key = "\x1f".join((self.code, where.file or "", anchor, where.pointer))
@@ -83,3 +91,13 @@ class Locator:
         """The location of `path` (keys and indexes) within the record."""
         pointer = self.pointer + json_pointer(path)
         return Location(self.file, self.line, pointer, self.record_id, self.record_type)
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`, `\\n`, `\\u202e`), safe to
+    print on a terminal or in a one-line annotation."""
+    return _CONTROLS.sub(_escape_control, text)
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")

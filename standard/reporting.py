@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import orjson
 
 from ccstd import __version__
-from ccstd.standard.findings import Finding, Location, Severity
+from ccstd.standard.findings import Finding, Location, Severity, printable
 from ccstd.standard.results import ValidationResult
 from ccstd.standard.rules import RULES
 
@@ -84,15 +84,18 @@ def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -
     )
     for (file, line, pointer), findings in by_place.items():
         name = f"{file}:{line}" if line is not None else f"{file} {pointer}".rstrip()
-        case = ElementTree.SubElement(suite, "testcase", classname=file, name=name)
-        text = "\n".join(
-            f"{f.severity.value} {f.code} {f.location.pointer}: {f.message}" for f in findings
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=printable(file), name=printable(name)
         )
+        text = "\n".join(
+            printable(f"{f.severity.value} {f.code} {f.location.pointer}: {f.message}")
+            for f in findings
+        )  # XML 1.0 cannot hold control characters at all
         tag = "failure" if _fails(findings) else "system-out"
         element = ElementTree.SubElement(case, tag)
         if tag == "failure":
             element.set("type", findings[0].code)
-            element.set("message", findings[0].message)
+            element.set("message", printable(findings[0].message))
         element.text = text
     ElementTree.SubElement(
         suite, "testcase", classname="ccstd", name=f"{result.valid} valid records"
@@ -170,7 +173,9 @@ def render_github(result: ValidationResult) -> bytes:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow-command value: controls shown escaped (no ANSI in the log), then the runner's
+    own escapes, so input can neither end the command nor start another."""
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -11,9 +12,17 @@ import orjson
 
 from ccstd.standard import rules
 from ccstd.standard.findings import Finding, Location, Severity
-from ccstd.standard.redaction import redact
+from ccstd.standard.redaction import PLACEHOLDER, redact
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+_LONG_DIGITS = re.compile(r"\d{11}")
+# In ids, keys and messages a number is often glued to letters ("resident-1101…", "p138…"), so
+# only other digits bound it; an 18-digit ID needs a plausible birth date, not a valid checksum.
+_EMBEDDED_NUMBER = re.compile(
+    r"(?<!\d)(?:\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+    r"|1[3-9]\d{9})(?!\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -95,19 +104,50 @@ class FindingCollector:
 
 
 def redacted(finding: Finding) -> Finding:
-    """A finding fit for a report: a raw ID or mobile number in a record id (legacy systems key
-    people by them) or in a message quoting one is replaced by a placeholder."""
+    """A finding fit for a report: raw ID and mobile numbers in its record ids, JSON Pointers
+    (a number used as a key) and message are replaced by a placeholder.
+
+    Its fingerprint stays the one computed before pointers were redacted, so existing baselines
+    still match and two records keyed by different numbers keep different fingerprints.
+    """
     where = finding.location
-    record_id = redact(where.record_id) if where.record_id else where.record_id
-    message = redact(finding.message)
-    related = tuple(
-        replace(r, record_id=redact(r.record_id)) if r.record_id else r for r in finding.related
-    )
-    if (record_id, message, related) == (where.record_id, finding.message, finding.related):
+    texts = (finding.message, where.pointer, where.record_id or "")
+    if not any(_LONG_DIGITS.search(t) for t in texts) and not finding.related:
+        return finding  # the common case: nothing that could be a number to hide
+    location = _redacted_location(where)
+    related = tuple(_redacted_location(r) for r in finding.related)
+    message = _hide_numbers(finding.message)
+    if (location, related, message) == (where, finding.related, finding.message):
         return finding
+    pinned = replace(finding, location=replace(where, record_id=_legacy_redaction(where)))
     return replace(
-        finding, message=message, location=replace(where, record_id=record_id), related=related
+        finding,
+        message=message,
+        location=location,
+        related=related,
+        pinned_fingerprint=pinned.fingerprint(),
     )
+
+
+def _legacy_redaction(where: Location) -> str | None:
+    """The record id as fingerprints have always seen it."""
+    return redact(where.record_id) if where.record_id else where.record_id
+
+
+def _redacted_location(where: Location) -> Location:
+    record_id = _hide_numbers(where.record_id) if where.record_id else where.record_id
+    pointer = _hide_numbers(where.pointer)
+    if (record_id, pointer) == (where.record_id, where.pointer):
+        return where
+    return replace(where, record_id=record_id, pointer=pointer)
+
+
+def _hide_numbers(text: str) -> str:
+    """`text` with every resident ID number (checksum valid or not, when its birth date is
+    plausible) and mobile number that stands apart from other digits replaced."""
+    if not _LONG_DIGITS.search(text):
+        return text
+    return _EMBEDDED_NUMBER.sub(PLACEHOLDER, redact(text))
 
 
 def load_baseline(path: Path) -> frozenset[str]:
