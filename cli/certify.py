@@ -66,7 +66,12 @@ def run(
     adapter_memory: AdapterMemory = SandboxOptions.memory_mib,
     valid_days: Annotated[
         int,
-        typer.Option("--valid-days", min=1, help="Days the certificate is valid from the run."),
+        typer.Option(
+            "--valid-days",
+            min=1,
+            max=certificate.MAX_VALID_DAYS,
+            help="Days the certificate is valid from the run.",
+        ),
     ] = certificate.VALID_DAYS,
 ) -> None:
     """Certify the submission a manifest describes; exit 1 unless it passes."""

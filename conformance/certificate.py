@@ -21,15 +21,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from ccstd import __version__
 from ccstd.conformance.result import CertificationResult
+from ccstd.standard.rules import Level
 
 FORMAT = "ccstd-certificate/2"
 OLD_FORMATS = ("ccstd-certificate/1",)
 VALID_DAYS = 365
+MAX_VALID_DAYS = 3650
 MAX_CERTIFICATE_BYTES = 4 << 20
 _CHUNK = 1 << 20
 
 _TIME = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
-_TEXT = {"type": "string", "minLength": 1, "maxLength": 1000}
+_TEXT = {"type": "string", "minLength": 1}
 _NAME = {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$", "maxLength": 100}
 _INPUT_PATH = {  # relative, POSIX, never climbing out: checked again in `_safe_relative`
     "type": "string",
@@ -57,7 +59,7 @@ STATEMENT_SCHEMA = _object(
         "productVersion": {"anyOf": [_TEXT, {"type": "null"}]},
         "standard": {"type": "string", "pattern": "^[0-9]+[.][0-9]+[.][0-9]+$"},
         "profiles": {"type": "array", "items": _NAME, "maxItems": 100},
-        "level": {"anyOf": [_NAME, {"type": "null"}]},
+        "level": {"enum": [*(level.value for level in Level), None]},
         "ruleSet": _object(
             {
                 "revision": {"type": "integer", "minimum": 0},
@@ -103,11 +105,9 @@ class CertificateError(ValueError):
     """A certificate or key that cannot be read (exit 2)."""
 
 
-def claims(
-    result: CertificationResult, valid_days: int = VALID_DAYS, now: str | None = None
-) -> dict[str, Any]:
+def claims(result: CertificationResult, valid_days: int = VALID_DAYS) -> dict[str, Any]:
     """The signed statement: who, what, against which rules, on which inputs, when, how long."""
-    issued = now or result.started_at
+    issued = result.started_at
     return {
         "format": FORMAT,
         "vendor": result.vendor,
@@ -166,8 +166,8 @@ def issue(
     valid_days: int = VALID_DAYS,
 ) -> bytes:
     """certificate.json for a passing result, valid for `valid_days` from the run's start."""
-    if valid_days < 1:
-        raise CertificateError(f"a certificate is valid for at least one day, not {valid_days}")
+    if not 1 <= valid_days <= MAX_VALID_DAYS:
+        raise CertificateError(f"valid 1 to {MAX_VALID_DAYS} days, not {valid_days}")
     return sign(claims(result, valid_days), signing_key)
 
 
@@ -303,6 +303,10 @@ def _check_structure(path: Path, document: Any) -> None:
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the document"
         raise _invalid(path, f"{where}: {_shorten(error.message)}")
+    _check_dates(path, document["certificate"])
+
+
+def _check_dates(path: Path, statement: dict[str, Any]) -> None:
     try:
         issued, until = _parse_time(statement["issuedAt"]), _parse_time(statement["validUntil"])
     except ValueError as exc:

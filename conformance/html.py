@@ -74,6 +74,11 @@ def render_html(result: CertificationResult, report: Mapping[str, Any]) -> bytes
     return ("\n".join(parts) + "\n").encode("utf-8")
 
 
+def _e(value: object) -> str:
+    """Any value as escaped HTML text (numbers too: a report may come from anywhere)."""
+    return escape(str(value))
+
+
 def _banner(result: CertificationResult) -> str:
     reached = result.level_reached.value if result.level_reached else "none"
     version = f" {result.product_version}" if result.product_version else ""
@@ -101,9 +106,9 @@ def _profiles(result: CertificationResult) -> str:
     if result.adapter:
         a = result.adapter
         adapter = (
-            f"<p>Adapter <code>{escape(str(a.get('name')))}</code> {escape(str(a.get('version')))}"
-            f": read {a.get('read', '-')}, converted {a.get('converted', '-')}, skipped "
-            f"{a.get('skipped', '-')}, rejected {a.get('rejected', '-')}.</p>"
+            f"<p>Adapter <code>{_e(a.get('name'))}</code> {_e(a.get('version'))}"
+            f": read {_e(a.get('read', '-'))}, converted {_e(a.get('converted', '-'))}, skipped "
+            f"{_e(a.get('skipped', '-'))}, rejected {_e(a.get('rejected', '-'))}.</p>"
         )
     return (
         "<section><h2>Profiles</h2><table><thead><tr><th>profile</th><th>records</th>"
@@ -175,16 +180,16 @@ def _findings(findings: Sequence[Mapping[str, Any]], result: CertificationResult
 def _finding_row(f: Mapping[str, Any]) -> str:
     where = escape(f["file"] or "(run)")
     if f["line"] is not None:
-        where += f":{f['line']}"
+        where += f":{_e(f['line'])}"
     if f["pointer"]:
         where += f" <code>{escape(f['pointer'])}</code>"
     if f["recordId"]:
         where += f"<br><span class=muted>{escape(f['recordId'])}</span>"
     return (
-        f'<tr data-severity="{f["severity"]}" data-rule="{escape(f["code"])}" '
+        f'<tr data-severity="{_e(f["severity"])}" data-rule="{escape(f["code"])}" '
         f'data-profiles="{escape(" ".join(f["profiles"]))}">'
-        f'<td><span class="tag {f["severity"]}">{f["severity"]}</span></td>'
-        f"<td><code>{escape(f['code'])}</code></td><td>{f['level']}</td><td>{where}</td>"
+        f'<td><span class="tag {_e(f["severity"])}">{_e(f["severity"])}</span></td>'
+        f"<td><code>{escape(f['code'])}</code></td><td>{_e(f['level'])}</td><td>{where}</td>"
         f"<td>{escape(f['message'])}</td></tr>"
     )
 
@@ -192,7 +197,7 @@ def _finding_row(f: Mapping[str, Any]) -> str:
 def _inputs(inputs: Sequence[Mapping[str, Any]]) -> str:
     rows = "".join(
         f"<tr><td>{escape(i['role'])}</td><td><code>{escape(i['path'])}</code></td>"
-        f"<td class=num>{i['size']}</td><td><code>{i['sha256'][:16]}…</code></td></tr>"
+        f"<td class=num>{_e(i['size'])}</td><td><code>{escape(i['sha256'][:16])}…</code></td></tr>"
         for i in inputs
     )
     return (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
@@ -11,8 +13,9 @@ import orjson
 from ccstd import __version__
 from ccstd.conformance.html import render_html
 from ccstd.conformance.result import Attributed, CertificationResult
-from ccstd.standard.findings import Severity
+from ccstd.standard.findings import Finding, Location, Severity
 from ccstd.standard.reporting import finding_json, render_junit, render_sarif
+from ccstd.standard.results import ValidationResult
 from ccstd.standard.rules import RULES
 
 Reporter = Callable[[CertificationResult], bytes]
@@ -87,8 +90,40 @@ def render_json(result: CertificationResult) -> bytes:
 
 
 def render_certify_junit(result: CertificationResult) -> bytes:
-    """junit.xml: a failing case per record with errors."""
-    return render_junit(result.as_validation(), suite_name=f"ccstd certify {result.product}")
+    """junit.xml: a failing case per record with errors; well-formed whatever names contain."""
+    suite = _xml_text(f"ccstd certify {result.product}")
+    return render_junit(_xml_safe(result.as_validation()), suite_name=suite)
+
+
+# Characters XML 1.0 cannot carry, even escaped: most C0 controls, lone surrogates, U+FFFE/F.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
+
+
+def _xml_safe(result: ValidationResult) -> ValidationResult:
+    """The same result with every finding's text fit for XML."""
+    return dataclasses.replace(result, findings=tuple(_xml_finding(f) for f in result.findings))
+
+
+def _xml_finding(finding: Finding) -> Finding:
+    return dataclasses.replace(
+        finding,
+        message=_xml_text(finding.message),
+        location=_xml_location(finding.location),
+        related=tuple(_xml_location(r) for r in finding.related),
+    )
+
+
+def _xml_location(where: Location) -> Location:
+    return dataclasses.replace(
+        where,
+        file=None if where.file is None else _xml_text(where.file),
+        pointer=_xml_text(where.pointer),
+        record_id=None if where.record_id is None else _xml_text(where.record_id),
+    )
 
 
 def render_certify_sarif(result: CertificationResult) -> bytes:
@@ -99,10 +134,12 @@ def render_certify_sarif(result: CertificationResult) -> bytes:
 def render_summary(result: CertificationResult) -> bytes:
     """summary.md, for CI job summaries ($GITHUB_STEP_SUMMARY) and merge requests."""
     reached = result.level_reached.value if result.level_reached else "none"
+    version = f" {_markdown(result.product_version)}" if result.product_version else ""
     lines = [
         f"## ccstd certify: {result.verdict.upper()}",
         "",
-        f"**{result.vendor}**, {result.product} against standard {result.standard} "
+        f"**{_markdown(result.vendor)}**, {_markdown(result.product)}{version} against standard "
+        f"{result.standard} "
         f"(rule set revision {result.ruleset_revision}). "
         f"Level claimed: {result.claimed_level.value}; reached: {reached}.",
         "",
@@ -124,6 +161,15 @@ def render_summary(result: CertificationResult) -> bytes:
             rule = RULES[code]
             lines.append(f"| `{code}` | {rule.level.value} | {rule.severity.value} | {count} |")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _markdown(value: str) -> str:
+    """Vendor text shown as itself in Markdown: no emphasis, link, HTML, table cell or new line."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _LINE_BREAKING.sub("\ufffd", value))
 
 
 _BADGE_COLOURS = {"pass": "#2e7d32", "fail": "#c62828"}
