@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
+import stat
+import string
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +27,16 @@ from ccstd.standard.registry import StandardVersion
 KEY_ENV = "CCSTD_PSEUDONYM_KEY"
 _MASKED = re.compile(r".*\*.*")  # 135****1234, 李*, ***5678: no real identifier has an asterisk
 _MIN_KEY_BYTES = 16
+_MIN_KEY_BITS = 128
+_MIN_DISTINCT_BYTES = 10  # random 16 bytes or 32 hex digits have 14 or more
+_MAX_KEY_BYTES = 4096
+# The alphabets a key is usually drawn from, smallest first: (size, bytes it allows).
+_ALPHABETS = (
+    (10, frozenset(string.digits.encode())),
+    (16, frozenset(string.hexdigits.encode())),
+    (64, frozenset((string.ascii_letters + string.digits + "+/-_=").encode())),
+    (95, frozenset(string.printable[:95].encode())),
+)
 
 
 NO_KEY_HELP = (
@@ -31,6 +44,7 @@ NO_KEY_HELP = (
     f"are pseudonymised with a key: give one with --key-file FILE or ${KEY_ENV} (at least "
     f"{_MIN_KEY_BYTES} bytes), or pass --raw-identifiers to emit them unprotected"
 )
+MAKE_KEY_HELP = "make one with: openssl rand -hex 32 > pseudonym.key; chmod 600 pseudonym.key"
 
 
 class PseudonymKeyError(ValueError):
@@ -38,19 +52,71 @@ class PseudonymKeyError(ValueError):
 
 
 def load_key(key_file: Path | None) -> bytes | None:
-    """The key from `--key-file`, else from $CCSTD_PSEUDONYM_KEY, else None."""
+    """The key from `--key-file`, else from $CCSTD_PSEUDONYM_KEY, else None; a key that is
+    unreadable or too weak (see `key_weakness`) is a PseudonymKeyError."""
     if key_file is not None:
-        try:
-            key = key_file.read_bytes().strip()
-        except OSError as exc:
-            raise PseudonymKeyError(f"{key_file}: cannot read the key: {exc.strerror}") from None
+        key = _read_key_file(key_file)
     else:
         key = os.environb.get(KEY_ENV.encode(), b"").strip()
         if not key:
             return None
-    if len(key) < _MIN_KEY_BYTES:
-        raise PseudonymKeyError(f"the pseudonymisation key must be at least {_MIN_KEY_BYTES} bytes")
+    weakness = key_weakness(key)
+    if weakness is not None:
+        raise PseudonymKeyError(
+            f"the pseudonymisation key is too weak: {weakness}; {MAKE_KEY_HELP}"
+        )
     return key
+
+
+def _read_key_file(key_file: Path) -> bytes:
+    try:
+        with key_file.open("rb") as handle:
+            key = handle.read(_MAX_KEY_BYTES + 1).strip()
+    except OSError as exc:
+        raise PseudonymKeyError(f"{key_file}: cannot read the key: {exc.strerror}") from None
+    if len(key) > _MAX_KEY_BYTES:
+        raise PseudonymKeyError(f"{key_file}: longer than {_MAX_KEY_BYTES} bytes: not a key file")
+    return key
+
+
+def key_weakness(key: bytes) -> str | None:
+    """Why `key` likely holds fewer than 128 bits of entropy, or None.
+
+    The estimate is its length times the bits per byte of the smallest usual alphabet holding
+    all its bytes (digits, hex, base64, printable ASCII, any byte); a key that repeats one byte
+    or a short pattern, or uses fewer than 10 distinct byte values, is refused whatever its
+    length. Certification's published key is used through Protector directly, never checked.
+    """
+    if len(key) < _MIN_KEY_BYTES:
+        return f"{len(key)} bytes long, at least {_MIN_KEY_BYTES} bytes are needed"
+    if len(set(key)) < _MIN_DISTINCT_BYTES:
+        return f"fewer than {_MIN_DISTINCT_BYTES} distinct byte values"
+    if any(
+        key == (key[:size] * (len(key) // size + 1))[: len(key)]
+        for size in range(1, len(key) // 2 + 1)
+    ):
+        return "a short pattern repeated"
+    size = next((n for n, allowed in _ALPHABETS if set(key) <= allowed), 256)
+    bits = int(len(key) * math.log2(size))
+    if bits < _MIN_KEY_BITS:
+        return f"about {bits} bits of entropy, at least {_MIN_KEY_BITS} are needed"
+    return None
+
+
+def key_file_warning(key_file: Path | None) -> str | None:
+    """A warning when the key file can be read by group or others, else None."""
+    if key_file is None:
+        return None
+    try:
+        mode = key_file.stat().st_mode
+    except OSError:
+        return None
+    if not stat.S_ISREG(mode) or not mode & 0o077:
+        return None
+    return (
+        f"{key_file}: the pseudonymisation key can be read by group or others "
+        f"(mode {stat.S_IMODE(mode):04o}); chmod 600 it"
+    )
 
 
 @dataclass

@@ -261,10 +261,11 @@ def _reject_entry(line: bytes, where: str, number: int) -> _RejectEntry:
         raise ReplayError(f"{where}: not a readable rejects file: not a JSON object")
     if value.get("redacted") is True:
         raise ReplayError(f"{where}: a redacted rejects line has no raw item to replay")
-    strings = {name: value.get(name) for name in ("adapter", "file", "locator")}
-    for name, text in strings.items():
-        if not isinstance(text, str):
+    strings: dict[str, str] = {}
+    for name in ("adapter", "file", "locator"):
+        if not isinstance(text := value.get(name), str):
             raise ReplayError(f"{where}: not a readable rejects file: '{name}' is not a string")
+        strings[name] = text
     line_no, context = value.get("line"), value.get("context") or {}
     if line_no is not None and (isinstance(line_no, bool) or not isinstance(line_no, int)):
         raise ReplayError(f"{where}: not a readable rejects file: 'line' is not a number")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -11,24 +14,38 @@ from rich.table import Table
 
 from ccstd.adapters.base import Adapter
 from ccstd.adapters.ledger import Ledger
-from ccstd.adapters.privacy import NO_KEY_HELP, Protector, PseudonymKeyError, load_key
+from ccstd.adapters.privacy import (
+    NO_KEY_HELP,
+    Protector,
+    PseudonymKeyError,
+    key_file_warning,
+    load_key,
+)
 from ccstd.adapters.registry import UnknownAdapterError, by_name, detect, installed
 from ccstd.adapters.runner import (
     ConversionReport,
+    ConversionTimeError,
+    EmptyInputError,
+    InputReadError,
+    OutputError,
     Outputs,
     ReplayError,
+    conversion_time,
     convert_paths,
     replay_rejects,
 )
 from ccstd.cli import text
 from ccstd.cli.errors import fail
+from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
 
 EPILOG = (
     "Exit codes: 0 = every item converted or skipped with a reason; 1 = some items were rejected "
-    "(see --rejects); 2 = the command could not do its job (usage, unreadable input, no key)."
+    "(see --rejects); 2 = the command could not do its job (usage, unreadable or empty input, "
+    "an output that cannot be written, no key or a weak one)."
 )
+_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 SOURCE_GLOBS = ("*.json", "*.ndjson", "*.jsonl", "*.xml", "*.json.gz", "*.ndjson.gz")
 
 adapters_app = typer.Typer(help="Installed adapters (built-in and plugins).", no_args_is_help=True)
@@ -50,6 +67,13 @@ def convert(
     ledger: Annotated[
         Path | None, typer.Option("--ledger", help="Field coverage ledger (JSON).")
     ] = None,
+    rejects_redacted: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects-redacted",
+            help="Rejected items without personal values (shareable; cannot be replayed).",
+        ),
+    ] = None,
     key_file: Annotated[
         Path | None,
         typer.Option("--key-file", help="Pseudonymisation key (else $CCSTD_PSEUDONYM_KEY)."),
@@ -66,33 +90,123 @@ def convert(
 ) -> None:
     """Convert vendor data (FHIR R4, XML access logs, orders) into records of the standard."""
     key = _key(key_file, raw_identifiers)
-    outputs = Outputs(out, rejects, ledger)
+    converted_at = _converted_at()
+    outputs = Outputs(out, rejects, ledger, rejects_redacted)
     if replay is not None:
         if inputs:
             fail("give either INPUT files or --replay REJECTS, not both")
-        try:
-            _finish(replay_rejects(replay, outputs, key), out, quiet)
-        except ReplayError as exc:
-            fail(str(exc))
+        rejects_file = replay
+        _check_outputs([rejects_file], outputs)
+        _finish(_guarded(lambda: replay_rejects(rejects_file, outputs, key)), outputs, quiet)
     if not inputs:
         fail("give at least one INPUT, or --replay REJECTS")
-    try:
-        paths = [Path(p) for p in iter_paths([str(p) for p in inputs], SOURCE_GLOBS)]
-    except InputError as exc:
-        fail(str(exc))
-    if not paths:
-        fail("no input files found")
+    paths = _input_files(inputs)
+    _check_outputs(paths, outputs)
     adapter = _choose(source, paths)
     protector = Protector(StandardRegistry().get(adapter.standard_version), key)
-    with text.progress_bar(Console(stderr=True), enabled=not quiet, unit="items read") as progress:
+    with text.progress_bar(_stderr, enabled=not quiet, unit="items read") as progress:
         coverage = Ledger(adapter.coverage())
-        report = convert_paths(adapter, paths, outputs, protector, coverage, progress, jobs=jobs)
-    _finish(report, out, quiet)
+        report = _guarded(
+            lambda: convert_paths(
+                adapter,
+                paths,
+                outputs,
+                protector,
+                coverage,
+                progress,
+                jobs=jobs,
+                converted_at=converted_at,
+                allow_empty=False,
+            ),
+            empty=", ".join(map(str, inputs)),
+        )
+    _finish(report, outputs, quiet)
 
 
-def _finish(report: ConversionReport, out: Path, quiet: bool) -> NoReturn:
+def _guarded(run: Callable[[], ConversionReport], empty: str = "") -> ConversionReport:
+    """The run's report; a run that cannot do its job is a one-line error (exit 2)."""
+    try:
+        return run()
+    except EmptyInputError:
+        fail(f"{empty}: no items to convert (the input is empty)")
+    except (OutputError, InputReadError, ReplayError) as exc:
+        fail(str(exc))
+
+
+def _converted_at() -> str:
+    try:
+        return conversion_time()
+    except ConversionTimeError as exc:
+        fail(str(exc))
+
+
+def _input_files(inputs: list[Path]) -> list[Path]:
+    """Every file to convert; an input that is missing, unreadable, not a regular file, or a
+    folder without source files is a one-line error naming it."""
+    paths: list[Path] = []
+    for name in inputs:
+        _check_input(name)
+        try:
+            found = [Path(p) for p in iter_paths([str(name)], SOURCE_GLOBS)]
+        except InputError as exc:
+            fail(str(exc))
+        if not found:
+            fail(f"{name}: no input files in this folder ({', '.join(SOURCE_GLOBS)})")
+        paths.extend(found)
+    return paths
+
+
+def _check_input(name: Path) -> None:
+    if str(name) == "-":
+        fail("-: convert does not read stdin; give a file")
+    try:
+        mode = name.stat().st_mode
+    except FileNotFoundError:
+        fail(f"{name}: no such file or directory")
+    except OSError as exc:
+        fail(f"{name}: cannot read: {exc.strerror or exc}")
+    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISCHR: "a character device",
+             stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}  # fmt: skip
+    for test, kind in kinds.items():
+        if test(mode):
+            fail(f"{name}: {kind}, not a file (convert reads each input twice: give a file)")
+    folder = stat.S_ISDIR(mode)
+    if not os.access(name, os.R_OK | (os.X_OK if folder else 0)):
+        fail(f"{name}: cannot read: permission denied")
+
+
+def _check_outputs(inputs: list[Path], outputs: Outputs) -> None:
+    """Refuse, before anything is written, an output that is an input or another output, is a
+    folder, or lies in a folder that does not exist."""
+    named = (
+        ("--out", outputs.records),
+        ("--rejects", outputs.rejects),
+        ("--ledger", outputs.ledger),
+        ("--rejects-redacted", outputs.rejects_redacted),
+    )
+    try:
+        refuse_collisions(inputs, named)
+    except PathCollisionError as exc:
+        fail(str(exc))
+    for option, path in named:
+        if path is None:
+            continue
+        folder = path.parent
+        if path.is_dir():
+            fail(f"{option} {path}: is a folder; give a file name")
+        if not folder.is_dir():
+            fail(f"{option} {path}: the folder {folder} does not exist")
+
+
+def _finish(report: ConversionReport, outputs: Outputs, quiet: bool) -> NoReturn:
     if not quiet:
-        _print_summary(report, out)
+        _print_summary(report, outputs.records)
+    if outputs.rejects is not None and report.rejected:
+        _stderr.print(
+            f"ccstd: {outputs.rejects} holds the raw rejected items (names, ID and phone numbers): "
+            "it is private to you (mode 0600); share --rejects-redacted instead",
+            markup=False,
+        )
     raise typer.Exit(1 if report.rejected else 0)
 
 
@@ -115,6 +229,9 @@ def _key(key_file: Path | None, raw: bool) -> bytes | None:
         key = load_key(key_file)
     except PseudonymKeyError as exc:
         fail(str(exc))
+    warning = key_file_warning(key_file)
+    if warning is not None:
+        _stderr.print(f"ccstd: warning: {warning}", markup=False)
     if key is None and not raw:
         fail(NO_KEY_HELP)
     return None if raw and key is None else key
@@ -149,7 +266,7 @@ def _print_summary(report: ConversionReport, out: Path) -> None:
     table.add_row(
         "identifiers", "", ", ".join(f"{k} {n}" for k, n in report.protection.items()) or "none"
     )
-    Console(stderr=True).print(table)
+    _stderr.print(table)
 
 
 @adapters_app.command("list")

@@ -44,8 +44,8 @@ def test_keys_come_from_file_or_environment(
 ) -> None:
     monkeypatch.delenv("CCSTD_PSEUDONYM_KEY", raising=False)
     assert load_key(None) is None
-    (tmp_path / "k").write_bytes(b"file-key-0123456789\n")
-    assert load_key(tmp_path / "k") == b"file-key-0123456789"
+    (tmp_path / "k").write_bytes(b"file-key-0123456789abcdef\n")
+    assert load_key(tmp_path / "k") == b"file-key-0123456789abcdef"
     monkeypatch.setenv("CCSTD_PSEUDONYM_KEY", "short")
     with pytest.raises(PseudonymKeyError, match="at least 16 bytes"):
         load_key(None)
