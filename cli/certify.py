@@ -94,7 +94,7 @@ def run(
     for name, render in REPORTS.items():
         write_output(folder / name, render(result))
     if result.passed:
-        write_output(folder / "certificate.json", certificate.issue(result, key, valid_days))
+        write_output(folder / "certificate.json", _issue(result, key, valid_days))
     else:  # a failed run must not leave an earlier pass's certificate behind
         (folder / "certificate.json").unlink(missing_ok=True)
     if not quiet:
@@ -186,6 +186,13 @@ def golden(
         fail(f"{adapter_claim.name}: {exc}")
     write_output(target, b"".join(records))
     typer.echo(f"wrote {target}: {len(records)} records")
+
+
+def _issue(result: CertificationResult, key: Ed25519PrivateKey | None, valid_days: int) -> bytes:
+    try:
+        return certificate.issue(result, key, valid_days)
+    except certificate.CertificateError as exc:
+        fail(_plain(str(exc)))
 
 
 def _load_manifest(path: Path, golden_must_exist: bool = True) -> manifest.Manifest:

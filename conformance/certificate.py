@@ -101,6 +101,9 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
 class CertificateError(ValueError):
     """A certificate or key that cannot be read (exit 2)."""
 
@@ -157,6 +160,9 @@ def sign(statement: dict[str, Any], signing_key: Ed25519PrivateKey | None) -> by
         value = signing_key.sign(signed_bytes(statement, signature))
         signature["value"] = base64.b64encode(value).decode("ascii")
     document = {"certificate": statement, "signature": signature}
+    problem = _schema_problem(document)
+    if problem is not None:  # e.g. an input path leading out of the manifest's folder
+        raise CertificateError(f"will not sign what verify would refuse: {problem}")
     return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
 
 
@@ -299,11 +305,19 @@ def _check_structure(path: Path, document: Any) -> None:
             f"{written} is no longer accepted (its signature does not cover the key id and "
             f"algorithm); certify again for a {FORMAT}",
         )
-    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(document))
-    if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "the document"
-        raise _invalid(path, f"{where}: {_shorten(error.message)}")
+    problem = _schema_problem(document)
+    if problem is not None:
+        raise _invalid(path, problem)
     _check_dates(path, document["certificate"])
+
+
+def _schema_problem(document: Any) -> str | None:
+    """Where and how `document` departs from SCHEMA (the most relevant error), or None."""
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(document))
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path) or "the document"
+    return f"{where}: {_shorten(error.message)}"
 
 
 def _check_dates(path: Path, statement: dict[str, Any]) -> None:
@@ -317,9 +331,6 @@ def _check_dates(path: Path, statement: dict[str, Any]) -> None:
 
 def _shorten(message: str, limit: int = 200) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
-
-
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
 def _signature_problems(

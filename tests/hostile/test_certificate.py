@@ -283,3 +283,11 @@ def test_valid_days_below_one_is_a_usage_error(issued: Path, tmp_path: Path) -> 
     run = ccstd("certify", "run", vendor, "--out", tmp_path / "out", "--valid-days", "0")
     run.assert_clean_failure(2)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_body_never_signs_what_verify_would_refuse(issued: Path) -> None:
+    statement = document(issued)["certificate"]
+    statement["inputs"].append({"path": "../../etc/passwd", "role": "adapter-code", "sha256": "0"})
+    key = certificate.load_private_key(issued / "keys" / "certify-signing.pem")
+    with pytest.raises(certificate.CertificateError, match="will not sign"):
+        certificate.sign(statement, key)
