@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import stat
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +21,7 @@ from ccstd.conformance.engine import CertifyOptions, certify
 from ccstd.conformance.reports import REPORTS
 from ccstd.conformance.result import CertificationResult
 from ccstd.conformance.sandbox import SandboxError, SandboxOptions
-from ccstd.standard.findings import Severity
+from ccstd.standard.findings import Severity, printable
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline
 
 app = typer.Typer(
@@ -134,10 +133,10 @@ def verify(
             certificate_path, certificate.load_public_key(public_key), inputs
         )
     except certificate.CertificateError as exc:
-        fail(_plain(str(exc)))
+        fail(printable(str(exc)))
     statement = outcome.statement
     if outcome.valid:
-        who = _plain(f"{statement['vendor']} · {statement['product']}")
+        who = printable(f"{statement['vendor']} · {statement['product']}")
         checked = f", {len(statement['inputs'])} inputs unchanged" if inputs else ""
         typer.echo(
             f"valid: {who}, standard {statement['standard']}{checked}, "
@@ -145,7 +144,7 @@ def verify(
         )
         raise typer.Exit(EXIT_OK)
     for problem in outcome.problems:
-        typer.echo(f"invalid: {_plain(problem)}", err=True)
+        typer.echo(f"invalid: {printable(problem)}", err=True)
     raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -192,7 +191,7 @@ def _issue(result: CertificationResult, key: Ed25519PrivateKey | None, valid_day
     try:
         return certificate.issue(result, key, valid_days)
     except certificate.CertificateError as exc:
-        fail(_plain(str(exc)))
+        fail(printable(str(exc)))
 
 
 def _load_manifest(path: Path, golden_must_exist: bool = True) -> manifest.Manifest:
@@ -233,31 +232,15 @@ def _private_key(path: Path | None) -> Ed25519PrivateKey | None:
         fail(str(exc))
 
 
-# Control characters, and the invisible ones that reorder or break a line on a terminal.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def _plain(value: str) -> str:
-    """`value` with every control character replaced by U+FFFD (same length, one line)."""
-    return _UNPRINTABLE.sub("\ufffd", value)
-
-
-def _printable(line: Text) -> Text:
-    """A rich Text with control characters replaced; its styles stay where they were."""
-    clean = line.copy()
-    clean.plain = _plain(line.plain)
-    return clean
-
-
 def _print_summary(result: CertificationResult, folder: Path, signed: bool) -> None:
     """Findings, the profile table and the verdict; vendor text never becomes markup."""
     console = Console(stderr=True, highlight=False)
     for attributed in result.findings[:20]:
-        console.print(_printable(text.finding_text(attributed.finding)), soft_wrap=True)
-    where = escape(_plain(str(folder)))
+        console.print(text.finding_text(attributed.finding), soft_wrap=True)
+    where = escape(printable(str(folder)))
     if len(result.findings) > 20:
         console.print(f"… {len(result.findings) - 20} more in {where}/report.html")
-    table = Table(title=Text(_plain(f"ccstd certify: {result.vendor} · {result.product}")))
+    table = Table(title=Text(printable(f"ccstd certify: {result.vendor} · {result.product}")))
     for column in ("profile", "records", "errors", "warnings", "verdict"):
         table.add_column(column)
     for p in result.profiles:

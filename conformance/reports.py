@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
@@ -13,9 +12,8 @@ import orjson
 from ccstd import __version__
 from ccstd.conformance.html import render_html
 from ccstd.conformance.result import Attributed, CertificationResult
-from ccstd.standard.findings import Finding, Location, Severity
+from ccstd.standard.findings import Severity, printable
 from ccstd.standard.reporting import finding_json, render_junit, render_sarif
-from ccstd.standard.results import ValidationResult
 from ccstd.standard.rules import RULES
 
 Reporter = Callable[[CertificationResult], bytes]
@@ -91,39 +89,8 @@ def render_json(result: CertificationResult) -> bytes:
 
 def render_certify_junit(result: CertificationResult) -> bytes:
     """junit.xml: a failing case per record with errors; well-formed whatever names contain."""
-    suite = _xml_text(f"ccstd certify {result.product}")
-    return render_junit(_xml_safe(result.as_validation()), suite_name=suite)
-
-
-# Characters XML 1.0 cannot carry, even escaped: most C0 controls, lone surrogates, U+FFFE/F.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _xml_text(value: str) -> str:
-    return _NOT_XML.sub("\ufffd", value)
-
-
-def _xml_safe(result: ValidationResult) -> ValidationResult:
-    """The same result with every finding's text fit for XML."""
-    return dataclasses.replace(result, findings=tuple(_xml_finding(f) for f in result.findings))
-
-
-def _xml_finding(finding: Finding) -> Finding:
-    return dataclasses.replace(
-        finding,
-        message=_xml_text(finding.message),
-        location=_xml_location(finding.location),
-        related=tuple(_xml_location(r) for r in finding.related),
-    )
-
-
-def _xml_location(where: Location) -> Location:
-    return dataclasses.replace(
-        where,
-        file=None if where.file is None else _xml_text(where.file),
-        pointer=_xml_text(where.pointer),
-        record_id=None if where.record_id is None else _xml_text(where.record_id),
-    )
+    suite = printable(f"ccstd certify {result.product}")
+    return render_junit(result.as_validation(), suite_name=suite)
 
 
 def render_certify_sarif(result: CertificationResult) -> bytes:
@@ -164,12 +131,11 @@ def render_summary(result: CertificationResult) -> bytes:
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
-_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _markdown(value: str) -> str:
     """Vendor text shown as itself in Markdown: no emphasis, link, HTML, table cell or new line."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _LINE_BREAKING.sub("\ufffd", value))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", printable(value))
 
 
 _BADGE_COLOURS = {"pass": "#2e7d32", "fail": "#c62828"}
