@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 OUT = Path("examples/vendors/orders")
+LINLI_SOURCES = Path("examples/vendors/linli-market/sources")  # its manifest names only its own
 RNG = random.Random(3)
 GOODS = [
     ("VEG-001", "有机小白菜 500g", "6.50"),
@@ -227,9 +228,10 @@ def main() -> None:
         json.dumps(woocommerce(200), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     pages = taobao_pages(200)
-    (OUT / "taobao-trades.ndjson").write_text(
-        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages), encoding="utf-8"
-    )
+    trades = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages)
+    (OUT / "taobao-trades.ndjson").write_text(trades, encoding="utf-8")
+    LINLI_SOURCES.mkdir(parents=True, exist_ok=True)
+    (LINLI_SOURCES / "taobao-trades.ndjson").write_text(trades, encoding="utf-8")
 
 
 if __name__ == "__main__":
