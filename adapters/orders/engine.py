@@ -532,8 +532,8 @@ def _decimal(value: Any, path: str, kind: str = "money") -> Decimal:
         ) from None
     if not number.is_finite():
         raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a finite number", path)
-    if not number:
-        return Decimal(0)
+    if not number:  # keep "0.00" as written; a zero with an absurd exponent is plain 0
+        return number if int(number.as_tuple().exponent) >= _MIN_EXPONENT else Decimal(0)
     in_range = _MIN_EXPONENT <= number.adjusted() < 15  # checked first: cheap at any exponent
     if not in_range or len(number.normalize().as_tuple().digits) > _MAX_DIGITS:
         raise UnconvertibleOrderError(
