@@ -77,6 +77,24 @@ STATEMENT_SCHEMA = _object(
                 }
             ),
         },
+        "vendorCode": {
+            "anyOf": [
+                {"type": "null"},
+                _object(
+                    {
+                        "ran": {"type": "boolean"},
+                        "folderSha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "isolation": _object(
+                            {
+                                "user": {"enum": ["nobody", "same", "unknown"]},
+                                "landlock": {"type": "integer", "minimum": 0},
+                            }
+                        ),
+                    },
+                    optional=("folderSha256", "isolation"),
+                ),
+            ]
+        },
         "ccstd": {"type": "string", "maxLength": 100},
         "issuedAt": _TIME,
         "validUntil": _TIME,
@@ -122,6 +140,7 @@ def claims(result: CertificationResult, valid_days: int = VALID_DAYS) -> dict[st
         "ruleSet": {"revision": result.ruleset_revision, "digest": result.ruleset_digest},
         "inputs": [{"path": i.path, "role": i.role, "sha256": i.sha256} for i in result.inputs],
         # New fields go here, and into STATEMENT_SCHEMA (which refuses any it does not name).
+        "vendorCode": (result.adapter or {}).get("vendorCode"),
         "ccstd": __version__,
         "issuedAt": issued,
         "validUntil": _timestamp(_parse_time(issued) + datetime.timedelta(days=valid_days)),

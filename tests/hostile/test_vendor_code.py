@@ -251,14 +251,17 @@ def test_the_certificate_names_the_vendor_code_that_ran(tmp_path: Path) -> None:
     manifest = vendor(tmp_path / "vendor", "leaky_gate", LEAKY_CODE, "LeakyGateAdapter")
     (manifest.parent / "adapter" / "mapping.yaml").write_text("gate: device\n")
     out = tmp_path / "out"
-    run = ccstd("certify", "run", manifest, "--out", out, "--fail-on", "info")
-    assert not run.traceback
+    manifest.write_text(manifest.read_text().replace('level = "adapter"', 'level = "schema"'))
+    run = ccstd("certify", "run", manifest, "--out", out)
+    assert run.exit_code == 0, run.stderr
     report = orjson.loads((out / "report.json").read_bytes())
     vendor_code = report["adapter"]["vendorCode"]
     assert vendor_code["ran"] is True and len(vendor_code["folderSha256"]) == 64
     assert vendor_code["isolation"]["user"] in ("nobody", "same")
     roles = {i["path"]: i["role"] for i in report["inputs"]}
     assert roles["adapter/mapping.yaml"] == "adapter-code"  # every file, not only *.py
+    statement = orjson.loads((out / "certificate.json").read_bytes())["certificate"]
+    assert statement["vendorCode"] == vendor_code  # signed with the rest
 
 
 def _give(folder: Path, uid: int) -> None:
