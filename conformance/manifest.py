@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ccstd.conformance import ruleset
+from ccstd.standard.findings import printable
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.rules import Level
 
@@ -131,11 +132,13 @@ def _check_standard(reader: _Reader, standard: str) -> None:
 class _Reader:
     def __init__(self, path: Path, spec: dict[str, Any], golden_must_exist: bool) -> None:
         self.path = path
+        self.root = path.parent.resolve()
         self.spec = spec
         self.golden_must_exist = golden_must_exist
 
     def error(self, table: str, key: str, problem: str) -> ManifestError:
-        return ManifestError(f"{self.path}: [{table}] {key}: {problem}")
+        """One line naming the manifest, table and key; what it quotes cannot move a cursor."""
+        return ManifestError(printable(f"{self.path}: [{table}] {key}: {problem}"))
 
     def value(self, table: str, key: str) -> Any:
         section = self.spec.get(table, {})
@@ -226,7 +229,7 @@ class _Reader:
             real = path.resolve()
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
             raise self.error(table, key, f"{shown!r} cannot be resolved") from None
-        if not real.is_relative_to(self.path.parent.resolve()):
+        if not real.is_relative_to(self.root):
             raise self.error(table, key, f"{shown!r} leads outside the manifest's folder")
         return path
 
@@ -257,39 +260,70 @@ class _Reader:
         )
 
 
-def _expand(folder: Path, parts: list[str]) -> Iterator[Path]:
-    """What a glob's parts match under `folder`; `**` and wildcards never enter linked folders."""
-    if not parts:
-        yield folder
-        return
-    part, rest = parts[0], parts[1:]
-    if part == "**":
-        yield from _expand(folder, rest)
-        for entry in _entries(folder, part):
-            if entry.is_dir(follow_symlinks=False):
-                yield from _expand(Path(entry.path), parts)
-    elif not _MAGIC.intersection(part):
-        if not rest or (folder / part).is_dir():
-            yield from _expand(folder / part, rest)
-    else:
-        for entry in _entries(folder, part):
-            if fnmatch.fnmatchcase(entry.name, part) and (
-                not rest or entry.is_dir(follow_symlinks=False)
-            ):
-                yield from _expand(Path(entry.path), rest)
+def _expand(root: Path, parts: list[str]) -> Iterator[Path]:
+    """What a glob's parts match under `root`; `**` and wildcards never enter linked folders.
+
+    Iterative, each folder listed once and each (folder, part) visited once: `**/a/**/a/…` over
+    a deep tree costs folders times parts, never their combinations, and no depth exhausts the
+    stack.
+    """
+    parts = [p for i, p in enumerate(parts) if p != "**" or parts[i - 1 : i] != ["**"]]
+    listings: dict[str, list[_Entry]] = {}
+    seen: set[tuple[str, int]] = set()
+    stack = [(str(root), 0)]
+    while stack:
+        folder, index = stack.pop()
+        if (folder, index) in seen:
+            continue
+        seen.add((folder, index))
+        if index == len(parts):
+            yield Path(folder)
+            continue
+        part, last = parts[index], index + 1 == len(parts)
+        if part == "**":
+            stack.append((folder, index + 1))
+            listing = _listing(listings, folder)
+            stack += [(e.path, index) for e in listing if e.is_folder and e.name[0] != "."]
+        elif not _MAGIC.intersection(part):
+            child = f"{folder}/{part}"
+            if last or Path(child).is_dir():
+                stack.append((child, index + 1))
+        else:
+            stack += [
+                (e.path, index + 1)
+                for e in _listing(listings, folder)
+                if (last or e.is_folder)
+                and (part[0] == "." or e.name[0] != ".")  # hidden only when asked, as glob
+                and fnmatch.fnmatchcase(e.name, part)
+            ]
 
 
 _MAGIC = frozenset("*?[")
 
 
-def _entries(folder: Path, part: str) -> list[os.DirEntry[str]]:
-    """The entries of a folder a wildcard may match (hidden ones only when it asks), sorted."""
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    path: str
+    is_folder: bool  # a real folder, not a link to one
+
+
+def _listing(listings: dict[str, list[_Entry]], folder: str) -> list[_Entry]:
+    """The entries of `folder`, listed once (none if it cannot be listed)."""
+    if folder not in listings:
+        try:
+            with os.scandir(folder) as entries:
+                listings[folder] = [_Entry(e.name, e.path, _is_folder(e)) for e in entries]
+        except OSError:
+            listings[folder] = []
+    return listings[folder]
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
     try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
+        return entry.is_dir(follow_symlinks=False)
     except OSError:
-        return []
-    return [e for e in entries if part.startswith(".") or not e.name.startswith(".")]
+        return False
 
 
 TEMPLATE = """\

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -191,3 +192,41 @@ def test_hostile_names_are_shown_as_text_in_every_report_and_on_the_terminal(
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert r"**\[red\]X\[\/\] \<script\>alert\(1\)\<\/script\> \*\*b\*\* \|" in summary
     assert not {"\x1b", "\x07", "\x01"} & set(summary)
+
+
+def test_a_quoted_claim_cannot_break_the_error_line(tmp_path: Path) -> None:
+    folder = vendor(tmp_path / "v")
+    manifest = folder / "ccstd-vendor.toml"
+    manifest.write_text(manifest.read_text().replace('"1.0.0"', '"1.0.0\\n\\u001b[2Jevil"'))
+    run = refused(folder, "[claim] standard", r"\x1b[2Jevil")
+    assert "\x1b" not in run.stderr
+
+
+@pytest.fixture
+def deep(tmp_path: Path) -> Iterator[Path]:
+    """A submission whose folder holds a/a/…/a 1,500 deep (past Python's recursion limit),
+    with orders at depth 30; removed bottom up (shutil.rmtree would recurse that deep)."""
+    folder = vendor(tmp_path / "v")
+    levels = [folder]
+    try:
+        for _ in range(1500):
+            levels.append(levels[-1] / "a")
+            levels[-1].mkdir()
+        shutil.copy(RECORDS / "orders.ndjson", levels[30] / "orders.ndjson")
+        yield folder
+    finally:
+        (levels[min(30, len(levels) - 1)] / "orders.ndjson").unlink(missing_ok=True)
+        for level in reversed(levels[1:]):
+            level.rmdir()
+
+
+@pytest.mark.parametrize(
+    "pattern", ["**/" * 40 + "*.ndjson", "**/a/" * 30 + "*.ndjson"], ids=["stars", "interleaved"]
+)
+def test_a_glob_over_a_deep_tree_costs_folders_not_combinations(
+    deep: Path, tmp_path: Path, pattern: str
+) -> None:
+    (deep / "ccstd-vendor.toml").write_text(HEAD + f'[data]\nrecords = ["{pattern}"]\n')
+    run = ccstd("certify", "run", deep, "--out", tmp_path / "out", "-q", timeout=60)
+    assert not run.traceback and run.exit_code in (0, 1), run.stderr
+    assert run.seconds < 20
