@@ -17,10 +17,11 @@ from ccstd.cli import text
 from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
 from ccstd.conformance import certificate, manifest
 from ccstd.conformance.adapter_checks import golden_records
-from ccstd.conformance.engine import CertifyOptions, certify
+from ccstd.conformance.engine import CertifyOptions, certify, input_files
 from ccstd.conformance.reports import REPORTS
 from ccstd.conformance.result import CertificationResult
 from ccstd.conformance.sandbox import SandboxError, SandboxOptions
+from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline
 
@@ -75,6 +76,8 @@ def run(
 ) -> None:
     """Certify the submission a manifest describes; exit 1 unless it passes."""
     claim = _load_manifest(manifest_path)
+    folder = out or claim.root / "certify-report"
+    _refuse_overwriting_inputs(claim, folder, signing_key, baseline)
     if signing_key is not None:
         _check_key_file(signing_key)
     try:
@@ -88,7 +91,6 @@ def run(
     except manifest.ManifestError as exc:
         fail(str(exc))
     key = _private_key(signing_key)  # only now: vendor code has run and its process is gone
-    folder = out or claim.root / "certify-report"
     _make_folder(folder)
     for name, render in REPORTS.items():
         write_output(folder / name, render(result))
@@ -206,6 +208,18 @@ def _make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"{folder}: cannot create: {exc.strerror or exc}")
+
+
+def _refuse_overwriting_inputs(
+    claim: manifest.Manifest, folder: Path, *others: Path | None
+) -> None:
+    """Exit 2, before any work, when a report would overwrite an input or a key."""
+    inputs = [path for path, _ in input_files(claim)] + [p for p in others if p is not None]
+    reports = [("--out", folder / name) for name in (*REPORTS, "certificate.json")]
+    try:
+        refuse_collisions(inputs, reports)
+    except PathCollisionError as exc:
+        fail(str(exc))
 
 
 def _check_key_file(path: Path) -> None:

@@ -275,18 +275,24 @@ def _level_reached(by_rule: Counter[str], claimed: Level, fail_on: Severity) -> 
     return reached
 
 
-def _inputs(manifest: Manifest) -> Iterator[InputFile]:
-    yield _input(manifest, manifest.path, "manifest")
+def input_files(manifest: Manifest) -> Iterator[tuple[Path, str]]:
+    """Every file the verdict rests on, with its role (what a certificate's digests cover)."""
+    yield manifest.path, "manifest"
     for path in manifest.records:
-        yield _input(manifest, path, "records")
+        yield path, "records"
     if manifest.adapter is not None:
         for path in manifest.adapter.sources:
-            yield _input(manifest, path, "source")
+            yield path, "source"
         if manifest.adapter.golden is not None:
-            yield _input(manifest, manifest.adapter.golden, "golden")
+            yield manifest.adapter.golden, "golden"
         if manifest.adapter.is_plugin_code and manifest.adapter.path is not None:
             for code in code_files(manifest.adapter.path):
-                yield _input(manifest, code, "adapter-code")
+                yield code, "adapter-code"
+
+
+def _inputs(manifest: Manifest) -> Iterator[InputFile]:
+    for path, role in input_files(manifest):
+        yield _input(manifest, path, role)
 
 
 def _input(manifest: Manifest, path: Path, role: str) -> InputFile:

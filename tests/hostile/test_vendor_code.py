@@ -314,3 +314,15 @@ def test_folders_left_by_a_killed_run_are_removed_by_the_next(tmp_path: Path) ->
         assert fresh.stat().st_mode & 0o077 == 0
     finally:
         shutil.rmtree(fresh)
+
+
+def test_reports_never_overwrite_what_they_certify(tmp_path: Path) -> None:
+    manifest = vendor(tmp_path / "vendor", "leaky_gate", LEAKY_CODE, "LeakyGateAdapter")
+    records = manifest.parent / "records"
+    (records / "devices.ndjson").rename(records / "report.json")
+    manifest.write_text(manifest.read_text().replace("devices.ndjson", "report.json"))
+    before = tree(manifest.parent)
+    run = ccstd("certify", "run", manifest, "--out", records)
+    run.assert_clean_failure(2)
+    assert "report.json" in run.stderr and "refusing to overwrite" in run.stderr
+    assert tree(manifest.parent) == before
