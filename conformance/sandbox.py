@@ -43,8 +43,10 @@ from ccstd.conformance import confine
 from ccstd.standard.registry import StandardRegistry
 
 _HEADER = struct.Struct(">I")
-MAX_FRAME = 64 << 20  # one item and its outcome, as JSON
+MAX_FRAME = 16 << 20  # one item and its outcome, as JSON
+MAX_RECEIVED = 1 << 30  # everything the child may send in one run
 MAX_CODE_FILES, MAX_CODE_BYTES = 10_000, 256 << 20
+MAX_SOURCE_BYTES = 1 << 30  # every sample source staged in one run
 _TEXT_LIMIT = 2000  # names, locators and messages the child sends
 
 
@@ -133,6 +135,8 @@ class Sandbox:
         self._scratch = private_folder("sandbox")
         self._owner = confine.unprivileged_user() if os.geteuid() == 0 else None
         self._staged = 0
+        self._staged_bytes = 0
+        self._received = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._deadline = 0.0
         self._dead: SandboxError | None = None
@@ -231,6 +235,11 @@ class Sandbox:
         return target
 
     def _stage_source(self, path: Path) -> str:
+        if not path.is_file():
+            self._fail(AdapterCrashError(f"{path.name}: a source that is not a regular file"))
+        self._staged_bytes += path.stat().st_size
+        if self._staged_bytes > MAX_SOURCE_BYTES:
+            self._fail(AdapterResourceError(f"sources over {MAX_SOURCE_BYTES >> 20} MiB"))
         self._staged += 1
         folder = self._scratch / "sources" / str(self._staged)
         folder.mkdir(parents=True)
@@ -282,6 +291,9 @@ class Sandbox:
             chunk = os.read(stream, min(missing, 1 << 20))
             if not chunk:
                 self._fail(self._ended())
+            self._received += len(chunk)
+            if self._received > MAX_RECEIVED:
+                self._fail(AdapterResourceError(f"sent more than {MAX_RECEIVED >> 20} MiB"))
             chunks.append(chunk)
             missing -= len(chunk)
         return b"".join(chunks)
