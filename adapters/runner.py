@@ -39,6 +39,7 @@ from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.standard.checker import RecordChecker
+from ccstd.standard.files import remove_stale_temporaries
 from ccstd.standard.findings import Severity
 from ccstd.standard.reading import RawItem
 from ccstd.standard.redaction import redact
@@ -340,7 +341,9 @@ class _Output:
             if path.exists() and not stat.S_ISREG(path.stat().st_mode):
                 self.handle: BinaryIO = path.open("wb")  # /dev/stdout, a FIFO: never renamed
                 return
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            remove_stale_temporaries(path)  # left by a run that was killed
+            prefix = f".{path.name}.{os.getpid()}."  # the naming remove_stale_temporaries knows
+            fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
         self.temporary = Path(name)
