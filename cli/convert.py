@@ -96,12 +96,12 @@ def convert(
         if inputs:
             fail("give either INPUT files or --replay REJECTS, not both")
         rejects_file = replay
-        _check_outputs([rejects_file], outputs)
+        _check_outputs([rejects_file, *([key_file] if key_file else [])], outputs)
         _finish(_guarded(lambda: replay_rejects(rejects_file, outputs, key)), outputs, quiet)
     if not inputs:
         fail("give at least one INPUT, or --replay REJECTS")
     paths = _input_files(inputs)
-    _check_outputs(paths, outputs)
+    _check_outputs([*paths, *([key_file] if key_file else [])], outputs)
     adapter = _choose(source, paths)
     protector = Protector(StandardRegistry().get(adapter.standard_version), key)
     with text.progress_bar(_stderr, enabled=not quiet, unit="items read") as progress:

@@ -356,7 +356,10 @@ def date_time(value: Any) -> str | None:
     """A FHIR dateTime as RFC 3339: full values unchanged; partial dates widened to midnight UTC;
     an instant given as epoch milliseconds (seen in real exports) converted."""
     if isinstance(value, int) and not isinstance(value, bool):
-        moment = datetime.datetime.fromtimestamp(value / 1000, datetime.UTC)
+        try:
+            moment = datetime.datetime.fromtimestamp(value / 1000, datetime.UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the years datetime can hold
+            return None
         return moment.isoformat().replace("+00:00", "Z")
     if not isinstance(value, str):
         return None
