@@ -93,11 +93,7 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     last_parent, prefix = None, ""
     with path.open("rb") as raw:
         try:
-            for element in _ends(SafeXMLStream(raw)):
-                if not _is_record(element, dialect.record):
-                    if not _inside_record(element, dialect.record):
-                        _release(element)
-                    continue
+            for element in _records(SafeXMLStream(raw), dialect.record):
                 counts += 1
                 parent = element.getparent()
                 if parent is not last_parent:
@@ -122,26 +118,37 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
             )
 
 
-def _ends(stream: SafeXMLStream) -> Iterator[Any]:
-    """Every element as it ends."""
+_SWEEP_EVERY = 1024  # elements other than records read between two sweeps
+
+
+def _records(stream: SafeXMLStream, record: str) -> Iterator[Any]:
+    """Every record element as it ends; every 1024 other elements, what was read outside
+    records is freed (elements that are not records are never held for long)."""
+    suffix, others = "}" + record, 0
     for _event, element in etree.iterparse(stream, events=("end",), **PARSER_OPTIONS):
-        if isinstance(element.tag, str):
+        tag = element.tag
+        if tag == record or (isinstance(tag, str) and tag.endswith(suffix)):
             yield element
+            continue
+        others += 1
+        if others % _SWEEP_EVERY == 0:
+            _sweep(element, suffix)
 
 
-def _is_record(element: Any, record: str) -> bool:
-    tag: str = element.tag
-    return tag == record or tag.endswith("}" + record)
-
-
-def _inside_record(element: Any, record: str) -> bool:
-    """True if an ancestor is a record element (still being read: not to be freed yet)."""
-    node = element.getparent()
+def _sweep(element: Any, suffix: str) -> None:
+    """Free `element` and the siblings read before it and before each of its ancestors, unless
+    it lies inside a record (still being read)."""
+    chain, node = [], element
     while node is not None:
-        if _is_record(node, record):
-            return True
+        if node is not element and ("}" + node.tag).endswith(suffix):
+            return
+        chain.append(node)
         node = node.getparent()
-    return False
+    element.clear(keep_tail=False)
+    for node in chain[:-1]:
+        parent = node.getparent()
+        while node.getprevious() is not None:
+            del parent[0]
 
 
 def _xpath_of(element: Any) -> str:
