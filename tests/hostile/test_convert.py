@@ -234,6 +234,18 @@ def test_xml_elements_that_are_not_records_are_freed(tmp_path: Path) -> None:
     assert run.peak_mib < 150, run.peak_mib  # 21 MB of noise held 270 MiB before
 
 
+@pytest.mark.slow
+def test_xml_millions_of_small_elements_stay_flat(tmp_path: Path) -> None:
+    source = tmp_path / "small.xml"
+    with source.open("w") as out:
+        out.write(f'<?xml version="1.0"?>\n<AccessLog site="s">{EVENT.format(n=1)}\n')
+        out.writelines('<n a="1"/>' * 100_000 for _ in range(40))  # 40 MB, 4 million elements
+        out.write("</AccessLog>\n")
+    run = convert(tmp_path, source, "--from", "xml-legacy-accesslog", memory_mib=1024, timeout=120)
+    assert run.exit_code == 0 and assert_adds_up(run)["converted"] == 1, run.stderr
+    assert run.peak_mib < 150, run.peak_mib  # 1474 MiB before
+
+
 # 4. Outputs, time, replay -------------------------------------------------------------------------
 def one_order(tmp: Path) -> Path:
     source = tmp / "orders.json"
