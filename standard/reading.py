@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar, Literal, cast
+from typing import Any, BinaryIO, Literal, cast
 
 import ijson  # type: ignore[import-untyped]
 import orjson
@@ -30,6 +30,7 @@ MAX_RECORD_BYTES = 256 * 1024 * 1024  # one NDJSON line, one array item or one w
 BLOCK_LINES = 2000  # a block holds at most this many lines or items ...
 BLOCK_BYTES = 4 * 1024 * 1024  # ... and about this many bytes of input, whichever comes first
 SMALL_DOCUMENT = BLOCK_BYTES  # a document up to this size is parsed whole; a larger array streams
+MAX_ITEM_CONTAINERS = 1_000_000  # objects and arrays one streamed array item may open
 
 _PROBE_BYTES = 64 * 1024  # how much of a first line decides the format
 _READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
@@ -341,65 +342,146 @@ class _ItemTooLargeError(Exception):
 
 
 class _CountingReader:
-    """`head`, then the rest of `stream`, for ijson; counts bytes and stops an oversized item."""
+    """`head`, then the rest of `stream`, for ijson; stops an item that outgrows MAX_RECORD_BYTES
+    before more of it is parsed."""
 
     def __init__(self, head: bytes, stream: BinaryIO) -> None:
-        self._head: bytes | None = head
+        self._head = memoryview(head)
         self._stream = stream
         self.consumed = 0  # bytes handed to the parser so far
         self.item_start = 0  # `consumed` when the current item began
 
     def read(self, size: int = -1) -> bytes:
-        """Up to `size` bytes; raises _ItemTooLargeError once an item passes the limit."""
+        """Up to `size` bytes; raises once the current item passes the limit."""
         if self.consumed - self.item_start > MAX_RECORD_BYTES:
             raise _ItemTooLargeError
         if size == 0:  # ijson probes the type of what `read` returns
             return b""
-        if self._head is not None:
-            chunk, self._head = self._head, None
+        # yajl lexes a token cut by a chunk boundary again from its start: chunks grow with the
+        # item, so one long string costs n log n, not n squared
+        size = max(size, self.consumed - self.item_start)
+        if self._head:
+            chunk = bytes(self._head[: size if size > 0 else None])
+            self._head = self._head[len(chunk) :]
         else:
             chunk = self._stream.read(size)
         self.consumed += len(chunk)
         return chunk
 
 
+@dataclass(slots=True)
+class _Built:
+    """One item of a streamed array: its value (None when too deep) and its repeated keys."""
+
+    value: Any
+    too_deep: bool = False
+    repeated: list[tuple[str, str]] = field(default_factory=list)  # (pointer in item, key)
+
+
 def _array_blocks(source: _CountingReader, display: str, size: _BlockSize) -> Iterator[Block]:
     """A large top-level array, streamed by ijson's C parser: one item at a time, in blocks."""
     block, block_start, index = Block(display), 0, 0
-    items = _STREAMING.items(source, "item", map_type=_KeyCheckingDict, use_float=True)
     try:
-        for value in items:
-            block.items.append(_streamed_item(value, display, index))
+        for built in _built_items(_STREAMING.basic_parse(source, use_float=True)):
+            block.items.append(_streamed_item(built, display, index))
             index += 1
             source.item_start = source.consumed
             if len(block.items) >= size.lines or source.consumed - block_start >= size.bytes:
                 yield block
                 block, block_start = Block(display), source.consumed
     except _ItemTooLargeError:
-        too_large = rules.RECORD_TOO_LARGE.finding(
-            Location(display, None, f"/{index}"), limit=MAX_RECORD_BYTES
-        )
+        where = Location(display, None, f"/{index}")
+        too_large = rules.RECORD_TOO_LARGE.finding(where, limit=MAX_RECORD_BYTES)
         block.items.append(RawItem(display, None, problems=[too_large]))
     except ijson.JSONError as exc:
         block.items.append(RawItem(display, None, problems=[_stream_error(exc, display, index)]))
-    _KeyCheckingDict.take_repeated()
     yield block
 
 
-def _streamed_item(value: Any, display: str, index: int) -> RawItem:
+def _built_items(events: Iterator[tuple[str, Any]]) -> Iterator[_Built]:
+    """The items of the top-level array that `events` (ijson basic_parse) describe, built one at
+    a time; an item nested deeper than NESTING_LIMIT is skipped, never built, and ijson's own
+    item builder is not used because it has no depth bound and its prefixes cost depth squared."""
+    if next(events, ("", None))[0] != "start_array":
+        return
+    stack: list[Any] = []  # the containers of the item being built, outermost first
+    keys: list[Any] = []  # per container: the key being filled (objects)
+    built = _Built(None)
+    skipping = 0  # levels still open in an item that is too deep
+    for event, value in events:
+        if skipping:
+            skipping += (event in _STARTS) - (event in _ENDS)
+            if not skipping or skipping > _DEPTH_GIVEN_UP:
+                yield built  # past orjson's own limit, the rest of the file is not read
+                if skipping:
+                    return
+                built = _Built(None)
+            continue
+        if event == "map_key":
+            if value in stack[-1]:
+                built.repeated.append((_path_of(stack, keys), value))
+            keys[-1] = value
+            continue
+        if event in _ENDS:
+            if not stack:
+                return  # the end of the top-level array
+            node = stack.pop()
+            keys.pop()
+            if not stack:
+                built.value = node
+                yield built
+                built = _Built(None)
+            continue
+        if event in _STARTS:
+            if len(stack) >= NESTING_LIMIT:
+                stack.clear()
+                keys.clear()
+                built = _Built(None, too_deep=True)
+                skipping = NESTING_LIMIT + 1
+                continue
+            node = {} if event == "start_map" else []
+        else:
+            node = value
+        if stack:
+            parent = stack[-1]
+            if type(parent) is list:
+                parent.append(node)
+            else:
+                parent[keys[-1]] = node
+        elif event not in _STARTS:
+            built.value = node
+            yield built
+            built = _Built(None)
+            continue
+        if event in _STARTS:
+            stack.append(node)
+            keys.append(None)
+
+
+_STARTS = frozenset({"start_map", "start_array"})
+_DEPTH_GIVEN_UP = 1024  # orjson's parsing limit: an item deeper than this ends the file
+_ENDS = frozenset({"end_map", "end_array"})
+
+
+def _path_of(stack: list[Any], keys: list[Any]) -> str:
+    """The JSON Pointer, within the item, of the innermost container being built."""
+    parts: list[str | int] = []
+    for depth, container in enumerate(stack[:-1]):
+        parts.append(len(container) - 1 if type(container) is list else keys[depth])
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _streamed_item(built: _Built, display: str, index: int) -> RawItem:
     """Item `index` as its canonical bytes (checked like an NDJSON line, cheap to hand to a
-    worker), with the keys ijson saw repeated in it."""
+    worker), with the keys seen repeated in it."""
     pointer = f"/{index}"
-    repeated = _KeyCheckingDict.take_repeated()
-    canonical = serialised(value)
-    where = Location(display, None, pointer, record_id(value))
+    canonical = None if built.too_deep else serialised(built.value)
+    where = Location(display, None, pointer, record_id(built.value))
     if canonical is None:
         return RawItem(display, None, pointer, problems=[_too_deep(where)])
     problems = [
-        rules.DUPLICATE_KEY.finding(
-            replace(where, pointer=pointer + (_pointer_to(value, obj) or "")), key=key
-        )
-        for key, obj in repeated
+        rules.DUPLICATE_KEY.finding(replace(where, pointer=pointer + path), key=key)
+        for path, key in built.repeated
     ]
     return RawItem(display, None, pointer, data=canonical, problems=problems)
 
@@ -413,25 +495,6 @@ def _stream_error(exc: Exception, display: str, index: int) -> Finding:
     if "UTF8" in reason:
         return rules.INVALID_ENCODING.finding(where, detail="invalid UTF-8")
     return rules.MALFORMED_JSON.finding(where, detail=reason)
-
-
-class _KeyCheckingDict(dict[str, Any]):
-    """The mapping ijson builds: it notes a key set twice (ijson itself keeps the last value)."""
-
-    __slots__ = ()
-    _repeated: ClassVar[list[tuple[str, Any]]] = []  # one reader at a time per process
-
-    def __setitem__(self, key: str, value: Any, _set: Any = dict.__setitem__) -> None:
-        if key in self:
-            self._repeated.append((key, self))
-        _set(self, key, value)  # not super(): this runs once per key of a large input
-
-    @classmethod
-    def take_repeated(cls) -> list[tuple[str, Any]]:
-        """The (key, object) pairs noted since the last call."""
-        taken = list(cls._repeated)
-        cls._repeated.clear()
-        return taken
 
 
 def record_id(value: Any) -> str | None:
