@@ -7,7 +7,6 @@ import datetime
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ccstd import __version__
+from ccstd.conformance.manifest import open_regular, read_regular
 from ccstd.conformance.result import CertificationResult
 from ccstd.standard.rules import Level
 
@@ -33,7 +33,7 @@ _CHUNK = 1 << 20
 _TIME = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
 _TEXT = {"type": "string", "minLength": 1}
 _NAME = {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$", "maxLength": 100}
-_INPUT_PATH = {  # relative, POSIX, never climbing out: checked again in `_safe_relative`
+_INPUT_PATH = {  # relative, POSIX, never climbing out: checked again in `_input_problem`
     "type": "string",
     "minLength": 1,
     "maxLength": 4096,
@@ -277,7 +277,7 @@ def verify(
 def load(path: Path) -> dict[str, Any]:
     """A certificate document checked against SCHEMA, or CertificateError saying what is wrong."""
     try:
-        data = _read_regular(path, MAX_CERTIFICATE_BYTES)
+        data = read_regular(path, MAX_CERTIFICATE_BYTES)
     except OSError as exc:
         raise CertificateError(f"{path}: cannot read: {exc.strerror or exc}") from None
     document = _parse_json(path, data)
@@ -408,26 +408,9 @@ def _input_problem(root: Path, written: str, sha256: str) -> str | None:
     return None if digest == sha256 else "changed since certification (SHA-256 differs)"
 
 
-def _open_regular(path: Path) -> int:
-    """A descriptor on a regular file (a FIFO or device is refused, never waited on)."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise OSError("not a regular file")
-    return descriptor
-
-
-def _read_regular(path: Path, limit: int) -> bytes:
-    with os.fdopen(_open_regular(path), "rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(f"larger than {limit:,} bytes")
-    return data
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with os.fdopen(_open_regular(path), "rb") as handle:
+    with os.fdopen(open_regular(path), "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

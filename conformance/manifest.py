@@ -96,7 +96,7 @@ def load(path: Path, golden_must_exist: bool = True) -> Manifest:
 def _parse(path: Path) -> dict[str, Any]:
     """The manifest's TOML: a regular file, at most MAX_MANIFEST_BYTES, UTF-8, not too deep."""
     try:
-        data = _read_regular(path, MAX_MANIFEST_BYTES)
+        data = read_regular(path, MAX_MANIFEST_BYTES)
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
@@ -109,12 +109,18 @@ def _parse(path: Path) -> dict[str, Any]:
         raise ManifestError(f"{path}: not valid TOML: nested too deeply") from None
 
 
-def _read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes (never blocks on a FIFO)."""
+def open_regular(path: Path) -> int:
+    """A descriptor on a regular file; OSError for a FIFO or device (never waited on)."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError("not a regular file")
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError("not a regular file")
+    return descriptor
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError otherwise."""
+    with os.fdopen(open_regular(path), "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise OSError(f"larger than {limit:,} bytes")
