@@ -71,8 +71,8 @@ def _patient(
     _identifiers(resource, record)
     if resource.get("gender") in TABLES["gender"]:
         record["gender"] = TABLES["gender"][resource["gender"]]
-    birth = resource.get("birthDate")
-    if birth and is_date(birth):
+    birth = resource.get("birthDate")  # the models also take a number (epoch): not a date here
+    if isinstance(birth, str) and is_date(birth):
         record["birthDate"] = birth
     elif birth:
         dropped.append(("Patient.birthDate", "partial date; the standard needs a full date"))
