@@ -179,15 +179,15 @@ class RecordChecker:
     ) -> _EntityPlan | None:
         version = self.options.standard or value.get("standardVersion")
         entity = self.options.entity_type or value.get("type")
-        plan = self._plans.get((version, entity))  # type: ignore[arg-type]
-        if plan is not None:
-            return plan
         if not isinstance(version, str):
             findings.append(rules.STANDARD_VERSION_MISSING.finding(at()))
             return None
-        if not isinstance(entity, str):
+        if not isinstance(entity, str):  # also never a list or object: those are unhashable
             findings.append(rules.RECORD_TYPE_MISSING.finding(at()))
             return None
+        plan = self._plans.get((version, entity))
+        if plan is not None:
+            return plan
         try:
             standard = self.registry.get(version)
         except UnknownVersionError as exc:

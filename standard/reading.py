@@ -271,7 +271,7 @@ def _ndjson_blocks(
                 Location(display, line_no), limit=MAX_RECORD_BYTES
             )
             block.items.append(RawItem(display, line_no, problems=[problem]))
-            line = b"\n"  # keeps the numbering of the lines that follow
+            line, seen_record = b"\n", True  # the newline keeps the numbering of what follows
         seen_record = seen_record or bool(line.strip())
         block.lines.append(line)
         held += len(line)
