@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime
 import functools
 import itertools
 import os
-import stat
-import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
@@ -36,10 +33,10 @@ from ccstd.adapters.base import (
     encode_json,
 )
 from ccstd.adapters.ledger import Ledger
+from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.standard.checker import RecordChecker
-from ccstd.standard.files import remove_stale_temporaries
 from ccstd.standard.findings import Severity
 from ccstd.standard.reading import RawItem
 from ccstd.standard.redaction import redact
@@ -102,10 +99,6 @@ class Outputs:
         """Every output file the run will write."""
         named = (self.records, self.rejects, self.ledger, self.rejects_redacted)
         return [path for path in named if path is not None]
-
-
-class OutputError(OSError):
-    """An output file that cannot be created or written (missing folder, full disk...)."""
 
 
 class InputReadError(OSError):
@@ -307,7 +300,7 @@ def _run(
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
     converted_at = converted_at or conversion_time()
-    with _output_files() as files:
+    with output_files() as files:
         sinks = _Sinks(
             files.open(outputs.records),
             files.open(outputs.rejects, private=True) if outputs.rejects else None,
@@ -332,103 +325,11 @@ def _run(
     return report
 
 
-class _Output:
-    """One output being written: a temporary file beside the target (or a device, in place)."""
-
-    def __init__(self, path: Path, private: bool) -> None:
-        self.path, self.temporary = path, None
-        try:
-            if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-                self.handle: BinaryIO = path.open("wb")  # /dev/stdout, a FIFO: never renamed
-                return
-            remove_stale_temporaries(path)  # left by a run that was killed
-            prefix = f".{path.name}.{os.getpid()}."  # the naming remove_stale_temporaries knows
-            fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        self.temporary = Path(name)
-        if not private:  # mkstemp creates 0600; private outputs keep it from the start
-            os.fchmod(fd, stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_mode())
-        self.handle = os.fdopen(fd, "wb")
-
-    def write(self, data: bytes) -> None:
-        """Write, or raise OutputError naming the target (full disk, file too large)."""
-        try:
-            self.handle.write(data)
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
-
-    def finish(self) -> None:
-        """Flush to disk and close (still under the temporary name)."""
-        try:
-            self.handle.flush()
-            if self.temporary is not None:
-                os.fsync(self.handle.fileno())
-            self.handle.close()
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
-
-    def discard(self) -> None:
-        """Close and remove the temporary file, whatever state it is in."""
-        with contextlib.suppress(OSError):
-            self.handle.close()
-        if self.temporary is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.temporary.unlink()
-
-
-class _OutputFiles:
-    """The outputs of one run: all renamed into place once every one is complete, or none."""
-
-    def __init__(self) -> None:
-        self.outputs: list[_Output] = []
-
-    def open(self, path: Path, private: bool = False) -> _Output:
-        """Start writing `path` (`private`: mode 0600 from creation)."""
-        output = _Output(path, private)
-        self.outputs.append(output)
-        return output
-
-    def commit(self) -> None:
-        """Finish every output, then move each into place."""
-        for output in self.outputs:
-            output.finish()
-        for output in self.outputs:
-            if output.temporary is not None:
-                try:
-                    output.temporary.replace(output.path)
-                except OSError as exc:
-                    raise OutputError(f"{output.path}: cannot write: {exc.strerror}") from None
-
-    def discard(self) -> None:
-        """Remove every temporary file."""
-        for output in self.outputs:
-            output.discard()
-
-
-@contextlib.contextmanager
-def _output_files() -> Iterator[_OutputFiles]:
-    files = _OutputFiles()
-    try:
-        yield files
-        files.commit()
-    except BaseException:
-        files.discard()
-        raise
-
-
-def _new_mode() -> int:
-    """The mode a new file gets under the current umask."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 @dataclass(frozen=True)
 class _Sinks:
-    records: _Output
-    rejects: _Output | None
-    redacted: _Output | None
+    records: OutputFile
+    rejects: OutputFile | None
+    redacted: OutputFile | None
 
 
 _CHUNK = 200

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ccstd.adapters.base import Adapter
 from ccstd.adapters.ledger import Ledger
+from ccstd.adapters.outputs import OutputError
 from ccstd.adapters.privacy import (
     NO_KEY_HELP,
     Protector,
@@ -27,7 +28,6 @@ from ccstd.adapters.runner import (
     ConversionTimeError,
     EmptyInputError,
     InputReadError,
-    OutputError,
     Outputs,
     ReplayError,
     conversion_time,
