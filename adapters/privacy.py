@@ -41,8 +41,8 @@ _ALPHABETS = (
 
 NO_KEY_HELP = (
     "converted records carry direct identifiers (names, ID and card numbers, phone numbers), which "
-    f"are pseudonymised with a key: give one with --key-file FILE or ${KEY_ENV} (at least "
-    f"{_MIN_KEY_BYTES} bytes), or pass --raw-identifiers to emit them unprotected"
+    f"are pseudonymised with a key: give one with --key-file FILE or ${KEY_ENV} (128 bits or "
+    "more, e.g. 32 random hex digits), or pass --raw-identifiers to emit them unprotected"
 )
 MAKE_KEY_HELP = "make one with: openssl rand -hex 32 > pseudonym.key; chmod 600 pseudonym.key"
 
