@@ -20,7 +20,7 @@ from ccstd.conformance.adapter_checks import golden_records
 from ccstd.conformance.engine import CertifyOptions, certify, input_files
 from ccstd.conformance.reports import REPORTS
 from ccstd.conformance.result import CertificationResult
-from ccstd.conformance.sandbox import SandboxError, SandboxOptions
+from ccstd.conformance.sandbox import SandboxError, SandboxOptions, VendorFolderError
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline
@@ -77,7 +77,7 @@ def run(
     """Certify the submission a manifest describes; exit 1 unless it passes."""
     claim = _load_manifest(manifest_path)
     folder = out or claim.root / "certify-report"
-    _refuse_overwriting_inputs(claim, folder, signing_key, baseline)
+    _check_outputs(claim, folder, signing_key, baseline)
     if signing_key is not None:
         _check_key_file(signing_key)
     try:
@@ -210,15 +210,17 @@ def _make_folder(folder: Path) -> None:
         fail(f"{folder}: cannot create: {exc.strerror or exc}")
 
 
-def _refuse_overwriting_inputs(
-    claim: manifest.Manifest, folder: Path, *others: Path | None
-) -> None:
-    """Exit 2, before any work, when a report would overwrite an input or a key."""
-    inputs = [path for path, _ in input_files(claim)] + [p for p in others if p is not None]
-    reports = [("--out", folder / name) for name in (*REPORTS, "certificate.json")]
+def _check_outputs(claim: manifest.Manifest, folder: Path, *others: Path | None) -> None:
+    """Exit 2, before any work, when a report would overwrite an input or a key, or would be
+    written through a link or into a pipe or device (the default folder lies in the vendor's)."""
+    reports = [folder / name for name in (*REPORTS, "certificate.json")]
+    for path in (folder, *reports):
+        if path.is_symlink() or (path.exists() and path is not folder and not path.is_file()):
+            fail(f"{path}: a link or special file where a report goes; remove it or choose --out")
     try:
-        refuse_collisions(inputs, reports)
-    except PathCollisionError as exc:
+        inputs = [path for path, _ in input_files(claim)] + [p for p in others if p is not None]
+        refuse_collisions(inputs, [("--out", path) for path in reports])
+    except (PathCollisionError, VendorFolderError) as exc:
         fail(str(exc))
 
 

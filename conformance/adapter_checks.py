@@ -19,10 +19,12 @@ from ccstd.conformance import hostile
 from ccstd.conformance import rules as r
 from ccstd.conformance.manifest import AdapterClaim, Manifest, ManifestError
 from ccstd.conformance.sandbox import (
+    AdapterLoadError,
     AdapterResourceError,
     AdapterTimeoutError,
     RemoteAdapter,
     Sandbox,
+    SandboxError,
     SandboxOptions,
     private_folder,
 )
@@ -105,12 +107,10 @@ class AdapterChecks:
             error = type(exc).__name__
         failure = self.adapter.take_failure()
         self.stopped = self.adapter.sandbox.stopped
-        if isinstance(failure, AdapterTimeoutError):
-            return None, [r.ADAPTER_TIMEOUT.finding(where, detail=str(failure))]
-        if isinstance(failure, AdapterResourceError):
-            return None, [r.ADAPTER_RESOURCES.finding(where, detail=str(failure))]
-        if failure is not None or error is not None:
-            return None, [r.ADAPTER_CRASHED.finding(where, error=str(failure or error))]
+        if failure is not None:
+            return None, [sandbox_finding(failure, where)]
+        if error is not None:
+            return None, [r.ADAPTER_CRASHED.finding(where, error=error)]
         return conversion, []
 
     def first_conversion(self) -> tuple[SampleConversion | None, list[Finding]]:
@@ -167,7 +167,7 @@ class AdapterChecks:
             if got != want:
                 at = first_difference(got, want)
                 yield r.GOLDEN_RECORD_MISMATCH.finding(
-                    Location(where.file, index, at, _text(want.get("id"))), index=index, at=at
+                    Location(where.file, index, at, _record_id(want)), index=index, at=at
                 )
 
     def _hostile(self) -> Iterator[Finding]:
@@ -188,6 +188,17 @@ class AdapterChecks:
                 )
 
 
+def sandbox_finding(error: SandboxError, where: Location) -> Finding:
+    """The finding a failure of the vendor's process costs."""
+    if isinstance(error, AdapterTimeoutError):
+        return r.ADAPTER_TIMEOUT.finding(where, detail=str(error))
+    if isinstance(error, AdapterResourceError):
+        return r.ADAPTER_RESOURCES.finding(where, detail=str(error))
+    if isinstance(error, AdapterLoadError):
+        return r.ADAPTER_UNAVAILABLE.finding(where, detail=str(error))
+    return r.ADAPTER_CRASHED.finding(where, error=str(error))
+
+
 def unknown_field_share(ledger: Ledger) -> float:
     """Share of source field occurrences that the mapping neither maps nor drops."""
     unknown = sum(ledger.unknown.values())
@@ -197,7 +208,8 @@ def unknown_field_share(ledger: Ledger) -> float:
 
 def normalise(record: Any) -> Any:
     """A record without the provenance fields that depend on where the samples lie."""
-    provenance = record.get("meta", {}).get("provenance") if isinstance(record, dict) else None
+    meta = record.get("meta") if isinstance(record, dict) else None
+    provenance = meta.get("provenance") if isinstance(meta, dict) else None
     if isinstance(provenance, dict):
         for key in _VOLATILE_PROVENANCE:
             provenance.pop(key, None)
@@ -224,7 +236,8 @@ def _lines(path: Path) -> list[bytes]:
     return [line for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def _text(value: Any) -> str | None:
+def _record_id(record: Any) -> str | None:
+    value = record.get("id") if isinstance(record, dict) else None
     return value if isinstance(value, str) else None
 
 

@@ -8,8 +8,10 @@ maintained Python binding of it, and the calls are small and stable (kernel ABI,
 from __future__ import annotations
 
 import ctypes
+import errno
 import importlib.util
 import os
+import platform
 import pwd
 import resource
 import stat
@@ -30,6 +32,24 @@ _FILE_RIGHTS = _EXECUTE | _WRITE_FILE | _READ_FILE | (1 << 14) | (1 << 15)  # + 
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1, 2
 _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1, 2
 _PR_SET_NO_NEW_PRIVS = 38
+# <linux/seccomp.h>, <linux/filter.h>, <linux/audit.h>: socket, socketpair, io_uring_setup
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+_SECCOMP_RET_KILL_PROCESS, _SECCOMP_RET_ERRNO, _SECCOMP_RET_ALLOW = 0x80000000, 0x50000, 0x7FFF0000
+_BPF_LD, _BPF_W, _BPF_ABS, _BPF_JMP, _BPF_JEQ, _BPF_JGE, _BPF_K, _BPF_RET = (
+    0x00,
+    0x00,
+    0x20,
+    0x05,
+    0x10,
+    0x30,
+    0x00,
+    0x06,
+)
+_X32_SYSCALL_BIT = 0x40000000
+_SOCKET_SYSCALLS = {
+    "x86_64": (0xC000003E, (41, 53, 425)),
+    "aarch64": (0xC00000B7, (198, 199, 425)),
+}
 # <linux/sched.h>, <sys/mount.h>
 _CLONE_NEWNS = 0x00020000
 _MS_BIND, _MS_MOVE, _MS_REC, _MS_PRIVATE = 4096, 8192, 16384, 1 << 18
@@ -160,6 +180,51 @@ def _allow(ruleset: int, path: Path, rights: int, handled: int) -> None:
         _check(_libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0), "rule")
     finally:
         os.close(fd)
+
+
+def block_sockets() -> bool:
+    """Forbid this process, for good, to create sockets or io_uring instances (seccomp).
+
+    Landlock stops TCP and the file system; this stops UDP and Unix sockets too. False where
+    the machine's architecture is not one this filter knows (x86-64, AArch64).
+    """
+    numbers = _SOCKET_SYSCALLS.get(platform.machine())
+    if numbers is None:
+        return False
+    arch, calls = numbers
+    deny = _SECCOMP_RET_ERRNO | errno.EPERM
+    program = [
+        _bpf(_BPF_LD | _BPF_W | _BPF_ABS, 0, 0, 4),  # seccomp_data.arch
+        _bpf(_BPF_JMP | _BPF_JEQ | _BPF_K, 1, 0, arch),
+        _bpf(_BPF_RET | _BPF_K, 0, 0, _SECCOMP_RET_KILL_PROCESS),  # another ABI: refuse all
+        _bpf(_BPF_LD | _BPF_W | _BPF_ABS, 0, 0, 0),  # seccomp_data.nr
+        _bpf(_BPF_JMP | _BPF_JGE | _BPF_K, len(calls) + 1, 0, _X32_SYSCALL_BIT),
+        *(_bpf(_BPF_JMP | _BPF_JEQ | _BPF_K, len(calls) - i, 0, nr) for i, nr in enumerate(calls)),
+        _bpf(_BPF_RET | _BPF_K, 0, 0, _SECCOMP_RET_ALLOW),
+        _bpf(_BPF_RET | _BPF_K, 0, 0, deny),
+    ]
+    filters = (_SockFilter * len(program))(*program)
+    prog = _SockFprog(len(program), filters)
+    _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0), "seccomp")
+    return True
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = (
+        ("code", ctypes.c_uint16),
+        ("jt", ctypes.c_uint8),
+        ("jf", ctypes.c_uint8),
+        ("k", ctypes.c_uint32),
+    )
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = (("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter)))
+
+
+def _bpf(code: int, jt: int, jf: int, k: int) -> _SockFilter:
+    return _SockFilter(code, jt, jf, k)
 
 
 def _check(result: int, what: str) -> int:

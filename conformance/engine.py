@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -16,13 +15,20 @@ from ccstd.conformance import ruleset as rulesets
 from ccstd.conformance.adapter_checks import (
     AdapterChecks,
     open_adapter,
+    sandbox_finding,
     temporary_workdir,
     unknown_field_share,
 )
 from ccstd.conformance.checks import FieldCoverage, RecordRules
 from ccstd.conformance.manifest import Manifest
 from ccstd.conformance.result import Attributed, CertificationResult, InputFile, ProfileResult
-from ccstd.conformance.sandbox import AdapterLoadError, SandboxOptions, code_files, folder_digest
+from ccstd.conformance.sandbox import (
+    SandboxError,
+    SandboxOptions,
+    code_files,
+    file_digest,
+    folder_digest,
+)
 from ccstd.standard.checker import CheckOptions, RecordChecker
 from ccstd.standard.findings import Finding, Location, Locator, Severity
 from ccstd.standard.index import StreamIndex
@@ -164,12 +170,14 @@ def _adapter_level(
     claim = manifest.adapter
     assert claim is not None
     where = Location(manifest.relative(manifest.path))
-    summary: dict[str, Any] = {"name": claim.name, "vendorCode": _vendor_code(manifest)}
+    summary: dict[str, Any] = {"name": claim.name}
     sandbox = open_adapter(claim, options)
     try:
+        summary["vendorCode"] = _vendor_code(manifest)
         with sandbox as adapter:
             summary |= {"name": adapter.name, "version": adapter.version}
-            summary["vendorCode"]["isolation"] = sandbox.isolation
+            if summary["vendorCode"] is not None:
+                summary["vendorCode"]["isolation"] = sandbox.isolation
             checks = AdapterChecks(manifest, adapter, work)
             first, findings = checks.first_conversion()
             tally.extend(findings)
@@ -184,8 +192,8 @@ def _adapter_level(
                 )
             if manifest.level is Level.ADAPTER:
                 tally.extend(checks.level_findings(first))
-    except AdapterLoadError as exc:
-        tally.add(r.ADAPTER_UNAVAILABLE.finding(where, detail=str(exc)))
+    except SandboxError as exc:  # the adapter could not be started
+        tally.add(sandbox_finding(exc, where))
         return None, summary
     report = first.report.as_json()
     report.pop("seconds", None)
@@ -297,17 +305,10 @@ def _inputs(manifest: Manifest) -> Iterator[InputFile]:
 
 def _input(manifest: Manifest, path: Path, role: str) -> InputFile:
     """An input's digest; a link in the vendor's code folder by its target, never followed."""
-    digest = hashlib.sha256()
-    if path.is_symlink() and role == "adapter-code":
-        target = str(path.readlink()).encode()
-        digest.update(target)
-        return InputFile(_relative(manifest, path), role, digest.hexdigest(), len(target))
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return InputFile(_relative(manifest, path), role, digest.hexdigest(), size)
+    if role != "adapter-code":
+        path = path.resolve()  # manifest entries were checked to resolve inside its folder
+    sha256, size = file_digest(path)
+    return InputFile(_relative(manifest, path), role, sha256, size)
 
 
 def _relative(manifest: Manifest, path: Path) -> str:

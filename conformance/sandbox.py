@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import os
+import re
 import select
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -25,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -39,7 +42,6 @@ from ccstd.adapters.base import (
     SourceItem,
 )
 from ccstd.adapters.ledger import Coverage
-from ccstd.conformance import confine
 from ccstd.standard.registry import StandardRegistry
 
 _HEADER = struct.Struct(">I")
@@ -47,7 +49,9 @@ MAX_FRAME = 16 << 20  # one item and its outcome, as JSON
 MAX_RECEIVED = 1 << 30  # everything the child may send in one run
 MAX_CODE_FILES, MAX_CODE_BYTES = 10_000, 256 << 20
 MAX_SOURCE_BYTES = 1 << 30  # every sample source staged in one run
-_TEXT_LIMIT = 2000  # names, locators and messages the child sends
+_TEXT_LIMIT = 500  # names, locators and messages the child sends
+_REASON = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # a reason is a short stable code
+MAX_REASONS = 100
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,10 @@ class AdapterTimeoutError(SandboxError):
 
 class AdapterResourceError(SandboxError):
     """The adapter was stopped by a CPU or memory limit."""
+
+
+class VendorFolderError(AdapterLoadError):
+    """A vendor's folder that cannot be staged (not a folder, odd files, too large)."""
 
 
 class AdapterCrashError(SandboxError):
@@ -105,13 +113,43 @@ def _alive(pid: int) -> bool:
 
 
 def code_files(folder: Path) -> list[Path]:
-    """Every file and link in a vendor's code folder, in order; links are never followed."""
+    """Every file and link in a vendor's code folder, in order; links are never followed.
+
+    Raises VendorFolderError for a folder that is not one, holds anything but regular files,
+    folders and links (a FIFO, a device), or is too large to stage.
+    """
+    if folder.is_symlink() or not folder.is_dir():
+        raise VendorFolderError(f"{folder}: the adapter path is not a folder")
     found: list[Path] = []
+    size = 0
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs.sort()
-        found.extend(Path(root) / name for name in sorted(files))
-        found.extend(Path(root) / d for d in dirs if (Path(root) / d).is_symlink())
+        links = [Path(root) / d for d in dirs if (Path(root) / d).is_symlink()]
+        for path in [*(Path(root) / name for name in files), *links]:
+            mode = path.lstat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+                raise VendorFolderError(f"{path}: not a regular file in the adapter folder")
+            size += path.lstat().st_size
+            found.append(path)
+        if len(found) > MAX_CODE_FILES or size > MAX_CODE_BYTES:
+            raise VendorFolderError(
+                f"{folder}: the adapter folder holds more than {MAX_CODE_FILES} files "
+                f"or {MAX_CODE_BYTES >> 20} MiB"
+            )
     return sorted(found)
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """(SHA-256, size) of a file, streamed; a link by its target, never followed."""
+    if path.is_symlink():
+        target = str(path.readlink()).encode()
+        return hashlib.sha256(target).hexdigest(), len(target)
+    digest, size = hashlib.sha256(), 0
+    with _open_regular(path) as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def folder_digest(folder: Path) -> str:
@@ -119,9 +157,17 @@ def folder_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in code_files(folder):
         relative = path.relative_to(folder).as_posix()
-        content = str(path.readlink()).encode() if path.is_symlink() else path.read_bytes()
-        digest.update(f"{relative}\0{hashlib.sha256(content).hexdigest()}\n".encode())
+        digest.update(f"{relative}\0{file_digest(path)[0]}\n".encode())
     return digest.hexdigest()
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading without blocking on a FIFO; anything but a regular file fails."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise VendorFolderError(f"{path}: not a regular file")
+    return os.fdopen(descriptor, "rb")
 
 
 class Sandbox:
@@ -133,7 +179,7 @@ class Sandbox:
         self.options = options
         self.isolation: dict[str, Any] = {}
         self._scratch = private_folder("sandbox")
-        self._owner = confine.unprivileged_user() if os.geteuid() == 0 else None
+        self._scratch.chmod(0o755)  # readable by the child, writable by this process only
         self._staged = 0
         self._staged_bytes = 0
         self._received = 0
@@ -155,11 +201,9 @@ class Sandbox:
 
     def _start(self) -> RemoteAdapter:
         code_copy = self._stage_code() if self.code is not None else None
-        (self._scratch / "tmp").mkdir()
-        self._give(self._scratch)
         self._deadline = time.monotonic() + self.options.timeout_seconds
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "ccstd.conformance.sandbox_child"],
+            [sys.executable, "-I", "-B", "-m", "ccstd.conformance.sandbox_child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -178,9 +222,12 @@ class Sandbox:
         }
         self._request(settings)
         self.isolation = self._confined(self._message())
-        hello = self._message()
-        _raise_load_error(hello, self.adapter_name)
-        return RemoteAdapter(self, _field(hello, "hello", dict))
+        try:
+            hello = self._message()
+            _raise_load_error(hello, self.adapter_name)
+            return RemoteAdapter(self, _field(hello, "hello", dict))
+        except AdapterCrashError as exc:  # died or spoke nonsense while loading: not started
+            raise AdapterLoadError(f"{self.adapter_name}: {exc}") from None
 
     def _confined(self, message: dict[str, Any]) -> dict[str, Any]:
         """How the child confined itself, reported before any vendor code was imported."""
@@ -225,35 +272,39 @@ class Sandbox:
     # staging ---------------------------------------------------------------------------------
 
     def _stage_code(self) -> Path:
+        """A copy of the vendor's code folder that the child may read and not change."""
         assert self.code is not None
-        files = code_files(self.code)
-        size = sum(p.lstat().st_size for p in files)
-        if len(files) > MAX_CODE_FILES or size > MAX_CODE_BYTES:
-            raise AdapterLoadError(f"{self.code}: the adapter folder is too large")
         target = self._scratch / "code"
-        shutil.copytree(self.code, target, symlinks=True)
+        for path in code_files(self.code):
+            copy = target / path.relative_to(self.code)
+            copy.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            if path.is_symlink():
+                copy.symlink_to(path.readlink())
+            else:
+                self._copy(path, copy)
         return target
 
     def _stage_source(self, path: Path) -> str:
-        if not path.is_file():
-            self._fail(AdapterCrashError(f"{path.name}: a source that is not a regular file"))
-        self._staged_bytes += path.stat().st_size
-        if self._staged_bytes > MAX_SOURCE_BYTES:
-            self._fail(AdapterResourceError(f"sources over {MAX_SOURCE_BYTES >> 20} MiB"))
+        """A copy of one source, in a folder of this process's that the child cannot change."""
         self._staged += 1
         folder = self._scratch / "sources" / str(self._staged)
-        folder.mkdir(parents=True)
-        shutil.copyfile(path, folder / path.name, follow_symlinks=True)
-        self._give(folder.parent)
+        folder.mkdir(mode=0o755, parents=True)
+        self._copy(path, folder / path.name)
         return (folder / path.name).relative_to(self._scratch).as_posix()
 
-    def _give(self, folder: Path) -> None:
-        """Hand a staged folder to the unprivileged user the child will become."""
-        if self._owner is None:
-            return
-        for root, dirs, files in os.walk(folder):
-            for name in (Path(root), *(Path(root) / n for n in (*dirs, *files))):
-                os.chown(name, *self._owner, follow_symlinks=False)
+    def _copy(self, source: Path, target: Path) -> None:
+        try:
+            reader = _open_regular(source)
+        except (OSError, VendorFolderError) as exc:
+            self._fail(AdapterCrashError(f"{source.name}: cannot be staged ({exc})"))
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with reader, os.fdopen(descriptor, "wb") as writer:
+            os.fchmod(writer.fileno(), 0o644)
+            while chunk := reader.read(1 << 20):
+                self._staged_bytes += len(chunk)
+                if self._staged_bytes > MAX_SOURCE_BYTES:
+                    self._fail(AdapterResourceError(f"files over {MAX_SOURCE_BYTES >> 20} MiB"))
+                writer.write(chunk)
 
     # the protocol ----------------------------------------------------------------------------
 
@@ -331,6 +382,7 @@ class RemoteAdapter(Adapter):
         self._coverage = _coverage(_field(hello, "coverage", dict))
         self._current: tuple[SourceItem, dict[str, Any]] | None = None
         self._failure: SandboxError | None = None
+        self._reasons: set[str] = set()
 
     def sniff(self, sample: bytes, filename: str) -> float:
         """Never chosen by sniffing: certification names its adapter."""
@@ -352,8 +404,15 @@ class RemoteAdapter(Adapter):
         return failure
 
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
-        """The outcome the child gave for `item`."""
-        return _outcome(self._extras(item).get("outcome"))
+        """The outcome the child gave for `item`; past MAX_REASONS distinct reason codes, the
+        rest count as `other-reason` (a child cannot grow the parent's tallies without bound)."""
+        outcome = _outcome(self._extras(item).get("outcome"))
+        if isinstance(outcome, Converted) or outcome.reason in self._reasons:
+            return outcome
+        if len(self._reasons) >= MAX_REASONS:
+            return dataclasses.replace(outcome, reason="other-reason")
+        self._reasons.add(outcome.reason)
+        return outcome
 
     def mapping_digest(self) -> str:
         """As the adapter declared it."""
@@ -381,12 +440,7 @@ class RemoteAdapter(Adapter):
 
 
 def _clean_environment(scratch: Path) -> dict[str, str]:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "HOME": str(scratch),
-        "TMPDIR": str(scratch / "tmp"),
-    }
+    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(scratch)}
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -446,11 +500,13 @@ def _outcome(data: Any) -> Outcome:
     reason, message = body.get("reason"), body.get("message")
     if kind not in ("skipped", "rejected") or not isinstance(reason, str):
         return Rejected("adapter-error", "the adapter gave a malformed outcome")
+    if not _REASON.fullmatch(reason):
+        reason = "malformed-reason"
     text = _text(message) if isinstance(message, str) else ""
     if kind == "skipped":
-        return Skipped(_text(reason), text)
+        return Skipped(reason, text)
     path = body.get("path")
-    return Rejected(_text(reason), text, _text(path) if isinstance(path, str) else None)
+    return Rejected(reason, text, _text(path) if isinstance(path, str) else None)
 
 
 def _record_shape(record: Any) -> bool:

@@ -41,7 +41,7 @@ def main() -> int:
     scratch = Path(settings["scratch"])
     code = Path(settings["code"]) if settings.get("code") else None
     try:
-        _send(channel, {"confined": _confine(settings, scratch, code)})
+        _send(channel, {"confined": _confine(settings, scratch)})
         adapter = _load(settings["adapter"], code)
     except Exception as exc:
         _send(channel, {"error": {"kind": "load", "type": type(exc).__name__, "detail": str(exc)}})
@@ -64,21 +64,21 @@ def _private_stdout() -> BinaryIO:
     return channel
 
 
-def _confine(settings: dict[str, Any], scratch: Path, code: Path | None) -> dict[str, Any]:
+def _confine(settings: dict[str, Any], scratch: Path) -> dict[str, Any]:
     """Drop privileges and restrict the file system before any vendor code is imported."""
     user = "same"
     if os.geteuid() == 0:
         uid, gid = confine.unprivileged_user()
-        confine.drop_to(uid, gid, confine.readable_roots(), scratch)
+        confine.drop_to(uid, gid, confine.readable_roots([scratch]), scratch)
         user = "nobody"
-    extra = [code] if code is not None else []
-    abi = confine.landlock(confine.readable_roots(extra), [scratch])
+    abi = confine.landlock(confine.readable_roots([scratch]), write=[])
+    sockets = confine.block_sockets()
     if settings.get("require_isolation") and user == "same" and not abi:
         raise confine.ConfinementError(
             "vendor code cannot be isolated here: run as root or on a kernel with Landlock"
         )
     confine.apply_limits(confine.Limits(**settings["limits"]))
-    return {"user": user, "landlock": abi}
+    return {"user": user, "landlock": abi, "seccomp": sockets}
 
 
 def _load(name: str, code: Path | None) -> Adapter:

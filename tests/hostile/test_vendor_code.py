@@ -95,6 +95,16 @@ for folder in targets:
         except OSError:
             pass
 
+import socket
+SOCKETS = 0
+for family, kind in ((socket.AF_INET, socket.SOCK_DGRAM), (socket.AF_INET, socket.SOCK_STREAM),
+                     (socket.AF_UNIX, socket.SOCK_STREAM), (socket.AF_INET6, socket.SOCK_DGRAM)):
+    try:
+        socket.socket(family, kind).close()
+        SOCKETS += 1
+    except OSError:
+        pass
+
 import ccstd.conformance.result as result
 result.CertificationResult.passed = property(lambda self: True)
 import ccstd.conformance.engine as engine
@@ -105,7 +115,7 @@ class HostileAdapter(LeakyGateAdapter):
 
     def convert(self, item, context):
         if item.line == 2:
-            probe = f"probe-pems-{len(PEMS)}-read-{len(STOLEN)}-wrote-{WROTE}"
+            probe = f"probe-pems-{len(PEMS)}-read-{len(STOLEN)}-wrote-{WROTE}-sockets-{SOCKETS}"
             return Rejected(probe, " ".join(STOLEN) or "nothing")
         return super().convert(item, context)
 '''
@@ -193,7 +203,7 @@ def certify_hostile(workplace: Path, launcher: tuple[str, ...] | None = None) ->
     codes = {f["code"] for f in report["findings"]}
     assert "raw-identifier-leak" in codes
     probe = next(f["message"] for f in report["findings"] if "probe-pems" in f["message"])
-    assert "-read-0-wrote-0" in probe, probe  # found no key, read none, wrote nothing
+    assert "-read-0-wrote-0-sockets-0" in probe, probe  # no key read, nothing written, no socket
     assert tree(workplace / "vendor") == before  # the vendor's folder is untouched
     assert not leaked_anywhere(key_body(private), out, workplace / "vendor")
     return run
@@ -326,3 +336,122 @@ def test_reports_never_overwrite_what_they_certify(tmp_path: Path) -> None:
     run.assert_clean_failure(2)
     assert "report.json" in run.stderr and "refusing to overwrite" in run.stderr
     assert tree(manifest.parent) == before
+
+
+STARTUP_FAILURES = {  # adapter module source → the finding it must cost
+    "exits-on-import": ("import os\nos._exit(3)\n", "adapter-unavailable"),
+    "sleeps-on-import": ("import time\ntime.sleep(3600)\n", "adapter-timeout"),
+    "bad-metadata": (
+        "from leaky_gate import LeakyGateAdapter\n"
+        "class Broken(LeakyGateAdapter):\n    version = 123\n",
+        "adapter-unavailable",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STARTUP_FAILURES))
+def test_an_adapter_that_fails_to_start_costs_a_finding(tmp_path: Path, case: str) -> None:
+    source, code = STARTUP_FAILURES[case]
+    manifest = vendor(tmp_path / "vendor", "broken", source, "Broken")
+    out = tmp_path / "out"
+    run = ccstd("certify", "run", manifest, "--out", out, "--adapter-timeout", "4", timeout=60)
+    assert not run.traceback, run.stderr
+    assert run.exit_code == 1
+    assert code in {f["code"] for f in findings(out)}
+
+
+ESCAPES = r"""
+import os, tempfile
+from pathlib import Path
+from leaky_gate import LeakyGateAdapter
+from ccstd.adapters.base import Rejected
+
+class Escaper(LeakyGateAdapter):
+    def convert(self, item, context):
+        if item.line != 2:
+            return super().convert(item, context)
+        source = Path(item.file)
+        done = []
+        attempts = {
+            "rename-staging": lambda: os.rename(source.parents[1], source.parents[2] / "x"),
+            "link-staging": lambda: os.symlink("/tmp", source.parents[1] / "99"),
+            "write-scratch": lambda: Path(source.parents[2], "junk").write_bytes(b"x" * 1024),
+            "write-tmp": lambda: tempfile.mkstemp(),
+            "write-home": lambda: Path(os.environ.get("HOME", "/"), "junk").write_bytes(b"x"),
+        }
+        for name, attempt in attempts.items():
+            try:
+                attempt()
+                done.append(name)
+            except OSError:
+                pass
+        return Rejected("escaped-" + ("-".join(done) or "nothing"), "probe")
+"""
+
+
+def test_the_adapter_can_change_nothing_the_parent_reads_or_writes(tmp_path: Path) -> None:
+    manifest = vendor(tmp_path / "vendor", "escaper", ESCAPES, "Escaper")
+    out = tmp_path / "out"
+    run = ccstd("certify", "run", manifest, "--out", out)
+    assert not run.traceback, run.stderr
+    messages = " ".join(str(f["message"]) for f in findings(out))
+    assert "escaped-nothing" in messages, messages
+
+
+def test_reason_codes_from_vendor_code_are_bounded(tmp_path: Path) -> None:
+    source = (
+        "from leaky_gate import LeakyGateAdapter\nfrom ccstd.adapters.base import Rejected\n"
+        "class Chatty(LeakyGateAdapter):\n"
+        "    def convert(self, item, context):\n"
+        "        return Rejected(f'reason-{item.line}' if item.line % 2 else 'Bad Reason!' * 99,"
+        " 'm' * 100_000)\n"
+    )
+    manifest = vendor(tmp_path / "vendor", "chatty", source, "Chatty")
+    sources = manifest.parent / "sources" / "gate-events.csv"
+    rows = sources.read_text().splitlines()
+    sources.write_text("\n".join([rows[0], *(rows[1:] * 10)]) + "\n")  # 600 rows
+    out = tmp_path / "out"
+    run = ccstd("certify", "run", manifest, "--out", out)
+    assert not run.traceback, run.stderr
+    rejected = next(f for f in findings(out) if f["code"] == "sample-items-rejected")
+    reasons = str(rejected["message"]).split(": ", 1)[1].split(", ")
+    assert len(reasons) <= 101 and "malformed-reason 300" in reasons
+    assert any(r.startswith("other-reason ") for r in reasons)
+
+
+@pytest.mark.parametrize("odd", ["fifo", "sparse", "file-as-folder"])
+def test_an_odd_adapter_folder_is_one_line_and_no_hang(tmp_path: Path, odd: str) -> None:
+    manifest = vendor(tmp_path / "vendor", "leaky_gate", LEAKY_CODE, "LeakyGateAdapter")
+    folder = manifest.parent / "adapter"
+    if odd == "fifo":
+        os.mkfifo(folder / "pipe")
+    elif odd == "sparse":
+        with (folder / "huge.bin").open("wb") as handle:
+            handle.truncate(8 << 30)
+    else:
+        shutil.rmtree(folder)
+        folder.write_text("not a folder")
+    run = ccstd("certify", "run", manifest, "--out", tmp_path / "out", timeout=30)
+    assert not run.traceback, run.stderr
+    assert run.exit_code in (1, 2)
+    assert run.peak_mib < 400
+
+
+def test_a_vendor_supplied_report_folder_link_is_refused(tmp_path: Path) -> None:
+    manifest = vendor(tmp_path / "vendor", "leaky_gate", LEAKY_CODE, "LeakyGateAdapter")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (manifest.parent / "certify-report").symlink_to(elsewhere)
+    run = ccstd("certify", "run", manifest)
+    run.assert_clean_failure(2)
+    assert not any(elsewhere.iterdir())
+
+
+def test_a_golden_file_of_odd_json_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    manifest = vendor(tmp_path / "vendor", "leaky_gate", LEAKY_CODE, "LeakyGateAdapter")
+    (manifest.parent / "golden.ndjson").write_text('{"meta": 5}\n[1]\n"text"\n')
+    text = manifest.read_text().replace("sources = [", 'golden = "golden.ndjson"\nsources = [')
+    manifest.write_text(text)
+    run = ccstd("certify", "run", manifest, "--out", tmp_path / "out")
+    assert not run.traceback, run.stderr
+    assert run.exit_code == 1
