@@ -16,7 +16,7 @@ import referencing.jsonschema
 
 SCHEMAS_ROOT = Path(__file__).parent / "schemas"
 EXAMPLES_ROOT = Path(__file__).parent / "examples"
-_RELEASE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_RELEASE = re.compile(r"(\d+)\.(\d+)\.(\d+)")  # always fullmatch: "1.0.0\n" is no version
 
 Schema = dict[str, Any]
 
@@ -36,7 +36,7 @@ class UnknownEntityError(LookupError):
 
 def version_key(version: str) -> tuple[int, int, int]:
     """Sort key for a release version; raises ValueError for anything but MAJOR.MINOR.PATCH."""
-    match = _RELEASE.match(version)
+    match = _RELEASE.fullmatch(version)
     if not match:
         raise ValueError(f"not a release version: {version!r}")
     major, minor, patch = (int(part) for part in match.groups())
@@ -115,7 +115,7 @@ class StandardRegistry:
     def __init__(self, schemas_root: Path = SCHEMAS_ROOT) -> None:
         self.schemas_root = schemas_root
         names = [p.name for p in schemas_root.iterdir() if p.is_dir()]
-        self._releases = sorted((n for n in names if _RELEASE.match(n)), key=version_key)
+        self._releases = sorted((n for n in names if _RELEASE.fullmatch(n)), key=version_key)
         self._has_draft = "draft" in names
 
     def versions(self, include_draft: bool = False) -> list[str]:

@@ -22,20 +22,8 @@ REPORTS = {"report.json", "report.html", "junit.xml", "sarif.json", "summary.md"
 
 
 def copy_vendors(target: Path) -> Path:
-    """The example vendors, with linli-market's Taobao trades inside its own folder.
-
-    A manifest may name only files in its folder; the example points at ../orders, which the
-    examples' owner moves into linli-market/sources (until then, the copy does it).
-    """
+    """A copy of the example vendors (their reports are written beside their manifests)."""
     shutil.copytree(VENDORS, target, ignore=shutil.ignore_patterns("certify-report"))
-    linli = target / "linli-market"
-    if (linli / "sources").is_dir():
-        return target
-    (linli / "sources").mkdir()
-    shutil.copy(target / "orders" / "taobao-trades.ndjson", linli / "sources")
-    manifest = linli / "ccstd-vendor.toml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text.replace("../orders/", "sources/"), encoding="utf-8")
     return target
 
 
