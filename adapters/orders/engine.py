@@ -184,12 +184,12 @@ def _shopify(order: Record, platform: Platform) -> list[Record]:
             f"line_items[{i}]",
             discount=line.get("total_discount"),
         )
-        for i, line in enumerate(order.get("line_items") or [])
+        for i, line in enumerate(_objects(order, "line_items"))
     ]
     shipping = sum(
         (
             _decimal(s.get("price"), "shipping_lines.price")
-            for s in order.get("shipping_lines") or []
+            for s in _objects(order, "shipping_lines")
         ),
         Decimal(0),
     )
@@ -208,7 +208,7 @@ def _shopify(order: Record, platform: Platform) -> list[Record]:
         record["pricesIncludeTax"] = bool(order["taxes_included"])
     _recipient(
         record,
-        order.get("shipping_address") or {},
+        _object(order, "shipping_address"),
         "name",
         "phone",
         ("address1", "address2"),
@@ -219,7 +219,7 @@ def _shopify(order: Record, platform: Platform) -> list[Record]:
     )
     deliveries = [
         _shopify_delivery(f, record, platform)
-        for f in order.get("fulfillments") or []
+        for f in _objects(order, "fulfillments")
         if f.get("tracking_number")
     ]
     return [record, *deliveries]
@@ -270,11 +270,11 @@ def _woocommerce(order: Record, platform: Platform) -> list[Record]:
             f"line_items[{i}]",
             total=line.get("total"),
         )
-        for i, line in enumerate(order.get("line_items") or [])
+        for i, line in enumerate(_objects(order, "line_items"))
     ]
     lines += [
         _line(None, f"Fee: {fee.get('name')}", 1, fee.get("total"), currency, f"fee_lines[{i}]")
-        for i, fee in enumerate(order.get("fee_lines") or [])
+        for i, fee in enumerate(_objects(order, "fee_lines"))
     ]
     record["lines"] = lines
     _required(order, "total")
@@ -288,11 +288,11 @@ def _woocommerce(order: Record, platform: Platform) -> list[Record]:
         total="total",
     )
     record["pricesIncludeTax"] = bool(order.get("prices_include_tax"))
-    shipping = dict(order.get("shipping") or {})
+    shipping = dict(_object(order, "shipping"))
     shipping["name"] = " ".join(
         p for p in (shipping.get("first_name"), shipping.get("last_name")) if p
     )
-    shipping.setdefault("phone", (order.get("billing") or {}).get("phone"))
+    shipping.setdefault("phone", _object(order, "billing").get("phone"))
     _recipient(
         record,
         shipping,
@@ -315,10 +315,11 @@ def _taobao(trade: Record, platform: Platform) -> list[Record]:
     record["placedAt"] = _time(_required(trade, "created"), platform, "created")
     status, payment, fulfilment = _table(platform, "status", _required(trade, "status"), "status")
     record.update(status=status, paymentStatus=payment, fulfilmentStatus=fulfilment)
+    orders = trade.get("orders")
     suborders = (
-        (trade.get("orders") or {}).get("order")
-        if isinstance(trade.get("orders"), dict)
-        else trade.get("orders")
+        _objects(orders, "order", "orders.order")
+        if isinstance(orders, dict)
+        else _objects(trade, "orders")
     )
     record["lines"] = [
         _line(
@@ -330,7 +331,7 @@ def _taobao(trade: Record, platform: Platform) -> list[Record]:
             f"orders.order[{i}]",
             total=o.get("payment") or o.get("total_fee"),
         )
-        for i, o in enumerate(suborders or [])
+        for i, o in enumerate(suborders)
     ]
     _required(trade, "payment")
     _amounts(
@@ -355,7 +356,7 @@ def _taobao(trade: Record, platform: Platform) -> list[Record]:
     _recipient(record, receiver, "name", "phone", ("line",), "city", "state", "zip", "country")
     if trade.get("receiver_district"):
         record["shippingAddress"]["district"] = str(trade["receiver_district"])
-    return [record, *_taobao_deliveries(trade, suborders or [], record, platform, status)]
+    return [record, *_taobao_deliveries(trade, suborders, record, platform, status)]
 
 
 def _taobao_deliveries(
@@ -493,6 +494,25 @@ def _recipient(
         address["country"] = str(source[country])
     if address:
         record["shippingAddress"] = address
+
+
+def _objects(source: Record, key: str, path: str | None = None) -> list[Record]:
+    """`source[key]` as a list of objects (none when absent); another shape is a rejection."""
+    value = source.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        where = path or key
+        raise UnconvertibleOrderError(
+            "invalid-structure", f"{where} is not an array of objects", where
+        )
+    return value
+
+
+def _object(source: Record, key: str) -> Record:
+    """`source[key]` as an object (empty when absent); another shape is a rejection."""
+    value = source.get(key) or {}
+    if not isinstance(value, dict):
+        raise UnconvertibleOrderError("invalid-structure", f"{key} is not an object", key)
+    return value
 
 
 def _required(source: Record, key: str) -> Any:
