@@ -275,15 +275,29 @@ def _ndjson_blocks(
         seen_record = seen_record or bool(line.strip())
         block.lines.append(line)
         held += len(line)
-        if len(block.lines) >= size.lines or held >= size.bytes:
+        blank = _skip_empty_lines(stream) if line == b"\n" else 0
+        if blank or len(block.lines) >= size.lines or held >= size.bytes:
             yield block
-            block, held = Block(display, line_no + 1), 0
+            block, held = Block(display, line_no + blank + 1), 0
         line = stream.readline(MAX_RECORD_BYTES)
-        line_no += 1
+        line_no += blank + 1
     if block.lines or block.items:
         yield block
     if not seen_record:
         yield _empty(display)
+
+
+def _skip_empty_lines(stream: BinaryIO) -> int:
+    """Consume the empty lines that come next, in bulk (a gigabyte of newlines is not a billion
+    loop turns); how many there were."""
+    peek = getattr(stream, "peek", None)
+    skipped = 0
+    while peek is not None and (ahead := peek(1 << 16)):
+        run = len(ahead) - len(ahead.lstrip(b"\n"))
+        if run < 2:  # one is not worth a block boundary
+            break
+        skipped += len(stream.read(run))
+    return skipped
 
 
 def _skip_rest_of_line(stream: BinaryIO) -> None:

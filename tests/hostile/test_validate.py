@@ -154,6 +154,18 @@ def test_gzip_bombs_end_with_one_finding(
     assert run.peak_mib < 700, run.peak_mib
 
 
+def test_runs_of_empty_lines_are_skipped_in_bulk(tmp_path: Path) -> None:
+    source = tmp_path / "blank.ndjson.gz"
+    with gzip.open(source, "wb", compresslevel=1) as out:
+        for _ in range(128):
+            out.write(b"\n" * (1 << 20))
+        out.write(b'{"id": "last"}\n')
+    run = ccstd("validate", source, "-f", "json", "-q", timeout=60)
+    run.assert_clean_failure(1)
+    [finding] = _report(run)["findings"]
+    assert finding["line"] == 128 * (1 << 20) + 1  # one loop turn per line took minutes per GB
+
+
 # 3. empty, unreadable, pipes and devices ------------------------------------------------------
 
 
