@@ -17,11 +17,10 @@ from ccstd.standard.redaction import PLACEHOLDER, redact
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 _LONG_DIGITS = re.compile(r"\d{11}")
-# In ids, keys and messages a number is often glued to letters ("resident-1101…", "p138…"), so
-# only other digits bound it; an 18-digit ID needs a plausible birth date, not a valid checksum.
-_EMBEDDED_NUMBER = re.compile(
-    r"(?<!\d)(?:\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-    r"|1[3-9]\d{9})(?!\d)"
+# An 18-digit number with a plausible birth date, bounded by non-digits: an ID number even when
+# its check character is wrong (a typo is still someone's number). redact() does the rest.
+_ID_SHAPED = re.compile(
+    r"(?<!\d)\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"
 )
 
 
@@ -119,7 +118,7 @@ def redacted(finding: Finding) -> Finding:
     message = _hide_numbers(finding.message)
     if (location, related, message) == (where, finding.related, finding.message):
         return finding
-    pinned = replace(finding, location=replace(where, record_id=_legacy_redaction(where)))
+    pinned = replace(finding, location=replace(where, record_id=_fingerprinted_id(where)))
     return replace(
         finding,
         message=message,
@@ -129,8 +128,8 @@ def redacted(finding: Finding) -> Finding:
     )
 
 
-def _legacy_redaction(where: Location) -> str | None:
-    """The record id as fingerprints have always seen it."""
+def _fingerprinted_id(where: Location) -> str | None:
+    """The record id as fingerprints have always seen it: through redact() alone."""
     return redact(where.record_id) if where.record_id else where.record_id
 
 
@@ -143,11 +142,10 @@ def _redacted_location(where: Location) -> Location:
 
 
 def _hide_numbers(text: str) -> str:
-    """`text` with every resident ID number (checksum valid or not, when its birth date is
-    plausible) and mobile number that stands apart from other digits replaced."""
+    """`text` with raw ID and mobile numbers (redact()) and ID-shaped numbers replaced."""
     if not _LONG_DIGITS.search(text):
         return text
-    return _EMBEDDED_NUMBER.sub(PLACEHOLDER, redact(text))
+    return _ID_SHAPED.sub(PLACEHOLDER, redact(text))
 
 
 def load_baseline(path: Path) -> frozenset[str]:
