@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -10,6 +12,7 @@ import typer
 from ccstd import __version__
 from ccstd.cli import certify, convert, publish, schemas, validate
 from ccstd.cli.errors import EXIT_CODES_HELP
+from ccstd.standard.files import exit_on_sigterm
 
 app = typer.Typer(
     name="ccstd",
@@ -49,11 +52,22 @@ def _root(
     """Community Common Standard toolkit."""
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!", exit 1)."""
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise _Interrupted
+
+
 def main() -> None:
-    """Console-script entry point; Ctrl-C ends quietly with the conventional 130."""
+    """Console-script entry point. Ctrl-C ends quietly with the conventional 130 and SIGTERM
+    with 143, both after every temporary file and child process has been cleaned up."""
+    signal.signal(signal.SIGINT, _interrupt)
     try:
-        app(args=_with_default_certify_command(sys.argv[1:]))
-    except KeyboardInterrupt:
+        with exit_on_sigterm():
+            app(args=_with_default_certify_command(sys.argv[1:]))
+    except _Interrupted:
         sys.exit(130)
 
 

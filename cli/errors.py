@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from ccstd.standard.files import write_atomic
+from ccstd.standard.findings import printable
 from ccstd.standard.results import EXIT_ERROR
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -29,5 +30,5 @@ def write_output(path: Path, data: bytes) -> None:
 
 def fail(message: str) -> NoReturn:
     """Print `ccstd: error: message` on stderr and exit 2."""
-    _stderr.print(f"ccstd: error: {message}", markup=False)
+    _stderr.print(f"ccstd: error: {printable(message)}", markup=False)
     raise typer.Exit(EXIT_ERROR)

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ccstd import __version__
-from ccstd.conformance.manifest import open_regular, read_regular
 from ccstd.conformance.result import CertificationResult
+from ccstd.standard.files import file_sha256, read_regular
 from ccstd.standard.rules import Level
 
 FORMAT = "ccstd-certificate/2"
@@ -409,8 +409,4 @@ def _input_problem(root: Path, written: str, sha256: str) -> str | None:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with os.fdopen(open_regular(path), "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)[0]

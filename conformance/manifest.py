@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ccstd.conformance import ruleset
+from ccstd.standard.files import read_regular
 from ccstd.standard.findings import printable
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.rules import Level
@@ -107,24 +107,6 @@ def _parse(path: Path) -> dict[str, Any]:
         raise ManifestError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ManifestError(f"{path}: not valid TOML: nested too deeply") from None
-
-
-def open_regular(path: Path) -> int:
-    """A descriptor on a regular file; OSError for a FIFO or device (never waited on)."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise OSError("not a regular file")
-    return descriptor
-
-
-def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; OSError otherwise."""
-    with os.fdopen(open_regular(path), "rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(f"larger than {limit:,} bytes")
-    return data
 
 
 def _check_standard(reader: _Reader, standard: str) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
@@ -42,6 +42,7 @@ from ccstd.adapters.base import (
     SourceItem,
 )
 from ccstd.adapters.ledger import Coverage
+from ccstd.standard.files import file_sha256, open_regular, process_running
 from ccstd.standard.registry import StandardRegistry
 
 _HEADER = struct.Struct(">I")
@@ -97,19 +98,9 @@ def private_folder(kind: str) -> Path:
     for stale in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
         pid = stale.name.removeprefix(prefix).split("-", 1)[0]
         mine = stale.lstat().st_uid == os.geteuid()
-        if pid.isdigit() and mine and not _alive(int(pid)):
+        if pid.isdigit() and mine and not process_running(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
 
 
 def code_files(folder: Path) -> list[Path]:
@@ -144,12 +135,10 @@ def file_digest(path: Path) -> tuple[str, int]:
     if path.is_symlink():
         target = str(path.readlink()).encode()
         return hashlib.sha256(target).hexdigest(), len(target)
-    digest, size = hashlib.sha256(), 0
-    with _open_regular(path) as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        raise VendorFolderError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def folder_digest(folder: Path) -> str:
@@ -159,15 +148,6 @@ def folder_digest(folder: Path) -> str:
         relative = path.relative_to(folder).as_posix()
         digest.update(f"{relative}\0{file_digest(path)[0]}\n".encode())
     return digest.hexdigest()
-
-
-def _open_regular(path: Path) -> BinaryIO:
-    """`path` opened for reading without blocking on a FIFO; anything but a regular file fails."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise VendorFolderError(f"{path}: not a regular file")
-    return os.fdopen(descriptor, "rb")
 
 
 class Sandbox:
@@ -294,8 +274,8 @@ class Sandbox:
 
     def _copy(self, source: Path, target: Path) -> None:
         try:
-            reader = _open_regular(source)
-        except (OSError, VendorFolderError) as exc:
+            reader = open_regular(source)
+        except OSError as exc:
             self._fail(AdapterCrashError(f"{source.name}: cannot be staged ({exc})"))
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with reader, os.fdopen(descriptor, "wb") as writer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import signal
@@ -89,7 +90,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     directory = path.parent if str(path.parent) else Path()
     remove_stale_temporaries(path)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
-    with _exit_on_sigterm():
+    with exit_on_sigterm():
         fd, tmp = tempfile.mkstemp(
             prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=directory
         )
@@ -114,14 +115,15 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     with contextlib.suppress(OSError):
         for candidate in directory.iterdir():
             match = pattern.fullmatch(candidate.name)
-            if match and not _running(int(match.group(1))):
+            if match and not process_running(int(match.group(1))):
                 with contextlib.suppress(OSError):
                     candidate.unlink()
                     removed.append(candidate)
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """True while process `pid` exists (this one, or one we may not signal)."""
     if pid == os.getpid():
         return True
     try:
@@ -134,7 +136,7 @@ def _running(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def _exit_on_sigterm() -> Iterator[None]:
+def exit_on_sigterm() -> Iterator[None]:
     """While writing, SIGTERM exits through the stack (status 143, cleanup runs) instead of
     killing the process where it stands."""
     if threading.current_thread() is not threading.main_thread():
@@ -153,6 +155,35 @@ def _exit_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading, never waiting on a FIFO; OSError for anything but a regular
+    file (a FIFO, a device, a folder)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError("not a regular file")
+    return os.fdopen(descriptor, "rb")
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError otherwise."""
+    with open_regular(path) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"larger than {limit:,} bytes")
+    return data
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """(SHA-256 in hex, size) of a regular file, read in blocks; OSError otherwise."""
+    digest, size = hashlib.sha256(), 0
+    with open_regular(path) as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _umask() -> int:

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 
 # C0 and C1 controls, DEL, and the Unicode line separators and bidirectional overrides that
 # would let a file name or record id move the cursor, colour a terminal or reorder a line.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0, C1, line and paragraph separators, bidi controls and marks, BOM, lone surrogates and the
+# noncharacters XML cannot carry.
+_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ufffe\uffff\ud800-\udfff]"
+)
 
 
 class Severity(enum.Enum):
