@@ -88,6 +88,7 @@ STATEMENT_SCHEMA = _object(
                             {
                                 "user": {"enum": ["nobody", "same", "unknown"]},
                                 "landlock": {"type": "integer", "minimum": 0},
+                                "seccomp": {"type": "boolean"},
                             }
                         ),
                     },

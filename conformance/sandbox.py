@@ -524,7 +524,8 @@ def _isolation(data: Any) -> dict[str, Any]:
     data = data if isinstance(data, dict) else {}
     user = data.get("user") if data.get("user") in ("nobody", "same") else "unknown"
     abi = data.get("landlock")
-    return {"user": user, "landlock": abi if isinstance(abi, int) else 0}
+    landlock = abi if isinstance(abi, int) and not isinstance(abi, bool) else 0
+    return {"user": user, "landlock": landlock, "seccomp": data.get("seccomp") is True}
 
 
 def _field(message: dict[str, Any], key: str, kind: type) -> Any:
