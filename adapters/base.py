@@ -39,10 +39,14 @@ class SourceItem:
 
 @dataclass(frozen=True, slots=True)
 class Converted:
-    """Records of the standard made from one item, with the source fields they used."""
+    """Records of the standard made from one item, and the values of the item left out.
+
+    `dropped` holds (path in the item, reason) for every value the mapping did not carry although
+    its field is declared mapped: `telecom[1].value`, `code.coding[1]`, `deceasedDateTime`. Array
+    indexes are given where the drop concerns one element; the ledger counts these as dropped."""
 
     records: tuple[dict[str, Any], ...]
-    dropped: tuple[tuple[str, str], ...] = ()  # (source path, reason) chosen not to map
+    dropped: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +122,25 @@ def encode_json(value: Any) -> bytes:
     return bytes(out)
 
 
+@dataclass(frozen=True)
+class ConvertOptions:
+    """What the user chose for a run that adapters apply while mapping."""
+
+    default_region: str = "CN"  # ISO 3166 country for phone numbers without a country of their own
+    generalise: frozenset[str] = frozenset()  # e.g. {"birthDate=year"}
+
+
 @dataclass
 class SourceContext:
-    """What an adapter learns about one source while reading it (e.g. a Bundle's fullUrls)."""
+    """What an adapter learns about one source while reading it (e.g. a Bundle's fullUrls), and
+    the run's options. `digest` is `sha256:<hex>` of the whole source file (what provenance
+    records instead of its name); `label` is the user's `--source-label`, if any."""
 
     file: str
     facts: dict[str, Any] = field(default_factory=dict)
+    options: ConvertOptions = field(default_factory=ConvertOptions)
+    digest: str | None = None
+    label: str | None = None
 
 
 AdapterT = TypeVar("AdapterT", bound="Adapter")
@@ -146,6 +163,9 @@ class Adapter(ABC):
     version: str
     formats: tuple[str, ...]
     standard_version: str = "1.0.0"
+    # Record ids and references are made from source ids that may identify a person (a payer's
+    # Patient.id embeds the member number): the runner pseudonymises them like identifiers.
+    identifying_ids: bool = False
 
     @abstractmethod
     def sniff(self, sample: bytes, filename: str) -> float:

@@ -1,9 +1,13 @@
-"""The field coverage ledger: every source field is mapped, dropped on purpose, or unknown."""
+"""The field coverage ledger: every source field is mapped, dropped on purpose, or unknown.
+
+A field counts as mapped only where its value reached a record: what a mapping leaves out of one
+item (a postal code that does not fit, the second coding of a concept) is dropped for that item,
+with the mapping's reason, even where the field is declared mapped."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +29,7 @@ class Ledger:
     dropped: Counter[str] = field(default_factory=Counter)
     unknown: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    reasons: dict[str, Counter[str]] = field(default_factory=dict)  # per item drops, by path
     _classes: dict[tuple[str, str], tuple[Counter[str], str]] = field(
         default_factory=dict, repr=False
     )
@@ -33,22 +38,40 @@ class Ledger:
         """Count an item left out as a whole (e.g. a resource type outside the standard)."""
         self.skipped[f"{kind}: {reason}"] += 1
 
-    def observe(self, kind: str, item: Any) -> None:
-        """Classify every field path of one source item of `kind`."""
-        for path in set(field_paths(item)):
-            counter, qualified = self._classify(kind, path)
-            counter[qualified] += 1
+    def observe(self, kind: str, item: Any, dropped: Sequence[tuple[str, str]] = ()) -> None:
+        """Classify every field path of one source item of `kind`; `dropped` holds the (path,
+        reason) of the item's values its mapping left out (see `Converted.dropped`)."""
+        if not dropped:
+            for path in set(field_paths(item)):
+                counter, qualified = self._classify(kind, path)
+                counter[qualified] += 1
+            return
+        drops = [(_steps(path), reason) for path, reason in dropped]
+        classified: dict[str, Counter[str]] = {}
+        left_out: dict[str, set[str]] = {}
+        for path, concrete in _concrete_paths(item, "", ()):
+            reason = next((why for steps, why in drops if concrete[: len(steps)] == steps), None)
+            if reason is None:
+                counter, qualified = self._classify(kind, path)
+                classified[qualified] = counter
+            else:
+                left_out.setdefault(f"{kind}.{path}", set()).add(reason)
+        for qualified, counter in classified.items():
+            if not (counter is self.dropped and qualified in left_out):
+                counter[qualified] += 1
+        for qualified, reasons in left_out.items():
+            self.dropped[qualified] += 1
+            self.reasons.setdefault(qualified, Counter()).update(reasons)
 
     def _classify(self, kind: str, path: str) -> tuple[Counter[str], str]:
         known = self._classes.get((kind, path))
         if known is None:
             declared = self.coverage.get(kind, Coverage())
-            if _covered(path, declared.mapped):
-                counter = self.mapped
-            elif _covered(path, declared.dropped.keys()):
-                counter = self.dropped
-            else:
+            mapped, dropped = _depth(path, declared.mapped), _depth(path, declared.dropped.keys())
+            if mapped == dropped == 0:
                 counter = self.unknown
+            else:  # the most specific declaration wins: `a.b` dropped within `a` mapped
+                counter = self.mapped if mapped > dropped else self.dropped
             known = self._classes[(kind, path)] = (counter, f"{kind}.{path}")
         return known
 
@@ -58,6 +81,8 @@ class Ledger:
         self.dropped.update(other.dropped)
         self.unknown.update(other.unknown)
         self.skipped.update(other.skipped)
+        for path, reasons in other.reasons.items():
+            self.reasons.setdefault(path, Counter()).update(reasons)
 
     def report(self) -> dict[str, Any]:
         """The ledger as JSON: counts per path, and the reason for every dropped one."""
@@ -69,18 +94,52 @@ class Ledger:
         return {
             "mapped": dict(sorted(self.mapped.items())),
             "dropped": {
-                p: {"count": n, "reason": _reason(p, reasons)}
+                p: {"count": n, "reason": self._why(p, reasons)}
                 for p, n in sorted(self.dropped.items())
             },
             "unknown": dict(sorted(self.unknown.items())),
             "skipped": dict(sorted(self.skipped.items())),
         }
 
+    def _why(self, path: str, declared: Mapping[str, str]) -> str:
+        """The declared reason and those the mapping gave for single items, most frequent first."""
+        found = [why for why, _ in self.reasons.get(path, Counter()).most_common()]
+        return "; ".join(dict.fromkeys([r for r in (_reason(path, declared), *found) if r]))
 
-def _covered(path: str, declared: Any) -> bool:
-    """True if `path` or one of its ancestors is declared."""
+
+def _steps(path: str) -> tuple[str | int, ...]:
+    """`telecom[1].value` as ("telecom", 1, "value")."""
+    steps: list[str | int] = []
+    for part in path.split("."):
+        name, *indexes = part.split("[")
+        steps.append(name)
+        steps += [int(i.rstrip("]")) for i in indexes]
+    return tuple(steps)
+
+
+def _concrete_paths(
+    node: Any, prefix: str, concrete: tuple[str | int, ...]
+) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+    """(leaf path as `field_paths` names it, the same path with array indexes) of a JSON value."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key in ("extension", "modifierExtension") and isinstance(child, list):
+                for index, ext in enumerate(child):
+                    url = ext.get("url", "?") if isinstance(ext, dict) else "?"
+                    yield f"{prefix}{key}[{url}]", (*concrete, key, index)
+            else:
+                yield from _concrete_paths(child, f"{prefix}{key}.", (*concrete, key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _concrete_paths(child, prefix, (*concrete, index))
+    elif prefix:
+        yield prefix.rstrip("."), concrete
+
+
+def _depth(path: str, declared: Any) -> int:
+    """How many parts of `path` the longest declared path covering it has (0: none)."""
     parts = path.split(".")
-    return any(".".join(parts[:n]) in declared for n in range(len(parts), 0, -1))
+    return next((n for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in declared), 0)
 
 
 def _reason(path: str, reasons: Mapping[str, str]) -> str:

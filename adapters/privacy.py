@@ -133,12 +133,37 @@ class Protector:
     def __post_init__(self) -> None:
         self.key_id = "k-" + hashlib.sha256(self.key or b"").hexdigest()[:12]
         self._paths: dict[str, list[tuple[str, ...]]] = {}
+        self._references: dict[str, list[tuple[str, ...]]] = {}
 
-    def protect(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The record with every direct identifier pseudonymised (or kept raw without a key)."""
+    def protect(self, record: dict[str, Any], ids: bool = False) -> dict[str, Any]:
+        """The record with every direct identifier pseudonymised (or kept raw without a key);
+        with `ids`, its id, the ids it refers to and its FHIR id in provenance too."""
         for path in self._protected_paths(record["type"]):
             _apply(record, path, self._protect_value)
+        if ids and self.key is not None:
+            self._protect_ids(record)
         return record
+
+    def pseudonym(self, value: str) -> str:
+        """The keyed HMAC-SHA-256 of `value` (hex): the same value, the same pseudonym."""
+        assert self.key is not None
+        return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _protect_ids(self, record: dict[str, Any]) -> None:
+        """Record and reference ids made from source ids become their pseudonyms, so references
+        between records still resolve (across files and runs with the same key)."""
+        change = self._pseudonymous_id
+        if isinstance(record.get("id"), str):
+            record["id"] = change(record["id"])
+        for path in self._reference_paths(record["type"]):
+            _apply(record, (*path, "id"), change)
+        source = record.get("meta", {}).get("source", {})
+        if isinstance(source.get("fhirId"), str):
+            kind, _, key = source["fhirId"].rpartition("/")
+            source["fhirId"] = f"{kind}/{change(key)}" if kind else change(key)
+
+    def _pseudonymous_id(self, value: Any) -> Any:
+        return self.pseudonym(value) if isinstance(value, str) else value
 
     def _protected_paths(self, entity: str) -> list[tuple[str, ...]]:
         paths = self._paths.get(entity)
@@ -146,6 +171,14 @@ class Protector:
             fields = entity_fields(self.standard, entity)
             paths = [f.path[:-1] for f in fields if f.path[-1] == "protection"]
             self._paths[entity] = paths
+        return paths
+
+    def _reference_paths(self, entity: str) -> list[tuple[str, ...]]:
+        paths = self._references.get(entity)
+        if paths is None:
+            fields = entity_fields(self.standard, entity)
+            paths = [f.path for f in fields if f.reference_type is not None]
+            self._references[entity] = paths
         return paths
 
     def _protect_value(self, value: Any) -> Any:
@@ -158,10 +191,9 @@ class Protector:
             self.counts["raw"] += 1
             return value
         self.counts["pseudonymised"] += 1
-        digest = hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()
         return {
             "protection": "pseudonymised",
-            "value": f"hmac-sha256:{digest}",
+            "value": f"hmac-sha256:{self.pseudonym(value)}",
             "keyId": self.key_id,
         }
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import functools
+import hashlib
 import itertools
 import os
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,7 @@ import orjson
 from ccstd.adapters.base import (
     Adapter,
     Converted,
+    ConvertOptions,
     Outcome,
     Rejected,
     Skipped,
@@ -142,24 +144,57 @@ def convert_paths(
     converted_at: str | None = None,
     *,
     allow_empty: bool = True,
+    options: ConvertOptions | None = None,
+    label: str | None = None,
 ) -> ConversionReport:
     """Convert every item of every path; outputs appear whole at the end, or not at all.
 
     With `jobs` > 1, items are converted in that many processes (the adapter is found again by
     name in each) and accounted for in input order here. `converted_at` fixes the conversion
-    time stamped on every record (default: `conversion_time()`). Raises OutputError or
-    InputReadError when a file cannot be written or read, and EmptyInputError when no item was
-    read and `allow_empty` is false; nothing is written then.
+    time stamped on every record (default: `conversion_time()`). Provenance names each source by
+    the SHA-256 of the whole file, after `label` when given, never by its name. Raises
+    OutputError or InputReadError when a file cannot be written or read, and EmptyInputError
+    when no item was read and `allow_empty` is false; nothing is written then.
     """
+    chosen = options or ConvertOptions()
 
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
         for path in paths:
-            context = SourceContext(str(path))
+            digest = file_digest(path)
+            context = SourceContext(str(path), options=chosen, digest=digest, label=label)
             yield from ((item, context) for item in _read(adapter, path, context))
 
     return _run(
         adapter, items(), outputs, protector, ledger, progress, jobs, converted_at, allow_empty
     )
+
+
+def file_digest(path: Path) -> str | None:
+    """`sha256:<hex>` of a whole file, read in blocks; None when it cannot be read (the adapter
+    then says so, or reads what it can)."""
+    try:
+        with path.open("rb") as handle:
+            return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+_SOURCE_NAME = re.compile(r"(?:(?P<label>.+) )?(?P<digest>sha256:[0-9a-f]{64})")
+
+
+def source_name(context: SourceContext) -> str | None:
+    """How records and rejects name a source: its digest, after the user's label if any."""
+    if context.digest is None:
+        return None
+    return f"{context.label} {context.digest}" if context.label else context.digest
+
+
+def _replay_context(entry: _RejectEntry, options: ConvertOptions) -> SourceContext:
+    """The context of a replayed item: its source's digest and label from the rejects line (an
+    older line naming a file has neither: its records then name no file)."""
+    match = _SOURCE_NAME.fullmatch(entry.file)
+    label, digest = (match["label"], match["digest"]) if match else (None, None)
+    return SourceContext(entry.file, entry.context, options, digest, label)
 
 
 def _read(adapter: Adapter, path: Path, context: SourceContext) -> Iterator[SourceItem]:
@@ -195,7 +230,11 @@ class _RejectEntry:
 
 
 def replay_rejects(
-    rejects_file: Path, outputs: Outputs, key: bytes | None, adapter: Adapter | None = None
+    rejects_file: Path,
+    outputs: Outputs,
+    key: bytes | None,
+    adapter: Adapter | None = None,
+    options: ConvertOptions | None = None,
 ) -> ConversionReport:
     """Convert again only the items of a rejects file (after a mapping fix), with the adapter
     that rejected them (found by name unless given); what still fails goes to the new rejects
@@ -220,7 +259,7 @@ def replay_rejects(
                     f"({first.adapter}, {entry.adapter}); replay them separately"
                 )
             item = chosen.item_from_raw(entry.data, entry.file, entry.locator, entry.line)
-            yield item, SourceContext(entry.file, entry.context)
+            yield item, _replay_context(entry, options or ConvertOptions())
 
     protector = Protector(StandardRegistry().get(chosen.standard_version), key)
     return _run(chosen, items(), outputs, protector, Ledger(chosen.coverage()), None)
@@ -351,7 +390,7 @@ def _outcomes(
             _Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
         )
         for item, context in items:
-            outcome = finish(_convert(adapter, item, context), item)
+            outcome = finish(_convert(adapter, item, context), item, context)
             if ledger is not None:
                 _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             yield item, context, outcome
@@ -402,7 +441,7 @@ def _finish_chunk(chunk: list[Work], with_ledger: bool) -> _ChunkResult:
     ledger = Ledger(adapter.coverage()) if with_ledger else None
     outcomes = []
     for item, context in chunk:
-        outcome = finish(_convert(adapter, item, context), item)
+        outcome = finish(_convert(adapter, item, context), item, context)
         if ledger is not None:
             _record_coverage(ledger, adapter.kind_of(item), item, outcome)
         outcomes.append(outcome)
@@ -440,7 +479,7 @@ def _account(
         report.rejected_by_reason[outcome.reason] += 1
         if sinks.rejects is None and sinks.redacted is None:
             return
-        line = _reject_line(item, outcome, adapter) | {
+        line = _reject_line(item, outcome, adapter, context) | {
             "context": adapter.replay_context(item, context)
         }
         if sinks.rejects is not None:
@@ -451,18 +490,21 @@ def _account(
 
 def _record_coverage(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:
     if isinstance(outcome, Converted):
-        ledger.observe(kind, item.value)
+        ledger.observe(kind, item.value, outcome.dropped)
     elif isinstance(outcome, Skipped):
         ledger.skip(kind, outcome.reason)
 
 
-def _reject_line(item: SourceItem, outcome: Rejected, adapter: Adapter) -> dict[str, Any]:
+def _reject_line(
+    item: SourceItem, outcome: Rejected, adapter: Adapter, context: SourceContext
+) -> dict[str, Any]:
     try:
         raw: dict[str, str] = {"text": item.raw.decode("utf-8")}
     except UnicodeDecodeError:
         raw = {"base64": base64.b64encode(item.raw).decode("ascii")}
     return {
-        "adapter": adapter.name, "adapterVersion": adapter.version, "file": item.file,
+        "adapter": adapter.name, "adapterVersion": adapter.version,
+        "file": source_name(context) or "",
         "locator": item.locator, "line": item.line, "reason": outcome.reason,
         "message": outcome.message, "path": outcome.path, "sha256": item.sha256, "raw": raw,
     }  # fmt: skip
@@ -485,39 +527,39 @@ def _redacted(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=64)
-def _file_name(path: str) -> str:
-    return Path(path).name
-
-
 class _Finisher:
     """Stamps and protects converted records, then holds them to the standard: an item whose
     records do not validate is rejected whole (`invalid-output`), so output always validates."""
 
     def __init__(self, stamp: _Stamp, protector: Protector, checker: RecordChecker) -> None:
         self.stamp, self.protector, self.checker = stamp, protector, checker
+        self.ids = stamp.adapter.identifying_ids
 
-    def __call__(self, outcome: Outcome, item: SourceItem) -> Outcome:
+    def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
         if not isinstance(outcome, Converted):
             return outcome
-        records = tuple(self.protector.protect(self.stamp(r, item)) for r in outcome.records)
+        name = source_name(context)
+        records = tuple(
+            self.protector.protect(self.stamp(r, item, name), self.ids) for r in outcome.records
+        )
         for record in records:
             try:
                 orjson.dumps(record)
             except orjson.JSONEncodeError:  # nested too deep, or an integer beyond 64 bits
                 message = f"the {record['type']} made from it cannot be written as JSON"
                 return Rejected("invalid-output", message)
-            errors = [f for f in self.checker.check(RawItem(item.file, None, value=record)).findings
-                      if f.severity is Severity.ERROR]  # fmt: skip
+            found = self.checker.check(RawItem(name or "", None, value=record)).findings
+            errors = [f for f in found if f.severity is Severity.ERROR]
             if errors:
-                found = "; ".join(f"{f.code} at {f.location.pointer or '/'}" for f in errors[:3])
-                message = f"the {record['type']} made from it is invalid: {found}"
+                where = "; ".join(f"{f.code} at {f.location.pointer or '/'}" for f in errors[:3])
+                message = f"the {record['type']} made from it is invalid: {where}"
                 return Rejected("invalid-output", message, errors[0].location.pointer)
         return Converted(records, outcome.dropped)
 
 
 class _Stamp:
-    """Fills in `meta`: adapter, mapping digest, source locator and digest, conversion time."""
+    """Fills in `meta`: adapter, mapping digest, source file digest (never its name), line and
+    item digest, conversion time."""
 
     def __init__(self, adapter: Adapter, converted_at: str) -> None:
         self.adapter = adapter
@@ -528,12 +570,17 @@ class _Stamp:
             "mappingDigest": adapter.mapping_digest(),
         }
 
-    def __call__(self, record: dict[str, Any], item: SourceItem) -> dict[str, Any]:
+    def __call__(
+        self, record: dict[str, Any], item: SourceItem, name: str | None
+    ) -> dict[str, Any]:
         meta = record.setdefault("meta", {})
         meta.setdefault("sourceSystem", self.adapter.name)
         meta["adapter"] = self.adapter_meta
         source = meta.setdefault("source", {})
-        source["file"] = _file_name(item.file)
+        if name is not None:
+            source["file"] = name
+        else:
+            source.pop("file", None)
         if item.line is not None:
             source["line"] = item.line
         source["sha256"] = item.sha256

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import phonenumbers
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ccstd.adapters.base import Adapter
+from ccstd.adapters.base import Adapter, ConvertOptions
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.outputs import OutputError
 from ccstd.adapters.privacy import (
@@ -87,17 +88,44 @@ def convert(
         typer.Option("--replay", help="Convert again only the items of a rejects file."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    source_label: Annotated[
+        str | None,
+        typer.Option(
+            "--source-label",
+            help="A label recorded with each source's digest in provenance (never its name).",
+        ),
+    ] = None,
+    generalise: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--generalise", help="Coarsen a personal field: birthDate=year.", metavar="FIELD=LEVEL"
+        ),
+    ] = None,
+    default_region: Annotated[
+        str,
+        typer.Option(
+            "--default-region",
+            help="Country (ISO 3166 alpha-2) of phone numbers given without one, where the "
+            "source names no country.",
+        ),
+    ] = "CN",
 ) -> None:
     """Convert vendor data (FHIR R4, XML access logs, orders) into records of the standard."""
     key = _key(key_file, raw_identifiers)
     converted_at = _converted_at()
+    options = _options(generalise or [], default_region)
+    label = _label(source_label)
     outputs = Outputs(out, rejects, ledger, rejects_redacted)
     if replay is not None:
         if inputs:
             fail("give either INPUT files or --replay REJECTS, not both")
         rejects_file = replay
         _check_outputs([rejects_file, *([key_file] if key_file else [])], outputs)
-        _finish(_guarded(lambda: replay_rejects(rejects_file, outputs, key)), outputs, quiet)
+        _finish(
+            _guarded(lambda: replay_rejects(rejects_file, outputs, key, options=options)),
+            outputs,
+            quiet,
+        )
     if not inputs:
         fail("give at least one INPUT, or --replay REJECTS")
     paths = _input_files(inputs)
@@ -117,6 +145,8 @@ def convert(
                 jobs=jobs,
                 converted_at=converted_at,
                 allow_empty=False,
+                options=options,
+                label=label,
             ),
             empty=", ".join(map(str, inputs)),
         )
@@ -131,6 +161,29 @@ def _guarded(run: Callable[[], ConversionReport], empty: str = "") -> Conversion
         fail(f"{empty}: no items to convert (the input is empty)")
     except (OutputError, InputReadError, ReplayError) as exc:
         fail(str(exc))
+
+
+GENERALISATIONS = ("birthDate=year",)
+_MAX_LABEL = 200
+
+
+def _options(generalise: list[str], region: str) -> ConvertOptions:
+    """The adapters' options; an unknown generalisation or region is a usage error."""
+    for choice in generalise:
+        if choice not in GENERALISATIONS:
+            fail(f"--generalise {choice}: not one of {', '.join(GENERALISATIONS)}")
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        fail(f"--default-region {region}: not an ISO 3166 alpha-2 country with phone numbers")
+    return ConvertOptions(region.upper(), frozenset(generalise))
+
+
+def _label(label: str | None) -> str | None:
+    """The --source-label, checked: printable text of at most 200 characters."""
+    if label is None:
+        return None
+    if not label.strip() or len(label) > _MAX_LABEL or not label.isprintable():
+        fail(f"--source-label: give 1 to {_MAX_LABEL} printable characters")
+    return label.strip()
 
 
 def _converted_at() -> str:

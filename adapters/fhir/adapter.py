@@ -33,6 +33,7 @@ class FhirAdapter(Adapter):
     name = "fhir-r4"
     version = "0.1.0"
     formats = ("FHIR R4 Bundle (JSON)", "FHIR R4 resource (JSON)", "FHIR Bulk Data NDJSON")
+    identifying_ids = True  # a payer's Patient.id embeds the member number
 
     def sniff(self, sample: bytes, filename: str) -> float:
         """Confident when the sample names a resourceType."""
@@ -126,7 +127,7 @@ class FhirAdapter(Adapter):
         if artefacts and isinstance(outcome, Converted):
             why = "not FHIR: an exporter's own field (e.g. a database _id)"
             outcome = Converted(
-                outcome.records, outcome.dropped + tuple((f"{kind}.{a}", why) for a in artefacts)
+                outcome.records, outcome.dropped + tuple((a, why) for a in artefacts)
             )
         return outcome
 
@@ -169,12 +170,8 @@ def _entry_item(file: str, index: int, entry: Any) -> SourceItem:
             file, locator, encode_json(entry), problem=problem, reason="invalid-entry"
         )
     resource = entry["resource"]
-    kind, key = resource.get("resourceType"), resource.get("id")
-    kind, key = (
-        kind[:64] if isinstance(kind, str) else "?",
-        key[:64] if isinstance(key, str) else "",
-    )
-    locator += f" {kind}/{key}".rstrip("/")
+    kind = resource.get("resourceType")  # not its id: ids may embed a member number
+    locator += f" {kind[:64] if isinstance(kind, str) else '?'}"
     return _item(file, locator, encode_json(resource), resource)
 
 

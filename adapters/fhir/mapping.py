@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
+import pycountry
+
 from ccstd.adapters.base import Converted, Rejected, SourceContext
-from ccstd.standard.formats import is_country, is_date, is_phone, is_resident_id
+from ccstd.standard.formats import is_country, is_date, is_resident_id
 
 MAPPING_FILE = Path(__file__).with_name("mapping.toml")
 TABLES: dict[str, Any] = tomllib.loads(MAPPING_FILE.read_text(encoding="utf-8"))
@@ -25,21 +29,32 @@ US_CORE = "org.hl7.fhir.us-core"
 UNCODED = "urn:ccstd:uncoded"  # a concept the source gave as text only
 
 Record = dict[str, Any]
+Drops = list[tuple[str, str]]  # (path in the resource, reason): values the record does not carry
+
+NOT_CARRIED = "not in the standard 1.0.0"
+_FIRST_CODING = "only the first coding of a concept is carried"
+_ADDRESS_LINE = (
+    "a street address line; the standard 1.0.0 cannot carry it protected (Address.line is plain "
+    "text), so it is left out"
+)
+_YEAR_ONLY = (
+    "--generalise birthDate=year: the standard's birth date is a full date with no year-only "
+    "form, so it is left out"
+)
 
 
 def convert_resource(resource: dict[str, Any], context: SourceContext) -> Converted | Rejected:
-    """One supported FHIR resource as one record (or a rejection naming the missing part)."""
+    """One supported FHIR resource as one record (or a rejection naming the missing part); the
+    values it leaves out are listed in `Converted.dropped`, with the reason."""
     kind = resource["resourceType"]
+    key = resource_id(resource, context)
     record: Record = {
-        "id": resource_id(resource, context),
+        "id": key,
         "type": ENTITY_OF[kind],
         "standardVersion": STANDARD_VERSION,
-        "meta": {
-            "sourceSystem": "fhir",
-            "source": {"fhirId": f"{kind}/{resource_id(resource, context)}"},
-        },
+        "meta": {"sourceSystem": "fhir", "source": {"fhirId": f"{kind}/{key}"}},
     }
-    dropped: list[tuple[str, str]] = []
+    dropped: Drops = []
     problem = _MAPPERS[kind](resource, record, context, dropped)
     if problem is not None:
         return problem
@@ -54,13 +69,46 @@ def resource_id(resource: dict[str, Any], context: SourceContext) -> str:
     return full_url.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or "unidentified"
 
 
-def _patient(
-    resource: dict[str, Any], record: Record, context: SourceContext, dropped: list[tuple[str, str]]
+def leftovers(
+    element: Any, carried: tuple[str, ...], path: str, dropped: Drops, why: str = NOT_CARRIED
 ) -> None:
-    names = resource.get("name") or []
-    name = next(
-        (n for n in names if n.get("use") in ("official", "usual")), names[0] if names else {}
-    )
+    """Report every key of `element` outside `carried` as dropped."""
+    if isinstance(element, dict):
+        dropped.extend((f"{path}.{key}", why) for key in element if key not in carried)
+
+
+def _patient(
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
+) -> None:
+    _name(resource.get("name") or [], record, dropped)
+    _identifiers(resource, record, dropped)
+    gender = resource.get("gender")
+    if gender in TABLES["gender"]:
+        record["gender"] = TABLES["gender"][gender]
+    elif gender is not None:
+        dropped.append(("gender", "not an administrative gender code"))
+    _birth_date(resource.get("birthDate"), record, context, dropped)
+    addresses = resource.get("address") or []
+    if addresses:
+        _address(addresses[0], record, dropped)
+        dropped.extend((f"address[{i}]", "only the first address is carried")
+                       for i in range(1, len(addresses)))  # fmt: skip
+    region = country_code(addresses[0].get("country")) if addresses else None
+    _telecom(resource.get("telecom") or [], record, region or context.options.default_region,
+             dropped)  # fmt: skip
+    deceased = resource.get("deceasedBoolean") or resource.get("deceasedDateTime")
+    record["status"] = "deceased" if deceased else "active"
+    if resource.get("deceasedDateTime"):
+        dropped.append(("deceasedDateTime", "the standard records that a resident died, not when"))
+    us_core = _us_core(resource.get("extension") or [])
+    if us_core:
+        record["extensions"] = {US_CORE: us_core}
+
+
+def _name(names: list[dict[str, Any]], record: Record, dropped: Drops) -> None:
+    """The official (else usual, else first) name; the others are left out."""
+    chosen = next((i for i, n in enumerate(names) if n.get("use") in ("official", "usual")), 0)
+    name = names[chosen] if names else {}
     given = " ".join(name.get("given") or [])
     human = {"text": name.get("text") or " ".join(p for p in (given, name.get("family", "")) if p)}
     if name.get("family"):
@@ -68,70 +116,95 @@ def _patient(
     if given:
         human["given"] = given
     record["name"] = human if human["text"] else {"text": "(no name)"}
-    _identifiers(resource, record)
-    if resource.get("gender") in TABLES["gender"]:
-        record["gender"] = TABLES["gender"][resource["gender"]]
-    birth = resource.get("birthDate")  # the models also take a number (epoch): not a date here
-    if isinstance(birth, str) and is_date(birth):
+    leftovers(name, ("text", "family", "given"), f"name[{chosen}]", dropped)
+    dropped.extend((f"name[{i}]", "only one name is carried (the official or usual one)")
+                   for i in range(len(names)) if i != chosen)  # fmt: skip
+
+
+def _birth_date(birth: Any, record: Record, context: SourceContext, dropped: Drops) -> None:
+    if birth is None:
+        return
+    if "birthDate=year" in context.options.generalise:
+        dropped.append(("birthDate", _YEAR_ONLY))
+    elif isinstance(birth, str) and is_date(birth):  # the models also take a number (epoch)
         record["birthDate"] = birth
-    elif birth:
-        dropped.append(("Patient.birthDate", "partial date; the standard needs a full date"))
-    _telecom(resource, record, dropped)
-    if resource.get("address"):
-        record["address"] = _address(resource["address"][0], dropped)
-    deceased = resource.get("deceasedBoolean") or resource.get("deceasedDateTime")
-    record["status"] = "deceased" if deceased else "active"
-    us_core = _us_core(resource.get("extension") or [])
-    if us_core:
-        record["extensions"] = {US_CORE: us_core}
+    else:
+        dropped.append(("birthDate", "partial date; the standard needs a full date"))
 
 
-def _identifiers(resource: dict[str, Any], record: Record) -> None:
+def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
     others = []
-    for identifier in resource.get("identifier") or []:
+    for index, identifier in enumerate(resource.get("identifier") or []):
         value, system = identifier.get("value"), identifier.get("system") or "urn:unknown"
+        path = f"identifier[{index}]"
         if not value:
+            dropped.append((path, "an identifier without a value"))
             continue
         codes = {c.get("code") for c in (identifier.get("type") or {}).get("coding") or []}
         if codes & _NATIONAL_ID_TYPES and is_resident_id(value) and "nationalId" not in record:
             record["nationalId"] = value
+            leftovers(identifier, ("value", "type"), path, dropped)
             continue
         entry: Record = {"system": system[:_MAX_TEXT], "value": value}
-        kind = concept(identifier.get("type"))
+        kind = concept(identifier.get("type"), f"{path}.type", dropped)
         if kind:
             entry["kind"] = kind
         others.append(entry)
+        leftovers(identifier, ("value", "system", "type"), path, dropped)
     if others:
         record["identifiers"] = others
 
 
-def _telecom(resource: dict[str, Any], record: Record, dropped: list[tuple[str, str]]) -> None:
+def phone_number(value: str, region: str) -> str | None:
+    """A valid phone number in E.164 (the standard's phone format), read with `region` for
+    numbers without a country code; None when it does not parse or is not valid."""
+    if len(value) > 32:
+        return None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _telecom(points: list[dict[str, Any]], record: Record, region: str, dropped: Drops) -> None:
     contacts = []
-    for point in resource.get("telecom") or []:
-        system, value = point.get("system"), point.get("value")
+    for index, point in enumerate(points):
+        system, value, path = point.get("system"), point.get("value"), f"telecom[{index}]"
         if not value:
             continue
-        if system == "phone" and not is_phone(value):
-            dropped.append(("Patient.telecom.value", "not a valid phone number"))
-        elif (
-            system == "phone"
-            and "phone" not in record
-            and point.get("use") in (None, "mobile", "home")
-        ):
+        if system not in ("phone", "email"):
+            dropped.append((path, f"a {system or 'untyped'} contact is not carried"))
+            continue
+        if system == "phone" and (value := phone_number(value, region)) is None:
+            dropped.append((f"{path}.value", "not a valid phone number"))
+            leftovers(point, ("value",), path, dropped)
+            continue
+        if system == "phone" and "phone" not in record and point.get("use") in _PHONE_USES:
             record["phone"] = value
-        elif system in ("phone", "email"):
-            contact = {"system": system, "value": value}
-            if point.get("use") in ("home", "work", "mobile"):
-                contact["use"] = point["use"]
-            contacts.append(contact)
+            leftovers(point, ("system", "value"), path, dropped)
+            continue
+        contact = {"system": system, "value": value}
+        if point.get("use") in ("home", "work", "mobile"):
+            contact["use"] = point["use"]
+        contacts.append(contact)
+        leftovers(point, ("system", "value", *contact), path, dropped)
     if contacts:
         record["contacts"] = contacts
 
 
-def _address(address: dict[str, Any], dropped: list[tuple[str, str]]) -> Record:
+_PHONE_USES = (None, "mobile", "home")
+
+
+def _address(address: dict[str, Any], record: Record, dropped: Drops) -> None:
+    """The coarse parts of an address; street lines and free text are left out (they cannot be
+    carried protected), as is a postal code or country the standard cannot hold."""
     result: Record = {}
-    if address.get("line"):
-        result["line"] = " ".join(address["line"])[:_MAX_TEXT]
+    for source in ("line", "text"):
+        if address.get(source):
+            dropped.append((f"address[0].{source}", _ADDRESS_LINE))
     for source, target in (("city", "city"), ("district", "district"), ("state", "province")):
         if address.get(source):
             result[target] = str(address[source])[:_MAX_TEXT]
@@ -139,10 +212,29 @@ def _address(address: dict[str, Any], dropped: list[tuple[str, str]]) -> Record:
     if postal and re.fullmatch(r"[0-9]{6}", postal):
         result["postalCode"] = postal
     elif postal:
-        dropped.append(("Patient.address.postalCode", "not a six-digit Chinese postal code"))
-    if address.get("country") and is_country(address["country"]):
-        result["country"] = address["country"]
-    return result or {"line": address.get("text", "(unknown)")[:_MAX_TEXT]}
+        dropped.append(("address[0].postalCode", "not a six-digit Chinese postal code"))
+    country = country_code(address.get("country"))
+    if country:
+        result["country"] = country
+    elif address.get("country"):
+        dropped.append(("address[0].country", "not an ISO 3166 country"))
+    carried = ("line", "text", "city", "district", "state", "postalCode", "country")
+    leftovers(address, carried, "address[0]", dropped)
+    if result:
+        record["address"] = result
+
+
+@functools.lru_cache(maxsize=256)
+def country_code(value: Any) -> str | None:
+    """An ISO 3166 alpha-2 code for a country given as a code or a name, else None."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    if is_country(value.upper()):
+        return value.upper()
+    try:
+        return str(pycountry.countries.lookup(value).alpha_2)
+    except LookupError:
+        return None
 
 
 def _us_core(extensions: list[dict[str, Any]]) -> Record:
@@ -161,63 +253,92 @@ def _us_core(extensions: list[dict[str, Any]]) -> Record:
 
 
 def _observation(
-    resource: dict[str, Any], record: Record, context: SourceContext, dropped: list[tuple[str, str]]
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
-    code = concept(resource.get("code"))
-    subject = reference(resource.get("subject"), context)
+    code = concept(resource.get("code"), "code", dropped)
+    subject = reference(resource.get("subject"), context, "subject", dropped)
     if code is None or subject is None:
         return Rejected(
             "missing-required", "an Observation needs a code and a Patient subject", "code/subject"
         )
     record.update(subject=subject, status=resource.get("status", "unknown"), code=code)
-    categories = [c for c in (concept(x) for x in resource.get("category") or []) if c]
+    categories = _concepts(resource.get("category") or [], "category", dropped)
     if categories:
         record["category"] = categories
-    _optional_reference(resource, "encounter", record, context)
-    period_start = (resource.get("effectivePeriod") or {}).get("start")
-    effective = (resource.get("effectiveDateTime") or resource.get("effectiveInstant")
-                 or period_start or resource.get("issued"))  # fmt: skip
-    if effective and (effective_at := date_time(effective)):
-        record["effectiveAt"] = effective_at
-    record.update(_value(resource))
+    _optional_reference(resource, "encounter", record, context, dropped)
+    _effective(resource, record, dropped)
+    record.update(_value(resource, "", dropped))
     components = []
-    for component in resource.get("component") or []:
-        component_code = concept(component.get("code"))
+    for index, component in enumerate(resource.get("component") or []):
+        path = f"component[{index}]"
+        component_code = concept(component.get("code"), f"{path}.code", dropped)
         if component_code:
-            components.append({"code": component_code, **_value(component, allow_text=False)})
+            value = _value(component, f"{path}.", dropped, allow_text=False)
+            components.append({"code": component_code, **value})
+            leftovers(component, ("code", *_VALUES), path, dropped)
+        else:
+            dropped.append((path, "a component without a code"))
     if components:
         record["components"] = components
     return None
 
 
-def _value(source: dict[str, Any], allow_text: bool = True) -> Record:
+_TIMES = ("effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued")
+_VALUES = ("valueQuantity", "valueInteger", "valueCodeableConcept", "valueString", "valueBoolean")
+
+
+def _effective(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
+    """The first of the effective time, the period's start and `issued`; the rest is left out."""
+    used = None
+    for name in _TIMES:
+        value = resource.get(name)
+        if name == "effectivePeriod" and isinstance(value, dict):
+            leftovers(value, ("start",), name, dropped, "only the start of a period is carried")
+            value = value.get("start")
+        if not value:
+            continue
+        if used is None and (effective_at := date_time(value)):
+            record["effectiveAt"], used = effective_at, name
+        else:
+            dropped.append((name, "only one time is carried (the effective time first)"))
+
+
+def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool = True) -> Record:
+    """The value[x] the standard carries; another is reported dropped."""
     if "valueQuantity" in source and source["valueQuantity"].get("value") is not None:
-        return {"valueQuantity": quantity(source["valueQuantity"])}
+        return {"valueQuantity": quantity(source["valueQuantity"], f"{prefix}valueQuantity",
+                                          dropped)}  # fmt: skip
     if "valueInteger" in source:
         return {"valueQuantity": {"value": source["valueInteger"], "unit": "1"}}
-    if "valueCodeableConcept" in source and concept(source["valueCodeableConcept"]):
-        return {"valueConcept": concept(source["valueCodeableConcept"])}
+    coded = concept(source.get("valueCodeableConcept"), f"{prefix}valueCodeableConcept", dropped)
+    if coded:
+        return {"valueConcept": coded}
     if allow_text and isinstance(source.get("valueString"), str) and source["valueString"]:
         return {"valueString": source["valueString"][:_MAX_TEXT]}
     if allow_text and isinstance(source.get("valueBoolean"), bool):
         return {"valueBoolean": source["valueBoolean"]}
+    dropped.extend((f"{prefix}{name}", "a value the standard does not carry here")
+                   for name in _VALUES if name in source)  # fmt: skip
     return {}
 
 
 def _condition(
-    resource: dict[str, Any], record: Record, context: SourceContext, dropped: list[tuple[str, str]]
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
-    code = concept(resource.get("code"))
-    subject = reference(resource.get("subject"), context)
+    code = concept(resource.get("code"), "code", dropped)
+    subject = reference(resource.get("subject"), context, "subject", dropped)
     if code is None or subject is None:
         return Rejected(
             "missing-required", "a Condition needs a code and a Patient subject", "code/subject"
         )
     record.update(subject=subject, code=code)
-    status = concept(resource.get("clinicalStatus"))
+    status = concept(resource.get("clinicalStatus"), "clinicalStatus", dropped)
     if status:
         record["clinicalStatus"] = status["code"]
-    _optional_reference(resource, "encounter", record, context)
+        codings = range(len(resource["clinicalStatus"].get("coding") or []))
+        dropped.extend((f"clinicalStatus.coding[{i}].{part}", "only the status code is carried")
+                       for i in codings for part in ("system", "display"))  # fmt: skip
+    _optional_reference(resource, "encounter", record, context, dropped)
     for source, target in (("onsetDateTime", "onsetAt"), ("abatementDateTime", "abatementAt"),
                            ("recordedDate", "recordedAt")):  # fmt: skip
         if resource.get(source) and (moment := date_time(resource[source])):
@@ -226,10 +347,10 @@ def _condition(
 
 
 def _immunization(
-    resource: dict[str, Any], record: Record, context: SourceContext, dropped: list[tuple[str, str]]
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
-    vaccine = concept(resource.get("vaccineCode"))
-    subject = reference(resource.get("patient"), context)
+    vaccine = concept(resource.get("vaccineCode"), "vaccineCode", dropped)
+    subject = reference(resource.get("patient"), context, "patient", dropped)
     given = date_time(resource.get("occurrenceDateTime") or "")
     if vaccine is None or subject is None or given is None:
         message = "an Immunization needs a vaccine code, a patient and a date"
@@ -240,48 +361,49 @@ def _immunization(
         vaccineCode=vaccine,
         occurredAt=given,
     )
-    _optional_reference(resource, "encounter", record, context)
+    _optional_reference(resource, "encounter", record, context, dropped)
     if resource.get("lotNumber"):
         record["lotNumber"] = resource["lotNumber"][:_MAX_TEXT]
-    dose = next(
-        (p.get("doseNumberPositiveInt") for p in resource.get("protocolApplied") or []), None
-    )
-    if isinstance(dose, int) and 1 <= dose <= 20:
-        record["doseNumber"] = dose
-    site = concept(resource.get("site"))
+    for index, applied in enumerate(resource.get("protocolApplied") or []):
+        dose = applied.get("doseNumberPositiveInt")
+        if index == 0 and isinstance(dose, int) and 1 <= dose <= 20:
+            record["doseNumber"] = dose
+            leftovers(applied, ("doseNumberPositiveInt",), f"protocolApplied[{index}]", dropped)
+        else:
+            dropped.append((f"protocolApplied[{index}]", "only the first dose number is carried"))
+    site = concept(resource.get("site"), "site", dropped)
     if site:
         record["site"] = site
     return None
 
 
 def _encounter(
-    resource: dict[str, Any], record: Record, context: SourceContext, dropped: list[tuple[str, str]]
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
-    subject = reference(resource.get("subject"), context)
+    subject = reference(resource.get("subject"), context, "subject", dropped)
     if subject is None:
         return Rejected("missing-required", "an Encounter needs a Patient subject", "subject")
-    code = (resource.get("class") or {}).get("code", "")
+    kind = resource.get("class") or {}
     record.update(
         subject=subject,
         status=resource.get("status", "unknown"),
-        **{"class": TABLES["encounter-class"].get(code, "other")},
+        **{"class": TABLES["encounter-class"].get(kind.get("code", ""), "other")},
     )
-    kinds = [c for c in (concept(x) for x in resource.get("type") or []) if c]
+    leftovers(kind, ("code",), "class", dropped, "the class is carried as its code")
+    kinds = _concepts(resource.get("type") or [], "type", dropped)
     if kinds:
         record["kinds"] = kinds
-    reasons = [c for c in (concept(x) for x in resource.get("reasonCode") or []) if c]
+    reasons = _concepts(resource.get("reasonCode") or [], "reasonCode", dropped)
     if reasons:
         record["reasons"] = reasons
-    times = {
-        k: date_time(v) for k, v in (resource.get("period") or {}).items() if k in ("start", "end")
-    }
-    period = {k: v for k, v in times.items() if v}
-    if period:
-        record["period"] = period
+    period = resource.get("period") or {}
+    times = {k: date_time(v) for k, v in period.items() if k in ("start", "end")}
+    if any(times.values()):
+        record["period"] = {k: v for k, v in times.items() if v}
     return None
 
 
-_Mapper = Callable[[dict[str, Any], Record, SourceContext, list[tuple[str, str]]], Rejected | None]
+_Mapper = Callable[[dict[str, Any], Record, SourceContext, Drops], Rejected | None]
 _MAPPERS: dict[str, _Mapper] = {
     "Patient": _patient, "Observation": _observation, "Condition": _condition,
     "Immunization": _immunization, "Encounter": _encounter,
@@ -289,16 +411,24 @@ _MAPPERS: dict[str, _Mapper] = {
 
 
 def _optional_reference(
-    resource: dict[str, Any], name: str, record: Record, context: SourceContext
+    resource: dict[str, Any], name: str, record: Record, context: SourceContext, dropped: Drops
 ) -> None:
-    target = reference(resource.get(name), context)
+    target = reference(resource.get(name), context, name, dropped)
     if target is not None:
         record[name] = target
+    elif resource.get(name):
+        dropped.append((name, "a reference to nothing the standard holds"))
 
 
-def reference(value: dict[str, Any] | None, context: SourceContext) -> Record | None:
+def reference(
+    value: dict[str, Any] | None,
+    context: SourceContext,
+    path: str = "",
+    dropped: Drops | None = None,
+) -> Record | None:
     """A FHIR Reference as a typed one: `Patient/1`, `Patient/1/_history/2`, an absolute URL, or a
-    Bundle entry's `urn:uuid:…`. A malformed id (`Patient/a/b`) is kept, its slashes as colons."""
+    Bundle entry's `urn:uuid:…`. A malformed id (`Patient/a/b`) is kept, its slashes as colons.
+    Its display text (often a person's name) and other parts are reported dropped."""
     text = (value or {}).get("reference")
     if not isinstance(text, str):
         return None
@@ -307,6 +437,8 @@ def reference(value: dict[str, Any] | None, context: SourceContext) -> Record | 
         resolved = _type_and_id(text.split("/"))
     if resolved is None or resolved[0] not in ENTITY_OF:
         return None
+    if dropped is not None:
+        leftovers(value, ("reference",), path, dropped, "only the reference itself is carried")
     return {"type": ENTITY_OF[resolved[0]], "id": resolved[1]}
 
 
@@ -319,12 +451,28 @@ def _type_and_id(segments: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def concept(value: dict[str, Any] | None) -> Record | None:
-    """A CodeableConcept (or a bare Coding) as a coded concept: its first coding with a code."""
+def _concepts(values: list[dict[str, Any]], path: str, dropped: Drops) -> list[Record]:
+    """Each concept of a list; one without a code or text is reported dropped."""
+    found = []
+    for index, value in enumerate(values):
+        coded = concept(value, f"{path}[{index}]", dropped)
+        if coded:
+            found.append(coded)
+        else:
+            dropped.append((f"{path}[{index}]", "neither a code nor text"))
+    return found
+
+
+def concept(
+    value: dict[str, Any] | None, path: str = "", dropped: Drops | None = None
+) -> Record | None:
+    """A CodeableConcept (or a bare Coding) as a coded concept: its first coding with a code.
+    With `dropped`, the other codings and the text a display replaces are reported there."""
     if not value:
         return None
-    codings = value.get("coding") if "coding" in value else [value]
-    for coding in codings or []:
+    bare = "coding" not in value
+    codings = [value] if bare else value.get("coding") or []
+    for index, coding in enumerate(codings):
         if coding.get("code"):
             result = {
                 "system": coding.get("system") or "urn:unknown",
@@ -333,15 +481,31 @@ def concept(value: dict[str, Any] | None) -> Record | None:
             display = coding.get("display") or value.get("text")
             if display:
                 result["display"] = str(display)[:_MAX_TEXT]
+            if dropped is not None and not bare:
+                _concept_drops(value, index, path, dropped)
             return result
     text = value.get("text")
     if isinstance(text, str) and text.strip():  # text only: carried as such, never given a code
+        if dropped is not None and codings:
+            dropped.append((f"{path}.coding", "codings without a code"))
         return {"system": UNCODED, "code": text.strip()[:128], "display": text[:_MAX_TEXT]}
     return None
 
 
-def quantity(value: dict[str, Any]) -> Record:
-    """A FHIR Quantity with its UCUM code (or its human unit when it has no UCUM code)."""
+def _concept_drops(value: dict[str, Any], used: int, path: str, dropped: Drops) -> None:
+    codings = value["coding"]
+    dropped.extend((f"{path}.coding[{i}]", _FIRST_CODING)
+                   for i in range(len(codings)) if i != used)  # fmt: skip
+    coding = codings[used]
+    leftovers(coding, ("system", "code", "display"), f"{path}.coding[{used}]", dropped)
+    text = value.get("text")
+    if text and coding.get("display") and text != coding["display"]:
+        dropped.append((f"{path}.text", "the coding's display is carried instead"))
+
+
+def quantity(value: dict[str, Any], path: str = "", dropped: Drops | None = None) -> Record:
+    """A FHIR Quantity with its UCUM code (or its human unit when it has no UCUM code); with
+    `dropped`, a human unit the code replaces is reported there."""
     unit = value.get("code") if value.get("system") == _UCUM else None
     result: Record = {
         "value": value["value"],
@@ -349,6 +513,8 @@ def quantity(value: dict[str, Any]) -> Record:
     }
     if value.get("comparator") in ("<", "<=", ">=", ">"):
         result["comparator"] = value["comparator"]
+    if dropped is not None and value.get("unit") not in (None, result["unit"]):
+        dropped.append((f"{path}.unit", "the UCUM code is carried instead"))
     return result
 
 

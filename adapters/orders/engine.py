@@ -481,10 +481,7 @@ def _recipient(
     number = source.get(phone)
     if number and ("*" in str(number) or is_phone(str(number))):
         record["recipientPhone"] = str(number)
-    address: Record = {}
-    text = " ".join(str(source[k]) for k in lines if source.get(k))
-    if text:
-        address["line"] = text[:4000]
+    address: Record = {}  # street lines (`lines`) are left out: the standard cannot protect them
     for key, target in ((city, "city"), (province, "province")):
         if source.get(key):
             address[target] = str(source[key])[:4000]

@@ -37,8 +37,8 @@ JSONISH = st.recursive(
 def finished(adapter: Adapter, value: Any) -> Converted | Skipped | Rejected:
     finish = _Finisher(_Stamp(adapter, "2024-01-01T00:00:00Z"), Protector(STANDARD, b"prop-key-0123456789"),
                        RecordChecker(StandardRegistry()))  # fmt: skip
-    item = SourceItem("prop.json", "item", b"{}", value)
-    return finish(_convert(adapter, item, SourceContext("prop.json")), item)
+    item, context = SourceItem("prop.json", "item", b"{}", value), SourceContext("prop.json")
+    return finish(_convert(adapter, item, context), item, context)
 
 
 def assert_sound(outcome: Converted | Skipped | Rejected) -> None:
