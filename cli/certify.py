@@ -20,7 +20,9 @@ from ccstd.conformance.adapter_checks import golden_records
 from ccstd.conformance.engine import CertifyOptions, certify, input_files
 from ccstd.conformance.reports import REPORTS
 from ccstd.conformance.result import CertificationResult
-from ccstd.conformance.sandbox import SandboxError, SandboxOptions, VendorFolderError
+from ccstd.conformance.sandbox import SandboxOptions
+from ccstd.conformance.sandbox_protocol import SandboxError
+from ccstd.conformance.vendor_code import VendorFolderError
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline

@@ -18,15 +18,12 @@ from ccstd.adapters.runner import ConversionReport, CountMismatchError, Outputs,
 from ccstd.conformance import hostile
 from ccstd.conformance import rules as r
 from ccstd.conformance.manifest import AdapterClaim, Manifest, ManifestError
-from ccstd.conformance.sandbox import (
+from ccstd.conformance.sandbox import RemoteAdapter, Sandbox, SandboxOptions, private_folder
+from ccstd.conformance.sandbox_protocol import (
     AdapterLoadError,
     AdapterResourceError,
     AdapterTimeoutError,
-    RemoteAdapter,
-    Sandbox,
     SandboxError,
-    SandboxOptions,
-    private_folder,
 )
 from ccstd.standard.findings import Finding, Location, json_pointer
 from ccstd.standard.registry import StandardRegistry

@@ -22,13 +22,9 @@ from ccstd.conformance.adapter_checks import (
 from ccstd.conformance.checks import FieldCoverage, RecordRules
 from ccstd.conformance.manifest import Manifest
 from ccstd.conformance.result import Attributed, CertificationResult, InputFile, ProfileResult
-from ccstd.conformance.sandbox import (
-    SandboxError,
-    SandboxOptions,
-    code_files,
-    file_digest,
-    folder_digest,
-)
+from ccstd.conformance.sandbox import SandboxOptions
+from ccstd.conformance.sandbox_protocol import SandboxError
+from ccstd.conformance.vendor_code import code_files, file_digest, folder_digest
 from ccstd.standard.checker import CheckOptions, RecordChecker
 from ccstd.standard.findings import Finding, Location, Locator, Severity
 from ccstd.standard.index import StreamIndex

@@ -9,17 +9,12 @@ in the trusted process. Nothing the child writes is read back. See docs/security
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
-import hashlib
 import os
-import re
 import select
 import shutil
 import signal
-import stat
-import struct
 import subprocess
 import sys
 import tempfile
@@ -36,22 +31,33 @@ from ccstd.adapters.base import (
     Adapter,
     Converted,
     Outcome,
-    Rejected,
-    Skipped,
     SourceContext,
     SourceItem,
 )
 from ccstd.adapters.ledger import Coverage
-from ccstd.standard.files import file_sha256, open_regular, process_running
+from ccstd.conformance.sandbox_protocol import (
+    HEADER,
+    MAX_FRAME,
+    AdapterCrashError,
+    AdapterLoadError,
+    AdapterResourceError,
+    AdapterTimeoutError,
+    SandboxError,
+    child_error,
+    decode_coverage,
+    decode_isolation,
+    decode_item,
+    decode_outcome,
+    field,
+    raise_load_error,
+    text,
+)
+from ccstd.conformance.vendor_code import code_files
+from ccstd.standard.files import open_regular, process_running
 from ccstd.standard.registry import StandardRegistry
 
-_HEADER = struct.Struct(">I")
-MAX_FRAME = 16 << 20  # one item and its outcome, as JSON
 MAX_RECEIVED = 1 << 30  # everything the child may send in one run
-MAX_CODE_FILES, MAX_CODE_BYTES = 10_000, 256 << 20
 MAX_SOURCE_BYTES = 1 << 30  # every sample source staged in one run
-_TEXT_LIMIT = 500  # names, locators and messages the child sends
-_REASON = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # a reason is a short stable code
 MAX_REASONS = 100
 
 
@@ -62,30 +68,6 @@ class SandboxOptions:
     timeout_seconds: float = 120.0
     memory_mib: int = 2048
     require_isolation: bool = False  # True when a signing key is at stake
-
-
-class SandboxError(Exception):
-    """The vendor code did not give its outcomes: the finding it costs is named by the class."""
-
-
-class AdapterLoadError(SandboxError):
-    """The adapter could not be loaded (or isolation could not be set up)."""
-
-
-class AdapterTimeoutError(SandboxError):
-    """The adapter ran past its wall-clock time."""
-
-
-class AdapterResourceError(SandboxError):
-    """The adapter was stopped by a CPU or memory limit."""
-
-
-class VendorFolderError(AdapterLoadError):
-    """A vendor's folder that cannot be staged (not a folder, odd files, too large)."""
-
-
-class AdapterCrashError(SandboxError):
-    """The adapter's code raised, died, or spoke outside the protocol."""
 
 
 def private_folder(kind: str) -> Path:
@@ -101,53 +83,6 @@ def private_folder(kind: str) -> Path:
         if pid.isdigit() and mine and not process_running(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
-
-
-def code_files(folder: Path) -> list[Path]:
-    """Every file and link in a vendor's code folder, in order; links are never followed.
-
-    Raises VendorFolderError for a folder that is not one, holds anything but regular files,
-    folders and links (a FIFO, a device), or is too large to stage.
-    """
-    if folder.is_symlink() or not folder.is_dir():
-        raise VendorFolderError(f"{folder}: the adapter path is not a folder")
-    found: list[Path] = []
-    size = 0
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs.sort()
-        links = [Path(root) / d for d in dirs if (Path(root) / d).is_symlink()]
-        for path in [*(Path(root) / name for name in files), *links]:
-            mode = path.lstat().st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
-                raise VendorFolderError(f"{path}: not a regular file in the adapter folder")
-            size += path.lstat().st_size
-            found.append(path)
-        if len(found) > MAX_CODE_FILES or size > MAX_CODE_BYTES:
-            raise VendorFolderError(
-                f"{folder}: the adapter folder holds more than {MAX_CODE_FILES} files "
-                f"or {MAX_CODE_BYTES >> 20} MiB"
-            )
-    return sorted(found)
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """(SHA-256, size) of a file, streamed; a link by its target, never followed."""
-    if path.is_symlink():
-        target = str(path.readlink()).encode()
-        return hashlib.sha256(target).hexdigest(), len(target)
-    try:
-        return file_sha256(path)
-    except OSError as exc:
-        raise VendorFolderError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-
-
-def folder_digest(folder: Path) -> str:
-    """SHA-256 over every file of a folder (path and content; a link by its target)."""
-    digest = hashlib.sha256()
-    for path in code_files(folder):
-        relative = path.relative_to(folder).as_posix()
-        digest.update(f"{relative}\0{file_digest(path)[0]}\n".encode())
-    return digest.hexdigest()
 
 
 class Sandbox:
@@ -204,15 +139,15 @@ class Sandbox:
         self.isolation = self._confined(self._message())
         try:
             hello = self._message()
-            _raise_load_error(hello, self.adapter_name)
-            return RemoteAdapter(self, _field(hello, "hello", dict))
+            raise_load_error(hello, self.adapter_name)
+            return RemoteAdapter(self, field(hello, "hello", dict))
         except AdapterCrashError as exc:  # died or spoke nonsense while loading: not started
             raise AdapterLoadError(f"{self.adapter_name}: {exc}") from None
 
     def _confined(self, message: dict[str, Any]) -> dict[str, Any]:
         """How the child confined itself, reported before any vendor code was imported."""
-        _raise_load_error(message, "isolation")
-        isolation = _isolation(message.get("confined"))
+        raise_load_error(message, "isolation")
+        isolation = decode_isolation(message.get("confined"))
         weak = isolation["user"] != "nobody" and not isolation["landlock"]
         if weak and self.options.require_isolation:
             raise AdapterLoadError("vendor code cannot be isolated from the signing key here")
@@ -229,8 +164,8 @@ class Sandbox:
             if "end" in message:
                 return
             if "error" in message:
-                raise _child_error(message["error"])
-            yield _item(path, _field(message, "item", dict))
+                raise child_error(message["error"])
+            yield decode_item(path, field(message, "item", dict))
 
     @property
     def stopped(self) -> bool:
@@ -297,8 +232,8 @@ class Sandbox:
             self._fail(self._ended())
 
     def _message(self) -> dict[str, Any]:
-        header = self._read(_HEADER.size)
-        (size,) = _HEADER.unpack(header)
+        header = self._read(HEADER.size)
+        (size,) = HEADER.unpack(header)
         if size > MAX_FRAME:
             self._fail(AdapterCrashError(f"a message of {size} bytes (limit {MAX_FRAME})"))
         try:
@@ -352,14 +287,14 @@ class RemoteAdapter(Adapter):
 
     def __init__(self, sandbox: Sandbox, hello: dict[str, Any]) -> None:
         self.sandbox = sandbox
-        self.name = _text(_field(hello, "name", str))
-        self.version = _text(_field(hello, "version", str))
-        self.formats = tuple(_text(str(f)) for f in _field(hello, "formats", list))
-        self.standard_version = _field(hello, "standardVersion", str)
+        self.name = text(field(hello, "name", str))
+        self.version = text(field(hello, "version", str))
+        self.formats = tuple(text(str(f)) for f in field(hello, "formats", list))
+        self.standard_version = field(hello, "standardVersion", str)
         if self.standard_version not in StandardRegistry().versions():
             raise AdapterLoadError(f"{self.name} targets an unknown standard version")
-        self._digest = _text(_field(hello, "mappingDigest", str))
-        self._coverage = _coverage(_field(hello, "coverage", dict))
+        self._digest = text(field(hello, "mappingDigest", str))
+        self._coverage = decode_coverage(field(hello, "coverage", dict))
         self._current: tuple[SourceItem, dict[str, Any]] | None = None
         self._failure: SandboxError | None = None
         self._reasons: set[str] = set()
@@ -386,7 +321,7 @@ class RemoteAdapter(Adapter):
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
         """The outcome the child gave for `item`; past MAX_REASONS distinct reason codes, the
         rest count as `other-reason` (a child cannot grow the parent's tallies without bound)."""
-        outcome = _outcome(self._extras(item).get("outcome"))
+        outcome = decode_outcome(self._extras(item).get("outcome"))
         if isinstance(outcome, Converted) or outcome.reason in self._reasons:
             return outcome
         if len(self._reasons) >= MAX_REASONS:
@@ -405,7 +340,7 @@ class RemoteAdapter(Adapter):
     def kind_of(self, item: SourceItem) -> str:
         """As the child computed it for the item."""
         kind = self._extras(item).get("kind")
-        return _text(kind) if isinstance(kind, str) else self.name
+        return text(kind) if isinstance(kind, str) else self.name
 
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
         """As the child computed it for the item."""
@@ -428,113 +363,3 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
-
-
-def _raise_load_error(message: dict[str, Any], what: str) -> None:
-    if "error" in message:
-        error = message["error"] if isinstance(message["error"], dict) else {}
-        detail = error.get("detail") or error.get("type") or "failed"
-        raise AdapterLoadError(f"{what}: {_text(str(detail))}")
-
-
-def _child_error(error: Any) -> SandboxError:
-    kind = error.get("kind") if isinstance(error, dict) else None
-    name = _text(str(error.get("type"))) if isinstance(error, dict) else "unknown"
-    if kind == "memory":
-        return AdapterResourceError("ran out of memory (MemoryError)")
-    return AdapterCrashError(name)
-
-
-def _item(path: Path, message: dict[str, Any]) -> tuple[SourceItem, dict[str, Any]]:
-    try:
-        raw = base64.b64decode(_field(message, "raw", str), validate=True)
-    except ValueError:
-        raise AdapterCrashError("an item whose raw bytes are not base64") from None
-    line = message.get("line")
-    problem = message.get("problem")
-    item = SourceItem(
-        str(path),
-        _text(_field(message, "locator", str)),
-        raw,
-        message.get("value"),
-        problem=_text(problem) if isinstance(problem, str) else None,
-        line=line if isinstance(line, int) and not isinstance(line, bool) else None,
-    )
-    return item, message
-
-
-def _outcome(data: Any) -> Outcome:
-    """An outcome from the child's data; anything malformed rejects the item, never crashes."""
-    if not isinstance(data, dict) or len(data) != 1:
-        return Rejected("adapter-error", "the adapter gave no outcome for this item")
-    ((kind, body),) = data.items()
-    if not isinstance(body, dict):
-        return Rejected("adapter-error", "the adapter gave a malformed outcome")
-    if kind == "converted":
-        records = body.get("records")
-        dropped = body.get("dropped") or []
-        if not isinstance(records, list) or not all(_record_shape(r) for r in records):
-            return Rejected("invalid-output", "the adapter made something that is not a record")
-        pairs = tuple((_text(str(p)), _text(str(w))) for p, w in _pairs(dropped))
-        return Converted(tuple(records), pairs)
-    reason, message = body.get("reason"), body.get("message")
-    if kind not in ("skipped", "rejected") or not isinstance(reason, str):
-        return Rejected("adapter-error", "the adapter gave a malformed outcome")
-    if not _REASON.fullmatch(reason):
-        reason = "malformed-reason"
-    text = _text(message) if isinstance(message, str) else ""
-    if kind == "skipped":
-        return Skipped(reason, text)
-    path = body.get("path")
-    return Rejected(reason, text, _text(path) if isinstance(path, str) else None)
-
-
-def _record_shape(record: Any) -> bool:
-    """What the runner relies on before validation: an object with a type and object meta."""
-    if not isinstance(record, dict) or not isinstance(record.get("type"), str):
-        return False
-    meta = record.get("meta", {})
-    return isinstance(meta, dict) and isinstance(meta.get("source", {}), dict)
-
-
-def _pairs(value: Any) -> Iterator[tuple[Any, Any]]:
-    if isinstance(value, list):
-        for pair in value:
-            if isinstance(pair, list) and len(pair) == 2:
-                yield pair[0], pair[1]
-
-
-def _coverage(data: dict[str, Any]) -> dict[str, Coverage]:
-    coverage = {}
-    for kind, declared in data.items():
-        if not isinstance(declared, dict):
-            raise AdapterCrashError("a malformed field coverage")
-        mapped = declared.get("mapped") or []
-        dropped = declared.get("dropped") or {}
-        if not isinstance(mapped, list) or not isinstance(dropped, dict):
-            raise AdapterCrashError("a malformed field coverage")
-        coverage[_text(kind)] = Coverage(
-            frozenset(_text(str(m)) for m in mapped),
-            {_text(str(p)): _text(str(w)) for p, w in dropped.items()},
-        )
-    return coverage
-
-
-def _isolation(data: Any) -> dict[str, Any]:
-    data = data if isinstance(data, dict) else {}
-    user = data.get("user") if data.get("user") in ("nobody", "same") else "unknown"
-    abi = data.get("landlock")
-    landlock = abi if isinstance(abi, int) and not isinstance(abi, bool) else 0
-    return {"user": user, "landlock": landlock, "seccomp": data.get("seccomp") is True}
-
-
-def _field(message: dict[str, Any], key: str, kind: type) -> Any:
-    value = message.get(key)
-    if not isinstance(value, kind):
-        raise AdapterCrashError(f"a message without a valid '{key}'")
-    return value
-
-
-def _text(value: str) -> str:
-    """A string from the child, bounded and without control characters."""
-    return "".join(c for c in value[:_TEXT_LIMIT] if c.isprintable())

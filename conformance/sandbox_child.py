@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import importlib
 import os
-import struct
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -30,8 +29,7 @@ from ccstd.adapters.base import (
     SourceItem,
 )
 from ccstd.conformance import confine
-
-_HEADER = struct.Struct(">I")
+from ccstd.conformance.sandbox_protocol import frame
 
 
 def main() -> int:
@@ -169,8 +167,7 @@ def _json_or_none(value: Any) -> orjson.Fragment | None:
 
 
 def _send(channel: BinaryIO, message: dict[str, Any]) -> None:
-    data = orjson.dumps(message)
-    channel.write(_HEADER.pack(len(data)) + data)
+    channel.write(frame(message))
     channel.flush()
 
 

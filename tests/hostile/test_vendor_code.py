@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccstd.adapters.base import Converted, Rejected, Skipped
-from ccstd.conformance import sandbox
+from ccstd.conformance import sandbox, sandbox_protocol
 from tests.conftest import REPO_ROOT, proves
 from tests.hostile.harness import Run, ccstd, tree
 
@@ -294,7 +294,7 @@ main()
 @given(st.recursive(_JSON_LEAVES, _json_children, max_leaves=30))
 @settings(max_examples=300, deadline=None)
 def test_whatever_the_child_sends_as_an_outcome_is_one_outcome(data: object) -> None:
-    outcome = sandbox._outcome(data)
+    outcome = sandbox_protocol.decode_outcome(data)
     assert isinstance(outcome, Converted | Skipped | Rejected)
     if isinstance(outcome, Converted):
         assert all(isinstance(r, dict) and isinstance(r["type"], str) for r in outcome.records)
@@ -306,8 +306,8 @@ def test_a_malformed_item_message_is_a_protocol_error_never_a_crash(
     message: dict[str, object],
 ) -> None:
     try:
-        item, _ = sandbox._item(Path("source.csv"), message)
-    except sandbox.AdapterCrashError:
+        item, _ = sandbox_protocol.decode_item(Path("source.csv"), message)
+    except sandbox_protocol.AdapterCrashError:
         return
     assert item.file == "source.csv"
     assert isinstance(item.raw, bytes) and isinstance(item.locator, str)
