@@ -73,17 +73,16 @@ MAX_NESTING = 100  # deeper items are rejected whole (`nested-too-deep`): no map
 
 def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
     """How deep arrays and objects nest in `value` (no recursion); counting stops past `limit`."""
+    if not isinstance(value, dict | list):
+        return 0
     deepest, stack = 0, [(value, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, dict | list) and node:
-            deepest = max(deepest, depth)
-            if depth > limit:
-                return depth
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in children)
-        elif isinstance(node, dict | list):
-            deepest = max(deepest, depth)
+        deepest = max(deepest, depth)
+        if depth > limit:
+            return depth
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 

@@ -41,21 +41,29 @@ class Ledger:
     def observe(self, kind: str, item: Any, dropped: Sequence[tuple[str, str]] = ()) -> None:
         """Classify every field path of one source item of `kind`; `dropped` holds the (path,
         reason) of the item's values its mapping left out (see `Converted.dropped`)."""
-        if not dropped:
-            for path in set(field_paths(item)):
+        if not dropped or not isinstance(item, dict):
+            for path in field_paths(item):
                 counter, qualified = self._classify(kind, path)
                 counter[qualified] += 1
             return
         drops = [(_steps(path), reason) for path, reason in dropped]
+        heads = {steps[0] for steps, _ in drops}
         classified: dict[str, Counter[str]] = {}
         left_out: dict[str, set[str]] = {}
-        for path, concrete in _concrete_paths(item, "", ()):
-            reason = next((why for steps, why in drops if concrete[: len(steps)] == steps), None)
-            if reason is None:
-                counter, qualified = self._classify(kind, path)
-                classified[qualified] = counter
-            else:
-                left_out.setdefault(f"{kind}.{path}", set()).add(reason)
+        untouched = {k: v for k, v in item.items() if k not in heads}  # the fast walk there
+        for path in field_paths(untouched):
+            counter, qualified = self._classify(kind, path)
+            classified[qualified] = counter
+        for key in heads & item.keys():
+            for path, concrete in _concrete_paths({key: item[key]}, "", ()):
+                reason = next(
+                    (why for steps, why in drops if concrete[: len(steps)] == steps), None
+                )
+                if reason is None:
+                    counter, qualified = self._classify(kind, path)
+                    classified[qualified] = counter
+                else:
+                    left_out.setdefault(f"{kind}.{path}", set()).add(reason)
         for qualified, counter in classified.items():
             if not (counter is self.dropped and qualified in left_out):
                 counter[qualified] += 1
@@ -125,8 +133,7 @@ def _concrete_paths(
         for key, child in node.items():
             if key in ("extension", "modifierExtension") and isinstance(child, list):
                 for index, ext in enumerate(child):
-                    url = ext.get("url", "?") if isinstance(ext, dict) else "?"
-                    yield f"{prefix}{key}[{url}]", (*concrete, key, index)
+                    yield f"{prefix}{key}[{_url(ext)}]", (*concrete, key, index)
             else:
                 yield from _concrete_paths(child, f"{prefix}{key}.", (*concrete, key))
     elif isinstance(node, list):
@@ -150,18 +157,31 @@ def _reason(path: str, reasons: Mapping[str, str]) -> str:
     return ""
 
 
-def field_paths(node: Any, prefix: str = "") -> Iterator[str]:
+def field_paths(node: Any, prefix: str = "") -> set[str]:
     """Leaf paths of a JSON value, array indexes folded; an `extension` is named by its url."""
-    if isinstance(node, dict):
-        for key, child in node.items():
-            if key in ("extension", "modifierExtension") and isinstance(child, list):
-                for ext in child:
-                    url = ext.get("url", "?") if isinstance(ext, dict) else "?"
-                    yield f"{prefix}{key}[{url}]"
-            else:
-                yield from field_paths(child, f"{prefix}{key}.")
-    elif isinstance(node, list):
-        for child in node:
-            yield from field_paths(child, prefix)
-    elif prefix:
-        yield prefix.rstrip(".")
+    found: set[str] = set()
+    stack = [(node, prefix)]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if key in _EXTENSIONS and isinstance(child, list):
+                    found.update(f"{at}{key}[{_url(ext)}]" for ext in child)
+                elif isinstance(child, dict | list):
+                    stack.append((child, f"{at}{key}."))
+                else:
+                    found.add(f"{at}{key}".rstrip("."))
+        elif isinstance(value, list):
+            stack.extend((child, at) for child in value if isinstance(child, dict | list))
+            if any(not isinstance(child, dict | list) for child in value) and at:
+                found.add(at.rstrip("."))
+        elif at:
+            found.add(at.rstrip("."))
+    return found
+
+
+_EXTENSIONS = ("extension", "modifierExtension")
+
+
+def _url(ext: Any) -> Any:
+    return ext.get("url", "?") if isinstance(ext, dict) else "?"

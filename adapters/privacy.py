@@ -30,6 +30,7 @@ _MIN_KEY_BYTES = 16
 _MIN_KEY_BITS = 128
 _MIN_DISTINCT_BYTES = 10  # random 16 bytes or 32 hex digits have 14 or more
 _MAX_KEY_BYTES = 4096
+_MAX_REMEMBERED_IDS = 65536
 # The alphabets a key is usually drawn from, smallest first: (size, bytes it allows).
 _ALPHABETS = (
     (10, frozenset(string.digits.encode())),
@@ -134,6 +135,7 @@ class Protector:
         self.key_id = "k-" + hashlib.sha256(self.key or b"").hexdigest()[:12]
         self._paths: dict[str, list[tuple[str, ...]]] = {}
         self._references: dict[str, list[tuple[str, ...]]] = {}
+        self._ids: dict[str, str] = {}
 
     def protect(self, record: dict[str, Any], ids: bool = False) -> dict[str, Any]:
         """The record with every direct identifier pseudonymised (or kept raw without a key);
@@ -149,6 +151,15 @@ class Protector:
         assert self.key is not None
         return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
+    def _id_pseudonym(self, value: str) -> str:
+        """`pseudonym`, remembered for the ids a run meets again and again (a patient's)."""
+        known = self._ids.get(value)
+        if known is None:
+            if len(self._ids) >= _MAX_REMEMBERED_IDS:
+                self._ids.clear()
+            known = self._ids[value] = self.pseudonym(value)
+        return known
+
     def _protect_ids(self, record: dict[str, Any]) -> None:
         """Record and reference ids made from source ids become their pseudonyms, so references
         between records still resolve (across files and runs with the same key)."""
@@ -163,7 +174,7 @@ class Protector:
             source["fhirId"] = f"{kind}/{change(key)}" if kind else change(key)
 
     def _pseudonymous_id(self, value: Any) -> Any:
-        return self.pseudonym(value) if isinstance(value, str) else value
+        return self._id_pseudonym(value) if isinstance(value, str) else value
 
     def _protected_paths(self, entity: str) -> list[tuple[str, ...]]:
         paths = self._paths.get(entity)

@@ -155,6 +155,7 @@ def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> No
         record["identifiers"] = others
 
 
+@functools.lru_cache(maxsize=8192)
 def phone_number(value: str, region: str) -> str | None:
     """A valid phone number in E.164 (the standard's phone format), read with `region` for
     numbers without a country code; None when it does not parse or is not valid."""
