@@ -37,6 +37,11 @@ _ADDRESS_LINE = (
     "a street address line; the standard 1.0.0 cannot carry it protected (Address.line is plain "
     "text), so it is left out"
 )
+_FREE_TEXT = (
+    "free text may name a person; the standard 1.0.0 cannot carry it protected (valueString is "
+    "plain text), so it is left out"
+)
+_NO_VALUE = "a value the standard does not carry here"
 _YEAR_ONLY = (
     "--generalise birthDate=year: the standard's birth date is a full date with no year-only "
     "form, so it is left out"
@@ -314,11 +319,9 @@ def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool
     coded = concept(source.get("valueCodeableConcept"), f"{prefix}valueCodeableConcept", dropped)
     if coded:
         return {"valueConcept": coded}
-    if allow_text and isinstance(source.get("valueString"), str) and source["valueString"]:
-        return {"valueString": source["valueString"][:_MAX_TEXT]}
     if allow_text and isinstance(source.get("valueBoolean"), bool):
         return {"valueBoolean": source["valueBoolean"]}
-    dropped.extend((f"{prefix}{name}", "a value the standard does not carry here")
+    dropped.extend((f"{prefix}{name}", _FREE_TEXT if name == "valueString" else _NO_VALUE)
                    for name in _VALUES if name in source)  # fmt: skip
     return {}
 

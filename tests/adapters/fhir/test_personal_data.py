@@ -87,7 +87,9 @@ def payer_export(folder: Path) -> Path:
         {"fullUrl": "https://payer.example/fhir/Condition/cond-1", "resource": condition()},
     ]}  # fmt: skip
     (folder / FILE_NAME).write_text(json.dumps(bundle))
-    lines = [observation(), observation(id="obs-2", code={"text": ""})]
+    told = {k: v for k, v in observation(id="obs-3").items() if k != "valueQuantity"}
+    told["valueString"] = "lives with her daughter Wilhelmina123 at 17 Larkspur Lane"
+    lines = [observation(), observation(id="obs-2", code={"text": ""}), told]
     (folder / f"{MEMBER}-Observation.ndjson").write_text("\n".join(map(json.dumps, lines)))
     return folder
 
@@ -225,7 +227,7 @@ def test_ids_and_references_are_pseudonyms_that_link_across_files_and_runs(
     assert by_type["Condition"]["subject"] == {"type": "Resident", "id": resident_id}
     assert by_type["Observation"]["subject"] == {"type": "Resident", "id": resident_id}
     _, again = convert(tmp_path, source / f"{MEMBER}-Observation.ndjson")
-    assert [r["subject"]["id"] for r in records(again)] == [resident_id]
+    assert {r["subject"]["id"] for r in records(again)} == {resident_id}
 
 
 def test_raw_identifiers_keep_source_ids(tmp_path: Path) -> None:
@@ -275,6 +277,9 @@ def test_values_the_mapping_leaves_out_are_dropped_not_mapped(
     assert "first coding" in dropped["Condition.code.coding.code"]["reason"]
     assert "Patient.identifier.assigner.display" in dropped
     assert "Observation.performer.display" in dropped
+    assert (
+        "Observation.valueString" in dropped and "Observation.valueString" not in ledger["mapped"]
+    )
 
 
 # 6. Phone numbers --------------------------------------------------------------------------------
