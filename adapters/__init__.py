@@ -1,1 +1,1 @@
-"""Adapters that translate vendor formats into the standard (see DESIGN §6)."""
+"""Adapters that translate vendor formats into the standard (docs/architecture.md §6)."""

@@ -53,7 +53,7 @@ class ValidationResult:
 
 
 def exit_code(result: ValidationResult, fail_on: Severity) -> int:
-    """0 when no finding is at or above `fail_on`, else 1 (DESIGN §5)."""
+    """0 when no finding is at or above `fail_on`, else 1 (architecture §5)."""
     failing = sum(n for sev, n in result.counts.items() if sev.rank >= fail_on.rank)
     return EXIT_FINDINGS if failing else EXIT_OK
 
