@@ -6,8 +6,9 @@ with the mapping's reason, even where the field is declared mapped."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,34 +43,29 @@ class Ledger:
         """Classify every field path of one source item of `kind`; `dropped` holds the (path,
         reason) of the item's values its mapping left out (see `Converted.dropped`)."""
         if not dropped or not isinstance(item, dict):
+            classify = self._classify
             for path in field_paths(item):
-                counter, qualified = self._classify(kind, path)
+                counter, qualified = classify(kind, path)
                 counter[qualified] += 1
             return
-        drops = [(_steps(path), reason) for path, reason in dropped]
-        heads = {steps[0] for steps, _ in drops}
-        classified: dict[str, Counter[str]] = {}
-        left_out: dict[str, set[str]] = {}
-        untouched = {k: v for k, v in item.items() if k not in heads}  # the fast walk there
-        for path in field_paths(untouched):
-            counter, qualified = self._classify(kind, path)
-            classified[qualified] = counter
-        for key in heads & item.keys():
-            for path, concrete in _concrete_paths({key: item[key]}, "", ()):
-                reason = next(
-                    (why for steps, why in drops if concrete[: len(steps)] == steps), None
-                )
-                if reason is None:
-                    counter, qualified = self._classify(kind, path)
-                    classified[qualified] = counter
-                else:
-                    left_out.setdefault(f"{kind}.{path}", set()).add(reason)
-        for qualified, counter in classified.items():
-            if not (counter is self.dropped and qualified in left_out):
+        left_out: dict[str, Counter[str]] = {}
+        for path, reason in _outermost(dropped):
+            for leaf in _leaves_at(item, path):
+                left_out.setdefault(leaf, Counter())[reason] += 1
+        classify = self._classify
+        for path in field_paths(item):
+            reasons = left_out.get(path)
+            if reasons is None:
+                counter, qualified = classify(kind, path)
                 counter[qualified] += 1
-        for qualified, reasons in left_out.items():
+                continue
+            if _count_at(item, path) > reasons.total():  # some of its values were carried
+                counter, qualified = classify(kind, path)
+                if counter is not self.dropped:
+                    counter[qualified] += 1
+            qualified = f"{kind}.{path}"
             self.dropped[qualified] += 1
-            self.reasons.setdefault(qualified, Counter()).update(reasons)
+            self.reasons.setdefault(qualified, Counter()).update(set(reasons))
 
     def _classify(self, kind: str, path: str) -> tuple[Counter[str], str]:
         known = self._classes.get((kind, path))
@@ -115,32 +111,49 @@ class Ledger:
         return "; ".join(dict.fromkeys([r for r in (_reason(path, declared), *found) if r]))
 
 
-def _steps(path: str) -> tuple[str | int, ...]:
-    """`telecom[1].value` as ("telecom", 1, "value")."""
-    steps: list[str | int] = []
+def _outermost(dropped: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The drops that are not inside another one (each value is counted once)."""
+    paths = {path for path, _ in dropped}
+    return [
+        (path, why)
+        for path, why in dict(reversed(dropped)).items()
+        if not any(path.startswith((f"{p}.", f"{p}[")) for p in paths if p != path)
+    ]
+
+
+def _leaves_at(item: Any, path: str) -> list[str]:
+    """The leaves (as `_leaves` names them) of the value at `path` (`telecom[1].value`)."""
+    node = item
     for part in path.split("."):
         name, *indexes = part.split("[")
-        steps.append(name)
-        steps += [int(i.rstrip("]")) for i in indexes]
-    return tuple(steps)
+        node = node.get(name, _MISSING) if isinstance(node, dict) else _MISSING
+        for index in (int(i.rstrip("]")) for i in indexes):
+            node = node[index] if isinstance(node, list) and index < len(node) else _MISSING
+    folded = re.sub(r"\[[0-9]+\]", "", path)
+    if node is _MISSING:
+        return []
+    if isinstance(node, _CONTAINERS):
+        return _leaves(node, f"{folded}.")
+    return [folded]
 
 
-def _concrete_paths(
-    node: Any, prefix: str, concrete: tuple[str | int, ...]
-) -> Iterator[tuple[str, tuple[str | int, ...]]]:
-    """(leaf path as `field_paths` names it, the same path with array indexes) of a JSON value."""
-    if isinstance(node, dict):
-        for key, child in node.items():
-            if key in ("extension", "modifierExtension") and isinstance(child, list):
-                for index, ext in enumerate(child):
-                    yield f"{prefix}{key}[{_url(ext)}]", (*concrete, key, index)
-            else:
-                yield from _concrete_paths(child, f"{prefix}{key}.", (*concrete, key))
-    elif isinstance(node, list):
-        for index, child in enumerate(node):
-            yield from _concrete_paths(child, prefix, (*concrete, index))
-    elif prefix:
-        yield prefix.rstrip("."), concrete
+_MISSING = object()
+
+
+def _count_at(item: Any, path: str) -> int:
+    """How many leaf values `item` holds at a folded leaf path (as `field_paths` names it)."""
+    nodes = [item]
+    for part in path.split("."):
+        name, _, url = part.partition("[")
+        found = []
+        for node in nodes:
+            child = node.get(name, _MISSING) if isinstance(node, dict) else _MISSING
+            if child is not _MISSING:
+                found += child if isinstance(child, list) else [child]
+        if url:  # extension[url]: the extensions with that url
+            found = [ext for ext in found if _url(ext) == url[:-1]]
+        nodes = found
+    return sum(1 for node in nodes if url or not isinstance(node, _CONTAINERS))
 
 
 def _depth(path: str, declared: Any) -> int:
@@ -159,27 +172,33 @@ def _reason(path: str, reasons: Mapping[str, str]) -> str:
 
 def field_paths(node: Any, prefix: str = "") -> set[str]:
     """Leaf paths of a JSON value, array indexes folded; an `extension` is named by its url."""
-    found: set[str] = set()
+    return set(_leaves(node, prefix))
+
+
+def _leaves(node: Any, prefix: str) -> list[str]:
+    """The path of every leaf value of `node` (as `field_paths` names it), once per value."""
+    found: list[str] = []
     stack = [(node, prefix)]
     while stack:
         value, at = stack.pop()
         if isinstance(value, dict):
             for key, child in value.items():
-                if key in _EXTENSIONS and isinstance(child, list):
-                    found.update(f"{at}{key}[{_url(ext)}]" for ext in child)
-                elif isinstance(child, dict | list):
-                    stack.append((child, f"{at}{key}."))
+                if not isinstance(child, _CONTAINERS):
+                    found.append(f"{at}{key}".rstrip("."))
+                elif key in _EXTENSIONS and isinstance(child, list):
+                    found += [f"{at}{key}[{_url(ext)}]" for ext in child]
                 else:
-                    found.add(f"{at}{key}".rstrip("."))
+                    stack.append((child, f"{at}{key}."))
         elif isinstance(value, list):
-            stack.extend((child, at) for child in value if isinstance(child, dict | list))
-            if any(not isinstance(child, dict | list) for child in value) and at:
-                found.add(at.rstrip("."))
+            stack += [(child, at) for child in value if isinstance(child, _CONTAINERS)]
+            if at:
+                found += [at.rstrip(".") for c in value if not isinstance(c, _CONTAINERS)]
         elif at:
-            found.add(at.rstrip("."))
+            found.append(at.rstrip("."))
     return found
 
 
+_CONTAINERS = (dict, list)  # a tuple: isinstance is faster with one than with `dict | list`
 _EXTENSIONS = ("extension", "modifierExtension")
 
 

@@ -33,6 +33,7 @@ Drops = list[tuple[str, str]]  # (path in the resource, reason): values the reco
 
 NOT_CARRIED = "not in the standard 1.0.0"
 _FIRST_CODING = "only the first coding of a concept is carried"
+_CODING = frozenset({"system", "code", "display"})
 _ADDRESS_LINE = (
     "a street address line; the standard 1.0.0 cannot carry it protected (Address.line is plain "
     "text), so it is left out"
@@ -78,8 +79,8 @@ def leftovers(
     element: Any, carried: tuple[str, ...], path: str, dropped: Drops, why: str = NOT_CARRIED
 ) -> None:
     """Report every key of `element` outside `carried` as dropped."""
-    if isinstance(element, dict):
-        dropped.extend((f"{path}.{key}", why) for key in element if key not in carried)
+    if isinstance(element, dict) and (extra := element.keys() - carried):
+        dropped.extend((f"{path}.{key}", why) for key in element if key in extra)
 
 
 def _patient(
@@ -497,12 +498,17 @@ def concept(
 
 
 def _concept_drops(value: dict[str, Any], used: int, path: str, dropped: Drops) -> None:
-    codings = value["coding"]
+    codings, text = value["coding"], value.get("text")
+    if (
+        len(codings) == 1
+        and codings[0].keys() <= _CODING
+        and text in (None, codings[0].get("display"))
+    ):
+        return  # all of it carried: the common case, made quick
     dropped.extend((f"{path}.coding[{i}]", _FIRST_CODING)
                    for i in range(len(codings)) if i != used)  # fmt: skip
     coding = codings[used]
-    leftovers(coding, ("system", "code", "display"), f"{path}.coding[{used}]", dropped)
-    text = value.get("text")
+    leftovers(coding, _CODING, f"{path}.coding[{used}]", dropped)
     if text and coding.get("display") and text != coding["display"]:
         dropped.append((f"{path}.text", "the coding's display is carried instead"))
 
