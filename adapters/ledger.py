@@ -145,7 +145,7 @@ def _count_at(item: Any, path: str) -> int:
     nodes = [item]
     for part in path.split("."):
         name, _, url = part.partition("[")
-        found = []
+        found: list[Any] = []
         for node in nodes:
             child = node.get(name, _MISSING) if isinstance(node, dict) else _MISSING
             if child is not _MISSING:

@@ -104,7 +104,7 @@ class FhirAdapter(Adapter):
             yield SourceItem(file, "Bundle.entry", encode_json(entries), problem=problem,
                              reason="invalid-entry")  # fmt: skip
             return
-        context.facts["fullUrls"] = _full_urls(entries, context)
+        context.facts["fullUrls"] = _full_urls(entries)
         for index, entry in enumerate(entries):
             yield _entry_item(file, index, entry)
 
@@ -140,7 +140,7 @@ def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = No
     return SourceItem(file, locator, raw, value, line=line)
 
 
-def _full_urls(entries: list[Any], context: SourceContext) -> dict[str, tuple[str, str]]:
+def _full_urls(entries: list[Any]) -> dict[str, tuple[str, str]]:
     """fullUrl → (resource type, id) for every well-formed entry of a Bundle."""
     full_urls = {}
     for entry in entries:
@@ -150,7 +150,7 @@ def _full_urls(entries: list[Any], context: SourceContext) -> dict[str, tuple[st
         if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
             full_urls[entry["fullUrl"]] = (
                 resource["resourceType"],
-                mapping.resource_id(resource, _with(context, entry)),
+                mapping.resource_id(resource, entry["fullUrl"]),
             )
     return full_urls
 
@@ -194,10 +194,6 @@ def _references_in(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for value in node:
             yield from _references_in(value)
-
-
-def _with(context: SourceContext, entry: dict[str, Any]) -> SourceContext:
-    return SourceContext(context.file, {"fullUrl": entry.get("fullUrl", "")})
 
 
 def _fhir_problem(kind: str, resource: dict[str, Any]) -> Rejected | None:

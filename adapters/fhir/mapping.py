@@ -6,7 +6,7 @@ import datetime
 import functools
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def convert_resource(resource: dict[str, Any], context: SourceContext) -> Conver
     """One supported FHIR resource as one record (or a rejection naming the missing part); the
     values it leaves out are listed in `Converted.dropped`, with the reason."""
     kind = resource["resourceType"]
-    key = resource_id(resource, context)
+    key = resource_id(resource, context.facts.get("fullUrl", ""))
     record: Record = {
         "id": key,
         "type": ENTITY_OF[kind],
@@ -67,16 +67,15 @@ def convert_resource(resource: dict[str, Any], context: SourceContext) -> Conver
     return Converted((record,), tuple(dropped))
 
 
-def resource_id(resource: dict[str, Any], context: SourceContext) -> str:
+def resource_id(resource: dict[str, Any], full_url: str = "") -> str:
     """The FHIR id, or the uuid of the Bundle entry's fullUrl when the resource has none."""
     if resource.get("id"):
         return str(resource["id"])
-    full_url: str = context.facts.get("fullUrl", "")
     return full_url.rsplit(":", 1)[-1].rsplit("/", 1)[-1] or "unidentified"
 
 
 def leftovers(
-    element: Any, carried: tuple[str, ...], path: str, dropped: Drops, why: str = NOT_CARRIED
+    element: Any, carried: Collection[str], path: str, dropped: Drops, why: str = NOT_CARRIED
 ) -> None:
     """Report every key of `element` outside `carried` as dropped."""
     if isinstance(element, dict) and (extra := element.keys() - carried):
