@@ -6,7 +6,6 @@ with the mapping's reason, even where the field is declared mapped."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -129,7 +128,7 @@ def _leaves_at(item: Any, path: str) -> list[str]:
         node = node.get(name, _MISSING) if isinstance(node, dict) else _MISSING
         for index in (int(i.rstrip("]")) for i in indexes):
             node = node[index] if isinstance(node, list) and index < len(node) else _MISSING
-    folded = re.sub(r"\[[0-9]+\]", "", path)
+    folded = ".".join(part.split("[", 1)[0] for part in path.split("."))
     if node is _MISSING:
         return []
     if isinstance(node, _CONTAINERS):

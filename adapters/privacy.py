@@ -151,15 +151,6 @@ class Protector:
         assert self.key is not None
         return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def _id_pseudonym(self, value: str) -> str:
-        """`pseudonym`, remembered for the ids a run meets again and again (a patient's)."""
-        known = self._ids.get(value)
-        if known is None:
-            if len(self._ids) >= _MAX_REMEMBERED_IDS:
-                self._ids.clear()
-            known = self._ids[value] = self.pseudonym(value)
-        return known
-
     def _protect_ids(self, record: dict[str, Any]) -> None:
         """Record and reference ids made from source ids become their pseudonyms, so references
         between records still resolve (across files and runs with the same key)."""
@@ -174,7 +165,15 @@ class Protector:
             source["fhirId"] = f"{kind}/{change(key)}" if kind else change(key)
 
     def _pseudonymous_id(self, value: Any) -> Any:
-        return self._id_pseudonym(value) if isinstance(value, str) else value
+        """`pseudonym`, remembered for the ids a run meets again and again (a patient's)."""
+        if not isinstance(value, str):
+            return value
+        known = self._ids.get(value)
+        if known is None:
+            if len(self._ids) >= _MAX_REMEMBERED_IDS:
+                self._ids.clear()
+            known = self._ids[value] = self.pseudonym(value)
+        return known
 
     def _protected_paths(self, entity: str) -> list[tuple[str, ...]]:
         paths = self._paths.get(entity)
