@@ -299,3 +299,19 @@ def test_phones_without_a_country_use_the_default_region(
     assert run.exit_code == 0, run.stderr
     [resident] = records(out)
     assert ("phone" in resident) is kept
+
+
+def test_replayed_records_keep_the_source_digest_and_label(tmp_path: Path) -> None:
+    source = payer_export(tmp_path / "export") / f"{MEMBER}-Observation.ndjson"
+    run, out = convert(tmp_path, source, extra=("--source-label", "payer"))
+    assert run.exit_code == 1, run.stderr
+    [line] = [json.loads(x) for x in (out / "rejects.ndjson").read_text().splitlines()]
+    fixed = json.loads(line["raw"]["text"]) | {"code": {"text": "HbA1c"}}  # the mapping fix
+    (tmp_path / "fix.ndjson").write_text(json.dumps(line | {"raw": {"text": json.dumps(fixed)}}))
+    again = ccstd("convert", "--replay", tmp_path / "fix.ndjson", "--out", tmp_path / "r.ndjson",
+                  env=ENV)  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    [record] = [json.loads(x) for x in (tmp_path / "r.ndjson").read_text().splitlines()]
+    digest = "sha256:" + hashlib.sha256(source.read_bytes()).hexdigest()
+    assert record["meta"]["source"]["file"] == f"payer {digest}" == line["file"]
+    assert record["subject"]["id"] == pseudonym(PATIENT_ID)
