@@ -149,7 +149,7 @@ class Protector:
     def pseudonym(self, value: str) -> str:
         """The keyed HMAC-SHA-256 of `value` (hex): the same value, the same pseudonym."""
         assert self.key is not None
-        return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self.key, value.encode("utf-8"), "sha256").hex()
 
     def _protect_ids(self, record: dict[str, Any]) -> None:
         """Record and reference ids made from source ids become their pseudonyms, so references
@@ -158,7 +158,11 @@ class Protector:
         if isinstance(record.get("id"), str):
             record["id"] = change(record["id"])
         for path in self._reference_paths(record["type"]):
-            _apply(record, (*path, "id"), change)
+            target = record.get(path[0]) if len(path) == 1 else None
+            if isinstance(target, dict) and "id" in target:  # the usual case, made quick
+                target["id"] = change(target["id"])
+            elif len(path) > 1:
+                _apply(record, (*path, "id"), change)
         source = record.get("meta", {}).get("source", {})
         if isinstance(source.get("fhirId"), str):
             kind, _, key = source["fhirId"].rpartition("/")

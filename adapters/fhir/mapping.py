@@ -339,9 +339,6 @@ def _condition(
     status = concept(resource.get("clinicalStatus"), "clinicalStatus", dropped)
     if status:
         record["clinicalStatus"] = status["code"]
-        codings = range(len(resource["clinicalStatus"].get("coding") or []))
-        dropped.extend((f"clinicalStatus.coding[{i}].{part}", "only the status code is carried")
-                       for i in codings for part in ("system", "display"))  # fmt: skip
     _optional_reference(resource, "encounter", record, context, dropped)
     for source, target in (("onsetDateTime", "onsetAt"), ("abatementDateTime", "abatementAt"),
                            ("recordedDate", "recordedAt")):  # fmt: skip
@@ -393,7 +390,7 @@ def _encounter(
         status=resource.get("status", "unknown"),
         **{"class": TABLES["encounter-class"].get(kind.get("code", ""), "other")},
     )
-    leftovers(kind, ("code",), "class", dropped, "the class is carried as its code")
+    leftovers(kind, ("code", "system", "display"), "class", dropped)  # system, display: declared
     kinds = _concepts(resource.get("type") or [], "type", dropped)
     if kinds:
         record["kinds"] = kinds
