@@ -1,40 +1,88 @@
-"""Raw resident ID numbers and mobile numbers in free text: found, and redacted from reports."""
+"""Raw resident ID numbers and mobile numbers in free text: found, and redacted from reports.
+
+Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped with
+spaces, dots or hyphens ("138-1234-5678", "110102-19570113-1895"), in full-width or other
+Unicode digits. Only digits bound a number. Two policies share the patterns:
+
+- `raw_identifier_kind` decides that a record leaks (a failing finding), so it is strict: an ID
+  number must pass GB 11643 (region, date, check character), and a mobile number inside a token
+  of hex digits and letters (a digest, a UUID group) is taken for part of that token;
+- `redact` prepares text for a report, so it hides more: any ID-shaped number with a plausible
+  birth date (a typo is still someone's number) and every mobile-shaped number.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ccstd.standard.formats import is_resident_id
 
-# Only digits bound a number: "R110101…" and "tel13800…" hide nothing. An ID number must pass
-# GB 11643 (region, date, check character); a mobile number inside a token of hex digits and
-# letters (a digest, a UUID group) is taken for part of that token.
-_RESIDENT_ID = re.compile(r"(?<!\d)\d{17}[0-9Xx](?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9})(?!\d)")
+PLACEHOLDER = "[redacted]"
+_SEP = r"[-\s.]?"
+_RESIDENT_ID = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}[0-9Xx])(?![0-9])")
+_ID_SHAPED = re.compile(
+    r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+)
+_MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?(1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d{{4}})(?!\d)")
+_CANDIDATE = re.compile(r"(?:\d[-\s.]?){10}\d")  # eleven digits, perhaps grouped
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
-_DIGIT_RUN = re.compile(r"\d{11}")
-PLACEHOLDER = "[redacted]"
+
+
+def might_hold_identifier(text: str) -> bool:
+    """Cheap test: does `text` hold eleven digits (perhaps grouped)? Most text does not."""
+    return _CANDIDATE.search(text) is not None
 
 
 def raw_identifier_kind(text: str) -> str | None:
-    """'resident ID number' or 'mobile number' if `text` contains one, else None."""
-    if len(text) < 11 or not _DIGIT_RUN.search(text):
-        return None  # the common case: no run of eleven digits, nothing to look at
-    for match in _RESIDENT_ID.finditer(text):
-        if is_resident_id(match.group().upper()):
-            return "resident ID number"
-    if any(_is_mobile(text, m) for m in _MOBILE.finditer(text)):
+    """'resident ID number' or 'mobile number' if `text` holds one (strict policy), else None."""
+    if not might_hold_identifier(text):
+        return None
+    text = _ascii_digits(text)
+    if any(is_resident_id(_digits(m).upper()) for m in _RESIDENT_ID.finditer(text)):
+        return "resident ID number"
+    if any(not _in_hex_token(text, m) for m in _MOBILE.finditer(text)):
         return "mobile number"
     return None
 
 
-def _is_mobile(text: str, match: re.Match[str]) -> bool:
-    """True unless the number sits in a token of hex digits with at least one hex letter."""
+def redact(text: str, thorough: bool = True) -> str:
+    """`text` with every ID-shaped and mobile-shaped number replaced by a placeholder; with
+    `thorough` false, only what `raw_identifier_kind` would find (baselines fingerprint that)."""
+    if not might_hold_identifier(text):
+        return text
+    plain = _ascii_digits(text)
+    shaped = _is_id_shaped if thorough else lambda m: is_resident_id(_digits(m).upper())
+    spans = [m.span() for m in _RESIDENT_ID.finditer(plain) if shaped(m)]
+    spans += [m.span() for m in _MOBILE.finditer(plain) if thorough or not _in_hex_token(plain, m)]
+    for start, end in sorted(_merged(spans), reverse=True):
+        text = text[:start] + PLACEHOLDER + text[end:]
+    return text
+
+
+def _is_id_shaped(match: re.Match[str]) -> bool:
+    digits = _digits(match).upper()
+    return is_resident_id(digits) or _ID_SHAPED.fullmatch(digits) is not None
+
+
+def _digits(match: re.Match[str]) -> str:
+    return "".join(match.groups())
+
+
+def _ascii_digits(text: str) -> str:
+    """`text` with every Unicode decimal digit as its ASCII digit (same length, same places)."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def _in_hex_token(text: str, match: re.Match[str]) -> bool:
+    """True when the number sits in a token of hex digits with at least one hex letter."""
     start, end = match.span()
     after = _TOKEN_EDGE.match(text, end)
     token = text[_token_start(text, start) : end] + (after.group() if after else "")
-    return not _HEX_TOKEN.fullmatch(token)
+    return _HEX_TOKEN.fullmatch(token) is not None
 
 
 def _token_start(text: str, index: int) -> int:
@@ -43,11 +91,11 @@ def _token_start(text: str, index: int) -> int:
     return index
 
 
-def redact(text: str) -> str:
-    """`text` with every raw resident ID number and mobile number replaced by a placeholder."""
-    if raw_identifier_kind(text) is None:
-        return text
-    text = _RESIDENT_ID.sub(
-        lambda m: PLACEHOLDER if is_resident_id(m.group().upper()) else m.group(), text
-    )
-    return _MOBILE.sub(lambda m: PLACEHOLDER if _is_mobile(text, m) else m.group(), text)
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -12,16 +11,9 @@ import orjson
 
 from ccstd.standard import rules
 from ccstd.standard.findings import Finding, Location, Severity
-from ccstd.standard.redaction import PLACEHOLDER, redact
+from ccstd.standard.redaction import might_hold_identifier, redact
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-_LONG_DIGITS = re.compile(r"\d{11}")
-# An 18-digit number with a plausible birth date, bounded by non-digits: an ID number even when
-# its check character is wrong (a typo is still someone's number). redact() does the rest.
-_ID_SHAPED = re.compile(
-    r"(?<!\d)\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"
-)
 
 
 @dataclass(frozen=True)
@@ -111,11 +103,11 @@ def redacted(finding: Finding) -> Finding:
     """
     where = finding.location
     texts = (finding.message, where.pointer, where.record_id or "")
-    if not any(_LONG_DIGITS.search(t) for t in texts) and not finding.related:
+    if not any(might_hold_identifier(t) for t in texts) and not finding.related:
         return finding  # the common case: nothing that could be a number to hide
     location = _redacted_location(where)
     related = tuple(_redacted_location(r) for r in finding.related)
-    message = _hide_numbers(finding.message)
+    message = redact(finding.message)
     if (location, related, message) == (where, finding.related, finding.message):
         return finding
     pinned = replace(finding, location=replace(where, record_id=_fingerprinted_id(where)))
@@ -129,23 +121,16 @@ def redacted(finding: Finding) -> Finding:
 
 
 def _fingerprinted_id(where: Location) -> str | None:
-    """The record id as fingerprints have always seen it: through redact() alone."""
-    return redact(where.record_id) if where.record_id else where.record_id
+    """The record id as fingerprints see it: without the numbers the strict policy finds."""
+    return redact(where.record_id, thorough=False) if where.record_id else where.record_id
 
 
 def _redacted_location(where: Location) -> Location:
-    record_id = _hide_numbers(where.record_id) if where.record_id else where.record_id
-    pointer = _hide_numbers(where.pointer)
+    record_id = redact(where.record_id) if where.record_id else where.record_id
+    pointer = redact(where.pointer)
     if (record_id, pointer) == (where.record_id, where.pointer):
         return where
     return replace(where, record_id=record_id, pointer=pointer)
-
-
-def _hide_numbers(text: str) -> str:
-    """`text` with raw ID and mobile numbers (redact()) and ID-shaped numbers replaced."""
-    if not _LONG_DIGITS.search(text):
-        return text
-    return _ID_SHAPED.sub(PLACEHOLDER, redact(text))
 
 
 def load_baseline(path: Path) -> frozenset[str]:
