@@ -211,7 +211,6 @@ def _shopify(order: Record, platform: Platform) -> list[Record]:
         _object(order, "shipping_address"),
         "name",
         "phone",
-        ("address1", "address2"),
         "city",
         "province",
         "zip",
@@ -298,7 +297,6 @@ def _woocommerce(order: Record, platform: Platform) -> list[Record]:
         shipping,
         "name",
         "phone",
-        ("address_1", "address_2"),
         "city",
         "state",
         "postcode",
@@ -346,14 +344,13 @@ def _taobao(trade: Record, platform: Platform) -> list[Record]:
     receiver = {
         "name": trade.get("receiver_name"),
         "phone": trade.get("receiver_mobile"),
-        "line": trade.get("receiver_address"),
         "city": trade.get("receiver_city"),
         "state": trade.get("receiver_state"),
         "district": trade.get("receiver_district"),
         "zip": trade.get("receiver_zip"),
         "country": "CN",
     }
-    _recipient(record, receiver, "name", "phone", ("line",), "city", "state", "zip", "country")
+    _recipient(record, receiver, "name", "phone", "city", "state", "zip", "country")
     if trade.get("receiver_district"):
         record["shippingAddress"]["district"] = str(trade["receiver_district"])
     return [record, *_taobao_deliveries(trade, suborders, record, platform, status)]
@@ -470,7 +467,6 @@ def _recipient(
     source: Record,
     name: str,
     phone: str,
-    lines: tuple[str, ...],
     city: str,
     province: str,
     postcode: str,
@@ -481,7 +477,7 @@ def _recipient(
     number = source.get(phone)
     if number and ("*" in str(number) or is_phone(str(number))):
         record["recipientPhone"] = str(number)
-    address: Record = {}  # street lines (`lines`) are left out: the standard cannot protect them
+    address: Record = {}  # street lines are left out (see platforms.toml): no protected form
     for key, target in ((city, "city"), (province, "province")):
         if source.get(key):
             address[target] = str(source[key])[:4000]
