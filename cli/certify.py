@@ -25,6 +25,7 @@ from ccstd.conformance.sandbox_protocol import SandboxError
 from ccstd.conformance.vendor_code import VendorFolderError
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
+from ccstd.standard.reading import InputError
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline
 
 app = typer.Typer(
@@ -90,7 +91,7 @@ def run(
     options = CertifyOptions(fail_on=fail_on, baseline=known, sandbox=sandbox)
     try:
         result = certify(claim, options)
-    except manifest.ManifestError as exc:
+    except (manifest.ManifestError, InputError) as exc:
         fail(str(exc))
     key = _private_key(signing_key)  # only now: vendor code has run and its process is gone
     _make_folder(folder)

@@ -26,7 +26,9 @@ InputFormat = Literal["auto", "json", "ndjson"]
 DEFAULT_INCLUDE = ("*.json", "*.ndjson", "*.jsonl", "*.json.gz", "*.ndjson.gz", "*.jsonl.gz")
 STDIN = "-"
 NESTING_LIMIT = 254  # what orjson writes back; deeper records are refused, never recursed into
-MAX_RECORD_BYTES = 256 * 1024 * 1024  # one NDJSON line, one array item or one whole document
+# One NDJSON line, one array item or one whole document. Parsed, a record costs up to ~6 times
+# its size: 64 MiB keeps the worst case near 400 MiB.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
 BLOCK_LINES = 2000  # a block holds at most this many lines or items ...
 BLOCK_BYTES = 4 * 1024 * 1024  # ... and about this many bytes of input, whichever comes first
 SMALL_DOCUMENT = BLOCK_BYTES  # a document up to this size is parsed whole; a larger array streams
@@ -566,7 +568,14 @@ def _count_keys(text: bytes) -> int:
 
 
 def explain_parse_error(data: bytes, error: orjson.JSONDecodeError, where: Location) -> Finding:
-    """The finding that says why `data` is not JSON: encoding, depth, NaN, or the parser's word."""
+    """The finding that says why `data` is not JSON: encoding, depth, NaN, or the parser's word.
+
+    Running out of memory says nothing about the data: that is an InputError (exit 2)."""
+    if error.msg.startswith("Not enough memory"):
+        line = f":{where.line}" if where.line is not None else ""
+        raise InputError(
+            f"{where.file}{line}: not enough memory to parse a record of {len(data):,} bytes"
+        )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 
 from ccstd.standard import rules
+from ccstd.standard.files import read_regular
 from ccstd.standard.findings import Finding, Location, Severity
 from ccstd.standard.redaction import might_hold_identifier, redact
 
@@ -95,14 +96,14 @@ class FindingCollector:
 
 
 def redacted(finding: Finding) -> Finding:
-    """A finding fit for a report: raw ID and mobile numbers in its record ids, JSON Pointers
-    (a number used as a key) and message are replaced by a placeholder.
+    """A finding fit for a report: raw ID and mobile numbers in its file name, record ids, JSON
+    Pointers (a number used as a key) and message are replaced by a placeholder.
 
     Its fingerprint stays the one computed before pointers were redacted, so existing baselines
     still match and two records keyed by different numbers keep different fingerprints.
     """
     where = finding.location
-    texts = (finding.message, where.pointer, where.record_id or "")
+    texts = (finding.message, where.pointer, where.record_id or "", where.file or "")
     if not any(might_hold_identifier(t) for t in texts) and not finding.related:
         return finding  # the common case: nothing that could be a number to hide
     location = _redacted_location(where)
@@ -128,22 +129,31 @@ def _fingerprinted_id(where: Location) -> str | None:
 def _redacted_location(where: Location) -> Location:
     record_id = redact(where.record_id) if where.record_id else where.record_id
     pointer = redact(where.pointer)
-    if (record_id, pointer) == (where.record_id, where.pointer):
+    file = redact(where.file) if where.file else where.file  # exports named after people
+    if (record_id, pointer, file) == (where.record_id, where.pointer, where.file):
         return where
-    return replace(where, record_id=record_id, pointer=pointer)
+    return replace(where, record_id=record_id, pointer=pointer, file=file)
+
+
+MAX_BASELINE_BYTES = 64 << 20
 
 
 def load_baseline(path: Path) -> frozenset[str]:
-    """Fingerprints of known findings, from a baseline file or a JSON report."""
+    """Fingerprints of known findings, from a baseline file or a JSON report (ValueError if not:
+    a regular file of at most MAX_BASELINE_BYTES holding fingerprints as strings)."""
     try:
-        document = orjson.loads(path.read_bytes())
+        document = orjson.loads(read_regular(path, MAX_BASELINE_BYTES))
     except (OSError, orjson.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable baseline: {exc}") from None
-    if isinstance(document, dict) and isinstance(document.get("fingerprints"), list):
-        return frozenset(str(f) for f in document["fingerprints"])
-    if isinstance(document, dict) and isinstance(document.get("findings"), list):
-        return frozenset(str(f["fingerprint"]) for f in document["findings"] if "fingerprint" in f)
-    raise ValueError(f"{path}: not a baseline (expected 'fingerprints' or a JSON report)")
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ValueError(f"{path}: not a readable baseline: {detail}") from None
+    prints = document.get("fingerprints") if isinstance(document, dict) else None
+    if prints is None and isinstance(document, dict) and isinstance(document.get("findings"), list):
+        findings = document["findings"]
+        prints = [f.get("fingerprint") if isinstance(f, dict) else 0 for f in findings]
+        prints = [f for f in prints if f is not None]
+    if not isinstance(prints, list) or not all(isinstance(f, str) for f in prints):
+        raise ValueError(f"{path}: not a baseline (expected fingerprints as strings, or a report)")
+    return frozenset(prints)
 
 
 def baseline_document(result: ValidationResult) -> bytes:

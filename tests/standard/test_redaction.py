@@ -1,10 +1,15 @@
-"""Raw ID and mobile numbers are found wherever letters are glued to them, not in digests."""
+"""Raw ID and mobile numbers are found however written, and kept out of every report."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from ccstd.standard.redaction import PLACEHOLDER, raw_identifier_kind, redact
+from ccstd.standard.reporting import REPORTERS
+from ccstd.standard.results import load_baseline
+from ccstd.standard.runner import validate_paths
 
 ID = "110102195701131895"  # valid GB 11643 check character (a test number, no person)
 
@@ -45,3 +50,20 @@ def test_raw_identifiers_are_found_in_any_text(text: str, kind: str | None) -> N
 )
 def test_reports_hide_every_spelling_of_a_number(text: str) -> None:
     assert redact(text).replace(PLACEHOLDER, "").strip("-a ") in ("", "resident")
+
+
+def test_baselines_that_are_not_baselines_are_one_line_errors(tmp_path: Path) -> None:
+    for content in (b'{"findings": [1]}', b'{"findings": ["x"]}', b'{"fingerprints": [1]}', b"[]"):
+        (tmp_path / "b.json").write_bytes(content)
+        with pytest.raises(ValueError, match="not a baseline"):
+            load_baseline(tmp_path / "b.json")
+    with pytest.raises(ValueError, match="not a regular file"):
+        load_baseline(Path("/dev/zero"))
+
+
+def test_file_names_in_reports_lose_numbers(tmp_path: Path) -> None:
+    source = tmp_path / "王-13812345678.ndjson"
+    source.write_bytes(b'{"type": "Resident"}\n')
+    result = validate_paths([str(source)])
+    for render in REPORTERS.values():
+        assert "13812345678" not in render(result).decode()
