@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import re
 import tomllib
 import zoneinfo
@@ -95,14 +96,42 @@ def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
     yield from _orders_in(data, str(path), "", platform, None)
 
 
+# 19 or more digits (and points) in a row: an integer beyond 64 bits, or a decimal with more
+# significant digits than a double holds, which orjson would round.
+_LONG_NUMBER = re.compile(rb"\d[\d.]{18,}")
+_DECIMAL_TEXT = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+def _loads(data: bytes) -> Any:
+    """JSON with every number exact: orjson, unless the text holds a number orjson would round
+    (see _LONG_NUMBER) or one beyond a double (orjson refuses the whole document); then the
+    standard parser, with decimals kept as text for `_decimal` to judge one by one."""
+    if not _LONG_NUMBER.search(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if "number" not in exc.msg:
+                raise ValueError(exc.msg) from None
+    try:
+        return json.loads(data, parse_float=str, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, an integer of more than 4,300 digits
+        raise ValueError(str(exc)) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _orders_in(
     data: bytes, file: str, where: str, platform: Platform, line: int | None
 ) -> Iterator[SourceItem]:
     try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        document = _loads(data)
+    except ValueError as exc:
         yield SourceItem(
-            file, where or "document", data, problem=f"not valid JSON: {exc.msg}", line=line
+            file, where or "document", data, problem=f"not valid JSON: {exc}", line=line
         )
         return
     orders, path = _page(document, platform)
@@ -382,6 +411,10 @@ _MAPPERS: dict[str, Callable[[Record, Platform], list[Record]]] = {
 
 # Shared pieces ------------------------------------------------------------------------------------
 def _order_base(platform: Platform, source_id: Any, number: str) -> Record:
+    if isinstance(source_id, float | bool):  # a rounded number is not this order's id
+        raise UnconvertibleOrderError(
+            "invalid-id", "the order id is not an exact identifier (give it as a string)", "id"
+        )
     return {
         "id": _record_id(f"{platform.channel}-{source_id}"),
         "type": "Order",
@@ -537,6 +570,8 @@ def _decimal(value: Any, path: str, kind: str = "money") -> Decimal:
     text = value if isinstance(value, str) else str(value)
     if len(text) > _MAX_NUMBER_TEXT:
         raise UnconvertibleOrderError(f"{kind}-out-of-range", f"{path} is too long a number", path)
+    if not _DECIMAL_TEXT.fullmatch(text.strip()):  # no "1_000", no digits of other scripts
+        raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a decimal number", path)
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -548,7 +583,8 @@ def _decimal(value: Any, path: str, kind: str = "money") -> Decimal:
     if not number:  # keep "0.00" as written; a zero with an absurd exponent is plain 0
         return number if int(number.as_tuple().exponent) >= _MIN_EXPONENT else Decimal(0)
     in_range = _MIN_EXPONENT <= number.adjusted() < 15  # checked first: cheap at any exponent
-    if not in_range or len(number.normalize().as_tuple().digits) > _MAX_DIGITS:
+    significant = "".join(map(str, number.as_tuple().digits)).rstrip("0")  # normalize() rounds
+    if not in_range or len(significant) > _MAX_DIGITS:
         raise UnconvertibleOrderError(
             f"{kind}-out-of-range",
             f"{path} is out of range (at most {_MAX_DIGITS} significant digits, 1e-18 to 1e15)",
