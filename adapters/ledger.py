@@ -30,7 +30,7 @@ class Ledger:
     unknown: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     reasons: dict[str, Counter[str]] = field(default_factory=dict)  # per item drops, by path
-    _classes: dict[tuple[str, str], tuple[Counter[str], str]] = field(
+    _classes: dict[str, dict[str, tuple[Counter[str], str]]] = field(
         default_factory=dict, repr=False
     )
 
@@ -42,9 +42,9 @@ class Ledger:
         """Classify every field path of one source item of `kind`; `dropped` holds the (path,
         reason) of the item's values its mapping left out (see `Converted.dropped`)."""
         if not dropped or not isinstance(item, dict):
-            classify = self._classify
+            known = self._classes.setdefault(kind, {})
             for path in field_paths(item):
-                counter, qualified = classify(kind, path)
+                counter, qualified = known.get(path) or self._classify(kind, path)
                 counter[qualified] += 1
             return
         left_out: dict[str, Counter[str]] = {}
@@ -67,7 +67,7 @@ class Ledger:
             self.reasons.setdefault(qualified, Counter()).update(set(reasons))
 
     def _classify(self, kind: str, path: str) -> tuple[Counter[str], str]:
-        known = self._classes.get((kind, path))
+        known = self._classes.setdefault(kind, {}).get(path)
         if known is None:
             declared = self.coverage.get(kind, Coverage())
             mapped, dropped = _depth(path, declared.mapped), _depth(path, declared.dropped.keys())
@@ -75,7 +75,7 @@ class Ledger:
                 counter = self.unknown
             else:  # the most specific declaration wins: `a.b` dropped within `a` mapped
                 counter = self.mapped if mapped > dropped else self.dropped
-            known = self._classes[(kind, path)] = (counter, f"{kind}.{path}")
+            known = self._classes[kind][path] = (counter, f"{kind}.{path}")
         return known
 
     def merge(self, other: Ledger) -> None:
