@@ -32,7 +32,6 @@ from ccstd.standard.registry import StandardRegistry
 # and two runs must agree byte for byte. Not a secret: samples hold no real personal data.
 CERTIFICATION_KEY = b"ccstd-certification-key-v1"
 CERTIFICATION_TIME = "2000-01-01T00:00:00Z"
-_VOLATILE_PROVENANCE = ("file",)  # where the samples lie on the certifying machine
 
 
 def open_adapter(claim: AdapterClaim, options: SandboxOptions) -> Sandbox:
@@ -67,7 +66,7 @@ def golden_records(claim: AdapterClaim, options: SandboxOptions) -> list[bytes]:
     with temporary_workdir() as work, open_adapter(claim, options) as adapter:
         converted = convert_samples(adapter, claim.sources, Path(work) / "golden.ndjson").records
         return [
-            orjson.dumps(normalise(orjson.loads(line)), option=orjson.OPT_SORT_KEYS) + b"\n"
+            orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS) + b"\n"
             for line in _lines(converted)
         ]
 
@@ -154,10 +153,10 @@ class AdapterChecks:
     def _golden(self, produced: Path, golden: Path) -> Iterator[Finding]:
         where = self._where(golden)
         try:
-            expected = [normalise(orjson.loads(line)) for line in _lines(golden)]
+            expected = [orjson.loads(line) for line in _lines(golden)]
         except orjson.JSONDecodeError as exc:
             raise ManifestError(f"{golden}: the golden file is not NDJSON ({exc})") from None
-        actual = [normalise(orjson.loads(line)) for line in _lines(produced)]
+        actual = [orjson.loads(line) for line in _lines(produced)]
         if len(actual) != len(expected):
             yield r.GOLDEN_COUNT_MISMATCH.finding(where, actual=len(actual), expected=len(expected))
         for index, (got, want) in enumerate(zip(actual, expected, strict=False), start=1):
@@ -201,16 +200,6 @@ def unknown_field_share(ledger: Ledger) -> float:
     unknown = sum(ledger.unknown.values())
     total = unknown + sum(ledger.mapped.values()) + sum(ledger.dropped.values())
     return unknown / total if total else 0.0
-
-
-def normalise(record: Any) -> Any:
-    """A record without the provenance fields that depend on where the samples lie."""
-    meta = record.get("meta") if isinstance(record, dict) else None
-    provenance = meta.get("provenance") if isinstance(meta, dict) else None
-    if isinstance(provenance, dict):
-        for key in _VOLATILE_PROVENANCE:
-            provenance.pop(key, None)
-    return record
 
 
 def first_difference(got: Any, want: Any, path: tuple[str | int, ...] = ()) -> str:
