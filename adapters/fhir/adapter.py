@@ -57,8 +57,10 @@ class FhirAdapter(Adapter):
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
         """The Bundle fullUrls this resource refers to, so it resolves when replayed alone."""
         full_urls = context.facts.get("fullUrls", {})
-        used = {ref for ref in _references_in(item.value) if ref in full_urls}
-        return {"fullUrls": {ref: full_urls[ref] for ref in sorted(used)}} if used else {}
+        refs = set(_references_in(item.value))
+        used = {ref: full_urls[ref] for ref in sorted(refs) if ref in full_urls}
+        shared = sorted(refs & set(context.facts.get("sharedFullUrls", ())))
+        return ({"fullUrls": used} if used else {}) | ({"sharedFullUrls": shared} if shared else {})
 
     def kind_of(self, item: SourceItem) -> str:
         """The resource type."""
@@ -104,9 +106,17 @@ class FhirAdapter(Adapter):
             yield SourceItem(file, "Bundle.entry", encode_json(entries), problem=problem,
                              reason="invalid-entry")  # fmt: skip
             return
-        context.facts["fullUrls"] = _full_urls(entries)
+        shared = _shared_full_urls(entries)
+        context.facts["fullUrls"] = {
+            url: target for url, target in _full_urls(entries).items() if url not in shared
+        }
+        context.facts["sharedFullUrls"] = frozenset(shared)
         for index, entry in enumerate(entries):
-            yield _entry_item(file, index, entry)
+            item = _entry_item(file, index, entry)
+            if item.problem is None and entry.get("fullUrl") in shared:
+                yield _shared_entry_item(item, index, shared[entry["fullUrl"]])
+            else:
+                yield item
 
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
         """Validate the resource with its R4B model, then map it (or skip it, with the reason)."""
@@ -119,6 +129,9 @@ class FhirAdapter(Adapter):
                 "unsupported-resource-type",
                 f"{kind} has no entity in the standard {self.standard_version}",
             )
+        shared = _shared_reference(resource, context)
+        if shared is not None:
+            return shared
         resource, artefacts = _without_export_artefacts(resource)
         problem = _fhir_problem(kind, resource)
         if problem is not None:
@@ -153,6 +166,37 @@ def _full_urls(entries: list[Any]) -> dict[str, tuple[str, str]]:
                 mapping.resource_id(resource, entry["fullUrl"]),
             )
     return full_urls
+
+
+def _shared_full_urls(entries: list[Any]) -> dict[str, list[int]]:
+    """fullUrl → indexes of its entries, for every fullUrl more than one entry gives (bdl-7)."""
+    seen: dict[str, list[int]] = {}
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str):
+            seen.setdefault(entry["fullUrl"], []).append(index)
+    return {url: indexes for url, indexes in seen.items() if len(indexes) > 1}
+
+
+def _shared_entry_item(item: SourceItem, index: int, indexes: list[int]) -> SourceItem:
+    """An entry whose fullUrl other entries repeat: which one a reference means is unknowable."""
+    others = ", ".join(str(i) for i in indexes if i != index)
+    problem = (
+        f"Bundle.entry[{index}].fullUrl is also the fullUrl of entry {others}: "
+        "fullUrls must be unique in a Bundle (bdl-7)"
+    )
+    return SourceItem(item.file, item.locator, item.raw, problem=problem,
+                      reason="duplicate-full-url")  # fmt: skip
+
+
+def _shared_reference(resource: dict[str, Any], context: SourceContext) -> Rejected | None:
+    """A rejection when the resource refers to a fullUrl several entries share: it could mean
+    either (both are rejected), so it is not guessed, nor read as a `Type/id` URL."""
+    shared = context.facts.get("sharedFullUrls")
+    shared = shared if isinstance(shared, frozenset | list) else ()
+    if not any(ref in shared for ref in _references_in(resource)):
+        return None
+    message = "a reference points at a fullUrl that several Bundle entries share (bdl-7)"
+    return Rejected("duplicate-full-url", message)
 
 
 def _entry_item(file: str, index: int, entry: Any) -> SourceItem:

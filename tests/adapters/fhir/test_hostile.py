@@ -10,7 +10,7 @@ import pytest
 from ccstd.adapters.fhir import FhirAdapter
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
-from ccstd.adapters.runner import Outputs, convert_paths
+from ccstd.adapters.runner import Outputs, convert_paths, replay_rejects
 from ccstd.standard.registry import StandardRegistry
 
 PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Wang", "given": ["Fang"]}]}
@@ -88,3 +88,28 @@ def test_codes_fhir_resources_does_not_check_are_caught_by_the_standard(tmp_path
     assert (report["read"], report["rejected"]) == (1, 1)
     assert rejects[0]["reason"] == "invalid-output" and rejects[0]["path"] == "/status"
     assert "done" not in rejects[0]["message"]  # codes and pointers, never values
+
+
+def test_entries_sharing_a_full_url_and_references_to_it_are_rejected(tmp_path: Path) -> None:
+    url = "urn:uuid:5d9dc9f8-1818-e811-892f-902bd23f0824"
+    other = {**PATIENT, "id": "p2"}
+    encounter = {"resourceType": "Encounter", "id": "e1", "status": "finished",
+                 "class": {"code": "AMB"}, "subject": {"reference": url}}  # fmt: skip
+    entries = [{"fullUrl": url, "resource": PATIENT}, {"fullUrl": "urn:uuid:e1",
+               "resource": encounter}, {"fullUrl": url, "resource": other}]  # fmt: skip
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    report, rejects = run(tmp_path, "bundle.json", json.dumps(bundle))
+    assert (report["read"], report["converted"], report["rejected"]) == (3, 0, 3)
+    assert [(r["locator"], r["reason"]) for r in rejects] == [
+        ("Bundle.entry[0] Patient", "duplicate-full-url"),
+        ("Bundle.entry[1] Encounter", "duplicate-full-url"),
+        ("Bundle.entry[2] Patient", "duplicate-full-url"),
+    ]
+    assert "entry[0].fullUrl is also the fullUrl of entry 2" in rejects[0]["message"]
+    assert "Wang" not in json.dumps([r["message"] for r in rejects])
+    assert rejects[1]["context"] == {"sharedFullUrls": [url]}
+    assert (tmp_path / "out.ndjson").read_text() == ""  # the Encounter went to neither Patient
+    again = Outputs(tmp_path / "again.ndjson", tmp_path / "still.ndjson")
+    replayed = replay_rejects(tmp_path / "rejects.ndjson", again, b"hostile-test-key-0123")
+    still = [json.loads(line) for line in again.rejects.read_text().splitlines()]  # type: ignore[union-attr]
+    assert replayed.rejected >= 1 and "Bundle.entry[1] Encounter" in [r["locator"] for r in still]
