@@ -20,12 +20,13 @@ from ccstd.standard.formats import is_resident_id
 
 PLACEHOLDER = "[redacted]"
 _SEP = r"[-\s.]?"
-_RESIDENT_ID = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}[0-9Xx])(?![0-9])")
+_RESIDENT_ID = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}[\dXx])(?!\d)")
 _ID_SHAPED = re.compile(
     r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
 )
-_MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?(1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d{{4}})(?!\d)")
-_CANDIDATE = re.compile(r"(?:\d[-\s.]?){10}\d")  # eleven digits, perhaps grouped
+_MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?(\d{{3}}){_SEP}(\d{{4}}){_SEP}(\d{{4}})(?!\d)")
+_MOBILE_PREFIX = re.compile("1[3-9]")
+_CANDIDATE = re.compile(rf"\d{{3}}{_SEP}\d{{4}}{_SEP}\d{{4}}")  # both patterns need this much
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
 
@@ -39,10 +40,9 @@ def raw_identifier_kind(text: str) -> str | None:
     """'resident ID number' or 'mobile number' if `text` holds one (strict policy), else None."""
     if not might_hold_identifier(text):
         return None
-    text = _ascii_digits(text)
-    if any(is_resident_id(_digits(m).upper()) for m in _RESIDENT_ID.finditer(text)):
+    if any(is_resident_id(_digits(m)) for m in _RESIDENT_ID.finditer(text)):
         return "resident ID number"
-    if any(not _in_hex_token(text, m) for m in _MOBILE.finditer(text)):
+    if any(_is_mobile(m) and not _in_hex_token(text, m) for m in _MOBILE.finditer(text)):
         return "mobile number"
     return None
 
@@ -52,26 +52,30 @@ def redact(text: str, thorough: bool = True) -> str:
     `thorough` false, only what `raw_identifier_kind` would find (baselines fingerprint that)."""
     if not might_hold_identifier(text):
         return text
-    plain = _ascii_digits(text)
-    shaped = _is_id_shaped if thorough else lambda m: is_resident_id(_digits(m).upper())
-    spans = [m.span() for m in _RESIDENT_ID.finditer(plain) if shaped(m)]
-    spans += [m.span() for m in _MOBILE.finditer(plain) if thorough or not _in_hex_token(plain, m)]
+    shaped = _is_id_shaped if thorough else lambda m: is_resident_id(_digits(m))
+    spans = [m.span() for m in _RESIDENT_ID.finditer(text) if shaped(m)]
+    spans += [
+        m.span()
+        for m in _MOBILE.finditer(text)
+        if _is_mobile(m) and (thorough or not _in_hex_token(text, m))
+    ]
     for start, end in sorted(_merged(spans), reverse=True):
         text = text[:start] + PLACEHOLDER + text[end:]
     return text
 
 
 def _is_id_shaped(match: re.Match[str]) -> bool:
-    digits = _digits(match).upper()
+    digits = _digits(match)
     return is_resident_id(digits) or _ID_SHAPED.fullmatch(digits) is not None
 
 
+def _is_mobile(match: re.Match[str]) -> bool:
+    return _MOBILE_PREFIX.match(_digits(match)) is not None
+
+
 def _digits(match: re.Match[str]) -> str:
-    return "".join(match.groups())
-
-
-def _ascii_digits(text: str) -> str:
-    """`text` with every Unicode decimal digit as its ASCII digit (same length, same places)."""
+    """The matched number's digits, in ASCII (full-width and other scripts' digits too)."""
+    text = "".join(match.groups()).upper()
     if text.isascii():
         return text
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
