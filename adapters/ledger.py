@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ccstd.standard.redaction import redact
+
 
 @dataclass(frozen=True)
 class Coverage:
@@ -88,26 +90,40 @@ class Ledger:
             self.reasons.setdefault(path, Counter()).update(reasons)
 
     def report(self) -> dict[str, Any]:
-        """The ledger as JSON: counts per path, and the reason for every dropped one."""
+        """The ledger as JSON: counts per path, and the reason for every dropped one. Paths are
+        source keys, which may be ID or phone numbers: they are redacted (the ledger is meant to
+        be shared), and paths redacted to the same text share one count."""
         reasons = {
             f"{kind}.{path}": why
             for kind, declared in self.coverage.items()
             for path, why in declared.dropped.items()
         }
+        dropped: dict[str, tuple[int, list[str]]] = {}
+        for path, count in self.dropped.items():
+            total, whys = dropped.get(redact(path), (0, []))
+            dropped[redact(path)] = (total + count, [*whys, self._why(path, reasons)])
         return {
-            "mapped": dict(sorted(self.mapped.items())),
+            "mapped": _redacted(self.mapped),
             "dropped": {
-                p: {"count": n, "reason": self._why(p, reasons)}
-                for p, n in sorted(self.dropped.items())
+                path: {"count": count, "reason": "; ".join(dict.fromkeys(filter(None, whys)))}
+                for path, (count, whys) in sorted(dropped.items())
             },
-            "unknown": dict(sorted(self.unknown.items())),
-            "skipped": dict(sorted(self.skipped.items())),
+            "unknown": _redacted(self.unknown),
+            "skipped": _redacted(self.skipped),
         }
 
     def _why(self, path: str, declared: Mapping[str, str]) -> str:
         """The declared reason and those the mapping gave for single items, most frequent first."""
         found = [why for why, _ in self.reasons.get(path, Counter()).most_common()]
         return "; ".join(dict.fromkeys([r for r in (_reason(path, declared), *found) if r]))
+
+
+def _redacted(counts: Counter[str]) -> dict[str, int]:
+    """Counts per redacted path, sorted: paths redacted to the same text add up."""
+    merged: Counter[str] = Counter()
+    for path, count in counts.items():
+        merged[redact(path)] += count
+    return dict(sorted(merged.items()))
 
 
 def _outermost(dropped: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -49,3 +49,16 @@ def test_field_paths_fold_array_indexes_and_name_extensions_by_url() -> None:
         "subject.display", "note.text", "extension[u]",
     }  # fmt: skip
     assert field_paths({"given": ["a", "b"], "n": [[1]]}) == {"given", "n"}
+
+
+def test_source_keys_that_are_id_or_phone_numbers_are_redacted_and_still_add_up() -> None:
+    coverage = {"Order": Coverage(frozenset(), {"13912345678": "a phone"})}
+    ledger = Ledger(coverage)
+    item = {"13812345678": "x", "138-1234-5678": "y", "110102195701131895": "z", "id": 1}
+    ledger.observe("Order", item)
+    ledger.observe("Order", {"13912345678": "w", "13712345678": "v"})
+    report = ledger.report()
+    assert report["unknown"] == {"Order.[redacted]": 4, "Order.id": 1}
+    assert report["dropped"] == {"Order.[redacted]": {"count": 1, "reason": "a phone"}}
+    text = str(report)
+    assert not any(n in text for n in ("13812345678", "1234-5678", "110102195701131895", "139"))
