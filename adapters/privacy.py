@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ccstd.standard.fields import entity_fields
+from ccstd.standard.files import read_regular
 from ccstd.standard.registry import StandardVersion
 
 KEY_ENV = "CCSTD_PSEUDONYM_KEY"
@@ -70,14 +71,13 @@ def load_key(key_file: Path | None) -> bytes | None:
 
 
 def _read_key_file(key_file: Path) -> bytes:
+    """The key file's bytes, stripped: a regular file of at most `_MAX_KEY_BYTES` (a FIFO or a
+    device is refused, never waited on or read without end)."""
     try:
-        with key_file.open("rb") as handle:
-            key = handle.read(_MAX_KEY_BYTES + 1).strip()
+        return read_regular(key_file, _MAX_KEY_BYTES).strip()
     except OSError as exc:
-        raise PseudonymKeyError(f"{key_file}: cannot read the key: {exc.strerror}") from None
-    if len(key) > _MAX_KEY_BYTES:
-        raise PseudonymKeyError(f"{key_file}: longer than {_MAX_KEY_BYTES} bytes: not a key file")
-    return key
+        why = exc.strerror or str(exc)
+        raise PseudonymKeyError(f"{key_file}: cannot read the key: {why}") from None
 
 
 def key_weakness(key: bytes) -> str | None:

@@ -468,6 +468,22 @@ def test_a_key_file_others_can_read_is_warned_about(tmp_path: Path) -> None:
     assert tight.exit_code == 0 and "warning" not in tight.stderr
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_key_file_that_is_not_a_small_regular_file_is_refused_at_once(
+    tmp_path: Path, kind: str
+) -> None:
+    key = tmp_path / "key"
+    if kind == "fifo":
+        os.mkfifo(key)
+    elif kind == "huge":
+        key.write_text(KEY * 1000)
+    run = convert(
+        tmp_path, one_order(tmp_path), "--key-file", "/dev/zero" if kind == "device" else key,
+        env={"CCSTD_PSEUDONYM_KEY": ""}, timeout=10,
+    )  # fmt: skip
+    assert_one_line_error(run, "cannot read the key", "regular file" if kind != "huge" else "4,096")
+
+
 # Property: whatever the items hold, the library accounts for every one and never raises ---------
 HOSTILE = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1),
