@@ -26,7 +26,9 @@ _ID_SHAPED = re.compile(
 )
 _MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?(\d{{3}}){_SEP}(\d{{4}}){_SEP}(\d{{4}})(?!\d)")
 _MOBILE_PREFIX = re.compile("1[3-9]")
-_CANDIDATE = re.compile(rf"\d{{3}}{_SEP}\d{{4}}{_SEP}\d{{4}}")  # both patterns need this much
+_CANDIDATE = re.compile(  # what either pattern needs at its start
+    rf"(?<!\d)(?:\d{{3}}{_SEP}\d{{4}}{_SEP}\d{{4}}|\d{{6}}{_SEP}\d{{8}})"
+)
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
 
