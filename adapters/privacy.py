@@ -29,7 +29,12 @@ KEY_ENV = "CCSTD_PSEUDONYM_KEY"
 _MASKED = re.compile(r".*\*.*")  # 135****1234, 李*, ***5678: no real identifier has an asterisk
 _MIN_KEY_BYTES = 16
 _MIN_KEY_BITS = 128
-_MIN_DISTINCT_BYTES = 10  # random 16 bytes or 32 hex digits have 14 or more
+_MIN_DISTINCT_BYTES = 6  # 32 random hex digits have fewer with a chance of about 2^-40
+_RANDOM_PATTERN_BITS = 48  # a pattern counts when a random key shows it with a chance below 2^-48
+_ORDER = (string.digits + string.ascii_lowercase + string.ascii_uppercase).encode()
+_RANK = [_ORDER.index(b) if b in _ORDER else 256 + b for b in range(256)]  # sequences' order
+_WORD_SEPARATOR = re.compile(rb"[ ._,;:-]+")
+_PASSPHRASE = re.compile(rb"[A-Za-z][a-z]*(?:[ ._,;:-]+[A-Za-z][a-z]*)+")
 _MAX_KEY_BYTES = 4096
 _MAX_REMEMBERED_IDS = 65536
 # The alphabets a key is usually drawn from, smallest first: (size, bytes it allows).
@@ -59,7 +64,7 @@ def load_key(key_file: Path | None) -> bytes | None:
     if key_file is not None:
         key = _read_key_file(key_file)
     else:
-        key = os.environb.get(KEY_ENV.encode(), b"").strip()
+        key = _stripped(os.environb.get(KEY_ENV.encode(), b""))
         if not key:
             return None
     weakness = key_weakness(key)
@@ -74,19 +79,29 @@ def _read_key_file(key_file: Path) -> bytes:
     """The key file's bytes, stripped: a regular file of at most `_MAX_KEY_BYTES` (a FIFO or a
     device is refused, never waited on or read without end)."""
     try:
-        return read_regular(key_file, _MAX_KEY_BYTES).strip()
+        return _stripped(read_regular(key_file, _MAX_KEY_BYTES))
     except OSError as exc:
         why = exc.strerror or str(exc)
         raise PseudonymKeyError(f"{key_file}: cannot read the key: {why}") from None
 
 
+def _stripped(key: bytes) -> bytes:
+    """A text key without surrounding white space (a newline an editor added); random bytes as
+    they are (one in 20 begins or ends with a white-space byte)."""
+    text = key.strip()
+    return text if all(32 <= byte < 127 for byte in text) else key
+
+
 def key_weakness(key: bytes) -> str | None:
     """Why `key` likely holds fewer than 128 bits of entropy, or None.
 
-    The estimate is its length times the bits per byte of the smallest usual alphabet holding
-    all its bytes (digits, hex, base64, printable ASCII, any byte); a key that repeats one byte
-    or a short pattern, or uses fewer than 10 distinct byte values, is refused whatever its
-    length. Certification's published key is used through Protector directly, never checked.
+    The estimate is the least of: its length times the bits per byte of the smallest usual
+    alphabet holding all its bytes, less what runs, sequences and repeats save (`_pattern_bits`);
+    and, for words between separators (`correct horse battery staple`), 12.9 bits a word (a
+    diceware list). A key that repeats a short pattern or uses fewer than 6 distinct byte values
+    is refused whatever its length. Only patterns a random key shows with a probability below
+    2^-48 count, so a random key of 128 bits or more is never refused. Certification's
+    published key is used through Protector directly, never checked.
     """
     if len(key) < _MIN_KEY_BYTES:
         return f"{len(key)} bytes long, at least {_MIN_KEY_BYTES} bytes are needed"
@@ -97,11 +112,57 @@ def key_weakness(key: bytes) -> str | None:
         for size in range(1, len(key) // 2 + 1)
     ):
         return "a short pattern repeated"
-    size = next((n for n, allowed in _ALPHABETS if set(key) <= allowed), 256)
-    bits = int(len(key) * math.log2(size))
+    bits = int(min(_pattern_bits(key), _passphrase_bits(key)))
     if bits < _MIN_KEY_BITS:
         return f"about {bits} bits of entropy, at least {_MIN_KEY_BITS} are needed"
     return None
+
+
+def _pattern_bits(key: bytes) -> float:
+    """Bits to describe `key` from left to right: a byte of its alphabet costs log2(size); a run
+    or sequence (`aaaa`, `0123…`, `fedc…`, in the order 0-9a-zA-Z) or a repeat of earlier bytes
+    costs where it starts and how long it is. Patterns shorter than a random key would show
+    with a chance of 2^-48 are not counted."""
+    per_byte = math.log2(next((n for n, allowed in _ALPHABETS if set(key) <= allowed), 256))
+    shortest = 1 + math.ceil(_RANDOM_PATTERN_BITS / per_byte)
+    bits, at = 0.0, 0
+    while at < len(key):
+        length = max(_sequence_at(key, at), _repeat_at(key, at))
+        if length >= shortest:
+            bits += per_byte + 2 * math.log2(len(key)) + 2
+            at += length
+        else:
+            bits += per_byte
+            at += 1
+    return bits
+
+
+def _sequence_at(key: bytes, at: int) -> int:
+    """Length of the run or sequence (step -1, 0 or +1 in `_RANK` order) starting at `at`."""
+    if at + 1 >= len(key):
+        return 1
+    step = _RANK[key[at + 1]] - _RANK[key[at]]
+    if abs(step) > 1:
+        return 1
+    end = at + 1
+    while end + 1 < len(key) and _RANK[key[end + 1]] - _RANK[key[end]] == step:
+        end += 1
+    return end - at + 1
+
+
+def _repeat_at(key: bytes, at: int) -> int:
+    """Length of the longest copy, starting at `at`, of bytes that start earlier in `key`."""
+    length = 0
+    while at + length < len(key) and key.find(key[at : at + length + 1], 0, at + length) != -1:
+        length += 1
+    return length
+
+
+def _passphrase_bits(key: bytes) -> float:
+    """12.9 bits a word (7,776 words) for words of letters between separators, else infinity."""
+    if not _PASSPHRASE.fullmatch(key):
+        return math.inf
+    return len(_WORD_SEPARATOR.split(key)) * math.log2(7776)
 
 
 def key_file_warning(key_file: Path | None) -> str | None:

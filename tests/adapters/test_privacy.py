@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 from pathlib import Path
 
 import pytest
 
-from ccstd.adapters.privacy import Protector, PseudonymKeyError, load_key
+from ccstd.adapters.privacy import Protector, PseudonymKeyError, key_weakness, load_key
 from ccstd.standard.registry import StandardRegistry
 from tests.conftest import valid_record
 
@@ -44,8 +47,51 @@ def test_keys_come_from_file_or_environment(
 ) -> None:
     monkeypatch.delenv("CCSTD_PSEUDONYM_KEY", raising=False)
     assert load_key(None) is None
-    (tmp_path / "k").write_bytes(b"file-key-0123456789abcdef\n")
-    assert load_key(tmp_path / "k") == b"file-key-0123456789abcdef"
+    (tmp_path / "k").write_bytes(b"file-key-7f3a9c2e0b1d4f8a6c5e\n")
+    assert load_key(tmp_path / "k") == b"file-key-7f3a9c2e0b1d4f8a6c5e"
     monkeypatch.setenv("CCSTD_PSEUDONYM_KEY", "short")
     with pytest.raises(PseudonymKeyError, match="at least 16 bytes"):
         load_key(None)
+
+
+WEAK_KEYS = [
+    "0123456789" * 4 + "1",
+    "a" * 39 + "0123456789",
+    "0123456789abcdeffedcba9876543210",
+    "abcdefghijklmnopqrstuvwxyz012345",
+    "correct horse battery staple",
+    "Password123!Password123?",
+    "0123456789abcdef",
+    "ab" * 20 + "c",
+]
+
+
+@pytest.mark.parametrize("key", WEAK_KEYS)
+def test_keys_with_runs_sequences_repeats_or_few_words_are_refused(key: str) -> None:
+    weakness = key_weakness(key.encode())
+    assert weakness is not None
+    assert key not in weakness
+
+
+RANDOM_KEYS = {
+    "openssl rand -hex 16": lambda: secrets.token_hex(16).encode(),
+    "openssl rand -base64 24": lambda: base64.b64encode(secrets.token_bytes(24)),
+    "secrets.token_urlsafe(22)": lambda: secrets.token_urlsafe(22).encode(),
+    "16 random bytes": lambda: secrets.token_bytes(16),
+    "openssl rand -hex 32": lambda: secrets.token_hex(32).encode(),
+}
+
+
+@pytest.mark.parametrize("kind", RANDOM_KEYS)
+def test_random_keys_of_128_bits_are_never_refused(tmp_path: Path, kind: str) -> None:
+    for _ in range(3000):
+        key = RANDOM_KEYS[kind]()
+        assert key_weakness(key) is None, key
+    (tmp_path / "k").write_bytes(key if kind == "16 random bytes" else key + b"\n")
+    assert load_key(tmp_path / "k") == key  # random bytes are not stripped
+
+
+def test_random_bytes_keep_their_white_space_edges(tmp_path: Path) -> None:
+    key = b" \n" + hashlib.sha256(b"seed").digest()[:16] + b"\t"
+    (tmp_path / "k").write_bytes(key)
+    assert load_key(tmp_path / "k") == key

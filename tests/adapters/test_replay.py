@@ -19,7 +19,7 @@ from tests.conftest import REPO_ROOT
 
 SHOPIFY = REPO_ROOT / "examples" / "vendors" / "orders" / "shopify-orders.json"
 FHIR = REPO_ROOT / "examples" / "vendors" / "fhir" / "clinic-export.json"
-PROTECTOR_KEY = b"replay-test-key-0123456789"
+PROTECTOR_KEY = b"replay-test-key-7f3a9c2e0b1d4f8a"
 KEY = {"CCSTD_PSEUDONYM_KEY": PROTECTOR_KEY.decode()}
 
 

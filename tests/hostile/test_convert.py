@@ -448,6 +448,12 @@ def test_rejects_are_private_and_the_redacted_copy_holds_no_personal_value(tmp_p
         ("0123456789abcdef", "bits"),
         ("0123456789abcdef" * 4, "pattern"),
         ("my-community-key", "bits"),
+        ("0123456789" * 4 + "1", "bits"),
+        ("a" * 39 + "0123456789", "bits"),
+        ("0123456789abcdeffedcba9876543210", "bits"),
+        ("abcdefghijklmnopqrstuvwxyz012345", "bits"),
+        ("correct horse battery staple", "bits"),
+        ("Password123!Password123?", "bits"),
     ],
 )
 def test_weak_keys_are_refused(tmp_path: Path, key: str, says: str) -> None:
