@@ -311,7 +311,8 @@ def _effective(resource: dict[str, Any], record: Record, dropped: Drops) -> None
 
 def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool = True) -> Record:
     """The value[x] the standard carries; another is reported dropped."""
-    if "valueQuantity" in source and source["valueQuantity"].get("value") is not None:
+    measured = source.get("valueQuantity")
+    if isinstance(measured, dict) and measured.get("value") is not None:
         return {"valueQuantity": quantity(source["valueQuantity"], f"{prefix}valueQuantity",
                                           dropped)}  # fmt: skip
     if "valueInteger" in source:

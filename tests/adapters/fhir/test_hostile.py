@@ -113,3 +113,12 @@ def test_entries_sharing_a_full_url_and_references_to_it_are_rejected(tmp_path: 
     replayed = replay_rejects(tmp_path / "rejects.ndjson", again, b"hostile-test-key-0123")
     still = [json.loads(line) for line in again.rejects.read_text().splitlines()]  # type: ignore[union-attr]
     assert replayed.rejected >= 1 and "Bundle.entry[1] Encounter" in [r["locator"] for r in still]
+
+
+def test_a_null_value_quantity_is_no_value_not_a_crash(tmp_path: Path) -> None:
+    observation = {"resourceType": "Observation", "id": "o1", "status": "final",
+                   "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+                   "subject": {"reference": "Patient/p1"}, "valueQuantity": None}  # fmt: skip
+    report, rejects = run(tmp_path, "o.ndjson", json.dumps(observation))
+    assert report["read"] == report["converted"] + report["rejected"] == 1
+    assert "adapter-error" not in [r["reason"] for r in rejects]
