@@ -9,6 +9,7 @@ read = converted + skipped + rejected holds for every run.
 from __future__ import annotations
 
 import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class Rejected:
 Outcome = Converted | Skipped | Rejected
 
 _CONTAINERS = (dict, list)  # a tuple: isinstance is faster with one than with `dict | list`
+_ANY_LOCATOR = re.compile(r"[ -~]{1,200}")
 MAX_NESTING = 100  # deeper items are rejected whole (`nested-too-deep`): no mapping needs more
 
 
@@ -199,6 +201,14 @@ class Adapter(ABC):
         if (deep := too_deep(value)) is not None:
             return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
         return SourceItem(file, locator, raw, value, line=line)
+
+    def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
+        """Why a rejects line's locator or context is not one this adapter writes, or None.
+        Replay files are untrusted: by default a locator is printable ASCII of at most 200
+        characters and a context is empty; built-in adapters check the exact shapes."""
+        if not _ANY_LOCATOR.fullmatch(locator):
+            return "the locator is not printable ASCII of at most 200 characters"
+        return "a context this adapter does not write" if context else None
 
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
         """What of the source context an item needs to be converted alone again (default none)."""

@@ -197,6 +197,27 @@ def _replay_context(entry: _RejectEntry, options: ConvertOptions) -> SourceConte
     return SourceContext(entry.file, entry.context, options, digest, label)
 
 
+def _replay_item(adapter: Adapter, entry: _RejectEntry, context: SourceContext) -> SourceItem:
+    """The item of a rejects line, or one rejected item (`invalid-replay`) when its locator,
+    line, context or label is not what the adapter and the runner write: a rejects file is
+    untrusted, and these reach records (`meta.source`) or steer the mapping."""
+    problem = adapter.replay_problem(entry.locator, entry.context)
+    if entry.line is not None and entry.line < 1:
+        problem = "'line' is not a positive number"
+    if context.label is not None and not _is_label(context.label):
+        context.label = None  # this line's own context: the rejection does not repeat it
+        problem = "'file' is not a source digest after a printable label"
+    if problem is None:
+        return adapter.item_from_raw(entry.data, entry.file, entry.locator, entry.line)
+    return SourceItem(context.digest or "", f"rejects line {entry.number}", entry.data,
+                      problem=f"not replayed: {problem}", reason="invalid-replay")  # fmt: skip
+
+
+def _is_label(label: str) -> bool:
+    """What --source-label accepts (1 to 200 printable characters), without ID or phone numbers."""
+    return 0 < len(label) <= 200 and label.isprintable() and redact(label) == label
+
+
 def _read(adapter: Adapter, path: Path, context: SourceContext) -> Iterator[SourceItem]:
     """The items of one source; a file that cannot be read is an InputReadError, an adapter that
     fails while splitting it ends the file with one rejected item (`adapter-error`)."""
@@ -258,8 +279,8 @@ def replay_rejects(
                     f"{rejects_file}:{entry.number}: rejects of several adapters "
                     f"({first.adapter}, {entry.adapter}); replay them separately"
                 )
-            item = chosen.item_from_raw(entry.data, entry.file, entry.locator, entry.line)
-            yield item, _replay_context(entry, options or ConvertOptions())
+            context = _replay_context(entry, options or ConvertOptions())
+            yield _replay_item(chosen, entry, context), context
 
     protector = Protector(StandardRegistry().get(chosen.standard_version), key)
     return _run(chosen, items(), outputs, protector, Ledger(chosen.coverage()), None)

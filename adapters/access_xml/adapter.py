@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -20,6 +22,9 @@ from ccstd.adapters.ledger import Coverage
 DIALECTS = Path(__file__).with_name("dialects")
 
 
+_NAME = r"[A-Za-z_][A-Za-z0-9_.-]{0,63}"  # an element's local name in an XPath locator
+
+
 class XmlAccessLogAdapter(Adapter):
     """Streams one dialect's records with hardened lxml iterparse and maps them to AccessEvents."""
 
@@ -29,6 +34,16 @@ class XmlAccessLogAdapter(Adapter):
         self.dialect = dialect
         self.name = dialect.name
         self.formats = (dialect.description,)
+        record = re.escape(dialect.record)
+        self._locators = re.compile(
+            rf"(?:/{_NAME})*/{record}\[[1-9][0-9]*\]|document(?: at line [1-9][0-9]*)?"
+        )
+
+    def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
+        """A locator as `read_records` writes it (`/AccessLog/Event[3]`), and no context."""
+        if not self._locators.fullmatch(locator):
+            return f"the locator is not one {self.name} writes"
+        return "a context this adapter does not write" if context else None
 
     def sniff(self, sample: bytes, filename: str) -> float:
         """Confident when every marker of the dialect appears in the sample."""

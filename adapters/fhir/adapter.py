@@ -4,6 +4,7 @@ and Bulk Data NDJSON; each resource is validated with fhir.resources' R4B models
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,22 @@ class FhirAdapter(Adapter):
         used = {ref: full_urls[ref] for ref in sorted(refs) if ref in full_urls}
         shared = sorted(refs & set(context.facts.get("sharedFullUrls", ())))
         return ({"fullUrls": used} if used else {}) | ({"sharedFullUrls": shared} if shared else {})
+
+    def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
+        """A locator as `items` writes it (`Bundle.entry[3] Patient`, `line 12`), and a context
+        as `replay_context` writes it: fullUrls to (resource type, id), shared fullUrls."""
+        if not _LOCATOR.fullmatch(locator):
+            return f"the locator is not one {self.name} writes"
+        full_urls, shared = context.get("fullUrls", {}), context.get("sharedFullUrls", [])
+        if (
+            set(context) - {"fullUrls", "sharedFullUrls"}
+            or not isinstance(full_urls, dict)
+            or not all(_is_target(target) for target in full_urls.values())
+            or not isinstance(shared, list)
+            or not all(isinstance(url, str) for url in shared)
+        ):
+            return "a context fhir-r4 does not write"
+        return None
 
     def kind_of(self, item: SourceItem) -> str:
         """The resource type."""
@@ -143,6 +160,24 @@ class FhirAdapter(Adapter):
                 outcome.records, outcome.dropped + tuple((a, why) for a in artefacts)
             )
         return outcome
+
+
+_LOCATOR = re.compile(
+    r"document|line [1-9][0-9]*|Bundle\.entry(?:\[[0-9]+\](?: (?:[A-Za-z]{1,64}|\?))?)?"
+)
+_TARGET_ID = re.compile(r"[!-~]{1,256}")  # printable ASCII: no space, no control character
+
+
+def _is_target(target: Any) -> bool:
+    """A replayed fullUrl's (resource type, id): a type name and a printable id."""
+    return (
+        isinstance(target, list)
+        and len(target) == 2
+        and all(isinstance(part, str) for part in target)
+        and target[0].isascii()
+        and target[0].isalpha()
+        and _TARGET_ID.fullmatch(target[1]) is not None
+    )
 
 
 def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = None) -> SourceItem:

@@ -336,12 +336,60 @@ def test_huge_replay_line_is_refused_with_bounded_memory(tmp_path: Path) -> None
 
 def test_replay_of_deep_raw_items_is_a_rejection(tmp_path: Path) -> None:
     deep = {**GOOD_LINE, "raw": {"text": encode_json(nested(1000)["extension"]).decode()}}
-    (tmp_path / "rejects.ndjson").write_text(json.dumps({**deep, "adapter": "fhir-r4"}) + "\n")
+    (tmp_path / "rejects.ndjson").write_text(
+        json.dumps({**deep, "adapter": "fhir-r4", "locator": "line 1"}) + "\n"
+    )
     run = convert(
         tmp_path, "--replay", "rejects.ndjson", "-o", "o.ndjson", "--rejects", "r2.ndjson"
     )
     assert not run.traceback and run.exit_code == 1, run.stderr
     assert [r["reason"] for r in rejects_of(tmp_path / "r2.ndjson")] == ["nested-too-deep"]
+
+
+XML_EVENT = EVENT.format(n=1)
+UNTRUSTED_LINES = {
+    "xml-locator": {"adapter": "xml-legacy-accesslog", "file": "x.xml", "line": 2, "context": {},
+                    "locator": f"/AccessLog/Event[1] {MOBILE} \x1b[31m王建国",
+                    "raw": {"text": XML_EVENT}},
+    "xml-line": {"adapter": "xml-legacy-accesslog", "file": "x.xml", "line": -5, "context": {},
+                 "locator": "/AccessLog/Event[1]", "raw": {"text": XML_EVENT}},
+    "xml-context": {"adapter": "xml-legacy-accesslog", "file": "x.xml", "line": 2,
+                    "context": {"x": MOBILE}, "locator": "/AccessLog/Event[1]",
+                    "raw": {"text": XML_EVENT}},
+    "orders-locator": {**GOOD_LINE, "locator": f"orders[0] {MOBILE}"},
+    "label": {**GOOD_LINE, "file": f"{MOBILE} sha256:{'0' * 64}"},
+    "fhir-context": {"adapter": "fhir-r4", "file": "b.json", "line": None,
+                     "locator": "Bundle.entry[1] Encounter",
+                     "context": {"fullUrls": {"urn:uuid:1": ["Patient", f"{MOBILE} \x1b[31m"]}},
+                     "raw": {"text": json.dumps({"resourceType": "Encounter", "id": "e1",
+                             "status": "finished", "class": {"code": "AMB"},
+                             "subject": {"reference": "urn:uuid:1"}})}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", UNTRUSTED_LINES)
+def test_replayed_locators_lines_labels_and_contexts_are_checked(tmp_path: Path, case: str) -> None:
+    (tmp_path / "rejects.ndjson").write_text(json.dumps(UNTRUSTED_LINES[case]) + "\n")
+    run = convert(
+        tmp_path, "--replay", "rejects.ndjson", "-o", "o.ndjson", "--rejects", "r2.ndjson",
+        "--raw-identifiers", env={"CCSTD_PSEUDONYM_KEY": ""},
+    )  # fmt: skip
+    assert not run.traceback and run.exit_code == 1, run.stderr
+    [rejected] = rejects_of(tmp_path / "r2.ndjson")
+    assert rejected["reason"] == "invalid-replay"
+    assert rejected["locator"] == "rejects line 1" and rejected["line"] is None
+    assert (tmp_path / "o.ndjson").read_text() == ""
+    assert MOBILE not in rejected["message"] + rejected["file"]
+
+
+def test_a_well_formed_replay_line_still_converts(tmp_path: Path) -> None:
+    line = {**UNTRUSTED_LINES["xml-line"], "line": 2}
+    (tmp_path / "rejects.ndjson").write_text(json.dumps(line) + "\n")
+    run = convert(tmp_path, "--replay", "rejects.ndjson", "-o", "o.ndjson")
+    assert run.exit_code == 0, run.stderr
+    [record] = [json.loads(x) for x in (tmp_path / "o.ndjson").read_text().splitlines()]
+    assert record["meta"]["source"]["xpath"] == "/AccessLog/Event[1]"
+    assert record["meta"]["source"]["line"] == 2
 
 
 # 5. Collisions ------------------------------------------------------------------------------------
