@@ -99,6 +99,17 @@ def too_deep(value: Any) -> str | None:
     return None
 
 
+def loads_json(data: bytes) -> Any:
+    """`orjson.loads`, but running out of memory is a MemoryError (orjson reports it as a
+    JSONDecodeError, which would pass for a file that is not JSON)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "memory" in exc.msg.lower():
+            raise MemoryError(exc.msg) from None
+        raise
+
+
 def encode_json(value: Any) -> bytes:
     """`value` as compact JSON, even nested deeper than orjson writes (255 levels)."""
     try:

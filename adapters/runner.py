@@ -219,12 +219,15 @@ def _is_label(label: str) -> bool:
 
 
 def _read(adapter: Adapter, path: Path, context: SourceContext) -> Iterator[SourceItem]:
-    """The items of one source; a file that cannot be read is an InputReadError, an adapter that
-    fails while splitting it ends the file with one rejected item (`adapter-error`)."""
+    """The items of one source; a file that cannot be read (or not in the memory there is) is an
+    InputReadError, an adapter that fails while splitting it ends the file with one rejected item
+    (`adapter-error`)."""
     try:
         yield from adapter.items(path, context)
     except OSError as exc:
         raise InputReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except MemoryError:
+        raise InputReadError(f"not enough memory to read {path}") from None
     except Exception as exc:
         problem = f"{type(exc).__name__} in {adapter.name} while reading the file; rest not read"
         yield SourceItem(str(path), "document", b"", problem=problem, reason="adapter-error")

@@ -22,6 +22,7 @@ from ccstd.adapters.base import (
     SourceContext,
     SourceItem,
     encode_json,
+    loads_json,
     too_deep,
 )
 from ccstd.adapters.fhir import mapping
@@ -92,7 +93,7 @@ class FhirAdapter(Adapter):
             yield from self._lines(data, str(path))
             return
         try:
-            document = orjson.loads(data)
+            document = loads_json(data)
         except orjson.JSONDecodeError as exc:
             yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
             return
@@ -106,7 +107,7 @@ class FhirAdapter(Adapter):
             if not line.strip():
                 continue
             try:
-                value = orjson.loads(line)
+                value = loads_json(line)
             except orjson.JSONDecodeError as exc:
                 yield SourceItem(
                     file, f"line {number}", line, problem=f"not valid JSON: {exc.msg}", line=number

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ccstd.adapters.base import Converted, Rejected, SourceItem, encode_json, too_deep
+from ccstd.adapters.base import Converted, Rejected, SourceItem, encode_json, loads_json, too_deep
 from ccstd.adapters.ledger import Coverage
 from ccstd.standard.formats import is_country, is_phone
 
@@ -108,7 +108,7 @@ def _loads(data: bytes) -> Any:
     standard parser, with decimals kept as text for `_decimal` to judge one by one."""
     if not _LONG_NUMBER.search(data):
         try:
-            return orjson.loads(data)
+            return loads_json(data)
         except orjson.JSONDecodeError as exc:
             if "number" not in exc.msg:
                 raise ValueError(exc.msg) from None

@@ -247,6 +247,17 @@ def test_xml_millions_of_small_elements_stay_flat(tmp_path: Path) -> None:
 
 
 # 4. Outputs, time, replay -------------------------------------------------------------------------
+def test_a_bundle_too_big_for_memory_is_an_error_not_a_rejection(tmp_path: Path) -> None:
+    entry = '{"fullUrl":"urn:uuid:p%09d","resource":{"resourceType":"Practitioner","id":"p%09d"}}'
+    with (tmp_path / "big.json").open("w") as big:
+        big.write('{"resourceType":"Bundle","type":"collection","entry":[')
+        big.write(",".join(entry % (n, n) for n in range(1_000_000)))
+        big.write("]}")
+    run = convert(tmp_path, "big.json", "-o", "o.ndjson", "--rejects", "r.ndjson", memory_mib=1024)
+    assert_one_line_error(run, "not enough memory to read", "big.json")
+    assert not (tmp_path / "r.ndjson").exists()
+
+
 def one_order(tmp: Path) -> Path:
     source = tmp / "orders.json"
     source.write_text(json.dumps(shopify_with()))
