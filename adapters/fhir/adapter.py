@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+import ijson  # type: ignore[import-untyped]
 import orjson
 import pydantic
 from fhir.resources.R4B import get_fhir_model_class
@@ -85,11 +86,18 @@ class FhirAdapter(Adapter):
         return str(item.value.get("resourceType", "?")) if isinstance(item.value, dict) else "?"
 
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
-        """One item per resource: each NDJSON line, each Bundle entry, or the single resource."""
+        """One item per resource: each NDJSON line, each Bundle entry, or the single resource.
+        A Bundle larger than `STREAM_ABOVE` bytes is streamed (`streamed_bundle`)."""
+        is_lines = path.name.endswith((".ndjson", ".jsonl", ".ndjson.gz"))
+        if not is_lines and path.stat().st_size > STREAM_ABOVE:
+            streamed = self.streamed_bundle(path, context)
+            if streamed is not None:
+                yield from streamed
+                return
         data = path.read_bytes()
         if not data.strip():
             return  # an empty file holds no item
-        if path.name.endswith((".ndjson", ".jsonl", ".ndjson.gz")):
+        if is_lines:
             yield from self._lines(data, str(path))
             return
         try:
@@ -124,17 +132,31 @@ class FhirAdapter(Adapter):
             yield SourceItem(file, "Bundle.entry", encode_json(entries), problem=problem,
                              reason="invalid-entry")  # fmt: skip
             return
-        shared = _shared_full_urls(entries)
-        context.facts["fullUrls"] = {
-            url: target for url, target in _full_urls(entries).items() if url not in shared
-        }
-        context.facts["sharedFullUrls"] = frozenset(shared)
-        for index, entry in enumerate(entries):
-            item = _entry_item(file, index, entry)
-            if item.problem is None and entry.get("fullUrl") in shared:
-                yield _shared_entry_item(item, index, shared[entry["fullUrl"]])
-            else:
-                yield item
+        shared = _bundle_facts(entries, context)
+        yield from _entry_items(file, entries, shared)
+
+    def streamed_bundle(self, path: Path, context: SourceContext) -> Iterator[SourceItem] | None:
+        """The entries of a Bundle read twice with ijson's C parser, one entry in memory at a
+        time: first the fullUrls (what references need), then each entry. None when the file is
+        not a plain Bundle with an array of entries (it is then read whole)."""
+        try:
+            with path.open("rb") as handle:
+                outline = _BundleOutline()
+                shared = _bundle_facts(outline.skeletons(handle), context)
+        except ijson.JSONError:
+            return None
+        if not outline.is_bundle():
+            return None
+        return self._streamed_entries(path, shared)
+
+    def _streamed_entries(self, path: Path, shared: dict[str, list[int]]) -> Iterator[SourceItem]:
+        with path.open("rb") as handle:
+            try:
+                entries = _STREAMING.items(handle, "entry.item", use_float=True)
+                yield from _entry_items(str(path), entries, shared)
+            except ijson.JSONError as exc:
+                problem = f"not valid JSON on a second reading: {str(exc)[:200]}"
+                yield SourceItem(str(path), "document", b"", problem=problem)
 
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
         """Validate the resource with its R4B model, then map it (or skip it, with the reason)."""
@@ -189,28 +211,105 @@ def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = No
     return SourceItem(file, locator, raw, value, line=line)
 
 
-def _full_urls(entries: list[Any]) -> dict[str, tuple[str, str]]:
-    """fullUrl → (resource type, id) for every well-formed entry of a Bundle."""
-    full_urls = {}
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("fullUrl"), str):
+def _bundle_facts(entries: Iterable[Any], context: SourceContext) -> dict[str, list[int]]:
+    """Record in `context` the fullUrl → (resource type, id) of every well-formed entry whose
+    fullUrl no other entry gives, and the fullUrls several entries share (bdl-7); return those
+    with the indexes of their entries."""
+    first: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}
+    full_urls: dict[str, tuple[str, str]] = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(url := entry.get("fullUrl"), str):
             continue
+        if url in first:
+            shared.setdefault(url, [first[url]]).append(index)
+        first.setdefault(url, index)
         resource = entry.get("resource")
         if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
-            full_urls[entry["fullUrl"]] = (
-                resource["resourceType"],
-                mapping.resource_id(resource, entry["fullUrl"]),
-            )
-    return full_urls
+            full_urls[url] = (resource["resourceType"], mapping.resource_id(resource, url))
+    context.facts["fullUrls"] = {url: t for url, t in full_urls.items() if url not in shared}
+    context.facts["sharedFullUrls"] = frozenset(shared)
+    return shared
 
 
-def _shared_full_urls(entries: list[Any]) -> dict[str, list[int]]:
-    """fullUrl → indexes of its entries, for every fullUrl more than one entry gives (bdl-7)."""
-    seen: dict[str, list[int]] = {}
+def _entry_items(
+    file: str, entries: Iterable[Any], shared: dict[str, list[int]]
+) -> Iterator[SourceItem]:
     for index, entry in enumerate(entries):
-        if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str):
-            seen.setdefault(entry["fullUrl"], []).append(index)
-    return {url: indexes for url, indexes in seen.items() if len(indexes) > 1}
+        item = _entry_item(file, index, entry)
+        if item.problem is None and entry.get("fullUrl") in shared:
+            yield _shared_entry_item(item, index, shared[entry["fullUrl"]])
+        else:
+            yield item
+
+
+class _BundleOutline:
+    """A first reading of a Bundle from ijson's events, by exact paths (a key may hold dots):
+    each entry reduced to its fullUrl and its resource's type and id. `unusual` when reading
+    again by ijson's prefix `entry.item` (keys joined by dots) or building entries from the
+    outline could differ from reading the file whole: a root key with a dot or given twice, an
+    id that is not a scalar."""
+
+    def __init__(self) -> None:
+        self.root: dict[str, Any] = {}  # resourceType, and the event that began `entry`
+        self.unusual = False
+
+    def is_bundle(self) -> bool:
+        """A plain Bundle: its entries can be read again by the prefix `entry.item`."""
+        return (
+            self.root.get("resourceType") == "Bundle"
+            and self.root.get("entry", "start_array") == "start_array"
+            and not self.unusual
+        )
+
+    def skeletons(self, handle: BinaryIO) -> Iterator[dict[str, Any] | None]:
+        """Each entry as {"fullUrl", "resource": {"resourceType", "id"}}, None if not an object."""
+        path: list[Any] = []  # the key in each open map, _ITEM in each open array
+        entry: dict[str, Any] | None = None
+        for event, value in _STREAMING.basic_parse(handle, use_float=True):
+            if event == "map_key":
+                path[-1] = value
+                if len(path) == 1:
+                    self.unusual |= "." in value or value in self.root
+                    self.root.setdefault(value, None)
+            elif event in ("end_map", "end_array"):
+                path.pop()
+                if event == "end_map" and path == ["entry", _ITEM]:
+                    yield entry
+                    entry = None
+            else:
+                at = tuple(path)
+                if at == ("entry", _ITEM):
+                    entry = {} if event == "start_map" else None
+                    if entry is None:
+                        yield None
+                else:
+                    self._see(at, event, value, entry)
+                if event in ("start_map", "start_array"):
+                    path.append(None if event == "start_map" else _ITEM)
+
+    def _see(
+        self, at: tuple[Any, ...], event: str, value: Any, entry: dict[str, Any] | None
+    ) -> None:
+        scalar = event not in ("start_map", "start_array")
+        if len(at) == 1 and at[0] in ("resourceType", "entry"):
+            self.root[at[0]] = value if at[0] == "resourceType" and scalar else event
+        elif entry is None or len(at) < 3 or at[:2] != ("entry", _ITEM):
+            return
+        elif at[2:] == ("fullUrl",):
+            entry["fullUrl"] = value if scalar else _NOT_A_STRING
+        elif at[2:] == ("resource",):
+            entry["resource"] = {} if event == "start_map" else _NOT_A_STRING
+        elif at[2] == "resource" and at[3:] in (("resourceType",), ("id",)):
+            self.unusual |= at[3] == "id" and not scalar
+            if isinstance(entry.get("resource"), dict):
+                entry["resource"][at[3]] = value if scalar else _NOT_A_STRING
+
+
+_ITEM = object()  # an array's place in a path
+_NOT_A_STRING = object()
+_STREAMING = ijson.get_backend("yajl2_c")
+STREAM_ABOVE = 64 << 20  # bytes: a larger Bundle is read entry by entry
 
 
 def _shared_entry_item(item: SourceItem, index: int, indexes: list[int]) -> SourceItem:

@@ -247,15 +247,31 @@ def test_xml_millions_of_small_elements_stay_flat(tmp_path: Path) -> None:
 
 
 # 4. Outputs, time, replay -------------------------------------------------------------------------
-def test_a_bundle_too_big_for_memory_is_an_error_not_a_rejection(tmp_path: Path) -> None:
+def big_json(path: Path, head: str, item: str, count: int, tail: str) -> Path:
+    """A file of `count` small items (`item` % (n, n)) between `head` and `tail`."""
+    with path.open("w") as big:
+        big.write(head)
+        big.write(",".join(item % (n, n) for n in range(count)))
+        big.write(tail)
+    return path
+
+
+def test_a_document_too_big_for_memory_is_an_error_not_a_rejection(tmp_path: Path) -> None:
     entry = '{"fullUrl":"urn:uuid:p%09d","resource":{"resourceType":"Practitioner","id":"p%09d"}}'
-    with (tmp_path / "big.json").open("w") as big:
-        big.write('{"resourceType":"Bundle","type":"collection","entry":[')
-        big.write(",".join(entry % (n, n) for n in range(1_000_000)))
-        big.write("]}")
+    head = '{"resourceType":"Basic","entry":['  # not a Bundle: parsed whole
+    big_json(tmp_path / "big.json", head, entry, 1_000_000, "]}")
     run = convert(tmp_path, "big.json", "-o", "o.ndjson", "--rejects", "r.ndjson", memory_mib=1024)
     assert_one_line_error(run, "not enough memory to read", "big.json")
     assert not (tmp_path / "r.ndjson").exists()
+
+
+def test_a_big_bundle_is_streamed_entry_by_entry(tmp_path: Path) -> None:
+    entry = '{"fullUrl":"urn:uuid:p%09d","resource":{"resourceType":"Practitioner","id":"p%09d"}}'
+    head = '{"resourceType":"Bundle","type":"collection","entry":['
+    big_json(tmp_path / "big.json", head, entry, 800_000, "]}")  # 76 MB: 600 MB parsed whole
+    run = convert(tmp_path, "big.json", "-o", "o.ndjson", memory_mib=1024, timeout=120)
+    assert run.exit_code == 0, run.stderr
+    assert counts(run) == {"read": 800_000, "converted": 0, "skipped": 800_000, "rejected": 0}
 
 
 def one_order(tmp: Path) -> Path:
