@@ -256,11 +256,25 @@ def big_json(path: Path, head: str, item: str, count: int, tail: str) -> Path:
     return path
 
 
-def test_a_document_too_big_for_memory_is_an_error_not_a_rejection(tmp_path: Path) -> None:
-    entry = '{"fullUrl":"urn:uuid:p%09d","resource":{"resourceType":"Practitioner","id":"p%09d"}}'
-    head = '{"resourceType":"Basic","entry":['  # not a Bundle: parsed whole
-    big_json(tmp_path / "big.json", head, entry, 1_000_000, "]}")
-    run = convert(tmp_path, "big.json", "-o", "o.ndjson", "--rejects", "r.ndjson", memory_mib=1024)
+TOO_BIG = {
+    "fhir": ('{"resourceType":"Basic","entry":[',  # not a Bundle: parsed whole
+             '{"fullUrl":"urn:uuid:p%09d","resource":{"resourceType":"Practitioner","id":"p%09d"}}',
+             1_000_000),
+    "orders": ('{"orders":[', '{"id":%d,"name":"#%d"}', 3_000_000),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", TOO_BIG)
+def test_a_document_too_big_for_memory_is_an_error_not_a_rejection(
+    tmp_path: Path, kind: str
+) -> None:
+    head, item, count = TOO_BIG[kind]
+    big_json(tmp_path / "big.json", head, item, count, "]}")
+    adapter = {"fhir": "fhir-r4", "orders": "orders-shopify"}[kind]
+    run = convert(
+        tmp_path, "big.json", "--from", adapter, "-o", "o.ndjson", "--rejects", "r.ndjson",
+        memory_mib=1024,
+    )  # fmt: skip
     assert_one_line_error(run, "not enough memory to read", "big.json")
     assert not (tmp_path / "r.ndjson").exists()
 
