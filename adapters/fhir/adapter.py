@@ -327,7 +327,8 @@ def _shared_reference(resource: dict[str, Any], context: SourceContext) -> Rejec
     """A rejection when the resource refers to a fullUrl several entries share: it could mean
     either (both are rejected), so it is not guessed, nor read as a `Type/id` URL."""
     shared = context.facts.get("sharedFullUrls")
-    shared = shared if isinstance(shared, frozenset | list) else ()
+    if not shared or not isinstance(shared, frozenset | list):
+        return None
     if not any(ref in shared for ref in _references_in(resource)):
         return None
     message = "a reference points at a fullUrl that several Bundle entries share (bdl-7)"
