@@ -213,12 +213,15 @@ class Adapter(ABC):
             return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
         return SourceItem(file, locator, raw, value, line=line)
 
+    replay_locators: re.Pattern[str] = _ANY_LOCATOR  # the locators this adapter writes
+
     def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
         """Why a rejects line's locator or context is not one this adapter writes, or None.
-        Replay files are untrusted: by default a locator is printable ASCII of at most 200
-        characters and a context is empty; built-in adapters check the exact shapes."""
-        if not _ANY_LOCATOR.fullmatch(locator):
-            return "the locator is not printable ASCII of at most 200 characters"
+        Replay files are untrusted: a locator must match `replay_locators` (by default printable
+        ASCII of at most 200 characters) and a context must be empty unless an adapter says
+        otherwise."""
+        if not self.replay_locators.fullmatch(locator):
+            return f"the locator is not one {self.name} writes"
         return "a context this adapter does not write" if context else None
 
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
@@ -35,15 +34,9 @@ class XmlAccessLogAdapter(Adapter):
         self.name = dialect.name
         self.formats = (dialect.description,)
         record = re.escape(dialect.record)
-        self._locators = re.compile(
+        self.replay_locators = re.compile(
             rf"(?:/{_NAME})*/{record}\[[1-9][0-9]*\]|document(?: at line [1-9][0-9]*)?"
         )
-
-    def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
-        """A locator as `read_records` writes it (`/AccessLog/Event[3]`), and no context."""
-        if not self._locators.fullmatch(locator):
-            return f"the locator is not one {self.name} writes"
-        return "a context this adapter does not write" if context else None
 
     def sniff(self, sample: bytes, filename: str) -> float:
         """Confident when every marker of the dialect appears in the sample."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem, bound
 from ccstd.adapters.ledger import Coverage
@@ -22,15 +21,9 @@ class OrdersAdapter(Adapter):
         self.name = platform.name
         self.formats = (platform.description,)
         pages = "|".join(re.escape(page) for page in ("$", *platform.pages))
-        self._locators = re.compile(
+        self.replay_locators = re.compile(
             rf"document|(?:line [1-9][0-9]*)|(?:line [1-9][0-9]* )?(?:{pages})\[[0-9]+\]"
         )
-
-    def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
-        """A locator as `read_orders` writes it (`line 3 orders[0]`), and no context."""
-        if not self._locators.fullmatch(locator):
-            return f"the locator is not one {self.name} writes"
-        return "a context this adapter does not write" if context else None
 
     def sniff(self, sample: bytes, filename: str) -> float:
         """Confident when every marker of the platform appears in the sample."""
