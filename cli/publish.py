@@ -17,13 +17,18 @@ from rich.table import Table
 
 from ccstd.cli.errors import fail, write_output
 from ccstd.conformance import rulesdoc
-from ccstd.standard import drafting, releases
-from ccstd.standard.codegen import LANGUAGES, python_models
-from ccstd.standard.compat import DiffReport, diff
-from ccstd.standard.compatreport import changelog, report_json
-from ccstd.standard.docsgen import all_reference_pages
+from ccstd.standard.publishing import drafting, releases
+from ccstd.standard.publishing.codegen import LANGUAGES, python_models
+from ccstd.standard.publishing.compat import DiffReport, diff
+from ccstd.standard.publishing.compatreport import changelog, report_json
+from ccstd.standard.publishing.docsgen import all_reference_pages
+from ccstd.standard.publishing.release import (
+    DishonestVersionError,
+    ReleaseError,
+    check_version,
+    release,
+)
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
-from ccstd.standard.release import DishonestVersionError, ReleaseError, check_version, release
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from ccstd.standard import examples_check
-from ccstd.standard.examples_check import Example
+from ccstd.standard.publishing import examples_check
+from ccstd.standard.publishing.examples_check import Example
 from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVersion
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

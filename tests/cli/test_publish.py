@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
-from ccstd.standard import releases
+from ccstd.standard.publishing import releases
 from tests.conftest import REPO_ROOT
 
 RUNNER = CliRunner()

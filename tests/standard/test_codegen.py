@@ -15,7 +15,7 @@ from types import ModuleType
 import pydantic
 import pytest
 
-from ccstd.standard.codegen import python_models
+from ccstd.standard.publishing.codegen import python_models
 from ccstd.standard.registry import StandardRegistry
 from tests.conftest import REPO_ROOT, load_examples
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from ccstd.standard import drafting
-from ccstd.standard.compat import CHANGE_RULES, Bump, diff, version_bump
-from ccstd.standard.compatreport import compatibility_page
+from ccstd.standard.publishing import drafting
+from ccstd.standard.publishing.compat import CHANGE_RULES, Bump, diff, version_bump
+from ccstd.standard.publishing.compatreport import compatibility_page
 from ccstd.standard.registry import EXAMPLES_ROOT, SCHEMAS_ROOT, StandardRegistry
 from tests.conftest import REPO_ROOT
 

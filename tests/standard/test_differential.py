@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccstd.standard.checker import build_plan
-from ccstd.standard.reference import reference_validators
+from ccstd.standard.publishing.reference import reference_validators
 from ccstd.standard.registry import StandardRegistry
 from tests.conftest import Example, load_examples
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from ccstd.standard.examples_check import misbehaving
+from ccstd.standard.publishing.examples_check import misbehaving
 from ccstd.standard.registry import StandardRegistry
 from tests.conftest import Example, load_examples
 

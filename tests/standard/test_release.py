@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
-from ccstd.standard import drafting, releases
+from ccstd.standard.publishing import drafting, releases
+from ccstd.standard.publishing.release import DishonestVersionError, ReleaseError, release
 from ccstd.standard.registry import StandardRegistry
-from ccstd.standard.release import DishonestVersionError, ReleaseError, release
 
 
 @pytest.fixture

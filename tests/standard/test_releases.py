@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccstd.standard import releases
+from ccstd.standard.publishing import releases
 from ccstd.standard.registry import StandardRegistry
 
 

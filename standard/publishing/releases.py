@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-PACKAGE_ROOT = Path(__file__).parent
+PACKAGE_ROOT = Path(__file__).parent.parent
 LOCK_FILE = PACKAGE_ROOT / "releases.lock.json"
 _RELEASED_TREES = ("schemas", "examples")
 

@@ -8,7 +8,7 @@ from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
 from datamodel_code_generator.format import Formatter, PythonVersion
 
-from ccstd.standard.bundling import definitions_document
+from ccstd.standard.publishing.bundling import definitions_document
 from ccstd.standard.registry import StandardVersion
 
 LANGUAGES = ("python",)

@@ -16,10 +16,10 @@ from typing import Any
 
 import orjson
 
-from ccstd.standard.bundling import inline_entity
 from ccstd.standard.checker import build_plan
-from ccstd.standard.examples_check import valid_records
 from ccstd.standard.fields import ANY_ITEM
+from ccstd.standard.publishing.bundling import inline_entity
+from ccstd.standard.publishing.examples_check import valid_records
 from ccstd.standard.registry import StandardVersion, version_key
 
 Path = tuple[str, ...]

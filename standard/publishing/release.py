@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccstd.standard import drafting, releases
-from ccstd.standard.bundling import inline_entity
-from ccstd.standard.codegen import python_models
-from ccstd.standard.compat import DiffReport, diff, field_facts
-from ccstd.standard.compatreport import changelog, compatibility_page, report_json
-from ccstd.standard.docsgen import reference_pages
-from ccstd.standard.examples_check import load_examples, misbehaving
+from ccstd.standard.publishing import drafting, releases
+from ccstd.standard.publishing.bundling import inline_entity
+from ccstd.standard.publishing.codegen import python_models
+from ccstd.standard.publishing.compat import DiffReport, diff, field_facts
+from ccstd.standard.publishing.compatreport import changelog, compatibility_page, report_json
+from ccstd.standard.publishing.docsgen import reference_pages
+from ccstd.standard.publishing.examples_check import load_examples, misbehaving
 from ccstd.standard.registry import StandardRegistry, StandardVersion, version_key
 
 # MAJOR.MINOR.PATCH of Semantic Versioning 2.0.0: ASCII digits, no leading zeros, nothing else.

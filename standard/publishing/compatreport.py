@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccstd.standard.compat import CHANGE_RULES, Change, DiffReport
+from ccstd.standard.publishing.compat import CHANGE_RULES, Change, DiffReport
 
 
 def report_json(report: DiffReport) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def changelog(report: DiffReport, heading: str | None = None) -> str:
 
 _TABLE_HEADER = """# Compatibility rules
 
-Generated from `standard/compat.py` by `make docs`; a test fails when this page is stale.
+Generated from `standard/publishing/compat.py` by `make docs`; a test fails when this page is stale.
 `ccstd diff OLD NEW` classifies every change between two versions of the standard with this
 table, shows each break with a record (valid under one version and invalid under the other,
 checked by validating it against both), and names the smallest honest version bump: the

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import orjson
 
-from ccstd.standard.bundling import inline_entity
-from ccstd.standard.compat import Facts, field_facts
-from ccstd.standard.compatreport import compatibility_page
-from ccstd.standard.examples_check import valid_records
 from ccstd.standard.fields import Field, entity_fields
+from ccstd.standard.publishing.bundling import inline_entity
+from ccstd.standard.publishing.compat import Facts, field_facts
+from ccstd.standard.publishing.compatreport import compatibility_page
+from ccstd.standard.publishing.examples_check import valid_records
 from ccstd.standard.registry import StandardRegistry, StandardVersion
 
 _CONSTRAINT_SYMBOLS = {
