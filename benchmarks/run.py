@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from benchmarks.generate import dataset
-from ccstd.standard.reference import reference_validators
+from ccstd.standard.publishing.reference import reference_validators
 from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.runner import validate_paths
 
