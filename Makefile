@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip uninstall --quiet --yes ccstd 2>/dev/null || true  # the distribution was renamed ccstd-toolkit
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -1,3 +1,3 @@
 """ccstd: the Community Common Standard toolkit."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
