@@ -5,16 +5,73 @@ from __future__ import annotations
 import signal
 import sys
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import typer
 
 from ccstd import __version__
-from ccstd.cli import certify, convert, publish, schemas, validate
-from ccstd.cli.errors import EXIT_CODES_HELP
+from ccstd.cli.lazy import LazyCommand, LazyGroup
 from ccstd.standard.files import exit_on_sigterm
 
+_EXIT_CODES = "ccstd.cli.errors:EXIT_CODES_HELP"
+_PUBLISH = "ccstd.cli.publish"
+
+
+class _Commands(LazyGroup):
+    lazy_commands: ClassVar[dict[str, LazyCommand]] = {
+        "validate": LazyCommand(
+            "ccstd.cli.validate",
+            "validate",
+            "Validate records against the Community Common Standard.",
+            "ccstd.cli.validate:EPILOG",
+        ),
+        "convert": LazyCommand(
+            "ccstd.cli.convert",
+            "convert",
+            "Convert vendor data (FHIR R4, XML access logs, orders) into records of the standard.",
+            "ccstd.cli.convert:EPILOG",
+        ),
+        "diff": LazyCommand(
+            _PUBLISH,
+            "diff_command",
+            "Compare two versions entity by entity; exit 1 if NEW's number is too small a bump.",
+            _EXIT_CODES,
+        ),
+        "release": LazyCommand(
+            _PUBLISH,
+            "release_command",
+            "Release the draft as VERSION (or rebuild a release's artifacts), "
+            "or start a new draft.",
+            _EXIT_CODES,
+        ),
+        "codegen": LazyCommand(
+            _PUBLISH,
+            "codegen_command",
+            "Generate typed models (pydantic v2) of a version with datamodel-code-generator.",
+        ),
+        "docs": LazyCommand(
+            _PUBLISH,
+            "docs_command",
+            "Generate the standard's reference (every version) as Markdown, and optionally a site.",
+        ),
+        "schemas": LazyCommand(
+            "ccstd.cli.schemas",
+            "app",
+            "Browse the standard: versions, entities, fields, code lists.",
+        ),
+        "adapters": LazyCommand(
+            "ccstd.cli.convert", "adapters_app", "Installed adapters (built-in and plugins)."
+        ),
+        "certify": LazyCommand(
+            "ccstd.cli.certify",
+            "app",
+            "Certify a vendor against a standard version and its profiles.",
+        ),
+    }
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="ccstd",
     help="Community Common Standard toolkit: validate, convert and certify smart-community "
     "data; diff, release and document the standard; generate models from it.",
@@ -23,15 +80,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     add_completion=False,
 )
-app.command(name="validate", epilog=validate.EPILOG)(validate.validate)
-app.command(name="convert", epilog=convert.EPILOG)(convert.convert)
-app.add_typer(schemas.app, name="schemas")
-app.add_typer(convert.adapters_app, name="adapters")
-app.add_typer(certify.app, name="certify")
-app.command(name="diff", epilog=EXIT_CODES_HELP)(publish.diff_command)
-app.command(name="release", epilog=EXIT_CODES_HELP)(publish.release_command)
-app.command(name="codegen")(publish.codegen_command)
-app.command(name="docs")(publish.docs_command)
 
 
 def _version(value: bool) -> None:
@@ -74,6 +122,8 @@ def main() -> None:
 def _with_default_certify_command(args: list[str]) -> list[str]:
     """`ccstd certify MANIFEST` means `ccstd certify run MANIFEST`."""
     if len(args) >= 2 and args[0] == "certify":
+        from ccstd.cli import certify
+
         first = args[1]
         if first not in certify.SUBCOMMANDS and not first.startswith("-"):
             return ["certify", "run", *args[1:]]
