@@ -1,9 +1,17 @@
 """Schemas rewritten for tools that do not follow the standard's references well.
 
-Two shapes, both equivalent to the originals under draft 2020-12: an entity with every `$ref`
-inlined (the bundled release artifact), and one document holding every definition under local
-`$defs` names (the input of model generation). A `$ref` beside other keywords becomes a
-one-branch `allOf` beside them: the same in-place application, in a form every tool reads.
+Three shapes, all equivalent to the originals under draft 2020-12:
+
+- `bundle_entity`: the release artifact. One document per entity; each document it references
+  (`common.json`, a code list) is copied once under `$defs`, without its `$id` or `$schema`, and
+  every `$ref` (those inside the copies too) points into the bundle. Every tool reads it offline.
+- `inline_entity`: every `$ref` replaced by its target, for analyses that walk fields
+  (docs, diff). Shared definitions are repeated wherever they are used.
+- `definitions_document`: every definition of a version under local `$defs` names, the input of
+  model generation.
+
+In the last two, a `$ref` beside other keywords becomes a one-branch `allOf` beside them: the
+same in-place application, in a form every tool reads.
 """
 
 from __future__ import annotations
@@ -20,6 +28,71 @@ _ANNOTATIONS_KEPT_ON_REF = ("title", "description")
 def _split_ref(node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     siblings = {k: v for k, v in node.items() if k != "$ref"}
     return node["$ref"], siblings
+
+
+def bundle_entity(version: StandardVersion, entity: str) -> Schema:
+    """An entity schema with each document it references embedded once under `$defs`.
+
+    The keys are the documents' paths in the version without `.json`, `/` read as `.`
+    (`common`, `codelists.gender`); the result does not depend on the order of discovery.
+    """
+    schema = version.entity_schema(entity)
+    bundler = _Bundler(version, schema["$id"])
+    body = bundler.rewrite({k: v for k, v in schema.items() if k not in ("$defs",)}, schema["$id"])
+    own = {name: bundler.rewrite(d, schema["$id"]) for name, d in schema.get("$defs", {}).items()}
+    embedded = bundler.embed_all()
+    clash = sorted(set(own) & set(embedded))
+    if clash:
+        raise ValueError(f"{entity}: $defs names {clash} clash with bundled documents")
+    defs = {**own, **embedded}
+    return {**body, "$defs": dict(sorted(defs.items()))} if defs else body
+
+
+class _Bundler:
+    """Rewrites `$ref`s into a bundle rooted at `root` and collects the documents they name."""
+
+    def __init__(self, version: StandardVersion, root: str) -> None:
+        self.version = version
+        self.root = root
+        self.base = urljoin(root, ".")
+        self.pending: list[str] = []
+        self.embedded: dict[str, Any] = {}
+
+    def key(self, uri: str) -> str:
+        if not uri.startswith(self.base) or not uri.endswith(".json"):
+            raise ValueError(f"{uri} is outside the version of {self.root}")
+        return uri[len(self.base) :].removesuffix(".json").replace("/", ".")
+
+    def target(self, base: str, ref: str) -> str:
+        uri, fragment = urldefrag(urljoin(base, ref))
+        if fragment and not fragment.startswith("/"):
+            raise ValueError(f"{ref} in {base}: only JSON Pointer fragments can be bundled")
+        if uri == self.root:
+            return f"#{fragment}"
+        if uri not in self.version.documents:
+            raise ValueError(f"{ref} in {base} names no document of the version")
+        key = self.key(uri)
+        if key not in self.embedded and uri not in self.pending:
+            self.pending.append(uri)
+        return f"#/$defs/{key}{fragment}"
+
+    def rewrite(self, node: Any, base: str) -> Any:
+        if isinstance(node, list):
+            return [self.rewrite(item, base) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: self.rewrite(v, base) for k, v in node.items()}
+        if isinstance(node.get("$ref"), str):
+            out["$ref"] = self.target(base, node["$ref"])
+        return out
+
+    def embed_all(self) -> dict[str, Any]:
+        while self.pending:
+            uri = self.pending.pop(0)
+            document = self.version.documents[uri]
+            body = {k: v for k, v in document.items() if k not in ("$id", "$schema")}
+            self.embedded[self.key(uri)] = self.rewrite(body, uri)
+        return self.embedded
 
 
 def inline_entity(version: StandardVersion, entity: str) -> Schema:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ccstd.standard.publishing import drafting, releases
-from ccstd.standard.publishing.bundling import inline_entity
+from ccstd.standard.publishing.bundling import bundle_entity, inline_entity
 from ccstd.standard.publishing.codegen import python_models
 from ccstd.standard.publishing.compat import DiffReport, diff, field_facts
 from ccstd.standard.publishing.compatreport import changelog, compatibility_page, report_json
@@ -125,7 +125,7 @@ def build_artifacts(
         uri = standard.entity_ids[entity]
         name = f"schemas/{uri.rsplit('/', 1)[-1]}"
         inlined = inline_entity(standard, entity)
-        files[name] = drafting.dump(inlined)
+        files[name] = drafting.dump(bundle_entity(standard, entity))
         catalogue.append(
             {
                 "entity": entity,

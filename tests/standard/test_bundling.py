@@ -1,0 +1,114 @@
+"""Bundled entity schemas: self-contained, each document once, and the same verdicts as the sources.
+
+The sources are validated with the reference engine and the offline registry; the bundle with the
+same engine and formats but no registry at all, so a `$ref` that leaves the bundle fails loudly.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import pytest
+
+from ccstd.standard.publishing.bundling import bundle_entity
+from ccstd.standard.publishing.reference import reference_validators
+from ccstd.standard.registry import StandardRegistry, StandardVersion
+from tests.conftest import load_examples
+
+REGISTRY = StandardRegistry()
+VERSIONS = REGISTRY.versions(include_draft=True)
+
+
+def _walk(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _walk(item, f"{path}/{i}")
+    elif isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, f"{path}/{key}")
+
+
+def _pointer(document: Any, fragment: str) -> Any:
+    node = document
+    for part in fragment.lstrip("/").split("/") if fragment else ():
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_bundles_are_self_contained_with_each_document_once(version: str) -> None:
+    standard = REGISTRY.get(version)
+    for entity in standard.entities:
+        bundle = bundle_entity(standard, entity)
+        assert bundle["$id"] == standard.entity_ids[entity]
+        nested = [p for p, node in _walk(bundle) if p and ("$id" in node or "$schema" in node)]
+        assert nested == [], f"{entity}: nested $id/$schema at {nested}"
+        used: set[str] = set()
+        for path, node in _walk(bundle):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                assert ref.startswith("#"), f"{entity}{path}: {ref} leaves the bundle"
+                _pointer(bundle, ref[1:])  # resolves inside the bundle
+                if ref.startswith("#/$defs/"):
+                    used.add(ref.split("/")[2])
+        assert used == set(bundle.get("$defs", {})), f"{entity}: an embedded document is unused"
+        assert "common" in bundle["$defs"]
+
+
+def test_bundle_keys_name_the_documents_and_bundling_is_stable() -> None:
+    standard = REGISTRY.get(REGISTRY.latest())
+    first = bundle_entity(standard, "Resident")
+    assert bundle_entity(standard, "Resident") == first
+    assert {"common", "codelists.gender", "codelists.entity-type"} <= set(first["$defs"])
+    gender = standard.documents[
+        standard.entity_ids["Resident"].rsplit("/", 1)[0] + "/codelists/gender.json"
+    ]
+    assert first["$defs"]["codelists.gender"]["enum"] == gender["enum"]
+    assert first["properties"]["gender"]["$ref"] == "#/$defs/codelists.gender"
+
+
+def _cases(version: str) -> list[tuple[str, Any]]:
+    """Every example of a version, and each valid one with each top-level member dropped."""
+    cases = []
+    for example in load_examples(version):
+        cases.append((example.id, example.record))
+        if example.expected_code is None and isinstance(example.record, dict):
+            for member in example.record:
+                dropped = copy.deepcopy(example.record)
+                del dropped[member]
+                cases.append((f"{example.id} without {member}", dropped))
+    return cases
+
+
+def _bundled_validators(standard: StandardVersion) -> dict[str, jsonschema.Draft202012Validator]:
+    formats = next(iter(reference_validators(standard).values())).format_checker
+    return {
+        entity: jsonschema.Draft202012Validator(
+            bundle_entity(standard, entity), format_checker=formats
+        )
+        for entity in standard.entities
+    }
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_bundled_schema_gives_the_source_verdict_on_every_example(version: str) -> None:
+    standard = REGISTRY.get(version)
+    sources, bundles = reference_validators(standard), _bundled_validators(standard)
+    cases = _cases(version)
+    assert cases, f"{version} has no examples"
+    valid = invalid = 0
+    for case, record in cases:
+        entity = (
+            record["type"] if isinstance(record, dict) and record.get("type") in sources else None
+        )
+        for name in [entity] if entity else standard.entities:
+            source = sorted(e.message for e in sources[name].iter_errors(record))
+            bundled = sorted(e.message for e in bundles[name].iter_errors(record))
+            assert bundled == source, f"{version} {case} as {name}"
+            valid += not source
+            invalid += bool(source)
+    assert valid and invalid
