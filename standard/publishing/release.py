@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccstd.standard.publishing import drafting, releases
+from ccstd.standard.publishing import artefacts, drafting, releases
 from ccstd.standard.publishing.bundling import bundle_entity, inline_entity
 from ccstd.standard.publishing.codegen import python_models
 from ccstd.standard.publishing.compat import DiffReport, diff, field_facts
@@ -154,10 +154,8 @@ def build_artifacts(
         files[f"docs/{page}"] = text.encode("utf-8")
     module = f"ccstd_models_{standard.version.replace('.', '_')}.py"
     files[f"models/{module}"] = python_models(standard).encode("utf-8")
-    sums = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    )
-    files["SHA256SUMS"] = sums.encode("ascii")
+    files.update(artefacts.published_files(standard))
+    files[artefacts.CHECKSUMS] = artefacts.checksums(files)
     _write_tree(target, files)
     return tuple(sorted(files))
 
