@@ -5,6 +5,9 @@ Three shapes, all equivalent to the originals under draft 2020-12:
 - `bundle_entity`: the release artifact. One document per entity; each document it references
   (`common.json`, a code list) is copied once under `$defs`, without its `$id` or `$schema`, and
   every `$ref` (those inside the copies too) points into the bundle. Every tool reads it offline.
+  A `$ref` beside assertions or applicators becomes a one-branch `allOf`: tools built on
+  json-schema-ref-parser (json-schema-to-typescript) merge a `$ref`'s siblings over its target,
+  so a typed reference's `properties` would replace those of `Reference`.
 - `inline_entity`: every `$ref` replaced by its target, for analyses that walk fields
   (docs, diff). Shared definitions are repeated wherever they are used.
 - `definitions_document`: every definition of a version under local `$defs` names, the input of
@@ -82,9 +85,13 @@ class _Bundler:
         if not isinstance(node, dict):
             return node
         out = {k: self.rewrite(v, base) for k, v in node.items()}
-        if isinstance(node.get("$ref"), str):
-            out["$ref"] = self.target(base, node["$ref"])
-        return out
+        if not isinstance(node.get("$ref"), str):
+            return out
+        ref = {"$ref": self.target(base, node["$ref"])}
+        del out["$ref"]
+        if all(_is_annotation(k) for k in out):
+            return {**ref, **out}
+        return {"allOf": [ref, *out.pop("allOf", [])], **out}
 
     def embed_all(self) -> dict[str, Any]:
         while self.pending:
@@ -93,6 +100,24 @@ class _Bundler:
             body = {k: v for k, v in document.items() if k not in ("$id", "$schema")}
             self.embedded[self.key(uri)] = self.rewrite(body, uri)
         return self.embedded
+
+
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "deprecated",
+        "default",
+        "examples",
+        "$comment",
+        "readOnly",
+        "writeOnly",
+    }
+)
+
+
+def _is_annotation(keyword: str) -> bool:
+    return keyword in _ANNOTATIONS or keyword.startswith("x-ccstd-")
 
 
 def inline_entity(version: StandardVersion, entity: str) -> Schema:

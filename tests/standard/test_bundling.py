@@ -94,6 +94,14 @@ def _bundled_validators(standard: StandardVersion) -> dict[str, jsonschema.Draft
     }
 
 
+def _messages(validator: jsonschema.Draft202012Validator, record: Any) -> tuple[bool, list[str]]:
+    """The verdict (valid?) and the errors but those about unevaluated properties: where a
+    `$ref` beside other keywords fails, python-jsonschema still counts the properties it
+    evaluated, and drops them for the bundle's equivalent `allOf` (as draft 2020-12 says)."""
+    messages = sorted(e.message for e in validator.iter_errors(record))
+    return not messages, [m for m in messages if "nevaluated" not in m]
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_bundled_schema_gives_the_source_verdict_on_every_example(version: str) -> None:
     standard = REGISTRY.get(version)
@@ -106,9 +114,9 @@ def test_bundled_schema_gives_the_source_verdict_on_every_example(version: str) 
             record["type"] if isinstance(record, dict) and record.get("type") in sources else None
         )
         for name in [entity] if entity else standard.entities:
-            source = sorted(e.message for e in sources[name].iter_errors(record))
-            bundled = sorted(e.message for e in bundles[name].iter_errors(record))
+            source = _messages(sources[name], record)
+            bundled = _messages(bundles[name], record)
             assert bundled == source, f"{version} {case} as {name}"
-            valid += not source
-            invalid += bool(source)
+            valid += source[0]
+            invalid += not source[0]
     assert valid and invalid
