@@ -15,6 +15,7 @@ absent and cannot be installed (scripts/ensure_node_deps.sh, run by `make test`)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -133,9 +134,20 @@ class IfThenElseUnionGapError(AssertionError):
     {$ref Protected}` union becomes an object type and the string form is refused."""
 
 
+def _unions(node: Any) -> Iterator[dict[str, Any]]:
+    """The `if {type: string} then … else …` unions of a schema, at any depth."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _unions(item)
+    elif isinstance(node, dict):
+        if node.get("if") == {"type": "string"} and "else" in node:
+            yield node
+        for value in node.values():
+            yield from _unions(value)
+
+
 def _has_if_then_else_unions(version: str) -> bool:
-    text = b"".join(p.read_bytes() for p in (SCHEMAS_ROOT / version).rglob("*.json"))
-    return b'"if"' in text and b'"else"' in text
+    return any(next(_unions(doc), None) for doc in REGISTRY.get(version).documents.values())
 
 
 def _typescript_case(version: str) -> Any:
