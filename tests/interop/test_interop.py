@@ -24,7 +24,9 @@ import pytest
 
 from ccstd.standard.publishing.artefacts import VOCABULARY
 from ccstd.standard.publishing.bundling import bundle_entity
+from ccstd.standard.publishing.release import release
 from ccstd.standard.registry import SCHEMAS_ROOT
+from tests.conftest import REPO_ROOT
 from tests.interop import harness
 from tests.interop.harness import BIN, REGISTRY, VERSIONS
 
@@ -175,3 +177,15 @@ def test_typescript_types_accept_every_valid_example(
     if diagnostics and all(union_gap.fullmatch(d) for d in diagnostics):
         raise IfThenElseUnionGapError("\n".join(diagnostics))
     assert diagnostics == []
+
+
+def test_the_ajv_snippet_of_the_vocabulary_page_runs_in_a_release(work: Path) -> None:
+    page = (REPO_ROOT / "docs" / "vocabulary.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```js\n(.*?)```", page, re.DOTALL)
+    assert snippet, "docs/vocabulary.md has no js snippet"
+    made = release(REGISTRY.latest(), dist=work / "dist").artifacts
+    (made / "node_modules").symlink_to(BIN.parent)
+    (made / "snippet.mjs").write_text(snippet[1], encoding="utf-8")
+    done = harness.run(["node", "snippet.mjs"], cwd=made)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["true", "false"]
