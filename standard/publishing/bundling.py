@@ -51,6 +51,10 @@ def bundle_entity(version: StandardVersion, entity: str) -> Schema:
     return {**body, "$defs": dict(sorted(defs.items()))} if defs else body
 
 
+_VALUES = frozenset({"const", "enum", "default", "examples"})  # data, not schemas
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+
+
 class _Bundler:
     """Rewrites `$ref`s into a bundle rooted at `root` and collects the documents they name."""
 
@@ -60,11 +64,15 @@ class _Bundler:
         self.base = urljoin(root, ".")
         self.pending: list[str] = []
         self.embedded: dict[str, Any] = {}
+        self.keys: dict[str, str] = {}
 
     def key(self, uri: str) -> str:
         if not uri.startswith(self.base) or not uri.endswith(".json"):
             raise ValueError(f"{uri} is outside the version of {self.root}")
-        return uri[len(self.base) :].removesuffix(".json").replace("/", ".")
+        key = uri[len(self.base) :].removesuffix(".json").replace("/", ".")
+        if self.keys.setdefault(key, uri) != uri:
+            raise ValueError(f"{uri} and {self.keys[key]} would both be bundled as {key}")
+        return key
 
     def target(self, base: str, ref: str) -> str:
         uri, fragment = urldefrag(urljoin(base, ref))
@@ -80,11 +88,12 @@ class _Bundler:
         return f"#/$defs/{key}{fragment}"
 
     def rewrite(self, node: Any, base: str) -> Any:
+        """A schema with its `$ref`s rewritten (never inside values: `const`, `enum` …)."""
         if isinstance(node, list):
             return [self.rewrite(item, base) for item in node]
         if not isinstance(node, dict):
             return node
-        out = {k: self.rewrite(v, base) for k, v in node.items()}
+        out = {k: self._member(k, v, base) for k, v in node.items()}
         if not isinstance(node.get("$ref"), str):
             return out
         ref = {"$ref": self.target(base, node["$ref"])}
@@ -92,6 +101,13 @@ class _Bundler:
         if all(_is_annotation(k) for k in out):
             return {**ref, **out}
         return {"allOf": [ref, *out.pop("allOf", [])], **out}
+
+    def _member(self, keyword: str, value: Any, base: str) -> Any:
+        if keyword in _VALUES or keyword.startswith("x-ccstd-"):
+            return value
+        if keyword in _SCHEMA_MAPS and isinstance(value, dict):
+            return {name: self.rewrite(schema, base) for name, schema in value.items()}
+        return self.rewrite(value, base)
 
     def embed_all(self) -> dict[str, Any]:
         while self.pending:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jsonschema
 import pytest
@@ -120,3 +122,62 @@ def test_bundled_schema_gives_the_source_verdict_on_every_example(version: str) 
             valid += source[0]
             invalid += not source[0]
     assert valid and invalid
+
+
+def _scratch(documents: dict[str, Any]) -> StandardVersion:
+    base = "https://ccstd.org/schemas/9.9.9/"
+    docs = {urljoin(base, n): {"$id": urljoin(base, n), **doc} for n, doc in documents.items()}
+    return StandardVersion("9.9.9", Path(), docs, {"Thing": base + "thing.json"})
+
+
+def test_refs_are_rewritten_in_schemas_only_and_may_be_recursive() -> None:
+    thing = {
+        "properties": {
+            "const": {"$ref": "common.json#/$defs/Text"},  # a property named like a keyword
+            "self": {"$ref": "#"},
+            "tree": {"$ref": "common.json#/$defs/Tree"},
+            "kind": {"const": {"$ref": "not-a-schema"}, "examples": [{"$ref": "x"}]},
+        }
+    }
+    common = {
+        "$defs": {
+            "Text": {"type": "string"},
+            "Tree": {
+                "type": "object",
+                "properties": {"children": {"items": {"$ref": "#/$defs/Tree"}}},
+            },
+        }
+    }
+    bundle = bundle_entity(_scratch({"thing.json": thing, "common.json": common}), "Thing")
+    props = bundle["properties"]
+    assert props["const"] == {"$ref": "#/$defs/common/$defs/Text"}
+    assert props["self"] == {"$ref": "#"}
+    assert props["kind"] == thing["properties"]["kind"]
+    tree = bundle["$defs"]["common"]["$defs"]["Tree"]
+    assert tree["properties"]["children"]["items"] == {"$ref": "#/$defs/common/$defs/Tree"}
+    validator = jsonschema.Draft202012Validator(bundle)
+    assert validator.is_valid({"tree": {"children": [{"children": []}]}, "const": "a"})
+    assert not validator.is_valid({"tree": {"children": [{"children": [5]}]}})
+
+
+@pytest.mark.parametrize(
+    ("documents", "message"),
+    [
+        ({"thing.json": {"$ref": "common.json#Text"}, "common.json": {}}, "JSON Pointer"),
+        ({"thing.json": {"$ref": "missing.json"}}, "names no document"),
+        ({"thing.json": {"$ref": "../1.0.0/common.json"}, "../1.0.0/common.json": {}}, "outside"),
+        (
+            {
+                "thing.json": {"allOf": [{"$ref": "a/b.json"}, {"$ref": "a.b.json"}]},
+                "a/b.json": {},
+                "a.b.json": {},
+            },
+            "both be bundled",
+        ),
+    ],
+)
+def test_a_reference_that_cannot_be_bundled_is_named(
+    documents: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        bundle_entity(_scratch(documents), "Thing")
