@@ -44,7 +44,13 @@ class NodeMissingError(RuntimeError):
 def ensure_tools() -> None:
     """Node and the pinned tools, installed as `make test` does; else NodeMissingError."""
     script = REPO_ROOT / "scripts" / "ensure_node_deps.sh"
-    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["bash", str(script)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if shutil.which("node") is None:
         raise NodeMissingError(
             f"node is absent and could not be installed: {done.stderr.strip()[-300:]}"
