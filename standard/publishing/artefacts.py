@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from ccstd.standard.publishing.bundling import bundle_entity
 from ccstd.standard.registry import Schema, StandardRegistry, StandardVersion
 
 VOCABULARY = Path(__file__).resolve().parent.parent / "vocabulary" / "x-ccstd.json"
@@ -56,7 +57,7 @@ def schema_files(schemas_root: Path, version: str) -> dict[str, Path]:
         uri = orjson.loads(path.read_bytes())["$id"]
         target = id_path(uri)
         if target in files:
-            raise ValueError(f"{path} and {files[target]} have the same $id {uri}")
+            raise ValueError(f"{files[target].name} and {path.name} have the same $id {uri}")
         files[target] = path
     return files
 
@@ -85,8 +86,17 @@ def published_files(standard: StandardVersion) -> dict[str, bytes]:
     return files
 
 
+def check_publishable(standard: StandardVersion) -> None:
+    """ValueError naming the problem if a version's artefacts cannot be built: a `$id` that is
+    not an https path ending in `.json`, two files with one `$id`, a `$ref` that cannot be
+    bundled."""
+    schema_files(standard.root.parent, standard.version)
+    for entity in standard.entities:
+        bundle_entity(standard, entity)
+
+
 def checksums(files: Mapping[str, bytes]) -> bytes:
     """`SHA256SUMS` of `files` (the format `sha256sum -c` reads), sorted by name."""
     return "".join(
         f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    ).encode("ascii")
+    ).encode("utf-8")

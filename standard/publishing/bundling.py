@@ -51,6 +51,7 @@ def bundle_entity(version: StandardVersion, entity: str) -> Schema:
     return {**body, "$defs": dict(sorted(defs.items()))} if defs else body
 
 
+_KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 _VALUES = frozenset({"const", "enum", "default", "examples"})  # data, not schemas
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
 
@@ -70,6 +71,8 @@ class _Bundler:
         if not uri.startswith(self.base) or not uri.endswith(".json"):
             raise ValueError(f"{uri} is outside the version of {self.root}")
         key = uri[len(self.base) :].removesuffix(".json").replace("/", ".")
+        if not _KEY.fullmatch(key):  # a key is used in JSON Pointers and URIs unescaped
+            raise ValueError(f"{uri}: a bundled file name has letters, digits, '-' and '_' only")
         if self.keys.setdefault(key, uri) != uri:
             raise ValueError(f"{uri} and {self.keys[key]} would both be bundled as {key}")
         return key

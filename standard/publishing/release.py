@@ -93,6 +93,10 @@ def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport 
     problems = misbehaving(registry, load_examples(root / "examples", "draft"))
     if problems:
         raise ReleaseError("examples of the draft misbehave: " + "; ".join(problems[:5]))
+    try:
+        artefacts.check_publishable(registry.get("draft"))
+    except ValueError as exc:
+        raise ReleaseError(f"the draft cannot be published: {exc}") from None
     if not released:
         return None
     report = diff(registry.get(released[-1]), registry.get("draft"), version)

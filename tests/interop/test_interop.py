@@ -109,6 +109,9 @@ def _tsc_diagnostics(work: Path, report: dict[str, Any]) -> dict[str, list[str]]
             "--noEmit",
             "--target",
             "es2022",
+            "--lib",
+            "es2022",  # no DOM typings to load
+            "--skipLibCheck",  # the standard library's .d.ts files, not the generated ones
             "--module",
             "nodenext",
             "--moduleResolution",

@@ -174,6 +174,8 @@ def test_refs_are_rewritten_in_schemas_only_and_may_be_recursive() -> None:
             },
             "both be bundled",
         ),
+        ({"thing.json": {"$ref": "a%20b~1.json"}, "a%20b~1.json": {}}, "file name"),
+        ({"thing.json": {"$ref": "sub/.json"}, "sub/.json": {}}, "file name"),
     ],
 )
 def test_a_reference_that_cannot_be_bundled_is_named(

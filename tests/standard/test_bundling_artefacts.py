@@ -150,3 +150,25 @@ def test_a_release_is_the_same_bytes_from_a_directory_with_a_hostile_pyproject(
     )
     assert made.returncode == 0, made.stdout + made.stderr
     assert _tree(elsewhere / "out" / f"standard-{LATEST}") == built
+
+
+def test_a_draft_whose_artefacts_cannot_be_built_is_refused_before_it_is_frozen(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "standard"
+    for tree in ("schemas", "examples"):
+        shutil.copytree(releases.PACKAGE_ROOT / tree, root / tree)
+    shutil.copyfile(releases.LOCK_FILE, root / "releases.lock.json")
+    assert run_cli(["release", "--new-draft", "--root", str(root)]).returncode == 0
+    draft = root / "schemas" / "draft"
+    shutil.copyfile(draft / "codelists" / "gender.json", draft / "codelists" / "gender-copy.json")
+    refused = run_cli(["release", "9.0.0", "--root", str(root), "--dist", str(tmp_path / "d")])
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    assert "the draft cannot be published" in refused.stderr
+    assert "gender-copy.json" in refused.stderr and "gender.json" in refused.stderr
+    assert draft.is_dir() and not (tmp_path / "d").exists()
+
+
+def run_cli(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CCSTD), *args], capture_output=True, text=True, check=False)
