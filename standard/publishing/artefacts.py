@@ -44,7 +44,8 @@ def id_path(uri: str) -> str:
         or parts.fragment
         or not path.is_absolute()
         or path.suffix != ".json"
-        or any(part in ("..", ".") for part in path.parts)
+        or ".." in path.parts
+        or path.as_posix() != parts.path  # `//` or `/./`: not the path it would be served at
     ):
         raise ValueError(f"not a publishable $id: {uri!r}")
     return path.relative_to("/").as_posix()

@@ -51,36 +51,44 @@ function vocabularyErrors(ajv, name, schema) {
     : ajv.errors.map((e) => `${name}${e.instancePath}: ${e.message}`);
 }
 
-async function typescript(version, bundles, cases, outDir) {
+async function typescript(version, bundles, cases, outDir, report) {
   const dir = join(outDir, version);
   mkdirSync(dir, { recursive: true });
-  const rootTypes = {};
+  const typed = new Set();
   const imports = [];
   for (const [entity, schema] of Object.entries(bundles)) {
-    const code = await compile(structuredClone(schema), entity, {
-      bannerComment: "",
-      format: false,
-      additionalProperties: false,
-      unreachableDefinitions: false,
-    });
-    // the root type is named after the schema's title, which is the entity's name
-    const root = code.match(new RegExp(`^export (?:interface|type) (${entity})\\b`, "m"))?.[1];
-    if (!root) throw new Error(`json-schema-to-typescript named no type ${entity} (${version})`);
-    rootTypes[entity] = root;
+    let code;
+    try {
+      // the root type is named after the root title: the entity's name, which the checks import;
+      // additionalProperties defaults to false, as the schemas are closed (unevaluatedProperties)
+      code = await compile({ ...structuredClone(schema), title: entity }, entity, {
+        bannerComment: "",
+        format: false,
+        additionalProperties: false,
+        unreachableDefinitions: false,
+      });
+    } catch (error) {
+      report.typescriptErrors.push(`${entity}: ${error.message}`);
+      continue;
+    }
+    if (!new RegExp(`^export (?:interface|type) ${entity}\\b`, "m").test(code)) {
+      report.typescriptErrors.push(`${entity}: json-schema-to-typescript named no type ${entity}`);
+      continue;
+    }
+    typed.add(entity);
     writeFileSync(join(dir, `${entity}.ts`), code);
-    imports.push(`import type { ${root} as ${entity}Type } from "./${entity}.js";`);
+    imports.push(`import type { ${entity} as ${entity}Type } from "./${entity}.js";`);
   }
   const lines = [...imports, ""];
   cases
-    .filter((c) => c.valid && c.example)
+    .filter((c) => c.valid && c.example && typed.has(c.entity))
     .forEach((c, i) => lines.push(`// ${c.id}`, `export const e${i}: ${c.entity}Type = ${JSON.stringify(c.record)};`));
   writeFileSync(join(dir, "check.ts"), lines.join("\n") + "\n");
-  return rootTypes;
 }
 
 const out = { versions: {} };
 for (const [version, v] of Object.entries(job.versions)) {
-  const report = { compileErrors: [], disagreements: [], checked: 0, vocabulary: [] };
+  const report = { compileErrors: [], disagreements: [], checked: 0, vocabulary: [], typescriptErrors: [] };
   const strict = job.strict;
   const sourceAjv = newAjv(strict);
   for (const [uri, doc] of Object.entries(v.sources)) {
@@ -107,7 +115,7 @@ for (const [version, v] of Object.entries(job.versions)) {
       }
     }
   }
-  report.rootTypes = await typescript(version, v.bundles, v.cases, job.tsDir);
+  await typescript(version, v.bundles, v.cases, job.tsDir, report);
   out.versions[version] = report;
 }
 // a schema with a misused keyword deep inside: ajv must refuse it under the vocabulary

@@ -172,6 +172,7 @@ def _typescript_case(version: str) -> Any:
 def test_typescript_types_accept_every_valid_example(
     report: dict[str, Any], tsc: dict[str, list[str]], work: Path, version: str
 ) -> None:
+    assert report["versions"][version]["typescriptErrors"] == []
     check = (work / "ts" / version / "check.ts").read_text(encoding="utf-8")
     valid = [c for c in harness.cases(version) if c.example and c.valid]
     assert check.count("export const e") == len(valid) > 0

@@ -104,6 +104,8 @@ def test_an_unsafe_id_is_not_published() -> None:
         "http://ccstd.org/schemas/1.1.0/a.json",
         "https://ccstd.org/schemas/1.1.0/a.json#x",
         "https://ccstd.org/schemas/1.1.0/a",
+        "https://ccstd.org/schemas//1.1.0/a.json",
+        "https://ccstd.org/schemas/./1.1.0/a.json",
         "urn:ccstd:a.json",
     ):
         with pytest.raises(ValueError, match="not a publishable"):
