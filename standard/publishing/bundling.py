@@ -100,10 +100,11 @@ class _Bundler:
         if not isinstance(node.get("$ref"), str):
             return out
         ref = {"$ref": self.target(base, node["$ref"])}
-        del out["$ref"]
-        if all(_is_annotation(k) for k in out):
-            return {**ref, **out}
-        return {"allOf": [ref, *out.pop("allOf", [])], **out}
+        if all(_is_annotation(k) for k in out if k != "$ref"):
+            return {**out, **ref}
+        applied = [ref, *out.get("allOf", [])]
+        order = ["allOf" if k == "$ref" else k for k in out if k != "allOf"]
+        return {k: applied if k == "allOf" else out[k] for k in order}
 
     def _member(self, keyword: str, value: Any, base: str) -> Any:
         if keyword in _VALUES or keyword.startswith("x-ccstd-"):
