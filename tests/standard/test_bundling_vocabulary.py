@@ -105,3 +105,9 @@ def test_the_vocabulary_page_documents_every_keyword() -> None:
     documented = set(re.findall(r"^\| `(x-ccstd-[a-z-]+)` \|", page, re.MULTILINE))
     assert documented == DECLARED
     assert "addKeyword" in page and META["$id"] in page
+
+
+@pytest.mark.parametrize("version", REGISTRY.versions(include_draft=True))
+def test_the_sensitivity_levels_are_those_of_the_code_list(version: str) -> None:
+    levels = REGISTRY.get(version).code_lists()["sensitivity"]["enum"]
+    assert META["properties"]["x-ccstd-sensitivity"]["enum"] == levels
