@@ -28,7 +28,9 @@ from ccstd.standard.publishing.release import release
 from ccstd.standard.registry import SCHEMAS_ROOT
 from tests.conftest import REPO_ROOT
 from tests.interop import harness
-from tests.interop.harness import BIN, REGISTRY, VERSIONS
+from tests.interop.harness import BIN, HERE, REGISTRY, VERSIONS
+
+AJV_VERSION = orjson.loads((HERE / "package.json").read_bytes())["dependencies"]["ajv"]
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +60,13 @@ def test_ajv_agrees_with_ccstd_on_every_example(report: dict[str, Any], version:
     assert result["checked"] == 2 * len(cases)  # each case against the sources and the bundle
     assert {case.valid for case in cases} == {True, False}
     assert report["unknownFormatValues"] == []
+    gap = result["ajvDependentSchemasGap"]
+    if gap:  # every other case agrees; these agree once dependentSchemas is spelt as if/then
+        pytest.xfail(
+            f"ajv-validator/ajv#2483 (open in ajv {AJV_VERSION}): with dependentSchemas beside "
+            "unevaluatedProperties, ajv forgets the properties `properties` evaluated when the "
+            f"dependency is absent; {len(gap)} cases, e.g. {gap[0][:120]}"
+        )
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -158,8 +158,9 @@ def test_a_draft_whose_artefacts_cannot_be_built_is_refused_before_it_is_frozen(
     tmp_path: Path,
 ) -> None:
     root = tmp_path / "standard"
-    for tree in ("schemas", "examples"):
-        shutil.copytree(releases.PACKAGE_ROOT / tree, root / tree)
+    for tree in ("schemas", "examples"):  # the released versions, not a draft in progress
+        ignore = shutil.ignore_patterns("draft")
+        shutil.copytree(releases.PACKAGE_ROOT / tree, root / tree, ignore=ignore)
     shutil.copyfile(releases.LOCK_FILE, root / "releases.lock.json")
     assert run_cli(["release", "--new-draft", "--root", str(root)]).returncode == 0
     draft = root / "schemas" / "draft"
