@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup browser demo test test-slow lint bench docs clean
+.PHONY: setup browser node demo test test-slow lint bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,12 +19,16 @@ setup: $(STAMP)
 browser:
 	bash scripts/ensure_chromium.sh
 
+## node: Node.js (Debian, if missing) and the pinned interop tools (tests/interop/package-lock.json)
+node:
+	bash scripts/ensure_node_deps.sh
+
 ## demo: validate the bundled examples and a deliberately broken vendor export
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
-## test: lint, type-check, then the fast test suite (with the browser test)
-test: lint browser
+## test: lint, type-check, then the fast test suite (with the browser and interop tests)
+test: lint browser node
 	$(BIN)/python -m pytest
 
 ## test-slow: the tests marked slow (1M-record memory check and friends)

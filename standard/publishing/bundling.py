@@ -1,9 +1,20 @@
 """Schemas rewritten for tools that do not follow the standard's references well.
 
-Two shapes, both equivalent to the originals under draft 2020-12: an entity with every `$ref`
-inlined (the bundled release artifact), and one document holding every definition under local
-`$defs` names (the input of model generation). A `$ref` beside other keywords becomes a
-one-branch `allOf` beside them: the same in-place application, in a form every tool reads.
+Three shapes, all equivalent to the originals under draft 2020-12:
+
+- `bundle_entity`: the release artifact. One document per entity; each document it references
+  (`common.json`, a code list) is copied once under `$defs`, without its `$id` or `$schema`, and
+  every `$ref` (those inside the copies too) points into the bundle. Every tool reads it offline.
+  A `$ref` beside assertions or applicators becomes a one-branch `allOf`: tools built on
+  json-schema-ref-parser (json-schema-to-typescript) merge a `$ref`'s siblings over its target,
+  so a typed reference's `properties` would replace those of `Reference`.
+- `inline_entity`: every `$ref` replaced by its target, for analyses that walk fields
+  (docs, diff). Shared definitions are repeated wherever they are used.
+- `definitions_document`: every definition of a version under local `$defs` names, the input of
+  model generation.
+
+In the last two, a `$ref` beside other keywords becomes a one-branch `allOf` beside them: the
+same in-place application, in a form every tool reads.
 """
 
 from __future__ import annotations
@@ -20,6 +31,113 @@ _ANNOTATIONS_KEPT_ON_REF = ("title", "description")
 def _split_ref(node: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     siblings = {k: v for k, v in node.items() if k != "$ref"}
     return node["$ref"], siblings
+
+
+def bundle_entity(version: StandardVersion, entity: str) -> Schema:
+    """An entity schema with each document it references embedded once under `$defs`.
+
+    The keys are the documents' paths in the version without `.json`, `/` read as `.`
+    (`common`, `codelists.gender`); the result does not depend on the order of discovery.
+    """
+    schema = version.entity_schema(entity)
+    bundler = _Bundler(version, schema["$id"])
+    body = bundler.rewrite({k: v for k, v in schema.items() if k not in ("$defs",)}, schema["$id"])
+    own = {name: bundler.rewrite(d, schema["$id"]) for name, d in schema.get("$defs", {}).items()}
+    embedded = bundler.embed_all()
+    clash = sorted(set(own) & set(embedded))
+    if clash:
+        raise ValueError(f"{entity}: $defs names {clash} clash with bundled documents")
+    defs = {**own, **embedded}
+    return {**body, "$defs": dict(sorted(defs.items()))} if defs else body
+
+
+_KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+_VALUES = frozenset({"const", "enum", "default", "examples"})  # data, not schemas
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+
+
+class _Bundler:
+    """Rewrites `$ref`s into a bundle rooted at `root` and collects the documents they name."""
+
+    def __init__(self, version: StandardVersion, root: str) -> None:
+        self.version = version
+        self.root = root
+        self.base = urljoin(root, ".")
+        self.pending: list[str] = []
+        self.embedded: dict[str, Any] = {}
+        self.keys: dict[str, str] = {}
+
+    def key(self, uri: str) -> str:
+        if not uri.startswith(self.base) or not uri.endswith(".json"):
+            raise ValueError(f"{uri} is outside the version of {self.root}")
+        key = uri[len(self.base) :].removesuffix(".json").replace("/", ".")
+        if not _KEY.fullmatch(key):  # a key is used in JSON Pointers and URIs unescaped
+            raise ValueError(f"{uri}: a bundled file name has letters, digits, '-' and '_' only")
+        if self.keys.setdefault(key, uri) != uri:
+            raise ValueError(f"{uri} and {self.keys[key]} would both be bundled as {key}")
+        return key
+
+    def target(self, base: str, ref: str) -> str:
+        uri, fragment = urldefrag(urljoin(base, ref))
+        if fragment and not fragment.startswith("/"):
+            raise ValueError(f"{ref} in {base}: only JSON Pointer fragments can be bundled")
+        if uri == self.root:
+            return f"#{fragment}"
+        if uri not in self.version.documents:
+            raise ValueError(f"{ref} in {base} names no document of the version")
+        key = self.key(uri)
+        if key not in self.embedded and uri not in self.pending:
+            self.pending.append(uri)
+        return f"#/$defs/{key}{fragment}"
+
+    def rewrite(self, node: Any, base: str) -> Any:
+        """A schema with its `$ref`s rewritten (never inside values: `const`, `enum` …)."""
+        if isinstance(node, list):
+            return [self.rewrite(item, base) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: self._member(k, v, base) for k, v in node.items()}
+        if not isinstance(node.get("$ref"), str):
+            return out
+        ref = {"$ref": self.target(base, node["$ref"])}
+        if all(_is_annotation(k) for k in out if k != "$ref"):
+            return {**out, **ref}
+        applied = [ref, *out.get("allOf", [])]
+        order = ["allOf" if k == "$ref" else k for k in out if k != "allOf"]
+        return {k: applied if k == "allOf" else out[k] for k in order}
+
+    def _member(self, keyword: str, value: Any, base: str) -> Any:
+        if keyword in _VALUES or keyword.startswith("x-ccstd-"):
+            return value
+        if keyword in _SCHEMA_MAPS and isinstance(value, dict):
+            return {name: self.rewrite(schema, base) for name, schema in value.items()}
+        return self.rewrite(value, base)
+
+    def embed_all(self) -> dict[str, Any]:
+        while self.pending:
+            uri = self.pending.pop(0)
+            document = self.version.documents[uri]
+            body = {k: v for k, v in document.items() if k not in ("$id", "$schema")}
+            self.embedded[self.key(uri)] = self.rewrite(body, uri)
+        return self.embedded
+
+
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "deprecated",
+        "default",
+        "examples",
+        "$comment",
+        "readOnly",
+        "writeOnly",
+    }
+)
+
+
+def _is_annotation(keyword: str) -> bool:
+    return keyword in _ANNOTATIONS or keyword.startswith("x-ccstd-")
 
 
 def inline_entity(version: StandardVersion, entity: str) -> Schema:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccstd.standard.publishing import drafting, releases
-from ccstd.standard.publishing.bundling import inline_entity
+from ccstd.standard.publishing import artefacts, drafting, releases
+from ccstd.standard.publishing.bundling import bundle_entity, inline_entity
 from ccstd.standard.publishing.codegen import python_models
 from ccstd.standard.publishing.compat import DiffReport, diff, field_facts
 from ccstd.standard.publishing.compatreport import changelog, compatibility_page, report_json
@@ -93,6 +93,10 @@ def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport 
     problems = misbehaving(registry, load_examples(root / "examples", "draft"))
     if problems:
         raise ReleaseError("examples of the draft misbehave: " + "; ".join(problems[:5]))
+    try:
+        artefacts.check_publishable(registry.get("draft"))
+    except ValueError as exc:
+        raise ReleaseError(f"the draft cannot be published: {exc}") from None
     if not released:
         return None
     report = diff(registry.get(released[-1]), registry.get("draft"), version)
@@ -125,7 +129,7 @@ def build_artifacts(
         uri = standard.entity_ids[entity]
         name = f"schemas/{uri.rsplit('/', 1)[-1]}"
         inlined = inline_entity(standard, entity)
-        files[name] = drafting.dump(inlined)
+        files[name] = drafting.dump(bundle_entity(standard, entity))
         catalogue.append(
             {
                 "entity": entity,
@@ -154,10 +158,8 @@ def build_artifacts(
         files[f"docs/{page}"] = text.encode("utf-8")
     module = f"ccstd_models_{standard.version.replace('.', '_')}.py"
     files[f"models/{module}"] = python_models(standard).encode("utf-8")
-    sums = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    )
-    files["SHA256SUMS"] = sums.encode("ascii")
+    files.update(artefacts.published_files(standard))
+    files[artefacts.CHECKSUMS] = artefacts.checksums(files)
     _write_tree(target, files)
     return tuple(sorted(files))
 
