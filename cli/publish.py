@@ -20,7 +20,7 @@ from ccstd.conformance import rulesdoc
 from ccstd.standard.publishing import drafting, releases
 from ccstd.standard.publishing.codegen import LANGUAGES, python_models
 from ccstd.standard.publishing.compat import DiffReport, diff
-from ccstd.standard.publishing.compatreport import changelog, report_json
+from ccstd.standard.publishing.compatreport import changelog, downgrade_note, report_json
 from ccstd.standard.publishing.docsgen import all_reference_pages
 from ccstd.standard.publishing.release import (
     DishonestVersionError,
@@ -100,6 +100,9 @@ def _diff_bytes(report: DiffReport, output_format: DiffFormat) -> bytes:
 
 
 def _print_diff(report: DiffReport, console: Console) -> None:
+    if report.downgrade:
+        console.print(f"verdict: [bold]downgrade[/]. {downgrade_note(report)}")
+        return
     table = Table(title=f"ccstd diff {report.old} → {report.new}")
     for column in ("where", "change", "breaks", "bump", "example"):
         table.add_column(column)
