@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import orjson
 import typer
@@ -16,17 +16,17 @@ from rich.console import Console
 from rich.table import Table
 
 from ccstd.cli.errors import fail, write_output
-from ccstd.conformance import rulesdoc
+from ccstd.conformance.releasing import Layout, RuleSetGapsError, reference, release_all
+from ccstd.standard.findings import printable
 from ccstd.standard.publishing import drafting, releases
 from ccstd.standard.publishing.codegen import LANGUAGES, python_models
 from ccstd.standard.publishing.compat import DiffReport, diff
 from ccstd.standard.publishing.compatreport import changelog, downgrade_note, report_json
-from ccstd.standard.publishing.docsgen import all_reference_pages
 from ccstd.standard.publishing.release import (
+    ConventionGapsError,
     DishonestVersionError,
     ReleaseError,
     check_version,
-    release,
 )
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
@@ -155,15 +155,29 @@ def release_command(
     if version is None:
         fail("give the VERSION to release, or --new-draft")
     try:
-        made = release(version, root, dist)
+        outcome = release_all(version, Layout(root), dist)
     except DishonestVersionError as exc:
         typer.echo(f"ccstd: {exc}", err=True)
         raise typer.Exit(EXIT_FINDINGS) from None
+    except ConventionGapsError as exc:
+        _list_and_fail(exc, [str(gap) for gap in exc.gaps])
+    except RuleSetGapsError as exc:
+        _list_and_fail(exc, exc.problems)
     except (ReleaseError, OSError) as exc:
         fail(str(exc))
+    made = outcome.release
     what = "released" if made.promoted else "rebuilt the artifacts of"
     bump = f" ({made.report.required.label} changes since {made.previous})" if made.report else ""
     typer.echo(f"{what} {made.version}{bump}: {len(made.files)} files in {made.artifacts}")
+    for path in outcome.written:
+        typer.echo(f"wrote {path}")
+
+
+def _list_and_fail(exc: ReleaseError, items: list[str]) -> NoReturn:
+    """Every item of a refusal on its own line on stderr, then the one-line error (exit 2)."""
+    for item in items:
+        typer.echo(f"  {printable(item)}", err=True)
+    fail(str(exc))
 
 
 Language = enum.Enum("Language", {name: name for name in LANGUAGES})  # type: ignore[misc]
@@ -190,9 +204,7 @@ def docs_command(
     ] = None,
 ) -> None:
     """Generate the standard's reference (every version) as Markdown, and optionally a site."""
-    pages = all_reference_pages(StandardRegistry())
-    pages["rules.md"] = rulesdoc.render()  # finding codes and rule sets live a layer above
-    pages["index.md"] += "- [Finding codes and rule sets](rules.md)\n"
+    pages = reference(StandardRegistry())
     for page, text in sorted(pages.items()):
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)

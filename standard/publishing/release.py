@@ -15,6 +15,7 @@ from ccstd.standard.publishing.bundling import inline_entity
 from ccstd.standard.publishing.codegen import python_models
 from ccstd.standard.publishing.compat import DiffReport, diff, field_facts
 from ccstd.standard.publishing.compatreport import changelog, compatibility_page, report_json
+from ccstd.standard.publishing.conventions import Gap, convention_gaps
 from ccstd.standard.publishing.docsgen import reference_pages
 from ccstd.standard.publishing.examples_check import load_examples, misbehaving
 from ccstd.standard.registry import StandardRegistry, StandardVersion, version_key
@@ -25,6 +26,17 @@ SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 class ReleaseError(ValueError):
     """The release cannot be made (exit 2): no draft, a bad version, a changed released file."""
+
+
+class ConventionGapsError(ReleaseError):
+    """The draft breaks the standard's conventions (exit 2); `gaps` lists every one."""
+
+    def __init__(self, gaps: list[Gap]) -> None:
+        super().__init__(
+            f"the draft breaks the standard's conventions in {len(gaps)} place(s) "
+            "(titles in English and Chinese, entity descriptions, sensitivity of personal fields)"
+        )
+        self.gaps = gaps
 
 
 class DishonestVersionError(ReleaseError):
@@ -80,7 +92,8 @@ def check_version(version: str) -> str:
 
 
 def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport | None:
-    """The checks a release makes before freezing: bump honest, every example as labelled."""
+    """The checks a release makes before freezing: something changed, conventions kept, every
+    example as labelled, bump honest."""
     check_version(version)
     registry = StandardRegistry(root / "schemas")
     if "draft" not in registry.versions(include_draft=True):
@@ -90,6 +103,13 @@ def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport 
     released = registry.versions()
     if released and version_key(version) <= version_key(released[-1]):
         raise ReleaseError(f"{version} is not newer than the latest release {released[-1]}")
+    if released and drafting.same_as(root, released[-1]):
+        raise ReleaseError(
+            f"nothing changed: the draft is {released[-1]} as released; edit it before releasing"
+        )
+    gaps = convention_gaps(registry.get("draft"))
+    if gaps:
+        raise ConventionGapsError(gaps)
     problems = misbehaving(registry, load_examples(root / "examples", "draft"))
     if problems:
         raise ReleaseError("examples of the draft misbehave: " + "; ".join(problems[:5]))

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from types import ModuleType
 
+import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
-from ccstd.standard.publishing import releases
-from tests.conftest import REPO_ROOT
+from ccstd.conformance import manifest, ruleset
+from ccstd.conformance.releasing import reference
+from ccstd.standard.publishing import drafting, releases
+from ccstd.standard.publishing.codegen import python_models
+from ccstd.standard.publishing.conventions import convention_gaps
+from ccstd.standard.publishing.examples_check import load_examples, misbehaving
+from ccstd.standard.registry import StandardRegistry
+from tests.conftest import REPO_ROOT, bumped, repository_copy
+
+LATEST = StandardRegistry().latest()
 
 RUNNER = CliRunner()
 
@@ -45,20 +57,92 @@ def test_diff_takes_folders_and_refuses_unknown_versions() -> None:
     assert unknown.exit_code == 2 and "not known" in unknown.stderr
 
 
-def test_release_from_a_new_draft(tmp_path: Path) -> None:
-    root = tmp_path / "standard"
-    for tree in ("schemas", "examples"):
-        shutil.copytree(releases.PACKAGE_ROOT / tree, root / tree)
-    shutil.copyfile(releases.LOCK_FILE, root / "releases.lock.json")
-    common = ["--root", str(root), "--dist", str(tmp_path / "dist")]
+def test_diff_of_a_newer_to_an_older_version_says_downgrade() -> None:
+    older, newer = StandardRegistry().versions()[-2:]
+    text = RUNNER.invoke(app, ["diff", newer, older])
+    assert text.exit_code == 0 and "verdict: downgrade" in text.stdout, text.output
+    data = json.loads(RUNNER.invoke(app, ["diff", newer, older, "-f", "json"]).stdout)
+    assert (data["verdict"], data["changes"]) == ("downgrade", [])
+    markdown = RUNNER.invoke(app, ["diff", newer, older, "-f", "markdown"]).stdout
+    assert "a downgrade" in markdown and "bump" not in markdown
+
+
+def _add_titled_field(standard: Path) -> None:
+    """A draft edit: a new optional field with both titles, and a valid example using it."""
+    schema = standard / "schemas" / "draft" / "facility.json"
+    document = json.loads(schema.read_text())
+    document["properties"]["seats"] = {
+        "type": "integer", "minimum": 0, "title": "Seats", "x-ccstd-title-zh": "座位数",
+    }  # fmt: skip
+    schema.write_bytes(drafting.dump(document))
+    examples = standard / "examples" / "draft" / "Facility"
+    record = json.loads((examples / "valid-1.json").read_text())
+    (examples / "valid-seats.json").write_bytes(drafting.dump({**record, "seats": 12}))
+
+
+def test_release_of_a_scratch_draft_leaves_the_repository_whole(tmp_path: Path) -> None:
+    """`ccstd release` on a copy of the repository, then the suite's version-generic checks."""
+    standard = repository_copy(tmp_path / "repo")
+    repo = standard.parent
+    latest = StandardRegistry(standard / "schemas").latest()
+    version = bumped(latest, "minor")
+    common = ["--root", str(standard), "--dist", str(tmp_path / "dist")]
     assert RUNNER.invoke(app, ["release", "--new-draft", *common]).exit_code == 0
     assert RUNNER.invoke(app, ["release", "--new-draft", *common]).exit_code == 2  # one at a time
-    unchanged = RUNNER.invoke(app, ["release", "1.1.1", *common])
-    assert unchanged.exit_code == 0, unchanged.output  # no change: any newer number is honest
-    assert (tmp_path / "dist" / "standard-1.1.1" / "SHA256SUMS").exists()
-    again = RUNNER.invoke(app, ["release", "1.1.1", *common])
-    assert again.exit_code == 0 and "rebuilt" in again.stdout
-    assert RUNNER.invoke(app, ["release", "1.2.0", *common]).exit_code == 2  # no draft
+    unchanged = RUNNER.invoke(app, ["release", bumped(latest, "patch"), *common])
+    assert unchanged.exit_code == 2 and "nothing changed" in unchanged.stderr
+    _add_titled_field(standard)
+    made = RUNNER.invoke(app, ["release", version, *common])
+    assert made.exit_code == 0, made.output
+    assert f"released {version} (minor changes since {latest})" in made.stdout
+    again = RUNNER.invoke(app, ["release", version, *common])
+    assert again.exit_code == 0 and "rebuilt" in again.stdout and "wrote" not in again.stdout
+    assert RUNNER.invoke(app, ["release", bumped(version, "minor"), *common]).exit_code == 2
+    _check_version_generically(repo, version)
+
+
+def _check_version_generically(repo: Path, version: str) -> None:
+    standard, rulesets = repo / "standard", repo / "conformance" / "rulesets"
+    registry = StandardRegistry(standard / "schemas")
+    assert registry.latest() == version and "draft" not in registry.versions(include_draft=True)
+    for name in registry.versions():  # examples behave, conventions hold, a rule set fits
+        assert misbehaving(registry, load_examples(standard / "examples", name)) == [], name
+        assert convention_gaps(registry.get(name)) == [], name
+        text = (rulesets / f"{name}.toml").read_text(encoding="utf-8")
+        assert ruleset.problems(text, name, registry.get(name)) == [], name
+    assert releases.changed_files(version, standard, standard / "releases.lock.json") == []
+    loaded = ruleset.load(version, rulesets)
+    assert loaded.standard == version and loaded.revision == 1
+    claim = tomllib.loads(manifest.template(registry, rulesets))["claim"]  # `certify init`
+    assert claim["standard"] == version
+    golden = repo / "tests" / "golden" / f"models_{version.replace('.', '_')}.py"
+    assert golden.read_text(encoding="utf-8") == python_models(registry.get(version))
+    models = _import(golden)
+    valid = [e for e in load_examples(standard / "examples", version) if e.expected_code is None]
+    for example in valid:
+        getattr(models, example.path.parent.name).model_validate(example.record)
+    assert any("seats" in e.record for e in valid)
+    pages = reference(registry, rulesets)
+    reference_folder = repo / "docs" / "reference"
+    committed = {
+        p.relative_to(reference_folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in reference_folder.rglob("*.md")
+    }
+    assert committed == pages and f"{version}/entities/Facility.md" in pages
+    assert f"Rule set for standard {version}" in committed["rules.md"]
+    before = shutil.copytree(rulesets, repo / "rulesets-before-release")
+    (before / f"{version}.toml").unlink()  # without its rule set, `certify init` says so
+    with pytest.raises(ruleset.UnknownRuleSetError, match=f"ccstd release {version}"):
+        manifest.template(registry, before)
+
+
+def _import(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"scratch_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_codegen_writes_an_importable_module(tmp_path: Path) -> None:
@@ -94,7 +178,7 @@ def test_the_documentation_site_builds_strict(tmp_path: Path) -> None:
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
     assert (
-        tmp_path / "site" / "reference" / "1.1.0" / "entities" / "Facility" / "index.html"
+        tmp_path / "site" / "reference" / LATEST / "entities" / "Facility" / "index.html"
     ).exists()
 
 
