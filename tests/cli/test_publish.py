@@ -188,3 +188,64 @@ def test_docs_site_from_the_cli(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "site" / "index.html").exists()
+
+
+def _installed_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The `ccstd` package as installed, with its data (schemas, examples, lock, rule sets)
+    copied so that releasing in it leaves this repository alone; the code is this repository's.
+    Returns the package folder and the environment that imports it first."""
+    data = repository_copy(tmp_path / "data").parent
+    package = tmp_path / "site" / "ccstd"
+    package.mkdir(parents=True)
+    shutil.copyfile(REPO_ROOT / "ccstd" / "__init__.py", package / "__init__.py")
+    copied = {
+        "standard": {"schemas", "examples", "releases.lock.json"},
+        "conformance": {"rulesets"},
+    }
+    for layer in ("standard", "conformance", "cli", "adapters"):
+        (package / layer).mkdir()
+        for entry in (REPO_ROOT / layer).iterdir():
+            source = data / layer / entry.name if entry.name in copied.get(layer, ()) else entry
+            (package / layer / entry.name).symlink_to(source)
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    return package, env
+
+
+def _ccstd(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ccstd.cli", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_certify_init_after_a_release_in_an_installed_package(tmp_path: Path) -> None:
+    """`ccstd release` with its default --root (the installed package) writes the rule set;
+    `certify init` then works, and without the rule set says which and how to make it."""
+    package, env = _installed_copy(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    standard = package / "standard"
+    latest = StandardRegistry(standard / "schemas").latest()
+    version = bumped(latest, "minor")
+    drafting.start_draft(standard, latest)
+    _add_titled_field(standard)
+    made = _ccstd(env, work, "release", version)
+    assert made.returncode == 0, made.stderr
+    rules = package / "conformance" / "rulesets" / f"{version}.toml"
+    assert f"wrote {rules}" in made.stdout and "golden" not in made.stdout  # no tests/ here
+    assert (work / "dist" / f"standard-{version}" / "SHA256SUMS").is_file()
+    kept = rules.rename(tmp_path / rules.name)
+    crashed = _ccstd(env, work, "certify", "init")
+    assert crashed.returncode == 2 and "Traceback" not in crashed.stderr
+    assert crashed.stderr.startswith(
+        f"ccstd: error: no conformance rule set for standard {version}"
+    )
+    assert (
+        f"`ccstd release {version}`" in crashed.stderr and not (work / "ccstd-vendor.toml").exists()
+    )
+    kept.rename(rules)
+    init = _ccstd(env, work, "certify", "init")
+    assert init.returncode == 0, init.stderr
+    manifest_text = (work / "ccstd-vendor.toml").read_text(encoding="utf-8")
+    assert tomllib.loads(manifest_text)["claim"]["standard"] == version
+    assert StandardRegistry().latest() == LATEST  # this repository was not touched
