@@ -17,17 +17,20 @@ from rich.table import Table
 
 from ccstd.cli.errors import fail, write_output
 from ccstd.conformance.releasing import Layout, RuleSetGapsError, reference, release_all
+from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import printable
 from ccstd.standard.publishing import drafting, releases
 from ccstd.standard.publishing.codegen import LANGUAGES, python_models
 from ccstd.standard.publishing.compat import DiffReport, diff
 from ccstd.standard.publishing.compatreport import changelog, downgrade_note, report_json
+from ccstd.standard.publishing.impact import Impact, impact
 from ccstd.standard.publishing.release import (
     ConventionGapsError,
     DishonestVersionError,
     ReleaseError,
     check_version,
 )
+from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
 
@@ -68,12 +71,22 @@ def diff_command(
     ] = None,
     output_format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            help="Record files or folders: count the records valid under OLD that NEW refuses "
+            "(by change, with example locations); exit 0.",
+        ),
+    ] = None,
 ) -> None:
     """Compare two versions entity by entity; exit 1 if NEW's number is too small a bump."""
     registry = StandardRegistry()
     before, after = _version(old, registry), _version(new, registry)
     if number is not None:
         _number(number)
+    if against:
+        _impact_command(before, after, against, output_format, output)
     try:
         report = diff(before, after, number)
     except ValueError as exc:
@@ -87,6 +100,64 @@ def diff_command(
         else:
             write_output(output, data)
     raise typer.Exit(EXIT_OK if report.honest else EXIT_FINDINGS)
+
+
+def _impact_command(
+    before: StandardVersion,
+    after: StandardVersion,
+    inputs: list[str],
+    output_format: DiffFormat,
+    output: Path | None,
+) -> NoReturn:
+    """`ccstd diff OLD NEW --against FOLDER`: the release's impact on the records there."""
+    if output_format is DiffFormat.markdown:
+        fail("--against writes text or json (--format text|json)")
+    if output is not None:
+        try:
+            refuse_collisions(list(iter_paths(inputs)), [("--output", output)])
+        except (InputError, PathCollisionError) as exc:
+            fail(str(exc))
+    try:
+        found = impact(before, after, inputs)
+    except InputError as exc:
+        fail(str(exc))
+    if output_format is DiffFormat.json:
+        data = orjson.dumps(found.as_json(), option=orjson.OPT_INDENT_2) + b"\n"
+    else:
+        console = Console(record=True, width=160, file=io.StringIO())
+        _print_impact(found, console)
+        data = console.export_text().encode("utf-8")
+    if output is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+    else:
+        write_output(output, data)
+    raise typer.Exit(EXIT_OK)
+
+
+def _print_impact(found: Impact, console: Console) -> None:
+    files = Table(title=f"records valid under {found.old} that {found.new} refuses")
+    for column in ("file", "records", "unreadable", f"valid under {found.old}", "refused"):
+        files.add_column(column, justify="left" if column == "file" else "right")
+    for row in found.files:
+        files.add_row(
+            printable(row.file), str(row.records), str(row.unreadable),
+            str(row.valid_under_old), str(row.broken),
+        )  # fmt: skip
+    console.print(files)
+    changes = Table(title="by change")
+    for column in ("path", "finding", "records", "examples"):
+        changes.add_column(column)
+    for change in found.ranked():
+        changes.add_row(
+            change.path, change.code, str(change.records),
+            ", ".join(printable(e) for e in change.examples),
+        )  # fmt: skip
+    console.print(changes)
+    console.print(
+        f"{found.total('broken')} of {found.total('valid_under_old')} records valid under "
+        f"{found.old} would stop validating under {found.new} "
+        f"({found.total('records')} read, {found.total('unreadable')} unreadable)"
+    )
 
 
 def _diff_bytes(report: DiffReport, output_format: DiffFormat) -> bytes:

@@ -11,6 +11,7 @@ import sys
 import tomllib
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -22,8 +23,9 @@ from ccstd.standard.publishing import drafting, releases
 from ccstd.standard.publishing.codegen import python_models
 from ccstd.standard.publishing.conventions import convention_gaps
 from ccstd.standard.publishing.examples_check import load_examples, misbehaving
-from ccstd.standard.registry import StandardRegistry
+from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry
 from tests.conftest import REPO_ROOT, bumped, repository_copy
+from tests.standard.test_compat import pair
 
 LATEST = StandardRegistry().latest()
 
@@ -249,3 +251,67 @@ def test_certify_init_after_a_release_in_an_installed_package(tmp_path: Path) ->
     manifest_text = (work / "ccstd-vendor.toml").read_text(encoding="utf-8")
     assert tomllib.loads(manifest_text)["claim"]["standard"] == version
     assert StandardRegistry().latest() == LATEST  # this repository was not touched
+
+
+def _tightened(docs: dict[str, Any]) -> None:
+    """NEW caps a facility's capacity and drops the `clinic` category."""
+    docs["facility.json"]["properties"]["capacity"]["maximum"] = 100
+    docs["codelists/facility-category.json"]["enum"].remove("clinic")
+    del docs["codelists/facility-category.json"]["x-ccstd-codes"]["clinic"]
+
+
+def test_diff_against_records_counts_what_the_release_would_refuse(tmp_path: Path) -> None:
+    registry = pair(tmp_path / "standard", _tightened)
+    old, new = (str(registry.schemas_root / v) for v in ("1.0.0", "2.0.0"))
+    base = json.loads((EXAMPLES_ROOT / "1.0.0" / "Facility" / "valid-1.json").read_text())
+    assert base["category"] == "clinic"
+    secret = "Secret Street 13"  # a value that must never reach the report
+
+    def facility(n: int, **fields: Any) -> dict[str, Any]:
+        return {**base, "id": f"fac-{n}", "name": secret, "category": "grocery", **fields}
+
+    exports = tmp_path / "exports"
+    (exports / "vendor-a").mkdir(parents=True)
+    lines = [facility(n, capacity=500 + n) for n in range(5)]  # lines 1-5: over the cap
+    lines += [facility(5, category="clinic"), facility(6, capacity=50)]  # 6: clinic; 7: fine
+    lines += [{**facility(7), "colour": "blue"}]  # 8: invalid under both
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in lines) + "\n{not json\n[1]\n"
+    (exports / "vendor-a" / "facilities.ndjson").write_text(text, encoding="utf-8")
+    both = [facility(10, capacity=1000, category="clinic"), facility(11)]
+    (exports / "vendor-b.json").write_text(json.dumps(both), encoding="utf-8")
+
+    result = RUNNER.invoke(app, ["diff", old, new, "--against", str(exports), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert secret not in result.stdout
+    found = json.loads(result.stdout)
+    assert (found["records"], found["unreadable"], found["validUnderOld"], found["broken"]) == (
+        10, 2, 9, 7,
+    )  # fmt: skip
+    files = {Path(f["file"]).name: f for f in found["files"]}
+    assert files["facilities.ndjson"]["broken"] == 6 and files["vendor-b.json"]["broken"] == 1
+    changes = {(c["path"], c["code"]): c for c in found["changes"]}
+    assert set(changes) == {("/capacity", "out-of-range"), ("/category", "value-not-allowed")}
+    capped = changes[("/capacity", "out-of-range")]
+    assert capped["records"] == 6 and len(capped["examples"]) == 3
+    assert capped["examples"][0].endswith("facilities.ndjson:1")
+    clinic = changes[("/category", "value-not-allowed")]
+    assert clinic["records"] == 2 and clinic["examples"][1].endswith("vendor-b.json#/0")
+    text_out = RUNNER.invoke(app, ["diff", old, new, "--against", str(exports)])
+    assert text_out.exit_code == 0 and "7 of 9 records valid under 1.0.0" in text_out.stdout
+    assert secret not in text_out.stdout
+
+
+def test_diff_against_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    older, newer = StandardRegistry().versions()[-2:]
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "a.ndjson").write_text("{}\n")
+    missing = RUNNER.invoke(app, ["diff", older, newer, "--against", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "nope" in missing.stderr
+    onto = ["diff", older, newer, "--against", str(exports), "-o", str(exports / "a.ndjson")]
+    collision = RUNNER.invoke(app, onto)
+    assert collision.exit_code == 2 and (exports / "a.ndjson").read_text() == "{}\n"
+    markdown = RUNNER.invoke(
+        app, ["diff", older, newer, "--against", str(exports), "-f", "markdown"]
+    )
+    assert markdown.exit_code == 2 and "text or json" in markdown.stderr
