@@ -22,6 +22,7 @@ from ccstd.standard.publishing.release import (
     ReleaseError,
     check_draft,
     check_version,
+    loaded,
     release,
 )
 from ccstd.standard.registry import StandardRegistry, StandardVersion, version_key
@@ -32,8 +33,9 @@ class RuleSetGapsError(ReleaseError):
 
     def __init__(self, version: str, problems: list[str]) -> None:
         super().__init__(
-            f"the conformance rule set for {version} names {len(problems)} thing(s) the version "
-            "lacks; edit conformance/rulesets/ (or the draft) and release again"
+            f"the conformance rule set for {version} does not fit the version "
+            f"({len(problems)} problem(s)); edit conformance/rulesets/ (or the draft) and "
+            "release again"
         )
         self.problems = problems
 
@@ -78,10 +80,9 @@ def release_all(version: str, layout: Layout, dist: Path) -> Outcome:
     root = layout.standard
     if version not in releases.load_lock(root / releases.LOCK_FILE.name):
         check_draft(version, root)
-        draft = StandardRegistry(root / "schemas").get("draft")
-        text = ruleset_text(version, draft, layout)
+        text = ruleset_text(version, loaded(StandardRegistry(root / "schemas"), "draft"), layout)
     else:
-        text = ruleset_text(version, StandardRegistry(root / "schemas").get(version), layout)
+        text = ruleset_text(version, loaded(StandardRegistry(root / "schemas"), version), layout)
     made = release(version, root, dist)
     module = made.artifacts / "models" / f"ccstd_models_{_underscored(version)}.py"
     models = module.read_text(encoding="utf-8") if module.is_file() else None
@@ -95,7 +96,7 @@ def ruleset_text(version: str, standard: StandardVersion, layout: Layout) -> str
     if not layout.rulesets.is_dir():
         raise ReleaseError(f"{layout.rulesets}: no conformance rule sets folder there")
     if target.is_file():
-        text = target.read_text(encoding="utf-8")
+        text = _read(target)
     else:
         earlier = [
             v
@@ -104,7 +105,7 @@ def ruleset_text(version: str, standard: StandardVersion, layout: Layout) -> str
         ]
         if not earlier:
             raise ReleaseError(f"no conformance rule set older than {version} to derive from")
-        source = (layout.rulesets / f"{earlier[-1]}.toml").read_text(encoding="utf-8")
+        source = _read(layout.rulesets / f"{earlier[-1]}.toml")
         try:
             text = ruleset.derive(source, earlier[-1], version)
         except ValueError as exc:
@@ -166,6 +167,13 @@ def reference(registry: StandardRegistry, rulesets: Path = ruleset.FOLDER) -> di
     pages["rules.md"] = rulesdoc.render(rulesets)
     pages["index.md"] += "- [Finding codes and rule sets](rules.md)\n"
     return pages
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(f"{path}: not UTF-8 (byte {exc.start})") from None
 
 
 def _underscored(version: str) -> str:

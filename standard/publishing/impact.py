@@ -59,9 +59,11 @@ class Impact:
 
     def as_json(self) -> dict[str, Any]:
         """The impact as a JSON object."""
-        files = [vars(f).copy() for f in self.files]
-        for row in files:
-            row["validUnderOld"] = row.pop("valid_under_old")
+        files = [
+            {"file": f.file, "records": f.records, "unreadable": f.unreadable,
+             "validUnderOld": f.valid_under_old, "broken": f.broken}
+            for f in self.files
+        ]  # fmt: skip
         return {
             "old": self.old,
             "new": self.new,
@@ -125,11 +127,14 @@ def impact(old: StandardVersion, new: StandardVersion, inputs: Sequence[str]) ->
 def _records(path: str, tally: FileImpact) -> Iterator[tuple[RawItem, dict[str, Any]]]:
     """Every item of a file that is a JSON object; the others are counted unreadable."""
     for item in read_items(path):
+        errors = any(p.severity is Severity.ERROR for p in item.problems)
+        if item.data is None and item.value is None and item.problems and not errors:
+            continue  # a remark on the input itself (a byte order mark, no records)
         value = item.value
         if item.data is not None:
             parsed = parse_json(item.data, Location(item.file, item.line, item.pointer))
             value = None if parsed.problem is not None else parsed.value
-        if isinstance(value, dict) and not item.problems:
+        if isinstance(value, dict) and not errors:
             tally.records += 1
             yield item, value
         else:

@@ -315,3 +315,41 @@ def test_diff_against_refuses_what_it_cannot_do(tmp_path: Path) -> None:
         app, ["diff", older, newer, "--against", str(exports), "-f", "markdown"]
     )
     assert markdown.exit_code == 2 and "text or json" in markdown.stderr
+
+
+def test_diff_against_odd_files_counts_them_and_shows_no_value(tmp_path: Path) -> None:
+    older, newer = StandardRegistry().versions()[-2:]
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    record = json.loads((EXAMPLES_ROOT / older / "Facility" / "valid-1.json").read_text())
+    (exports / "bom.ndjson").write_bytes(b"\xef\xbb\xbf" + json.dumps(record).encode() + b"\n")
+    (exports / "empty.ndjson").write_bytes(b"")
+    (exports / "deep.json").write_text("[" * 5000 + "]" * 5000)
+    (exports / "huge.ndjson").write_text('{"type": "Facility", "capacity": 1e999999}\n')
+    (exports / "noise.json").write_bytes(bytes(range(256)))
+    (exports / "odd key.ndjson").write_text(json.dumps({**record, "13800138000": 1}) + "\n")
+    result = RUNNER.invoke(app, ["diff", older, newer, "--against", str(exports), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert (found["records"], found["unreadable"], found["validUnderOld"]) == (2, 3, 1)
+    assert "13800138000" not in result.stdout and "Traceback" not in result.output
+
+
+def test_a_draft_file_that_is_not_json_is_a_one_line_refusal(tmp_path: Path) -> None:
+    standard = repository_copy(tmp_path / "repo")
+    common = ["--root", str(standard), "--dist", str(tmp_path / "dist")]
+    assert RUNNER.invoke(app, ["release", "--new-draft", *common]).exit_code == 0
+    _add_titled_field(standard)
+    schema = standard / "schemas" / "draft" / "facility.json"
+    kept = schema.read_bytes()
+    schema.write_text("[1]")
+    result = RUNNER.invoke(app, ["release", bumped(LATEST, "minor"), *common])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert f"{schema}: not a schema" in result.stderr, result.output
+    schema.write_bytes(kept)
+    example = standard / "examples" / "draft" / "Facility" / "valid-seats.json"
+    example.write_text("{broken")
+    result = RUNNER.invoke(app, ["release", bumped(LATEST, "minor"), *common])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert f"{example}: cannot be read" in result.stderr
+    assert (standard / "schemas" / "draft").is_dir()
