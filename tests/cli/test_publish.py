@@ -221,8 +221,9 @@ def _ccstd(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedPr
 
 
 def test_certify_init_after_a_release_in_an_installed_package(tmp_path: Path) -> None:
-    """`ccstd release` with its default --root (the installed package) writes the rule set;
-    `certify init` then works, and without the rule set says which and how to make it."""
+    """`ccstd release` in an installed package (its standard folder is the default --root)
+    writes the rule set into the package; `certify init` then works, and without the rule set
+    says which and how to make it."""
     package, env = _installed_copy(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
@@ -231,8 +232,9 @@ def test_certify_init_after_a_release_in_an_installed_package(tmp_path: Path) ->
     version = bumped(latest, "minor")
     drafting.start_draft(standard, latest)
     _add_titled_field(standard)
-    made = _ccstd(env, work, "release", version)
-    assert made.returncode == 0, made.stderr
+    dist = ["--root", str(standard), "--dist", str(work / "dist")]
+    made = RUNNER.invoke(app, ["release", version, *dist])
+    assert made.exit_code == 0, made.output
     rules = package / "conformance" / "rulesets" / f"{version}.toml"
     assert f"wrote {rules}" in made.stdout and "golden" not in made.stdout  # no tests/ here
     assert (work / "dist" / f"standard-{version}" / "SHA256SUMS").is_file()
