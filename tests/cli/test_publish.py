@@ -355,3 +355,35 @@ def test_a_draft_file_that_is_not_json_is_a_one_line_refusal(tmp_path: Path) -> 
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
     assert f"{example}: cannot be read" in result.stderr
     assert (standard / "schemas" / "draft").is_dir()
+
+
+def _respell(definition: dict[str, Any]) -> bool:
+    """A string-or-protected union written the other way (if/then/else <-> anyOf)."""
+    if definition.get("if") == {"type": "string"}:
+        then, otherwise = definition.pop("then"), definition.pop("else")
+        del definition["if"]
+        definition["anyOf"] = [{"type": "string", **then}, otherwise]
+        return True
+    union = definition.get("anyOf") or definition.get("oneOf")
+    if isinstance(union, list) and len(union) == 2 and union[0].get("type") == "string":
+        definition.pop("anyOf", None), definition.pop("oneOf", None)
+        then = {k: v for k, v in union[0].items() if k != "type"}
+        definition.update({"if": {"type": "string"}, "then": then, "else": union[1]})
+        return True
+    return False
+
+
+def test_a_draft_that_rewrites_its_unions_is_no_change_to_ccstd_diff(tmp_path: Path) -> None:
+    standard = repository_copy(tmp_path / "repo")
+    latest = StandardRegistry(standard / "schemas").latest()
+    drafting.start_draft(standard, latest)
+    common = standard / "schemas" / "draft" / "common.json"
+    document = json.loads(common.read_text(encoding="utf-8"))
+    rewritten = sum(_respell(d) for d in document["$defs"].values())
+    assert rewritten >= 3
+    common.write_bytes(drafting.dump(document))
+    folders = [str(standard / "schemas" / latest), str(standard / "schemas" / "draft")]
+    result = RUNNER.invoke(app, ["diff", *folders, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["changes"], report["verdict"]) == ([], "none")
