@@ -162,7 +162,8 @@ def derive(previous_text: str, previous: str, version: str) -> str:
 
 def problems(text: str, version: str, standard: StandardVersion) -> list[str]:
     """What a rule set names that `standard` (to be released as `version`) lacks: entities,
-    field paths, status codes; and a rule set that does not parse or names another version."""
+    field paths, status codes; profiles that finding codes apply to and the rule set lacks; a
+    rule set that does not parse or names another version."""
     try:
         ruleset = parse(text.encode("utf-8"))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -181,6 +182,9 @@ def problems(text: str, version: str, standard: StandardVersion) -> list[str]:
         for path in (order.earlier, order.later):
             found += [f"ordered times {order.entity}.{'/'.join(path)}: {p}"
                       for p in _field_problems(standard, order.entity, path)]  # fmt: skip
+    for rule in RULES.values():  # a finding code that applies to profiles the set no longer has
+        found += [f"finding code {rule.code} applies to profile {p}, which the rule set lacks"
+                  for p in rule.profiles if p not in ruleset.profiles]  # fmt: skip
     return found
 
 

@@ -217,3 +217,20 @@ def test_a_rule_set_naming_what_the_draft_removed_is_refused(root: Path, tmp_pat
     assert "rule set for" in result.stderr.splitlines()[-1]
     assert (root / "schemas" / "draft").exists() and not (root / "schemas" / NEXT_MAJOR).exists()
     assert not (root.parent / "conformance" / "rulesets" / f"{NEXT_MAJOR}.toml").exists()
+
+
+def test_a_rule_set_without_a_profile_that_finding_codes_apply_to_is_refused(
+    root: Path, tmp_path: Path
+) -> None:
+    _draft_with(root, lambda d: d["properties"].update({"seats": SEATS}))
+    rulesets = root.parent / "conformance" / "rulesets"
+    derived = ruleset.derive((rulesets / f"{LATEST}.toml").read_text(), LATEST, NEXT_MINOR)
+    start = derived.index("[profiles.logistics]")
+    end = derived.index("[profiles.", start + 1)
+    (rulesets / f"{NEXT_MINOR}.toml").write_text(derived[:start] + derived[end:])  # committed
+    result = CliRunner().invoke(
+        app, ["release", NEXT_MINOR, "--root", str(root), "--dist", str(tmp_path / "dist")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "applies to profile logistics, which the rule set lacks" in result.stderr
+    assert (root / "schemas" / "draft").exists()
