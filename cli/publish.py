@@ -145,11 +145,11 @@ def _print_impact(found: Impact, console: Console) -> None:
         )  # fmt: skip
     console.print(files)
     changes = Table(title="by change")
-    for column in ("path", "finding", "records", "examples"):
+    for column in ("entity", "path", "finding", "records", "examples"):
         changes.add_column(column)
     for change in found.ranked():
         changes.add_row(
-            change.path, change.code, str(change.records),
+            change.entity, change.path, change.code, str(change.records),
             ", ".join(printable(e) for e in change.examples),
         )  # fmt: skip
     console.print(changes)

@@ -36,8 +36,10 @@ class FileImpact:
 
 @dataclass
 class ChangeImpact:
-    """Records valid under OLD that NEW refuses with one finding code at one field path."""
+    """Records valid under OLD that NEW refuses with one finding code at one field path of
+    one entity."""
 
+    entity: str
     path: str
     code: str
     records: int = 0
@@ -51,7 +53,7 @@ class Impact:
     old: str
     new: str
     files: list[FileImpact] = field(default_factory=list)
-    changes: dict[tuple[str, str], ChangeImpact] = field(default_factory=dict)
+    changes: dict[tuple[str, str, str], ChangeImpact] = field(default_factory=dict)
 
     def total(self, attribute: str) -> int:
         """A count summed over the files (`records`, `broken` ...)."""
@@ -77,7 +79,7 @@ class Impact:
 
     def ranked(self) -> list[ChangeImpact]:
         """Changes by records broken, most first."""
-        return sorted(self.changes.values(), key=lambda c: (-c.records, c.path, c.code))
+        return sorted(self.changes.values(), key=lambda c: (-c.records, c.entity, c.path, c.code))
 
 
 class _Judge:
@@ -102,6 +104,7 @@ def impact(old: StandardVersion, new: StandardVersion, inputs: Sequence[str]) ->
     InputError when an input cannot be read at all."""
     before, after = _Judge(old), _Judge(new)
     names = _field_names(old) | _field_names(new)
+    entities = set(old.entities) | set(new.entities)
     result = Impact(old.version, new.version)
     for path in iter_paths(inputs):
         tally = FileImpact(path)
@@ -115,8 +118,9 @@ def impact(old: StandardVersion, new: StandardVersion, inputs: Sequence[str]) ->
                 continue
             tally.broken += 1
             where = _where(item)
+            entity = record.get("type") if record.get("type") in entities else OTHER
             for code, pointer in sorted(set(refused)):
-                key = (_general(pointer[len(item.pointer) :], names), code)
+                key = (str(entity), _general(pointer[len(item.pointer) :], names), code)
                 change = result.changes.setdefault(key, ChangeImpact(*key))
                 change.records += 1
                 if len(change.examples) < MAX_EXAMPLES and where not in change.examples:

@@ -291,12 +291,15 @@ def test_diff_against_records_counts_what_the_release_would_refuse(tmp_path: Pat
     )  # fmt: skip
     files = {Path(f["file"]).name: f for f in found["files"]}
     assert files["facilities.ndjson"]["broken"] == 6 and files["vendor-b.json"]["broken"] == 1
-    changes = {(c["path"], c["code"]): c for c in found["changes"]}
-    assert set(changes) == {("/capacity", "out-of-range"), ("/category", "value-not-allowed")}
-    capped = changes[("/capacity", "out-of-range")]
+    changes = {(c["entity"], c["path"], c["code"]): c for c in found["changes"]}
+    capped_key, clinic_key = ("Facility", "/capacity", "out-of-range"), (
+        "Facility", "/category", "value-not-allowed",
+    )  # fmt: skip
+    assert set(changes) == {capped_key, clinic_key}
+    capped = changes[capped_key]
     assert capped["records"] == 6 and len(capped["examples"]) == 3
     assert capped["examples"][0].endswith("facilities.ndjson:1")
-    clinic = changes[("/category", "value-not-allowed")]
+    clinic = changes[clinic_key]
     assert clinic["records"] == 2 and clinic["examples"][1].endswith("vendor-b.json#/0")
     text_out = RUNNER.invoke(app, ["diff", old, new, "--against", str(exports)])
     assert text_out.exit_code == 0 and "7 of 9 records valid under 1.0.0" in text_out.stdout
