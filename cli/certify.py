@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ccstd.cli import text
 from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
-from ccstd.conformance import certificate, manifest
+from ccstd.conformance import certificate, manifest, ruleset
 from ccstd.conformance.adapter_checks import golden_records
 from ccstd.conformance.engine import CertifyOptions, certify, input_files
 from ccstd.conformance.reports import REPORTS
@@ -117,7 +117,11 @@ def init(
     target = path / manifest.MANIFEST_NAME if path.is_dir() else path
     if target.exists() and not force:
         fail(f"{target}: exists; pass --force to overwrite")
-    write_output(target, manifest.template().encode("utf-8"))
+    try:
+        text = manifest.template()
+    except ruleset.UnknownRuleSetError as exc:
+        fail(str(exc))
+    write_output(target, text.encode("utf-8"))
     typer.echo(f"wrote {target}; fill it in, then run: ccstd certify {target}")
 
 

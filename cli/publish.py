@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import orjson
 import typer
@@ -16,18 +16,21 @@ from rich.console import Console
 from rich.table import Table
 
 from ccstd.cli.errors import fail, write_output
-from ccstd.conformance import rulesdoc
+from ccstd.conformance.releasing import Layout, RuleSetGapsError, reference, release_all
+from ccstd.standard.files import PathCollisionError, refuse_collisions
+from ccstd.standard.findings import printable
 from ccstd.standard.publishing import drafting, releases
 from ccstd.standard.publishing.codegen import LANGUAGES, python_models
 from ccstd.standard.publishing.compat import DiffReport, diff
-from ccstd.standard.publishing.compatreport import changelog, report_json
-from ccstd.standard.publishing.docsgen import all_reference_pages
+from ccstd.standard.publishing.compatreport import changelog, downgrade_note, report_json
+from ccstd.standard.publishing.impact import Impact, impact
 from ccstd.standard.publishing.release import (
+    ConventionGapsError,
     DishonestVersionError,
     ReleaseError,
     check_version,
-    release,
 )
+from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
 
@@ -68,12 +71,22 @@ def diff_command(
     ] = None,
     output_format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            help="Record files or folders: count the records valid under OLD that NEW refuses "
+            "(by change, with example locations); exit 0.",
+        ),
+    ] = None,
 ) -> None:
     """Compare two versions entity by entity; exit 1 if NEW's number is too small a bump."""
     registry = StandardRegistry()
     before, after = _version(old, registry), _version(new, registry)
     if number is not None:
         _number(number)
+    if against:
+        _impact_command(before, after, against, output_format, output)
     try:
         report = diff(before, after, number)
     except ValueError as exc:
@@ -89,6 +102,64 @@ def diff_command(
     raise typer.Exit(EXIT_OK if report.honest else EXIT_FINDINGS)
 
 
+def _impact_command(
+    before: StandardVersion,
+    after: StandardVersion,
+    inputs: list[str],
+    output_format: DiffFormat,
+    output: Path | None,
+) -> NoReturn:
+    """`ccstd diff OLD NEW --against FOLDER`: the release's impact on the records there."""
+    if output_format is DiffFormat.markdown:
+        fail("--against writes text or json (--format text|json)")
+    if output is not None:
+        try:
+            refuse_collisions(list(iter_paths(inputs)), [("--output", output)])
+        except (InputError, PathCollisionError) as exc:
+            fail(str(exc))
+    try:
+        found = impact(before, after, inputs)
+    except InputError as exc:
+        fail(str(exc))
+    if output_format is DiffFormat.json:
+        data = orjson.dumps(found.as_json(), option=orjson.OPT_INDENT_2) + b"\n"
+    else:
+        console = Console(record=True, width=160, file=io.StringIO())
+        _print_impact(found, console)
+        data = console.export_text().encode("utf-8")
+    if output is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+    else:
+        write_output(output, data)
+    raise typer.Exit(EXIT_OK)
+
+
+def _print_impact(found: Impact, console: Console) -> None:
+    files = Table(title=f"records valid under {found.old} that {found.new} refuses")
+    for column in ("file", "records", "unreadable", f"valid under {found.old}", "refused"):
+        files.add_column(column, justify="left" if column == "file" else "right")
+    for row in found.files:
+        files.add_row(
+            printable(row.file), str(row.records), str(row.unreadable),
+            str(row.valid_under_old), str(row.broken),
+        )  # fmt: skip
+    console.print(files)
+    changes = Table(title="by change")
+    for column in ("entity", "path", "finding", "records", "examples"):
+        changes.add_column(column)
+    for change in found.ranked():
+        changes.add_row(
+            change.entity, change.path, change.code, str(change.records),
+            ", ".join(printable(e) for e in change.examples),
+        )  # fmt: skip
+    console.print(changes)
+    console.print(
+        f"{found.total('broken')} of {found.total('valid_under_old')} records valid under "
+        f"{found.old} would stop validating under {found.new} "
+        f"({found.total('records')} read, {found.total('unreadable')} unreadable)"
+    )
+
+
 def _diff_bytes(report: DiffReport, output_format: DiffFormat) -> bytes:
     if output_format is DiffFormat.json:
         return orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2) + b"\n"
@@ -100,6 +171,9 @@ def _diff_bytes(report: DiffReport, output_format: DiffFormat) -> bytes:
 
 
 def _print_diff(report: DiffReport, console: Console) -> None:
+    if report.downgrade:
+        console.print(f"verdict: [bold]downgrade[/]. {downgrade_note(report)}")
+        return
     table = Table(title=f"ccstd diff {report.old} → {report.new}")
     for column in ("where", "change", "breaks", "bump", "example"):
         table.add_column(column)
@@ -152,15 +226,29 @@ def release_command(
     if version is None:
         fail("give the VERSION to release, or --new-draft")
     try:
-        made = release(version, root, dist)
+        outcome = release_all(version, Layout(root), dist)
     except DishonestVersionError as exc:
         typer.echo(f"ccstd: {exc}", err=True)
         raise typer.Exit(EXIT_FINDINGS) from None
+    except ConventionGapsError as exc:
+        _list_and_fail(exc, [str(gap) for gap in exc.gaps])
+    except RuleSetGapsError as exc:
+        _list_and_fail(exc, exc.problems)
     except (ReleaseError, OSError) as exc:
         fail(str(exc))
+    made = outcome.release
     what = "released" if made.promoted else "rebuilt the artifacts of"
     bump = f" ({made.report.required.label} changes since {made.previous})" if made.report else ""
     typer.echo(f"{what} {made.version}{bump}: {len(made.files)} files in {made.artifacts}")
+    for path in outcome.written:
+        typer.echo(f"wrote {path}")
+
+
+def _list_and_fail(exc: ReleaseError, items: list[str]) -> NoReturn:
+    """Every item of a refusal on its own line on stderr, then the one-line error (exit 2)."""
+    for item in items:
+        typer.echo(f"  {printable(item)}", err=True)
+    fail(str(exc))
 
 
 Language = enum.Enum("Language", {name: name for name in LANGUAGES})  # type: ignore[misc]
@@ -187,9 +275,7 @@ def docs_command(
     ] = None,
 ) -> None:
     """Generate the standard's reference (every version) as Markdown, and optionally a site."""
-    pages = all_reference_pages(StandardRegistry())
-    pages["rules.md"] = rulesdoc.render()  # finding codes and rule sets live a layer above
-    pages["index.md"] += "- [Finding codes and rule sets](rules.md)\n"
+    pages = reference(StandardRegistry())
     for page, text in sorted(pages.items()):
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)

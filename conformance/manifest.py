@@ -346,8 +346,9 @@ records = ["samples/*.ndjson"]
 """
 
 
-def template() -> str:
-    """A commented manifest for the latest standard version."""
-    latest = StandardRegistry().latest()
-    profiles = ", ".join(ruleset.load(latest).profiles)
+def template(registry: StandardRegistry | None = None, rulesets: Path = ruleset.FOLDER) -> str:
+    """A commented manifest for the latest standard version; UnknownRuleSetError when that
+    version has no rule set."""
+    latest = (registry or StandardRegistry()).latest()
+    profiles = ", ".join(ruleset.load(latest, rulesets).profiles)
     return TEMPLATE.format(standard=latest, profiles=profiles)

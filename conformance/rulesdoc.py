@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ccstd.conformance import ruleset
 from ccstd.standard.rules import RULES
 
@@ -18,8 +20,8 @@ standard says MUST, `warning` = SHOULD, `info` = for your information. Levels ar
 """
 
 
-def render() -> str:
-    """The whole page."""
+def render(rulesets: Path = ruleset.FOLDER) -> str:
+    """The whole page, with every rule set in `rulesets`."""
     table = "".join(
         f"| [`{r.code}`](#{r.code}) | {r.severity.value} | {r.level.value} | "
         f"{', '.join(r.profiles) or 'all'} | {r.title} | {r.clause} |\n"
@@ -30,11 +32,16 @@ def render() -> str:
         f"{r.clause})\n\n{r.description}\n\nMessage: `{r.template}`\n"
         for r in RULES.values()
     )
-    return _HEADER + table + sections + "".join(_ruleset(v) for v in ruleset.available())
+    return (
+        _HEADER
+        + table
+        + sections
+        + "".join(_ruleset(v, rulesets) for v in ruleset.available(rulesets))
+    )
 
 
-def _ruleset(version: str) -> str:
-    rules = ruleset.load(version)
+def _ruleset(version: str, rulesets: Path) -> str:
+    rules = ruleset.load(version, rulesets)
     lines = [
         f"\n# Rule set for standard {version} (revision {rules.revision})\n",
         f"Digest `{rules.digest}`. Expected fields must be present in at least "

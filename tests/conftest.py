@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,31 @@ from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ACCEPTANCE = REPO_ROOT.parent / "shared" / "acceptance"
+
+
+def bumped(version: str, part: str) -> str:
+    """The release after `version` that bumps `part` (`major`, `minor` or `patch`)."""
+    major, minor, patch = (int(x) for x in version.split("."))
+    if part == "major":
+        return f"{major + 1}.0.0"
+    return f"{major}.{minor + 1}.0" if part == "minor" else f"{major}.{minor}.{patch + 1}"
+
+
+def repository_copy(target: Path) -> Path:
+    """What a release writes, copied under `target` in the repository's layout: the standard's
+    schemas, examples and lock file, conformance rule sets, golden models and the reference.
+    Returns the copied standard folder (what `ccstd release --root` takes)."""
+    from ccstd.standard.publishing import releases
+
+    standard = target / "standard"
+    for tree in ("schemas", "examples"):
+        shutil.copytree(releases.PACKAGE_ROOT / tree, standard / tree)
+    shutil.copyfile(releases.LOCK_FILE, standard / "releases.lock.json")
+    for folder in ("conformance/rulesets", "tests/golden", "docs/reference"):
+        shutil.copytree(REPO_ROOT / folder, target / folder)
+    for tree in ("schemas", "examples"):  # a draft in progress is not the copy's business
+        shutil.rmtree(standard / tree / "draft", ignore_errors=True)
+    return standard
 
 
 def load_examples(version: str) -> list[Example]:

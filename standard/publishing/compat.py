@@ -277,11 +277,88 @@ class Facts:
 
 
 def field_facts(schema: Any) -> dict[Path, Facts]:
-    """What an inlined schema says at each field path (`*` for array items)."""
+    """What an inlined schema says at each field path (`*` for array items), read off its
+    normal form (`normalise`), so that two spellings of one meaning give the same facts."""
     found: dict[Path, Facts] = {}
-    _collect(schema, (), found)
+    _collect(normalise(schema), (), found)
     found.pop(_VERSION_CLAIM, None)  # the const that names the version differs by definition
     return found
+
+
+def normalise(node: Any) -> Any:
+    """The same schema in one spelling of its unions, so that rewriting a union is no change.
+
+    A value that is either a string of some kind or something that is never a string can be
+    written `if {type: string} then X else Y`, or as the union `anyOf: [X and string, Y]`; a
+    `oneOf` whose alternatives have disjoint types accepts exactly what the `anyOf` of them does.
+    Both become the `anyOf`.
+    """
+    if isinstance(node, list):
+        return [normalise(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = _flattened({key: normalise(value) for key, value in node.items()})
+    union = _conditional_union(node)
+    if union is not None:
+        node = {k: v for k, v in node.items() if k not in ("if", "then", "else")}
+        node["anyOf"] = union
+    if "oneOf" in node and "anyOf" not in node and _disjoint(node["oneOf"]):
+        node["anyOf"] = node.pop("oneOf")
+    return node
+
+
+def _flattened(node: dict[str, Any]) -> dict[str, Any]:
+    """`{allOf: [X], ...}` as X's keywords beside the others, when no keyword is in both with
+    different values (an annotation beside the `allOf` wins, as it does when inlined)."""
+    branches = node.get("allOf")
+    if not isinstance(branches, list) or len(branches) != 1 or not isinstance(branches[0], dict):
+        return node
+    rest = {k: v for k, v in node.items() if k != "allOf"}
+    inner = {k: v for k, v in branches[0].items() if k not in ("$id", "$schema")}
+    if any(inner[k] != rest[k] for k in inner.keys() & rest.keys() if k not in _ANNOTATIONS):
+        return node
+    return {**inner, **rest}
+
+
+def _conditional_union(node: dict[str, Any]) -> list[Any] | None:
+    """`[then and string, else]` when the node is `if {type: string} then ... else ...` and the
+    `else` alternative never accepts a string; None otherwise."""
+    then, otherwise = node.get("then"), node.get("else")
+    if node.get("if") != {"type": "string"} or "anyOf" in node:
+        return None
+    if not isinstance(then, dict) or then.get("type", "string") != "string":
+        return None
+    if not isinstance(otherwise, dict) or "string" in _types(otherwise, {"string"}):
+        return None
+    return [{**then, "type": "string"}, otherwise]
+
+
+def _types(node: dict[str, Any], unknown: set[str]) -> set[str]:
+    """The JSON types a schema allows at most (`unknown` when it does not say)."""
+    declared = node.get("type")
+    if isinstance(declared, str):
+        return {declared}
+    if isinstance(declared, list) and all(isinstance(t, str) for t in declared):
+        return set(declared)
+    narrowing = [_types(b, unknown) for b in node.get("allOf", ()) if isinstance(b, dict)]
+    known = [t for t in narrowing if t is not unknown]
+    return set.intersection(*known) if known else unknown
+
+
+def _disjoint(branches: Any) -> bool:
+    """True when no two alternatives can accept the same JSON type (integer is a number)."""
+    if not isinstance(branches, list) or not all(isinstance(b, dict) for b in branches):
+        return False
+    everything = {"string", "number", "integer", "boolean", "array", "object", "null"}
+    seen: set[str] = set()
+    for branch in branches:
+        types = _types(branch, everything)
+        if "integer" in types or "number" in types:
+            types = types | {"integer", "number"}
+        if types & seen:
+            return False
+        seen |= types
+    return True
 
 
 def _collect(node: Any, path: Path, found: dict[Path, Facts]) -> None:
@@ -311,6 +388,8 @@ def _collect(node: Any, path: Path, found: dict[Path, Facts]) -> None:
             facts.other[key] = orjson.dumps(node[key], option=orjson.OPT_SORT_KEYS)
     for key in ("anyOf", "oneOf"):
         facts.branches += len(node.get(key, ()))
+        if isinstance(node.get(key), list):
+            facts.other[key] = _union(node[key])
     for name, child in node.get("properties", {}).items():
         _collect(child, (*path, name), found)
     if isinstance(node.get("items"), dict):
@@ -322,6 +401,18 @@ def _collect(node: Any, path: Path, found: dict[Path, Facts]) -> None:
             _collect_branch(branch, path, found)
     for key in ("then", "else"):
         _collect_branch(node.get(key), path, found)
+
+
+def _union(branches: list[Any]) -> bytes:
+    """The alternatives of a union as one comparable value: their order and the annotations on
+    them do not change what the union accepts."""
+    stripped = [
+        {k: v for k, v in b.items() if k not in _ANNOTATIONS} if isinstance(b, dict) else b
+        for b in branches
+    ]
+    return orjson.dumps(
+        sorted(orjson.dumps(b, option=orjson.OPT_SORT_KEYS).decode() for b in stripped)
+    )
 
 
 def _collect_branch(node: Any, path: Path, found: dict[Path, Facts]) -> None:
@@ -367,11 +458,17 @@ class DiffReport:
     new: str
     changes: tuple[Change, ...]
     new_number: str | None  # the version NEW is (to be) released as, when known
+    downgrade: bool = False  # NEW is older than OLD: its changes are not classified
 
     @property
     def required(self) -> Bump:
         """The smallest honest bump."""
         return max((c.rule.bump for c in self.changes), default=Bump.NONE)
+
+    @property
+    def verdict(self) -> str:
+        """`downgrade`, or the label of the bump the changes need."""
+        return "downgrade" if self.downgrade else self.required.label
 
     @property
     def chosen(self) -> Bump | None:
@@ -384,7 +481,7 @@ class DiffReport:
     def honest(self) -> bool:
         """False when NEW's number is a smaller bump than the changes need."""
         chosen = self.chosen
-        return chosen is None or (chosen >= self.required and chosen > Bump.NONE)
+        return self.downgrade or chosen is None or (chosen >= self.required and chosen > Bump.NONE)
 
     def suggested(self) -> str:
         """The next version number that the changes need."""
@@ -407,9 +504,26 @@ def version_bump(old: str, new: str) -> Bump:
     return Bump.MINOR if b[1] > a[1] else Bump.PATCH
 
 
+def is_downgrade(old: str, new: str) -> bool:
+    """True when `new` is an earlier version than `old` (the draft is later than any release)."""
+
+    def order(version: str) -> tuple[float, ...] | None:
+        if version == "draft":
+            return (float("inf"),)
+        try:
+            return tuple(float(part) for part in version_key(version))
+        except ValueError:
+            return None  # a folder not named after a version: no order known
+
+    before, after = order(old), order(new)
+    return before is not None and after is not None and after < before
+
+
 def diff(old: StandardVersion, new: StandardVersion, new_number: str | None = None) -> DiffReport:
     """Compare two versions entity by entity; every example is checked against both."""
     number = new_number or (new.version if new.version != "draft" else None)
+    if is_downgrade(old.version, new.version):
+        return DiffReport(old.version, new.version, (), number, downgrade=True)
     changes = [*_document_changes(old, new)]
     for entity in sorted(set(old.entities) | set(new.entities)):
         if entity not in new.entity_ids:
@@ -500,6 +614,8 @@ def _compare(
     elif new.branches < old.branches:
         yield Change("branch-removed", entity, where, f"{old.branches} -> {new.branches} branches")
     for key in sorted(old.other.keys() | new.other.keys()):
+        if key in ("anyOf", "oneOf") and old.branches != new.branches:
+            continue  # reported as an alternative added or removed
         if old.other.get(key) != new.other.get(key):
             yield Change("keyword-changed", entity, where, f"'{key}' changed")
     if new.deprecated.get("deprecated") and not old.deprecated.get("deprecated"):

@@ -13,6 +13,7 @@ def report_json(report: DiffReport) -> dict[str, Any]:
         "old": report.old,
         "new": report.new,
         "newNumber": report.new_number,
+        "verdict": report.verdict,
         "requiredBump": report.required.label,
         "chosenBump": report.chosen.label if report.chosen is not None else None,
         "honest": report.honest,
@@ -46,6 +47,8 @@ def _change_json(change: Change) -> dict[str, Any]:
 def changelog(report: DiffReport, heading: str | None = None) -> str:
     """A CHANGELOG.md section: the bump, then the changes grouped by what they need."""
     title = heading or f"{report.new_number or report.new}"
+    if report.downgrade:
+        return f"## {title}\n\n{downgrade_note(report)}\n"
     lines = [
         f"## {title}",
         "",
@@ -60,6 +63,14 @@ def changelog(report: DiffReport, heading: str | None = None) -> str:
     if not report.changes:
         lines += ["", "No changes."]
     return "\n".join(lines) + "\n"
+
+
+def downgrade_note(report: DiffReport) -> str:
+    """One sentence for a diff whose NEW is older than its OLD."""
+    return (
+        f"{report.new} is older than {report.old}: a downgrade; its changes are not classified "
+        f"(compare forward: `ccstd diff {report.new} {report.old}`)."
+    )
 
 
 _TABLE_HEADER = """# Compatibility rules

@@ -71,3 +71,24 @@ def promote(root: Path, version: str) -> None:
     copy_version(root, DRAFT, version)
     for tree in _TREES:
         shutil.rmtree(root / tree / DRAFT, ignore_errors=True)
+
+
+def same_as(root: Path, version: str, name: str = DRAFT) -> bool:
+    """True when `name` (the draft) holds exactly the schemas and examples of `version`: the
+    same files, each the same once its `$id`s and `standardVersion` name the other version."""
+    for tree in _TREES:
+        before, after = root / tree / version, root / tree / name
+        files = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
+        if files != {p.relative_to(after) for p in after.rglob("*") if p.is_file()}:
+            return False
+        for relative in sorted(files):
+            old, new = (before / relative).read_bytes(), (after / relative).read_bytes()
+            if relative.suffix == ".json":
+                try:
+                    if retarget(orjson.loads(old), version, name) != orjson.loads(new):
+                        return False
+                except orjson.JSONDecodeError:
+                    return False
+            elif old != new:
+                return False
+    return True

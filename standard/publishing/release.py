@@ -6,17 +6,21 @@ import hashlib
 import re
 import shutil
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ccstd.standard.publishing import artefacts, drafting, releases
 from ccstd.standard.publishing.bundling import bundle_entity, inline_entity
 from ccstd.standard.publishing.codegen import python_models
 from ccstd.standard.publishing.compat import DiffReport, diff, field_facts
 from ccstd.standard.publishing.compatreport import changelog, compatibility_page, report_json
+from ccstd.standard.publishing.conventions import Gap, convention_gaps
 from ccstd.standard.publishing.docsgen import reference_pages
-from ccstd.standard.publishing.examples_check import load_examples, misbehaving
+from ccstd.standard.publishing.examples_check import Example, load_examples, misbehaving
 from ccstd.standard.registry import StandardRegistry, StandardVersion, version_key
 
 # MAJOR.MINOR.PATCH of Semantic Versioning 2.0.0: ASCII digits, no leading zeros, nothing else.
@@ -25,6 +29,17 @@ SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 class ReleaseError(ValueError):
     """The release cannot be made (exit 2): no draft, a bad version, a changed released file."""
+
+
+class ConventionGapsError(ReleaseError):
+    """The draft breaks the standard's conventions (exit 2); `gaps` lists every one."""
+
+    def __init__(self, gaps: list[Gap]) -> None:
+        super().__init__(
+            f"the draft breaks the standard's conventions in {len(gaps)} place(s) "
+            "(titles in English and Chinese, entity descriptions, sensitivity of personal fields)"
+        )
+        self.gaps = gaps
 
 
 class DishonestVersionError(ReleaseError):
@@ -65,7 +80,7 @@ def release(version: str, root: Path = releases.PACKAGE_ROOT, dist: Path = Path(
             raise ReleaseError(f"released files of {version} changed: {', '.join(changed)}")
     registry = StandardRegistry(root / "schemas")
     previous = _previous(registry, version)
-    standard = registry.get(version)
+    standard = loaded(registry, version)
     report = diff(registry.get(previous), standard) if previous else None
     target = dist / f"standard-{version}"
     files = build_artifacts(standard, report, target)
@@ -80,7 +95,8 @@ def check_version(version: str) -> str:
 
 
 def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport | None:
-    """The checks a release makes before freezing: bump honest, every example as labelled."""
+    """The checks a release makes before freezing: something changed, conventions kept, every
+    example as labelled, bump honest."""
     check_version(version)
     registry = StandardRegistry(root / "schemas")
     if "draft" not in registry.versions(include_draft=True):
@@ -90,7 +106,14 @@ def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport 
     released = registry.versions()
     if released and version_key(version) <= version_key(released[-1]):
         raise ReleaseError(f"{version} is not newer than the latest release {released[-1]}")
-    problems = misbehaving(registry, load_examples(root / "examples", "draft"))
+    if released and drafting.same_as(root, released[-1]):
+        raise ReleaseError(
+            f"nothing changed: the draft is {released[-1]} as released; edit it before releasing"
+        )
+    gaps = convention_gaps(loaded(registry, "draft"))
+    if gaps:
+        raise ConventionGapsError(gaps)
+    problems = misbehaving(registry, _examples(root / "examples"))
     if problems:
         raise ReleaseError("examples of the draft misbehave: " + "; ".join(problems[:5]))
     try:
@@ -99,10 +122,42 @@ def check_draft(version: str, root: Path = releases.PACKAGE_ROOT) -> DiffReport 
         raise ReleaseError(f"the draft cannot be published: {exc}") from None
     if not released:
         return None
-    report = diff(registry.get(released[-1]), registry.get("draft"), version)
+    report = diff(loaded(registry, released[-1]), loaded(registry, "draft"), version)
     if not report.honest:
         raise DishonestVersionError(report)
     return report
+
+
+def _examples(examples_root: Path) -> list[Example]:
+    """The draft's examples; ReleaseError naming the first file that cannot be read."""
+    try:
+        return load_examples(examples_root, "draft")
+    except (ValueError, KeyError, TypeError, OSError):
+        for path in sorted((examples_root / "draft").rglob("*")):
+            try:
+                if path.suffix == ".json":
+                    orjson.loads(path.read_bytes())
+                elif path.suffix == ".toml":
+                    tomllib.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, OSError) as exc:
+                raise ReleaseError(f"{path}: cannot be read: {exc}") from None
+        raise ReleaseError(f"{examples_root / 'draft'}: the examples cannot be read") from None
+
+
+def loaded(registry: StandardRegistry, version: str) -> StandardVersion:
+    """A version of the registry; ReleaseError naming the first file that is not a schema."""
+    try:
+        return registry.get(version)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        folder = registry.schemas_root / version
+        for path in sorted(folder.rglob("*.json")):
+            try:
+                document = orjson.loads(path.read_bytes())
+            except orjson.JSONDecodeError as exc:
+                raise ReleaseError(f"{path}: not JSON: {exc}") from None
+            if not isinstance(document, dict) or not isinstance(document.get("$id"), str):
+                raise ReleaseError(f"{path}: not a schema of the standard (no $id)") from None
+        raise ReleaseError(f"{folder}: the schemas cannot be loaded") from None
 
 
 def _promote(version: str, root: Path, lock_file: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.rules import Level
 from tests.conformance.conftest import Submit, codes
 from tests.conftest import proves, valid_record
@@ -161,7 +162,8 @@ def test_a_semantic_failure_stops_the_level_at_schema(submit: Submit) -> None:
 
 def test_records_are_held_to_the_version_claimed(submit: Submit) -> None:
     newer = order()
-    newer["standardVersion"] = "1.1.0"
+    newer["standardVersion"] = StandardRegistry().latest()
+    assert newer["standardVersion"] != order()["standardVersion"]
     result = submit([delivery(), newer])
     stray = [a.finding for a in result.findings if a.finding.location.pointer == "/standardVersion"]
     assert [f.code for f in stray] == ["value-not-allowed"] and not result.passed

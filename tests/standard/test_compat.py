@@ -10,10 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from ccstd.standard.checker import build_plan
 from ccstd.standard.publishing import drafting
-from ccstd.standard.publishing.compat import CHANGE_RULES, Bump, diff, version_bump
+from ccstd.standard.publishing.compat import CHANGE_RULES, Bump, diff, normalise, version_bump
 from ccstd.standard.publishing.compatreport import compatibility_page
+from ccstd.standard.publishing.examples_check import load_examples as load_examples_from
 from ccstd.standard.registry import EXAMPLES_ROOT, SCHEMAS_ROOT, StandardRegistry
 from tests.conftest import REPO_ROOT
 
@@ -212,3 +216,104 @@ def test_the_real_1_1_0_release_is_minor() -> None:
 def test_compatibility_page_is_up_to_date() -> None:
     committed = (REPO_ROOT / "docs" / "reference" / "compatibility.md").read_text(encoding="utf-8")
     assert committed == compatibility_page(), "docs/reference/compatibility.md is stale: make docs"
+
+
+def _unions_rewritten(kind: str) -> Edit:
+    """Every `if {type: string} then X else Y` of common.json written as a `kind` union."""
+
+    def edit(docs: Docs) -> None:
+        for definition in docs["common.json"]["$defs"].values():
+            if definition.get("if") == {"type": "string"}:
+                then, otherwise = definition.pop("then"), definition.pop("else")
+                del definition["if"]
+                definition[kind] = [{"type": "string", **then}, otherwise]
+
+    return edit
+
+
+@pytest.mark.parametrize("kind", ["anyOf", "oneOf"])
+def test_a_union_rewritten_from_if_then_else_is_no_change(tmp_path: Path, kind: str) -> None:
+    registry = pair(tmp_path, _unions_rewritten(kind))
+    rewritten = (tmp_path / "schemas" / "2.0.0" / "common.json").read_text()
+    assert f'"{kind}"' in rewritten and '"if": {\n        "type": "string"' not in rewritten
+    report = diff(registry.get("1.0.0"), registry.get("2.0.0"))
+    assert report.changes == () and report.required is Bump.NONE
+
+
+def test_a_rewritten_union_that_changes_a_branch_is_still_a_change(tmp_path: Path) -> None:
+    def rewritten_and_tightened(docs: Docs) -> None:
+        _unions_rewritten("anyOf")(docs)
+        docs["common.json"]["$defs"]["PhoneNumber"]["anyOf"][0]["maxLength"] = 5
+
+    registry = pair(tmp_path, rewritten_and_tightened)
+    report = diff(registry.get("1.0.0"), registry.get("2.0.0"))
+    assert report.required is Bump.MAJOR
+    assert {c.kind for c in report.changes} == {"keyword-changed"}
+
+
+def test_a_string_union_whose_other_branch_takes_strings_is_not_rewritten() -> None:
+    schema = {"if": {"type": "string"}, "then": {"format": "phone"}, "else": {"maxLength": 3}}
+    assert normalise(schema) == schema
+    union = {"oneOf": [{"type": "integer"}, {"type": "number"}]}
+    assert normalise(union) == union  # 1 is both: oneOf and anyOf differ
+
+
+def test_diff_of_a_newer_to_an_older_version_is_a_downgrade() -> None:
+    registry = StandardRegistry()
+    latest, *_ = reversed(registry.versions())
+    previous = registry.versions()[-2]
+    report = diff(registry.get(latest), registry.get(previous))
+    assert report.downgrade and report.verdict == "downgrade" and report.changes == ()
+    forward = diff(registry.get(previous), registry.get(latest))
+    assert not forward.downgrade and forward.verdict == forward.required.label
+
+
+@pytest.fixture(scope="module")
+def rewritten(tmp_path_factory: pytest.TempPathFactory) -> StandardRegistry:
+    """1.0.0 and 2.0.0, the same standard with its string unions written as `anyOf`."""
+    return pair(tmp_path_factory.mktemp("unions"), _unions_rewritten("anyOf"))
+
+
+def _verdicts(registry: StandardRegistry, entity: str, record: dict[str, Any]) -> list[bool]:
+    verdicts = []
+    for name in ("1.0.0", "2.0.0"):
+        claimed = {**record, "standardVersion": name}
+        verdicts.append(bool(build_plan(registry.get(name), entity).validator.is_valid(claimed)))
+    return verdicts
+
+
+def test_a_rewritten_union_accepts_the_same_examples(rewritten: StandardRegistry) -> None:
+    examples = load_examples_from(rewritten.schemas_root.parent / "examples", "2.0.0")
+    assert len(examples) > 40
+    for example in examples:
+        verdicts = _verdicts(rewritten, example.path.parent.name, example.record)
+        assert verdicts[0] == verdicts[1], example.path
+        assert verdicts[0] or example.expected_code is not None, example.path
+
+
+_PROTECTION = st.fixed_dictionaries(
+    {"protection": st.sampled_from(["pseudonymised", "masked", "other"]),
+     "value": st.one_of(st.text(max_size=8), st.just("hmac-sha256:" + "a" * 64))},
+    optional={"keyId": st.text(max_size=4), "extra": st.integers()},
+)  # fmt: skip
+_VALUES = st.one_of(
+    st.text(max_size=20),
+    st.from_regex(r"1101021948031506[0-9][0-9X]", fullmatch=True),
+    st.from_regex(r"\+86138[0-9]{8}", fullmatch=True),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.lists(st.text(max_size=3), max_size=2),
+    _PROTECTION,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(field=st.sampled_from(["nationalId", "phone"]), value=_VALUES)
+def test_a_rewritten_union_accepts_the_same_values(
+    rewritten: StandardRegistry, field: str, value: Any
+) -> None:
+    record = json.loads((EXAMPLES_ROOT / "1.0.0" / "Resident" / "valid-1.json").read_text())
+    record[field] = value
+    verdicts = _verdicts(rewritten, "Resident", record)
+    assert verdicts[0] == verdicts[1], (field, value)
