@@ -21,7 +21,9 @@ def root(tmp_path: Path) -> Path:
     """A copy of the standard's folder: released versions, their lock, no draft."""
     package = tmp_path / "standard"
     for tree in ("schemas", "examples"):
-        shutil.copytree(releases.PACKAGE_ROOT / tree, package / tree)
+        shutil.copytree(
+            releases.PACKAGE_ROOT / tree, package / tree, ignore=shutil.ignore_patterns("draft")
+        )
     shutil.copyfile(releases.LOCK_FILE, package / "releases.lock.json")
     return package
 
