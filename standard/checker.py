@@ -312,13 +312,14 @@ def _translate(error: jsonschema_rs.ValidationError, at: Locator) -> Iterator[Fi
 
 
 def _expected_types(error: jsonschema_rs.ValidationError) -> str:
-    if "Protected" in error.schema_path:
-        return _PROTECTABLE
+    if "Protected" in error.schema_path:  # a string here was refused: the field is protected only
+        return _PROTECTED_ONLY if isinstance(error.instance, str) else _PROTECTABLE
     types: list[str] = error.kind.as_dict()["types"]
     return " or ".join(types)
 
 
 _PROTECTABLE = "a string, or an object for a pseudonymised or masked value"
+_PROTECTED_ONLY = "an object for a pseudonymised or masked value"
 
 
 def _alternatives(error: jsonschema_rs.ValidationError, at: Locator) -> Iterator[Finding]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import functools
 import importlib.util
+import ipaddress
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -348,3 +349,57 @@ def test_a_raw_id_number_as_a_resident_id_is_still_a_leak(standard: StandardVers
     assert ("nationalId",) in allowed and ("id",) not in allowed
     record = {**_record("Resident"), "id": "R110102194803150611"}
     assert [path for path, _ in leaks(record, allowed)] == [("id",)]
+
+
+# Device identity -----------------------------------------------------------------------------
+
+
+@functools.cache
+def _device_ip_check(standard: StandardVersion) -> tuple[Callable[[str], bool], ...]:
+    record = _record("Device", "valid-3.json")
+    engines = (build_plan(standard, "Device").validator, reference_validators(standard)["Device"])
+
+    def checker(engine: Any) -> Callable[[str], bool]:
+        return lambda value: bool(engine.is_valid({**record, "ipAddress": value}))
+
+    return tuple(checker(engine) for engine in engines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.ip_addresses())
+def test_every_ip_address_is_accepted_in_its_usual_forms(address: Any) -> None:
+    forms = {str(address), address.exploded}
+    if address.version == 6 and address.ipv4_mapped is not None:
+        forms.add(f"::ffff:{address.ipv4_mapped}")
+    for valid in _device_ip_check(REGISTRY.get(VERSION)):
+        for form in forms:
+            assert valid(form), form
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789abcdefABCDEF:.%", min_size=1, max_size=45))
+def test_what_is_not_an_ip_address_is_refused(text: str) -> None:
+    try:
+        ipaddress.ip_address(text)
+        is_address = "%" not in text and not any(  # no zone; no leading zeros in IPv4 octets
+            len(part) > 1 and part.startswith("0") for part in text.rsplit(":", 1)[-1].split(".")
+        )
+    except ValueError:
+        is_address = False
+    if not is_address:
+        for valid in _device_ip_check(REGISTRY.get(VERSION)):
+            assert not valid(text), text
+
+
+def test_a_raw_street_line_where_only_its_pseudonym_may_go_is_named_plainly(
+    tmp_path: Path,
+) -> None:
+    record = _record("Resident", "valid-3.json")
+    record["address"]["lineProtected"] = "1 Main Street"
+    code, findings = _validate(tmp_path, record)
+    assert code == 1
+    assert [(f["code"], f["pointer"]) for f in findings] == [
+        ("wrong-type", "/address/lineProtected")
+    ]
+    assert "1 Main Street" not in findings[0]["message"]
+    assert findings[0]["message"].startswith("expected an object")
