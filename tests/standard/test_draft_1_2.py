@@ -312,6 +312,10 @@ def test_generated_models_type_unions(models: ModuleType, value: Any) -> None:
         models.Resident.model_validate(record)
     record["nationalId"] = {"protection": "masked", "value": "110***********0611"}
     models.Resident.model_validate(record)
+    record["contacts"][0]["value"] = value  # a conditional in the schema, typed str | object
+    if not isinstance(value, dict):
+        with pytest.raises(ValueError, match="contacts"):
+            models.Resident.model_validate(record)
 
 
 # Privacy reads the new shapes ----------------------------------------------------------------
