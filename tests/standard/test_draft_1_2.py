@@ -407,3 +407,54 @@ def test_a_raw_street_line_where_only_its_pseudonym_may_go_is_named_plainly(
     ]
     assert "1 Main Street" not in findings[0]["message"]
     assert findings[0]["message"].startswith("expected an object")
+
+
+# Same meaning where 1.1.0 had a field ---------------------------------------------------------
+
+
+def test_every_valid_record_of_the_previous_release_stays_valid(standard: StandardVersion) -> None:
+    old = [e for e in load_examples(PREVIOUS) if e.expected_code is None]
+    assert old
+    for example in old:
+        record = {**orjson.loads(example.path.read_bytes()), "standardVersion": VERSION}
+        assert build_plan(standard, record["type"]).validator.is_valid(record), example.id
+
+
+_PROTECTED = st.fixed_dictionaries(
+    {"protection": st.sampled_from(["pseudonymised", "masked", "hidden"])},
+    optional={
+        "value": st.sampled_from(["hmac-sha256:" + "ab" * 32, "135****1234", "", "x"]),
+        "keyId": st.sampled_from(["k1", ""]),
+        "extra": st.just(1),
+    },
+)
+_UNION_VALUES = st.one_of(
+    st.sampled_from(
+        ["110102194803150611", "110102194803150612", "+8613811112222", "12", "王建国", ""]
+    ),
+    st.text(max_size=20),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=3),
+    _PROTECTED,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_UNION_VALUES, st.sampled_from(["nationalId", "phone", "name.text", "contacts.0.value"]))
+def test_a_union_rewritten_as_anyof_accepts_exactly_what_it_accepted(
+    value: Any, where: str
+) -> None:
+    """1.1.0's if/then/else and the draft's anyOf give the same verdict on any value."""
+    verdicts = []
+    for version in (PREVIOUS, VERSION):
+        record = _record("Resident")
+        record["standardVersion"] = version
+        node: Any = record
+        *parents, last = where.split(".")
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[int(last) if last.isdigit() else last] = value
+        verdicts.append(build_plan(REGISTRY.get(version), "Resident").validator.is_valid(record))
+    assert verdicts[0] == verdicts[1]
