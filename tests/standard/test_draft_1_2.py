@@ -20,6 +20,7 @@ import importlib.util
 import ipaddress
 import json
 import sys
+import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -458,3 +459,18 @@ def test_a_union_rewritten_as_anyof_accepts_exactly_what_it_accepted(
         node[int(last) if last.isdigit() else last] = value
         verdicts.append(build_plan(REGISTRY.get(version), "Resident").validator.is_valid(record))
     assert verdicts[0] == verdicts[1]
+
+
+def test_an_assumed_time_zone_is_an_iana_name(standard: StandardVersion) -> None:
+    record = _record("Resident", "valid-3.json")
+    validator = build_plan(standard, "Resident").validator
+
+    def valid(zone: str) -> bool:
+        return bool(
+            validator.is_valid({**record, "meta": {**record["meta"], "assumedTimeZone": zone}})
+        )
+
+    zones = zoneinfo.available_timezones() - {"localtime"}
+    assert all(valid(zone) for zone in sorted(zones))
+    for zone in ("+08:00", "asia/shanghai", "Asia/Shanghai ", "../etc/passwd", "", "A" * 65):
+        assert not valid(zone), zone
