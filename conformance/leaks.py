@@ -19,11 +19,14 @@ Path = tuple[str, ...]
 
 @functools.cache
 def identifier_paths(standard: StandardVersion, entity: str) -> frozenset[Path]:
-    """Field paths of an entity meant to carry identifiers or phone numbers (`*` for items)."""
+    """Field paths of an entity meant to carry identifiers or phone numbers (`*` for items).
+
+    A record id is never one: the standard marks a Resident's id identifying because a source's id
+    can embed a number, which is a reason to pseudonymise it, not to carry one raw."""
     return frozenset(
         f.path
         for f in entity_fields(standard, entity)
-        if f.format in _IDENTIFIER_FORMATS or f.sensitivity == "identifier"
+        if (f.format in _IDENTIFIER_FORMATS or f.sensitivity == "identifier") and f.path != ("id",)
     )
 
 

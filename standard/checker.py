@@ -38,7 +38,6 @@ _RANGE_RULES = {
 }  # fmt: skip
 _SIMPLE_RULES = {
     "uniqueItems": rules.DUPLICATE_ITEMS, "not": rules.CONFLICTING_PROPERTIES,
-    "anyOf": rules.NO_MATCHING_ALTERNATIVE, "oneOf": rules.NO_MATCHING_ALTERNATIVE,
 }  # fmt: skip
 _MAX_LISTED_CODES = 12
 
@@ -301,6 +300,8 @@ def _translate(error: jsonschema_rs.ValidationError, at: Locator) -> Iterator[Fi
         yield _RANGE_RULES[keyword].finding(here(), comparison=comparison, limit=limit)
     elif keyword == "minProperties":
         yield rules.EMPTY_OBJECT.finding(here(), limit=details["limit"])
+    elif keyword in ("anyOf", "oneOf"):
+        yield from _alternatives(error, at)
     elif keyword == "propertyNames":
         name = str(details["error"].instance)
         yield rules.INVALID_EXTENSION_NAMESPACE.finding(here(name), name=name)
@@ -311,10 +312,43 @@ def _translate(error: jsonschema_rs.ValidationError, at: Locator) -> Iterator[Fi
 
 
 def _expected_types(error: jsonschema_rs.ValidationError) -> str:
-    if "Protected" in error.schema_path:
-        return "a string, or an object for a pseudonymised or masked value"
+    if "Protected" in error.schema_path:  # a string here was refused: the field is protected only
+        return _PROTECTED_ONLY if isinstance(error.instance, str) else _PROTECTABLE
     types: list[str] = error.kind.as_dict()["types"]
     return " or ".join(types)
+
+
+_PROTECTABLE = "a string, or an object for a pseudonymised or masked value"
+_PROTECTED_ONLY = "an object for a pseudonymised or masked value"
+
+
+def _alternatives(error: jsonschema_rs.ValidationError, at: Locator) -> Iterator[Finding]:
+    """A union (anyOf/oneOf) the value fits none of: when exactly one alternative has the value's
+    JSON type, its own findings (a bad ID number is `invalid-cn-resident-id`, not a failed
+    union); when none has, `wrong-type` listing the alternatives' types."""
+    branches: list[list[jsonschema_rs.ValidationError]] = error.kind.as_dict().get("context", [])
+    here = at(*error.instance_path)
+
+    def mistyped(branch: list[jsonschema_rs.ValidationError]) -> bool:
+        return any(e.kind.name == "type" and e.instance_path == error.instance_path for e in branch)
+
+    fitting = [branch for branch in branches if not mistyped(branch)]
+    if len(fitting) == 1 and fitting[0]:
+        for sub in fitting[0]:
+            yield from _translate(sub, at)
+    elif branches and not fitting:
+        found = _json_type(error.instance)
+        yield rules.WRONG_TYPE.finding(here, expected=_union_types(branches), found=found)
+    else:
+        yield rules.NO_MATCHING_ALTERNATIVE.finding(here)
+
+
+def _union_types(branches: list[list[jsonschema_rs.ValidationError]]) -> str:
+    type_errors = [e for branch in branches for e in branch if e.kind.name == "type"]
+    if any("Protected" in e.schema_path for e in type_errors):
+        return _PROTECTABLE
+    names = dict.fromkeys(t for e in type_errors for t in e.kind.as_dict()["types"])
+    return " or ".join(names)
 
 
 def _retired_divisions(record: dict[str, Any], plan: _EntityPlan, at: Locator) -> Iterator[Finding]:

@@ -4,8 +4,9 @@ For every released version, every field of every entity annotated `x-ccstd-sensi
 `identifier` or `personal` (read off the schemas) has one expected form in adapter output:
 
 - protected: the schema offers the protected form, so the value must be pseudonymised or masked;
-- absent: free text that carries a street address line and has no protected form;
+- absent: free text that carries a street address line or a name and has no protected form;
 - pseudonymous reference: a reference to a person, whose id must be a pseudonym;
+- pseudonymous id: a record id that can embed an identifier (a Resident's), written as a pseudonym;
 - as is: a quasi-identifier the schema gives no protected form (a code, a date, a city), or a
   container or descriptor of the above.
 
@@ -38,8 +39,8 @@ KEY = {"CCSTD_PSEUDONYM_KEY": "sensitive-fields-test-key-0123"}
 REGISTRY = StandardRegistry()
 SENSITIVE = ("identifier", "personal")
 PSEUDONYM = re.compile(r"[0-9a-f]{64}")
-# Free text that carries a street address line; the schemas give it no protected form.
-ABSENT = {"line", "building", "unit", "room"}
+# Free text that carries a street address line or a name; the schemas give it no protected form.
+ABSENT = {"line", "building", "unit", "room", "description", "note"}
 # Quasi-identifiers with no protected form in the schemas, and the parts that describe or hold
 # protected values: written as they are.
 AS_IS = {
@@ -52,7 +53,8 @@ AS_IS = {
     "contacts": "holds protected values", "identifiers": "holds protected values",
     "*": "an item of the above", "credential": "holds protected values",
     "caregiver": "holds a protected value", "destination": "holds regions",
-    "shippingAddress": "holds regions",
+    "shippingAddress": "holds regions", "birthDatePartial": "a partial date",
+    "deceased": "a flag", "deceasedDate": "a partial date",
 }  # fmt: skip
 
 
@@ -64,6 +66,8 @@ def expected_form(field: Field, catalogue: dict[tuple[str, ...], Field]) -> str:
         return "part of a protected value"
     if field.reference_type is not None:
         return "pseudonymous reference"
+    if field.path == ("id",):
+        return "pseudonymous id"
     if field.path[-1] in ABSENT:
         return "absent"
     if field.path[-1] in AS_IS:
@@ -78,7 +82,7 @@ def annotated(version: StandardVersion, entity: str) -> list[tuple[Field, str]]:
     ]
 
 
-@pytest.mark.parametrize("version", REGISTRY.versions())
+@pytest.mark.parametrize("version", REGISTRY.versions(include_draft=True))
 def test_every_annotated_field_has_an_expected_form(version: str) -> None:
     standard = REGISTRY.get(version)
     unclassified = [
@@ -103,7 +107,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("version", REGISTRY.versions())
+@pytest.mark.parametrize("version", REGISTRY.versions(include_draft=True))
 def test_adapter_output_never_carries_an_annotated_field_unprotected(
     version: str, outputs: list[dict[str, Any]]
 ) -> None:
@@ -123,6 +127,8 @@ def _in_form(form: str, value: Any) -> bool:
         return isinstance(value, dict) and value.get("protection") in ("pseudonymised", "masked")
     if form == "pseudonymous reference":
         return isinstance(value, dict) and bool(PSEUDONYM.fullmatch(str(value.get("id"))))
+    if form == "pseudonymous id":
+        return bool(PSEUDONYM.fullmatch(str(value)))
     return form != "absent"
 
 
@@ -134,3 +140,13 @@ def test_the_check_finds_what_it_looks_for() -> None:
     assert forms["address.line"] == "absent" and not _in_form("absent", "1 Main St")
     assert forms["household"] == "pseudonymous reference"
     assert not _in_form("pseudonymous reference", {"type": "Household", "id": "MBR-1"})
+
+
+def test_the_check_reads_the_annotations_new_in_1_2() -> None:
+    """A Resident's raw record id, a protected street line and free-text notes are classified."""
+    standard = REGISTRY.get(REGISTRY.versions(include_draft=True)[-1])  # 1.2.0 or its draft
+    forms = {f.dotted: form for f, form in annotated(standard, "Resident")}
+    assert forms["id"] == "pseudonymous id" and not _in_form("pseudonymous id", "MBR-1")
+    assert forms["address.lineProtected"] == "protected"
+    notes = {f.dotted: form for f, form in annotated(standard, "ServiceRequest")}
+    assert notes["description"] == "absent" and notes["statusHistory.*.note"] == "absent"

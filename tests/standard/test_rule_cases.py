@@ -135,10 +135,16 @@ def test_findings_truncated(tmp_path: Path) -> None:
     [
         pytest.param({"multipleOf": 10}, 15, "schema-violation", marks=proves("schema-violation")),
         pytest.param(
-            {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-            1.5,
+            {"anyOf": [{"type": "string", "maxLength": 1}, {"type": "string", "pattern": "^1"}]},
+            "abc",
             "no-matching-alternative",
             marks=proves("no-matching-alternative"),
+        ),
+        pytest.param({"anyOf": [{"type": "string"}, {"type": "integer"}]}, 1.5, "wrong-type"),
+        pytest.param(
+            {"anyOf": [{"type": "string", "minLength": 5}, {"type": "integer"}]},
+            "abc",
+            "length-out-of-range",  # the one alternative of the value's type speaks
         ),
     ],
 )
