@@ -386,8 +386,10 @@ def test_every_ip_address_is_accepted_in_its_usual_forms(address: Any) -> None:
 def test_what_is_not_an_ip_address_is_refused(text: str) -> None:
     try:
         ipaddress.ip_address(text)
-        is_address = "%" not in text and not any(  # no zone; no leading zeros in IPv4 octets
-            len(part) > 1 and part.startswith("0") for part in text.rsplit(":", 1)[-1].split(".")
+        dotted = text.rsplit(":", 1)[-1]  # the IPv4 part, if any: no leading zeros in its octets
+        is_address = "%" not in text and not (
+            "." in dotted
+            and any(len(part) > 1 and part.startswith("0") for part in dotted.split("."))
         )
     except ValueError:
         is_address = False
