@@ -57,6 +57,9 @@ class _Walker:
         self.fields: dict[tuple[str, ...], Field] = {}
 
     def walk(self, node: Schema, uri: str, path: tuple[str, ...], inherited: str | None) -> None:
+        if not isinstance(node, dict):  # a boolean schema: a field with nothing to say
+            self.fields.setdefault(path, Field(path, sensitivity=inherited))
+            return
         field = self.fields.get(path, Field(path))
         field = self._merge(field, node, uri)
         if field.sensitivity is None and inherited is not None:
@@ -84,7 +87,7 @@ class _Walker:
             self.walk(child, uri, (*path, name), sens)
         if isinstance(node.get("items"), dict):
             self.walk(node["items"], uri, (*path, ANY_ITEM), sens)
-        branches = [b for key in _COMBINATORS for b in node.get(key, ())]
+        branches = [b for key in _COMBINATORS for b in node.get(key, ()) if isinstance(b, dict)]
         branches += [node[key] for key in _BRANCHES if isinstance(node.get(key), dict)]
         for branch in branches:
             if path:

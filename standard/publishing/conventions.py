@@ -91,8 +91,9 @@ def _properties(
         if key == "properties" and isinstance(value, dict):
             inherited = _declared_by_target(version, uri, node)
             for name, declared in value.items():
-                if isinstance(declared, dict) and name not in inherited:
-                    yield f"{where}/{_escape(name)}", name, declared
+                if name not in inherited:  # a boolean schema (`true`) has no titles either
+                    schema = declared if isinstance(declared, dict) else {}
+                    yield f"{where}/{_escape(name)}", name, schema
         yield from _properties(version, uri, value, where)
 
 

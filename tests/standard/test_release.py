@@ -146,6 +146,7 @@ def test_an_unchanged_draft_cannot_be_released(root: Path, tmp_path: Path) -> No
 def _with_gaps(document: dict[str, Any]) -> None:
     """A field with no titles, a personal field with no sensitivity, no entity description."""
     document["properties"]["seats"] = {"type": "integer"}
+    document["properties"]["anything"] = True
     document["properties"]["managerName"] = {
         "$ref": "common.json#/$defs/ProtectedText",
         "title": "Manager",
@@ -174,6 +175,8 @@ def test_a_draft_that_breaks_the_conventions_is_refused_with_every_gap(
             "no x-ccstd-sensitivity",
             f"{facility}#/properties/seats: field seats: no title",
             f"{facility}#/properties/seats: field seats: no x-ccstd-title-zh",
+            f"{facility}#/properties/anything: field anything: no title",
+            f"{facility}#/properties/anything: field anything: no x-ccstd-title-zh",
         ]
     )
     result = CliRunner().invoke(
@@ -181,7 +184,7 @@ def test_a_draft_that_breaks_the_conventions_is_refused_with_every_gap(
     )
     assert result.exit_code == 2, result.output
     lines = result.stderr.splitlines()
-    assert len(lines) == 6 and "conventions in 5 place(s)" in lines[-1]
+    assert len(lines) == 8 and "conventions in 7 place(s)" in lines[-1]
     assert not (tmp_path / "dist").exists() and (root / "schemas" / "draft").exists()
 
 
