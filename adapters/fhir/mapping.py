@@ -22,8 +22,7 @@ from ccstd.standard.registry import SCHEMAS_ROOT
 MAPPING_FILE = Path(__file__).with_name("mapping.toml")
 TABLES: dict[str, Any] = tomllib.loads(MAPPING_FILE.read_text(encoding="utf-8"))
 STANDARD_VERSION = "1.0.0"
-ENTITY_OF = {"Patient": "Resident", "Observation": "Observation", "Condition": "Condition",
-             "Immunization": "Immunization", "Encounter": "Encounter"}  # fmt: skip
+ENTITY_OF = {kind: spec["entity"] for kind, spec in TABLES["coverage"].items() if kind != "*"}
 ADMINISTRATIVE = frozenset(TABLES["administrative"]["types"])
 _UCUM = "http://unitsofmeasure.org"
 _ABSENT_CODES = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
