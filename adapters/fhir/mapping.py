@@ -185,12 +185,16 @@ def _parsed_part(part: Any, model: Any, inner: str | None) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A parsed FHIR number as JSON writes it: a Decimal as an int when whole, else a float."""
-    if isinstance(value, decimal.Decimal):
-        return (
-            int(value) if value == value.to_integral_value() and value.is_finite() else float(value)
-        )
-    return value
+    """A parsed FHIR number as JSON writes it: a Decimal as an int when whole, else a float;
+    None when no JSON number holds it (`1e400`: the value is then dropped, with the reason)."""
+    if not isinstance(value, decimal.Decimal):
+        return value
+    if not value.is_finite() or abs(value) > _LARGEST:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+_LARGEST = decimal.Decimal("1e300")
 
 
 def resource_id(resource: dict[str, Any], full_url: str = "") -> str:

@@ -168,6 +168,17 @@ def test_a_single_line_bundle_is_still_a_document(tmp_path: Path) -> None:
 
 
 # Quirks of converters -----------------------------------------------------------------------------
+def test_a_string_number_beyond_json_is_dropped_not_written(tmp_path: Path) -> None:
+    huge = observation(valueQuantity={"value": "1e400", "unit": "mg"})
+    source = tmp_path / "huge.ndjson"
+    source.write_text(ndjson(huge))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    [obs] = lines(out / "records.ndjson")
+    assert "valueQuantity" not in obs
+    assert "Observation.valueQuantity.value" in ledger(out)["dropped"]
+
+
 def test_numbers_written_as_strings_are_used_as_parsed(tmp_path: Path) -> None:
     quantity = {"value": "13.2", "unit": "g/dL", "system": "http://unitsofmeasure.org",
                 "code": "g/dL"}  # fmt: skip
@@ -203,11 +214,13 @@ def test_capitalised_codes_are_rejected_naming_the_field(
     assert field in reject["message"] and "case-sensitive" in reject["message"]
 
 
-def test_the_same_resource_in_two_inputs_is_converted_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_same_resource_in_two_inputs_is_converted_once(tmp_path: Path, jobs: str) -> None:
     first, second = tmp_path / "a.ndjson", tmp_path / "b.json"
     first.write_text(ndjson(patient(), observation()))
     second.write_text(json.dumps(bundle(patient(), observation("o2"))))
-    result, out = convert(tmp_path, first, second, extra=("--source-label", "clinic"))
+    extra = ("--source-label", "clinic", "--jobs", jobs)
+    result, out = convert(tmp_path, first, second, extra=extra)
     assert result.exit_code == 0, result.output
     assert kinds(out) == ["Observation", "Observation", "Resident"]
     found = ledger(out)
