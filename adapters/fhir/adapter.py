@@ -306,21 +306,26 @@ _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
 def is_ndjson(path: Path) -> bool:
     """Whether a file holds one JSON value per line, by its content: its first non-blank line
     is a whole JSON object and more follows. A pretty-printed document's first line is not a
-    whole value; a single-line document has nothing after it. A first line that is not JSON
-    falls back on the name (`.ndjson`, `.jsonl`)."""
+    whole value; a single-line document has nothing after it. When the first line is not JSON
+    (a corrupt line), the next one decides: a whole object there means NDJSON."""
     with path.open("rb") as handle:
-        first = b""
-        while not first.strip():
-            first = handle.readline(_FIRST_LINE)
-            if not first:
-                return False
+        lines = (line for line in _some_lines(handle) if line.strip())
+        first = next(lines, b"")
         if not first.endswith(b"\n"):
             return False  # the whole file, or a line beyond the bound: a document
-        try:
-            whole = isinstance(orjson.loads(first), dict)
-        except orjson.JSONDecodeError:
-            return path.name.endswith((".ndjson", ".jsonl")) and first.lstrip()[:1] == b"{"
-        return whole and any(line.strip() for line in _some_lines(handle))
+        whole = _is_object(first)
+        if whole is None:
+            second = next(lines, b"")
+            return second.endswith(b"\n") and _is_object(second) is True
+        return whole and next(lines, None) is not None
+
+
+def _is_object(line: bytes) -> bool | None:
+    """Whether a line is a whole JSON object (None: it is not JSON)."""
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _some_lines(handle: BinaryIO) -> Iterator[bytes]:

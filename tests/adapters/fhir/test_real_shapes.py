@@ -11,8 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from ccstd.adapters.base import SourceContext
+from ccstd.adapters.compression import readable
+from ccstd.adapters.fhir import FhirAdapter
 from ccstd.cli.app import app
 
 KEY = "real-shapes-test-key-0123456789"
@@ -332,3 +337,42 @@ def test_administrative_types_are_skipped_and_counted_by_type(tmp_path: Path) ->
                     "administrative:Organization 1"):  # fmt: skip
         assert counted in summary
     assert ledger(out)["skipped"]["Claim: administrative:Claim"] == 2
+
+
+# Property: every shape of the same resources yields the same items ------------------------------
+_IDS = st.text("abcdefghij0123456789-.", min_size=1, max_size=12)
+_RESOURCES = st.lists(
+    st.builds(
+        lambda i, k: {"resourceType": k, "id": i, "note": "x\ny"},
+        _IDS,
+        st.sampled_from(["Patient", "Observation", "Claim"]),
+    ),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda r: (r["resourceType"], r["id"]),  # a Bundle's fullUrls are made of these
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(resources=_RESOURCES, name=st.sampled_from(["x.json", "x.ndjson", "x.txt", "x"]))
+def test_every_shape_of_the_same_resources_reads_alike(
+    tmp_path: Path, resources: list[dict[str, Any]], name: str
+) -> None:
+    shapes = {
+        "ndjson": ndjson(*resources).encode(),
+        "array": json.dumps(resources, indent=1).encode(),
+        "bundle": json.dumps(bundle(*resources), indent=1).encode(),
+        "bundle-line": (json.dumps(bundle(*resources)) + "\n\n").encode(),
+        "ndjson-bundles": ndjson(bundle(*resources[:1]), bundle(*resources[1:])).encode(),
+    }
+    read = {}
+    for shape, data in shapes.items():
+        for packed in (data, gzip.compress(data)):
+            source = tmp_path / name
+            source.write_bytes(packed)
+            with readable(source) as plain:
+                items = list(FhirAdapter().items(plain, SourceContext(str(source))))
+            read[(shape, packed is data)] = [item.value for item in items]
+    assert all(values == resources for values in read.values()), read
