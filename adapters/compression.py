@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -59,12 +60,15 @@ def plain_name(name: str) -> str:
 @contextlib.contextmanager
 def readable(path: Path) -> Iterator[Path]:
     """`path` itself, or for a gzip file its decompressed content in a temporary file (mode
-    0600, removed afterwards). Raises CompressedInputError for a corrupt or truncated gzip file
-    and for one that expands beyond `expansion_limit`."""
+    0600, removed afterwards, named with the extension under `.gz` and nothing else of the
+    name). Raises CompressedInputError for a corrupt or truncated gzip file and for one that
+    expands beyond `expansion_limit`."""
     if not is_gzip(path):
         yield path
         return
-    descriptor, name = tempfile.mkstemp(prefix="ccstd-input-")
+    suffix = Path(plain_name(path.name)).suffix  # adapters that go by it (`.ndjson`) still can
+    safe = suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", suffix) else ""
+    descriptor, name = tempfile.mkstemp(prefix="ccstd-input-", suffix=safe)
     try:
         with os.fdopen(descriptor, "wb") as out:
             _decompress(path, out, expansion_limit(path))
