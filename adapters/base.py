@@ -48,6 +48,9 @@ class Converted:
 
     records: tuple[dict[str, Any], ...]
     dropped: tuple[tuple[str, str], ...] = ()
+    # (path, note): a value carried in a way the ledger tells, e.g. FHIR `issued` standing in
+    # for a missing effective time
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

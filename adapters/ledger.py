@@ -13,6 +13,8 @@ from typing import Any
 
 from ccstd.standard.redaction import redact
 
+MAX_MESSAGES = 100  # distinct messages kept per kind of skipped item
+
 
 @dataclass(frozen=True)
 class Coverage:
@@ -32,13 +34,24 @@ class Ledger:
     unknown: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     reasons: dict[str, Counter[str]] = field(default_factory=dict)  # per item drops, by path
+    messages: dict[str, dict[str, None]] = field(default_factory=dict)  # per skip key, in order
+    notes: dict[str, Counter[str]] = field(default_factory=dict)  # by path: note -> count
     _classes: dict[str, dict[str, tuple[Counter[str], str]]] = field(
         default_factory=dict, repr=False
     )
 
-    def skip(self, kind: str, reason: str) -> None:
-        """Count an item left out as a whole (e.g. a resource type outside the standard)."""
-        self.skipped[f"{kind}: {reason}"] += 1
+    def skip(self, kind: str, reason: str, message: str = "") -> None:
+        """Count an item left out as a whole (e.g. a resource type outside the standard); its
+        message is kept (the first `MAX_MESSAGES` distinct ones per kind and reason), so that
+        e.g. a duplicate's two locations are in the ledger."""
+        key = f"{kind}: {reason}"
+        self.skipped[key] += 1
+        if message:
+            self.skip_message(key, message)
+
+    def note(self, kind: str, path: str, note: str) -> None:
+        """Count a value carried in a way worth telling (e.g. `issued` as the effective time)."""
+        self.notes.setdefault(f"{kind}.{path}", Counter())[note] += 1
 
     def observe(self, kind: str, item: Any, dropped: Sequence[tuple[str, str]] = ()) -> None:
         """Classify every field path of one source item of `kind`; `dropped` holds the (path,
@@ -88,6 +101,16 @@ class Ledger:
         self.skipped.update(other.skipped)
         for path, reasons in other.reasons.items():
             self.reasons.setdefault(path, Counter()).update(reasons)
+        for key, messages in other.messages.items():
+            for message in messages:
+                self.skip_message(key, message)
+        for path, notes in other.notes.items():
+            self.notes.setdefault(path, Counter()).update(notes)
+
+    def skip_message(self, key: str, message: str) -> None:
+        kept = self.messages.setdefault(key, {})
+        if len(kept) < MAX_MESSAGES:
+            kept[message] = None
 
     def report(self) -> dict[str, Any]:
         """The ledger as JSON: counts per path, and the reason for every dropped one. Paths are
@@ -110,6 +133,14 @@ class Ledger:
             },
             "unknown": _redacted(self.unknown),
             "skipped": _redacted(self.skipped),
+            "skippedMessages": {
+                redact(key): [redact(m) for m in messages]
+                for key, messages in sorted(self.messages.items())
+            },
+            "notes": {
+                redact(path): {"count": notes.total(), "note": "; ".join(sorted(notes))}
+                for path, notes in sorted(self.notes.items())
+            },
         }
 
     def _why(self, path: str, declared: Mapping[str, str]) -> str:

@@ -6,6 +6,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from ccstd.adapters.base import Adapter
+from ccstd.adapters.compression import CompressedInputError, plain_name, sample
 
 GROUP = "ccstd.adapters"
 _SNIFF_BYTES = 64 * 1024
@@ -38,9 +39,12 @@ def by_name(name: str) -> Adapter:
 
 def detect(path: Path) -> Adapter:
     """The adapter most confident that `path` is in its format."""
-    with path.open("rb") as handle:
-        sample = handle.read(_SNIFF_BYTES)
-    scored = [(a.sniff(sample, path.name), name, a) for name, a in installed().items()]
+    try:
+        head = sample(path, _SNIFF_BYTES)  # decompressed when the file is gzip
+    except CompressedInputError as exc:
+        raise UnknownAdapterError(str(exc)) from None
+    name = plain_name(path.name)
+    scored = [(a.sniff(head, name), key, a) for key, a in installed().items()]
     confidence, _name, adapter = max(scored, key=lambda s: s[0], default=(0.0, "", None))
     if adapter is None or confidence < 0.5:
         raise UnknownAdapterError(f"{path}: no installed adapter recognises this input; use --from")

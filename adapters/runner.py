@@ -34,6 +34,7 @@ from ccstd.adapters.base import (
     SourceItem,
     encode_json,
 )
+from ccstd.adapters.compression import CompressedInputError, readable
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
@@ -158,11 +159,14 @@ def convert_paths(
     """
     chosen = options or ConvertOptions()
 
+    run: dict[str, Any] = {}  # what an adapter keeps across the sources of this run
+
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
         for path in paths:
             digest = file_digest(path)
-            context = SourceContext(str(path), options=chosen, digest=digest, label=label)
-            yield from ((item, context) for item in _read(adapter, path, context))
+            facts = {"run": run}
+            context = SourceContext(str(path), facts, chosen, digest, label)
+            yield from ((item, _snapshot(context)) for item in _read(adapter, path, context))
 
     return _run(
         adapter, items(), outputs, protector, ledger, progress, jobs, converted_at, allow_empty
@@ -218,12 +222,24 @@ def _is_label(label: str) -> bool:
     return 0 < len(label) <= 200 and label.isprintable() and redact(label) == label
 
 
+def _snapshot(context: SourceContext) -> SourceContext:
+    """The context as it is when an item is read: an adapter may give the next items other facts
+    (`context.facts = {...}`, e.g. for each Bundle of an NDJSON file) while this one waits to be
+    converted in a worker process."""
+    return SourceContext(
+        context.file, context.facts, context.options, context.digest, context.label
+    )
+
+
 def _read(adapter: Adapter, path: Path, context: SourceContext) -> Iterator[SourceItem]:
-    """The items of one source; a file that cannot be read (or not in the memory there is) is an
-    InputReadError, an adapter that fails while splitting it ends the file with one rejected item
-    (`adapter-error`)."""
+    """The items of one source (decompressed first when it is gzip: `compression.readable`); a
+    file that cannot be read (or not in the memory there is) is an InputReadError, an adapter
+    that fails while splitting it ends the file with one rejected item (`adapter-error`)."""
     try:
-        yield from adapter.items(path, context)
+        with readable(path) as plain:
+            yield from adapter.items(plain, context)
+    except CompressedInputError as exc:
+        raise InputReadError(str(exc)) from None
     except OSError as exc:
         raise InputReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except MemoryError:
@@ -515,8 +531,10 @@ def _account(
 def _record_coverage(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:
     if isinstance(outcome, Converted):
         ledger.observe(kind, item.value, outcome.dropped)
+        for path, note in outcome.notes:
+            ledger.note(kind, path, note)
     elif isinstance(outcome, Skipped):
-        ledger.skip(kind, outcome.reason)
+        ledger.skip(kind, outcome.reason, outcome.message)
 
 
 def _reject_line(
@@ -578,7 +596,7 @@ class _Finisher:
                 where = "; ".join(f"{f.code} at {f.location.pointer or '/'}" for f in errors[:3])
                 message = f"the {record['type']} made from it is invalid: {where}"
                 return Rejected("invalid-output", message, errors[0].location.pointer)
-        return Converted(records, outcome.dropped)
+        return Converted(records, outcome.dropped, outcome.notes)
 
 
 class _Stamp:

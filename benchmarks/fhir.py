@@ -1,6 +1,8 @@
 """FHIR adapter benchmark: resources/s of `ccstd convert` against fhir.resources parsing alone,
 over the same resources in the same run (target: within 2x of parsing alone). Both count the
-resource types the adapter converts; the rest it skips without parsing."""
+resource types the adapter converts; the rest it skips without parsing. The two are measured in
+alternating rounds and the best round of each is kept, so that a machine shared with other work
+slows both alike."""
 
 from __future__ import annotations
 
@@ -45,21 +47,30 @@ def _enlarged(copies: int) -> list[dict[str, Any]]:
     return entries
 
 
+ROUNDS = 5
+
+
+def _convert(source: Path, tmp: Path) -> float:
+    adapter = FhirAdapter()
+    protector = Protector(StandardRegistry().get("1.0.0"), b"benchmark-key-0123456789")
+    outputs = Outputs(tmp / "out.ndjson", tmp / "rejects.ndjson")
+    report = convert_paths(adapter, [source], outputs, protector, Ledger(adapter.coverage()))
+    return (report.read - report.skipped) / report.seconds
+
+
 def main() -> None:
     entries = _enlarged(COPIES)
     resources = [e["resource"] for e in entries if e["resource"]["resourceType"] in ENTITY_OF]
-    parse_rps = max(_parse_alone(resources) for _ in range(3))  # the first pass loads models
-
-    adapter = FhirAdapter()
-    protector = Protector(StandardRegistry().get("1.0.0"), b"benchmark-key-0123456789")
+    _parse_alone(resources)  # the first pass loads the models
+    parse_rps = convert_rps = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "export.json"
         source.write_text(
             json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries})
         )
-        outputs = Outputs(Path(tmp) / "out.ndjson", Path(tmp) / "rejects.ndjson")
-        report = convert_paths(adapter, [source], outputs, protector, Ledger(adapter.coverage()))
-    convert_rps = (report.read - report.skipped) / report.seconds
+        for _ in range(ROUNDS):
+            parse_rps = max(parse_rps, _parse_alone(resources))
+            convert_rps = max(convert_rps, _convert(source, Path(tmp)))
     print(f"{'fhir.resources parse alone':<36} {parse_rps:>10,.0f} resources/s")
     print(f"{'ccstd convert (fhir-r4)':<36} {convert_rps:>10,.0f} resources/s")
     print(f"{'convert / parse alone':<36} {convert_rps / parse_rps:>10.2f}   target >= 0.5")

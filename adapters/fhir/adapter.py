@@ -86,54 +86,101 @@ class FhirAdapter(Adapter):
         return str(item.value.get("resourceType", "?")) if isinstance(item.value, dict) else "?"
 
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
-        """One item per resource: each NDJSON line, each Bundle entry, or the single resource.
-        A Bundle larger than `STREAM_ABOVE` bytes is streamed (`streamed_bundle`)."""
-        is_lines = path.name.endswith((".ndjson", ".jsonl", ".ndjson.gz"))
+        """One item per resource: each Bundle entry, each NDJSON line (each entry of a line that
+        is a Bundle), each element of a JSON array, or the single resource. NDJSON is told from
+        JSON by its content, not the file name. A Bundle larger than `STREAM_ABOVE` bytes is
+        streamed (`streamed_bundle`). A resource (type and id) read before in the same run is
+        marked a duplicate of its first location (`convert` skips it)."""
+        run = context.facts.pop("run", None)
+        seen: dict[tuple[str, str], str] = (run if run is not None else {}).setdefault(
+            "fhir-resources", {}
+        )
+        for item in self._items(path, context):
+            first = _first_reading(item, context, seen)
+            if first is None:
+                yield item
+                continue
+            facts = context.facts
+            context.facts = {**facts, "duplicateOf": first}
+            yield item
+            context.facts = facts
+
+    def _items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+        is_lines = is_ndjson(path)
         if not is_lines and path.stat().st_size > STREAM_ABOVE:
             streamed = self.streamed_bundle(path, context)
             if streamed is not None:
                 yield from streamed
                 return
+        if is_lines:
+            yield from self._lines(path, context)
+            return
         data = path.read_bytes()
         if not data.strip():
             return  # an empty file holds no item
-        if is_lines:
-            yield from self._lines(data, str(path))
-            return
         try:
             document = loads_json(data)
         except orjson.JSONDecodeError as exc:
             yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
             return
-        if isinstance(document, dict) and document.get("resourceType") == "Bundle":
+        if isinstance(document, list):
+            for index, value in enumerate(document):
+                yield from self._value(value, str(path), f"array[{index}]", context)
+        elif isinstance(document, dict) and document.get("resourceType") == "Bundle":
             yield from self._entries(document, str(path), context)
         else:
             yield _item(str(path), "document", data, document)
 
-    def _lines(self, data: bytes, file: str) -> Iterator[SourceItem]:
-        for number, line in enumerate(data.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                value = loads_json(line)
-            except orjson.JSONDecodeError as exc:
-                yield SourceItem(
-                    file, f"line {number}", line, problem=f"not valid JSON: {exc.msg}", line=number
-                )
-                continue
-            yield _item(file, f"line {number}", line, value, number)
+    def _lines(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+        file = str(path)
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                line = line.rstrip(b"\r\n")
+                try:
+                    value = loads_json(line)
+                except orjson.JSONDecodeError as exc:
+                    problem = f"not valid JSON: {exc.msg}"
+                    yield SourceItem(file, f"line {number}", line, problem=problem, line=number)
+                    continue
+                yield from self._value(value, file, f"line {number}", context, line, number)
+
+    def _value(
+        self,
+        value: Any,
+        file: str,
+        locator: str,
+        context: SourceContext,
+        raw: bytes | None = None,
+        line: int | None = None,
+    ) -> Iterator[SourceItem]:
+        """One line or array element: a Bundle's entries (with that Bundle's fullUrls as the
+        facts of their items), or one resource."""
+        if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+            context.facts = {}
+            yield from self._entries(value, file, context, f"{locator} ", line)
+            return
+        if context.facts:
+            context.facts = {}  # no Bundle's fullUrls
+        yield _item(file, locator, encode_json(value) if raw is None else raw, value, line)
 
     def _entries(
-        self, bundle: dict[str, Any], file: str, context: SourceContext
+        self,
+        bundle: dict[str, Any],
+        file: str,
+        context: SourceContext,
+        prefix: str = "",
+        line: int | None = None,
     ) -> Iterator[SourceItem]:
         entries = bundle.get("entry") or []
         if not isinstance(entries, list):
-            problem = "Bundle.entry is not an array"
-            yield SourceItem(file, "Bundle.entry", encode_json(entries), problem=problem,
-                             reason="invalid-entry")  # fmt: skip
+            problem = f"{prefix}Bundle.entry is not an array"
+            yield SourceItem(file, f"{prefix}Bundle.entry", encode_json(entries), problem=problem,
+                             line=line, reason="invalid-entry")  # fmt: skip
             return
         shared = _bundle_facts(entries, context)
-        yield from _entry_items(file, entries, shared)
+        yield from _entry_items(file, entries, shared, prefix, line)
 
     def streamed_bundle(self, path: Path, context: SourceContext) -> Iterator[SourceItem] | None:
         """The entries of a Bundle read twice with ijson's C parser, one entry in memory at a
@@ -159,35 +206,85 @@ class FhirAdapter(Adapter):
                 yield SourceItem(str(path), "document", b"", problem=problem)
 
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
-        """Validate the resource with its R4B model, then map it (or skip it, with the reason)."""
+        """Validate the resource with its R4B model, then map it (or skip it, with the reason).
+        Elements that fail validation but that the mapping does not use are left out (and
+        reported dropped); a defect in a mapped element rejects the resource."""
         resource = item.value
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             return Rejected("not-a-resource", "the item has no resourceType")
         kind = resource["resourceType"]
-        if kind not in mapping.ENTITY_OF:
-            return Skipped(
-                "unsupported-resource-type",
-                f"{kind} has no entity in the standard {self.standard_version}",
-            )
+        skipped = _skipped(kind, item, context, self.standard_version)
+        if skipped is not None:
+            return skipped
         shared = _shared_reference(resource, context)
         if shared is not None:
             return shared
         resource, artefacts = _without_export_artefacts(resource)
-        problem = _fhir_problem(kind, resource)
-        if problem is not None:
-            return problem
-        outcome = mapping.convert_resource(resource, context)
-        if artefacts and isinstance(outcome, Converted):
-            why = "not FHIR: an exporter's own field (e.g. a database _id)"
-            outcome = Converted(
-                outcome.records, outcome.dropped + tuple((a, why) for a in artefacts)
-            )
+        why = "not FHIR: an exporter's own field (e.g. a database _id)"
+        dropped = [(a, why) for a in artefacts]
+        checked = validated(kind, resource)
+        if isinstance(checked, Rejected):
+            return checked
+        resource, invalid, model = checked
+        dropped += invalid
+        outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context)
+        if dropped and isinstance(outcome, Converted):
+            outcome = Converted(outcome.records, tuple(dropped) + outcome.dropped)
         return outcome
 
 
-_LOCATOR = re.compile(
-    r"document|line [1-9][0-9]*|Bundle\.entry(?:\[[0-9]+\](?: (?:[A-Za-z]{1,64}|\?))?)?"
-)
+def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str) -> Skipped | None:
+    """A duplicate (read before in the run), an administrative or financial resource (the reason
+    names its type, so summaries count them by type), or a type the standard has no entity for."""
+    first = context.facts.get("duplicateOf")
+    if first is not None:
+        here = " ".join(filter(None, (context.label, context.digest, item.locator)))
+        message = (
+            f"the same {kind} (type and id) was read at {first}; converted there, not at {here}"
+        )
+        return Skipped("duplicate", message)
+    if kind in mapping.ADMINISTRATIVE:
+        message = f"{kind} is administrative or financial; the standard holds care data"
+        return Skipped(f"administrative:{kind}", message)
+    if kind not in mapping.ENTITY_OF:
+        return Skipped(
+            "unsupported-resource-type", f"{kind} has no entity in the standard {standard}"
+        )
+    return None
+
+
+_Validated = tuple[dict[str, Any], list[tuple[str, str]], Any]
+
+
+def validated(kind: str, resource: dict[str, Any]) -> _Validated | Rejected:
+    """(the resource, its invalid elements left out, its R4B model), validating at most twice:
+    when every error lies in an element the mapping does not use, those elements are left out
+    and the rest validated again; otherwise the first error in a mapped element rejects it."""
+    model_class = get_fhir_model_class(kind)
+    try:
+        return resource, [], model_class.model_validate(resource)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+    unused = [mapping.unused_element(kind, resource, error["loc"]) for error in errors]
+    if any(element is None for element in unused):
+        mapped = next(e for e, u in zip(errors, unused, strict=True) if u is None)
+        return _invalid(kind, mapped, len(errors))
+    repaired, dropped = mapping.without_elements(resource, unused, errors)
+    try:
+        return repaired, dropped, model_class.model_validate(repaired)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        return _invalid(kind, errors[0], len(errors))
+
+
+def _invalid(kind: str, error: Any, count: int) -> Rejected:
+    path = ".".join(str(p) for p in error["loc"])
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return Rejected("fhir-invalid", f"{kind}.{path}: {error['msg']}{more}", f"{kind}.{path}")
+
+
+_ENTRY = r"Bundle\.entry(?:\[[0-9]+\](?: (?:[A-Za-z]{1,64}|\?))?)?"
+_LOCATOR = re.compile(rf"document|(?:line [1-9][0-9]*|array\[[0-9]+\])(?: {_ENTRY})?|{_ENTRY}")
 _TARGET_ID = re.compile(r"[!-~]{1,256}")  # printable ASCII: no space, no control character
 
 
@@ -201,6 +298,57 @@ def _is_target(target: Any) -> bool:
         and target[0].isalpha()
         and _TARGET_ID.fullmatch(target[1]) is not None
     )
+
+
+_FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
+
+
+def is_ndjson(path: Path) -> bool:
+    """Whether a file holds one JSON value per line, by its content: its first non-blank line
+    is a whole JSON object and more follows. A pretty-printed document's first line is not a
+    whole value; a single-line document has nothing after it. When the first line is not JSON
+    (a corrupt line), the next one decides: a whole object there means NDJSON."""
+    with path.open("rb") as handle:
+        lines = (line for line in _some_lines(handle) if line.strip())
+        first = next(lines, b"")
+        if not first.endswith(b"\n"):
+            return False  # the whole file, or a line beyond the bound: a document
+        whole = _is_object(first)
+        if whole is None:
+            second = next(lines, b"")
+            return second.endswith(b"\n") and _is_object(second) is True
+        return whole and next(lines, None) is not None
+
+
+def _is_object(line: bytes) -> bool | None:
+    """Whether a line is a whole JSON object (None: it is not JSON)."""
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _some_lines(handle: BinaryIO) -> Iterator[bytes]:
+    while line := handle.readline(_FIRST_LINE):
+        yield line
+
+
+def _first_reading(
+    item: SourceItem, context: SourceContext, seen: dict[tuple[str, str], str]
+) -> str | None:
+    """Where a resource of the same type and id was read before in this run (None: it was
+    not, and it is remembered here)."""
+    value = item.value
+    if item.problem is not None or not isinstance(value, dict):
+        return None
+    kind, key = value.get("resourceType"), value.get("id")
+    if not isinstance(kind, str) or not isinstance(key, str) or not key:
+        return None
+    here = " ".join(filter(None, (context.label, context.digest, item.locator)))
+    first = seen.get((kind, key))
+    if first is None:
+        seen[(kind, key)] = here
+    return first
 
 
 def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = None) -> SourceItem:
@@ -233,10 +381,14 @@ def _bundle_facts(entries: Iterable[Any], context: SourceContext) -> dict[str, l
 
 
 def _entry_items(
-    file: str, entries: Iterable[Any], shared: dict[str, list[int]]
+    file: str,
+    entries: Iterable[Any],
+    shared: dict[str, list[int]],
+    prefix: str = "",
+    line: int | None = None,
 ) -> Iterator[SourceItem]:
     for index, entry in enumerate(entries):
-        item = _entry_item(file, index, entry)
+        item = _entry_item(file, index, entry, prefix, line)
         if item.problem is None and entry.get("fullUrl") in shared:
             yield _shared_entry_item(item, index, shared[entry["fullUrl"]])
         else:
@@ -335,9 +487,11 @@ def _shared_reference(resource: dict[str, Any], context: SourceContext) -> Rejec
     return Rejected("duplicate-full-url", message)
 
 
-def _entry_item(file: str, index: int, entry: Any) -> SourceItem:
+def _entry_item(
+    file: str, index: int, entry: Any, prefix: str = "", line: int | None = None
+) -> SourceItem:
     """One Bundle entry as an item; an entry of the wrong shape is a problem naming the field."""
-    locator = f"Bundle.entry[{index}]"
+    locator = f"{prefix}Bundle.entry[{index}]"
     problem = None
     if not isinstance(entry, dict):
         problem = f"{locator} is not an object"
@@ -347,12 +501,12 @@ def _entry_item(file: str, index: int, entry: Any) -> SourceItem:
         problem = f"{locator}.resource is missing or not an object"
     if problem is not None:
         return SourceItem(
-            file, locator, encode_json(entry), problem=problem, reason="invalid-entry"
+            file, locator, encode_json(entry), problem=problem, line=line, reason="invalid-entry"
         )
     resource = entry["resource"]
     kind = resource.get("resourceType")  # not its id: ids may embed a member number
     locator += f" {kind[:64] if isinstance(kind, str) else '?'}"
-    return _item(file, locator, encode_json(resource), resource)
+    return _item(file, locator, encode_json(resource), resource, line)
 
 
 def _without_export_artefacts(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -374,14 +528,3 @@ def _references_in(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for value in node:
             yield from _references_in(value)
-
-
-def _fhir_problem(kind: str, resource: dict[str, Any]) -> Rejected | None:
-    try:
-        get_fhir_model_class(kind).model_validate(resource)
-    except pydantic.ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        path = ".".join(str(p) for p in first["loc"])
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        return Rejected("fhir-invalid", f"{kind}.{path}: {first['msg']}{more}", f"{kind}.{path}")
-    return None

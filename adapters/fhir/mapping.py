@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import functools
+import json
 import re
 import tomllib
 from collections.abc import Callable, Collection
@@ -15,13 +17,17 @@ import pycountry
 
 from ccstd.adapters.base import Converted, Rejected, SourceContext
 from ccstd.standard.formats import is_country, is_date, is_resident_id
+from ccstd.standard.registry import SCHEMAS_ROOT
 
 MAPPING_FILE = Path(__file__).with_name("mapping.toml")
 TABLES: dict[str, Any] = tomllib.loads(MAPPING_FILE.read_text(encoding="utf-8"))
 STANDARD_VERSION = "1.0.0"
-ENTITY_OF = {"Patient": "Resident", "Observation": "Observation", "Condition": "Condition",
-             "Immunization": "Immunization", "Encounter": "Encounter"}  # fmt: skip
+ENTITY_OF = {kind: spec["entity"] for kind, spec in TABLES["coverage"].items() if kind != "*"}
+ADMINISTRATIVE = frozenset(TABLES["administrative"]["types"])
 _UCUM = "http://unitsofmeasure.org"
+_ABSENT_CODES = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+ISSUED_NOTE = "used as the effective time: the Observation has no effective[x]"
 _NATIONAL_ID_TYPES = {"NI", "NNCHN", "CZ"}
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _MAX_TEXT = 4000
@@ -43,6 +49,8 @@ _FREE_TEXT = (
     "plain text), so it is left out"
 )
 _NO_VALUE = "a value the standard does not carry here"
+_NO_ABSENT_REASON = "why a value is absent: the standard 1.0.0 has no field for it"
+_NO_UNIT = "a quantity without a unit: the standard's Quantity needs one, and none is invented"
 _YEAR_ONLY = (
     "--generalise birthDate=year: the standard's birth date is a full date with no year-only "
     "form, so it is left out"
@@ -64,7 +72,129 @@ def convert_resource(resource: dict[str, Any], context: SourceContext) -> Conver
     problem = _MAPPERS[kind](resource, record, context, dropped)
     if problem is not None:
         return problem
-    return Converted((record,), tuple(dropped))
+    notes = (("issued", ISSUED_NOTE),) if kind == "Observation" and issued_used(resource) else ()
+    return Converted((record,), tuple(dropped), notes)
+
+
+def issued_used(resource: dict[str, Any]) -> bool:
+    """Whether `issued` is the Observation's effective time (no effective[x] gives one)."""
+    if not resource.get("issued"):
+        return False
+    period = resource.get("effectivePeriod")
+    start = period.get("start") if isinstance(period, dict) else None
+    given = (resource.get("effectiveDateTime"), resource.get("effectiveInstant"), start)
+    return not any(value and date_time(value) for value in given) and bool(
+        date_time(resource["issued"])
+    )
+
+
+def _mapped_elements() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Per resource type: the top-level elements the mapping uses, and the extension urls."""
+    found = {}
+    for kind, spec in TABLES["coverage"].items():
+        paths = spec.get("mapped", [])
+        names = frozenset(p.split(".")[0].split("[")[0] for p in paths)
+        urls = frozenset(p[len("extension[") : -1] for p in paths if p.startswith("extension["))
+        found[kind] = (names - {"extension"}, urls)
+    return found
+
+
+MAPPED_ELEMENTS = _mapped_elements()
+Element = tuple[str] | tuple[str, int]
+
+
+def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) -> Element | None:
+    """The element of a validation error's location (`("link", 0)`, `("photo",)`) when the
+    mapping does not use it, else None (the error is in a mapped element, or not in one
+    element that can be left out)."""
+    names, urls = MAPPED_ELEMENTS.get(kind, (frozenset(), frozenset()))
+    if not loc or not isinstance(loc[0], str) or loc[0] not in resource or loc[0] in names:
+        return None
+    indexed = len(loc) > 1 and isinstance(loc[1], int)
+    if loc[0] in ("extension", "modifierExtension"):
+        if loc[0] == "modifierExtension" or not indexed:
+            return None  # a modifier changes the meaning of what is mapped
+        extension = resource[loc[0]][loc[1]]
+        if isinstance(extension, dict) and extension.get("url") in urls:
+            return None
+    return (loc[0], loc[1]) if indexed else (loc[0],)
+
+
+def without_elements(
+    resource: dict[str, Any], elements: list[Element | None], errors: list[Any]
+) -> tuple[dict[str, Any], Drops]:
+    """The resource without the invalid elements, and each as dropped with the error's reason."""
+    whole = {e[0] for e in elements if e is not None and len(e) == 1}
+    indexes: dict[str, set[int]] = {}
+    dropped: dict[str, str] = {}
+    for element, error in zip(elements, errors, strict=True):
+        assert element is not None
+        if len(element) == 2 and element[0] not in whole:
+            indexes.setdefault(element[0], set()).add(element[1])
+        where = ".".join(str(p) for p in error["loc"])
+        path = element[0] if element[0] in whole else f"{element[0]}[{element[-1]}]"
+        dropped.setdefault(path, f"not valid FHIR ({where}: {error['msg']}); the mapping does "
+                           "not use it, so it is left out")  # fmt: skip
+    repaired = {k: v for k, v in resource.items() if k not in whole}
+    for name, gone in indexes.items():
+        kept = [v for i, v in enumerate(resource[name]) if i not in gone]
+        if kept:
+            repaired[name] = kept
+        else:
+            del repaired[name]
+    return repaired, list(dropped.items())
+
+
+def parsed_numbers(resource: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The resource with the mapped numbers and booleans a converter wrote as strings
+    (`"value": "13.2"`) replaced by what fhir.resources parsed them as."""
+    fixes: dict[str, Any] = {}
+    for name in ("valueInteger", "valueBoolean", "deceasedBoolean"):
+        if isinstance(resource.get(name), str):
+            fixes[name] = _plain(getattr(model, name, None))
+    fixes |= _parsed_quantity(resource, model)
+    for name, inner in (("component", None), ("protocolApplied", "doseNumberPositiveInt")):
+        parts = resource.get(name)
+        if not isinstance(parts, list) or not any(isinstance(p, dict) for p in parts):
+            continue
+        models = getattr(model, name, None) or []
+        fixed = [_parsed_part(p, m, inner) for p, m in zip(parts, models, strict=False)]
+        if any(f is not p for f, p in zip(fixed, parts, strict=False)):
+            fixes[name] = fixed + parts[len(fixed) :]
+    return {**resource, **fixes} if fixes else resource
+
+
+def _parsed_quantity(source: dict[str, Any], model: Any) -> dict[str, Any]:
+    measured = source.get("valueQuantity")
+    if isinstance(measured, dict) and isinstance(measured.get("value"), str):
+        return {"valueQuantity": {**measured, "value": _plain(model.valueQuantity.value)}}
+    return {}
+
+
+def _parsed_part(part: Any, model: Any, inner: str | None) -> Any:
+    if not isinstance(part, dict) or model is None:
+        return part
+    if inner is not None:
+        if isinstance(part.get(inner), str):
+            return {**part, inner: _plain(getattr(model, inner, None))}
+        return part
+    fixes = _parsed_quantity(part, model)
+    if isinstance(part.get("valueInteger"), str):
+        fixes["valueInteger"] = _plain(model.valueInteger)
+    return {**part, **fixes} if fixes else part
+
+
+def _plain(value: Any) -> Any:
+    """A parsed FHIR number as JSON writes it: a Decimal as an int when whole, else a float;
+    None when no JSON number holds it (`1e400`: the value is then dropped, with the reason)."""
+    if not isinstance(value, decimal.Decimal):
+        return value
+    if not value.is_finite() or abs(value) > _LARGEST:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+_LARGEST = decimal.Decimal("1e300")
 
 
 def resource_id(resource: dict[str, Any], full_url: str = "") -> str:
@@ -84,14 +214,17 @@ def leftovers(
 
 def _patient(
     resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
-) -> None:
+) -> Rejected | None:
     _name(resource.get("name") or [], record, dropped)
     _identifiers(resource, record, dropped)
     gender = resource.get("gender")
+    if gender is None and _absent(resource.get("_gender")):
+        gender = "unknown"  # a data-absent-reason: GB/T 2261.1 has "unknown" (0)
+        dropped.append(("_gender", "a data-absent-reason: carried as gender 'unknown' (0)"))
     if gender in TABLES["gender"]:
         record["gender"] = TABLES["gender"][gender]
     elif gender is not None:
-        dropped.append(("gender", "not an administrative gender code"))
+        return not_a_code("Patient", "gender", gender, TABLES["gender"])
     _birth_date(resource.get("birthDate"), record, context, dropped)
     addresses = resource.get("address") or []
     if addresses:
@@ -108,6 +241,44 @@ def _patient(
     us_core = _us_core(resource.get("extension") or [])
     if us_core:
         record["extensions"] = {US_CORE: us_core}
+    return None
+
+
+def _absent(element: Any) -> bool:
+    """Whether a primitive's `_x` element carries a data-absent-reason extension."""
+    extensions = element.get("extension") if isinstance(element, dict) else None
+    return any(isinstance(e, dict) and e.get("url") == DATA_ABSENT for e in extensions or [])
+
+
+def _codelist(name: str) -> frozenset[str]:
+    schema = json.loads(
+        (SCHEMAS_ROOT / STANDARD_VERSION / "codelists" / f"{name}.json").read_text()
+    )
+    return frozenset(schema["enum"])
+
+
+CODES = {
+    ("Observation", "status"): _codelist("observation-status"),
+    ("Encounter", "status"): _codelist("encounter-status"),
+    ("Immunization", "status"): _codelist("immunization-status"),
+    ("Condition", "clinicalStatus"): _codelist("condition-clinical-status"),
+}
+
+
+def not_a_code(kind: str, path: str, value: Any, allowed: Collection[str]) -> Rejected:
+    """A rejection naming the source field (never its value) whose code is not one the element
+    takes; codes are case-sensitive (`Finished` is not `finished`), and the message says so."""
+    hint = ""
+    if isinstance(value, str) and value.lower() in allowed:
+        hint = " (codes are case-sensitive: its lower-case spelling is one)"
+    message = f"{kind}.{path}: not a code of this element{hint}"
+    return Rejected("invalid-code", message, f"{kind}.{path}")
+
+
+def _status(kind: str, path: str, value: Any) -> Rejected | None:
+    return (
+        None if value in CODES[(kind, path)] else not_a_code(kind, path, value, CODES[(kind, path)])
+    )
 
 
 def _name(names: list[dict[str, Any]], record: Record, dropped: Drops) -> None:
@@ -267,7 +438,12 @@ def _observation(
         return Rejected(
             "missing-required", "an Observation needs a code and a Patient subject", "code/subject"
         )
-    record.update(subject=subject, status=resource.get("status", "unknown"), code=code)
+    status = resource.get("status", "unknown")
+    if (wrong := _status("Observation", "status", status)) is not None:
+        return wrong
+    record.update(subject=subject, status=status, code=code)
+    if resource.get("dataAbsentReason") is not None:
+        dropped.append(("dataAbsentReason", _NO_ABSENT_REASON))
     categories = _concepts(resource.get("category") or [], "category", dropped)
     if categories:
         record["category"] = categories
@@ -294,7 +470,8 @@ _VALUES = ("valueQuantity", "valueInteger", "valueCodeableConcept", "valueString
 
 
 def _effective(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
-    """The first of the effective time, the period's start and `issued`; the rest is left out."""
+    """The first of the effective time, the period's start and `issued`; the rest is left out
+    (`issued_used` tells when `issued` stood in for the effective time)."""
     used = None
     for name in _TIMES:
         value = resource.get(name)
@@ -313,10 +490,14 @@ def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool
     """The value[x] the standard carries; another is reported dropped."""
     measured = source.get("valueQuantity")
     if isinstance(measured, dict) and measured.get("value") is not None:
+        if not (measured.get("code") or measured.get("unit")):
+            dropped.append((f"{prefix}valueQuantity", _NO_UNIT))
+            return {}
         return {"valueQuantity": quantity(source["valueQuantity"], f"{prefix}valueQuantity",
                                           dropped)}  # fmt: skip
     if "valueInteger" in source:
-        return {"valueQuantity": {"value": source["valueInteger"], "unit": "1"}}
+        dropped.append((f"{prefix}valueInteger", _NO_UNIT))
+        return {}
     coded = concept(source.get("valueCodeableConcept"), f"{prefix}valueCodeableConcept", dropped)
     if coded:
         return {"valueConcept": coded}
@@ -339,6 +520,8 @@ def _condition(
     record.update(subject=subject, code=code)
     status = concept(resource.get("clinicalStatus"), "clinicalStatus", dropped)
     if status:
+        if (wrong := _status("Condition", "clinicalStatus", status["code"])) is not None:
+            return wrong
         record["clinicalStatus"] = status["code"]
     _optional_reference(resource, "encounter", record, context, dropped)
     for source, target in (("onsetDateTime", "onsetAt"), ("abatementDateTime", "abatementAt"),
@@ -357,9 +540,12 @@ def _immunization(
     if vaccine is None or subject is None or given is None:
         message = "an Immunization needs a vaccine code, a patient and a date"
         return Rejected("missing-required", message, "vaccineCode/patient/occurrenceDateTime")
+    status = resource.get("status", "completed")
+    if (wrong := _status("Immunization", "status", status)) is not None:
+        return wrong
     record.update(
         subject=subject,
-        status=resource.get("status", "completed"),
+        status=status,
         vaccineCode=vaccine,
         occurredAt=given,
     )
@@ -386,11 +572,17 @@ def _encounter(
     if subject is None:
         return Rejected("missing-required", "an Encounter needs a Patient subject", "subject")
     kind = resource.get("class") or {}
+    status = resource.get("status", "unknown")
+    if (wrong := _status("Encounter", "status", status)) is not None:
+        return wrong
     record.update(
         subject=subject,
-        status=resource.get("status", "unknown"),
+        status=status,
         **{"class": TABLES["encounter-class"].get(kind.get("code", ""), "other")},
     )
+    if kind.get("system") == _ABSENT_CODES:
+        dropped.append(("class.code", "a data-absent-reason: the standard's encounter class "
+                        "has no 'unknown', so it is 'other'"))  # fmt: skip
     leftovers(kind, ("code", "system", "display"), "class", dropped)  # system, display: declared
     kinds = _concepts(resource.get("type") or [], "type", dropped)
     if kinds:

@@ -187,7 +187,9 @@ def test_deep_resources_are_rejected_and_replayable(tmp_path: Path, depth: int, 
 
 def test_deep_resources_in_worker_processes(tmp_path: Path) -> None:
     source = tmp_path / "bulk.ndjson"
-    source.write_bytes(b"".join(encode_json(v) + b"\n" for v in (PATIENT, nested(900), PATIENT)))
+    source.write_bytes(
+        b"".join(encode_json(v) + b"\n" for v in (PATIENT, nested(900), {**PATIENT, "id": "p2"}))
+    )
     run = convert(tmp_path, source, "--from", "fhir-r4", "--jobs", "2")
     assert not run.traceback and run.exit_code == 1, run.stderr
     assert assert_adds_up(run) == {"read": 3, "converted": 2, "skipped": 0, "rejected": 1}

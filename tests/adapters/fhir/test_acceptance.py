@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
-from tests.conftest import ACCEPTANCE
+from tests.adapters.fhir import ACCEPTANCE
 
 FHIR = ACCEPTANCE / "fhir"
 SUPPORTED = {"Patient": "Resident", "Observation": "Observation", "Condition": "Condition",

@@ -81,12 +81,12 @@ def test_output_appears_only_when_the_run_completes(tmp_path: Path) -> None:
 
 
 def test_codes_fhir_resources_does_not_check_are_caught_by_the_standard(tmp_path: Path) -> None:
-    """fhir.resources takes any string as a status; the record made from it must still validate."""
+    """fhir.resources takes any string as a status; the mapping rejects it, naming the field."""
     encounter = {"resourceType": "Encounter", "id": "e1", "status": "done",
                  "class": {"code": "AMB"}, "subject": {"reference": "Patient/p1"}}  # fmt: skip
     report, rejects = run(tmp_path, "bulk.ndjson", json.dumps(encounter) + "\n")
     assert (report["read"], report["rejected"]) == (1, 1)
-    assert rejects[0]["reason"] == "invalid-output" and rejects[0]["path"] == "/status"
+    assert rejects[0]["reason"] == "invalid-code" and rejects[0]["path"] == "Encounter.status"
     assert "done" not in rejects[0]["message"]  # codes and pointers, never values
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ACCEPTANCE
+from tests.adapters.fhir import ACCEPTANCE
 from tests.hostile.harness import Run, ccstd
 
 KEY = "personal-data-test-key-0123456789"

@@ -11,7 +11,8 @@ import pytest
 
 from ccstd.adapters.base import SourceContext
 from ccstd.adapters.fhir import FhirAdapter
-from tests.conftest import ACCEPTANCE, REPO_ROOT
+from tests.adapters.fhir import ACCEPTANCE
+from tests.conftest import REPO_ROOT
 
 PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Wang"}]}
 ENCOUNTER = {"resourceType": "Encounter", "id": "e1", "status": "finished",
