@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 
 from ccstd.cli.errors import fail
@@ -66,8 +67,14 @@ def serve(
     log_level: Annotated[
         str, typer.Option("--log-level", help="debug, info, warning or error.")
     ] = "info",
+    print_openapi: Annotated[
+        bool, typer.Option("--print-openapi", help="Print the OpenAPI document and exit.")
+    ] = False,
 ) -> None:
     """Serve the validator over HTTP: POST /v1/validate, a page at /, OpenAPI at /openapi.json."""
+    if print_openapi:
+        typer.echo(openapi_text(), nl=False)
+        return
     limits = Limits(
         max_body_bytes=max_body_mb * _MB,
         max_records=max_records,
@@ -86,6 +93,14 @@ def serve(
     config = ServiceConfig(limits, tokens, kept, root_path.rstrip("/"))
     listener = _listen(host, port)
     _run(config, listener, log_level.lower())
+
+
+def openapi_text() -> str:
+    """The service's OpenAPI 3.1 document, as published in docs/openapi.json."""
+    from ccstd.service.app import create_app
+
+    document = create_app().openapi()
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def _listen(host: str, port: int) -> socket.socket:
