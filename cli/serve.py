@@ -59,7 +59,7 @@ def serve(
     ] = None,
     keep_uploads: Annotated[
         Path | None,
-        typer.Option("--keep-uploads", metavar="DIR", help="Keep each body as DIR/<id>.upload."),
+        typer.Option("--keep-uploads", metavar="DIR", help="Keep each body as sent, in DIR."),
     ] = None,
     root_path: Annotated[
         str, typer.Option("--root-path", help="URL prefix when served behind a reverse proxy.")

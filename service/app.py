@@ -8,6 +8,7 @@ import contextlib
 import enum
 import functools
 import logging
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -325,12 +326,13 @@ def _chunk_puller(
 
 @contextlib.contextmanager
 def _kept_upload(folder: Path | None, rid: str) -> Iterator[BinaryIO | None]:
-    """With --keep-uploads, the body as received goes to FOLDER/<request id>.upload (whole or
-    not at all); without it, nothing is written."""
+    """With --keep-uploads, the body as received goes to FOLDER/<request id>.<random>.upload
+    (whole or not at all; a client's reused id never overwrites); without it, nothing is
+    written."""
     if folder is None:
         yield None
         return
-    with atomic_output(folder / f"{rid}.upload") as handle:
+    with atomic_output(folder / f"{rid}.{secrets.token_hex(4)}.upload") as handle:
         yield handle
 
 

@@ -109,6 +109,8 @@ class BodyReader(io.RawIOBase):
             out = inflater.decompress(data, _OUT_CHUNK)
             if inflater.eof and inflater.unused_data:  # another gzip member follows
                 rest = inflater.unused_data
+                if _GZIP_MAGIC.startswith(rest):
+                    return self._counted(out)  # its first byte: the next chunk has the rest
                 if not rest.startswith(_GZIP_MAGIC):
                     raise BodyError("gzip body: trailing data after the compressed stream")
                 self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
@@ -124,6 +126,8 @@ class BodyReader(io.RawIOBase):
             return self._counted(self._head)
         if self._inflater is not None and not self._inflater.eof:
             raise BodyError("gzip body: the compressed stream is truncated")
+        if self._inflater is not None and self._inflater.unused_data:
+            raise BodyError("gzip body: trailing data after the compressed stream")
         return b""
 
     def _counted(self, data: bytes) -> bytes:

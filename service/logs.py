@@ -13,17 +13,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccstd.service.config import Tokens
 from ccstd.service.problems import problem
+from ccstd.standard.redaction import might_hold_identifier
 
 LOGGER = logging.getLogger("ccstd.service")
 _GIVEN_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def request_id(scope: Scope) -> str:
-    """The client's X-Request-Id when it is a plain token, else a new random one."""
+    """The client's X-Request-Id when it is a plain token that holds no ID or phone number (it
+    reaches the log), else a new random one."""
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             given: str = value.decode("latin-1")
-            if _GIVEN_ID.fullmatch(given):
+            if _GIVEN_ID.fullmatch(given) and not might_hold_identifier(given):
                 return given
     return secrets.token_hex(8)
 

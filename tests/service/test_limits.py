@@ -186,3 +186,25 @@ def test_any_bytes_get_an_answer_never_a_500(
     kind = "application/x-ndjson" if ndjson else "application/json"
     answer = client.post("/v1/validate", content=data, headers={"Content-Type": kind})
     assert answer.status_code in (200, 400, 422), answer.text
+
+
+def test_a_client_that_goes_away_frees_its_worker() -> None:
+    with running(limited(workers=1, queue=0, timeout_seconds=5.0)) as url:
+        for _ in range(3):
+            gone = raw_request(url, RECORD, 10_000)
+            time.sleep(0.2)
+            gone.close()
+        deadline = time.monotonic() + 5
+        while (answer := httpx.post(url + "/v1/validate", content=RECORD)).status_code == 503:
+            assert time.monotonic() < deadline, "the worker was not given back"
+            time.sleep(0.05)
+        assert answer.status_code == 200
+
+
+def test_a_timed_out_validation_gives_its_worker_back() -> None:
+    with running(limited(workers=1, queue=0, timeout_seconds=0.5)) as url:
+        stalled = raw_request(url, RECORD, 10_000)
+        assert status_of(stalled)[0] == 408
+        stalled.close()
+        time.sleep(0.1)
+        assert httpx.post(url + "/v1/validate", content=RECORD).status_code == 200

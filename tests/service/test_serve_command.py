@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import signal
 import socket
@@ -59,6 +60,9 @@ def test_logs_hold_counts_not_content(tmp_path: Path) -> None:
             headers={"X-Request-Id": "ci-run-42"},
         )
         assert answer.status_code == 200 and answer.headers["X-Request-Id"] == "ci-run-42"
+        assert answer.json()["findings"][0]["file"] != "exports/zhang-san-13912345678.ndjson"
+        phone_id = httpx.get(service.url + "/healthz", headers={"X-Request-Id": "u13912345678"})
+        assert phone_id.headers["X-Request-Id"] != "u13912345678"
         assert list(scratch.iterdir()) == []  # nothing of the upload left on disk
     line = next(t for t in log.read_text(encoding="utf-8").splitlines() if "ci-run-42" in t)
     assert f"received={len(body)} size={len(body)} records=16 findings=9/1/0 verdict=1" in line
@@ -77,8 +81,19 @@ def test_keep_uploads_keeps_the_body_as_sent(tmp_path: Path) -> None:
     with child_service("--keep-uploads", str(kept), log=tmp_path / "log") as service:
         answer = httpx.post(service.url + "/v1/validate", content=body)
         rid = answer.headers["X-Request-Id"]
-    assert [p.name for p in kept.iterdir()] == [f"{rid}.upload"]
-    assert (kept / f"{rid}.upload").read_bytes() == body
+        again = {"X-Request-Id": "reused"}
+        for data in (b"{}", b"[]"):
+            httpx.post(service.url + "/v1/validate", content=data, headers=again)
+        packed = gzip.compress(body)
+        httpx.post(service.url + "/v1/validate", content=packed, headers=again)
+        refused = httpx.post(service.url + "/v1/validate", params={"type": "Nope"}, content=body)
+        assert refused.status_code == 400
+    names = sorted(p.name for p in kept.iterdir())
+    assert len(names) == 4 and all(re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.upload", n) for n in names)
+    mine = [p for p in kept.iterdir() if p.name.startswith(rid + ".")]
+    assert len(mine) == 1 and mine[0].read_bytes() == body
+    reused = {p.read_bytes() for p in kept.iterdir() if p.name.startswith("reused.")}
+    assert reused == {b"{}", b"[]", packed}
 
 
 @pytest.mark.parametrize(
