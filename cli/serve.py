@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import socket
@@ -138,6 +139,12 @@ def _run(config: ServiceConfig, listener: socket.socket, log_level: str) -> None
         f"{'kept' if config.keep_uploads else 'not kept'})",
         err=True,
     )
+    if not config.tokens.required and not ipaddress.ip_address(host).is_loopback:
+        typer.echo(
+            "ccstd serve: warning: reachable beyond this machine and no --token-file: anyone who "
+            "reaches the port can use it",
+            err=True,
+        )
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config),

@@ -54,7 +54,7 @@ class Tokens:
 def load_tokens(path: Path) -> Tokens:
     """Tokens from a file: one per line, blank lines and `#` comments ignored (ConfigError)."""
     try:
-        text = read_regular(path, _MAX_TOKEN_FILE_BYTES).decode("utf-8")
+        text = read_regular(path, _MAX_TOKEN_FILE_BYTES).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ConfigError(f"{path}: cannot read the token file: {detail}") from None

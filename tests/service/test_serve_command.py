@@ -135,6 +135,8 @@ def test_a_taken_port_and_weak_tokens(tmp_path: Path) -> None:
     weak.write_text("short\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"tokens:1: a token is one word of at least 16"):
         load_tokens(weak)
+    weak.write_text(f"\ufeff{TOKEN}\r\n", encoding="utf-8")  # a BOM and CRLF, from Notepad
+    assert load_tokens(weak).accepts(TOKEN)
     weak.write_text("# none\n\n", encoding="utf-8")
     with pytest.raises(ValueError, match="holds no token"):
         load_tokens(weak)
