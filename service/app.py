@@ -18,6 +18,7 @@ from typing import Annotated, Any, BinaryIO
 import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import HTMLResponse, Response
 
@@ -37,7 +38,7 @@ from ccstd.standard.publishing.bundling import inline_entity
 from ccstd.standard.reading import InputError
 from ccstd.standard.registry import StandardRegistry, UnknownEntityError, UnknownVersionError
 from ccstd.standard.reporting import REPORTERS
-from ccstd.standard.results import ValidationResult
+from ccstd.standard.results import EXIT_ERROR, ValidationResult
 from ccstd.standard.rules import RULES
 
 LOGGER = logging.getLogger("ccstd.service")
@@ -98,6 +99,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
         return problem(400, f"{where}: {first.get('msg', 'invalid')}", _rid(request))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return problem(exc.status_code, str(exc.detail), _rid(request))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -214,7 +219,7 @@ def _add_validate_route(
             return problem(refused[0], refused[1], rid)
         limit = config.limits.max_findings
         options = Options(
-            name=printable(name).replace("\\", "/") or "body",
+            name=printable(name.replace("\\", "/")) or "body",
             standard=standard,
             entity_type=entity_type,
             check_references=check_references,
@@ -343,7 +348,7 @@ def _report(
     rid: str,
     facts: dict[str, Any],
 ) -> Response:
-    code = verdict(result, options.fail_on)
+    code = verdict(result, options.fail_on) if result.records else EXIT_ERROR  # the CLI's
     counts = "/".join(str(result.count(s)) for s in Severity)
     facts.update(records=result.records, findings=counts, verdict=code)
     status = 422 if unreadable(result) else 200
@@ -360,7 +365,7 @@ def _report(
 
 
 def _why_unreadable(result: ValidationResult) -> str:
-    if not result.findings:
+    if not result.records or not result.findings:
         return "the body holds no records"
     first = result.findings[0]
     return f"no record could be read: {first.location.describe()}: {first.message}"

@@ -58,9 +58,9 @@ SCHEMAS: dict[str, Any] = {
         "required": ["verdict", "requestId", "tool", "summary", "findings"],
         "properties": {
             "verdict": {
-                "enum": [0, 1],
+                "enum": [0, 1, 2],
                 "description": "the exit code `ccstd validate` would give: 0 = no finding at or "
-                "above failOn, 1 = findings at or above it",
+                "above failOn, 1 = findings at or above it, 2 = no records (answered 422)",
             },
             "requestId": {"type": "string"},
             "detail": {"type": "string", "description": "set when answered 422"},

@@ -167,3 +167,13 @@ def test_the_page_is_self_contained(client: httpx.Client) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page.text)
     policy = page.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src 'sha256-" in policy
+
+
+def test_names_are_made_printable_and_use_forward_slashes(client: httpx.Client) -> None:
+    answer = client.post(
+        "/v1/validate",
+        params={"name": "exports\\gate\n\x1b[31m.json", "format": "junit"},
+        content=b'{"type": "X"}',
+    )
+    assert answer.status_code == 200
+    assert b"exports/gate" in answer.content and b"\x1b" not in answer.content

@@ -149,7 +149,13 @@ def test_hostile_bodies_cost_one_4xx(client: httpx.Client) -> None:
         report = answer.json()
         assert report["detail"].startswith("no record could be read")
         assert [f["code"] for f in report["findings"]] == [code]
-    assert "no records" in client.post("/v1/validate", content=b" \n").json()["detail"]
+    for nothing in (b"", b" \n", b"[]", b"\xef\xbb\xbf[]", gzip.compress(b"")):
+        empty = client.post("/v1/validate", content=nothing)
+        assert empty.status_code == 422 and empty.json()["verdict"] == 2  # the CLI's exit 2
+        assert empty.json()["detail"] == "the body holds no records"
+    for where in ("/v2/13912345678", "/v1/standard/1.0.0/schemas/..%2f..%2fcommon"):
+        assert problem(client.get(where), 404) == "Not Found"
+    assert problem(client.put("/healthz"), 405) == "Method Not Allowed"
     assert client.get("/healthz").status_code == 200
 
 
