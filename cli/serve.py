@@ -148,6 +148,7 @@ def _run(config: ServiceConfig, listener: socket.socket, log_level: str) -> None
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config),
+            root_path=config.root_path,
             log_config=None,
             log_level=log_level,
             access_log=False,  # the service logs each request itself, without query strings

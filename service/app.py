@@ -73,7 +73,6 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         version=__version__,
         docs_url=None,  # the interactive pages load scripts from a CDN; the service loads none
         redoc_url=None,
-        root_path=config.root_path,
         lifespan=lifespan,
     )
     app.openapi = functools.partial(openapi.openapi_document, app)  # type: ignore[method-assign]

@@ -34,7 +34,13 @@ def running(config: ServiceConfig) -> Iterator[str]:
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config), log_config=None, access_log=False, lifespan="on")
+        uvicorn.Config(
+            create_app(config),
+            root_path=config.root_path,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,11 +15,12 @@ from typer.testing import CliRunner
 
 from ccstd.cli.app import app
 from ccstd.service.app import create_app
+from ccstd.service.config import ServiceConfig, load_tokens
 from ccstd.standard.publishing.bundling import inline_entity
 from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.rules import RULES
 from tests.conftest import valid_record
-from tests.service.conftest import VENDOR_EXPORT
+from tests.service.conftest import VENDOR_EXPORT, running
 
 RUNNER = CliRunner()
 _TIMING = ("seconds", "recordsPerSecond")
@@ -177,3 +179,18 @@ def test_names_are_made_printable_and_use_forward_slashes(client: httpx.Client) 
     )
     assert answer.status_code == 200
     assert b"exports/gate" in answer.content and b"\x1b" not in answer.content
+
+
+def test_behind_a_proxy_prefix_with_tokens(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_text("prefix-token-0123456789abcdef\n", encoding="utf-8")
+    config = ServiceConfig(tokens=load_tokens(tokens), root_path="/ccstd")
+    bearer = {"Authorization": "Bearer prefix-token-0123456789abcdef"}
+    with running(config) as url, httpx.Client(base_url=url) as client:
+        # what the proxy forwards once it has taken /ccstd off
+        assert client.get("/v1/rules").status_code == 401
+        assert client.get("/v1/rules", headers=bearer).status_code == 200
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/").status_code == 200
+        document = client.get("/openapi.json").json()
+        assert document["servers"] == [{"url": "/ccstd"}]
