@@ -35,7 +35,7 @@ from ccstd.service.validation import Request as Options
 from ccstd.standard.files import atomic_output
 from ccstd.standard.findings import Severity, printable
 from ccstd.standard.publishing.bundling import inline_entity
-from ccstd.standard.reading import InputError
+from ccstd.standard.reading import InputError, InputFormat
 from ccstd.standard.registry import StandardRegistry, UnknownEntityError, UnknownVersionError
 from ccstd.standard.reporting import REPORTERS
 from ccstd.standard.results import EXIT_ERROR, ValidationResult
@@ -160,9 +160,6 @@ def _rule_json(code: str) -> dict[str, Any]:
     }
 
 
-QueryOptions = tuple[str | None, str | None, bool, Severity, ReportFormat, str, int | None]
-
-
 def _add_validate_route(
     app: FastAPI, config: ServiceConfig, registry: StandardRegistry, pool: WorkerPool
 ) -> None:
@@ -254,7 +251,7 @@ def _refused_headers(request: Request, config: ServiceConfig) -> tuple[int, str]
     return None
 
 
-def _input_format(request: Request) -> Any:
+def _input_format(request: Request) -> InputFormat:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return "ndjson" if media in NDJSON_TYPES else "auto"
 
