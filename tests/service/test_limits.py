@@ -54,6 +54,24 @@ def gzip_bomb(size: int) -> bytes:
     return b"".join(packer.compress(block) for _ in range(size >> 24)) + packer.flush()
 
 
+def until_not_503(url: str) -> httpx.Response:
+    """The first answer that is not 503 (a worker given back), within 10 s."""
+    deadline = time.monotonic() + 10
+    while (answer := httpx.post(url + "/v1/validate", content=RECORD)).status_code == 503:
+        assert time.monotonic() < deadline, "the worker was not given back"
+        time.sleep(0.05)
+    return answer
+
+
+def until_not_200(client: httpx.Client) -> httpx.Response:
+    """The first answer that is not 200: once the holding request has the worker."""
+    deadline = time.monotonic() + 10
+    while (answer := client.post("/v1/validate", content=RECORD)).status_code == 200:
+        assert time.monotonic() < deadline, "the holding request never took the worker"
+        time.sleep(0.05)
+    return answer
+
+
 def problem(answer: httpx.Response, status: int) -> str:
     assert answer.status_code == status, answer.text
     assert answer.headers["Content-Type"] == "application/problem+json"
@@ -110,8 +128,7 @@ def test_busy_workers_answer_503_with_retry_after_or_let_a_request_wait() -> Non
     config = limited(workers=1, queue=0, timeout_seconds=3.0)
     with running(config) as url, httpx.Client(base_url=url) as client:
         holding = raw_request(url, RECORD, len(RECORD) * 2)  # the one worker waits for the rest
-        time.sleep(0.3)
-        busy = client.post("/v1/validate", content=RECORD)
+        busy = until_not_200(client)
         assert "busy" in problem(busy, 503)
         assert int(busy.headers["Retry-After"]) > 0
         holding.sendall(RECORD)
@@ -200,11 +217,7 @@ def test_a_client_that_goes_away_frees_its_worker() -> None:
             gone = raw_request(url, RECORD, 10_000)
             time.sleep(0.2)
             gone.close()
-        deadline = time.monotonic() + 5
-        while (answer := httpx.post(url + "/v1/validate", content=RECORD)).status_code == 503:
-            assert time.monotonic() < deadline, "the worker was not given back"
-            time.sleep(0.05)
-        assert answer.status_code == 200
+        assert until_not_503(url).status_code == 200
 
 
 def test_a_timed_out_validation_gives_its_worker_back() -> None:
@@ -212,5 +225,4 @@ def test_a_timed_out_validation_gives_its_worker_back() -> None:
         stalled = raw_request(url, RECORD, 10_000)
         assert status_of(stalled)[0] == 408
         stalled.close()
-        time.sleep(0.1)
-        assert httpx.post(url + "/v1/validate", content=RECORD).status_code == 200
+        assert until_not_503(url).status_code == 200
