@@ -38,7 +38,7 @@ from ccstd.standard.publishing.bundling import inline_entity
 from ccstd.standard.reading import InputError, InputFormat
 from ccstd.standard.registry import StandardRegistry, UnknownEntityError, UnknownVersionError
 from ccstd.standard.reporting import REPORTERS
-from ccstd.standard.results import EXIT_ERROR, ValidationResult
+from ccstd.standard.results import ValidationResult
 from ccstd.standard.rules import RULES
 
 LOGGER = logging.getLogger("ccstd.service")
@@ -344,7 +344,7 @@ def _report(
     rid: str,
     facts: dict[str, Any],
 ) -> Response:
-    code = verdict(result, options.fail_on) if result.records else EXIT_ERROR  # the CLI's
+    code = verdict(result, options.fail_on)
     counts = "/".join(str(result.count(s)) for s in Severity)
     facts.update(records=result.records, findings=counts, verdict=code)
     status = 422 if unreadable(result) else 200

@@ -14,7 +14,7 @@ from ccstd.standard.checker import CheckOptions
 from ccstd.standard.findings import Severity
 from ccstd.standard.reading import InputFormat, read_stream
 from ccstd.standard.registry import StandardRegistry
-from ccstd.standard.results import ValidationResult, exit_code
+from ccstd.standard.results import EXIT_ERROR, ValidationResult, exit_code
 from ccstd.standard.runner import RunOptions, validate_blocks
 
 # Findings that say a body could not be read as records at all (not what the records say).
@@ -82,8 +82,9 @@ def validate_body(
 
 
 def verdict(result: ValidationResult, fail_on: Severity) -> int:
-    """The exit code `ccstd validate` would give: 0 passes, 1 findings at or above `fail_on`."""
-    return exit_code(result, fail_on)
+    """The exit code `ccstd validate` would give: 0 passes, 1 findings at or above `fail_on`,
+    2 no records at all."""
+    return exit_code(result, fail_on) if result.records else EXIT_ERROR
 
 
 def unreadable(result: ValidationResult) -> bool:
