@@ -67,6 +67,13 @@ class _Commands(LazyGroup):
             "app",
             "Certify a vendor against a standard version and its profiles.",
         ),
+        "serve": LazyCommand(
+            "ccstd.cli.serve",
+            "serve",
+            "Serve the validator over HTTP: POST /v1/validate, a page at /, OpenAPI at "
+            "/openapi.json.",
+            "ccstd.cli.serve:EPILOG",
+        ),
     }
 
 

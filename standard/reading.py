@@ -169,10 +169,26 @@ def read_blocks(
     about `block_bytes` bytes, in order, never raising on bad content; findings name the file as
     `display` (default: the path as given)."""
     display = display or ("<stdin>" if path == STDIN else path)
-    size = _BlockSize(block_lines, block_bytes)
     try:
         with _open(path) as stream:
-            yield from _read_stream(stream, display, _format_for(path, input_format), size)
+            fmt = _format_for(path, input_format)
+            yield from read_stream(stream, display, fmt, block_lines, block_bytes)
+    except _READ_ERRORS as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"{display}: cannot read: {reason}") from None
+
+
+def read_stream(
+    stream: BinaryIO,
+    display: str,
+    input_format: InputFormat = "auto",
+    block_lines: int = BLOCK_LINES,
+    block_bytes: int = BLOCK_BYTES,
+) -> Iterator[Block]:
+    """Like `read_blocks`, for an open, already decompressed binary stream (a buffered one reads
+    best: blank-line runs and the format probe peek); raises InputError when it fails to read."""
+    try:
+        yield from _read_stream(stream, display, input_format, _BlockSize(block_lines, block_bytes))
     except _READ_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise InputError(f"{display}: cannot read: {reason}") from None

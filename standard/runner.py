@@ -40,12 +40,27 @@ def validate_paths(
 ) -> ValidationResult:
     """Validate every record in the inputs (files, directories, `-`); raises InputError."""
     started = time.perf_counter()
-    registry = registry or StandardRegistry()
     paths = list(iter_paths(inputs, run.include, run.exclude))
+    blocks = itertools.chain.from_iterable(read_blocks(p, run.input_format) for p in paths)
+    return validate_blocks(blocks, len(paths), check, run, registry, progress, started)
+
+
+def validate_blocks(
+    blocks: Iterable[Block],
+    files: int,
+    check: CheckOptions = CheckOptions(),
+    run: RunOptions = RunOptions(),
+    registry: StandardRegistry | None = None,
+    progress: Progress | None = None,
+    started: float | None = None,
+) -> ValidationResult:
+    """Validate the records of blocks read from `files` inputs (a stream, an upload); an
+    exception raised by `progress` stops the run."""
+    started = time.perf_counter() if started is None else started
+    registry = registry or StandardRegistry()
     collector = FindingCollector(run.max_findings, run.baseline)
     records = invalid = 0
     with StreamIndex() as index:
-        blocks = itertools.chain.from_iterable(read_blocks(p, run.input_format) for p in paths)
         for result in _check_blocks(blocks, registry, check, run.jobs):
             records += result.records
             invalid += result.invalid
@@ -61,7 +76,7 @@ def validate_paths(
     return ValidationResult(
         findings=collector.listed_findings(),
         counts=dict(collector.counts),
-        files=len(paths),
+        files=files,
         records=records,
         invalid=invalid + len(made_invalid),
         seconds=time.perf_counter() - started,

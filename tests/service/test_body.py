@@ -1,0 +1,60 @@
+"""The body reader: whatever the chunking, gzip or not, it yields the bytes sent, bounded."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccstd.service.body import BodyError, BodyReader, BodyTooLargeError
+
+
+def reader(data: bytes, cuts: list[int], limit: int = 1 << 20, header: bool = False) -> BodyReader:
+    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
+    pieces = [data[a:b] for a, b in itertools.pairwise(points)] + [b""]
+    chunks = iter(pieces)
+    return BodyReader(lambda: next(chunks, None), header, limit)
+
+
+def read_all(body: BodyReader) -> bytes:
+    return io.BufferedReader(body, 7).read()
+
+
+@given(st.binary(max_size=2000), st.lists(st.integers(0, 4000), max_size=12), st.booleans())
+def test_any_chunking_gives_back_the_bytes(data: bytes, cuts: list[int], packed: bool) -> None:
+    sent = gzip.compress(data) + (gzip.compress(data[:5]) if packed else b"") if packed else data
+    expected = data + data[:5] if packed else data
+    if not packed and data[:2] == b"\x1f\x8b":
+        return  # plain data that starts like gzip is gzip
+    body = reader(sent, cuts, header=packed and bool(cuts) and cuts[0] % 2 == 0)
+    assert read_all(body) == expected
+    assert body.received == len(sent) and body.size == len(expected)
+    assert body.compressed == packed
+
+
+def test_limits_count_after_decompression() -> None:
+    with pytest.raises(BodyTooLargeError, match="after decompression"):
+        read_all(reader(gzip.compress(b"x" * 5000), [3, 100], limit=4096))
+    with pytest.raises(BodyTooLargeError):
+        read_all(reader(b"x" * 5000, [100, 4000], limit=4096))
+    assert read_all(reader(b"x" * 4096, [1, 2], limit=4096)) == b"x" * 4096
+
+
+@pytest.mark.parametrize(
+    ("data", "header", "said"),
+    [
+        (b"{", True, "not gzip data"),
+        (b"{}", True, "not gzip data"),
+        (gzip.compress(b"{}")[:-3], False, "truncated"),
+        (gzip.compress(b"{}") + b"\x00", False, "trailing data"),
+        (gzip.compress(b"{}") + b"\x1f", False, "trailing data"),
+        (b"\x1f\x8b\x08\x00garbage-garbage", False, "corrupt"),
+    ],
+)
+def test_bad_gzip_is_a_body_error(data: bytes, header: bool, said: str) -> None:
+    with pytest.raises(BodyError, match=said):
+        read_all(reader(data, [1], header=header))

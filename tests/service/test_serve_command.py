@@ -1,0 +1,161 @@
+"""`ccstd serve` end to end in a child process: tokens, logs, uploads, start-up errors, stop."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ccstd.service.config import Tokens, load_tokens
+from tests.service.conftest import VENDOR_EXPORT, child_service
+
+TOKEN = "vendor-ci-token-0123456789abcdef"
+OTHER = "city-portal-token-fedcba9876543210"
+
+
+def test_tokens_gate_v1_and_never_reach_the_log(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"# one per vendor\n{TOKEN}\n\n{OTHER}\n", encoding="utf-8")
+    log = tmp_path / "serve.log"
+    with child_service("--token-file", str(tokens), log=log) as service:
+        url = service.url
+        body = VENDOR_EXPORT.read_bytes()
+        assert httpx.post(url + "/v1/validate", content=body).status_code == 401
+        assert httpx.get(url + "/v1/rules").status_code == 401
+        wrong = httpx.get(url + "/v1/rules", headers={"Authorization": f"Bearer {TOKEN}x"})
+        assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"].startswith("Bearer")
+        basic = httpx.get(url + "/v1/rules", headers={"Authorization": f"Basic {TOKEN}"})
+        assert basic.status_code == 401
+        for token in (TOKEN, OTHER):
+            ok = httpx.post(
+                url + "/v1/validate",
+                content=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert ok.status_code == 200 and ok.json()["verdict"] == 1
+        assert httpx.get(url + "/healthz").status_code == 200
+        assert httpx.get(url + "/").status_code == 200
+    text = log.read_text(encoding="utf-8")
+    assert TOKEN[:12] not in text and OTHER[:12] not in text
+    assert text.count(" 401 ") == 4 and "POST /v1/validate 200" in text
+
+
+def test_logs_hold_counts_not_content(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    body = VENDOR_EXPORT.read_bytes()
+    with child_service(log=log, env={"TMPDIR": str(scratch)}) as service:
+        answer = httpx.post(
+            service.url + "/v1/validate",
+            params={"name": "exports/zhang-san-13912345678.ndjson", "checkReferences": "true"},
+            content=body,
+            headers={"X-Request-Id": "ci-run-42"},
+        )
+        assert answer.status_code == 200 and answer.headers["X-Request-Id"] == "ci-run-42"
+        assert answer.json()["findings"][0]["file"] != "exports/zhang-san-13912345678.ndjson"
+        phone_id = httpx.get(service.url + "/healthz", headers={"X-Request-Id": "u13912345678"})
+        assert phone_id.headers["X-Request-Id"] != "u13912345678"
+        assert list(scratch.iterdir()) == []  # nothing of the upload left on disk
+    line = next(t for t in log.read_text(encoding="utf-8").splitlines() if "ci-run-42" in t)
+    assert f"received={len(body)} size={len(body)} records=16 findings=9/1/0 verdict=1" in line
+    values = {s.decode() for s in re.findall(rb'"([^"]{6,})"', body)}  # keys and values
+    assert "nationalId" in values
+    leaked = [v for v in values if v in log.read_text(encoding="utf-8")]
+    assert not leaked
+    assert "13912345678" not in log.read_text(encoding="utf-8")
+    assert "checkReferences" not in log.read_text(encoding="utf-8")  # no query strings
+
+
+def test_keep_uploads_keeps_the_body_as_sent(tmp_path: Path) -> None:
+    kept = tmp_path / "uploads"
+    kept.mkdir()
+    body = VENDOR_EXPORT.read_bytes()
+    with child_service("--keep-uploads", str(kept), log=tmp_path / "log") as service:
+        answer = httpx.post(service.url + "/v1/validate", content=body)
+        rid = answer.headers["X-Request-Id"]
+        again = {"X-Request-Id": "reused"}
+        for data in (b"{}", b"[]"):
+            httpx.post(service.url + "/v1/validate", content=data, headers=again)
+        packed = gzip.compress(body)
+        httpx.post(service.url + "/v1/validate", content=packed, headers=again)
+        refused = httpx.post(service.url + "/v1/validate", params={"type": "Nope"}, content=body)
+        assert refused.status_code == 400
+    names = sorted(p.name for p in kept.iterdir())
+    assert len(names) == 4 and all(re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.upload", n) for n in names)
+    mine = [p for p in kept.iterdir() if p.name.startswith(rid + ".")]
+    assert len(mine) == 1 and mine[0].read_bytes() == body
+    reused = {p.read_bytes() for p in kept.iterdir() if p.name.startswith("reused.")}
+    assert reused == {b"{}", b"[]", packed}
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--token-file", "missing-tokens"], "missing-tokens: cannot read the token file"),
+        (["--keep-uploads", "no-such-folder"], "--keep-uploads needs an existing folder"),
+        (["--log-level", "loud"], "--log-level loud"),
+        (["--host", "999.1.1.1"], "cannot listen on 999.1.1.1"),
+    ],
+)
+def test_start_up_errors_are_one_line_exit_2(tmp_path: Path, args: list[str], said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ccstd.cli", "serve", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("ccstd: error: ") and said in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_a_taken_port_and_weak_tokens(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = str(taken.getsockname()[1])
+    done = subprocess.run(
+        [sys.executable, "-m", "ccstd.cli", "serve", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    taken.close()
+    assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    weak = tmp_path / "tokens"
+    weak.write_text("short\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"tokens:1: a token is one word of at least 16"):
+        load_tokens(weak)
+    weak.write_text(f"\ufeff{TOKEN}\r\n", encoding="utf-8")  # a BOM and CRLF, from Notepad
+    assert load_tokens(weak).accepts(TOKEN)
+    weak.write_text("# none\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="holds no token"):
+        load_tokens(weak)
+
+
+def test_tokens_are_compared_whole(tmp_path: Path) -> None:
+    path = tmp_path / "tokens"
+    path.write_text(f"{TOKEN}\n{OTHER}\n", encoding="utf-8")
+    tokens = load_tokens(path)
+    assert tokens.required and tokens.accepts(TOKEN) and tokens.accepts(OTHER)
+    for near in (TOKEN[:-1], TOKEN + "0", TOKEN.upper(), "", " " + TOKEN, TOKEN[:16]):
+        assert not tokens.accepts(near)
+    assert TOKEN not in repr(tokens) and not Tokens().required
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_stops_cleanly_on_a_signal(tmp_path: Path, sent: signal.Signals, code: int) -> None:
+    with child_service(log=tmp_path / "log") as service:
+        assert httpx.get(service.url + "/healthz").status_code == 200
+        service.process.send_signal(sent)
+        assert service.process.wait(30) == code
+    assert "Traceback" not in service.log_text()
