@@ -153,9 +153,9 @@ def _order(source: Record, platform: Platform) -> Record:
         "type": "Order",
         "standardVersion": platform.standard,
         "meta": {"sourceSystem": platform.name},
-        "orderNumber": text(number if _present(number) else source_id, "number"),
+        "orderNumber": text(number if _present(number) else source_id, platform.label("number")),
         "channel": platform.channel,
-        "merchant": {"name": text(get["merchant"](source, source), "merchant")},
+        "merchant": {"name": text(get["merchant"](source, source), platform.label("merchant"))},
         "placedAt": _time(get["placed_at"](source, source), platform.label("placed_at"), platform),
     }
     record.update(_statuses(source, platform))
@@ -165,6 +165,11 @@ def _order(source: Record, platform: Platform) -> Record:
         for path, lines in [_items(source, spec)]
         for i, line in enumerate(lines)
     ]
+    if not record["lines"]:
+        where = platform.lines[0].paths[0]
+        raise UnconvertibleOrderError(
+            "missing-required", f"no {where}: an order without lines", where
+        )
     for target, getter in platform.money.items():
         value = getter(source, source)
         if _present(value):
@@ -232,12 +237,9 @@ def _line(line: Record, order: Record, spec: Items, currency: str, path: str) ->
     try:
         return _line_fields(line, order, spec, currency, path)
     except UnconvertibleOrderError as problem:  # a term's path is relative to the line
-        if problem.path.startswith((path, "^")):
+        if problem.path.startswith(path):
             raise
-        where = f"{path}.{problem.path}"
-        raise UnconvertibleOrderError(
-            problem.reason, str(problem).replace(problem.path, where, 1), where
-        ) from None
+        raise problem.within(path) from None
 
 
 def _line_fields(line: Record, order: Record, spec: Items, currency: str, path: str) -> Record:

@@ -258,11 +258,23 @@ class _Compiler:
         """The value at a dotted path (absent through anything that is not an object)."""
         self.note(path)
         from_root, steps = path.startswith("^"), tuple(path.lstrip("^").split("."))
+        if len(steps) == 1:  # the common case, kept fast
+            step = steps[0]
+            if from_root:
+                return lambda node, root: root.get(step)
+            return lambda node, root: node.get(step)
 
         def get(node: Record, root: Record) -> Any:
             value: Any = root if from_root else node
-            for step in steps:
-                value = value.get(step) if isinstance(value, dict) else None
+            for depth, step in enumerate(steps):
+                if not isinstance(value, dict):
+                    if value is None or value == "":
+                        return None
+                    where = ".".join(steps[:depth])
+                    raise UnconvertibleOrderError(
+                        "invalid-structure", f"{where} is not an object", where
+                    )
+                value = value.get(step)
             return value
 
         return get
@@ -296,7 +308,12 @@ class _Compiler:
             self.within = outer
 
         def total(node: Record, root: Record) -> Decimal | None:
-            values = [inner(o, root) for o in objects(array(node, root), head)]
+            values = []
+            for index, item in enumerate(objects(array(node, root), head)):
+                try:
+                    values.append(inner(item, root))
+                except UnconvertibleOrderError as problem:
+                    raise problem.within(f"{head.lstrip('^')}[{index}]") from None
             present = [v for v in values if v is not None]
             return sum(present, Decimal(0)) if present else None
 

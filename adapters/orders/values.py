@@ -22,11 +22,13 @@ from ccstd.standard.formats import is_currency
 
 Record = dict[str, Any]
 
+_PLAIN = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,4})?")  # within every bound below
 _DECIMAL_TEXT = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _MAX_NUMBER_TEXT = 64  # characters of a number's text: longer is not a price or a count
 _MAX_DIGITS = 18  # significant digits of an amount or a quantity
 _MIN_EXPONENT = -18  # below 1e-18 a value is noise, and Decimal work with it is unbounded
 _MAX_ADJUSTED = 15  # amounts below 10^15 (common.json#/$defs/Money)
+_QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(5))
 _UNIT_PRICE_PLACES = 4  # a unit price a platform computed may be finer than the minor unit
 
 
@@ -37,6 +39,11 @@ class UnconvertibleOrderError(ValueError):
         super().__init__(message)
         self.reason, self.path = reason, path
 
+    def within(self, prefix: str) -> UnconvertibleOrderError:
+        """The same problem, its path read from `prefix` (a line, an array element)."""
+        where = f"{prefix}.{self.path}"
+        return UnconvertibleOrderError(self.reason, str(self).replace(self.path, where, 1), where)
+
 
 def decimal(value: Any, path: str, kind: str = "money") -> Decimal:
     """A bounded decimal: at most 18 significant digits, at least 1e-18 in size (or zero), and
@@ -44,6 +51,8 @@ def decimal(value: Any, path: str, kind: str = "money") -> Decimal:
     (`invalid-money`, `quantity-out-of-range`...)."""
     if isinstance(value, Decimal):
         return value  # computed here from bounded values
+    if type(value) is str and _PLAIN.fullmatch(value):  # the common case: "35.00"
+        return Decimal(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a number", path)
     text = value if isinstance(value, str) else str(value)
@@ -98,9 +107,14 @@ def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -
     if amount and amount.adjusted() >= _MAX_ADJUSTED:
         raise UnconvertibleOrderError("money-out-of-range", f"{path} comes to 10^15 or more", path)
     places = minor_units(currency) or 0
+    exponent = int(amount.as_tuple().exponent)
+    if exponent == -places and amount:  # already written with the minor units
+        return {"amount": format(amount, "f"), "currency": currency}
     if unit_price:
-        places = max(places, min(_UNIT_PRICE_PLACES, -int(amount.as_tuple().exponent)))
-    written = amount.quantize(Decimal(1).scaleb(-places))
+        places = max(places, min(_UNIT_PRICE_PLACES, -exponent))
+    written = amount.quantize(
+        _QUANTA[places] if places < len(_QUANTA) else Decimal(1).scaleb(-places)
+    )
     if written != amount:
         raise UnconvertibleOrderError(
             "invalid-money",

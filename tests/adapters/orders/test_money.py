@@ -185,3 +185,22 @@ def test_woocommerce_fees_and_coupons_add_up(tmp_path: Path) -> None:
     order = records[0]
     assert order["lines"][-1]["name"].startswith("Fee: ")
     assert order["total"]["amount"] == with_both[0]["total"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "path"),
+    [
+        ({"shipping_lines": [{"price": "NaN"}]}, "invalid-money", "shipping_lines[0].price"),
+        ({"shipping_address": "1 Main St"}, "invalid-structure", "shipping_address"),
+        ({"line_items": []}, "missing-required", "line_items"),
+        ({"currency": ["USD"]}, "invalid-currency", "currency"),
+        ({"fulfillments": [{"id": 1, "tracking_number": {}}]}, "invalid-structure", None),
+    ],
+)
+def test_shapes_nobody_designed_for_are_one_rejection_naming_the_field(
+    tmp_path: Path, fields: dict[str, Any], reason: str, path: str | None
+) -> None:
+    source = shopify_orders()[1] | fields
+    report, _, rejects = run(ShopifyOrders(), write(tmp_path, [source]), tmp_path / "o")
+    assert report["read"] == 1 == report["rejected"]
+    assert rejects[0]["reason"] == reason and (path is None or rejects[0]["path"] == path)
