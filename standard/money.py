@@ -47,8 +47,27 @@ def amount(value: Any) -> tuple[Decimal, str] | None:
 
 def order_parts(record: dict[str, Any]) -> tuple[str, ...]:
     """The Order fields that add up to its total, in the order they are written."""
+    return _parts(record.get("pricesIncludeTax") is True)
+
+
+def _parts(prices_include_tax: bool) -> tuple[str, ...]:
     parts = ("subtotal", "discount", "shipping")
-    return parts if record.get("pricesIncludeTax") is True else (*parts, "tax")
+    return parts if prices_include_tax else (*parts, "tax")
+
+
+def parts_imbalance(
+    amounts: dict[str, Decimal], prices_include_tax: bool, currency: str
+) -> Imbalance | None:
+    """The rule on amounts already read (one currency): None when they add up or cannot be
+    checked (no subtotal or no total)."""
+    if "subtotal" not in amounts or "total" not in amounts:
+        return None
+    parts = Decimal(0)
+    for name in _parts(prices_include_tax):
+        if name in amounts:
+            parts += -amounts[name] if name in _SUBTRACTED else amounts[name]
+    total = amounts["total"]
+    return None if parts == total else Imbalance(parts, total, currency)
 
 
 def order_imbalance(record: dict[str, Any]) -> Imbalance | None:
@@ -58,15 +77,15 @@ def order_imbalance(record: dict[str, Any]) -> Imbalance | None:
     total = amount(record.get("total"))
     if total is None:
         return None
-    parts = Decimal(0)
+    amounts = {"total": total[0]}
     for name in order_parts(record):
         if name not in record:
             continue
         part = amount(record[name])
         if part is None or part[1] != total[1]:
             return None
-        parts += -part[0] if name in _SUBTRACTED else part[0]
-    return None if parts == total[0] else Imbalance(parts, total[0], total[1])
+        amounts[name] = part[0]
+    return parts_imbalance(amounts, record.get("pricesIncludeTax") is True, total[1])
 
 
 def order_total_findings(record: dict[str, Any], at: Locator) -> list[Finding]:

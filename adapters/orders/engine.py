@@ -31,7 +31,7 @@ from ccstd.adapters.orders.values import (
     text,
 )
 from ccstd.standard.formats import is_country, is_phone
-from ccstd.standard.money import order_imbalance
+from ccstd.standard.money import parts_imbalance
 
 __all__ = ["Platform", "convert_order", "load_platform", "read_orders"]
 
@@ -137,8 +137,8 @@ def convert_order(item: SourceItem, platform: Platform) -> Converted | Rejected:
 
 
 def _order(source: Record, platform: Platform) -> Record:
-    for field in platform.required:
-        if not _present(platform_get(source, field)):
+    for field, value in platform.required:
+        if not _present(value(source, source)):
             raise UnconvertibleOrderError("missing-required", f"no {field}", field)
     get = platform.order
     source_id = get["id"](source, source)
@@ -166,28 +166,22 @@ def _order(source: Record, platform: Platform) -> Record:
         for i, line in enumerate(lines)
     ]
     if not record["lines"]:
-        where = platform.lines[0].paths[0]
+        where = platform.lines[0].paths[0][0]
         raise UnconvertibleOrderError(
             "missing-required", f"no {where}: an order without lines", where
         )
+    amounts: dict[str, Decimal] = {}
     for target, getter in platform.money.items():
         value = getter(source, source)
         if _present(value):
             where = platform.label(target)
-            record[target] = money(decimal(value, where), currency, where)
+            amounts[target] = decimal(value, where)
+            record[target] = money(amounts[target], currency, where)
     if "prices_include_tax" in get:
         record["pricesIncludeTax"] = get["prices_include_tax"](source, source) is True
     _recipient(record, source, platform)
-    _check_total(record)
+    _check_total(amounts, record.get("pricesIncludeTax") is True, currency)
     return record
-
-
-def platform_get(source: Record, path: str) -> Any:
-    """The value at a dotted path of the source order."""
-    value: Any = source
-    for step in path.split("."):
-        value = value.get(step) if isinstance(value, dict) else None
-    return value
 
 
 def _statuses(source: Record, platform: Platform) -> Record:
@@ -226,11 +220,11 @@ def _code(codes: Codes, node: Record, root: Record) -> Any:
 
 def _items(source: Record, spec: Items) -> tuple[str, list[Record]]:
     """The first of the item paths present in the order, as a list of objects."""
-    for path in spec.paths:
-        value = platform_get(source, path)
+    for path, get in spec.paths:
+        value = get(source, source)
         if _present(value):
             return path, objects(value, path)
-    return spec.paths[0], []
+    return spec.paths[0][0], []
 
 
 def _line(line: Record, order: Record, spec: Items, currency: str, path: str) -> Record:
@@ -305,8 +299,8 @@ def _recipient(record: Record, source: Record, platform: Platform) -> None:
         record["shippingAddress"] = address
 
 
-def _check_total(record: Record) -> None:
-    imbalance = order_imbalance(record)
+def _check_total(amounts: dict[str, Decimal], prices_include_tax: bool, currency: str) -> None:
+    imbalance = parts_imbalance(amounts, prices_include_tax, currency)
     if imbalance is not None:
         raise UnconvertibleOrderError(
             "order-total-mismatch",

@@ -49,7 +49,7 @@ class Codes:
 class Items:
     """Objects of an array within the order (lines, deliveries), with their getters."""
 
-    paths: tuple[str, ...]
+    paths: tuple[tuple[str, Getter], ...]  # the first present holds the items
     fields: dict[str, Getter]
     requires: tuple[Getter, ...] = ()
     status: Codes | None = None
@@ -72,7 +72,7 @@ class Platform:
     channel: str
     timezone: str
     standard: str
-    required: tuple[str, ...]
+    required: tuple[tuple[str, Getter], ...]
     order: dict[str, Getter]
     money: dict[str, Getter]  # the standard's Order fields this standard version has
     statuses: dict[str, Codes]
@@ -160,7 +160,7 @@ def _compile(key: str, spec: dict[str, Any], standard: str, digest: str) -> Plat
         channel=spec["channel"],
         timezone=spec["timezone"],
         standard=standard,
-        required=tuple(spec.get("required", ())),
+        required=tuple((p, lenient(p)) for p in spec.get("required", ())),
         order={k: compile_value(v) for k, v in spec["order"].items()},
         money=money,
         statuses=statuses,
@@ -338,7 +338,7 @@ class _Compiler:
         self.within = paths
         try:
             return Items(
-                paths,
+                tuple((p, lenient(p)) for p in paths),
                 {k: self(v) for k, v in spec.items() if k not in skip},
                 tuple(self.path(p) for p in spec.get("requires", ())),
                 self.codes(spec["status"]) if "status" in spec else None,
@@ -346,6 +346,19 @@ class _Compiler:
             )
         finally:
             self.within = ()
+
+
+def lenient(path: str) -> Getter:
+    """The value at a dotted path of the order, absent through anything that is not an object."""
+    steps = tuple(path.split("."))
+
+    def get(node: Record, root: Record) -> Any:
+        value: Any = node
+        for step in steps:
+            value = value.get(step) if isinstance(value, dict) else None
+        return value
+
+    return get
 
 
 def _present(value: Any) -> bool:
