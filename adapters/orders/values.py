@@ -107,9 +107,11 @@ def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -
     if amount and amount.adjusted() >= _MAX_ADJUSTED:
         raise UnconvertibleOrderError("money-out-of-range", f"{path} comes to 10^15 or more", path)
     places = minor_units(currency) or 0
+    text = format(amount, "f")
+    point = text.find(".")
+    if amount and (len(text) - point - 1 if point >= 0 else 0) == places:  # already so written
+        return {"amount": text, "currency": currency}
     exponent = int(amount.as_tuple().exponent)
-    if exponent == -places and amount:  # already written with the minor units
-        return {"amount": format(amount, "f"), "currency": currency}
     if unit_price:
         places = max(places, min(_UNIT_PRICE_PLACES, -exponent))
     written = amount.quantize(
