@@ -33,10 +33,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "trades.ndjson"
         source.write_bytes(b"\n".join(lines) + b"\n")
-        protector = Protector(StandardRegistry().get("1.0.0"), b"benchmark-key-0123456789")
-        report = convert_paths(
-            TaobaoOrders(), [source], Outputs(Path(tmp) / "out.ndjson"), protector
-        )
+        adapter = TaobaoOrders()
+        standard = StandardRegistry().get(adapter.standard_version)
+        protector = Protector(standard, b"benchmark-key-0123456789")
+        report = convert_paths(adapter, [source], Outputs(Path(tmp) / "out.ndjson"), protector)
     rate = report.read / report.seconds
     print(f"{'orjson.loads alone (floor)':<34} {floor:>10,.0f} orders/s")
     print(

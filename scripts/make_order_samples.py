@@ -32,9 +32,10 @@ def shopify(n: int) -> dict:
     orders = []
     for i in range(n):
         lines = items(RNG.randrange(1, 4))
-        subtotal = sum(q * p for _, _, q, p in lines)
-        shipping = Decimal("5.00") if subtotal < 50 else Decimal("0.00")
-        tax = (subtotal * Decimal("0.08")).quantize(Decimal("0.01"))
+        gross = sum(q * p for _, _, q, p in lines)  # total_line_items_price: before discounts
+        off = Decimal("3.00") if i % 6 == 0 else Decimal("0.00")  # on the first line
+        shipping = Decimal("5.00") if gross < 50 else Decimal("0.00")
+        tax = ((gross - off) * Decimal("0.08")).quantize(Decimal("0.01"))
         financial = RNG.choice(["paid", "paid", "paid", "authorized", "pending", "refunded"])
         fulfilled = financial == "paid" and RNG.random() < 0.6
         order = {
@@ -46,10 +47,11 @@ def shopify(n: int) -> dict:
             "financial_status": financial,
             "fulfillment_status": "fulfilled" if fulfilled else None,
             "taxes_included": False,
-            "subtotal_price": str(subtotal),
-            "total_discounts": "0.00",
+            "total_line_items_price": str(gross),
+            "subtotal_price": str(gross - off),
+            "total_discounts": str(off),
             "total_tax": str(tax),
-            "total_price": str(subtotal + tax + shipping),
+            "total_price": str(gross - off + shipping + tax),
             "email": f"buyer{i}@example.org",
             "line_items": [
                 {
@@ -58,9 +60,9 @@ def shopify(n: int) -> dict:
                     "title": nm,
                     "quantity": q,
                     "price": str(p),
-                    "total_discount": "0.00",
+                    "total_discount": str(off if k == 0 else Decimal("0.00")),
                 }
-                for s, nm, q, p in lines
+                for k, (s, nm, q, p) in enumerate(lines)
             ],
             "shipping_lines": [{"title": "Standard", "price": str(shipping)}],
             "shipping_address": {
@@ -96,10 +98,9 @@ def woocommerce(n: int) -> list:
     orders = []
     for i in range(n):
         lines = items(RNG.randrange(1, 4))
-        total = sum(q * p for _, _, q, p in lines)
         fee = [{"name": "送货上门服务费", "total": "2.00"}] if i % 5 == 0 else []
-        coupon = Decimal("5.00") if i % 7 == 0 else Decimal("0")
-        grand = total + sum(Decimal(f["total"]) for f in fee) - coupon
+        coupon = Decimal("5.00") if i % 7 == 0 else Decimal("0")  # taken off the first line
+        grand = sum(q * p for _, _, q, p in lines) - coupon + sum(Decimal(f["total"]) for f in fee)
         orders.append(
             {
                 "id": 880 + i,
@@ -131,8 +132,15 @@ def woocommerce(n: int) -> list:
                     "country": "CN",
                 },
                 "line_items": [
-                    {"sku": s, "name": nm, "quantity": q, "price": float(p), "total": str(q * p)}
-                    for s, nm, q, p in lines
+                    {
+                        "sku": s,
+                        "name": nm,
+                        "quantity": q,
+                        "price": float(p),
+                        "subtotal": str(q * p),
+                        "total": str(q * p - (coupon if k == 0 else 0)),
+                    }
+                    for k, (s, nm, q, p) in enumerate(lines)
                 ],
                 "fee_lines": fee,
                 "coupon_lines": [{"code": "NEIGHBOUR5", "discount": str(coupon)}] if coupon else [],
@@ -149,7 +157,7 @@ def taobao_pages(n: int, per_page: int = 40) -> list[dict]:
     trades = []
     for i in range(n):
         lines = items(RNG.randrange(1, 3))
-        total = sum(q * p for _, _, q, p in lines)
+        goods = sum(q * p for _, _, q, p in lines)  # total_fee: price * num, before discounts
         status = RNG.choice(
             [
                 "WAIT_SELLER_SEND_GOODS",
@@ -157,9 +165,14 @@ def taobao_pages(n: int, per_page: int = 40) -> list[dict]:
                 "TRADE_FINISHED",
                 "TRADE_FINISHED",
                 "TRADE_CLOSED",
+                "TRADE_CLOSED_BY_TAOBAO",
                 "WAIT_BUYER_PAY",
             ]
         )
+        discount = Decimal("2.00") if i % 4 == 0 else Decimal("0.00")  # a shop coupon
+        post = Decimal("6.00") if goods < 30 else Decimal("0.00")
+        unpaid = status in ("TRADE_CLOSED_BY_TAOBAO", "WAIT_BUYER_PAY")
+        paid = Decimal("0.00") if unpaid else goods - discount + post
         consigned = status in ("WAIT_BUYER_CONFIRM_GOODS", "TRADE_FINISHED")
         trades.append(
             {
@@ -169,10 +182,10 @@ def taobao_pages(n: int, per_page: int = 40) -> list[dict]:
                 "pay_time": f"2024-05-{1 + i % 28:02d} {10 + i % 12:02d}:{i % 60:02d}:40",
                 "seller_nick": "联洋生鲜店",
                 "consign_time": f"2024-05-{1 + i % 28:02d} 18:30:00" if consigned else None,
-                "total_fee": str(total),
-                "post_fee": "0.00",
-                "discount_fee": "0.00",
-                "payment": str(total),
+                "total_fee": str(goods),
+                "post_fee": str(post),
+                "discount_fee": str(discount),
+                "payment": str(paid),
                 "buyer_nick": "t**1",
                 "receiver_name": RNG.choice(["李*", "王*", "张**"]),
                 "receiver_mobile": f"13{RNG.randrange(5, 9)}****{RNG.randrange(10**4):04d}",
@@ -185,12 +198,12 @@ def taobao_pages(n: int, per_page: int = 40) -> list[dict]:
                     "order": [
                         {
                             "oid": 3_456_789_000_000 * 10 + i * 10 + k,
-                            "outer_iid": s,
+                            **({"outer_iid": s} if (i + k) % 9 else {}),  # some have none
                             "title": nm,
                             "num": q,
                             "price": str(p),
                             "total_fee": str(q * p),
-                            "payment": str(q * p),
+                            "payment": "0.00" if unpaid else str(q * p),
                             **(
                                 {
                                     "logistics_company": "顺丰速运",
@@ -205,6 +218,24 @@ def taobao_pages(n: int, per_page: int = 40) -> list[dict]:
                 },
             }
         )
+    trades[0].update(  # closed before payment: a 35.00 order, of which nothing was paid
+        status="TRADE_CLOSED_BY_TAOBAO",
+        consign_time=None,
+        total_fee="35.00",
+        post_fee="0.00",
+        discount_fee="0.00",
+        payment="0.00",
+    )
+    trades[0]["orders"]["order"] = [
+        {
+            "oid": 34_567_890_000_000_001,
+            "title": "手工水饺 1kg",
+            "num": 1,
+            "price": "35.00",
+            "total_fee": "35.00",
+            "payment": "0.00",
+        }
+    ]
     trades[5]["status"] = "TRADE_UNKNOWN_STATE"
     trades[33]["created"] = "05/01/2024 10:00"
     return [

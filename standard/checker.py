@@ -14,6 +14,7 @@ from ccstd.standard import divisions, rules
 from ccstd.standard.fields import entity_fields, values_at
 from ccstd.standard.findings import Finding, Location, Locator, Severity, json_pointer
 from ccstd.standard.formats import DOMAIN_FORMATS
+from ccstd.standard.money import order_total_findings
 from ccstd.standard.reading import (
     NESTING_LIMIT,
     Block,
@@ -167,6 +168,8 @@ class RecordChecker:
             findings.extend(dict.fromkeys(f for e in errors for f in _translate(e, at)))
         if plan.division_paths:
             findings.extend(_retired_divisions(value, plan, at))
+        if record_type == "Order":
+            findings.extend(order_total_findings(value, at))
         if identity is None:
             return None
         entity: str = self.options.entity_type or value["type"]

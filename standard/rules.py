@@ -383,6 +383,21 @@ INVALID_URI = _rule(
     "Links to media and documents are absolute URIs.",
 )
 
+# Within a record ---------------------------------------------------------------------------------
+ORDER_TOTAL_MISMATCH = _rule(
+    "order-total-mismatch",
+    ERROR,
+    "Order parts do not add up",
+    "{formula} comes to {parts} {currency}, but the total is {total} (difference {difference})",
+    "§3 Records: money",
+    "An Order's subtotal - discount + shipping + tax equals its total, in exact decimal "
+    "arithmetic; an absent part counts as zero, and tax is not added when `pricesIncludeTax` is "
+    "true (the other amounts contain it). Checked when the order has a subtotal; the subtotal is "
+    "the lines' value before order discounts. Amounts are not personal data: the message gives "
+    "them so that the producer can find the missing part.",
+    level=Level.SEMANTIC,
+)
+
 # Across a stream ---------------------------------------------------------------------------------
 DUPLICATE_ID = _rule(
     "duplicate-id",

@@ -1,4 +1,4 @@
-"""E-commerce orders: one adapter per platform over the shared engine and platforms.toml."""
+"""E-commerce orders: one adapter class over the engine; a platform is a table of platforms.toml."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class OrdersAdapter(Adapter):
         self.platform = platform
         self.name = platform.name
         self.formats = (platform.description,)
+        self.standard_version = platform.standard
         pages = "|".join(re.escape(page) for page in ("$", *platform.pages))
         self.replay_locators = re.compile(
             rf"document|(?:line [1-9][0-9]*)|(?:line [1-9][0-9]* )?(?:{pages})\[[0-9]+\]"
@@ -30,7 +31,7 @@ class OrdersAdapter(Adapter):
         return 0.8 if all(m in sample for m in self.platform.sniff_markers) else 0.0
 
     def mapping_digest(self) -> str:
-        """SHA-256 of platforms.toml."""
+        """SHA-256 of the platform file."""
         return self.platform.digest
 
     def coverage(self) -> dict[str, Coverage]:

@@ -1,86 +1,43 @@
-"""Orders from Shopify, WooCommerce and Taobao exports → Order (+ Delivery) records.
+"""Orders from e-commerce exports → Order (+ Delivery) records: one engine for every platform.
 
-Money stays exact: amounts are read as decimal strings and computed with Decimal, never floats.
-Statuses go through the tables in platforms.toml; a value outside them is a rejection. Local
-times get the platform's zone; values the platform already masked stay marked as masked.
+Each platform is a table in platforms.toml (format: platforms.schema.json, compiled by
+tables.py): where the order's fields sit, and the code tables of its statuses. Money stays
+exact (values.py); statuses go through the tables, and a value outside them is a rejection;
+local times get the platform's zone; values the platform already masked stay marked as masked.
+Before an order is written, its parts must add up to its total (the standard's
+`order-total-mismatch` rule): an order that does not is rejected with the difference.
 """
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import json
 import re
-import tomllib
-import zoneinfo
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ccstd.adapters.base import Converted, Rejected, SourceItem, encode_json, loads_json, too_deep
-from ccstd.adapters.ledger import Coverage
+from ccstd.adapters.orders.tables import Codes, Items, Platform, is_utc, load_platform, objects
+from ccstd.adapters.orders.values import (
+    Record,
+    UnconvertibleOrderError,
+    currency_code,
+    decimal,
+    moment,
+    money,
+    text,
+)
 from ccstd.standard.formats import is_country, is_phone
+from ccstd.standard.money import parts_imbalance
 
-PLATFORMS_FILE = Path(__file__).with_name("platforms.toml")
-STANDARD_VERSION = "1.0.0"
+__all__ = ["Platform", "convert_order", "load_platform", "read_orders"]
+
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
-_AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?")
-_CENT = Decimal("0.01")
-_MAX_NUMBER_TEXT = 64  # characters of a number's text: longer is not a price or a count
-_MAX_DIGITS = 18  # significant digits of an amount or a quantity
+_POSTAL_CODE = re.compile(r"[0-9]{6}")  # common.json#/$defs/Address.postalCode
 _MAX_QUANTITY = Decimal("1e9")  # a line's quantity: more than 0, at most a billion
-_MIN_EXPONENT = -18  # below 1e-18 a value is noise, and Decimal work with it is unbounded
-
-Record = dict[str, Any]
-
-
-class UnconvertibleOrderError(ValueError):
-    """A reason to reject one order: a stable code, a message, the source path."""
-
-    def __init__(self, reason: str, message: str, path: str) -> None:
-        super().__init__(message)
-        self.reason, self.path = reason, path
-
-
-@dataclass(frozen=True)
-class Platform:
-    """One platform's export shape and tables, from platforms.toml."""
-
-    key: str
-    name: str
-    description: str
-    pages: tuple[str, ...]
-    sniff_markers: tuple[bytes, ...]
-    channel: str
-    timezone: str
-    tables: dict[str, Any]
-    digest: str
-
-    def coverage(self) -> dict[str, Coverage]:
-        """Mapped and dropped fields, for the ledger."""
-        spec = self.tables.get("coverage", {})
-        return {self.name: Coverage(frozenset(spec.get("mapped", [])), spec.get("dropped", {}))}
-
-
-def load_platform(key: str) -> Platform:
-    """A platform by its key in platforms.toml."""
-    data = PLATFORMS_FILE.read_bytes()
-    spec = tomllib.loads(data.decode("utf-8"))[key]
-    return Platform(
-        key=key,
-        name=spec["name"],
-        description=spec["description"],
-        pages=tuple(spec["pages"]),
-        sniff_markers=tuple(m.encode() for m in spec["sniff_markers"]),
-        channel=spec["channel"],
-        timezone=spec["timezone"],
-        tables=spec,
-        digest="sha256:" + hashlib.sha256(data).hexdigest(),
-    )
 
 
 def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
@@ -99,7 +56,6 @@ def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
 # 19 or more digits (and points) in a row: an integer beyond 64 bits, or a decimal with more
 # significant digits than a double holds, which orjson would round.
 _LONG_NUMBER = re.compile(rb"\d[\d.]{18,}")
-_DECIMAL_TEXT = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 def _loads(data: bytes) -> Any:
@@ -170,447 +126,240 @@ def convert_order(item: SourceItem, platform: Platform) -> Converted | Rejected:
     if not isinstance(item.value, dict):
         return Rejected("not-an-order", "the item is not a JSON object")
     try:
-        records = _MAPPERS[platform.key](item.value, platform)
+        order = _order(item.value, platform)
+        deliveries = _deliveries(item.value, order, platform)
     except UnconvertibleOrderError as problem:
         return Rejected(problem.reason, str(problem), problem.path)
-    except (AttributeError, TypeError, ValueError, KeyError):  # a value of an unexpected shape
+    except (AttributeError, TypeError, KeyError):  # a value of an unexpected shape
         message = "a field holds an object, array or value of the wrong type"
         return Rejected("invalid-structure", message)
-    return Converted(tuple(records))
+    return Converted((order, *deliveries))
 
 
-# Shopify ------------------------------------------------------------------------------------------
-def _shopify(order: Record, platform: Platform) -> list[Record]:
-    currency = _required(order, "currency")
-    record = _order_base(
-        platform, _required(order, "id"), order.get("name") or str(order.get("order_number", ""))
-    )
-    record["placedAt"] = _time(_required(order, "created_at"), platform, "created_at")
-    payment = _table(
-        platform, "payment", order.get("financial_status") or "pending", "financial_status"
-    )
-    fulfilment = _table(
-        platform,
-        "fulfilment",
-        order.get("fulfillment_status") or "unfulfilled",
-        "fulfillment_status",
-    )
-    status = (
-        "cancelled"
-        if order.get("cancelled_at")
-        else "completed"
-        if fulfilment == "fulfilled" and payment == "paid"
-        else "processing"
-    )
-    record.update(status=status, paymentStatus=payment, fulfilmentStatus=fulfilment)
-    record["lines"] = [
-        _line(
-            line.get("sku"),
-            line.get("name") or line.get("title"),
-            line.get("quantity"),
-            line.get("price"),
-            currency,
-            f"line_items[{i}]",
-            discount=line.get("total_discount"),
-        )
-        for i, line in enumerate(_objects(order, "line_items"))
-    ]
-    shipping = sum(
-        (
-            _decimal(s.get("price"), "shipping_lines.price")
-            for s in _objects(order, "shipping_lines")
-        ),
-        Decimal(0),
-    )
-    _required(order, "total_price")
-    _amounts(
-        record,
-        currency,
-        order,
-        subtotal="subtotal_price",
-        discount="total_discounts",
-        tax="total_tax",
-        shipping=shipping,
-        total="total_price",
-    )
-    if "taxes_included" in order:
-        record["pricesIncludeTax"] = bool(order["taxes_included"])
-    _recipient(
-        record,
-        _object(order, "shipping_address"),
-        "name",
-        "phone",
-        "city",
-        "province",
-        "zip",
-        "country_code",
-    )
-    deliveries = [
-        _shopify_delivery(f, record, platform)
-        for f in _objects(order, "fulfillments")
-        if f.get("tracking_number")
-    ]
-    return [record, *deliveries]
-
-
-def _shopify_delivery(fulfilment: Record, order: Record, platform: Platform) -> Record:
-    shipment = fulfilment.get("shipment_status")
-    status = (
-        _table(platform, "shipment", shipment, "fulfillments.shipment_status")
-        if shipment
-        else "in-transit"
-    )
-    at = _time(
-        fulfilment.get("updated_at") or fulfilment.get("created_at") or order["placedAt"],
-        platform,
-        "fulfillments.updated_at",
-    )
-    return _delivery(
-        platform,
-        f"ful-{fulfilment.get('id')}",
-        order,
-        fulfilment.get("tracking_company"),
-        str(fulfilment["tracking_number"]),
-        status,
-        at,
-    )
-
-
-# WooCommerce --------------------------------------------------------------------------------------
-def _woocommerce(order: Record, platform: Platform) -> list[Record]:
-    currency = _required(order, "currency")
-    record = _order_base(platform, _required(order, "id"), str(order.get("number") or order["id"]))
-    gmt = order.get("date_created_gmt")
-    record["placedAt"] = _time(
-        gmt + "Z" if gmt and gmt[-1:].isdigit() else _required(order, "date_created"),
-        platform,
-        "date_created",
-    )
-    status, payment, fulfilment = _table(platform, "status", _required(order, "status"), "status")
-    record.update(status=status, paymentStatus=payment, fulfilmentStatus=fulfilment)
-    lines = [
-        _line(
-            line.get("sku"),
-            line.get("name"),
-            line.get("quantity"),
-            line.get("price"),
-            currency,
-            f"line_items[{i}]",
-            total=line.get("total"),
-        )
-        for i, line in enumerate(_objects(order, "line_items"))
-    ]
-    lines += [
-        _line(None, f"Fee: {fee.get('name')}", 1, fee.get("total"), currency, f"fee_lines[{i}]")
-        for i, fee in enumerate(_objects(order, "fee_lines"))
-    ]
-    record["lines"] = lines
-    _required(order, "total")
-    _amounts(
-        record,
-        currency,
-        order,
-        discount="discount_total",
-        tax="total_tax",
-        shipping="shipping_total",
-        total="total",
-    )
-    record["pricesIncludeTax"] = bool(order.get("prices_include_tax"))
-    shipping = dict(_object(order, "shipping"))
-    shipping["name"] = " ".join(
-        p for p in (shipping.get("first_name"), shipping.get("last_name")) if p
-    )
-    shipping.setdefault("phone", _object(order, "billing").get("phone"))
-    _recipient(
-        record,
-        shipping,
-        "name",
-        "phone",
-        "city",
-        "state",
-        "postcode",
-        "country",
-    )
-    return [record]
-
-
-# Taobao -------------------------------------------------------------------------------------------
-def _taobao(trade: Record, platform: Platform) -> list[Record]:
-    currency = "CNY"
-    record = _order_base(platform, _required(trade, "tid"), str(trade["tid"]))
-    record["merchant"] = {"name": str(trade.get("seller_nick") or "(taobao seller)")[:4000]}
-    record["placedAt"] = _time(_required(trade, "created"), platform, "created")
-    status, payment, fulfilment = _table(platform, "status", _required(trade, "status"), "status")
-    record.update(status=status, paymentStatus=payment, fulfilmentStatus=fulfilment)
-    orders = trade.get("orders")
-    suborders = (
-        _objects(orders, "order", "orders.order")
-        if isinstance(orders, dict)
-        else _objects(trade, "orders")
-    )
-    record["lines"] = [
-        _line(
-            str(o.get("outer_iid") or o.get("oid") or ""),
-            o.get("title"),
-            o.get("num"),
-            o.get("price"),
-            currency,
-            f"orders.order[{i}]",
-            total=o.get("payment") or o.get("total_fee"),
-        )
-        for i, o in enumerate(suborders)
-    ]
-    _required(trade, "payment")
-    _amounts(
-        record,
-        currency,
-        trade,
-        subtotal="total_fee",
-        discount="discount_fee",
-        shipping="post_fee",
-        total="payment",
-    )
-    receiver = {
-        "name": trade.get("receiver_name"),
-        "phone": trade.get("receiver_mobile"),
-        "city": trade.get("receiver_city"),
-        "state": trade.get("receiver_state"),
-        "district": trade.get("receiver_district"),
-        "zip": trade.get("receiver_zip"),
-        "country": "CN",
-    }
-    _recipient(record, receiver, "name", "phone", "city", "state", "zip", "country")
-    if trade.get("receiver_district"):
-        record["shippingAddress"]["district"] = str(trade["receiver_district"])
-    return [record, *_taobao_deliveries(trade, suborders, record, platform, status)]
-
-
-def _taobao_deliveries(
-    trade: Record, suborders: list[Record], order: Record, platform: Platform, status: str
-) -> list[Record]:
-    consigned = trade.get("consign_time")
-    if not consigned:
-        return []
-    at = _time(consigned, platform, "consign_time")
-    state = "delivered" if status == "completed" else "in-transit"
-    numbers = {
-        (o.get("logistics_company"), str(o["invoice_no"])) for o in suborders if o.get("invoice_no")
-    }
-    return [
-        _delivery(platform, f"{number}", order, company, number, state, at)
-        for company, number in sorted(numbers, key=str)
-    ]
-
-
-_MAPPERS: dict[str, Callable[[Record, Platform], list[Record]]] = {
-    "shopify": _shopify,
-    "woocommerce": _woocommerce,
-    "taobao": _taobao,
-}
-
-
-# Shared pieces ------------------------------------------------------------------------------------
-def _order_base(platform: Platform, source_id: Any, number: str) -> Record:
-    if isinstance(source_id, float | bool):  # a rounded number is not this order's id
+def _order(source: Record, platform: Platform) -> Record:
+    for field, value in platform.required:
+        if not _present(value(source, source)):
+            raise UnconvertibleOrderError("missing-required", f"no {field}", field)
+    get = platform.order
+    source_id = get["id"](source, source)
+    if isinstance(source_id, float | bool | dict | list):  # a rounded number is not an id
         raise UnconvertibleOrderError(
             "invalid-id", "the order id is not an exact identifier (give it as a string)", "id"
         )
-    return {
+    currency = currency_code(get["currency"](source, source), platform.label("currency"))
+    number = get["number"](source, source) if "number" in get else None
+    record: Record = {
         "id": _record_id(f"{platform.channel}-{source_id}"),
         "type": "Order",
-        "standardVersion": STANDARD_VERSION,
+        "standardVersion": platform.standard,
         "meta": {"sourceSystem": platform.name},
-        "orderNumber": (number or str(source_id))[:4000],
+        "orderNumber": text(number if _present(number) else source_id, platform.label("number")),
         "channel": platform.channel,
-        "merchant": {"name": f"({platform.channel} store)"},
+        "merchant": {"name": text(get["merchant"](source, source), platform.label("merchant"))},
+        "placedAt": _time(get["placed_at"](source, source), platform.label("placed_at"), platform),
     }
-
-
-def _delivery(
-    platform: Platform, key: str, order: Record, carrier: Any, number: str, status: str, at: str
-) -> Record:
-    return {
-        "id": _record_id(f"{platform.channel}-dlv-{key}"),
-        "type": "Delivery",
-        "standardVersion": STANDARD_VERSION,
-        "meta": {"sourceSystem": platform.name},
-        "order": {"type": "Order", "id": order["id"]},
-        "carrier": {"name": str(carrier or "(unknown carrier)")[:4000]},
-        "trackingNumber": number[:4000],
-        "status": status,
-        "timeline": [{"status": status, "at": at}],
-    }
-
-
-def _line(
-    sku: Any,
-    name: Any,
-    quantity: Any,
-    price: Any,
-    currency: str,
-    path: str,
-    total: Any = None,
-    discount: Any = None,
-) -> Record:
-    if not name:
+    record.update(_statuses(source, platform))
+    record["lines"] = [
+        _line(line, source, spec, currency, f"{path}[{i}]")
+        for spec in platform.lines
+        for path, lines in [_items(source, spec)]
+        for i, line in enumerate(lines)
+    ]
+    if not record["lines"]:
+        where = platform.lines[0].paths[0][0]
         raise UnconvertibleOrderError(
-            "missing-required", "an order line without a name", f"{path}.name"
+            "missing-required", f"no {where}: an order without lines", where
         )
-    count = _decimal(quantity, f"{path}.quantity", "quantity")
+    amounts: dict[str, Decimal] = {}
+    for target, getter in platform.money.items():
+        value = getter(source, source)
+        if _present(value):
+            where = platform.label(target)
+            amounts[target] = decimal(value, where)
+            record[target] = money(amounts[target], currency, where)
+    if "prices_include_tax" in get:
+        record["pricesIncludeTax"] = get["prices_include_tax"](source, source) is True
+    _recipient(record, source, platform)
+    _check_total(amounts, record.get("pricesIncludeTax") is True, currency)
+    return record
+
+
+def _statuses(source: Record, platform: Platform) -> Record:
+    codes = platform.statuses
+    if "all" in codes:
+        status, payment, fulfilment = _code(codes["all"], source, source)
+    else:
+        payment = _code(codes["payment"], source, source)
+        fulfilment = _code(codes["fulfilment"], source, source)
+        facts = {"paymentStatus": payment, "fulfilmentStatus": fulfilment}
+        status = next(
+            rule["status"]
+            for rule in platform.status_rules
+            if ("when_present" not in rule or _present(rule["when_present"](source, source)))
+            and all(facts.get(k) == v for k, v in rule.get("when", {}).items())
+        )
+    return {"status": status, "paymentStatus": payment, "fulfilmentStatus": fulfilment}
+
+
+def _code(codes: Codes, node: Record, root: Record) -> Any:
+    value = codes.source(node, root)
+    if not _present(value):
+        if codes.default is None:
+            raise UnconvertibleOrderError("missing-required", f"no {codes.path}", codes.path)
+        value = codes.default
+    if isinstance(value, dict | list | float) or str(value) not in codes.codes:
+        if codes.otherwise is not None and _present(codes.source(node, root)):
+            return codes.otherwise
+        raise UnconvertibleOrderError(
+            "unknown-vendor-code",
+            f"{codes.path} value not in the platform's table",
+            codes.path,
+        )
+    return codes.codes[str(value)]
+
+
+def _items(source: Record, spec: Items) -> tuple[str, list[Record]]:
+    """The first of the item paths present in the order, as a list of objects."""
+    for path, get in spec.paths:
+        value = get(source, source)
+        if _present(value):
+            return path, objects(value, path)
+    return spec.paths[0][0], []
+
+
+def _line(line: Record, order: Record, spec: Items, currency: str, path: str) -> Record:
+    try:
+        return _line_fields(line, order, spec, currency, path)
+    except UnconvertibleOrderError as problem:  # a term's path is relative to the line
+        if problem.path.startswith(path):
+            raise
+        raise problem.within(path) from None
+
+
+def _line_fields(line: Record, order: Record, spec: Items, currency: str, path: str) -> Record:
+    get = spec.fields
+
+    def where(field: str) -> str:
+        return f"{path}.{spec.label(field)}"
+
+    name = get["name"](line, order)
+    if not _present(name):
+        raise UnconvertibleOrderError(
+            "missing-required", "an order line without a name", where("name")
+        )
+    count = decimal(get["quantity"](line, order), where("quantity"), "quantity")
     if count <= 0:
         raise UnconvertibleOrderError(
-            "invalid-quantity", "an order line's quantity must be positive", f"{path}.quantity"
+            "invalid-quantity", "an order line's quantity must be positive", where("quantity")
         )
     if count > _MAX_QUANTITY:
         raise UnconvertibleOrderError(
             "quantity-out-of-range",
-            f"{path}.quantity is above {_MAX_QUANTITY:,.0f}",
-            f"{path}.quantity",
+            f"{where('quantity')} is above {_MAX_QUANTITY:,.0f}",
+            where("quantity"),
         )
-    line: Record = {
-        "name": str(name)[:4000],
+    record: Record = {
+        "name": text(name, where("name")),
         "quantity": int(count) if count == count.to_integral() else float(count),
     }
-    if sku:
-        line["sku"] = str(sku)[:4000]
-    if price is not None:
-        line["unitPrice"] = _money(_decimal(price, f"{path}.price"), currency, f"{path}.price")
-    amount = (
-        _decimal(total, f"{path}.total")
-        if total is not None
-        else _decimal(price, f"{path}.price") * count
-    )
-    if discount is not None:
-        amount -= _decimal(discount, f"{path}.total_discount")
-    line["total"] = _money(amount, currency, f"{path}.total")
-    return line
+    sku = get["sku"](line, order) if "sku" in get else None
+    if _present(sku):
+        record["sku"] = text(sku, where("sku"))
+    price = get["unit_price"](line, order) if "unit_price" in get else None
+    if _present(price):
+        at = where("unit_price")
+        record["unitPrice"] = money(decimal(price, at), currency, at, unit_price=True)
+    total = get["total"](line, order)
+    if not _present(total):
+        raise UnconvertibleOrderError("missing-required", "a line without a total", where("total"))
+    record["total"] = money(decimal(total, where("total")), currency, where("total"))
+    return record
 
 
-def _amounts(record: Record, currency: str, source: Record, **fields: str | Decimal) -> None:
-    """Copy amounts into `record`: target field = source key (or a computed Decimal)."""
-    for target, key in fields.items():
-        value = key if isinstance(key, Decimal) else source.get(key)
-        if value is not None and value != "":
-            where = key if isinstance(key, str) else target
-            record[target] = _money(_decimal(value, where), currency, where)
-
-
-def _recipient(
-    record: Record,
-    source: Record,
-    name: str,
-    phone: str,
-    city: str,
-    province: str,
-    postcode: str,
-    country: str,
-) -> None:
-    if source.get(name):
-        record["recipientName"] = str(source[name])[:4000]
-    number = source.get(phone)
-    if number and ("*" in str(number) or is_phone(str(number))):
-        record["recipientPhone"] = str(number)
-    address: Record = {}  # street lines are left out (see platforms.toml): no protected form
-    for key, target in ((city, "city"), (province, "province")):
-        if source.get(key):
-            address[target] = str(source[key])[:4000]
-    if re.fullmatch(r"[0-9]{6}", str(source.get(postcode) or "")):
-        address["postalCode"] = str(source[postcode])
-    if source.get(country) and is_country(str(source[country])):
-        address["country"] = str(source[country])
+def _recipient(record: Record, source: Record, platform: Platform) -> None:
+    """Recipient name, phone and address; values the standard cannot hold are left out."""
+    values = {k: get(source, source) for k, get in platform.recipient.items()}
+    values = {k: v for k, v in values.items() if _present(v)}
+    if "name" in values:
+        record["recipientName"] = text(values["name"], "recipient.name")
+    phone = values.get("phone")
+    if phone is not None and ("*" in str(phone) or is_phone(str(phone))):
+        record["recipientPhone"] = text(phone, "recipient.phone")
+    address: Record = {}
+    for key, target in (("province", "province"), ("city", "city"), ("district", "district")):
+        if key in values:
+            address[target] = text(values[key], f"recipient.{key}")
+    postal = values.get("postal_code")
+    if postal is not None and _POSTAL_CODE.fullmatch(str(postal)):
+        address["postalCode"] = str(postal)
+    country = values.get("country")
+    if country is not None and is_country(str(country)):
+        address["country"] = str(country)
     if address:
         record["shippingAddress"] = address
 
 
-def _objects(source: Record, key: str, path: str | None = None) -> list[Record]:
-    """`source[key]` as a list of objects (none when absent); another shape is a rejection."""
-    value = source.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        where = path or key
+def _check_total(amounts: dict[str, Decimal], prices_include_tax: bool, currency: str) -> None:
+    imbalance = parts_imbalance(amounts, prices_include_tax, currency)
+    if imbalance is not None:
         raise UnconvertibleOrderError(
-            "invalid-structure", f"{where} is not an array of objects", where
+            "order-total-mismatch",
+            f"the order's parts come to {imbalance.parts} {imbalance.currency} but its total is "
+            f"{imbalance.total} (difference {imbalance.difference:+})",
+            "total",
         )
-    return value
 
 
-def _object(source: Record, key: str) -> Record:
-    """`source[key]` as an object (empty when absent); another shape is a rejection."""
-    value = source.get(key) or {}
-    if not isinstance(value, dict):
-        raise UnconvertibleOrderError("invalid-structure", f"{key} is not an object", key)
-    return value
+def _deliveries(source: Record, order: Record, platform: Platform) -> list[Record]:
+    found: dict[str, Record] = {}
+    for spec in platform.deliveries:
+        path, items = _items(source, spec)
+        for i, item in enumerate(items):
+            if all(_present(r(item, source)) for r in spec.requires):
+                delivery = _delivery(item, source, spec, order, platform, f"{path}[{i}]")
+                found.setdefault(delivery["id"], delivery)
+    return list(found.values())
 
 
-def _required(source: Record, key: str) -> Any:
-    value = source.get(key)
-    if value is None or value == "":
-        raise UnconvertibleOrderError("missing-required", f"no {key}", key)
-    return value
+def _delivery(
+    item: Record, source: Record, spec: Items, order: Record, platform: Platform, path: str
+) -> Record:
+    get = spec.fields
+    number = get["tracking_number"](item, source)
+    if not _present(number):
+        return {}
+    assert spec.status is not None  # required by the format
+    status = _code(spec.status, item, source)
+    at = get["at"](item, source)
+    carrier = get["carrier"](item, source) if "carrier" in get else None
+    return {
+        "id": _record_id(f"{platform.channel}-dlv-{get['key'](item, source)}"),
+        "type": "Delivery",
+        "standardVersion": platform.standard,
+        "meta": {"sourceSystem": platform.name},
+        "order": {"type": "Order", "id": order["id"]},
+        "carrier": {"name": text(carrier if _present(carrier) else "(unknown carrier)", "carrier")},
+        "trackingNumber": text(number, f"{path}.tracking_number"),
+        "status": status,
+        "timeline": [
+            {
+                "status": status,
+                "at": _time(at, f"{path}.at", platform) if _present(at) else order["placedAt"],
+            }
+        ],
+    }
 
 
-def _table(platform: Platform, table: str, value: Any, path: str) -> Any:
-    codes = platform.tables[table]
-    if str(value) not in codes:
-        raise UnconvertibleOrderError(
-            "unknown-vendor-code",
-            f"{platform.name}: {path} value not in the platform's table",
-            path,
-        )
-    return codes[str(value)]
+def _time(value: Any, path: str, platform: Platform) -> str:
+    if not _present(value):
+        raise UnconvertibleOrderError("missing-required", f"no {path}", path)
+    if is_utc(value) and value[-1:].isdigit():
+        value = f"{value}Z"
+    return moment(value, path, platform.timezone)
 
 
-def _decimal(value: Any, path: str, kind: str = "money") -> Decimal:
-    """A bounded decimal: at most 18 significant digits, at least 1e-18 in size (or zero), and
-    checked before any arithmetic, so that `1e500000000` costs nothing; `kind` names the reason
-    (`invalid-money`, `quantity-out-of-range`...)."""
-    if isinstance(value, Decimal):
-        return value  # computed here from bounded values
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a number", path)
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > _MAX_NUMBER_TEXT:
-        raise UnconvertibleOrderError(f"{kind}-out-of-range", f"{path} is too long a number", path)
-    if not _DECIMAL_TEXT.fullmatch(text.strip()):  # no "1_000", no digits of other scripts
-        raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a decimal number", path)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise UnconvertibleOrderError(
-            f"invalid-{kind}", f"{path} is not a decimal number", path
-        ) from None
-    if not number.is_finite():
-        raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a finite number", path)
-    if not number:  # keep "0.00" as written; a zero with an absurd exponent is plain 0
-        return number if int(number.as_tuple().exponent) >= _MIN_EXPONENT else Decimal(0)
-    in_range = _MIN_EXPONENT <= number.adjusted() < 15  # checked first: cheap at any exponent
-    significant = "".join(map(str, number.as_tuple().digits)).rstrip("0")  # normalize() rounds
-    if not in_range or len(significant) > _MAX_DIGITS:
-        raise UnconvertibleOrderError(
-            f"{kind}-out-of-range",
-            f"{path} is out of range (at most {_MAX_DIGITS} significant digits, 1e-18 to 1e15)",
-            path,
-        )
-    return number
-
-
-def _money(amount: Decimal, currency: str, path: str = "amount") -> Record:
-    if amount and amount.adjusted() >= 15:
-        raise UnconvertibleOrderError("money-out-of-range", f"{path} comes to 10^15 or more", path)
-    text = format(amount, "f")
-    if not _AMOUNT.fullmatch(text):
-        text = format(amount.quantize(_CENT), "f")
-    return {"amount": text, "currency": str(currency)}
-
-
-def _time(value: Any, platform: Platform, path: str) -> str:
-    text = str(value).replace(" ", "T", 1)
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UnconvertibleOrderError("invalid-time", f"{path} is not a date-time", path) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(platform.timezone))
-    return moment.isoformat()
+def _present(value: Any) -> bool:
+    return value is not None and value != ""
 
 
 def _record_id(text: str) -> str:

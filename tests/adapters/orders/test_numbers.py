@@ -13,8 +13,15 @@ from tests.adapters.orders.test_platforms import SAMPLES, run
 
 
 def woocommerce(tmp_path: Path, totals: list[str]) -> Path:
+    """Orders of one line whose every amount is `total` (no fee, coupon, shipping or tax)."""
     first = json.loads((SAMPLES / "woocommerce-orders.json").read_text())[0]
-    orders = [copy.deepcopy(first) | {"id": 1000 + i, "total": t} for i, t in enumerate(totals)]
+    line = first["line_items"][0] | {"quantity": 1, "price": "1.00"}
+    plain = first | {"fee_lines": [], "discount_total": "0.00", "shipping_total": "0.00"}
+    orders = [
+        copy.deepcopy(plain)
+        | {"id": 1000 + i, "total": t, "total_tax": "0.00", "line_items": [line | {"total": t}]}
+        for i, t in enumerate(totals)
+    ]
     path = tmp_path / "orders.json"
     path.write_text(json.dumps(orders, ensure_ascii=False))
     return path
@@ -38,7 +45,7 @@ def test_money_text_is_a_plain_decimal(tmp_path: Path, total: str, accepted: boo
 
 def test_a_number_beyond_a_double_rejects_only_its_order(tmp_path: Path) -> None:
     path = woocommerce(tmp_path, ["10.00", "20.00", "30.00"])
-    path.write_text(path.read_text().replace('"20.00"', "1e400"))
+    path.write_text(path.read_text().replace('"total": "20.00"', '"total": 1e400'))
     report, _, _ = run(WooCommerceOrders(), path, tmp_path / "o")
     assert (report["read"], report["converted"], report["rejected"]) == (3, 2, 1)
 

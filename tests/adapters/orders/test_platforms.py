@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 from ccstd.adapters.base import Adapter
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.orders import ShopifyOrders, TaobaoOrders, WooCommerceOrders
-from ccstd.adapters.orders.engine import _money
+from ccstd.adapters.orders.values import money
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.registry import detect
 from ccstd.adapters.runner import Outputs, convert_paths
 from ccstd.standard.checker import CheckOptions
+from ccstd.standard.money import order_imbalance
 from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.runner import validate_paths
 from tests.conftest import REPO_ROOT
@@ -38,7 +39,7 @@ CASES = [  # adapter, sample, (read, converted, rejected), rejection reasons
 def run(adapter: Adapter, source: Path, tmp_path: Path) -> tuple[dict, list[dict], list[dict]]:  # type: ignore[type-arg]
     tmp_path.mkdir(parents=True, exist_ok=True)
     outputs = Outputs(tmp_path / "out.ndjson", tmp_path / "rejects.ndjson")
-    protector = Protector(StandardRegistry().get("1.0.0"), b"orders-test-key-0123")
+    protector = Protector(StandardRegistry().get(adapter.standard_version), b"orders-test-key-0123")
     report = convert_paths(adapter, [source], outputs, protector, Ledger(adapter.coverage()))
     records = [json.loads(line) for line in outputs.records.read_text().splitlines()]
     rejects = [json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text().splitlines()]
@@ -63,13 +64,12 @@ def test_samples_convert_and_validate_with_references(
     assert detect(SAMPLES / sample).name == adapter().name
 
 
-def test_money_is_exact_and_lines_add_up(tmp_path: Path) -> None:
-    _, records, _ = run(TaobaoOrders(), SAMPLES / "taobao-trades.ndjson", tmp_path)
-    orders = [r for r in records if r["type"] == "Order"]
-    for order in orders:
-        lines = sum(Decimal(line["total"]["amount"]) for line in order["lines"])
-        assert lines == Decimal(order["subtotal"]["amount"]) == Decimal(order["total"]["amount"])
-        assert all(isinstance(line["total"]["amount"], str) for line in order["lines"])
+def test_money_is_exact_and_every_order_adds_up(tmp_path: Path) -> None:
+    for adapter, sample, *_ in CASES:
+        _, records, _ = run(adapter(), SAMPLES / sample, tmp_path / sample)
+        orders = [r for r in records if r["type"] == "Order"]
+        assert orders and all("subtotal" in o and order_imbalance(o) is None for o in orders)
+        assert all(isinstance(line["total"]["amount"], str) for o in orders for line in o["lines"])
 
 
 def test_times_carry_their_zone(tmp_path: Path) -> None:
@@ -119,4 +119,4 @@ def test_ndjson_of_orders_and_single_pages(tmp_path: Path) -> None:
     st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4, allow_nan=False)
 )
 def test_money_round_trips_exactly(amount: Decimal) -> None:
-    assert Decimal(_money(amount, "CNY")["amount"]) == amount
+    assert Decimal(money(amount, "CLF", "total")["amount"]) == amount

@@ -1,0 +1,417 @@
+"""Platform tables (platforms.toml): checked against platforms.schema.json, compiled to getters.
+
+A platform is data: where an order's id, times, money, lines, recipient and deliveries sit in
+the platform's export, and the code tables of its statuses. The engine (engine.py) knows no
+platform. A table that does not fit the format is refused at load with the key that is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from ccstd.adapters.ledger import Coverage
+from ccstd.adapters.orders.values import Record, UnconvertibleOrderError, decimal
+from ccstd.standard.registry import StandardRegistry, UnknownVersionError
+
+PLATFORMS_FILE = Path(__file__).with_name("platforms.toml")
+SCHEMA_FILE = Path(__file__).with_name("platforms.schema.json")
+MONEY_TARGETS = ("subtotal", "discount", "shipping", "tax", "total", "amountPaid")
+
+Getter = Callable[[Record, Record], Any]  # (the object at hand, the whole order) -> value | None
+
+
+class PlatformTableError(ValueError):
+    """platforms.toml (or another platform file) does not fit the format."""
+
+
+@dataclass(frozen=True)
+class Codes:
+    """A code table: the value at `source` becomes `codes[value]`."""
+
+    source: Getter
+    path: str
+    codes: dict[str, Any]
+    default: Any = None  # when the source is absent
+    otherwise: Any = None  # when the value is not in the table (None: a rejection)
+
+
+@dataclass(frozen=True)
+class Items:
+    """Objects of an array within the order (lines, deliveries), with their getters."""
+
+    paths: tuple[tuple[str, Getter], ...]  # the first present holds the items
+    fields: dict[str, Getter]
+    requires: tuple[Getter, ...] = ()
+    status: Codes | None = None
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)  # field -> source field
+
+    def label(self, field: str) -> str:
+        """The source field a field is read from, as rejections name it."""
+        return self.labels.get(field) or field
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One platform's export shape and tables."""
+
+    key: str
+    name: str
+    description: str
+    pages: tuple[str, ...]
+    sniff_markers: tuple[bytes, ...]
+    channel: str
+    timezone: str
+    standard: str
+    required: tuple[tuple[str, Getter], ...]
+    order: dict[str, Getter]
+    money: dict[str, Getter]  # the standard's Order fields this standard version has
+    statuses: dict[str, Codes]
+    status_rules: tuple[dict[str, Any], ...]
+    lines: tuple[Items, ...]
+    recipient: dict[str, Getter]
+    deliveries: tuple[Items, ...]
+    mapped: frozenset[str]
+    dropped: dict[str, str]
+    digest: str
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)  # target -> source field
+
+    def label(self, target: str) -> str:
+        """The source field a target is read from, as rejections name it."""
+        return self.labels.get(target, target)
+
+    def coverage(self) -> dict[str, Coverage]:
+        """Mapped and dropped fields, for the ledger."""
+        return {self.name: Coverage(self.mapped, self.dropped)}
+
+
+def load_platform(key: str, path: Path = PLATFORMS_FILE) -> Platform:
+    """A platform by its key in a platform file, checked and compiled."""
+    data = path.read_bytes()
+    tables = read_tables(data, path.name)
+    if key not in tables:
+        raise PlatformTableError(f"{path.name}: no platform [{key}]")
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    try:
+        return _compile(key, tables[key], tables["standard"], digest)
+    except PlatformTableError as exc:
+        raise PlatformTableError(f"{path.name}: {exc}") from None
+
+
+def read_tables(data: bytes, name: str) -> dict[str, Any]:
+    """The TOML of a platform file, refused with `file: [key.path]: problem` if it does not fit."""
+    try:
+        tables = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PlatformTableError(f"{name}: not TOML: {exc}") from None
+    errors = sorted(_validator().iter_errors(tables), key=lambda e: list(map(str, e.instance_path)))
+    if errors:
+        first = errors[0]
+        where = ".".join(map(str, first.instance_path)) or "(top)"
+        raise PlatformTableError(f"{name}: [{where}]: {first.message}")
+    return tables
+
+
+def _validator() -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+
+
+def _compile(key: str, spec: dict[str, Any], standard: str, digest: str) -> Platform:
+    paths: set[str] = set()
+    compile_value = _Compiler(paths)
+    try:
+        order_schema = StandardRegistry().get(standard).entity_schema("Order")
+    except UnknownVersionError:
+        raise PlatformTableError(f"[standard]: no standard {standard} is known") from None
+    known = set(order_schema.get("properties", {}))
+    money, dropped = {}, dict(spec.get("dropped", {}))
+    for target, value in spec["money"].items():
+        getter = compile_value(value)
+        if target in known:
+            money[target] = getter
+        else:  # mapped already, carried once the standard has the field
+            for source in _sources(value):
+                dropped[source] = f"the standard {standard} has no Order.{target}"
+    status = spec["status"]
+    statuses = {
+        name: compile_value.codes(status[name])
+        for name in ("all", "payment", "fulfilment")
+        if name in status
+    }
+    if "all" not in statuses and not {"payment", "fulfilment", "rules"} <= set(status):
+        raise PlatformTableError(
+            f"[{key}.status]: needs `all`, or `payment`, `fulfilment` and `rules`"
+        )
+    platform = Platform(
+        key=key,
+        name=spec["name"],
+        description=spec["description"],
+        pages=tuple(spec["pages"]),
+        sniff_markers=tuple(m.encode() for m in spec["sniff_markers"]),
+        channel=spec["channel"],
+        timezone=spec["timezone"],
+        standard=standard,
+        required=tuple((p, lenient(p)) for p in spec.get("required", ())),
+        order={k: compile_value(v) for k, v in spec["order"].items()},
+        money=money,
+        statuses=statuses,
+        status_rules=tuple(
+            {**r, "when_present": compile_value(r["when_present"])} if "when_present" in r else r
+            for r in status.get("rules", ())
+        ),
+        lines=tuple(compile_value.items(line) for line in spec["lines"]),
+        recipient={k: compile_value(v) for k, v in spec.get("recipient", {}).items()},
+        deliveries=tuple(compile_value.items(d) for d in spec.get("deliveries", ())),
+        mapped=frozenset(),
+        dropped=dropped,
+        digest=digest,
+        labels={
+            k: _label(v)
+            for section in ("order", "money")
+            for k, v in spec[section].items()
+            if _label(v)
+        },
+    )
+    paths.update(spec.get("required", ()))
+    mapped = frozenset(p.replace("[]", "") for p in paths)
+    return dataclasses.replace(platform, mapped=mapped - set(dropped))
+
+
+def _label(value: Any) -> str:
+    """The field an expression reads first, to name it in rejections ("" if none)."""
+    if isinstance(value, str):
+        return value.lstrip("^").split(" * ")[0]
+    if isinstance(value, list):
+        return next(filter(None, map(_label, value)), "")
+    if isinstance(value, dict):
+        inner = value.get("sum", value.get("join")) or [value.get("value") or value.get("utc")]
+        return _label(inner)
+    return ""
+
+
+def _sources(value: Any) -> Iterator[str]:
+    """The source fields an expression reads (top-level names)."""
+    if isinstance(value, str):
+        for term in value.split(" * "):
+            yield term.lstrip("^").split(".")[0].removesuffix("[]")
+    elif isinstance(value, list):
+        for v in value:
+            yield from _sources(v)
+    elif isinstance(value, dict):
+        for k in ("sum", "less", "join"):
+            for v in value.get(k, ()):
+                yield from _sources(v)
+        for k in ("value", "utc"):
+            if k in value:
+                yield from _sources(value[k])
+
+
+class _Compiler:
+    """Turns expressions of the table format into getters; notes every path it reads."""
+
+    def __init__(self, paths: set[str]) -> None:
+        self.paths = paths
+        self.within: tuple[str, ...] = ()  # the item arrays being compiled (lines, deliveries)
+
+    def note(self, path: str) -> None:
+        """Note a path read, qualified by the item arrays it is read within."""
+        if path.startswith("^") or not self.within:
+            self.paths.add(path.lstrip("^"))
+        else:
+            self.paths.update(f"{within}.{path}" for within in self.within)
+
+    def __call__(self, spec: Any) -> Getter:
+        if isinstance(spec, str):
+            return self.path(spec)
+        if isinstance(spec, list):
+            return _first([self(s) for s in spec])
+        if "const" in spec:
+            constant = spec["const"]
+            return lambda node, root: constant
+        if "sum" in spec:
+            plus = [self.term(t) for t in spec["sum"]]
+            minus = [self.term(t) for t in spec.get("less", ())]
+            return _sum(plus, minus)
+        if "join" in spec:
+            parts, sep = [self.path(p) for p in spec["join"]], spec.get("sep", " ")
+            return lambda node, root: (
+                sep.join(str(v) for v in (p(node, root) for p in parts) if _present(v)) or None
+            )
+        if "prefix" in spec:
+            prefix, inner = spec["prefix"], self.path(spec["value"])
+            return lambda node, root: (
+                None if not _present(v := inner(node, root)) else f"{prefix}{v}"
+            )
+        inner = self.path(spec["utc"])
+        return lambda node, root: _utc(inner(node, root))
+
+    def path(self, path: str) -> Getter:
+        """The value at a dotted path (absent through anything that is not an object)."""
+        self.note(path)
+        from_root, steps = path.startswith("^"), tuple(path.lstrip("^").split("."))
+        if len(steps) == 1:  # the common case, kept fast
+            step = steps[0]
+            if from_root:
+                return lambda node, root: root.get(step)
+            return lambda node, root: node.get(step)
+
+        def get(node: Record, root: Record) -> Any:
+            value: Any = root if from_root else node
+            for depth, step in enumerate(steps):
+                if not isinstance(value, dict):
+                    if value is None or value == "":
+                        return None
+                    where = ".".join(steps[:depth])
+                    raise UnconvertibleOrderError(
+                        "invalid-structure", f"{where} is not an object", where
+                    )
+                value = value.get(step)
+            return value
+
+        return get
+
+    def term(self, term: str) -> Callable[[Record, Record], Decimal | None]:
+        """A number: a path, `a * b`, or `items[].x` (the sum over an array)."""
+        factors = [self.factor(f) for f in term.split(" * ")]
+
+        def get(node: Record, root: Record) -> Decimal | None:
+            result = Decimal(1)
+            for factor in factors:
+                value = factor(node, root)
+                if value is None:
+                    return None
+                result *= value
+            return result
+
+        return get
+
+    def factor(self, path: str) -> Callable[[Record, Record], Decimal | None]:
+        """A path's value as a decimal; through `x[]`, the sum over the array's objects."""
+        head, _, rest = path.partition("[].")
+        if not rest:
+            get = self.path(path)  # noted there
+            return lambda node, root: _number(get(node, root), path)
+        array, outer = self.path(head), self.within
+        self.within = tuple(f"{w}.{head}" for w in outer) if outer else (head.lstrip("^"),)
+        try:
+            inner = self.factor(rest)
+        finally:
+            self.within = outer
+
+        def total(node: Record, root: Record) -> Decimal | None:
+            values = []
+            for index, item in enumerate(objects(array(node, root), head)):
+                try:
+                    values.append(inner(item, root))
+                except UnconvertibleOrderError as problem:
+                    raise problem.within(f"{head.lstrip('^')}[{index}]") from None
+            present = [v for v in values if v is not None]
+            return sum(present, Decimal(0)) if present else None
+
+        return total
+
+    def codes(self, spec: dict[str, Any]) -> Codes:
+        """A code table."""
+        return Codes(
+            self.path(spec["source"]),
+            spec["source"].lstrip("^"),
+            spec["codes"],
+            spec.get("default"),
+            spec.get("otherwise"),
+        )
+
+    def items(self, spec: dict[str, Any]) -> Items:
+        """Lines or deliveries: the array, each field's getter, the fields they require."""
+        paths = (spec["items"],) if isinstance(spec["items"], str) else tuple(spec["items"])
+        for path in paths:
+            self.note(path)
+        skip = {"items", "requires", "status"}
+        self.within = paths
+        try:
+            return Items(
+                tuple((p, lenient(p)) for p in paths),
+                {k: self(v) for k, v in spec.items() if k not in skip},
+                tuple(self.path(p) for p in spec.get("requires", ())),
+                self.codes(spec["status"]) if "status" in spec else None,
+                {k: _label(v) for k, v in spec.items() if k not in skip and isinstance(v, str)},
+            )
+        finally:
+            self.within = ()
+
+
+def lenient(path: str) -> Getter:
+    """The value at a dotted path of the order, absent through anything that is not an object."""
+    steps = tuple(path.split("."))
+
+    def get(node: Record, root: Record) -> Any:
+        value: Any = node
+        for step in steps:
+            value = value.get(step) if isinstance(value, dict) else None
+        return value
+
+    return get
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _first(getters: list[Getter]) -> Getter:
+    def get(node: Record, root: Record) -> Any:
+        for getter in getters:
+            value = getter(node, root)
+            if _present(value):
+                return value
+        return None
+
+    return get
+
+
+def _sum(
+    plus: list[Callable[..., Decimal | None]], minus: list[Callable[..., Decimal | None]]
+) -> Getter:
+    def get(node: Record, root: Record) -> Decimal | None:
+        added = [v for v in (t(node, root) for t in plus) if v is not None]
+        if not added:
+            return None
+        less = [v for v in (t(node, root) for t in minus) if v is not None]
+        return sum(added, Decimal(0)) - sum(less, Decimal(0))
+
+    return get
+
+
+def _number(value: Any, path: str) -> Decimal | None:
+    return decimal(value, path) if _present(value) else None
+
+
+class _Utc(str):
+    """A time the platform gives in UTC, without an offset."""
+
+
+def _utc(value: Any) -> Any:
+    return _Utc(value) if isinstance(value, str) and value else value
+
+
+def is_utc(value: Any) -> bool:
+    """Whether a value came through a `utc` expression."""
+    return isinstance(value, _Utc)
+
+
+def objects(value: Any, path: str) -> list[Record]:
+    """A list of objects (none when absent); another shape is a rejection naming the path."""
+    if not _present(value):
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise UnconvertibleOrderError(
+            "invalid-structure", f"{path} is not an array of objects", path
+        )
+    return value

@@ -1,0 +1,109 @@
+"""Money arithmetic on records: exact decimals, never floats.
+
+An Order's parts add up to its total (the `order-total-mismatch` rule): subtotal - discount +
+shipping + tax = total, where an absent part counts as zero and `tax` is left out when
+`pricesIncludeTax` is true (the other amounts already contain it). The check applies when the
+record has a subtotal and a total and every part is a well-formed amount in one currency; a
+malformed amount is the schema level's finding, not this one's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ccstd.standard import rules
+from ccstd.standard.findings import Finding, Locator
+
+_AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?")  # common.json#/$defs/Money
+_SUBTRACTED = frozenset({"discount"})
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """The parts of an order and its total disagree: total - (sum of parts) = difference."""
+
+    parts: Decimal
+    total: Decimal
+    currency: str
+
+    @property
+    def difference(self) -> Decimal:
+        """How much the stated total exceeds the sum of its parts (negative: falls short)."""
+        return self.total - self.parts
+
+
+def amount(value: Any) -> tuple[Decimal, str] | None:
+    """A Money object's exact amount and currency, or None when it is not well formed."""
+    if not isinstance(value, dict):
+        return None
+    text, currency = value.get("amount"), value.get("currency")
+    if not isinstance(text, str) or not isinstance(currency, str) or not _AMOUNT.fullmatch(text):
+        return None
+    return Decimal(text), currency
+
+
+def order_parts(record: dict[str, Any]) -> tuple[str, ...]:
+    """The Order fields that add up to its total, in the order they are written."""
+    return _parts(record.get("pricesIncludeTax") is True)
+
+
+def _parts(prices_include_tax: bool) -> tuple[str, ...]:
+    parts = ("subtotal", "discount", "shipping")
+    return parts if prices_include_tax else (*parts, "tax")
+
+
+def parts_imbalance(
+    amounts: dict[str, Decimal], prices_include_tax: bool, currency: str
+) -> Imbalance | None:
+    """The rule on amounts already read (one currency): None when they add up or cannot be
+    checked (no subtotal or no total)."""
+    if "subtotal" not in amounts or "total" not in amounts:
+        return None
+    parts = Decimal(0)
+    for name in _parts(prices_include_tax):
+        if name in amounts:
+            parts += -amounts[name] if name in _SUBTRACTED else amounts[name]
+    total = amounts["total"]
+    return None if parts == total else Imbalance(parts, total, currency)
+
+
+def order_imbalance(record: dict[str, Any]) -> Imbalance | None:
+    """An Order whose parts do not add up to its total; None when they do or cannot be checked."""
+    if "subtotal" not in record:
+        return None
+    total = amount(record.get("total"))
+    if total is None:
+        return None
+    amounts = {"total": total[0]}
+    for name in order_parts(record):
+        if name not in record:
+            continue
+        part = amount(record[name])
+        if part is None or part[1] != total[1]:
+            return None
+        amounts[name] = part[0]
+    return parts_imbalance(amounts, record.get("pricesIncludeTax") is True, total[1])
+
+
+def order_total_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
+    """The `order-total-mismatch` finding of an Order, if its parts do not add up."""
+    imbalance = order_imbalance(record)
+    if imbalance is None:
+        return []
+    parts = order_parts(record)
+    formula = " ".join(
+        f"{'-' if name in _SUBTRACTED else '+'} {name}" for name in parts if name in record
+    )
+    return [
+        rules.ORDER_TOTAL_MISMATCH.finding(
+            at("total"),
+            formula=formula.removeprefix("+ "),
+            parts=imbalance.parts,
+            currency=imbalance.currency,
+            total=imbalance.total,
+            difference=f"{imbalance.difference:+}",
+        )
+    ]
