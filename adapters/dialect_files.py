@@ -48,6 +48,7 @@ class DataFile:
     spec: dict[str, Any] | None
     error: str | None
     data: bytes = b""
+    name: str | None = None  # what the file calls itself, even when it cannot be used
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
@@ -135,12 +136,14 @@ def _key_parts(key: str) -> list[str]:
 
 def load(path: Path, schema: dict[str, Any], origin: str = "--dialect") -> DataFile:
     """One file, read and checked against `schema`; never raises (the error is kept)."""
+    spec: dict[str, Any] = {}
     try:
         spec, data = read_toml(path)
         check(spec, schema, path, data.decode("utf-8"))
     except DataFileError as exc:
-        return DataFile(path, origin, None, str(exc))
-    return DataFile(path, origin, spec, None, data)
+        name = spec.get("name") if isinstance(spec.get("name"), str) else None
+        return DataFile(path, origin, None, str(exc), name=name)
+    return DataFile(path, origin, spec, None, data, spec["name"])
 
 
 def folders(builtin: Path | None = None) -> Iterator[tuple[Path, str]]:

@@ -166,7 +166,7 @@ def _all_dialects(*first: dialect_files.DataFile) -> list[Any]:
 def _listing(file: dialect_files.DataFile, dialect: Dialect | None, error: str | None) -> Listing:
     origin = f"{file.origin}: {file.path}" if file.origin != "built-in" else "built-in dialect"
     if dialect is None:
-        name = file.spec["name"] if file.spec else file.path.stem
+        name = file.spec["name"] if file.spec else (file.name or file.path.stem)[:64]
         return Listing(name, origin, None, error)
     return Listing(dialect.name, origin, XmlAccessLogAdapter(dialect), None)
 
