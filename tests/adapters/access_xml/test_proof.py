@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from tests.conftest import REPO_ROOT
 
 RUNNER = CliRunner()
 KEY = {"CCSTD_PSEUDONYM_KEY": "proof-test-key-6f1e2d3c4b5a69788"}
@@ -111,3 +112,9 @@ def test_a_new_dialect_file_converts_and_every_reference_resolves(tmp_path: Path
     assert "Asia/Shanghai" in report["dropped"]["shencheng-gates.=assumed_timezone"]["reason"]
     validated = RUNNER.invoke(app, ["validate", str(out), "--check-references", "-q"])
     assert validated.exit_code == 0, validated.output
+
+
+def test_the_demo_shows_this_very_dialect() -> None:
+    folder = REPO_ROOT / "examples" / "dialects"
+    assert (folder / "shencheng-gates.toml").read_text(encoding="utf-8") == DIALECT
+    assert (folder / "shencheng-gates.xml").read_bytes() == gb18030_log()
