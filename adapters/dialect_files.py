@@ -30,6 +30,8 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
+from ccstd.standard.files import read_regular
+
 PATH_ENV = "CCSTD_DIALECT_PATH"
 GROUP = "ccstd.dialects"
 MAX_FILE_BYTES = 1 << 20  # a dialect is a page of TOML, not a data set
@@ -54,9 +56,7 @@ class DataFile:
 def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     """A TOML file's table and bytes; a DataFileError names the file and line otherwise."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DataFileError(f"{path}: larger than 1 MiB; not a dialect file")
-        data = path.read_bytes()
+        data = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise DataFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
@@ -92,11 +92,15 @@ def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         keys.append(missing[0] if missing else "")
         message = "required key missing"
-    elif error.validator == "pattern" and keys and keys[0] in ("fields", "lookup"):
+    elif error.validator == "pattern" and (
+        keys[:1] == ["fields"] or keys[:2] == ["lookup", "fields"]
+    ):
         message = f"bad XPath {error.instance!r}: give name/name/@attr or /Root/@attr"
-    elif error.validator == "propertyNames":
+    elif "propertyNames" in error.schema_path:
         keys.append(str(error.instance))
         message = f"unknown name {error.instance!r}"
+    elif error.validator == "pattern":
+        message = f"{error.instance!r} is not valid here: {error.schema.get('description', '')}"
     else:
         message = error.message[:200]
     raise DataFileError(f"{path}:{line_of(text, keys)}: {'.'.join(keys) or '(top)'}: {message}")

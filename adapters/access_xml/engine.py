@@ -160,18 +160,3 @@ def element_value(element: Any) -> Any:
         else:
             node[name] = value
     return node
-
-
-def value_at(node: Any, path: str | tuple[str, ...]) -> str | None:
-    """The text at `a/b/@c` (or its steps) in a nested dict (the first where elements repeat)."""
-    for step in path.split("/") if isinstance(path, str) else path:
-        if isinstance(node, list):
-            node = node[0] if node else None
-        if not isinstance(node, dict):
-            return None
-        node = node.get(step)
-    if isinstance(node, list):
-        node = node[0] if node else None
-    if isinstance(node, dict):
-        node = node.get("#text")
-    return node if isinstance(node, str) and node != "" else None

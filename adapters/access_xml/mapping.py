@@ -9,6 +9,7 @@ standard does is a one-line change.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 import zoneinfo
@@ -36,6 +37,7 @@ META_PROPERTIES: dict[str, str | None] = {
 NO_PLACE = f"no place for it in standard {STANDARD_VERSION}"
 
 
+@functools.lru_cache(maxsize=4096)  # a log names few devices and sites, again and again
 def readable_id(value: str) -> str:
     """A record id from a source value: the value itself when it is already a safe id; else a
     readable form (Chinese through pinyin: 东门 → dong-men) and a short digest of the original,

@@ -215,3 +215,100 @@ def test_a_data_only_entry_point_names_a_folder_without_running_code(
     assert _entry_folder("acme_dialects/xml") == package / "xml"
     assert _entry_folder("acme_dialects") == package
     assert _entry_folder("../etc") is None and "acme_dialects" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ":1: record: required key missing"),
+        (b"name = '\xff'\n", ":1: not UTF-8"),
+        ('family = "access-xml"\nfamily = "x"\n', ":2: not valid TOML"),
+        (
+            GATES.replace('record = "Swipe"', 'record = "Swipe"\ndevice_prefix = "-x"'),
+            ":5: device_prefix:",
+        ),
+        (
+            GATES + '\n[lookup]\nkey = "{time:>999999999}"\ncodes = {}\n',
+            ":31: lookup.key: '{time:>999999999}' is not valid",
+        ),
+        (
+            GATES + '\n[lookup]\nkey = "{colour}"\ncodes = {}\n',
+            ":31: lookup.key: names no field: colour",
+        ),
+        (
+            GATES.replace('record = "Swipe"', 'extends = "my-gates"'),
+            ":4: extends: my-gates: a cycle",
+        ),
+        (
+            GATES.replace('record = "Swipe"', 'extends = "nowhere"'),
+            ":4: extends: nowhere: no such dialect",
+        ),
+        (
+            GATES.replace('time = "@at"', 'time = "../../etc/@passwd"'),
+            ":10: fields.time: bad XPath",
+        ),
+        (
+            GATES.replace('C = "card"', 'C = "telepathy"').replace(
+                "[values.method]", "[values.methods]"
+            ),
+            ":15: values.methods: unknown name",
+        ),
+    ],
+    ids=[
+        "empty",
+        "not-utf8",
+        "duplicate-key",
+        "prefix",
+        "format-spec",
+        "key-field",
+        "self",
+        "missing-base",
+        "escape",
+        "values-name",
+    ],
+)
+def test_hostile_dialect_files_are_one_line_errors(
+    text: str | bytes, expected: str, tmp_path: Path
+) -> None:
+    dialect = tmp_path / "d.toml"
+    dialect.write_bytes(text if isinstance(text, bytes) else text.encode())
+    result = RUNNER.invoke(app, ["adapters", "check", str(dialect)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip().startswith(f"ccstd: error: {dialect}{expected}"), result.stderr
+
+
+def test_a_dialect_that_is_not_a_file_or_collides_with_an_output_is_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    result = RUNNER.invoke(app, ["adapters", "check", str(fifo)])
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
+    log, dialect = tmp_path / "log.xml", write(tmp_path)
+    log.write_text(LOG)
+    both = RUNNER.invoke(
+        app, ["convert", str(log), "--dialect", str(dialect), "--from", "xml-acs-v2"], env=KEY
+    )
+    assert both.exit_code == 2 and "not both" in both.stderr
+    clash = RUNNER.invoke(
+        app, ["convert", str(log), "--dialect", str(dialect), "-o", str(dialect)], env=KEY
+    )
+    assert clash.exit_code == 2 and dialect.read_text() == GATES
+
+
+def test_a_broken_plugin_is_listed_with_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import EntryPoint
+
+    from ccstd.adapters import registry
+
+    real = registry.entry_points
+
+    def with_broken(group: str) -> list[EntryPoint]:
+        broken = EntryPoint("gate-csv", "ccstd_no_such_plugin:GateCsv", registry.GROUP)
+        return [*real(group=group), broken]
+
+    monkeypatch.setattr(registry, "entry_points", with_broken)
+    listed = RUNNER.invoke(app, ["adapters", "list"], env={"COLUMNS": "300"})
+    row = next(line for line in listed.stdout.splitlines() if "gate-csv" in line)
+    assert "error: ModuleNotFoundError while loading ccstd_no_such_plugin:GateCsv" in row
+    assert "xml-hikvision-isapi" in listed.stdout
