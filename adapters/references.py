@@ -7,6 +7,7 @@ never every record id; past `LIMIT` distinct targets the tally stops and says so
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,27 +25,27 @@ class ReferenceTally:
     wanted: set[tuple[str, str]] = field(default_factory=set)
     written: set[tuple[str, str]] = field(default_factory=set)
     overflow: bool = False
-    _paths: dict[tuple[str, str], list[tuple[str, ...]]] = field(default_factory=dict)
-    _target_types: set[str] = field(default_factory=set)
+    _plans: dict[tuple[str, str], tuple[bool, list[tuple[str, ...]]]] = field(default_factory=dict)
 
     def add(self, record: dict[str, Any]) -> None:
         """Count one record written: its identity (if of a type referenced) and its references."""
         kind, version = record.get("type"), record.get("standardVersion")
         if not isinstance(kind, str) or not isinstance(version, str):
             return
-        paths = self._paths.get((version, kind))
-        if paths is None:
-            paths = self._paths[(version, kind)] = _reference_paths(version, kind)
-            self._target_types.update(_targets(version))
-        if kind in self._target_types and isinstance(record.get("id"), str):
+        plan = self._plans.get((version, kind))
+        if plan is None:
+            plan = self._plans[(version, kind)] = _plan(version, kind)
+        target, paths = plan
+        if target and isinstance(record.get("id"), str):
             self._remember(self.written, (kind, record["id"]))
         for path in paths:
-            targets = (
-                [record.get(path[0])] if len(path) == 1 else [v for _, v in values_at(record, path)]
-            )
-            for target in targets:
-                if isinstance(target, dict) and isinstance(target.get("id"), str):
-                    self._remember(self.wanted, (str(target.get("type")), target["id"]))
+            found = record.get(path[0])
+            if found is None:
+                continue
+            targets = [found] if len(path) == 1 else [v for _, v in values_at(record, path)]
+            for reference in targets:
+                if isinstance(reference, dict) and isinstance(reference.get("id"), str):
+                    self._remember(self.wanted, (str(reference.get("type")), reference["id"]))
 
     def _remember(self, into: set[tuple[str, str]], key: tuple[str, str]) -> None:
         if len(into) < LIMIT:
@@ -57,6 +58,11 @@ class ReferenceTally:
         return dict(sorted(Counter(kind for kind, _ in self.wanted - self.written).items()))
 
 
+def _plan(version: str, kind: str) -> tuple[bool, list[tuple[str, ...]]]:
+    """Whether records of `kind` are ever referenced, and where they make references."""
+    return kind in _targets(version), _reference_paths(version, kind)
+
+
 def _reference_paths(version: str, kind: str) -> list[tuple[str, ...]]:
     try:
         standard = StandardRegistry().get(version)
@@ -65,14 +71,17 @@ def _reference_paths(version: str, kind: str) -> list[tuple[str, ...]]:
         return []
 
 
-def _targets(version: str) -> set[str]:
+@functools.cache
+def _targets(version: str) -> frozenset[str]:
     try:
         standard = StandardRegistry().get(version)
     except (UnknownVersionError, LookupError):
-        return set()
-    return {
-        f.reference_type
-        for entity in standard.entity_ids
-        for f in entity_fields(standard, entity)
-        if f.reference_type not in (None, "*")
-    }
+        return frozenset()
+    return frozenset(
+        {
+            f.reference_type
+            for entity in standard.entity_ids
+            for f in entity_fields(standard, entity)
+            if f.reference_type not in (None, "*")
+        }
+    )

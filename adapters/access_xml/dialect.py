@@ -84,6 +84,11 @@ class Dialect:
         )  # fmt: skip
 
     @functools.cached_property
+    def ledger_paths(self) -> dict[str, tuple[str, ...]]:
+        """Each field's paths as the ledger names them (dots between steps)."""
+        return {name: tuple(".".join(alt) for alt in alts) for name, alts in self.fields.items()}
+
+    @functools.cached_property
     def mapped_paths(self) -> frozenset[str]:
         """Every source path a field reads, as the ledger names paths (dots between steps)."""
         return frozenset(".".join(alt) for alts in self.fields.values() for alt in alts)

@@ -143,16 +143,19 @@ def _release(element: Any) -> None:
 
 def element_value(element: Any) -> Any:
     """An element as a nested dict: `@attr`, child elements by local name, `#text`."""
-    attrs = {f"@{etree.QName(k).localname}": v for k, v in element.attrib.items()}
-    children = [c for c in element if isinstance(c.tag, str)]
-    text = (element.text or "").strip()
-    if not children and not attrs:
+    attrib = element.attrib
+    node: dict[str, Any] = (
+        {"@" + k.rpartition("}")[2]: v for k, v in attrib.items()} if attrib else {}
+    )
+    children = [c for c in element if type(c.tag) is str]
+    text = element.text
+    text = text.strip() if text else ""
+    if not children and not node:
         return text
-    node: dict[str, Any] = dict(attrs)
     if text:
         node["#text"] = text
     for child in children:
-        name, value = etree.QName(child).localname, element_value(child)
+        name, value = child.tag.rpartition("}")[2], element_value(child)
         if name in node:
             node[name] = (
                 [*node[name], value] if isinstance(node[name], list) else [node[name], value]

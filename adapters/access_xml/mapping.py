@@ -35,6 +35,7 @@ META_PROPERTIES: dict[str, str | None] = {
     "exported_at": None,  # when the file was exported
 }
 NO_PLACE = f"no place for it in standard {STANDARD_VERSION}"
+_DROPPABLE = ("exported_at", *DEVICE_PROPERTIES)
 
 
 @functools.lru_cache(maxsize=4096)  # a log names few devices and sites, again and again
@@ -69,27 +70,35 @@ def first_value(node: Any, alternatives: Paths) -> tuple[str | None, int]:
 def value_of(node: Any, steps: tuple[str, ...]) -> str | None:
     """The text at a path's steps in a nested dict (the first where elements repeat)."""
     for step in steps:
-        if isinstance(node, list):
-            node = node[0] if node else None
-        if not isinstance(node, dict):
-            return None
+        if type(node) is not dict:
+            if type(node) is not list or not node or type(node[0]) is not dict:
+                return None
+            node = node[0]
         node = node.get(step)
-    if isinstance(node, list):
+    if type(node) is str:
+        return node if node and not node.isspace() else None
+    if type(node) is list:
         node = node[0] if node else None
-    if isinstance(node, dict):
+    if type(node) is dict:
         node = node.get("#text")
-    return node if isinstance(node, str) and node.strip() != "" else None
+    return node if type(node) is str and node and not node.isspace() else None
 
 
 def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | Rejected:
     """An AccessEvent (with its Device and Community), a skip, or a rejection."""
     source: dict[str, str | None] = {}
-    used: dict[str, str] = {}  # field → the source path its value came from
+    which: dict[str, int] = {}  # field of several paths → the one its value came from
+    node = item.value
     for name, alternatives in dialect.fields.items():
-        value, index = first_value(item.value, alternatives)
-        source[name] = value
-        if index >= 0:
-            used[name] = ".".join(alternatives[index])
+        if len(alternatives) == 1:
+            source[name] = value_of(node, alternatives[0])
+        else:
+            source[name], which[name] = first_value(node, alternatives)
+    used = {  # the fields whose values may be dropped → the source path of each
+        name: dialect.ledger_paths[name][which.get(name, 0)]
+        for name in _DROPPABLE
+        if source.get(name) is not None
+    }
     for name, constant in dialect.constants.items():
         if source.get(name) is None:
             source[name] = constant
