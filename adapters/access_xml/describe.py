@@ -55,7 +55,8 @@ def describe(adapter: XmlAccessLogAdapter) -> Iterator[str]:
         community = (
             "written" if "division_code" in site and "name" in site else "expected from elsewhere"
         )
-        yield f"  site: {site} (Community record {community})"
+        shown = ", ".join(f"{key} {value}" for key, value in site.items())
+        yield f"  site: {shown} (Community record {community})"
     for path, why in dialect.dropped.items():
         yield f"  dropped {path}: {why}"
 

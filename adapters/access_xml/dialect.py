@@ -7,7 +7,6 @@ checked table (after `extends` is applied) into the engine's tables.
 
 from __future__ import annotations
 
-import codecs
 import functools
 import hashlib
 import json
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ccstd.adapters.access_xml.safe_stream import UnsupportedEncodingError, text_codec
 from ccstd.adapters.dialect_files import DataFile, DataFileError, line_of
 from ccstd.adapters.ledger import Coverage
 
@@ -190,9 +190,9 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
         raise _error(file, ["timezone"], "not an IANA time zone") from None
     if "encoding" in spec:
         try:
-            codecs.lookup(spec["encoding"])
-        except LookupError:
-            raise _error(file, ["encoding"], "unknown encoding") from None
+            text_codec(spec["encoding"])
+        except UnsupportedEncodingError as exc:
+            raise _error(file, ["encoding"], str(exc)) from None
 
 
 def _template_names(file: DataFile, key: str) -> set[str]:

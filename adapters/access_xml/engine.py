@@ -53,10 +53,10 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                         if isinstance(value, dict)
                         else {**around, "#text": value}
                     )
+                raw = etree.tostring(element, encoding="UTF-8")  # names stay names, not &#…;
                 yield SourceItem(
-                    str(path), f"{prefix}[{counts}]", etree.tostring(element), value,
-                    line=element.sourceline,
-                )  # fmt: skip
+                    str(path), f"{prefix}[{counts}]", raw, value, line=element.sourceline
+                )
                 _release(element)
         except UnsafeXMLError as exc:
             yield SourceItem(str(path), "document", b"", problem=f"unsafe XML refused: {exc}")

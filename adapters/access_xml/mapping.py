@@ -46,7 +46,7 @@ def readable_id(value: str) -> str:
     if _ID_SAFE.fullmatch(value):
         return value
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
-    slug = _ID_UNSAFE.sub("-", _romanised(value)).strip("-._:")[:100]
+    slug = _ID_UNSAFE.sub("-", _romanised(value[:100])).strip("-._:")[:100]
     return f"{slug}-{digest}" if slug else f"x-{digest}"
 
 

@@ -91,7 +91,7 @@ class SafeXMLStream:
             raise NotXMLError("the content does not begin with markup")
         declared = _ENCODING.search(chunk[:200]) if chunk.startswith(b"<?xml") else None
         encoding = declared.group(1).decode("ascii").lower() if declared else self._default
-        if _text_codec(encoding) != "utf-8":
+        if text_codec(encoding) != "utf-8":
             self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         return chunk
 
@@ -112,7 +112,7 @@ class SafeXMLStream:
 _DOCTYPE_WHOLE = re.compile(rb"<!DOCTYPE[^>\[]*>")
 
 
-def _text_codec(encoding: str) -> str:
+def text_codec(encoding: str) -> str:
     """The codec's name if `encoding` is a text encoding that writes markup as ASCII does (the
     declaration was read as ASCII), else UnsupportedEncodingError."""
     shown = encoding[:40]

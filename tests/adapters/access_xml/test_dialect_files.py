@@ -248,6 +248,10 @@ def test_a_data_only_entry_point_names_a_folder_without_running_code(
             ":10: fields.time: bad XPath",
         ),
         (
+            GATES.replace('record = "Swipe"', 'record = "Swipe"\nencoding = "hex"'),
+            ":5: encoding: 'hex' is not a text encoding",
+        ),
+        (
             GATES.replace('C = "card"', 'C = "telepathy"').replace(
                 "[values.method]", "[values.methods]"
             ),
@@ -264,6 +268,7 @@ def test_a_data_only_entry_point_names_a_folder_without_running_code(
         "self",
         "missing-base",
         "escape",
+        "encoding",
         "values-name",
     ],
 )

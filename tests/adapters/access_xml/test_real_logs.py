@@ -202,3 +202,26 @@ def test_a_refused_document_keeps_its_reason_on_replay(tmp_path: Path) -> None:
         assert result.exit_code == 1
         line = json.loads(again.read_text())
         assert (line["reason"], line["message"]) == (first["reason"], first["message"])
+
+
+def test_records_with_chinese_element_names_replay(tmp_path: Path) -> None:
+    from tests.adapters.access_xml.test_proof import DIALECT, gb18030_log
+
+    log, rejects = tmp_path / "gates.xml", tmp_path / "rejects.ndjson"
+    log.write_bytes(gb18030_log().decode("gb18030").replace("人脸", "指纹", 1).encode("gb18030"))
+    first = tmp_path / "first.toml"
+    first.write_text(DIALECT, encoding="utf-8")
+    code, _, _ = convert(tmp_path, log, "--dialect", str(first), "--rejects", str(rejects))
+    assert code == 1 and json.loads(rejects.read_text())["locator"] == "/门禁记录/刷卡[2]"
+    fixed = tmp_path / "fixed.toml"
+    fixed.write_text(
+        DIALECT.replace('"人脸" = "face"', '"人脸" = "face"\n"指纹" = "fingerprint"'),
+        encoding="utf-8",
+    )
+    out = tmp_path / "fixed.ndjson"
+    replayed = RUNNER.invoke(
+        app, ["convert", "--replay", str(rejects), "--dialect", str(fixed), "-o", str(out)], env=KEY
+    )
+    assert replayed.exit_code == 0, replayed.output
+    (event,) = [json.loads(x) for x in out.read_text().splitlines() if '"AccessEvent"' in x]
+    assert event["method"] == "fingerprint"
