@@ -17,7 +17,9 @@ DataFileError naming the file, the line and the key, never a silent "unknown" la
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
+import json
 import os
 import re
 import tomllib
@@ -27,8 +29,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
+import jsonschema_rs
 
 from ccstd.standard.files import read_regular
 
@@ -74,7 +75,14 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -> None:
-    """Raise DataFileError for the most relevant schema error, with file, line and key."""
+    """Raise DataFileError for the most relevant schema error, with file, line and key. Valid
+    files are confirmed by jsonschema-rs (quick, already loaded); python-jsonschema, which picks
+    the most relevant error, is loaded only to explain a file that is not."""
+    if _quick_validator(json.dumps(schema, sort_keys=True)).is_valid(spec):
+        return
+    import jsonschema
+    from jsonschema.exceptions import best_match
+
     validator = jsonschema.Draft202012Validator(schema)
     error = best_match(validator.iter_errors(spec))
     if error is None:
@@ -104,6 +112,11 @@ def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -
     else:
         message = error.message[:200]
     raise DataFileError(f"{path}:{line_of(text, keys)}: {'.'.join(keys) or '(top)'}: {message}")
+
+
+@functools.lru_cache(maxsize=8)
+def _quick_validator(schema: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(json.loads(schema))
 
 
 def line_of(text: str, keys: Sequence[str]) -> int:

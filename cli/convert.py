@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import phonenumbers
 import typer
@@ -14,8 +14,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ccstd.adapters.access_xml import XmlAccessLogAdapter, dialect_adapter
-from ccstd.adapters.access_xml.describe import describe
 from ccstd.adapters.base import Adapter, ConvertOptions
 from ccstd.adapters.dialect_files import DataFileError
 from ccstd.adapters.ledger import Ledger
@@ -44,6 +42,9 @@ from ccstd.cli.errors import fail
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
+
+if TYPE_CHECKING:
+    from ccstd.adapters.access_xml import XmlAccessLogAdapter
 
 EPILOG = (
     "Exit codes: 0 = every item converted or skipped with a reason; 1 = some items were rejected "
@@ -282,6 +283,8 @@ def _finish(report: ConversionReport, outputs: Outputs, quiet: bool) -> NoReturn
 
 def _dialect(path: Path) -> XmlAccessLogAdapter:
     """The adapter for a dialect file; a file that cannot be used is exit 2 naming its line."""
+    from ccstd.adapters.access_xml import dialect_adapter  # lxml and the dialects, when needed
+
     try:
         return dialect_adapter(path)
     except DataFileError as exc:
@@ -390,6 +393,8 @@ def check_dialect(
 ) -> None:
     """Check a dialect file against the dialect format and print what it maps (exit 2 with the
     file, line and key of the first problem)."""
+    from ccstd.adapters.access_xml.describe import describe
+
     adapter = _dialect(file)
     for line in describe(adapter):
         typer.echo(line)
