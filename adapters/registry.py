@@ -38,6 +38,7 @@ class Listing:
 def catalogue() -> list[Listing]:
     """Every adapter of every entry point, working or not, by name."""
     listings: list[Listing] = []
+    members: list[Listing] = []  # of families: data files, after the adapter classes
     for entry in entry_points(group=GROUP):
         origin = f"plugin {entry.dist.name}" if entry.dist is not None else "plugin"
         if entry.dist is not None and entry.dist.name == "ccstd":
@@ -45,7 +46,7 @@ def catalogue() -> list[Listing]:
         try:
             found = entry.load()()
             if hasattr(found, "members"):
-                listings += found.members()
+                members += found.members()
             elif isinstance(found, Adapter):
                 listings.append(Listing(found.name, origin, found))
             else:
@@ -53,7 +54,22 @@ def catalogue() -> list[Listing]:
         except Exception as exc:
             problem = f"{type(exc).__name__} while loading {entry.value}: {str(exc)[:200]}"
             listings.append(Listing(entry.name, origin, error=problem))
-    return sorted(listings, key=lambda listing: listing.name)
+    return sorted(_unique(listings + members), key=lambda listing: listing.name)
+
+
+def _unique(listings: list[Listing]) -> list[Listing]:
+    """A name taken by an earlier working adapter makes a later one an error, never a silent
+    replacement (a dialect file called `fhir-r4`)."""
+    taken: dict[str, str] = {}
+    unique = []
+    for listing in listings:
+        if listing.adapter is not None and listing.name in taken:
+            problem = f"the name {listing.name} is taken by {taken[listing.name]}"
+            listing = Listing(listing.name, listing.origin, None, problem)
+        elif listing.adapter is not None:
+            taken[listing.name] = listing.origin
+        unique.append(listing)
+    return unique
 
 
 def installed() -> dict[str, Adapter]:

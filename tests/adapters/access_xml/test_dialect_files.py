@@ -317,3 +317,14 @@ def test_a_broken_plugin_is_listed_with_its_error(monkeypatch: pytest.MonkeyPatc
     row = next(line for line in listed.stdout.splitlines() if "gate-csv" in line)
     assert "error: ModuleNotFoundError while loading ccstd_no_such_plugin:GateCsv" in row
     assert "xml-hikvision-isapi" in listed.stdout
+
+
+def test_a_dialect_never_takes_the_name_of_an_adapter(tmp_path: Path) -> None:
+    folder = tmp_path / "dialects"
+    folder.mkdir()
+    write(folder, GATES.replace('name = "my-gates"', 'name = "fhir-r4"'))
+    listed = RUNNER.invoke(
+        app, ["adapters", "list"], env={"CCSTD_DIALECT_PATH": str(folder), "COLUMNS": "300"}
+    )
+    rows = [line for line in listed.stdout.splitlines() if "fhir-r4" in line]
+    assert len(rows) == 2 and "error: the name fhir-r4 is taken by built-in" in rows[1]
