@@ -150,10 +150,11 @@ def _build(
     event = _event(item, dialect, mapped, occurred, device_id[:128])
     dropped: list[tuple[str, str]] = []
     if assumed:
-        why = f"local times: the dialect's zone {dialect.timezone} was assumed; {NO_PLACE}"
-        dropped.append(("=assumed_timezone", why))
+        _provenance(event, "assumed_timezone", dialect.timezone, dropped, "=assumed_timezone",
+                    f"local times: the dialect's zone {dialect.timezone} was assumed")  # fmt: skip
     if "exported_at" in used:
-        dropped.append((used["exported_at"], f"the file's export time: {NO_PLACE}"))
+        _provenance(event, "exported_at", mapped["exported_at"] or "", dropped,
+                    used["exported_at"], "the file's export time")  # fmt: skip
     site = _site(dialect, mapped)
     records: list[dict[str, Any]] = [event]
     if site is not None:
@@ -168,6 +169,22 @@ def _build(
             if n in used
         ]
     return Converted(tuple(records), tuple(dropped))
+
+
+def _provenance(
+    record: dict[str, Any],
+    name: str,
+    value: str,
+    dropped: list[tuple[str, str]],
+    path: str,
+    what: str,
+) -> None:
+    """`value` in the record's provenance where META_PROPERTIES gives it a place, else a drop."""
+    target = META_PROPERTIES[name]
+    if target is None:
+        dropped.append((path, f"{what}; {NO_PLACE}"))
+    else:
+        record["meta"][target] = value
 
 
 def _event(
