@@ -183,8 +183,12 @@ class Adapter(ABC):
     formats: tuple[str, ...]
     standard_version: str = "1.0.0"
     # Record ids and references are made from source ids that may identify a person (a payer's
-    # Patient.id embeds the member number): the runner pseudonymises them like identifiers.
-    identifying_ids: bool = False
+    # Patient.id embeds the member number): the runner pseudonymises them like identifiers. A set
+    # of entity types limits this to the ids of those types and the references to them.
+    identifying_ids: bool | frozenset[str] = False
+    # Entity types whose records many items repeat (a Device learnt from each of its events):
+    # the runner writes each (type, id) once per run, the first time it converts.
+    shared_types: frozenset[str] = frozenset()
 
     @abstractmethod
     def sniff(self, sample: bytes, filename: str) -> float:

@@ -36,6 +36,7 @@ class Ledger:
     reasons: dict[str, Counter[str]] = field(default_factory=dict)  # per item drops, by path
     messages: dict[str, dict[str, None]] = field(default_factory=dict)  # per skip key, in order
     notes: dict[str, Counter[str]] = field(default_factory=dict)  # by path: note -> count
+    rejected: dict[str, Counter[str]] = field(default_factory=dict)  # paths of rejected items
     _classes: dict[str, dict[str, tuple[Counter[str], str]]] = field(
         default_factory=dict, repr=False
     )
@@ -55,7 +56,15 @@ class Ledger:
 
     def observe(self, kind: str, item: Any, dropped: Sequence[tuple[str, str]] = ()) -> None:
         """Classify every field path of one source item of `kind`; `dropped` holds the (path,
-        reason) of the item's values its mapping left out (see `Converted.dropped`)."""
+        reason) of the item's values its mapping left out (see `Converted.dropped`); a path that
+        starts with `=` names a value the mapping supplied itself (an assumed time zone), counted
+        as dropped with its reason where the standard has no place for it."""
+        supplied = [(path, why) for path, why in dropped if path.startswith("=")]
+        if supplied:
+            dropped = [(path, why) for path, why in dropped if not path.startswith("=")]
+            for path, why in supplied:
+                self.dropped[f"{kind}.{path}"] += 1
+                self.reasons.setdefault(f"{kind}.{path}", Counter())[why] += 1
         if not dropped or not isinstance(item, dict):
             known = self._classes.setdefault(kind, {})
             for path in field_paths(item):
@@ -81,6 +90,15 @@ class Ledger:
             self.dropped[qualified] += 1
             self.reasons.setdefault(qualified, Counter()).update(set(reasons))
 
+    def observe_rejected(self, kind: str, item: Any) -> None:
+        """Count the field paths of an item that was rejected, by what the mapping declares for
+        them, so that a file whose every item is rejected still shows what to map."""
+        for path in field_paths(item):
+            counter, qualified = self._classify(kind, path)
+            verdict = "mapped" if counter is self.mapped else "dropped"
+            verdict = "unknown" if counter is self.unknown else verdict
+            self.rejected.setdefault(verdict, Counter())[qualified] += 1
+
     def _classify(self, kind: str, path: str) -> tuple[Counter[str], str]:
         known = self._classes.setdefault(kind, {}).get(path)
         if known is None:
@@ -99,6 +117,8 @@ class Ledger:
         self.dropped.update(other.dropped)
         self.unknown.update(other.unknown)
         self.skipped.update(other.skipped)
+        for verdict, counts in other.rejected.items():
+            self.rejected.setdefault(verdict, Counter()).update(counts)
         for path, reasons in other.reasons.items():
             self.reasons.setdefault(path, Counter()).update(reasons)
         for key, messages in other.messages.items():
@@ -141,7 +161,11 @@ class Ledger:
                 redact(path): {"count": notes.total(), "note": "; ".join(sorted(notes))}
                 for path, notes in sorted(self.notes.items())
             },
-        }
+        } | ({"rejectedItems": self._rejected_report()} if self.rejected else {})
+
+    def _rejected_report(self) -> dict[str, dict[str, int]]:
+        """The field paths seen in rejected items: mapped, dropped or unknown (what to map)."""
+        return {verdict: _redacted(counts) for verdict, counts in sorted(self.rejected.items())}
 
     def _why(self, path: str, declared: Mapping[str, str]) -> str:
         """The declared reason and those the mapping gave for single items, most frequent first."""

@@ -197,15 +197,32 @@ class Protector:
         self._paths: dict[str, list[tuple[str, ...]]] = {}
         self._references: dict[str, list[tuple[str, ...]]] = {}
         self._ids: dict[str, str] = {}
+        self._typed: dict[tuple[str, frozenset[str]], list[tuple[str, ...]]] = {}
 
-    def protect(self, record: dict[str, Any], ids: bool = False) -> dict[str, Any]:
+    def protect(self, record: dict[str, Any], ids: bool | frozenset[str] = False) -> dict[str, Any]:
         """The record with every direct identifier pseudonymised (or kept raw without a key);
-        with `ids`, its id, the ids it refers to and its FHIR id in provenance too."""
+        with `ids`, its id, the ids it refers to and its FHIR id in provenance too (only those
+        of the entity types named, when `ids` is a set)."""
         for path in self._protected_paths(record["type"]):
             _apply(record, path, self._protect_value)
-        if ids and self.key is not None:
+        if isinstance(ids, frozenset):
+            if self.key is not None:
+                self._protect_typed_ids(record, ids)
+        elif ids and self.key is not None:
             self._protect_ids(record)
         return record
+
+    def _protect_typed_ids(self, record: dict[str, Any], types: frozenset[str]) -> None:
+        """The record's id if its type is in `types`, and its references to those types."""
+        if record["type"] in types and isinstance(record.get("id"), str):
+            record["id"] = self._pseudonymous_id(record["id"])
+        key = (record["type"], types)
+        paths = self._typed.get(key)
+        if paths is None:
+            fields = entity_fields(self.standard, record["type"])
+            paths = self._typed[key] = [f.path for f in fields if f.reference_type in types]
+        for path in paths:
+            _apply(record, (*path, "id"), self._pseudonymous_id)
 
     def pseudonym(self, value: str) -> str:
         """The keyed HMAC-SHA-256 of `value` (hex): the same value, the same pseudonym."""

@@ -1,7 +1,13 @@
-"""Installed adapters, discovered through the `ccstd.adapters` entry-point group (built-ins too)."""
+"""Installed adapters, discovered through the `ccstd.adapters` entry-point group (built-ins too).
+
+An entry point names an adapter class, or a family of data-file adapters (an object with
+`members()`, e.g. every XML access-log dialect). A plugin or a data file that fails to load is
+listed with its error (`catalogue`), never silently dropped.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -16,36 +22,98 @@ class UnknownAdapterError(LookupError):
     """No installed adapter has that name, or none recognises an input."""
 
 
-def installed() -> dict[str, Adapter]:
-    """Every installed adapter by name; a plugin that fails to load is skipped, not fatal."""
-    adapters: dict[str, Adapter] = {}
+class AmbiguousAdapterError(UnknownAdapterError):
+    """Several adapters recognise an input equally well: the user must choose."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One adapter as installed: working (`adapter`), or the error that keeps it out."""
+
+    name: str
+    origin: str
+    adapter: Adapter | None = None
+    error: str | None = None
+
+
+def catalogue() -> list[Listing]:
+    """Every adapter of every entry point, working or not, by name."""
+    listings: list[Listing] = []
+    members: list[Listing] = []  # of families: data files, after the adapter classes
     for entry in entry_points(group=GROUP):
+        origin = f"plugin {entry.dist.name}" if entry.dist is not None else "plugin"
+        if entry.dist is not None and entry.dist.name == "ccstd":
+            origin = "built-in"
         try:
-            adapter = entry.load()()
-        except Exception:
-            continue
-        if isinstance(adapter, Adapter):
-            adapters[adapter.name] = adapter
-    return dict(sorted(adapters.items()))
+            found = entry.load()()
+            if hasattr(found, "members"):
+                members += found.members()
+            elif isinstance(found, Adapter):
+                listings.append(Listing(found.name, origin, found))
+            else:
+                listings.append(Listing(entry.name, origin, error="not an adapter"))
+        except Exception as exc:
+            problem = f"{type(exc).__name__} while loading {entry.value}: {str(exc)[:200]}"
+            listings.append(Listing(entry.name, origin, error=problem))
+    return sorted(_unique(listings + members), key=lambda listing: listing.name)
+
+
+def _unique(listings: list[Listing]) -> list[Listing]:
+    """A name taken by an earlier working adapter makes a later one an error, never a silent
+    replacement (a dialect file called `fhir-r4`)."""
+    taken: dict[str, str] = {}
+    unique = []
+    for listing in listings:
+        if listing.adapter is not None and listing.name in taken:
+            problem = f"the name {listing.name} is taken by {taken[listing.name]}"
+            listing = Listing(listing.name, listing.origin, None, problem)
+        elif listing.adapter is not None:
+            taken[listing.name] = listing.origin
+        unique.append(listing)
+    return unique
+
+
+def installed() -> dict[str, Adapter]:
+    """Every working adapter by name (the first of a name wins)."""
+    adapters: dict[str, Adapter] = {}
+    for listing in catalogue():
+        if listing.adapter is not None:
+            adapters.setdefault(listing.name, listing.adapter)
+    return adapters
 
 
 def by_name(name: str) -> Adapter:
-    """The adapter called `name`."""
-    adapters = installed()
-    if name not in adapters:
-        raise UnknownAdapterError(f"no adapter '{name}' (installed: {', '.join(adapters)})")
-    return adapters[name]
+    """The adapter called `name`; one that is broken says why."""
+    listings = catalogue()
+    for listing in listings:
+        if listing.name == name and listing.adapter is not None:
+            return listing.adapter
+    for listing in listings:
+        if listing.name == name:
+            raise UnknownAdapterError(f"adapter '{name}' cannot be used: {listing.error}")
+    known = ", ".join(sorted({lst.name for lst in listings if lst.adapter is not None}))
+    raise UnknownAdapterError(f"no adapter '{name}' (installed: {known})")
 
 
-def detect(path: Path) -> Adapter:
-    """The adapter most confident that `path` is in its format."""
+def detect(path: Path, adapters: dict[str, Adapter] | None = None) -> Adapter:
+    """The adapter most confident that `path` is in its format; adapters equally confident are
+    an AmbiguousAdapterError naming them (never settled by name order)."""
     try:
         head = sample(path, _SNIFF_BYTES)  # decompressed when the file is gzip
     except CompressedInputError as exc:
         raise UnknownAdapterError(str(exc)) from None
     name = plain_name(path.name)
-    scored = [(a.sniff(head, name), key, a) for key, a in installed().items()]
-    confidence, _name, adapter = max(scored, key=lambda s: s[0], default=(0.0, "", None))
-    if adapter is None or confidence < 0.5:
+    candidates = installed() if adapters is None else adapters
+    scored = sorted(
+        ((a.sniff(head, name), key, a) for key, a in candidates.items()),
+        key=lambda s: -s[0],
+    )
+    if not scored or scored[0][0] < 0.5:
         raise UnknownAdapterError(f"{path}: no installed adapter recognises this input; use --from")
-    return adapter
+    tied = [name for score, name, _ in scored if score == scored[0][0]]
+    if len(tied) > 1:
+        raise AmbiguousAdapterError(
+            f"{path}: several adapters recognise this input equally ({', '.join(tied)}); "
+            "choose one with --from NAME or --dialect FILE"
+        )
+    return scored[0][2]

@@ -38,6 +38,7 @@ from ccstd.adapters.compression import CompressedInputError, readable
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
+from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.standard.checker import RecordChecker
 from ccstd.standard.findings import Severity
@@ -66,6 +67,7 @@ class ConversionReport:
     protection: Counter[str] = field(default_factory=Counter)
     unknown_fields: int = 0
     seconds: float = 0.0
+    expected: dict[str, int] = field(default_factory=dict)  # references to records not written
 
     def check(self) -> None:
         """Raise CountMismatchError unless every item read is accounted for."""
@@ -84,7 +86,7 @@ class ConversionReport:
             "skippedByReason": dict(self.skipped_by_reason),
             "rejectedByReason": dict(self.rejected_by_reason),
             "identifiers": dict(self.protection), "unknownFields": self.unknown_fields,
-            "seconds": round(self.seconds, 3),
+            "expectedFromElsewhere": self.expected, "seconds": round(self.seconds, 3),
         }  # fmt: skip
 
 
@@ -384,6 +386,7 @@ def _run(
             files.open(outputs.records),
             files.open(outputs.rejects, private=True) if outputs.rejects else None,
             files.open(outputs.rejects_redacted) if outputs.rejects_redacted else None,
+            shared=adapter.shared_types,
         )
         ledger_file = files.open(outputs.ledger) if outputs.ledger and ledger else None
         work = _outcomes(adapter, items, protector, ledger, converted_at, jobs)
@@ -400,6 +403,7 @@ def _run(
     if ledger is not None:
         report.unknown_fields = sum(ledger.unknown.values())
     report.protection = protector.counts
+    report.expected = sinks.tally.expected()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -409,6 +413,20 @@ class _Sinks:
     records: OutputFile
     rejects: OutputFile | None
     redacted: OutputFile | None
+    shared: frozenset[str] = frozenset()  # types written once per (type, id): Adapter.shared_types
+    written: set[tuple[str, str]] = field(default_factory=set)
+    tally: ReferenceTally = field(default_factory=ReferenceTally)
+
+    def write(self, record: dict[str, Any]) -> bool:
+        """Write a record, unless it is a shared one already written; whether it was."""
+        if record["type"] in self.shared:
+            key = (record["type"], record["id"])
+            if key in self.written:
+                return False
+            self.written.add(key)
+        self.records.write(orjson.dumps(record) + b"\n")
+        self.tally.add(record)
+        return True
 
 
 _CHUNK = 200
@@ -435,7 +453,7 @@ def _outcomes(
                 _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             yield item, context, outcome
         return
-    init = (adapter.name, protector.key, converted_at)
+    init = (adapter, protector.key, converted_at)
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
         pending: deque[tuple[list[Work], Future[_ChunkResult]]] = deque()
         for chunk in _chunks(items):
@@ -465,9 +483,9 @@ def _settle(
 _worker: tuple[Adapter, _Finisher] | None = None
 
 
-def _init_worker(name: str, key: bytes | None, converted_at: str) -> None:
+def _init_worker(chosen: Adapter | str, key: bytes | None, converted_at: str) -> None:
     global _worker
-    adapter = by_name(name)
+    adapter = by_name(chosen) if isinstance(chosen, str) else chosen
     protector = Protector(StandardRegistry().get(adapter.standard_version), key)
     finish = _Finisher(_Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry()))
     _worker = adapter, finish
@@ -508,9 +526,9 @@ def _account(
     if isinstance(outcome, Converted):
         report.converted += 1
         for record in outcome.records:
-            sinks.records.write(orjson.dumps(record) + b"\n")
-            report.records += 1
-            report.records_by_type[record["type"]] += 1
+            if sinks.write(record):
+                report.records += 1
+                report.records_by_type[record["type"]] += 1
     elif isinstance(outcome, Skipped):
         report.skipped += 1
         report.skipped_by_reason[outcome.reason] += 1
@@ -535,6 +553,8 @@ def _record_coverage(ledger: Ledger, kind: str, item: SourceItem, outcome: Outco
             ledger.note(kind, path, note)
     elif isinstance(outcome, Skipped):
         ledger.skip(kind, outcome.reason, outcome.message)
+    elif item.value is not None:
+        ledger.observe_rejected(kind, item.value)
 
 
 def _reject_line(
@@ -576,14 +596,14 @@ class _Finisher:
     def __init__(self, stamp: _Stamp, protector: Protector, checker: RecordChecker) -> None:
         self.stamp, self.protector, self.checker = stamp, protector, checker
         self.ids = stamp.adapter.identifying_ids
+        self.shared, self.finished = stamp.adapter.shared_types, set[tuple[str, str]]()
 
     def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
         if not isinstance(outcome, Converted):
             return outcome
         name = source_name(context)
-        records = tuple(
-            self.protector.protect(self.stamp(r, item, name), self.ids) for r in outcome.records
-        )
+        fresh = [r for r in outcome.records if (r["type"], r["id"]) not in self.finished]
+        records = tuple(self.protector.protect(self.stamp(r, item, name), self.ids) for r in fresh)
         for record in records:
             try:
                 orjson.dumps(record)
@@ -596,6 +616,7 @@ class _Finisher:
                 where = "; ".join(f"{f.code} at {f.location.pointer or '/'}" for f in errors[:3])
                 message = f"the {record['type']} made from it is invalid: {where}"
                 return Rejected("invalid-output", message, errors[0].location.pointer)
+        self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
         return Converted(records, outcome.dropped, outcome.notes)
 
 

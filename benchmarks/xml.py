@@ -59,9 +59,12 @@ def bare_iterparse(path: Path) -> float:
 
 def convert_rate(path: Path, tmp: Path) -> float:
     """MB/s of the library conversion (records written, rejects kept)."""
-    protector = Protector(StandardRegistry().get("1.0.0"), b"benchmark-key-0123456789")
+    adapter = LegacyAccessLog()
+    protector = Protector(
+        StandardRegistry().get(adapter.standard_version), b"3f9a1c7e5b2d8f40a6c1e9b7d3f5a2c8"
+    )
     report = convert_paths(
-        LegacyAccessLog(), [path], Outputs(tmp / "out.ndjson", tmp / "rejects.ndjson"), protector
+        adapter, [path], Outputs(tmp / "out.ndjson", tmp / "rejects.ndjson"), protector
     )
     return path.stat().st_size / 1e6 / report.seconds
 
@@ -70,7 +73,7 @@ def peak_rss_mib(path: Path, tmp: Path) -> float:
     """Peak RSS of `ccstd convert` on `path`, measured on the child process."""
     command = [sys.executable, "-m", "ccstd.cli", "convert", str(path), "--from", "xml-legacy-accesslog",
                "--out", str(tmp / "cli.ndjson"), "-q"]  # fmt: skip
-    env = {**os.environ, "CCSTD_PSEUDONYM_KEY": "benchmark-key-0123456789"}
+    env = {**os.environ, "CCSTD_PSEUDONYM_KEY": "3f9a1c7e5b2d8f40a6c1e9b7d3f5a2c8"}
     process = subprocess.Popen(command, env=env)
     _pid, _status, usage = os.wait4(process.pid, 0)
     return usage.ru_maxrss / 1024

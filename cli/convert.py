@@ -6,14 +6,16 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import phonenumbers
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ccstd.adapters.base import Adapter, ConvertOptions
+from ccstd.adapters.dialect_files import DataFileError
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.outputs import OutputError
 from ccstd.adapters.privacy import (
@@ -23,7 +25,7 @@ from ccstd.adapters.privacy import (
     key_file_warning,
     load_key,
 )
-from ccstd.adapters.registry import UnknownAdapterError, by_name, detect, installed
+from ccstd.adapters.registry import UnknownAdapterError, by_name, catalogue, detect
 from ccstd.adapters.runner import (
     ConversionReport,
     ConversionTimeError,
@@ -40,6 +42,9 @@ from ccstd.cli.errors import fail
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
+
+if TYPE_CHECKING:
+    from ccstd.adapters.access_xml import XmlAccessLogAdapter
 
 EPILOG = (
     "Exit codes: 0 = every item converted or skipped with a reason; 1 = some items were rejected "
@@ -59,6 +64,13 @@ def convert(
     source: Annotated[
         str, typer.Option("--from", help="Adapter name, or auto to detect it.")
     ] = "auto",
+    dialect: Annotated[
+        Path | None,
+        typer.Option(
+            "--dialect",
+            help="An access-control XML dialect file (TOML, docs/dialects.md) to convert with.",
+        ),
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Records of the standard (NDJSON).")
     ] = Path("converted.ndjson"),
@@ -116,21 +128,27 @@ def convert(
     options = _options(generalise or [], default_region)
     label = _label(source_label)
     outputs = Outputs(out, rejects, ledger, rejects_redacted)
+    if source != "auto" and dialect is not None:
+        fail("give either --from NAME or --dialect FILE, not both")
+    chosen = _dialect(dialect) if dialect is not None else None
     if replay is not None:
         if inputs:
             fail("give either INPUT files or --replay REJECTS, not both")
         rejects_file = replay
-        _check_outputs([rejects_file, *([key_file] if key_file else [])], outputs)
+        extra = [*([key_file] if key_file else []), *([dialect] if dialect else [])]
+        _check_outputs([rejects_file, *extra], outputs)
+        other = chosen or (_named(source) if source != "auto" else None)
         _finish(
-            _guarded(lambda: replay_rejects(rejects_file, outputs, key, options=options)),
+            _guarded(lambda: replay_rejects(rejects_file, outputs, key, other, options=options)),
             outputs,
             quiet,
         )
     if not inputs:
         fail("give at least one INPUT, or --replay REJECTS")
     paths = _input_files(inputs)
-    _check_outputs([*paths, *([key_file] if key_file else [])], outputs)
-    adapter = _choose(source, paths)
+    _check_outputs([*paths, *([key_file] if key_file else []), *([dialect] if dialect else [])],
+                   outputs)  # fmt: skip
+    adapter = chosen or _choose(source, paths)
     protector = Protector(StandardRegistry().get(adapter.standard_version), key)
     with text.progress_bar(_stderr, enabled=not quiet, unit="items read") as progress:
         coverage = Ledger(adapter.coverage())
@@ -263,6 +281,23 @@ def _finish(report: ConversionReport, outputs: Outputs, quiet: bool) -> NoReturn
     raise typer.Exit(1 if report.rejected else 0)
 
 
+def _dialect(path: Path) -> XmlAccessLogAdapter:
+    """The adapter for a dialect file; a file that cannot be used is exit 2 naming its line."""
+    from ccstd.adapters.access_xml import dialect_adapter  # lxml and the dialects, when needed
+
+    try:
+        return dialect_adapter(path)
+    except DataFileError as exc:
+        fail(str(exc))
+
+
+def _named(name: str) -> Adapter:
+    try:
+        return by_name(name)
+    except UnknownAdapterError as exc:
+        fail(str(exc))
+
+
 def _choose(source: str, paths: list[Path]) -> Adapter:
     try:
         if source != "auto":
@@ -319,15 +354,47 @@ def _print_summary(report: ConversionReport, out: Path) -> None:
     table.add_row(
         "identifiers", "", ", ".join(f"{k} {n}" for k, n in report.protection.items()) or "none"
     )
+    table.add_row("references", "", _references_note(report))
     _stderr.print(table)
+
+
+def _references_note(report: ConversionReport) -> str:
+    """Which referenced records the output lacks, and how to validate it with them."""
+    if not report.expected:
+        return "every reference resolves within the output (validate --check-references)"
+    wanted = ", ".join(f"{kind} {count}" for kind, count in report.expected.items())
+    return (
+        f"expected from elsewhere: {wanted} (validate together with those records: "
+        "ccstd validate OUT.ndjson THEIRS.ndjson --check-references)"
+    )
 
 
 @adapters_app.command("list")
 def list_adapters() -> None:
-    """List installed adapters: name, version, formats, target standard version."""
+    """List installed adapters: name, version, formats, target standard version, origin; an
+    adapter or dialect that cannot be used is listed with its error."""
     table = Table(title="Installed adapters (entry-point group ccstd.adapters)")
-    for column in ("name", "version", "reads", "standard"):
+    for column in ("name", "version", "reads", "standard", "from"):
         table.add_column(column)
-    for name, adapter in installed().items():
-        table.add_row(name, adapter.version, "; ".join(adapter.formats), adapter.standard_version)
+    for listing in catalogue():
+        adapter = listing.adapter
+        if adapter is None:
+            table.add_row(listing.name, "", f"[red]error:[/red] {escape(listing.error or '')}",
+                          "", escape(listing.origin))  # fmt: skip
+            continue
+        table.add_row(listing.name, adapter.version, escape("; ".join(adapter.formats)),
+                      adapter.standard_version, escape(listing.origin))  # fmt: skip
     Console().print(table)
+
+
+@adapters_app.command("check")
+def check_dialect(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A dialect file (TOML).")],
+) -> None:
+    """Check a dialect file against the dialect format and print what it maps (exit 2 with the
+    file, line and key of the first problem)."""
+    from ccstd.adapters.access_xml.describe import describe
+
+    adapter = _dialect(file)
+    for line in describe(adapter):
+        typer.echo(line)

@@ -35,6 +35,13 @@ for log in examples/vendors/access-xml/*.xml; do
 done
 ccstd validate "$out"/access-*.ndjson --exclude '*-rejects.ndjson' || exit 2
 
+step "A new access-control vendor is a data file: check its dialect, convert with it, validate with references" \
+  "ccstd adapters check examples/dialects/shencheng-gates.toml; ccstd convert examples/dialects/shencheng-gates.xml --dialect examples/dialects/shencheng-gates.toml"
+ccstd adapters check examples/dialects/shencheng-gates.toml || exit 2
+CCSTD_PSEUDONYM_KEY=demo-key-not-a-secret-0123 ccstd convert examples/dialects/shencheng-gates.xml \
+  --dialect examples/dialects/shencheng-gates.toml --out "$out/dialect-shencheng.ndjson" || exit 2
+ccstd validate "$out/dialect-shencheng.ndjson" --check-references || exit 2
+
 step "Convert three platforms' order exports (Shopify, WooCommerce, Taobao), then validate with references" \
   "ccstd convert examples/vendors/orders/FILE --out $out/orders-FILE.ndjson"
 for export in examples/vendors/orders/*; do

@@ -1,10 +1,26 @@
-"""Legacy XML access-control logs (lxml, streaming) → AccessEvent; dialects are TOML files."""
+"""Legacy XML access-control logs (lxml, streaming) → AccessEvent, Device, Community; every
+vendor's shape is a dialect file (TOML, docs/dialects.md) read by one generic adapter."""
+
+from functools import partial
 
 from ccstd.adapters.access_xml.adapter import (
-    AcsV2,
-    HikvisionIsapi,
-    LegacyAccessLog,
     XmlAccessLogAdapter,
+    XmlDialects,
+    builtin,
+    dialect_adapter,
 )
 
-__all__ = ["AcsV2", "HikvisionIsapi", "LegacyAccessLog", "XmlAccessLogAdapter"]
+# The built-in dialects' adapters, by the names the Python API has always had.
+HikvisionIsapi = partial(builtin, "xml-hikvision-isapi")
+LegacyAccessLog = partial(builtin, "xml-legacy-accesslog")
+AcsV2 = partial(builtin, "xml-acs-v2")
+
+__all__ = [
+    "AcsV2",
+    "HikvisionIsapi",
+    "LegacyAccessLog",
+    "XmlAccessLogAdapter",
+    "XmlDialects",
+    "builtin",
+    "dialect_adapter",
+]

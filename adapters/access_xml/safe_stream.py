@@ -41,8 +41,9 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 class SafeXMLStream:
     """`read(n)` for lxml: the source's documents as one UTF-8 document under WRAPPER."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, encoding: str | None = None) -> None:
         self._raw = raw
+        self._default = encoding or "utf-8"  # of a source that declares none
         self._pending = b"<" + WRAPPER + b">"
         self._carry = b""
         self._decoder: codecs.IncrementalDecoder | None = None
@@ -89,8 +90,8 @@ class SafeXMLStream:
         if start and start != b"<":
             raise NotXMLError("the content does not begin with markup")
         declared = _ENCODING.search(chunk[:200]) if chunk.startswith(b"<?xml") else None
-        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
-        if _text_codec(encoding) != "utf-8":
+        encoding = declared.group(1).decode("ascii").lower() if declared else self._default
+        if text_codec(encoding) != "utf-8":
             self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         return chunk
 
@@ -111,7 +112,7 @@ class SafeXMLStream:
 _DOCTYPE_WHOLE = re.compile(rb"<!DOCTYPE[^>\[]*>")
 
 
-def _text_codec(encoding: str) -> str:
+def text_codec(encoding: str) -> str:
     """The codec's name if `encoding` is a text encoding that writes markup as ASCII does (the
     declaration was read as ASCII), else UnsupportedEncodingError."""
     shown = encoding[:40]

@@ -1,0 +1,207 @@
+"""A dialect: how one vendor writes access events in XML, read from a checked TOML file.
+
+The format is the JSON Schema `dialect.schema.json` beside this module (docs/dialects.md explains
+it key by key); `adapters/dialect_files.py` finds and checks the files, this module turns one
+checked table (after `extends` is applied) into the engine's tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import string
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ccstd.adapters.access_xml.safe_stream import UnsupportedEncodingError, text_codec
+from ccstd.adapters.dialect_files import DataFile, DataFileError, line_of
+from ccstd.adapters.ledger import Coverage
+
+FAMILY = "access-xml"
+SCHEMA_FILE = Path(__file__).with_name("dialect.schema.json")
+BUILTIN = Path(__file__).with_name("dialects")
+REQUIRED = ("time", "device", "method", "result")  # what every AccessEvent needs
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The dialect format (JSON Schema 2020-12)."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+Paths = tuple[tuple[str, ...], ...]  # alternatives, each a tuple of steps
+
+
+@dataclass(frozen=True, eq=False)
+class Dialect:
+    """The engine's view of one dialect file."""
+
+    name: str
+    description: str
+    record: str
+    fields: dict[str, Paths]
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    lookup_key: str | None = None
+    lookup: dict[str, dict[str, str]] = field(default_factory=dict)
+    skip: dict[str, str] = field(default_factory=dict)
+    time_formats: tuple[str, ...] = ("iso",)
+    timezone: str = "Asia/Shanghai"
+    device_prefix: str = ""
+    markers: tuple[bytes, ...] = ()
+    priority: int = 50
+    encoding: str | None = None
+    constants: dict[str, str] = field(default_factory=dict)
+    site: dict[str, str] = field(default_factory=dict)
+    device: dict[str, str] = field(default_factory=dict)
+    dropped: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+    origin: str = "built-in"
+    path: str = ""
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], digest: str, origin: str, path: str) -> Dialect:
+        """A dialect from a checked (and merged) table."""
+        lookup = spec.get("lookup", {})
+        paths = {**spec.get("fields", {}), **lookup.get("fields", {})}
+        return cls(
+            name=spec["name"], description=spec["description"], record=spec["record"],
+            fields={name: _alternatives(value) for name, value in paths.items()},
+            values=spec.get("values", {}), lookup_key=lookup.get("key"),
+            lookup=lookup.get("codes", {}), skip=spec.get("skip", {}),
+            time_formats=tuple(spec.get("time_formats", ["iso"])),
+            timezone=spec.get("timezone", "Asia/Shanghai"),
+            device_prefix=spec.get("device_prefix", ""),
+            markers=tuple(m.encode() for m in spec.get("markers", [])),
+            priority=spec.get("priority", 50), encoding=spec.get("encoding"),
+            constants=spec.get("constants", {}), site=spec.get("site", {}),
+            device=spec.get("device", {}), dropped=spec.get("dropped", {}),
+            digest=digest, origin=origin, path=path,
+        )  # fmt: skip
+
+    @functools.cached_property
+    def ledger_paths(self) -> dict[str, tuple[str, ...]]:
+        """Each field's paths as the ledger names them (dots between steps)."""
+        return {name: tuple(".".join(alt) for alt in alts) for name, alts in self.fields.items()}
+
+    @functools.cached_property
+    def mapped_paths(self) -> frozenset[str]:
+        """Every source path a field reads, as the ledger names paths (dots between steps)."""
+        return frozenset(".".join(alt) for alts in self.fields.values() for alt in alts)
+
+    def coverage(self) -> dict[str, Coverage]:
+        """Mapped and dropped source paths, for the ledger."""
+        return {self.name: Coverage(self.mapped_paths, self.dropped)}
+
+    def source_path(self, name: str) -> str | None:
+        """The first path of a field, for messages (`Result/@code`)."""
+        alternatives = self.fields.get(name)
+        return "/".join(alternatives[0]).replace("//", "/") if alternatives else None
+
+
+def _alternatives(value: str | list[str]) -> Paths:
+    """`a/b/@c` → (("a", "b", "@c"),); `/Root/@site` → (("/Root", "@site"),)."""
+    return tuple(_steps(path) for path in ([value] if isinstance(value, str) else value))
+
+
+def _steps(path: str) -> tuple[str, ...]:
+    if path.startswith("/"):
+        parts = path[1:].split("/")
+        return ("/" + "/".join(parts[:-1]), parts[-1])
+    return tuple(path.split("/"))
+
+
+def build(files: list[DataFile]) -> list[tuple[DataFile, Dialect | None, str | None]]:
+    """Each file as a dialect, `extends` applied (the base found among `files`, first wins), or
+    the error that keeps it out; a name given twice is used from the first file only."""
+    first: dict[str, DataFile] = {}
+    for file in files:
+        if file.spec is not None:
+            first.setdefault(file.spec["name"], file)
+    built: list[tuple[DataFile, Dialect | None, str | None]] = []
+    for file in files:
+        if file.spec is None:
+            built.append((file, None, file.error))
+            continue
+        if first[file.spec["name"]] is not file:
+            taken = first[file.spec["name"]].path
+            shadow = f"{file.path}: the name {file.spec['name']} is taken by {taken}"
+            built.append((file, None, shadow))
+            continue
+        try:
+            built.append((file, dialect_of(file, first), None))
+        except DataFileError as exc:
+            built.append((file, None, str(exc)))
+    return built
+
+
+def dialect_of(file: DataFile, known: Mapping[str, DataFile]) -> Dialect:
+    """One checked file as a dialect: its base merged in, then the checks a schema cannot make
+    (every required mapping present, a zone and an encoding that exist)."""
+    assert file.spec is not None
+    spec, digests, seen = file.spec, [file.data], {file.spec["name"]}
+    while "extends" in spec:
+        base = known.get(spec["extends"])
+        if base is None or base.spec is None or base.spec["name"] in seen:
+            problem = "no such dialect" if base is None or base.spec is None else "a cycle"
+            raise _error(file, ["extends"], f"{spec['extends']}: {problem}")
+        seen.add(base.spec["name"])
+        digests.append(base.data)
+        spec = _merge(base.spec, {k: v for k, v in spec.items() if k != "extends"})
+    _check_meaning(file, spec)
+    digest = "sha256:" + hashlib.sha256(b"\0".join(digests)).hexdigest()
+    return Dialect.from_spec(spec, digest, file.origin, str(file.path))
+
+
+def _merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        old = merged.get(key)
+        both = isinstance(old, dict) and isinstance(value, dict)
+        merged[key] = _merge(old, value) if both else value  # type: ignore[arg-type]
+    return merged
+
+
+def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
+    if "record" not in spec or "fields" not in spec:
+        raise _error(file, ["record" if "record" not in spec else "fields"], "required key missing")
+    fields, lookup, constants = spec["fields"], spec.get("lookup", {}), spec.get("constants", {})
+    from_lookup = {k for codes in lookup.get("codes", {}).values() for k in codes}
+    for name in REQUIRED:
+        if name not in fields and name not in from_lookup and name not in constants:
+            where = "fields" if name in ("time", "device") else "lookup.codes or fields"
+            raise _error(file, ["fields", name], f"required mapping missing (give it in {where})")
+    for name in spec.get("values", {}):
+        if name not in fields:
+            raise _error(file, ["values", name], f"a table for {name}, which [fields] does not map")
+    key = lookup.get("key")
+    if key is not None:
+        names = _template_names(file, key)
+        unknown = sorted(names - set(fields) - set(lookup.get("fields", {})))
+        if unknown:
+            raise _error(file, ["lookup", "key"], f"names no field: {', '.join(unknown)}")
+    try:
+        zoneinfo.ZoneInfo(spec.get("timezone", "Asia/Shanghai"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _error(file, ["timezone"], "not an IANA time zone") from None
+    if "encoding" in spec:
+        try:
+            text_codec(spec["encoding"])
+        except UnsupportedEncodingError as exc:
+            raise _error(file, ["encoding"], str(exc)) from None
+
+
+def _template_names(file: DataFile, key: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(key) if name}
+    except ValueError as exc:
+        raise _error(file, ["lookup", "key"], f"not a key template: {exc}") from None
+
+
+def _error(file: DataFile, keys: list[str], message: str) -> DataFileError:
+    line = line_of(file.data.decode("utf-8"), keys)
+    return DataFileError(f"{file.path}:{line}: {'.'.join(keys)}: {message}")

@@ -1,0 +1,322 @@
+"""The mapping half of the access-xml engine: one record element → an AccessEvent, the Device it
+happened at and the Community that Device is in, through a dialect's tables.
+
+Values the standard has no place for yet go to the ledger as dropped with a reason; each has one
+line in a table below (`DEVICE_PROPERTIES`, `META_PROPERTIES`), so giving it a place when the
+standard does is a one-line change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import re
+import zoneinfo
+from typing import Any
+
+from ccstd.adapters.access_xml.dialect import Dialect, Paths
+from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
+
+STANDARD_VERSION = "1.1.0"
+_ID_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
+
+# Dialect field → Device property in STANDARD_VERSION (None: no place yet, dropped with a reason).
+DEVICE_PROPERTIES: dict[str, str | None] = {
+    "device_name": "name",
+    "device_serial": "serialNumber",
+    "device_ip": None,  # Device.ipAddress: standard 1.2.0
+    "device_channel": None,  # Device.channel: standard 1.2.0
+}
+# What a record's provenance would say (None: no place yet; the ledger notes it instead).
+META_PROPERTIES: dict[str, str | None] = {
+    "assumed_timezone": None,  # meta.assumedTimeZone: standard 1.2.0
+    "exported_at": None,  # when the file was exported
+}
+NO_PLACE = f"no place for it in standard {STANDARD_VERSION}"
+_DROPPABLE = ("exported_at", *DEVICE_PROPERTIES)
+
+
+@functools.lru_cache(maxsize=4096)  # a log names few devices and sites, again and again
+def readable_id(value: str) -> str:
+    """A record id from a source value: the value itself when it is already a safe id; else a
+    readable form (Chinese through pinyin: 东门 → dong-men) and a short digest of the original,
+    so that values differing only in what cannot be written in an id never share one."""
+    if _ID_SAFE.fullmatch(value):
+        return value
+    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
+    slug = _ID_UNSAFE.sub("-", _romanised(value[:100])).strip("-._:")[:100]
+    return f"{slug}-{digest}" if slug else f"x-{digest}"
+
+
+def _romanised(value: str) -> str:
+    if value.isascii():
+        return value
+    from pypinyin import lazy_pinyin  # loaded only for names that need it (large tables)
+
+    return "-".join(lazy_pinyin(value))
+
+
+def first_value(node: Any, alternatives: Paths) -> tuple[str | None, int]:
+    """The value of the first alternative present, and which one (-1: none)."""
+    for index, steps in enumerate(alternatives):
+        value = value_of(node, steps)
+        if value is not None:
+            return value, index
+    return None, -1
+
+
+def value_of(node: Any, steps: tuple[str, ...]) -> str | None:
+    """The text at a path's steps in a nested dict (the first where elements repeat)."""
+    for step in steps:
+        if type(node) is not dict:
+            if type(node) is not list or not node or type(node[0]) is not dict:
+                return None
+            node = node[0]
+        node = node.get(step)
+    if type(node) is str:
+        return node if node and not node.isspace() else None
+    if type(node) is list:
+        node = node[0] if node else None
+    if type(node) is dict:
+        node = node.get("#text")
+    return node if type(node) is str and node and not node.isspace() else None
+
+
+def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | Rejected:
+    """An AccessEvent (with its Device and Community), a skip, or a rejection."""
+    source: dict[str, str | None] = {}
+    which: dict[str, int] = {}  # field of several paths → the one its value came from
+    node = item.value
+    for name, alternatives in dialect.fields.items():
+        if len(alternatives) == 1:
+            source[name] = value_of(node, alternatives[0])
+        else:
+            source[name], which[name] = first_value(node, alternatives)
+    used = {  # the fields whose values may be dropped → the source path of each
+        name: dialect.ledger_paths[name][which.get(name, 0)]
+        for name in _DROPPABLE
+        if source.get(name) is not None
+    }
+    for name, constant in dialect.constants.items():
+        if source.get(name) is None:
+            source[name] = constant
+    mapped: dict[str, str | None] = dict(source)
+    for name, table in dialect.values.items():
+        raw = source.get(name)
+        if raw is not None:
+            if raw not in table:
+                return Rejected(
+                    "unknown-vendor-code",
+                    f"{dialect.name}: {name} code not in the dialect's table",
+                    dialect.source_path(name),
+                )
+            mapped[name] = table[raw]
+    if dialect.lookup_key:
+        key = dialect.lookup_key.format_map({k: v or "" for k, v in source.items()})
+        if key in dialect.skip:
+            return Skipped(
+                "not-an-access-event", f"{dialect.name}: event {key} is {dialect.skip[key]}"
+            )
+        if key not in dialect.lookup:
+            return Rejected(
+                "unknown-vendor-code",
+                f"{dialect.name}: event code {key} not in the dialect's table",
+                dialect.lookup_key,
+            )
+        mapped.update(dialect.lookup[key])
+        if not mapped.get("code"):
+            mapped["code"] = key
+    return _build(item, dialect, mapped, used)
+
+
+def _build(
+    item: SourceItem, dialect: Dialect, mapped: dict[str, str | None], used: dict[str, str]
+) -> Converted | Rejected:
+    missing = [name for name in ("time", "device", "method", "result") if not mapped.get(name)]
+    if missing:
+        return Rejected(
+            "missing-required", f"no {', '.join(missing)} in the record", ", ".join(missing)
+        )
+    occurred, assumed = parse_time(mapped["time"] or "", dialect)
+    if occurred is None:
+        return Rejected(
+            "invalid-time",
+            f"time not in the dialect's formats {list(dialect.time_formats)}",
+            dialect.source_path("time"),
+        )
+    device_id = dialect.device_prefix + readable_id(mapped["device"] or "")
+    event = _event(item, dialect, mapped, occurred, device_id[:128])
+    dropped: list[tuple[str, str]] = []
+    if assumed:
+        _provenance(event, "assumed_timezone", dialect.timezone, dropped, "=assumed_timezone",
+                    f"local times: the dialect's zone {dialect.timezone} was assumed")  # fmt: skip
+    if "exported_at" in used:
+        _provenance(event, "exported_at", mapped["exported_at"] or "", dropped,
+                    used["exported_at"], "the file's export time")  # fmt: skip
+    site = _site(dialect, mapped)
+    records: list[dict[str, Any]] = [event]
+    if site is not None:
+        records.append(_device(item, dialect, mapped, used, event["device"]["id"], site, dropped))
+        community = _community(item, dialect, site)
+        if community is not None:
+            records.append(community)
+    else:
+        dropped += [
+            (used[n], f"the dialect names no site: {NO_PLACE}")
+            for n in DEVICE_PROPERTIES
+            if n in used
+        ]
+    return Converted(tuple(records), tuple(dropped))
+
+
+def _provenance(
+    record: dict[str, Any],
+    name: str,
+    value: str,
+    dropped: list[tuple[str, str]],
+    path: str,
+    what: str,
+) -> None:
+    """`value` in the record's provenance where META_PROPERTIES gives it a place, else a drop."""
+    target = META_PROPERTIES[name]
+    if target is None:
+        dropped.append((path, f"{what}; {NO_PLACE}"))
+    else:
+        record["meta"][target] = value
+
+
+def _event(
+    item: SourceItem, dialect: Dialect, mapped: dict[str, str | None], occurred: str, device: str
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": "acc-" + item.sha256[:24],
+        "type": "AccessEvent",
+        "standardVersion": STANDARD_VERSION,
+        "meta": {"sourceSystem": dialect.name, "source": {"xpath": item.locator}},
+        "occurredAt": occurred,
+        "device": {"type": "Device", "id": device},
+        "method": mapped["method"],
+        "direction": mapped.get("direction") or "unknown",
+        "result": mapped["result"],
+    }
+    if mapped.get("result") == "denied":
+        record["denialReason"] = mapped.get("reason") or "other"
+    for name in ("door", "reader"):
+        value = mapped.get(name)
+        if value and value.isascii() and value.isdigit() and len(value) < 10:
+            record[f"{name}No"] = int(value)
+    credential = _credential(mapped)
+    if credential:
+        record["credential"] = credential
+    if mapped.get("id_card"):  # pseudonymised with the run's key (Resident references are)
+        record["subject"] = {"type": "Resident", "id": readable_id(mapped["id_card"] or "")}
+    if mapped.get("code"):
+        record["vendorEventCode"] = str(mapped["code"])[:64]
+    return record
+
+
+def _credential(mapped: dict[str, str | None]) -> dict[str, Any]:
+    """What was presented: a card (or an ID card read as one), and the person's number."""
+    method = mapped["method"] or "card"
+    kind = method if method in ("card", "qr-code", "visitor-pass") else "card"
+    credential: dict[str, Any] = {}
+    if mapped.get("card"):
+        credential = {"kind": kind, "value": mapped["card"]}
+    elif mapped.get("id_card"):
+        credential = {"kind": "card", "value": mapped["id_card"]}
+    if mapped.get("person"):
+        credential = {"kind": method, **credential, "employeeNo": mapped["person"]}
+    return credential
+
+
+def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | None] | None:
+    """The community's id and name: from the dialect's [site], else from the log."""
+    name = dialect.site.get("name") or mapped.get("site_name")
+    if "id" in dialect.site:
+        return dialect.site["id"], name
+    if mapped.get("site_id"):
+        return readable_id(mapped["site_id"] or "")[:128], name
+    if name:
+        return ("community-" + readable_id(name))[:128], name
+    return None
+
+
+def _device(
+    item: SourceItem,
+    dialect: Dialect,
+    mapped: dict[str, str | None],
+    used: dict[str, str],
+    device_id: str,
+    site: tuple[str, str | None],
+    dropped: list[tuple[str, str]],
+) -> dict[str, Any]:
+    kind = mapped.get("device_kind") if "device_kind" in dialect.values else None
+    record: dict[str, Any] = {
+        "id": device_id,
+        "type": "Device",
+        "standardVersion": STANDARD_VERSION,
+        "meta": {"sourceSystem": dialect.name, "source": {"xpath": item.locator}},
+        "kind": kind or dialect.device.get("kind", "gate"),
+        "status": "active",  # it is sending events
+        "community": {"type": "Community", "id": site[0]},
+    }
+    if "manufacturer" in dialect.device:
+        record["manufacturer"] = dialect.device["manufacturer"]
+    for name, target in DEVICE_PROPERTIES.items():
+        value = mapped.get(name)
+        if value is None:
+            continue
+        if target is not None:
+            record[target] = value[:4000]
+        elif name in used:
+            dropped.append((used[name], f"Device {name.removeprefix('device_')}: {NO_PLACE}"))
+    return record
+
+
+def _community(
+    item: SourceItem, dialect: Dialect, site: tuple[str, str | None]
+) -> dict[str, Any] | None:
+    """The Community record, when the dialect gives what it needs (a name and a division)."""
+    division, name = dialect.site.get("division_code"), site[1]
+    if division is None or name is None:
+        return None
+    return {
+        "id": site[0],
+        "type": "Community",
+        "standardVersion": STANDARD_VERSION,
+        "meta": {"sourceSystem": dialect.name, "source": {"xpath": item.locator}},
+        "name": name[:4000],
+        "divisionCode": division,
+    }
+
+
+def parse_time(text: str, dialect: Dialect) -> tuple[str | None, bool]:
+    """RFC 3339 with offset, and whether the zone was assumed: ISO times keep their offset;
+    local times get the dialect's zone."""
+    for fmt in dialect.time_formats:
+        if fmt == "iso" and len(text) < 16:
+            continue  # a date alone is not the time of a pass
+        try:
+            moment = (
+                datetime.datetime.fromisoformat(text)
+                if fmt == "iso"
+                else datetime.datetime.strptime(text, fmt)
+            )
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=_zone(dialect.timezone)).isoformat(), True
+        return moment.isoformat(), False
+    return None, False
+
+
+_ZONES: dict[str, zoneinfo.ZoneInfo] = {}
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    zone = _ZONES.get(name)
+    if zone is None:
+        zone = _ZONES[name] = zoneinfo.ZoneInfo(name)
+    return zone

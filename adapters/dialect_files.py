@@ -1,0 +1,211 @@
+"""Data-file adapters: where their files come from, and each file checked before use.
+
+A family of formats that differ only in field names (XML access-log dialects) is one engine and
+many TOML files. Every file reaches the engine the same way, wherever it comes from:
+
+1. a file named on the command line (`ccstd convert --dialect FILE`);
+2. the folders named in `$CCSTD_DIALECT_PATH` (separated like `$PATH`);
+3. folders that installed distributions point at through the data-only entry-point group
+   `ccstd.dialects` (`name = "package_name"` or `"package_name/sub/folder"`: the folder is
+   found without importing the package);
+4. the built-in folder of the family.
+
+Each file declares its `family` and is checked against that family's JSON Schema; a problem is a
+DataFileError naming the file, the line and the key, never a silent "unknown" later.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.util
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from ccstd.standard.files import read_regular
+
+PATH_ENV = "CCSTD_DIALECT_PATH"
+GROUP = "ccstd.dialects"
+MAX_FILE_BYTES = 1 << 20  # a dialect is a page of TOML, not a data set
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be used: `file:line: key: what is wrong`."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One data file found, parsed and checked (`spec`), or why it cannot be used (`error`)."""
+
+    path: Path
+    origin: str  # "built-in", "$CCSTD_DIALECT_PATH", "plugin DIST", "--dialect"
+    spec: dict[str, Any] | None
+    error: str | None
+    data: bytes = b""
+    name: str | None = None  # what the file calls itself, even when it cannot be used
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+    """A TOML file's table and bytes; a DataFileError names the file and line otherwise."""
+    try:
+        data = read_regular(path, MAX_FILE_BYTES)
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataFileError(f"{path}:{line}: not UTF-8 (TOML files are UTF-8)") from None
+    try:
+        return tomllib.loads(text), data
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+)", str(exc))
+        at = found.group(1) if found else "1"
+        message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
+        raise DataFileError(f"{path}:{at}: not valid TOML: {message}") from None
+
+
+def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -> None:
+    """Raise DataFileError for the most relevant schema error, with file, line and key. Valid
+    files are confirmed by jsonschema-rs (quick, already loaded); python-jsonschema, which picks
+    the most relevant error, is loaded only to explain a file that is not."""
+    if _quick_validator(json.dumps(schema, sort_keys=True)).is_valid(spec):
+        return
+    import jsonschema
+    from jsonschema.exceptions import best_match
+
+    validator = jsonschema.Draft202012Validator(schema)
+    error = best_match(validator.iter_errors(spec))
+    if error is None:
+        return
+    keys = [str(part) for part in error.absolute_path]
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        keys.append(extra[0] if extra else "")
+        close = difflib.get_close_matches(keys[-1], list(error.schema.get("properties", {})), 1)
+        known = ", ".join(error.schema.get("properties", {}))
+        message = (
+            f"unknown key (did you mean {close[0]}?)" if close else f"unknown key (known: {known})"
+        )
+    elif error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        keys.append(missing[0] if missing else "")
+        message = "required key missing"
+    elif error.validator == "pattern" and (
+        keys[:1] == ["fields"] or keys[:2] == ["lookup", "fields"]
+    ):
+        message = f"bad XPath {error.instance!r}: give name/name/@attr or /Root/@attr"
+    elif "propertyNames" in error.schema_path:
+        keys.append(str(error.instance))
+        message = f"unknown name {error.instance!r}"
+    elif error.validator == "pattern":
+        message = f"{error.instance!r} is not valid here: {error.schema.get('description', '')}"
+    else:
+        message = error.message[:200]
+    raise DataFileError(f"{path}:{line_of(text, keys)}: {'.'.join(keys) or '(top)'}: {message}")
+
+
+@functools.lru_cache(maxsize=8)
+def _quick_validator(schema: str) -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(json.loads(schema))
+
+
+def line_of(text: str, keys: Sequence[str]) -> int:
+    """The line of `a.b.c` in TOML text: where it is assigned under its table, else the line of
+    the deepest enclosing table header or key found (1 when nothing matches)."""
+    best, table = 1, tuple[str, ...]()
+    lines = text.splitlines()
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        header = re.match(r"^\[\[?([^\]]+)\]\]?", line)
+        if header:
+            table = tuple(_key_parts(header.group(1)))
+            if tuple(keys[: len(table)]) == table:
+                best = number
+                if len(table) == len(keys):
+                    return number
+            continue
+        assigned = re.match(
+            r'^((?:"[^"]*"|\'[^\']*\'|[\w.-]+)(?:\s*\.\s*(?:"[^"]*"|[\w-]+))*)\s*=', line
+        )
+        if not assigned:
+            continue
+        full = (*table, *_key_parts(assigned.group(1)))
+        if full == tuple(keys):
+            return number
+        if len(full) < len(keys) and tuple(keys[: len(full)]) == full:
+            best = number  # an inline table or array holding the key
+    return best
+
+
+def _key_parts(key: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', key)]
+
+
+def load(path: Path, schema: dict[str, Any], origin: str = "--dialect") -> DataFile:
+    """One file, read and checked against `schema`; never raises (the error is kept)."""
+    spec: dict[str, Any] = {}
+    try:
+        spec, data = read_toml(path)
+        check(spec, schema, path, data.decode("utf-8"))
+    except DataFileError as exc:
+        name = spec.get("name") if isinstance(spec.get("name"), str) else None
+        return DataFile(path, origin, None, str(exc), name=name)
+    return DataFile(path, origin, spec, None, data, spec["name"])
+
+
+def folders(builtin: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """Every folder to read, in order of precedence, with where it came from."""
+    for entry in os.environ.get(PATH_ENV, "").split(os.pathsep):
+        if entry:
+            yield Path(entry), f"${PATH_ENV}"
+    for point in entry_points(group=GROUP):
+        folder = _entry_folder(point.value)
+        dist = point.dist.name if point.dist is not None else point.name
+        yield (folder or Path(point.value)), f"plugin {dist}"
+    if builtin is not None:
+        yield builtin, "built-in"
+
+
+def _entry_folder(value: str) -> Path | None:
+    """The folder a `ccstd.dialects` entry names, found without running the package's code."""
+    top, _, rest = value.strip().partition("/")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
+        return None
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        return None
+    return Path(locations[0]) / rest if rest else Path(locations[0])
+
+
+def discover(family: str, schema: dict[str, Any], builtin: Path) -> list[DataFile]:
+    """Every file of `family` in every folder (precedence order); files of other families are
+    left to them, files that cannot be read are kept with their error."""
+    found: list[DataFile] = []
+    for folder, origin in folders(builtin):
+        if not folder.is_dir():
+            error = f"{folder}: not a folder ({origin})"
+            found.append(DataFile(folder, origin, None, error))
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                spec, _ = read_toml(path)
+            except DataFileError as exc:
+                found.append(DataFile(path, origin, None, str(exc)))
+                continue
+            if spec.get("family", family) == family:
+                found.append(load(path, schema, origin))
+    return found
