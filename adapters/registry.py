@@ -42,7 +42,7 @@ def catalogue() -> list[Listing]:
     members: list[Listing] = []  # of families: data files, after the adapter classes
     for entry in entry_points(group=GROUP):
         origin = f"plugin {entry.dist.name}" if entry.dist is not None else "plugin"
-        if entry.dist is not None and entry.dist.name == "ccstd":
+        if entry.value.startswith("ccstd."):  # entry points into this package are its own
             origin = "built-in"
         try:
             found = entry.load()()
