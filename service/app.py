@@ -333,7 +333,7 @@ def _kept_upload(folder: Path | None, rid: str) -> Iterator[BinaryIO | None]:
     if folder is None:
         yield None
         return
-    with atomic_output(folder / f"{rid}.{secrets.token_hex(4)}.upload") as handle:
+    with atomic_output(folder / f"{rid}.{secrets.token_hex(4)}.upload", private=True) as handle:
         yield handle
 
 

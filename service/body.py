@@ -41,6 +41,9 @@ class BodyReader(io.RawIOBase):
         self._keep = keep
         self._inflater: zlib._Decompress | None = None
         self._pending = memoryview(b"")
+        self._input = b""  # compressed bytes received and not yet decompressed
+        self._between = False  # a gzip member has ended; another must follow, or the end
+        self._output_pending = False  # the last step filled its chunk: zlib may hold more
         self._head = b""  # the first bytes, held until the magic bytes can be checked
         self._ended = False
         self._decided = False  # gzip or not, known once two bytes have come
@@ -64,10 +67,12 @@ class BodyReader(io.RawIOBase):
         return count
 
     def _produce(self) -> bytes:
-        """The next piece of decompressed body (may be empty); sets `_ended` at the end."""
-        inflater = self._inflater
-        if inflater is not None and inflater.unconsumed_tail:
-            return self._counted(inflater.decompress(inflater.unconsumed_tail, _OUT_CHUNK))
+        """The next piece of decompressed body (may be empty); sets `_ended` at the end.
+
+        Each call receives a chunk or makes progress on the compressed input it holds, so a
+        body of many gzip members is a loop over them, never a recursion or a spin."""
+        if self._inflater is not None and not self._needs_input():
+            return self._inflate_step()
         chunk = self._receive()
         if chunk is None:
             self._ended = True
@@ -80,7 +85,13 @@ class BodyReader(io.RawIOBase):
             self._start(chunk)
         if self._inflater is None:
             return self._counted(chunk)
-        return self._inflate(chunk)
+        self._input += chunk
+        return b"" if self._needs_input() else self._inflate_step()
+
+    def _needs_input(self) -> bool:
+        if self._between:  # the next member's magic bytes must be seen first
+            return len(self._input) < len(_GZIP_MAGIC)
+        return not self._input and not self._output_pending
 
     def _receive(self) -> bytes | None:
         chunk = self._next_chunk()
@@ -102,21 +113,25 @@ class BodyReader(io.RawIOBase):
         elif self._gzip:
             raise BodyError("Content-Encoding is gzip but the body is not gzip data")
 
-    def _inflate(self, data: bytes) -> bytes:
+    def _inflate_step(self) -> bytes:
+        """Decompress at most one output chunk of the held input; start the next member when
+        one ends (what follows a member must be another one)."""
+        if self._between:
+            if not self._input.startswith(_GZIP_MAGIC):
+                raise BodyError("gzip body: trailing data after the compressed stream")
+            self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            self._between = False
         inflater = self._inflater
         assert inflater is not None
         try:
-            out = inflater.decompress(data, _OUT_CHUNK)
-            if inflater.eof and inflater.unused_data:  # another gzip member follows
-                rest = inflater.unused_data
-                if _GZIP_MAGIC.startswith(rest):
-                    return self._counted(out)  # its first byte: the next chunk has the rest
-                if not rest.startswith(_GZIP_MAGIC):
-                    raise BodyError("gzip body: trailing data after the compressed stream")
-                self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-                return self._counted(out) + self._inflate(rest)
+            out = inflater.decompress(self._input, _OUT_CHUNK)
         except zlib.error as exc:
             raise BodyError(f"gzip body: corrupt compressed data ({exc})") from None
+        self._output_pending = len(out) == _OUT_CHUNK  # zlib may hold more for empty input
+        if inflater.eof:
+            self._input, self._between = inflater.unused_data, True
+        else:
+            self._input = inflater.unconsumed_tail
         return self._counted(out)
 
     def _finish(self) -> bytes:
@@ -124,9 +139,9 @@ class BodyReader(io.RawIOBase):
             if self._gzip:
                 raise BodyError("Content-Encoding is gzip but the body is not gzip data")
             return self._counted(self._head)
-        if self._inflater is not None and not self._inflater.eof:
+        if self._inflater is not None and not self._between:
             raise BodyError("gzip body: the compressed stream is truncated")
-        if self._inflater is not None and self._inflater.unused_data:
+        if self._input:
             raise BodyError("gzip body: trailing data after the compressed stream")
         return b""
 

@@ -77,8 +77,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A handle to stream into; `path` gets the whole content only if the block succeeds.
+def atomic_output(path: Path, private: bool = False) -> Iterator[BinaryIO]:
+    """A handle to stream into; `path` gets the whole content only if the block succeeds
+    (`private`: owner-only, mode 0600, whatever the umask).
 
     The temporary file (`.NAME.PID.XXXX.tmp` beside `path`) is removed on every way out,
     SIGTERM included; one left by a killed run (its process gone) is removed by the next run.
@@ -90,6 +91,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     directory = path.parent if str(path.parent) else Path()
     remove_stale_temporaries(path)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
+    mode = 0o600 if private else mode
     with exit_on_sigterm():
         fd, tmp = tempfile.mkstemp(
             prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=directory

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -37,6 +36,17 @@ class Run:
         assert self.exit_code == exit_code, (self.exit_code, self.stdout[-2000:], self.stderr)
 
 
+# The address-space limit is set by a small Python that then execs the CLI. A `preexec_fn` would
+# make subprocess fork the test process instead of spawning, and the child's peak RSS would then
+# count the pages it shared with pytest before exec: hundreds of MiB late in a full run.
+_LIMIT_THEN_EXEC = """
+import os, resource, sys
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
 def ccstd(
     *args: str | Path,
     cwd: Path | None = None,
@@ -52,19 +62,15 @@ def ccstd(
     A run that outlives `timeout` is killed and fails the calling test (a hang is a bug).
     """
     limit = memory_mib << 20
-
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, *launcher, *map(str, args)],
+        [sys.executable, "-c", _LIMIT_THEN_EXEC, str(limit), sys.executable, *launcher]
+        + [str(a) for a in args],
         cwd=cwd,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=limits,
     )
     with ThreadPoolExecutor(3) as pool:
         if stdin is not None and process.stdin is not None:

@@ -88,6 +88,17 @@ def test_gzip_by_header_by_magic_and_in_several_members(client: httpx.Client) ->
         assert answer["summary"]["records"] == 16
 
 
+def test_gzip_members_with_long_output_leave_the_workers_free(client: httpx.Client) -> None:
+    """210 bytes: two members of 70,000 spaces once jammed a worker for good."""
+    spaces = gzip.compress(b" " * 70_000) * 2
+    for _ in range(3):  # more requests than the default workers
+        assert client.post("/v1/validate", content=spaces).status_code == 422
+    empties = gzip.compress(b"") * 4000
+    assert client.post("/v1/validate", content=empties).status_code == 422
+    record = orjson.dumps(valid_record("Resident"))
+    assert client.post("/v1/validate", content=record, timeout=10).json()["verdict"] == 0
+
+
 def test_a_json_array_a_single_record_and_options(client: httpx.Client) -> None:
     records = [valid_record("Resident"), valid_record("Building")]
     array = client.post("/v1/validate", content=orjson.dumps(records)).json()

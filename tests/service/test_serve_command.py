@@ -92,6 +92,7 @@ def test_keep_uploads_keeps_the_body_as_sent(tmp_path: Path) -> None:
     assert len(names) == 4 and all(re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.upload", n) for n in names)
     mine = [p for p in kept.iterdir() if p.name.startswith(rid + ".")]
     assert len(mine) == 1 and mine[0].read_bytes() == body
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in kept.iterdir())  # personal data
     reused = {p.read_bytes() for p in kept.iterdir() if p.name.startswith("reused.")}
     assert reused == {b"{}", b"[]", packed}
 
