@@ -111,6 +111,16 @@ def _drop(name: str) -> Edit:
     return lambda docs: facility(docs).pop(name)
 
 
+def _exclude_with_new(name: str) -> Edit:
+    """A new property that may not be given together with an old one."""
+
+    def edit(docs: Docs) -> None:
+        facility(docs)[name] = {"type": "number"}
+        docs["facility.json"].setdefault("allOf", []).append({"not": {"required": ["phone", name]}})
+
+    return edit
+
+
 CASES: list[Any] = [
     ("entity-added", _new_entity, None),
     ("entity-removed", lambda docs: docs.pop("dwelling.json"), None),
@@ -145,6 +155,7 @@ CASES: list[Any] = [
         lambda docs: facility(docs)["name"].update({"x-ccstd-title-zh": "设施名称"}),
         None,
     ),
+    ("exclusion-added", _exclude_with_new("floorArea"), None),
     (
         "keyword-changed",
         lambda docs: docs["facility.json"].update({"not": {"required": ["phone", "capacity"]}}),
