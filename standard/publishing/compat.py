@@ -252,8 +252,8 @@ _change_rule(
     COMPATIBLE,
     Bump.MINOR,
     "",
-    "`not: {required: [a, b]}` forbids giving a and b together, and one of them is new: no old "
-    "record has it, so all old data stays valid.",
+    "A `not` forbids a combination of properties (`not: {required: [a, b]}`) that includes a "
+    "new one: no old record has it, so all old data stays valid.",
 )
 _change_rule("keyword-changed", "Other keyword changed", BREAKING, BREAKING, Bump.MAJOR, "",
              "A keyword the table has no finer rule for (not, if/then/else, ...): treated as "
@@ -283,7 +283,7 @@ class Facts:
     annotations: dict[str, Any] = field(default_factory=dict)
     branches: int = 0
     other: dict[str, bytes] = field(default_factory=dict)
-    exclusions: set[tuple[str, ...]] = field(default_factory=set)  # not: {required: [...]}
+    exclusions: set[bytes] = field(default_factory=set)  # branches of not: {required: [...]}
     deprecated: dict[str, Any] = field(default_factory=dict)
 
 
@@ -417,15 +417,15 @@ def _collect(node: Any, path: Path, found: dict[Path, Facts]) -> None:
         _collect_branch(node.get(key), path, found)
 
 
-def _exclusions(node: Any) -> set[tuple[str, ...]] | None:
-    """The sets of properties a `not` forbids together, when it says only that
-    (`{required: [...]}` or an `anyOf` of them); None for any other `not`."""
+def _exclusions(node: Any) -> set[bytes] | None:
+    """What a `not` forbids, one serialised schema per alternative, when each alternative
+    requires properties (`{required: [...], ...}` or an `anyOf` of them); None otherwise."""
     if not isinstance(node, dict):
         return None
-    if set(node) == {"required"} and isinstance(node["required"], list):
-        return {tuple(sorted(node["required"]))}
+    if isinstance(node.get("required"), list) and "anyOf" not in node:
+        return {orjson.dumps(node, option=orjson.OPT_SORT_KEYS)}
     if set(node) == {"anyOf"} and isinstance(node["anyOf"], list):
-        found: set[tuple[str, ...]] = set()
+        found: set[bytes] = set()
         for branch in node["anyOf"]:
             one = _exclusions(branch)
             if one is None:
@@ -663,21 +663,21 @@ def _compare(
 def _exclusion_changes(
     entity: str,
     path: Path,
-    old: set[tuple[str, ...]],
-    new: set[tuple[str, ...]],
+    old: set[bytes],
+    new: set[bytes],
     before: dict[Path, Facts],
 ) -> Iterator[Change]:
+    """A forbidden combination that requires a property OLD lacks rejects no old record."""
     where = _dotted(path)
-    for names in sorted(new - old):
-        detail = "not both of " + ", ".join(names)
+    for excluded in sorted(new - old):
+        names = orjson.loads(excluded)["required"]
+        detail = "not together: " + excluded.decode()
         if any((*path, name) not in before for name in names):
             yield Change("exclusion-added", entity, where, detail)
         else:
             yield Change("keyword-changed", entity, where, f"'not' changed: {detail}")
-    for names in sorted(old - new):
-        yield Change(
-            "constraint-relaxed", entity, where, "no longer: not both of " + ", ".join(names)
-        )
+    for excluded in sorted(old - new):
+        yield Change("constraint-relaxed", entity, where, "allowed again: " + excluded.decode())
 
 
 def _values(

@@ -328,3 +328,14 @@ def test_a_rewritten_union_accepts_the_same_values(
     record[field] = value
     verdicts = _verdicts(rewritten, "Resident", record)
     assert verdicts[0] == verdicts[1], (field, value)
+
+
+def test_an_entity_allof_beside_its_base_ref_removes_no_property(tmp_path: Path) -> None:
+    # The entity's own allOf once replaced the branch its $ref to EntityBase was inlined into.
+    registry = pair(tmp_path, _exclude_with_new("floorArea"))
+    report = diff(registry.get("1.0.0"), registry.get("2.0.0"))
+    assert {(c.kind, c.path) for c in report.changes} == {
+        ("property-added", "floorArea"),
+        ("exclusion-added", ""),
+    }
+    assert report.required is Bump.MINOR
