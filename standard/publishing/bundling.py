@@ -161,7 +161,10 @@ def _inline(version: StandardVersion, node: Any, base: str, seen: tuple[str, ...
             raise ValueError(f"recursive reference {key} cannot be inlined")
         resolved = _inline(version, target, target_uri, (*seen, key))
         rest = {k: _inline(version, v, base, seen) for k, v in siblings.items()}
-        return {"allOf": [resolved], **rest} if rest else resolved
+        if not rest:
+            return resolved
+        # The node's own allOf joins the referenced schema's branch instead of replacing it.
+        return {**rest, "allOf": [resolved, *rest.get("allOf", [])]}
     return {k: _inline(version, v, base, seen) for k, v in node.items()}
 
 

@@ -245,6 +245,16 @@ _change_rule(
     "",
     "Titles, Chinese titles, descriptions, units or sensitivity labels; validation is unchanged.",
 )
+_change_rule(
+    "exclusion-added",
+    "Exclusion on a new property added",
+    COMPATIBLE,
+    COMPATIBLE,
+    Bump.MINOR,
+    "",
+    "A `not` forbids a combination of properties (`not: {required: [a, b]}`) that includes a "
+    "new one: no old record has it, so all old data stays valid.",
+)
 _change_rule("keyword-changed", "Other keyword changed", BREAKING, BREAKING, Bump.MAJOR, "",
              "A keyword the table has no finer rule for (not, if/then/else, ...): treated as "
              "breaking both ways.")  # fmt: skip
@@ -273,6 +283,7 @@ class Facts:
     annotations: dict[str, Any] = field(default_factory=dict)
     branches: int = 0
     other: dict[str, bytes] = field(default_factory=dict)
+    exclusions: set[bytes] = field(default_factory=set)  # branches of not: {required: [...]}
     deprecated: dict[str, Any] = field(default_factory=dict)
 
 
@@ -383,8 +394,11 @@ def _collect(node: Any, path: Path, found: dict[Path, Facts]) -> None:
     for key in ("deprecated", "x-ccstd-deprecated-since", "x-ccstd-removal-in"):
         if key in node:
             facts.deprecated[key] = node[key]
+    exclusions = _exclusions(node.get("not"))
+    if exclusions is not None:
+        facts.exclusions |= exclusions
     for key in _OTHER:
-        if key in node:
+        if key in node and (key != "not" or exclusions is None):
             facts.other[key] = orjson.dumps(node[key], option=orjson.OPT_SORT_KEYS)
     for key in ("anyOf", "oneOf"):
         facts.branches += len(node.get(key, ()))
@@ -401,6 +415,24 @@ def _collect(node: Any, path: Path, found: dict[Path, Facts]) -> None:
             _collect_branch(branch, path, found)
     for key in ("then", "else"):
         _collect_branch(node.get(key), path, found)
+
+
+def _exclusions(node: Any) -> set[bytes] | None:
+    """What a `not` forbids, one serialised schema per alternative, when each alternative
+    requires properties (`{required: [...], ...}` or an `anyOf` of them); None otherwise."""
+    if not isinstance(node, dict):
+        return None
+    if isinstance(node.get("required"), list) and "anyOf" not in node:
+        return {orjson.dumps(node, option=orjson.OPT_SORT_KEYS)}
+    if set(node) == {"anyOf"} and isinstance(node["anyOf"], list):
+        found: set[bytes] = set()
+        for branch in node["anyOf"]:
+            one = _exclusions(branch)
+            if one is None:
+                return None
+            found |= one
+        return found
+    return None
 
 
 def _union(branches: list[Any]) -> bytes:
@@ -618,6 +650,7 @@ def _compare(
             continue  # reported as an alternative added or removed
         if old.other.get(key) != new.other.get(key):
             yield Change("keyword-changed", entity, where, f"'{key}' changed")
+    yield from _exclusion_changes(entity, path, old.exclusions, new.exclusions, before)
     if new.deprecated.get("deprecated") and not old.deprecated.get("deprecated"):
         detail = ", ".join(f"{k} {v}" for k, v in new.deprecated.items() if k != "deprecated")
         yield Change("property-deprecated", entity, where, detail or "deprecated")
@@ -625,6 +658,26 @@ def _compare(
                      if old.annotations.get(k) != new.annotations.get(k))  # fmt: skip
     if changed:
         yield Change("annotation-changed", entity, where, ", ".join(changed))
+
+
+def _exclusion_changes(
+    entity: str,
+    path: Path,
+    old: set[bytes],
+    new: set[bytes],
+    before: dict[Path, Facts],
+) -> Iterator[Change]:
+    """A forbidden combination that requires a property OLD lacks rejects no old record."""
+    where = _dotted(path)
+    for excluded in sorted(new - old):
+        names = orjson.loads(excluded)["required"]
+        detail = "not together: " + excluded.decode()
+        if any((*path, name) not in before for name in names):
+            yield Change("exclusion-added", entity, where, detail)
+        else:
+            yield Change("keyword-changed", entity, where, f"'not' changed: {detail}")
+    for excluded in sorted(old - new):
+        yield Change("constraint-relaxed", entity, where, "allowed again: " + excluded.decode())
 
 
 def _values(

@@ -111,6 +111,16 @@ def _drop(name: str) -> Edit:
     return lambda docs: facility(docs).pop(name)
 
 
+def _exclude_with_new(name: str) -> Edit:
+    """A new property that may not be given together with an old one."""
+
+    def edit(docs: Docs) -> None:
+        facility(docs)[name] = {"type": "number"}
+        docs["facility.json"].setdefault("allOf", []).append({"not": {"required": ["phone", name]}})
+
+    return edit
+
+
 CASES: list[Any] = [
     ("entity-added", _new_entity, None),
     ("entity-removed", lambda docs: docs.pop("dwelling.json"), None),
@@ -145,6 +155,7 @@ CASES: list[Any] = [
         lambda docs: facility(docs)["name"].update({"x-ccstd-title-zh": "设施名称"}),
         None,
     ),
+    ("exclusion-added", _exclude_with_new("floorArea"), None),
     (
         "keyword-changed",
         lambda docs: docs["facility.json"].update({"not": {"required": ["phone", "capacity"]}}),
@@ -317,3 +328,14 @@ def test_a_rewritten_union_accepts_the_same_values(
     record[field] = value
     verdicts = _verdicts(rewritten, "Resident", record)
     assert verdicts[0] == verdicts[1], (field, value)
+
+
+def test_an_entity_allof_beside_its_base_ref_removes_no_property(tmp_path: Path) -> None:
+    # The entity's own allOf once replaced the branch its $ref to EntityBase was inlined into.
+    registry = pair(tmp_path, _exclude_with_new("floorArea"))
+    report = diff(registry.get("1.0.0"), registry.get("2.0.0"))
+    assert {(c.kind, c.path) for c in report.changes} == {
+        ("property-added", "floorArea"),
+        ("exclusion-added", ""),
+    }
+    assert report.required is Bump.MINOR

@@ -53,6 +53,7 @@ MINOR_KINDS = {
     "entity-added",
     "property-added",
     "definition-added",
+    "exclusion-added",
     "enum-value-added",
     "constraint-relaxed",
     "property-deprecated",
