@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -36,14 +37,23 @@ class Run:
         assert self.exit_code == exit_code, (self.exit_code, self.stdout[-2000:], self.stderr)
 
 
-# The address-space limit is set by a small Python that then execs the CLI. A `preexec_fn` would
-# make subprocess fork the test process instead of spawning, and the child's peak RSS would then
-# count the pages it shared with pytest before exec: hundreds of MiB late in a full run.
-_LIMIT_THEN_EXEC = """
+# A small Python starts the CLI and measures it. The peak RSS the kernel reports for a process
+# includes that of the memory it had before exec: for a child of pytest, pytest's own peak (over
+# 500 MiB late in a full run). So this Python forks (a process of a few MiB), the fork sets the
+# address-space limit and execs the CLI, and the peak reported for it is the CLI's. The figure
+# comes back on a pipe; the exit code is the CLI's (128 + N when signal N ended it).
+_MEASURE = """
 import os, resource, sys
-limit = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-os.execv(sys.argv[2], sys.argv[2:])
+limit, report = int(sys.argv[1]), int(sys.argv[2])
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.execv(sys.argv[3], sys.argv[3:])
+_, status, usage = os.wait4(pid, 0)
+os.write(report, str(usage.ru_maxrss).encode())
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
 """
 
 
@@ -62,23 +72,27 @@ def ccstd(
     A run that outlives `timeout` is killed and fails the calling test (a hang is a bug).
     """
     limit = memory_mib << 20
+    report_read, report_write = os.pipe()
     started = time.perf_counter()
+    measure = [sys.executable, "-c", _MEASURE, str(limit), str(report_write)]
     process = subprocess.Popen(
-        [sys.executable, "-c", _LIMIT_THEN_EXEC, str(limit), sys.executable, *launcher]
-        + [str(a) for a in args],
+        [*measure, sys.executable, *launcher, *map(str, args)],
+        pass_fds=(report_write,),
+        start_new_session=True,  # a hang is killed with its whole group
         cwd=cwd,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    with ThreadPoolExecutor(3) as pool:
+    os.close(report_write)
+    with ThreadPoolExecutor(3) as pool, os.fdopen(report_read, "rb") as report:
         if stdin is not None and process.stdin is not None:
             pool.submit(_feed, process.stdin, stdin)
         out, err = pool.submit(_drain, process.stdout), pool.submit(_drain, process.stderr)
         status, usage = _wait(process, started + timeout)
         if usage is None:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             os.wait4(process.pid, 0)
             raise AssertionError(f"ccstd {' '.join(map(str, args))} hung for {timeout} s")
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -87,7 +101,7 @@ def ccstd(
             out.result().decode("utf-8", "replace"),
             err.result().decode("utf-8", "replace"),
             time.perf_counter() - started,
-            usage.ru_maxrss / 1024,
+            int(report.read() or 0) / 1024,
         )
 
 
