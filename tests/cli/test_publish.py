@@ -383,7 +383,7 @@ def test_a_draft_that_rewrites_its_unions_is_no_change_to_ccstd_diff(tmp_path: P
     common = standard / "schemas" / "draft" / "common.json"
     document = json.loads(common.read_text(encoding="utf-8"))
     rewritten = sum(_respell(d) for d in document["$defs"].values())
-    assert rewritten >= 3
+    assert rewritten >= 2  # 1.2.0 writes two string-or-protected unions in common.json
     common.write_bytes(drafting.dump(document))
     folders = [str(standard / "schemas" / latest), str(standard / "schemas" / "draft")]
     result = RUNNER.invoke(app, ["diff", *folders, "-f", "json"])
