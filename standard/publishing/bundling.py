@@ -219,9 +219,14 @@ class _Localiser:
         pointed = rest.get("properties", {}).get("type", {}).get("const")
         if name == "Reference" and isinstance(pointed, str):
             name = f"{pointed}Reference"
-            self.defs[name] = {"allOf": [{"$ref": "#/$defs/Reference"}], **rest}
+            self.defs[name] = _with_base("#/$defs/Reference", rest)
             rest = {k: v for k, v in rest.items() if k in _ANNOTATIONS_KEPT_ON_REF}
         local = {"$ref": f"#/$defs/{name}"}
         if set(rest) <= set(_ANNOTATIONS_KEPT_ON_REF):
             return {**local, **rest}
-        return {"allOf": [local], **rest}
+        return _with_base(local["$ref"], rest)
+
+
+def _with_base(ref: str, rest: dict[str, Any]) -> dict[str, Any]:
+    """`rest` extending the definition at `ref`, keeping any `allOf` constraints of its own."""
+    return {**rest, "allOf": [{"$ref": ref}, *rest.get("allOf", [])]}

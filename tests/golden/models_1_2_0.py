@@ -871,42 +871,6 @@ class Dosage(BaseModel):
     asNeeded: Annotated[bool | None, Field(title="As needed")] = None
 
 
-class MedicationUse(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    type: Annotated[Literal["MedicationUse"], Field(title="Entity type")]
-    subject: Annotated[ResidentReference, Field(title="Subject")]
-    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
-    kind: Annotated[MedicationUseKind, Field(title="Prescribed or stated")]
-    intent: Annotated[MedicationRequestIntent | None, Field(title="Intent (prescribed only)")] = (
-        None
-    )
-    status: Annotated[MedicationUseStatus, Field(title="Status")]
-    code: Annotated[CodedConcept | None, Field(title="Medication (first coding)")] = None
-    codings: Annotated[Codings | None, Field(title="All codings of the medication")] = None
-    text: Annotated[
-        Text | None,
-        Field(
-            description="The source's own wording, when it gives one or has no coding.",
-            title="Medication as written",
-        ),
-    ] = None
-    dosages: Annotated[list[Dosage] | None, Field(title="Dosages")] = None
-    period: Annotated[ClinicalPeriod | None, Field(title="Period taken or valid")] = None
-    recordedAt: Annotated[
-        PartialDateTime | None,
-        Field(
-            description="MedicationRequest.authoredOn or MedicationStatement.dateAsserted.",
-            title="Prescribed or asserted at",
-        ),
-    ] = None
-    reasons: Annotated[list[Concept] | None, Field(title="Reasons")] = None
-    id: Any
-    standardVersion: Any
-    meta: Any
-
-
 class Adapter(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -979,50 +943,6 @@ class Component(BaseModel):
     valueConcept: Annotated[CodedConcept | None, Field(title="Coded component value")] = None
 
 
-class Observation(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    type: Annotated[Literal["Observation"], Field(title="Entity type")]
-    subject: Annotated[ResidentReference, Field(title="Subject")]
-    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
-    status: Annotated[ObservationStatus, Field(title="Status")]
-    category: Annotated[list[CodedConcept] | None, Field(title="Category")] = None
-    code: Annotated[CodedConcept, Field(title="What was observed (LOINC)")]
-    codings: Annotated[
-        Codings | None,
-        Field(
-            description="Every coding of code in the source's order; `code` is the first.",
-            title="All codings of what was observed",
-        ),
-    ] = None
-    effectiveAt: Annotated[DateTime | None, Field(title="Effective at")] = None
-    effectiveDate: Annotated[
-        PartialDate | None,
-        Field(
-            description="When it was observed as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; effectiveAt is then absent. Never padded to a full date or a time.",
-            title="Effective date (may be partial)",
-        ),
-    ] = None
-    issuedAt: Annotated[
-        DateTime | None,
-        Field(
-            description="When the result was made available. Adapters do not copy it into effectiveAt when the source gives no effective time: effectiveAt is then absent.",
-            title="Issued at",
-        ),
-    ] = None
-    valueQuantity: Annotated[Quantity | None, Field(title="Value")] = None
-    valueConcept: Annotated[CodedConcept | None, Field(title="Coded value")] = None
-    valueString: Annotated[Text | None, Field(title="Text value")] = None
-    valueBoolean: Annotated[bool | None, Field(title="Boolean value")] = None
-    components: Annotated[
-        list[Component] | None, Field(title="Components (e.g. systolic and diastolic pressure)")
-    ] = None
-    id: Any
-    standardVersion: Any
-    meta: Any
-
-
 class ObservationReference(Reference):
     model_config = ConfigDict(
         extra="forbid",
@@ -1065,34 +985,6 @@ class PhoneNumber(RootModel[str | Protected]):
             title="Phone number",
         ),
     ]
-
-
-class Procedure(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    type: Annotated[Literal["Procedure"], Field(title="Entity type")]
-    subject: Annotated[ResidentReference, Field(title="Subject")]
-    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
-    status: Annotated[ProcedureStatus, Field(title="Status")]
-    code: Annotated[CodedConcept | None, Field(title="Procedure (first coding)")] = None
-    codings: Annotated[Codings | None, Field(title="All codings of the procedure")] = None
-    text: Annotated[
-        Text | None,
-        Field(
-            description="The source's own wording, when it gives one or has no coding.",
-            title="Procedure as written",
-        ),
-    ] = None
-    performedAt: Annotated[PartialDateTime | None, Field(title="Performed at")] = None
-    performedPeriod: Annotated[ClinicalPeriod | None, Field(title="Performed during")] = None
-    facility: Annotated[FacilityReference | None, Field(title="Facility")] = None
-    bodySites: Annotated[list[Concept] | None, Field(title="Body sites")] = None
-    reasons: Annotated[list[Concept] | None, Field(title="Reasons")] = None
-    outcome: Annotated[Concept | None, Field(title="Outcome")] = None
-    id: Any
-    standardVersion: Any
-    meta: Any
 
 
 class ProtectedText(RootModel[Text | Protected]):
@@ -1148,85 +1040,6 @@ class Reaction(BaseModel):
     onsetAt: Annotated[PartialDateTime | None, Field(title="Onset at")] = None
 
 
-class AllergyIntolerance(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    type: Annotated[Literal["AllergyIntolerance"], Field(title="Entity type")]
-    subject: Annotated[ResidentReference, Field(title="Subject")]
-    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
-    code: Annotated[CodedConcept | None, Field(title="Substance (first coding)")] = None
-    codings: Annotated[Codings | None, Field(title="All codings of the substance")] = None
-    text: Annotated[
-        Text | None,
-        Field(
-            description="The source's own wording, when it gives one or has no coding.",
-            title="Substance as written",
-        ),
-    ] = None
-    clinicalStatus: Annotated[AllergyClinicalStatus | None, Field(title="Clinical status")] = None
-    verificationStatus: Annotated[
-        AllergyVerificationStatus | None, Field(title="Verification status")
-    ] = None
-    kind: Annotated[AllergyKind | None, Field(title="Allergy or intolerance")] = None
-    categories: Annotated[list[AllergyCategory] | None, Field(min_length=1, title="Categories")] = (
-        None
-    )
-    criticality: Annotated[AllergyCriticality | None, Field(title="Criticality")] = None
-    onsetAt: Annotated[PartialDateTime | None, Field(title="Onset at")] = None
-    recordedAt: Annotated[PartialDateTime | None, Field(title="Recorded at")] = None
-    lastOccurrenceAt: Annotated[PartialDateTime | None, Field(title="Last occurrence at")] = None
-    reactions: Annotated[list[Reaction] | None, Field(title="Reactions")] = None
-    id: Any
-    standardVersion: Any
-    meta: Any
-
-
-class Condition(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    type: Annotated[Literal["Condition"], Field(title="Entity type")]
-    subject: Annotated[ResidentReference, Field(title="Subject")]
-    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
-    code: Annotated[CodedConcept, Field(title="Condition (SNOMED CT, ICD-10)")]
-    codings: Annotated[
-        Codings | None,
-        Field(
-            description="Every coding of code in the source's order; `code` is the first.",
-            title="All codings of the condition",
-        ),
-    ] = None
-    clinicalStatus: Annotated[ConditionClinicalStatus | None, Field(title="Clinical status")] = None
-    onsetAt: Annotated[DateTime | None, Field(title="Onset at")] = None
-    onsetDate: Annotated[
-        PartialDate | None,
-        Field(
-            description="The onset as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; onsetAt is then absent. Never padded to a full date or a time.",
-            title="Onset date (may be partial)",
-        ),
-    ] = None
-    abatementAt: Annotated[DateTime | None, Field(title="Abatement at")] = None
-    abatementDate: Annotated[
-        PartialDate | None,
-        Field(
-            description="The abatement as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; abatementAt is then absent. Never padded to a full date or a time.",
-            title="Abatement date (may be partial)",
-        ),
-    ] = None
-    recordedAt: Annotated[DateTime | None, Field(title="Recorded at")] = None
-    recordedDate: Annotated[
-        PartialDate | None,
-        Field(
-            description="When it was recorded as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; recordedAt is then absent. Never padded to a full date or a time.",
-            title="Recorded date (may be partial)",
-        ),
-    ] = None
-    id: Any
-    standardVersion: Any
-    meta: Any
-
-
 class Locker(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -1234,43 +1047,6 @@ class Locker(BaseModel):
     device: Annotated[DeviceReference, Field(title="Locker")]
     compartment: Annotated[str | None, Field(max_length=16, title="Compartment")] = None
     pickupCode: Annotated[ProtectedText | None, Field(title="Pickup code")] = None
-
-
-class DiagnosticReport(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    type: Annotated[Literal["DiagnosticReport"], Field(title="Entity type")]
-    subject: Annotated[ResidentReference, Field(title="Subject")]
-    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
-    status: Annotated[DiagnosticReportStatus, Field(title="Status")]
-    categories: Annotated[list[Concept] | None, Field(title="Categories")] = None
-    code: Annotated[CodedConcept | None, Field(title="Report (first coding)")] = None
-    codings: Annotated[Codings | None, Field(title="All codings of the report")] = None
-    text: Annotated[
-        Text | None,
-        Field(
-            description="The source's own wording, when it gives one or has no coding.",
-            title="Report as written",
-        ),
-    ] = None
-    effectiveAt: Annotated[
-        PartialDateTime | None,
-        Field(
-            description="When the specimens were taken or the study done; absent when the source gives no such time (issuedAt is not copied here).",
-            title="Effective at",
-        ),
-    ] = None
-    issuedAt: Annotated[DateTime | None, Field(title="Issued at")] = None
-    results: Annotated[
-        list[ObservationReference] | None, Field(title="Results (Observation records)")
-    ] = None
-    facility: Annotated[FacilityReference | None, Field(title="Facility")] = None
-    conclusion: Annotated[Text | None, Field(title="Conclusion")] = None
-    conclusionCodes: Annotated[list[Concept] | None, Field(title="Coded conclusions")] = None
-    id: Any
-    standardVersion: Any
-    meta: Any
 
 
 class EntityBase(BaseModel):
@@ -1365,6 +1141,86 @@ class Immunization(EntityBase):
     meta: Annotated[Meta, Field(title="Provenance")]
 
 
+class MedicationUse(EntityBase):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["MedicationUse"], Field(title="Entity type")]
+    subject: Annotated[ResidentReference, Field(title="Subject")]
+    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
+    kind: Annotated[MedicationUseKind, Field(title="Prescribed or stated")]
+    intent: Annotated[MedicationRequestIntent | None, Field(title="Intent (prescribed only)")] = (
+        None
+    )
+    status: Annotated[MedicationUseStatus, Field(title="Status")]
+    code: Annotated[CodedConcept | None, Field(title="Medication (first coding)")] = None
+    codings: Annotated[Codings | None, Field(title="All codings of the medication")] = None
+    text: Annotated[
+        Text | None,
+        Field(
+            description="The source's own wording, when it gives one or has no coding.",
+            title="Medication as written",
+        ),
+    ] = None
+    dosages: Annotated[list[Dosage] | None, Field(title="Dosages")] = None
+    period: Annotated[ClinicalPeriod | None, Field(title="Period taken or valid")] = None
+    recordedAt: Annotated[
+        PartialDateTime | None,
+        Field(
+            description="MedicationRequest.authoredOn or MedicationStatement.dateAsserted.",
+            title="Prescribed or asserted at",
+        ),
+    ] = None
+    reasons: Annotated[list[Concept] | None, Field(title="Reasons")] = None
+    id: Annotated[Id, Field(title="Record id")]
+    standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
+    meta: Annotated[Meta, Field(title="Provenance")]
+
+
+class Observation(EntityBase):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["Observation"], Field(title="Entity type")]
+    subject: Annotated[ResidentReference, Field(title="Subject")]
+    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
+    status: Annotated[ObservationStatus, Field(title="Status")]
+    category: Annotated[list[CodedConcept] | None, Field(title="Category")] = None
+    code: Annotated[CodedConcept, Field(title="What was observed (LOINC)")]
+    codings: Annotated[
+        Codings | None,
+        Field(
+            description="Every coding of code in the source's order; `code` is the first.",
+            title="All codings of what was observed",
+        ),
+    ] = None
+    effectiveAt: Annotated[DateTime | None, Field(title="Effective at")] = None
+    effectiveDate: Annotated[
+        PartialDate | None,
+        Field(
+            description="When it was observed as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; effectiveAt is then absent. Never padded to a full date or a time.",
+            title="Effective date (may be partial)",
+        ),
+    ] = None
+    issuedAt: Annotated[
+        DateTime | None,
+        Field(
+            description="When the result was made available. Adapters do not copy it into effectiveAt when the source gives no effective time: effectiveAt is then absent.",
+            title="Issued at",
+        ),
+    ] = None
+    valueQuantity: Annotated[Quantity | None, Field(title="Value")] = None
+    valueConcept: Annotated[CodedConcept | None, Field(title="Coded value")] = None
+    valueString: Annotated[Text | None, Field(title="Text value")] = None
+    valueBoolean: Annotated[bool | None, Field(title="Boolean value")] = None
+    components: Annotated[
+        list[Component] | None, Field(title="Components (e.g. systolic and diastolic pressure)")
+    ] = None
+    id: Annotated[Id, Field(title="Record id")]
+    standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
+    meta: Annotated[Meta, Field(title="Provenance")]
+
+
 class Order(EntityBase):
     model_config = ConfigDict(
         extra="forbid",
@@ -1406,7 +1262,35 @@ class Order(EntityBase):
     meta: Annotated[Meta, Field(title="Provenance")]
 
 
-class Resident(BaseModel):
+class Procedure(EntityBase):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["Procedure"], Field(title="Entity type")]
+    subject: Annotated[ResidentReference, Field(title="Subject")]
+    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
+    status: Annotated[ProcedureStatus, Field(title="Status")]
+    code: Annotated[CodedConcept | None, Field(title="Procedure (first coding)")] = None
+    codings: Annotated[Codings | None, Field(title="All codings of the procedure")] = None
+    text: Annotated[
+        Text | None,
+        Field(
+            description="The source's own wording, when it gives one or has no coding.",
+            title="Procedure as written",
+        ),
+    ] = None
+    performedAt: Annotated[PartialDateTime | None, Field(title="Performed at")] = None
+    performedPeriod: Annotated[ClinicalPeriod | None, Field(title="Performed during")] = None
+    facility: Annotated[FacilityReference | None, Field(title="Facility")] = None
+    bodySites: Annotated[list[Concept] | None, Field(title="Body sites")] = None
+    reasons: Annotated[list[Concept] | None, Field(title="Reasons")] = None
+    outcome: Annotated[Concept | None, Field(title="Outcome")] = None
+    id: Annotated[Id, Field(title="Record id")]
+    standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
+    meta: Annotated[Meta, Field(title="Provenance")]
+
+
+class Resident(EntityBase):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -1460,8 +1344,8 @@ class Resident(BaseModel):
             title="Lives alone",
         ),
     ] = None
-    standardVersion: Any
-    meta: Any
+    standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
+    meta: Annotated[Meta, Field(title="Provenance")]
 
 
 class ServiceRequest(EntityBase):
@@ -1503,6 +1387,40 @@ class AccessEvent(EntityBase):
     subject: Annotated[ResidentReference | None, Field(title="Person")] = None
     credential: Annotated[Credential | None, Field(title="Credential")] = None
     vendorEventCode: Annotated[str | None, Field(max_length=64, title="Vendor event code")] = None
+    id: Annotated[Id, Field(title="Record id")]
+    standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
+    meta: Annotated[Meta, Field(title="Provenance")]
+
+
+class AllergyIntolerance(EntityBase):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["AllergyIntolerance"], Field(title="Entity type")]
+    subject: Annotated[ResidentReference, Field(title="Subject")]
+    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
+    code: Annotated[CodedConcept | None, Field(title="Substance (first coding)")] = None
+    codings: Annotated[Codings | None, Field(title="All codings of the substance")] = None
+    text: Annotated[
+        Text | None,
+        Field(
+            description="The source's own wording, when it gives one or has no coding.",
+            title="Substance as written",
+        ),
+    ] = None
+    clinicalStatus: Annotated[AllergyClinicalStatus | None, Field(title="Clinical status")] = None
+    verificationStatus: Annotated[
+        AllergyVerificationStatus | None, Field(title="Verification status")
+    ] = None
+    kind: Annotated[AllergyKind | None, Field(title="Allergy or intolerance")] = None
+    categories: Annotated[list[AllergyCategory] | None, Field(min_length=1, title="Categories")] = (
+        None
+    )
+    criticality: Annotated[AllergyCriticality | None, Field(title="Criticality")] = None
+    onsetAt: Annotated[PartialDateTime | None, Field(title="Onset at")] = None
+    recordedAt: Annotated[PartialDateTime | None, Field(title="Recorded at")] = None
+    lastOccurrenceAt: Annotated[PartialDateTime | None, Field(title="Last occurrence at")] = None
+    reactions: Annotated[list[Reaction] | None, Field(title="Reactions")] = None
     id: Annotated[Id, Field(title="Record id")]
     standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
     meta: Annotated[Meta, Field(title="Provenance")]
@@ -1565,6 +1483,51 @@ class Community(EntityBase):
     areaKm2: Annotated[float | None, Field(gt=0.0, title="Area")] = None
     committeePhone: Annotated[
         PublicPhoneNumber | None, Field(title="Residents' committee phone")
+    ] = None
+    id: Annotated[Id, Field(title="Record id")]
+    standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
+    meta: Annotated[Meta, Field(title="Provenance")]
+
+
+class Condition(EntityBase):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["Condition"], Field(title="Entity type")]
+    subject: Annotated[ResidentReference, Field(title="Subject")]
+    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
+    code: Annotated[CodedConcept, Field(title="Condition (SNOMED CT, ICD-10)")]
+    codings: Annotated[
+        Codings | None,
+        Field(
+            description="Every coding of code in the source's order; `code` is the first.",
+            title="All codings of the condition",
+        ),
+    ] = None
+    clinicalStatus: Annotated[ConditionClinicalStatus | None, Field(title="Clinical status")] = None
+    onsetAt: Annotated[DateTime | None, Field(title="Onset at")] = None
+    onsetDate: Annotated[
+        PartialDate | None,
+        Field(
+            description="The onset as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; onsetAt is then absent. Never padded to a full date or a time.",
+            title="Onset date (may be partial)",
+        ),
+    ] = None
+    abatementAt: Annotated[DateTime | None, Field(title="Abatement at")] = None
+    abatementDate: Annotated[
+        PartialDate | None,
+        Field(
+            description="The abatement as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; abatementAt is then absent. Never padded to a full date or a time.",
+            title="Abatement date (may be partial)",
+        ),
+    ] = None
+    recordedAt: Annotated[DateTime | None, Field(title="Recorded at")] = None
+    recordedDate: Annotated[
+        PartialDate | None,
+        Field(
+            description="When it was recorded as a date of the precision the source gives (YYYY, YYYY-MM or YYYY-MM-DD) when it gives no time of day; recordedAt is then absent. Never padded to a full date or a time.",
+            title="Recorded date (may be partial)",
+        ),
     ] = None
     id: Annotated[Id, Field(title="Record id")]
     standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
@@ -1637,6 +1600,43 @@ class Device(EntityBase):
     community: Annotated[CommunityReference, Field(title="Community")]
     location: Annotated[GeoPoint | None, Field(title="Location")] = None
     installedAt: Annotated[DateTime | None, Field(title="Installed at")] = None
+    id: Annotated[Id, Field(title="Record id")]
+    standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
+    meta: Annotated[Meta, Field(title="Provenance")]
+
+
+class DiagnosticReport(EntityBase):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[Literal["DiagnosticReport"], Field(title="Entity type")]
+    subject: Annotated[ResidentReference, Field(title="Subject")]
+    encounter: Annotated[EncounterReference | None, Field(title="Encounter")] = None
+    status: Annotated[DiagnosticReportStatus, Field(title="Status")]
+    categories: Annotated[list[Concept] | None, Field(title="Categories")] = None
+    code: Annotated[CodedConcept | None, Field(title="Report (first coding)")] = None
+    codings: Annotated[Codings | None, Field(title="All codings of the report")] = None
+    text: Annotated[
+        Text | None,
+        Field(
+            description="The source's own wording, when it gives one or has no coding.",
+            title="Report as written",
+        ),
+    ] = None
+    effectiveAt: Annotated[
+        PartialDateTime | None,
+        Field(
+            description="When the specimens were taken or the study done; absent when the source gives no such time (issuedAt is not copied here).",
+            title="Effective at",
+        ),
+    ] = None
+    issuedAt: Annotated[DateTime | None, Field(title="Issued at")] = None
+    results: Annotated[
+        list[ObservationReference] | None, Field(title="Results (Observation records)")
+    ] = None
+    facility: Annotated[FacilityReference | None, Field(title="Facility")] = None
+    conclusion: Annotated[Text | None, Field(title="Conclusion")] = None
+    conclusionCodes: Annotated[list[Concept] | None, Field(title="Coded conclusions")] = None
     id: Annotated[Id, Field(title="Record id")]
     standardVersion: Annotated[Literal["1.2.0"], Field(title="Standard version")]
     meta: Annotated[Meta, Field(title="Provenance")]

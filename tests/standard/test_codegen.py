@@ -99,3 +99,12 @@ def test_a_minor_release_only_adds_to_the_generated_api() -> None:
         missing = {c: f - after.get(c, set()) for c, f in before.items() if f - after.get(c, set())}
         assert not (before.keys() - after.keys()) and not missing, (older, newer, missing)
     assert registry.latest() == VERSIONS[-1]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_entity_model_extends_the_entity_base(version: str) -> None:
+    """An entity whose schema adds constraints (`allOf`) beside its base still inherits the base's
+    typed fields (id, meta, extensions) instead of getting `Any` for them or losing them."""
+    module = models(version)
+    for entity in StandardRegistry().get(version).entity_ids:
+        assert issubclass(getattr(module, entity), module.EntityBase), entity
