@@ -73,6 +73,9 @@ def upgrade(
         fail("give the release to upgrade to (--to VERSION) and the output file (--out FILE)")
     if not (root / "schemas").is_dir():
         fail(f"--root {root}: no schemas/ folder in it")
+    _check_output("--out", out)
+    if rejects is not None:
+        _check_output("--rejects", rejects)
     try:
         registry = StandardRegistry(root / "schemas")
         upgrader = Upgrader(registry, to, root / "upgrades")
@@ -85,6 +88,15 @@ def upgrade(
         fail(printable(f"{', '.join(_shown(files))}: no records to upgrade"))
     _stderr.print(_counts_line(counts, to), markup=False)
     raise typer.Exit(EXIT_FINDINGS if counts.refused else EXIT_OK)
+
+
+def _check_output(option: str, path: Path) -> None:
+    """An output that can never be written is a one-line error before any input is read."""
+    if path.is_dir():
+        fail(f"{option} {path}: is a folder; give a file")
+    parent = path.parent if str(path.parent) else Path()
+    if not parent.is_dir():
+        fail(f"{option} {path}: no such folder {parent}")
 
 
 def _message(exc: Exception) -> str:

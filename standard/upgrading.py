@@ -15,6 +15,7 @@ target after. read = upgraded + current + refused holds for every run.
 from __future__ import annotations
 
 import enum
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -172,8 +173,10 @@ class Upgrader:
                 raise _RefusedError(Reason.NOT_AN_OBJECT, errors[0].message)
             raise _RefusedError(Reason.UNREADABLE, _summary(errors) or "not a JSON record")
         version = record.get("standardVersion")
-        if not isinstance(version, str):
+        if version is None:
             raise _RefusedError(Reason.NO_VERSION, "the record names no standardVersion")
+        if not isinstance(version, str):
+            raise _RefusedError(Reason.UNKNOWN_VERSION, "standardVersion is not a string")
         if version not in self.releases:
             known = ", ".join(self.releases)
             raise _RefusedError(Reason.UNKNOWN_VERSION, f"not a released version (known: {known})")
@@ -254,8 +257,19 @@ def _summary(errors: list[Finding]) -> str:
 
 
 def _location(item: RawItem, record: Any) -> Location:
+    """Where the record is; its id and type only when they are well-formed names (an id that
+    fails the standard's Id pattern may be anything, a person's name included)."""
     if not isinstance(record, dict):
         return Location(item.file, item.line, item.pointer)
-    record_id = record.get("id") if isinstance(record.get("id"), str) else None
-    entity = record.get("type") if isinstance(record.get("type"), str) else None
-    return Location(item.file, item.line, item.pointer, record_id, entity)
+    record_id, entity = record.get("id"), record.get("type")
+    return Location(
+        item.file,
+        item.line,
+        item.pointer,
+        record_id if isinstance(record_id, str) and _ID.fullmatch(record_id) else None,
+        entity if isinstance(entity, str) and _TYPE.fullmatch(entity) else None,
+    )
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # common.json#/$defs/Id
+_TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")

@@ -73,19 +73,21 @@ def test_refusals_are_counted_explained_and_free_of_personal_values(tmp_path: Pa
     invalid = {**resident, "id": "rec-1", "unknownField": NAME}
     raw_id = {**invalid, "id": "11010519491231002X"}  # a resident ID number as record id
     newer = {**current, "standardVersion": "99.0.0"}
-    lines = [old[0], current, invalid, raw_id, [1, 2], "{not json", {"id": "x"}, newer]
+    named = {**invalid, "id": NAME}  # an id that is no Id at all is not repeated
+    lines = [old[0], current, invalid, raw_id, [1, 2], "{not json", {"id": "x"}, newer, named]
     source = ndjson(tmp_path / "in.ndjson", lines)
     out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
     args = ["upgrade", str(source), "--to", LATEST, "--out", str(out), "--rejects", str(rejects)]
     result = RUNNER.invoke(app, args)
     assert result.exit_code == 1
     assert counts_line(result.stderr) == (
-        f"read 8 = upgraded 1 + already {LATEST} 1 + refused 6 (invalid-under-declared-version"
-        " 2, no-version 1, not-an-object 1, unknown-version 1, unreadable 1)"
+        f"read 9 = upgraded 1 + already {LATEST} 1 + refused 7 (invalid-under-declared-version"
+        " 3, no-version 1, not-an-object 1, unknown-version 1, unreadable 1)"
     )
     assert len(read_ndjson(out)) == 2
     refused = read_ndjson(rejects)
-    assert [r["line"] for r in refused] == [3, 4, 5, 6, 7, 8]
+    assert [r["line"] for r in refused] == [3, 4, 5, 6, 7, 8, 9]
+    assert refused[-1]["recordId"] is None and refused[-1]["type"] == "Resident"
     assert refused[0]["recordId"] == "rec-1" and refused[0]["type"] == "Resident"
     assert "unknownField" in refused[0]["message"]
     for text in (rejects.read_text(encoding="utf-8"), result.stderr):
@@ -123,6 +125,9 @@ def test_usage_problems_exit_2_and_write_nothing(tmp_path: Path) -> None:
         (["--to", "draft", "--out", str(out)], "is not known"),
         (["--out", str(out)], "--to VERSION"),
         (["--to", LATEST, "--out", str(out), "--rejects", str(out)], "give each output"),
+        (["--to", LATEST, "--out", str(tmp_path / "no" / "out.ndjson")], "no such folder"),
+        (["--to", LATEST, "--out", str(tmp_path)], "is a folder"),
+        (["--to", LATEST, "--out", str(out), "--root", str(tmp_path)], "no schemas/ folder"),
     ]
     for extra, message in cases:
         result = RUNNER.invoke(app, ["upgrade", str(source), *extra])
