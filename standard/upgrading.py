@@ -15,6 +15,7 @@ target after. read = upgraded + current + refused holds for every run.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -111,6 +112,13 @@ class UpgradeCounts:
             self.reasons[outcome.reason.value if outcome.reason else "?"] += 1
 
 
+@dataclass(frozen=True)
+class _NoPath:
+    """A step that no record can take: a major version without a mapping."""
+
+    why: str
+
+
 class _RefusedError(Exception):
     def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(detail)
@@ -134,7 +142,9 @@ class Upgrader:
             raise UnknownVersionError(target, self.releases)
         self.target = target
         self.upgrades = upgrades
-        self._steps: dict[str, list[UpgradeMapping | str]] = {}
+        # Every mapping on the way is loaded and checked now, before any record is read.
+        way = itertools.pairwise(self.releases[: self.releases.index(target) + 1])
+        self._steps = [self._step_for(old, new) for old, new in way]
         self._seen: Any = None
         self._checker = RecordChecker(registry, visit=self._remember)
 
@@ -148,7 +158,7 @@ class Upgrader:
         record = self._seen
         where = _location(item, record)
         try:
-            version = self._declared(item, record, findings)
+            version = self._declared(record, findings)
             if version == self.target:
                 return Outcome(Status.CURRENT, where, record)
             for step in self._path(version):
@@ -165,7 +175,7 @@ class Upgrader:
                 continue
             yield self.upgrade(item)
 
-    def _declared(self, item: RawItem, record: Any, findings: list[Finding]) -> str:
+    def _declared(self, record: Any, findings: list[Finding]) -> str:
         """The version the record claims, once it is known to be a valid record of it."""
         if record is None:
             errors = _errors(findings)
@@ -191,23 +201,19 @@ class Upgrader:
 
     def _path(self, version: str) -> list[UpgradeMapping | str]:
         """The steps from `version` to the target: a mapping, or the next version's number."""
-        if version not in self._steps:
-            start, end = self.releases.index(version), self.releases.index(self.target)
-            pairs = zip(self.releases[start:end], self.releases[start + 1 : end + 1], strict=True)
-            self._steps[version] = [self._step_for(old, new) for old, new in pairs]
-        steps = self._steps[version]
+        steps = self._steps[self.releases.index(version) :]
         for step in steps:
-            if isinstance(step, str) and step.startswith("!"):
-                raise _RefusedError(Reason.NO_UPGRADE_PATH, step[1:])
-        return steps
+            if isinstance(step, _NoPath):
+                raise _RefusedError(Reason.NO_UPGRADE_PATH, step.why)
+        return [s for s in steps if not isinstance(s, _NoPath)]
 
-    def _step_for(self, old: str, new: str) -> UpgradeMapping | str:
+    def _step_for(self, old: str, new: str) -> UpgradeMapping | str | _NoPath:
         path = mapping_path(self.upgrades, old, new)
         if path.is_file():
             return load_mapping(path, self.registry)
         if version_key(old)[0] == version_key(new)[0]:
             return new
-        return f"!{new} is a new major version and the standard ships no mapping from {old}"
+        return _NoPath(f"{new} is a new major version and the standard ships no mapping from {old}")
 
     def _step(self, record: dict[str, Any], step: UpgradeMapping | str) -> None:
         if isinstance(step, str):
