@@ -62,7 +62,12 @@ def upgrade(
         typer.Option("--input-format", help="auto decides per file (.ndjson/.jsonl are NDJSON)."),
     ] = "auto",
     root: Annotated[
-        Path, typer.Option("--root", help="The standard's folder (schemas/, upgrades/).")
+        Path,
+        typer.Option(
+            "--root",
+            help="The standard's folder (schemas/, upgrades/); default: the installed one.",
+            show_default=False,
+        ),
     ] = releases.PACKAGE_ROOT,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the counts.")] = False,
 ) -> None:
