@@ -31,6 +31,12 @@ class _Commands(LazyGroup):
             "Convert vendor data (FHIR R4, XML access logs, orders) into records of the standard.",
             "ccstd.cli.convert:EPILOG",
         ),
+        "upgrade": LazyCommand(
+            "ccstd.cli.upgrade",
+            "upgrade",
+            "Upgrade records to a later release of the standard, one release at a time.",
+            "ccstd.cli.upgrade:EPILOG",
+        ),
         "diff": LazyCommand(
             _PUBLISH,
             "diff_command",

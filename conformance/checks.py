@@ -10,7 +10,7 @@ from typing import Any
 
 from ccstd.conformance import rules as r
 from ccstd.conformance.leaks import identifier_paths, leaks
-from ccstd.conformance.ruleset import Lifecycle, OrderedTimes, RuleSet
+from ccstd.conformance.ruleset import Lifecycle, OrderedTimes, RuleSet, alternatives
 from ccstd.standard.fields import values_at
 from ccstd.standard.findings import Finding, Location, Locator
 from ccstd.standard.registry import StandardVersion
@@ -89,19 +89,22 @@ def instant(value: Any) -> datetime.datetime | None:
 
 @dataclass
 class FieldCoverage:
-    """Counts, per entity, the records and those carrying each field a claimed profile expects."""
+    """Counts, per entity, the records and those carrying each field a claimed profile expects.
 
-    expected: dict[str, set[tuple[str, ...]]]
+    An expected entry may name alternatives, `birthDate|birthDatePartial`: a record carrying any
+    of them counts as carrying it."""
+
+    expected: dict[str, set[str]]
     records: Counter[str] = field(default_factory=Counter)
-    present: Counter[tuple[str, tuple[str, ...]]] = field(default_factory=Counter)
+    present: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @classmethod
     def for_profiles(cls, ruleset: RuleSet, claimed: tuple[str, ...]) -> FieldCoverage:
         """Coverage of the fields the claimed profiles expect."""
-        expected: dict[str, set[tuple[str, ...]]] = {}
+        expected: dict[str, set[str]] = {}
         for name in claimed:
             for entity, fields in ruleset.profiles[name].expected.items():
-                expected.setdefault(entity, set()).update(tuple(f.split("/")) for f in fields)
+                expected.setdefault(entity, set()).update(fields)
         return cls(expected)
 
     def add(self, record: dict[str, Any]) -> None:
@@ -110,20 +113,20 @@ class FieldCoverage:
         if not isinstance(entity, str):
             return
         self.records[entity] += 1
-        for path in self.expected.get(entity, ()):
-            if next(values_at(record, path), None) is not None:
-                self.present[(entity, path)] += 1
+        for entry in self.expected.get(entity, ()):
+            if any(next(values_at(record, path), None) is not None for path in alternatives(entry)):
+                self.present[(entity, entry)] += 1
 
     def findings(self, threshold: float) -> Iterator[Finding]:
         """One finding per expected field filled in fewer than `threshold` of its records."""
-        for entity, paths in sorted(self.expected.items()):
+        for entity, entries in sorted(self.expected.items()):
             total = self.records[entity]
-            for path in sorted(paths):
-                share = self.present[(entity, path)] / total if total else 1.0
+            for entry in sorted(entries):
+                share = self.present[(entity, entry)] / total if total else 1.0
                 if share < threshold:
                     yield r.EXPECTED_FIELD_COVERAGE.finding(
                         Location(record_type=entity),
-                        field="/".join(path),
+                        field=entry.replace("|", " or "),
                         share=share,
                         entity=entity,
                         threshold=threshold,

@@ -52,7 +52,10 @@ def _ruleset(version: str, rulesets: Path) -> str:
         "| --- | --- | --- |",
     ]
     for profile in rules.profiles.values():
-        expected = "; ".join(f"{e}: {', '.join(f)}" for e, f in profile.expected.items())
+        expected = "; ".join(
+            f"{e}: {', '.join(x.replace('|', ' or ') for x in f)}"
+            for e, f in profile.expected.items()
+        )
         lines.append(
             f"| `{profile.name}` ({profile.title}) | {', '.join(profile.entities)} | {expected} |"
         )

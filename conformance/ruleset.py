@@ -72,6 +72,12 @@ class RuleSet:
         return frozenset(e for name in chosen for e in self.profiles[name].entities)
 
 
+def alternatives(entry: str) -> tuple[tuple[str, ...], ...]:
+    """The field paths of an expected entry: `period/start`, or alternatives `a|b` (either
+    form of one fact, such as `birthDate|birthDatePartial`)."""
+    return tuple(tuple(part.split("/")) for part in entry.split("|"))
+
+
 def available(folder: Path = FOLDER) -> list[str]:
     """Standard versions that have a rule set."""
     return sorted(
@@ -174,8 +180,9 @@ def problems(text: str, version: str, standard: StandardVersion) -> list[str]:
         found += [f"profile {name}: entity {e} does not exist" for e in profile.entities
                   if e not in entities]  # fmt: skip
         for entity, names in profile.expected.items():
-            found += [f"profile {name}: expected {entity}.{f}: {p}"
-                      for f in names for p in _field_problems(standard, entity, (f,))]  # fmt: skip
+            found += [f"profile {name}: expected {entity}.{'/'.join(path)}: {p}"
+                      for f in names for path in alternatives(f)
+                      for p in _field_problems(standard, entity, path)]  # fmt: skip
     for entity, lifecycle in ruleset.lifecycles.items():
         found += [f"lifecycle {entity}: {p}" for p in _lifecycle_problems(standard, lifecycle)]
     for order in ruleset.ordered_times:

@@ -14,7 +14,8 @@ from ccstd.standard import divisions, rules
 from ccstd.standard.fields import entity_fields, values_at
 from ccstd.standard.findings import Finding, Location, Locator, Severity, json_pointer
 from ccstd.standard.formats import DOMAIN_FORMATS
-from ccstd.standard.money import order_total_findings
+from ccstd.standard.money import order_findings
+from ccstd.standard.raw_ids import raw_id_findings
 from ccstd.standard.reading import (
     NESTING_LIMIT,
     Block,
@@ -169,7 +170,8 @@ class RecordChecker:
         if plan.division_paths:
             findings.extend(_retired_divisions(value, plan, at))
         if record_type == "Order":
-            findings.extend(order_total_findings(value, at))
+            findings.extend(order_findings(value, at))
+        findings.extend(raw_id_findings(value, plan.reference_paths, at))
         if identity is None:
             return None
         entity: str = self.options.entity_type or value["type"]

@@ -5,20 +5,33 @@ shipping + tax = total, where an absent part counts as zero and `tax` is left ou
 `pricesIncludeTax` is true (the other amounts already contain it). The check applies when the
 record has a subtotal and a total and every part is a well-formed amount in one currency; a
 malformed amount is the schema level's finding, not this one's.
+
+Totals carry the decimals of their currency's ISO 4217 minor unit (the
+`amount-finer-than-minor-unit` rule, common.json#/$defs/Money); unit prices may carry up to 4.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from iso4217 import Currency
+
 from ccstd.standard import rules
+from ccstd.standard.fields import ANY_ITEM
 from ccstd.standard.findings import Finding, Locator
 
 _AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?")  # common.json#/$defs/Money
 _SUBTRACTED = frozenset({"discount"})
+# The Order's Money fields that are payable amounts; `lines.*.unitPrice` is the one that is not.
+TOTALS: tuple[tuple[str, ...], ...] = (
+    ("subtotal",), ("discount",), ("shipping",), ("tax",), ("total",), ("amountPaid",),
+    ("lines", ANY_ITEM, "total"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -107,3 +120,54 @@ def order_total_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
             difference=f"{imbalance.difference:+}",
         )
     ]
+
+
+def order_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
+    """Every money finding of an Order: parts that do not add up, totals finer than the
+    currency's minor unit."""
+    return order_total_findings(record, at) + precision_findings(record, at)
+
+
+@functools.cache
+def minor_unit(currency: str) -> int | None:
+    """The decimals of a currency's minor unit (ISO 4217 exponent); None for a code that is no
+    currency or has no minor unit."""
+    try:
+        exponent = Currency(currency).exponent
+    except ValueError:
+        return None
+    return exponent if isinstance(exponent, int) else None
+
+
+def precision_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
+    """`amount-finer-than-minor-unit` for each total written with more decimals than its
+    currency's minor unit."""
+    found = []
+    for where, value in _totals(record):
+        text = value.get("amount") if isinstance(value, dict) else None
+        if not isinstance(text, str) or "." not in text:
+            continue  # no decimals is never too many (and a malformed amount is the schema's)
+        decimals = len(text) - text.index(".") - 1
+        currency = value.get("currency")
+        exponent = minor_unit(currency) if isinstance(currency, str) else None
+        if exponent is not None and decimals > exponent and amount(value) is not None:
+            found.append(
+                rules.AMOUNT_FINER_THAN_MINOR_UNIT.finding(
+                    at(*where, "amount"),
+                    decimals=decimals,
+                    currency=currency,
+                    exponent=exponent,
+                )
+            )
+    return found
+
+
+def _totals(record: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """(path, value) of every total in an Order (TOTALS, read without a generic walk)."""
+    for path in TOTALS:
+        if len(path) == 1 and path[0] in record:
+            yield path, record[path[0]]
+    lines = record.get("lines")
+    for index, line in enumerate(lines if isinstance(lines, list) else ()):
+        if isinstance(line, dict) and "total" in line:
+            yield ("lines", index, "total"), line["total"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin
 
 import orjson
 import referencing
@@ -67,12 +68,15 @@ class StandardVersion:
             ) from None
 
     def resolve(self, base: str, ref: str) -> tuple[str, Any]:
-        """The document URI and the node a `$ref` found in document `base` points to."""
+        """The document URI and the node a `$ref` found in document `base` points to: the
+        fragment is a JSON Pointer (`#/$defs/Date`) or a plain name (`#Date`, an `$anchor`).
+        KeyError when nothing is there."""
         uri, fragment = urldefrag(urljoin(base, ref))
-        node: Any = self.documents[uri]
-        for part in fragment.lstrip("/").split("/") if fragment else ():
-            node = node[part]
-        return uri, node
+        document: Any = self.documents[uri]
+        fragment = unquote(fragment)
+        if fragment and not fragment.startswith("/"):
+            return uri, _anchored(document, fragment)
+        return uri, _pointed(document, fragment)
 
     def code_lists(self) -> dict[str, Schema]:
         """Code list documents by name (the file stem)."""
@@ -95,13 +99,75 @@ class StandardVersion:
         return referencing.Registry().with_resources(resources).crawl()
 
 
+def _pointed(document: Any, pointer: str) -> Any:
+    """The node at an RFC 6901 JSON Pointer (`~1` is `/`, `~0` is `~`; array items by index)."""
+    node = document
+    for raw in pointer.split("/")[1:] if pointer else ():
+        part = raw.replace("~1", "/").replace("~0", "~")
+        try:
+            if isinstance(node, list):
+                node = node[int(part) if part.isdigit() else len(node)]  # "-", "x": past the end
+            else:
+                node = node[part]
+        except (KeyError, IndexError, TypeError):
+            raise KeyError(pointer) from None
+    return node
+
+
+def _anchored(document: Any, name: str) -> Any:
+    """The subschema of `document` that declares `$anchor` (or `$dynamicAnchor`) `name`; an
+    embedded resource (a subschema with its own `$id`) keeps its anchors to itself."""
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if name in (node.get("$anchor"), node.get("$dynamicAnchor")):
+                return node
+            pending.extend(v for k, v in node.items() if k not in _NOT_SCHEMAS and _own(v))
+        elif isinstance(node, list):
+            pending.extend(v for v in node if _own(v))
+    raise KeyError(f"#{name}")
+
+
+_NOT_SCHEMAS = frozenset({"enum", "const", "examples", "default"})  # values, not subschemas
+
+
+def _own(node: Any) -> bool:
+    return not (isinstance(node, dict) and "$id" in node)
+
+
 @functools.cache
-def _load_version(schemas_root: Path, version: str) -> StandardVersion:
+def _load_release(schemas_root: Path, version: str) -> StandardVersion:
+    """A release, read once per process: its files never change (the lock file holds them)."""
     root = schemas_root / version
+    return _build(root, [(p, p.read_bytes()) for p in sorted(root.rglob("*.json"))])
+
+
+_drafts: dict[Path, tuple[bytes, StandardVersion]] = {}
+
+
+def _load_draft(root: Path) -> StandardVersion:
+    """The draft as its files are now: read again whenever a file was added, removed or changed
+    (the draft is edited while the tools run), the same object while nothing changed."""
+    files = [(p, p.read_bytes()) for p in sorted(root.rglob("*.json"))]
+    digest = hashlib.sha256()
+    for path, data in files:
+        digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    stamp = digest.digest()
+    cached = _drafts.get(root)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    version = _build(root, files)
+    _drafts[root] = (stamp, version)
+    return version
+
+
+def _build(root: Path, files: list[tuple[Path, bytes]]) -> StandardVersion:
     documents: dict[str, Schema] = {}
     entity_ids: dict[str, str] = {}
-    for path in sorted(root.rglob("*.json")):
-        doc = orjson.loads(path.read_bytes())
+    for _path, data in files:
+        doc = orjson.loads(data)
         documents[doc["$id"]] = doc
         entity_type = doc.get("properties", {}).get("type", {}).get("const")
         if entity_type:
@@ -132,6 +198,8 @@ class StandardRegistry:
 
     def get(self, version: str) -> StandardVersion:
         """A version by its string; raises UnknownVersionError."""
-        if version not in self._releases and not (version == "draft" and self._has_draft):
+        if version == "draft" and (self.schemas_root / "draft").is_dir():
+            return _load_draft((self.schemas_root / "draft").resolve())
+        if version not in self._releases:
             raise UnknownVersionError(version, self._releases)
-        return _load_version(self.schemas_root, version)
+        return _load_release(self.schemas_root, version)

@@ -397,6 +397,31 @@ ORDER_TOTAL_MISMATCH = _rule(
     "them so that the producer can find the missing part.",
     level=Level.SEMANTIC,
 )
+AMOUNT_FINER_THAN_MINOR_UNIT = _rule(
+    "amount-finer-than-minor-unit",
+    WARNING,
+    "Amount finer than the currency's minor unit",
+    "amount has {decimals} decimal(s); {currency} totals carry {exponent} (ISO 4217 minor unit)",
+    "§3 Records: money",
+    "Totals (an order's subtotal, discount, shipping, tax, total, amount paid and line totals) "
+    "carry the decimals of the currency's ISO 4217 minor unit: 2 for CNY and USD, 0 for JPY, 3 "
+    "for BHD. More decimals are a unit price or an unrounded computation where a payable amount "
+    "belongs. Unit prices may carry up to 4 decimals and are not checked; currencies without a "
+    "minor unit (gold, test codes) are not either.",
+    level=Level.SEMANTIC,
+)
+RESIDENT_ID_AS_RECORD_ID = _rule(
+    "resident-id-number-as-id",
+    WARNING,
+    "Resident ID number used as an id",
+    "'{field}' is a raw resident identity card number (GB 11643); use a pseudonym as the id",
+    "§3 Records: identity; §7 privacy",
+    "A record id, or the id in a reference, is a whole valid resident identity card number. Ids "
+    "travel into every report, index and log, so a person's ID number must not be one: adapters "
+    "write a keyed pseudonym (`ccstd convert`). The finding names the field, never the number, "
+    "and reports redact the record id.",
+    level=Level.QUALITY,
+)
 
 # Across a stream ---------------------------------------------------------------------------------
 DUPLICATE_ID = _rule(

@@ -1,0 +1,84 @@
+"""The `resident-id-number-as-id` rule: a raw resident ID number as a record or reference id is
+a privacy warning that names the field and never shows the number, in any report format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.cn import ric
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+from ccstd.standard.raw_ids import is_raw_resident_id
+from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry
+from tests.conftest import proves
+
+LATEST = StandardRegistry().latest()
+CODE = "resident-id-number-as-id"
+RAW_ID = "11010519491231002X"  # a valid number (GB 11643 example), as some exports use as id
+FORMATS = ["text", "json", "sarif", "junit", "github"]
+
+
+def _example(entity: str) -> dict[str, Any]:
+    path = EXAMPLES_ROOT / LATEST / entity / "valid-1.json"
+    record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return record
+
+
+def _validate(tmp_path: Path, records: list[dict[str, Any]], fmt: str = "json") -> str:
+    """The report on stdout, then what went to stderr."""
+    path = tmp_path / "records.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path), "-f", fmt])
+    assert result.exit_code == 0, result.output  # warnings only
+    return result.stdout + "\n" + result.stderr
+
+
+def _report(tmp_path: Path, records: list[dict[str, Any]]) -> dict[str, Any]:
+    path = tmp_path / "records.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path), "-f", "json"])
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+@proves("resident-id-number-as-id")
+def test_a_raw_id_number_as_record_or_reference_id_is_named_never_shown(tmp_path: Path) -> None:
+    resident = {**_example("Resident"), "id": RAW_ID}
+    observation = {**_example("Observation"), "subject": {"type": "Resident", "id": RAW_ID}}
+    report = _report(tmp_path, [resident, observation])
+    found = [f for f in report["findings"] if f["code"] == CODE]
+    assert [(f["line"], f["pointer"]) for f in found] == [(1, "/id"), (2, "/subject/id")]
+    assert "'subject/id' is a raw resident identity card number" in found[1]["message"]
+    for fmt in FORMATS:
+        output = _validate(tmp_path, [resident, observation], fmt)
+        assert CODE in output and RAW_ID not in output, fmt
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "res-0001",
+        "110105194912310021",  # the wrong check character
+        "11010519491331002X",  # no 13th month
+        "R11010519491231002X",  # not the whole id: reports redact it, this rule does not fire
+        "1101051949123100",
+    ],
+)
+def test_ids_that_are_not_a_whole_valid_number_are_quiet(tmp_path: Path, value: str) -> None:
+    resident = {**_example("Resident"), "id": value}
+    report = _report(tmp_path, [resident])
+    assert [f for f in report["findings"] if f["code"] == CODE] == []
+
+
+@given(st.text(alphabet="0123456789Xx", min_size=17, max_size=19))
+def test_the_rule_agrees_with_python_stdnum(value: str) -> None:
+    if ric.is_valid(value) and len(value) == 18 and value == ric.compact(value):
+        assert is_raw_resident_id(value)
+    if len(value) != 18:
+        assert not is_raw_resident_id(value)
