@@ -15,6 +15,7 @@ from ccstd.standard.fields import entity_fields, values_at
 from ccstd.standard.findings import Finding, Location, Locator, Severity, json_pointer
 from ccstd.standard.formats import DOMAIN_FORMATS
 from ccstd.standard.money import order_total_findings
+from ccstd.standard.plan import compile_plan
 from ccstd.standard.reading import (
     NESTING_LIMIT,
     Block,
@@ -73,9 +74,10 @@ class BlockResult:
 
 @dataclass(frozen=True)
 class _EntityPlan:
-    validator: jsonschema_rs.Validator
+    validator: jsonschema_rs.Validator  # the canonical schema: the truth, and every finding
     division_paths: tuple[tuple[str, ...], ...]
     reference_paths: tuple[tuple[str, ...], ...]
+    is_valid: Callable[[Any], bool]  # the fast plan's verdict (standard/plan.py), same as canonical
 
 
 class RecordChecker:
@@ -86,10 +88,12 @@ class RecordChecker:
         registry: StandardRegistry,
         options: CheckOptions = CheckOptions(),
         visit: RecordVisitor | None = None,
+        fast: bool = True,
     ) -> None:
         self.registry = registry
         self.options = options
         self.visit = visit  # sees every record that is an object, parsed once, with its locator
+        self.fast = fast  # the compiled plan decides validity (False: the canonical schema does)
         self._plans: dict[tuple[str, str], _EntityPlan] = {}
 
     def check_block(self, block: Block) -> BlockResult:
@@ -163,7 +167,8 @@ class RecordChecker:
         plan = self._resolve_plan(value, at, findings)
         if plan is None:
             return None
-        if not plan.validator.is_valid(value):  # the common case costs one pass, not two
+        valid = plan.is_valid(value) if self.fast else plan.validator.is_valid(value)
+        if not valid:  # the common case costs one fast pass; findings come from the canonical
             errors = plan.validator.iter_errors(value)
             findings.extend(dict.fromkeys(f for e in errors for f in _translate(e, at)))
         if plan.division_paths:
@@ -226,10 +231,12 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
         offline=True,
     )
     fields = entity_fields(standard, entity)
+    fast = compile_plan(standard, entity)
     return _EntityPlan(
         validator,
         tuple(f.path for f in fields if f.format == "cn-division-code"),
         tuple(f.path for f in fields if f.reference_type is not None),
+        validator.is_valid if fast is None else fast.is_valid,
     )
 
 
