@@ -98,10 +98,22 @@ class FastPlan:
         if not self.validator.is_valid(record):
             return False
         for path, check in self.formats:
-            for value in _values(record, path):
-                if isinstance(value, str) and not check(value):
+            if ANY_ITEM in path:
+                if not all(check(v) for v in _values(record, path) if isinstance(v, str)):
+                    return False
+                continue
+            node = record
+            for key in path:  # the common case: a plain path, walked without a generator
+                if not isinstance(node, dict):
+                    break
+                node = node.get(key, _MISSING)
+            else:
+                if isinstance(node, str) and not check(node):
                     return False
         return True
+
+
+_MISSING = object()
 
 
 def _values(node: Any, path: Path) -> Iterator[Any]:
