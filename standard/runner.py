@@ -63,7 +63,7 @@ def validate_blocks(
     registry = registry or StandardRegistry()
     collector = FindingCollector(run.max_findings, run.baseline)
     records = invalid = 0
-    with StreamIndex() as index:
+    with StreamIndex(index_as_added=run.jobs > 1) as index:
         for result in _check_blocks(blocks, registry, check, run.jobs):
             records += result.records
             invalid += result.invalid
