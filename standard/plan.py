@@ -141,9 +141,12 @@ def compile_plan(standard: StandardVersion, entity: str) -> FastPlan | None:
         return None
     if not isinstance(schema, dict):
         return None
-    validator = jsonschema_rs.Draft202012Validator(
-        schema, formats=DOMAIN_FORMATS, validate_formats=True, ignore_unknown_formats=False
-    )  # formats left in place (not at a known path) still run as callbacks
+    try:  # formats left in place (not at a known path) still run as callbacks
+        validator = jsonschema_rs.Draft202012Validator(
+            schema, formats=DOMAIN_FORMATS, validate_formats=True, ignore_unknown_formats=False
+        )
+    except (ValueError, jsonschema_rs.ValidationError):  # a rewrite the engine refuses: none
+        return None
     second_pass = tuple((p, DOMAIN_FORMATS[f]) for p, f in dict.fromkeys(formats))
     return FastPlan(validator, second_pass, schema)
 
