@@ -42,7 +42,9 @@ lint: $(STAMP)
 
 ## bench: the validation benchmark (figures as ratios against baselines measured in the same run)
 bench: $(STAMP)
+	$(BIN)/python -c "import check_jsonschema" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.startup
 	$(BIN)/python -m benchmarks.fhir
 	$(BIN)/python -m benchmarks.xml
 	$(BIN)/python -m benchmarks.orders

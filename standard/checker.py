@@ -15,6 +15,7 @@ from ccstd.standard.fields import entity_fields, values_at
 from ccstd.standard.findings import Finding, Location, Locator, Severity, json_pointer
 from ccstd.standard.formats import DOMAIN_FORMATS
 from ccstd.standard.money import order_findings
+from ccstd.standard.plan import compile_plan
 from ccstd.standard.raw_ids import raw_id_findings
 from ccstd.standard.reading import (
     NESTING_LIMIT,
@@ -74,9 +75,10 @@ class BlockResult:
 
 @dataclass(frozen=True)
 class _EntityPlan:
-    validator: jsonschema_rs.Validator
+    validator: jsonschema_rs.Validator  # the canonical schema: the truth, and every finding
     division_paths: tuple[tuple[str, ...], ...]
     reference_paths: tuple[tuple[str, ...], ...]
+    is_valid: Callable[[Any], bool]  # the fast plan's verdict (standard/plan.py), same as canonical
 
 
 class RecordChecker:
@@ -87,20 +89,23 @@ class RecordChecker:
         registry: StandardRegistry,
         options: CheckOptions = CheckOptions(),
         visit: RecordVisitor | None = None,
+        fast: bool = True,
     ) -> None:
         self.registry = registry
         self.options = options
         self.visit = visit  # sees every record that is an object, parsed once, with its locator
+        self.fast = fast  # the compiled plan decides validity (False: the canonical schema does)
         self._plans: dict[tuple[str, str], _EntityPlan] = {}
 
     def check_block(self, block: Block) -> BlockResult:
         """Check every line and item of a block; never raises on bad content."""
         result = BlockResult(block.file)
         line_no = block.first_line
+        check_line = self._check_line
         for data in block.lines:
             text = data.strip()
             if text:
-                self._check_one(result, line_no, "", text, None, ())
+                check_line(result, line_no, text)
             line_no += 1
         for item in block.items:
             self._check_one(result, item.line, item.pointer, item.data, item.value, item.problems)
@@ -113,7 +118,27 @@ class RecordChecker:
         self._check_one(result, item.line, item.pointer, data, item.value, item.problems)
         return result
 
-    def _check_one(  # the hot path: one record, its findings appended to the block's
+    def _check_line(self, result: BlockResult, line: int, text: bytes) -> None:
+        """The hot path: one NDJSON line. A well-formed object whose text is orjson's own
+        rendering (no repeated key possible, nesting bounded) goes straight to the checks."""
+        findings = result.findings
+        start = len(findings)
+        result.records += 1
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            findings.append(explain_parse_error(text, exc, Location(result.file, line)))
+            result.invalid += 1
+            return
+        if type(value) is not dict or _rendering(value) != text:
+            problem = _inspect_parsed(text, value, Location(result.file, line), findings)
+            if problem is not None:
+                findings.append(problem)
+                result.invalid += 1
+                return
+        self._record(result, value, line, "", findings, start)
+
+    def _check_one(  # any item: one record, its findings appended to the block's
         self,
         result: BlockResult,
         line: int | None,
@@ -138,6 +163,17 @@ class RecordChecker:
                 result.invalid += 1
             return  # otherwise a remark on the input itself (a byte order mark, no records)
         result.records += 1
+        self._record(result, value, line, pointer, findings, start)
+
+    def _record(
+        self,
+        result: BlockResult,
+        value: Any,
+        line: int | None,
+        pointer: str,
+        findings: list[Finding],
+        start: int,
+    ) -> None:
         key = self._check_value(value, result.file, line, pointer, findings)
         valid = len(findings) == start or all(
             f.severity is not Severity.ERROR for f in findings[start:]
@@ -145,9 +181,10 @@ class RecordChecker:
         result.invalid += not valid
         if key is not None:
             entity, record_id, refs = key
-            index = len(result.keys)
+            if refs:
+                index = len(result.keys)
+                result.refs.extend((index, *ref) for ref in refs)
             result.keys.append((entity, record_id, line, pointer, valid))
-            result.refs.extend((index, *ref) for ref in refs)
 
     def _check_value(
         self, value: Any, file: str, line: int | None, pointer: str, findings: list[Finding]
@@ -156,19 +193,27 @@ class RecordChecker:
             where = Location(file, line, pointer)
             findings.append(rules.NOT_AN_OBJECT.finding(where, found=_json_type(value)))
             return None
-        identity = record_id(value)
+        identity = value.get("id")
+        if type(identity) is not str:
+            identity = None
         record_type = self.options.entity_type or value.get("type")
         at = Locator(file, line, pointer, identity, _text_or_none(record_type))
         if self.visit is not None:
             self.visit(value, at)
-        plan = self._resolve_plan(value, at, findings)
+        version = self.options.standard or value.get("standardVersion")
+        plan = None
+        if type(version) is str and type(record_type) is str:
+            plan = self._plans.get((version, record_type))
         if plan is None:
-            return None
-        if not plan.validator.is_valid(value):  # the common case costs one pass, not two
+            plan = self._resolve_plan(value, at, findings)
+            if plan is None:
+                return None
+        valid = plan.is_valid(value) if self.fast else plan.validator.is_valid(value)
+        if not valid:  # the common case costs one fast pass; findings come from the canonical
             errors = plan.validator.iter_errors(value)
             findings.extend(dict.fromkeys(f for e in errors for f in _translate(e, at)))
         if plan.division_paths:
-            findings.extend(_retired_divisions(value, plan, at))
+            _retired_divisions(value, plan, at, findings)
         if record_type == "Order":
             findings.extend(order_findings(value, at))
         findings.extend(raw_id_findings(value, plan.reference_paths, at))
@@ -228,10 +273,12 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
         offline=True,
     )
     fields = entity_fields(standard, entity)
+    fast = compile_plan(standard, entity)
     return _EntityPlan(
         validator,
         tuple(f.path for f in fields if f.format == "cn-division-code"),
         tuple(f.path for f in fields if f.reference_type is not None),
+        validator.is_valid if fast is None else fast.is_valid,
     )
 
 
@@ -244,14 +291,28 @@ def _parse_record(
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return explain_parse_error(data, exc, where), None
+    return _inspect_parsed(data, value, where, findings), value
+
+
+def _rendering(value: dict[str, Any]) -> bytes | None:
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return None
+
+
+def _inspect_parsed(
+    data: bytes, value: Any, where: Location, findings: list[Finding]
+) -> Finding | None:
+    """Why a parsed text is no record (nested too deep), its repeated keys noted in findings."""
     if isinstance(value, dict | list):
         canonical = serialised(value)
         at = Location(where.file, where.line, where.pointer, record_id(value))
         if canonical is None:
-            return rules.NESTING_TOO_DEEP.finding(at, limit=NESTING_LIMIT), None
+            return rules.NESTING_TOO_DEEP.finding(at, limit=NESTING_LIMIT)
         if may_repeat_keys(data, canonical):
             findings.extend(duplicate_key_findings(data, at))
-    return None, value
+    return None
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -356,12 +417,17 @@ def _union_types(branches: list[list[jsonschema_rs.ValidationError]]) -> str:
     return " or ".join(names)
 
 
-def _retired_divisions(record: dict[str, Any], plan: _EntityPlan, at: Locator) -> Iterator[Finding]:
+def _retired_divisions(
+    record: dict[str, Any], plan: _EntityPlan, at: Locator, findings: list[Finding]
+) -> None:
     for path in plan.division_paths:
         for concrete, code in values_at(record, path):
             division = divisions.lookup(code) if isinstance(code, str) else None
             if division is not None and division.retired_in is not None:
-                yield rules.RETIRED_DIVISION_CODE.finding(at(*concrete), year=division.retired_in)
+                where = at(*concrete)
+                findings.append(
+                    rules.RETIRED_DIVISION_CODE.finding(where, year=division.retired_in)
+                )
 
 
 def _references(record: dict[str, Any], plan: _EntityPlan) -> tuple[Reference, ...]:

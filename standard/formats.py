@@ -8,11 +8,10 @@ import ipaddress
 import re
 from collections.abc import Callable
 
-import phonenumbers
-import pycountry
-from stdnum.cn import ric, uscc
-
 from ccstd.standard import divisions
+
+# phonenumbers, pycountry and python-stdnum are imported on first use: validating a file that
+# holds no phone number or currency does not pay for them (start-up, issue 13)
 
 FormatCheck = Callable[[str], bool]
 
@@ -34,6 +33,9 @@ _AUTHORITY = re.compile(
     rf"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|{_PCT})*@)?"
     rf"(?P<host>\[[^\]]*\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|{_PCT})*)(?::[0-9]*)?"
 )
+# "+86" and a Chinese mobile number that CN's national prefix for parsing (1[12]xx, 179xx, 0)
+# cannot match: phonenumbers.parse would give exactly country code 86 and these 11 digits
+_CN_MOBILE_E164 = re.compile(r"\+861(?!79)[3-9][0-9]{9}")
 _IP_FUTURE = re.compile(r"v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+")
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -79,6 +81,8 @@ def is_resident_id(value: str) -> bool:
     so any code GB/T 2260 has had is accepted; python-stdnum's stricter birth-year test would
     reject real numbers of people born before their district's code existed.
     """
+    from stdnum.cn import ric
+
     if not _RESIDENT_ID.fullmatch(value) or ric.calc_check_digit(value) != value[-1]:
         return False
     birth_ok = _is_date(value[6:10], value[10:12], value[12:14]) and value[6:8] in (
@@ -97,14 +101,21 @@ def is_division_code(value: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def is_uscc(value: str) -> bool:
     """GB 32100 unified social credit code with a valid check character."""
+    from stdnum.cn import uscc
+
     return bool(_USCC.fullmatch(value)) and uscc.is_valid(value)
 
 
 @functools.lru_cache(maxsize=8192)
 def is_phone(value: str) -> bool:
     """A valid E.164 number, or a valid Chinese national number (cached: parsing is slow)."""
+    import phonenumbers
+
     if len(value) > 32:
         return False
+    if _CN_MOBILE_E164.fullmatch(value):  # the common case, without parsing (half the cost)
+        number = phonenumbers.PhoneNumber(country_code=86, national_number=int(value[3:]))
+        return bool(phonenumbers.is_valid_number(number))
     try:
         number = phonenumbers.parse(value, "CN")
     except phonenumbers.NumberParseException:
@@ -112,18 +123,28 @@ def is_phone(value: str) -> bool:
     return bool(phonenumbers.is_valid_number(number))
 
 
-_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
-_COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries)
+@functools.cache
+def _currencies() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
 def is_currency(value: str) -> bool:
     """Upper-case ISO 4217 alphabetic code (pycountry's list)."""
-    return value in _CURRENCIES
+    return value in _currencies()
 
 
 def is_country(value: str) -> bool:
     """Upper-case ISO 3166-1 alpha-2 code (pycountry's list)."""
-    return value in _COUNTRIES
+    return value in _countries()
 
 
 def is_uri(value: str) -> bool:

@@ -20,13 +20,19 @@ CREATE TABLE record (no INTEGER PRIMARY KEY, type TEXT, id TEXT, file TEXT, line
 CREATE TABLE ref (record_no INTEGER, type TEXT, id TEXT, pointer TEXT);
 """
 
+_INDEX = "CREATE INDEX IF NOT EXISTS record_key ON record (type, id, no)"
+
 
 class StreamIndex:
     """Identities and references of the records seen so far, for checks that need them all."""
 
-    def __init__(self) -> None:
+    def __init__(self, index_as_added: bool = False) -> None:
+        """`index_as_added`: keep the lookup index up to date while records are added (costs the
+        same in all, but moves the work to where a parallel run's parent waits on its workers)."""
         self._db = sqlite3.connect("")  # "" = private temporary database on disk
         self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        if index_as_added:
+            self._db.execute(_INDEX)
         self._count = 0
 
     def add(self, result: BlockResult) -> None:
@@ -52,7 +58,7 @@ class StreamIndex:
     ) -> Iterator[tuple[Finding, int | None]]:
         """(finding, number of the record it makes invalid, if it was valid) across the stream;
         references are checked only to `reference_types` when given."""
-        self._db.execute("CREATE INDEX record_key ON record (type, id, no)")
+        self._db.execute(_INDEX)
         yield from self._duplicates()
         yield from self._unresolved(reference_types)
 

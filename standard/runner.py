@@ -6,15 +6,18 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ccstd.standard.checker import BlockResult, CheckOptions, RecordChecker
 from ccstd.standard.index import StreamIndex
 from ccstd.standard.reading import DEFAULT_INCLUDE, Block, InputFormat, iter_paths, read_blocks
 from ccstd.standard.registry import StandardRegistry
 from ccstd.standard.results import FindingCollector, ValidationResult
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Progress = Callable[[int], None]
 
@@ -60,7 +63,7 @@ def validate_blocks(
     registry = registry or StandardRegistry()
     collector = FindingCollector(run.max_findings, run.baseline)
     records = invalid = 0
-    with StreamIndex() as index:
+    with StreamIndex(index_as_added=run.jobs > 1) as index:
         for result in _check_blocks(blocks, registry, check, run.jobs):
             records += result.records
             invalid += result.invalid
@@ -88,36 +91,58 @@ def validate_blocks(
 def _check_blocks(
     blocks: Iterable[Block], registry: StandardRegistry, check: CheckOptions, jobs: int
 ) -> Iterator[BlockResult]:
+    checker = RecordChecker(registry, check)
     if jobs <= 1:
-        checker = RecordChecker(registry, check)
         return map(checker.check_block, blocks)
-    return _parallel(blocks, registry.schemas_root, check, jobs)
+    return _parallel(iter(blocks), checker, jobs)
 
 
 _worker_checker: RecordChecker | None = None
 
+# A block travels to a worker as its file, first line, one bytes object of its lines and its
+# parsed items (one string to pickle, not thousands); the worker splits the lines again.
+_Parcel = tuple[str, int, bytes, list[Any]]
 
-def _init_worker(schemas_root: Path, check: CheckOptions) -> None:
-    global _worker_checker
-    _worker_checker = RecordChecker(StandardRegistry(schemas_root), check)
+
+def _parcel(block: Block) -> _Parcel:
+    return block.file, block.first_line, b"".join(block.lines), block.items
 
 
-def _check_in_worker(block: Block) -> BlockResult:
+def _check_in_worker(parcel: _Parcel) -> BlockResult:
     assert _worker_checker is not None
-    return _worker_checker.check_block(block)
+    file, first_line, data, items = parcel
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()  # after the last newline (a last line without one stays)
+    return _worker_checker.check_block(Block(file, first_line, lines, items))
 
 
-def _parallel(
-    blocks: Iterable[Block], schemas_root: Path, check: CheckOptions, jobs: int
-) -> Iterator[BlockResult]:
-    """Blocks checked by `jobs` processes, results in input order, at most 2 x jobs in flight."""
+def _parallel(blocks: Iterator[Block], checker: RecordChecker, jobs: int) -> Iterator[BlockResult]:
+    """Blocks checked by `jobs` processes, results in input order, at most 2 x jobs in flight.
+
+    The first block is checked here, so the validators it needs are compiled once, before the
+    workers start (they are forked with them where the platform forks)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    first = next(blocks, None)
+    if first is None:
+        return
+    yield checker.check_block(first)
+    schemas_root, options = checker.registry.schemas_root, checker.options
     with ProcessPoolExecutor(
-        jobs, initializer=_init_worker, initargs=(schemas_root, check)
+        jobs, initializer=_init_worker, initargs=(schemas_root, options)
     ) as pool:
         pending: deque[Future[BlockResult]] = deque()
         for block in blocks:
-            pending.append(pool.submit(_check_in_worker, block))
+            pending.append(pool.submit(_check_in_worker, _parcel(block)))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _init_worker(schemas_root: Path, check: CheckOptions) -> None:
+    """A worker's checker; forked workers find the validators already compiled (build_plan's
+    cache), others compile them on first use."""
+    global _worker_checker
+    _worker_checker = RecordChecker(StandardRegistry(schemas_root), check)
