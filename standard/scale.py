@@ -277,7 +277,8 @@ def connect(scheduler: str) -> Iterator[Client]:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    host="127.0.0.1",  # never listens beyond this machine
+                    dashboard_address="127.0.0.1:0",
                     silence_logs=logging.CRITICAL,
                 )
                 stack.enter_context(cluster)
