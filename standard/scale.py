@@ -17,6 +17,7 @@ import io
 import itertools
 import os
 import re
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -94,6 +95,8 @@ def partitions(paths: Iterable[str], input_format: InputFormat, size: int) -> li
     for path in paths:
         if path == STDIN:
             raise ClusterError("-: --dask reads files that every worker can open, not stdin")
+        if not _is_regular(path):
+            raise ClusterError(f"{path}: not a regular file; --dask reads files workers can open")
         whole = Partition(str(Path(path).absolute()), path, input_format)
         cuts = _cuts(path, input_format, size)
         found.extend(
@@ -103,6 +106,13 @@ def partitions(paths: Iterable[str], input_format: InputFormat, size: int) -> li
         if len(cuts) < 2:
             found.append(whole)
     return found
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except OSError:
+        return True  # the reader says what is wrong with it, as locally
 
 
 def _cuts(path: str, input_format: InputFormat, size: int) -> list[int]:
@@ -155,15 +165,18 @@ def _next_record(handle: BinaryIO, at: int) -> int | None:
     return None
 
 
-def count_lines(part: Partition) -> int:
+def count_lines(part: Partition) -> int | Failed:
     """In a worker: the line breaks in a partition (where the next one's numbering starts)."""
     assert part.end is not None
     count, left = 0, part.end - part.start
-    with Path(part.path).open("rb") as handle:
-        handle.seek(part.start)
-        while left > 0 and (chunk := handle.read(min(_SCAN, left))):
-            count += chunk.count(b"\n")
-            left -= len(chunk)
+    try:
+        with Path(part.path).open("rb") as handle:
+            handle.seek(part.start)
+            while left > 0 and (chunk := handle.read(min(_SCAN, left))):
+                count += chunk.count(b"\n")
+                left -= len(chunk)
+    except OSError as exc:
+        return Failed(f"{part.display}: cannot read: {exc.strerror or exc}", input_error=True)
     return count
 
 

@@ -53,7 +53,7 @@ def _inputs(folder: Path) -> Path:
         _line(_with("Device", id="dev-crlf")).replace(b"\n", b"\r\n"),
     ]
     late = [b"   \n", _line(_with("Device", id="dev-twice")), b"\n" * 50]
-    body = early + lines[:150] + late + lines[150:] + [_line(resident)]
+    body = early + lines[:150] + late + lines[150:] + [_line(resident).rstrip()]  # no newline
     (folder / "a-large.ndjson").write_bytes(b"".join(body))
     array = [_with("Device", id="dev-twice"), _with("Household", id="hh-array"), 17]
     (folder / "b-array.json").write_bytes(orjson.dumps(array))
@@ -75,6 +75,23 @@ def _report(args: list[str], env: dict[str, str] | None = None) -> tuple[int, di
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _inputs(tmp_path_factory.mktemp("scale") / "in")
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"\n" * 5000, "blank.ndjson"),  # no record: one partition, which says it is empty
+        (gzip.compress(b'{"a": 1}\n' * 2000), "zipped.ndjson"),  # gzip by content
+        (b"\xff\xfe" + b'{"a": 1}\n' * 2000, "utf16.ndjson"),  # one finding for the file
+        (b'{"a": 1}\n' * 2000, "records.json"),  # not NDJSON by name: read as the reader decides
+    ],
+    ids=["blank", "gzip", "utf-16", "json"],
+)
+def test_files_read_whole(content: bytes, name: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    [part] = partitions([str(path)], "auto", 50)
+    assert part.end is None and part.display == str(path)
 
 
 def test_the_large_file_is_cut_into_ranges_at_records(inputs: Path) -> None:
