@@ -93,6 +93,8 @@ def validate(
     """Validate records against the Community Common Standard."""
     if not inputs:
         fail("give at least one INPUT: a file, a directory, or - for stdin")
+    if dask is not None and jobs > 1:
+        fail("--dask runs on a cluster's workers: give --jobs or --dask, not both")
     registry = StandardRegistry()
     _check_choices(registry, standard, entity_type)
     known = _load_baseline(baseline)

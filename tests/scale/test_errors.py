@@ -58,6 +58,7 @@ def test_unreachable_scheduler_is_one_line_and_writes_nothing(
         (["validate", "R", "--dask", "http://x"], "give local, local:N or a scheduler address"),
         (["validate", "R", "--dask", "local:0"], "give local, local:N"),
         (["convert", str(ORDERS), "--dask", "local", "--jobs", "2"], "neither --replay nor"),
+        (["validate", "R", "--dask", "local", "-j", "2"], "give --jobs or --dask, not both"),
     ],
 )
 def test_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
