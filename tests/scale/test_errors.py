@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
@@ -79,6 +81,36 @@ def test_a_worker_that_dies_names_its_partition(scheduler: str) -> None:
     assert str(raised.value) == "a.ndjson (bytes 0-100): the workers handling it died"
     with connect(scheduler) as client:  # the cluster carries on (a new worker takes the place)
         assert list(in_order(client, [("x", abs, (-2,))])) == [2]
+
+
+class _DieOnCheck(WorkerPlugin):  # type: ignore[misc]
+    """Ends the worker process as it starts to check a partition (what an OOM kill does)."""
+
+    def transition(self, key: object, start: str, finish: str, **kwargs: object) -> None:
+        if finish == "executing" and "check_partition" in str(key):
+            os._exit(9)
+
+
+@pytest.mark.slow  # a cluster of its own, whose workers die and restart: 14 s on a busy machine
+def test_workers_that_die_are_exit_2_naming_the_partition(tmp_path: Path) -> None:
+    import dask
+    from distributed import Client, LocalCluster
+
+    records = tmp_path / "r.ndjson"
+    records.write_text(__import__("json").dumps(valid_record("Device")) + "\n")
+    report = tmp_path / "report.json"
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                     dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+        client.register_plugin(_DieOnCheck(), name="die-on-check")
+        result = RUNNER.invoke(app, ["validate", str(records), "-q", "-f", "json", "-o",
+                                     str(report), "--dask", cluster.scheduler_address])  # fmt: skip
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr == f"ccstd: error: {records}: the workers handling it died\n"
+    assert not report.exists()
 
 
 def test_help_does_not_import_dask() -> None:
