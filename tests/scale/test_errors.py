@@ -59,6 +59,8 @@ def test_unreachable_scheduler_is_one_line_and_writes_nothing(
         (["validate", "-", "--dask", "local"], "not stdin"),
         (["validate", "R", "--dask", "http://x"], "give local, local:N or a scheduler address"),
         (["validate", "R", "--dask", "local:0"], "give local, local:N"),
+        (["validate", "R", "--dask", "ucx://127.0.0.1:1"], "give local, local:N"),
+        (["validate", "R", "--dask", "tls://127.0.0.1:1"], "check your TLS configuration"),
         (["convert", str(ORDERS), "--dask", "local", "--jobs", "2"], "neither --replay nor"),
         (["validate", "R", "--dask", "local", "-j", "2"], "give --jobs or --dask, not both"),
     ],
