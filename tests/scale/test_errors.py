@@ -93,7 +93,6 @@ class _DieOnCheck(WorkerPlugin):  # type: ignore[misc]
             os._exit(9)
 
 
-@pytest.mark.slow  # a cluster of its own, whose workers die and restart: 14 s on a busy machine
 def test_workers_that_die_are_exit_2_naming_the_partition(tmp_path: Path) -> None:
     import dask
     from distributed import Client, LocalCluster
