@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.orders
 	$(BIN)/python -m benchmarks.certify
 	$(BIN)/python -m benchmarks.serve
+	$(BIN)/python -m benchmarks.scale
 
 ## docs: regenerate the reference (docs/reference/: the standard by version, finding codes and
 ## rule sets, compatibility rules) and build the site (build/site/, mkdocs --strict)

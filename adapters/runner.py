@@ -149,15 +149,17 @@ def convert_paths(
     allow_empty: bool = True,
     options: ConvertOptions | None = None,
     label: str | None = None,
+    engine: Engine | None = None,
 ) -> ConversionReport:
     """Convert every item of every path; outputs appear whole at the end, or not at all.
 
     With `jobs` > 1, items are converted in that many processes (the adapter is found again by
-    name in each) and accounted for in input order here. `converted_at` fixes the conversion
-    time stamped on every record (default: `conversion_time()`). Provenance names each source by
-    the SHA-256 of the whole file, after `label` when given, never by its name. Raises
-    OutputError or InputReadError when a file cannot be written or read, and EmptyInputError
-    when no item was read and `allow_empty` is false; nothing is written then.
+    name in each) and accounted for in input order here; an `engine` (`adapters/scale.py`) does
+    that work elsewhere. `converted_at` fixes the conversion time stamped on every record
+    (default: `conversion_time()`). Provenance names each source by the SHA-256 of the whole
+    file, after `label` when given, never by its name. Raises OutputError or InputReadError
+    when a file cannot be written or read, and EmptyInputError when no item was read and
+    `allow_empty` is false; nothing is written then.
     """
     chosen = options or ConvertOptions()
 
@@ -171,8 +173,9 @@ def convert_paths(
             yield from ((item, _snapshot(context)) for item in _read(adapter, path, context))
 
     return _run(
-        adapter, items(), outputs, protector, ledger, progress, jobs, converted_at, allow_empty
-    )
+        adapter, items(), outputs, protector, ledger, progress, jobs, converted_at, allow_empty,
+        engine,
+    )  # fmt: skip
 
 
 def file_digest(path: Path) -> str | None:
@@ -377,6 +380,7 @@ def _run(
     jobs: int = 1,
     converted_at: str | None = None,
     allow_empty: bool = True,
+    engine: Engine | None = None,
 ) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
@@ -389,7 +393,7 @@ def _run(
             shared=adapter.shared_types,
         )
         ledger_file = files.open(outputs.ledger) if outputs.ledger and ledger else None
-        work = _outcomes(adapter, items, protector, ledger, converted_at, jobs)
+        work = (engine or _outcomes)(adapter, items, protector, ledger, converted_at, jobs)
         for item, context, outcome in work:
             report.read += 1
             _account(report, item, outcome, sinks, adapter, context)
@@ -432,6 +436,9 @@ class _Sinks:
 _CHUNK = 200
 Work = tuple[SourceItem, SourceContext]
 _ChunkResult = tuple[list[Outcome], Counter[str], Ledger | None]
+Finished = Iterator[tuple[SourceItem, SourceContext, Outcome]]
+# (adapter, items, protector, ledger, converted_at, jobs) -> finished outcomes in input order
+Engine = Callable[[Adapter, Iterator[Work], Protector, Ledger | None, str, int], Finished]
 
 
 def _outcomes(

@@ -37,6 +37,7 @@ from ccstd.adapters.runner import (
     convert_paths,
     replay_rejects,
 )
+from ccstd.adapters.scale import DaskEngine
 from ccstd.cli import text
 from ccstd.cli.errors import fail
 from ccstd.standard.files import PathCollisionError, refuse_collisions
@@ -95,6 +96,12 @@ def convert(
         bool, typer.Option("--raw-identifiers", help="Emit direct identifiers unprotected.")
     ] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask", metavar="SCHEDULER", help="Run on Dask: local, local:N or tcp://host:8786."
+        ),
+    ] = None,
     replay: Annotated[
         Path | None,
         typer.Option("--replay", help="Convert again only the items of a rejects file."),
@@ -131,6 +138,8 @@ def convert(
     if source != "auto" and dialect is not None:
         fail("give either --from NAME or --dialect FILE, not both")
     chosen = _dialect(dialect) if dialect is not None else None
+    if dask is not None and (replay is not None or jobs > 1):
+        fail("--dask converts INPUT files on a cluster: give neither --replay nor --jobs with it")
     if replay is not None:
         if inputs:
             fail("give either INPUT files or --replay REJECTS, not both")
@@ -165,6 +174,7 @@ def convert(
                 allow_empty=False,
                 options=options,
                 label=label,
+                engine=None if dask is None else DaskEngine(dask),
             ),
             empty=", ".join(map(str, inputs)),
         )

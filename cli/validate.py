@@ -20,6 +20,7 @@ from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.reporting import REPORTERS
 from ccstd.standard.results import ValidationResult, baseline_document, exit_code, load_baseline
 from ccstd.standard.runner import RunOptions, validate_paths
+from ccstd.standard.scale import validate_on_cluster
 
 EPILOG = EXIT_CODES_HELP
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]
@@ -79,6 +80,12 @@ def validate(
         typer.Option("--write-baseline", help="Write this run's findings as a baseline."),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask", metavar="SCHEDULER", help="Run on Dask: local, local:N or tcp://host:8786."
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")
     ] = False,
@@ -86,6 +93,8 @@ def validate(
     """Validate records against the Community Common Standard."""
     if not inputs:
         fail("give at least one INPUT: a file, a directory, or - for stdin")
+    if dask is not None and jobs > 1:
+        fail("--dask runs on a cluster's workers: give --jobs or --dask, not both")
     registry = StandardRegistry()
     _check_choices(registry, standard, entity_type)
     known = _load_baseline(baseline)
@@ -103,7 +112,10 @@ def validate(
         files = list(iter_paths(inputs, run.include, run.exclude))
         refuse_collisions(files, [("--output", output), ("--write-baseline", write_baseline)])
         with text.progress_bar(err, enabled=not quiet) as progress:
-            result = validate_paths(inputs, check, run, registry, progress)
+            if dask is None:
+                result = validate_paths(inputs, check, run, registry, progress)
+            else:
+                result = validate_on_cluster(dask, inputs, check, run, progress)
     except (InputError, PathCollisionError) as exc:
         fail(printable(str(exc)))
     if not result.records and not result.count(Severity.ERROR):

@@ -59,12 +59,25 @@ def validate_blocks(
 ) -> ValidationResult:
     """Validate the records of blocks read from `files` inputs (a stream, an upload); an
     exception raised by `progress` stops the run."""
-    started = time.perf_counter() if started is None else started
     registry = registry or StandardRegistry()
+    results = _check_blocks(blocks, registry, check, run.jobs)
+    return merge_results(results, files, run, progress, started)
+
+
+def merge_results(
+    results: Iterable[BlockResult],
+    files: int,
+    run: RunOptions = RunOptions(),
+    progress: Progress | None = None,
+    started: float | None = None,
+) -> ValidationResult:
+    """The run's result from its blocks' results, taken in input order: their findings, then
+    the checks across the stream (duplicate ids, unresolved references) from their identities."""
+    started = time.perf_counter() if started is None else started
     collector = FindingCollector(run.max_findings, run.baseline)
     records = invalid = 0
     with StreamIndex(index_as_added=run.jobs > 1) as index:
-        for result in _check_blocks(blocks, registry, check, run.jobs):
+        for result in results:
             records += result.records
             invalid += result.invalid
             collector.extend(result.findings)
