@@ -1,0 +1,94 @@
+"""Walking on the street network: OSM XML and GraphML, routing from all facilities at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from ccstd.lifecircle.coords import Projector
+from ccstd.lifecircle.network import load, route
+from tests.lifecircle.conftest import NETWORK, RECORDS, report, run
+
+PROJECTOR = Projector(118.8, 32.03)
+
+
+def _types(out: Path, community: str, level: str) -> dict[str, dict[str, float]]:
+    levels = report(out)["communities"][community]["levels"]
+    types: dict[str, dict[str, float]] = levels[level]["types"]
+    return types
+
+
+def test_routed_report_is_not_an_estimate(routed: Path) -> None:
+    method = report(routed)["method"]
+    assert method["distance"] == "network" and method["estimate"] is False
+    assert method["network"]["edges"] == 300  # the motorway is not walkable
+    assert "circuityFactor" not in method
+
+
+def test_the_canal_is_a_gap_only_the_network_sees(estimate: Path, routed: Path) -> None:
+    assert _types(estimate, "comm-hp", "15-min")["school"]["residentsCovered"] == 1.0
+    assert _types(routed, "comm-hp", "15-min")["school"]["residentsCovered"] == 0.0
+
+
+def test_route_adds_snap_distances_and_takes_the_nearest_source() -> None:
+    graph = nx.Graph()
+    for node, x in (("a", 0.0), ("b", 100.0), ("c", 300.0)):
+        graph.add_node(node, x=x, y=0.0)
+    graph.add_edge("a", "b", length=100.0)
+    graph.add_edge("b", "c", length=200.0)
+    buildings = np.array([[0.0, 10.0], [300.0, 0.0]])
+    facilities = np.array([[100.0, 5.0], [300.0, 20.0]])
+    members = {"one": np.array([0]), "both": np.array([0, 1]), "none": np.array([], dtype=int)}
+    found = route(graph, buildings, facilities, members, cutoff=1000.0).distances
+    assert found["one"] == pytest.approx([115.0, 205.0])
+    assert found["both"] == pytest.approx([115.0, 20.0])
+    assert np.isinf(found["none"]).all()
+    assert "__facilities__" not in graph  # the virtual source is removed
+
+
+def test_graphml_gives_the_same_result_as_osm(tmp_path: Path, routed: Path) -> None:
+    graph = load(NETWORK, PROJECTOR)
+    exported = nx.Graph()
+    inverse = {n: PROJECTOR.unproject(d["x"], d["y"]) for n, d in graph.nodes(data=True)}
+    for node, (lon, lat) in inverse.items():
+        exported.add_node(node, x=lon, y=lat)
+    exported.add_edges_from(graph.edges())
+    path = tmp_path / "district.graphml"
+    nx.write_graphml(exported, path)
+    out = tmp_path / "out"
+    result = run("lifecircle", str(RECORDS), "--network", str(path), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert report(out)["communities"] == report(routed)["communities"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('<osm><node id="1" lat="32" lon="118"/>\n<way id="1">', ":2: not well-formed"),
+        ('<osm>\n<node id="1" lat="north" lon="118"/></osm>', ":2: node 1: lat/lon missing"),
+        ('<osm><node id="1" lat="32" lon="118"/></osm>', "no walkable street"),
+    ],
+)
+def test_bad_networks_are_one_line_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.osm"
+    path.write_text(content, encoding="utf-8")
+    result = run("lifecircle", str(RECORDS), "--network", str(path), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and result.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "o" / "report.json").exists()
+
+
+def test_entities_in_osm_xml_are_not_expanded(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("118", encoding="utf-8")
+    path = tmp_path / "xxe.osm"
+    path.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE osm [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<osm><node id="1" lat="32" lon="&x;"/></osm>',
+        encoding="utf-8",
+    )
+    result = run("lifecircle", str(RECORDS), "--network", str(path), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2
