@@ -65,6 +65,7 @@ def lifecircle(
         targets = [(f"--out {name}", out / name) for name in run.OUTPUTS]
         extra = [] if network is None else [str(network)]
         refuse_collisions([*files, *extra], targets)
+        _refuse_out_inside_inputs(out, inputs)
         _make_folder(out)
         options = run.Options(inputs, out, chosen, network, circuity)
         with _progress(err, enabled=not quiet) as tick:
@@ -87,6 +88,15 @@ def lifecircle(
             markup=False,
         )
         err.print(f"report: {printable(str(out / 'report.html'))}", markup=False)
+
+
+def _refuse_out_inside_inputs(out: Path, inputs: list[str]) -> None:
+    """The next run over the same folders would read report.json as records."""
+    where = out.resolve()
+    for name in inputs:
+        folder = Path(name)
+        if name != "-" and folder.is_dir() and where.is_relative_to(folder.resolve()):
+            fail(printable(f"--out {out}: is inside the input folder {name}; write it elsewhere"))
 
 
 def _make_folder(out: Path) -> None:

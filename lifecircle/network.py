@@ -9,11 +9,14 @@ distance), cut off at the widest threshold of the profile: distances beyond it s
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import math
+import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from xml.etree import ElementTree
 
 import networkx as nx
 import numpy as np
@@ -37,8 +40,10 @@ class NetworkError(ValueError):
 
 def load(path: Path, projector: Projector, progress: Progress | None = None) -> nx.Graph:
     """The walkable graph of an OSM XML or GraphML file, in metres; NetworkError otherwise."""
-    if not path.is_file():
+    if not path.exists():
         raise NetworkError(f"{path}: no such file")
+    if not path.is_file():
+        raise NetworkError(f"{path}: not a file (give an OSM XML or GraphML file)")
     suffix = path.name.lower().removesuffix(".gz")
     loader = _load_graphml if suffix.endswith((".graphml", ".xml.graphml")) else _load_osm
     graph = loader(path, projector, progress or (lambda _n, _t: None))
@@ -57,21 +62,41 @@ def _load_osm(path: Path, projector: Projector, progress: Progress) -> nx.Graph:
     nodes: dict[str, tuple[float, float]] = {}
     ways: list[list[str]] = []
     try:
-        for _event, element in etree.iterparse(
-            str(path), events=("end",), tag=("node", "way"), resolve_entities=False,
-            no_network=True, huge_tree=True,
-        ):  # fmt: skip
-            if element.tag == "node":
-                nodes[element.get("id")] = _lon_lat(element, path)
-            elif _walkable(element):
-                ways.append([nd.get("ref") for nd in element.iterfind("nd")])
-            element.clear()
-            if (len(nodes) + len(ways)) % _BATCH == 0:
-                progress(_BATCH, None)
+        with _open(path) as stream:
+            _read_osm(stream, nodes, ways, path, progress)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else 1
         raise NetworkError(f"{path}:{line}: not well-formed OSM XML: {exc.msg}") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise NetworkError(f"{path}: cannot read: {exc}") from None
     return _graph_of(nodes, ways, projector, path)
+
+
+def _open(path: Path) -> IO[bytes]:
+    """The file, decompressed when it is gzip (`.osm.gz`)."""
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+
+
+def _read_osm(
+    stream: IO[bytes],
+    nodes: dict[str, tuple[float, float]],
+    ways: list[list[str]],
+    path: Path,
+    progress: Progress,
+) -> None:
+    for _event, element in etree.iterparse(
+        stream, events=("end",), tag=("node", "way"), resolve_entities=False,
+        no_network=True, huge_tree=True,
+    ):  # fmt: skip
+        if element.tag == "node":
+            nodes[element.get("id")] = _lon_lat(element, path)
+        elif _walkable(element):
+            ways.append([nd.get("ref") for nd in element.iterfind("nd")])
+        element.clear()
+        if (len(nodes) + len(ways)) % _BATCH == 0:
+            progress(_BATCH, None)
 
 
 def _lon_lat(element: Any, path: Path) -> tuple[float, float]:
@@ -120,7 +145,7 @@ def _add_edge(graph: nx.Graph, a: Any, b: Any, length: float) -> None:
 def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Graph:
     try:
         source = nx.read_graphml(path)
-    except (etree.XMLSyntaxError, nx.NetworkXError, ValueError, KeyError) as exc:
+    except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError, OSError) as exc:
         raise NetworkError(f"{path}: not a readable GraphML file: {exc}") from None
     lon_lat = {}
     for node, attrs in source.nodes(data=True):

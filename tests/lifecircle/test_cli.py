@@ -6,9 +6,13 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
 from tests.lifecircle.conftest import PERSON_LINKED, RECORDS, report, run
 
 
@@ -113,3 +117,36 @@ def test_start_up_does_not_import_the_heavy_libraries() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_out_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "places.ndjson").write_bytes((RECORDS / "places.ndjson").read_bytes())
+    result = run("lifecircle", str(folder), "--out", str(folder / "report"))
+    assert result.exit_code == 2 and "inside the input folder" in result.stderr
+    assert not (folder / "report").exists()
+
+
+def test_records_of_1_1_0_give_the_same_report(tmp_path: Path, estimate: Path) -> None:
+    older = tmp_path / "older"
+    older.mkdir()
+    for path in RECORDS.iterdir():
+        text = path.read_text(encoding="utf-8")
+        (older / path.name).write_text(
+            text.replace('"standardVersion": "1.2.0"', '"standardVersion": "1.1.0"'),
+            encoding="utf-8",
+        )
+    out = tmp_path / "out"
+    result = run("lifecircle", str(older), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert report(out)["communities"] == report(estimate)["communities"]
+    assert report(out)["inputs"]["invalid"] == report(estimate)["inputs"]["invalid"]
+
+
+def test_stdin_is_an_input(estimate: Path) -> None:
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(RECORDS.iterdir()))
+    with tempfile.TemporaryDirectory() as tmp:
+        result = CliRunner().invoke(app, ["lifecircle", "-", "--out", tmp, "-q"], input=text)
+        assert result.exit_code == 0, result.stderr
+        assert report(Path(tmp))["communities"] == report(estimate)["communities"]

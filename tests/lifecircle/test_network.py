@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import networkx as nx
@@ -79,6 +80,24 @@ def test_bad_networks_are_one_line_errors(tmp_path: Path, content: str, message:
     assert result.exit_code == 2, result.stderr
     assert message in result.stderr and result.stderr.strip().count("\n") == 0
     assert not (tmp_path / "o" / "report.json").exists()
+
+
+def test_gzip_osm_is_read_and_a_folder_or_garbage_is_refused(tmp_path: Path, routed: Path) -> None:
+    packed = tmp_path / "district.osm.gz"
+    packed.write_bytes(gzip.compress(NETWORK.read_bytes()))
+    out = tmp_path / "out"
+    assert (
+        run("lifecircle", str(RECORDS), "--network", str(packed), "--out", str(out)).exit_code == 0
+    )
+    assert report(out)["communities"] == report(routed)["communities"]
+    truncated = tmp_path / "cut.osm.gz"
+    truncated.write_bytes(packed.read_bytes()[:200])
+    garbage = tmp_path / "bad.graphml"
+    garbage.write_text("garbage", encoding="utf-8")
+    for network, message in ((truncated, "cannot read"), (tmp_path, "not a file"),
+                             (garbage, "not a readable GraphML file")):  # fmt: skip
+        result = run("lifecircle", str(RECORDS), "--network", str(network), "--out", str(out))
+        assert result.exit_code == 2 and message in result.stderr, result.stderr
 
 
 def test_entities_in_osm_xml_are_not_expanded(tmp_path: Path) -> None:
