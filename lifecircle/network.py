@@ -15,7 +15,7 @@ import math
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.etree import ElementTree
 
 import networkx as nx
@@ -76,7 +76,9 @@ def _open(path: Path) -> IO[bytes]:
     """The file, decompressed when it is gzip (`.osm.gz`)."""
     with path.open("rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    if magic == b"\x1f\x8b":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
 
 
 def _read_osm(
