@@ -16,9 +16,7 @@ from ccstd.lifecircle.coverage import reached
 from ccstd.lifecircle.report import Analysis
 
 _PALETTE = ("#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850")  # none .. all reached
-_CATEGORY_COLOURS = (
-    "#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#2ca02c",
-)  # fmt: skip
+_MAX_STREETS = 20_000  # segments drawn per map
 _SIZE = 520
 _KINDS = {"delivery": ("配送", "Deliveries"), "service-request": ("诉求", "Service requests"),
           "care-visit": ("上门服务", "Care visits")}  # fmt: skip
@@ -125,7 +123,8 @@ def _community(analysis: Analysis, community_id: str, entry: dict[str, Any]) -> 
         f"居民 Residents: {entry.get('residents') if entry.get('residents') is not None else '—'}"
         "</p>"
     )
-    parts = [head, _map(analysis, community_id), _coverage(analysis, entry), _onehour(entry)]
+    shown = _suppressed_map() if entry.get("suppressed") else _map(analysis, community_id)
+    parts = [head, shown, _coverage(analysis, entry), _onehour(entry)]
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -183,6 +182,13 @@ def _onehour(entry: dict[str, Any]) -> str:
     return "".join(rows)
 
 
+def _suppressed_map() -> str:
+    return (
+        '<svg class="map suppressed" width="360" height="40" role="img" aria-label="suppressed">'
+        '<text x="5" y="25">少于5户 不显示 fewer than 5 households: not shown</text></svg>'
+    )
+
+
 def _map(analysis: Analysis, community_id: str) -> str:
     members = [i for i, b in enumerate(analysis.buildings) if b.community == community_id]
     if not members:
@@ -197,10 +203,29 @@ def _map(analysis: Analysis, community_id: str) -> str:
 
     shapes = [f'<svg class="map" viewBox="0 0 {_SIZE} {_SIZE}" width="{_SIZE}" '
               f'height="{_SIZE}" role="img" aria-label="map {_e(community_id)}">']  # fmt: skip
+    shapes.extend(_street_lines(analysis, low, high, at))
     shapes.extend(_facility_marks(analysis, low, high, at))
     shapes.extend(_building_marks(analysis, members, at))
     shapes.append("</svg>")
     return "".join(shapes) + _legend(analysis)
+
+
+def _colour(category: str, categories: list[str]) -> str:
+    """One hue per category present, evenly spread."""
+    hue = categories.index(category) * 360 // max(1, len(categories))
+    return f"hsl({hue},70%,42%)"
+
+
+def _street_lines(analysis: Analysis, low: np.ndarray, high: np.ndarray, at: Any) -> list[str]:
+    if analysis.streets is None or not len(analysis.streets):
+        return []
+    ends = analysis.streets
+    inside = np.any(np.all((ends >= low) & (ends <= high), axis=2), axis=1)  # either end
+    steps = []
+    for a, b in ends[inside][:_MAX_STREETS]:
+        (x1, y1), (x2, y2) = at(a), at(b)
+        steps.append(f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}")
+    return [f'<path class="streets" d="{"".join(steps)}" stroke="#bbb" stroke-width="2"/>']
 
 
 def _facility_marks(analysis: Analysis, low: np.ndarray, high: np.ndarray, at: Any) -> list[str]:
@@ -211,7 +236,7 @@ def _facility_marks(analysis: Analysis, low: np.ndarray, high: np.ndarray, at: A
         if not (np.all(point >= low) and np.all(point <= high)):
             continue
         x, y = at(point)
-        colour = _CATEGORY_COLOURS[categories.index(site.category) % len(_CATEGORY_COLOURS)]
+        colour = _colour(site.category, categories)
         marks.append(
             f'<rect class="facility" x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" '
             f'fill="{colour}"><title>{_e(site.name)} ({_e(site.category)})</title></rect>'
@@ -247,8 +272,8 @@ def _legend(analysis: Analysis) -> str:
     categories = sorted({f.category for f in analysis.facilities})
     items = "".join(
         f'<span><svg width="10" height="10"><rect width="10" height="10" '
-        f'fill="{_CATEGORY_COLOURS[i % len(_CATEGORY_COLOURS)]}"/></svg> {_e(c)}</span>'
-        for i, c in enumerate(categories)
+        f'fill="{_colour(c, categories)}"/></svg> {_e(c)}</span>'
+        for c in categories
     )
     return (
         f'<p class="legend">{items}<br>楼栋颜色 Building colour: 红 red = 无 none … 绿 green = '

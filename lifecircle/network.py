@@ -172,6 +172,15 @@ def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Gr
     return graph
 
 
+def segments(graph: nx.Graph) -> np.ndarray:
+    """Every edge as ((x1, y1), (x2, y2)) in metres, for drawing."""
+    nodes = graph.nodes
+    pairs = [
+        ((nodes[a]["x"], nodes[a]["y"]), (nodes[b]["x"], nodes[b]["y"])) for a, b in graph.edges()
+    ]
+    return np.array(pairs, dtype=float).reshape(-1, 2, 2)
+
+
 def route(
     graph: nx.Graph,
     buildings: np.ndarray,

@@ -34,6 +34,7 @@ class Analysis:
     network: dict[str, Any] | None
     building_xy: np.ndarray  # projected metres, aligned with `buildings`
     facility_xy: np.ndarray  # and with `facilities`
+    streets: np.ndarray | None = None  # street segments (n, 2, 2) in metres, for the maps
 
 
 def report_document(analysis: Analysis) -> dict[str, Any]:
@@ -157,6 +158,8 @@ def geojson_document(analysis: Analysis) -> dict[str, Any]:
         }
         props: dict[str, Any] = {"kind": "building", "id": site.id, "name": site.name,
                  "community": site.community, "reached": reach, "nearestM": nearest}  # fmt: skip
+        if analysis.coverage.get(site.community or "unknown", {}).get("suppressed", True):
+            props.update(reached=None, nearestM=None, suppressed=True)
         features.append(_feature(site, props))
     for site in analysis.facilities:
         props = {"kind": "facility", "id": site.id, "name": site.name, "category": site.category,

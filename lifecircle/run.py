@@ -42,7 +42,7 @@ def analyse(options: Options, tick: Tick | None = None) -> Analysis:
     building_xy = _project(projector, buildings)
     facility_xy = _project(projector, facilities)
     members = measure.facilities_by_type(options.profile, [f.category for f in facilities])
-    network_summary = None
+    network_summary, streets = None, None
     if options.network is not None:
         from ccstd.lifecircle import network
 
@@ -52,6 +52,7 @@ def analyse(options: Options, tick: Tick | None = None) -> Analysis:
             graph, building_xy, facility_xy, members, limit, lambda n, t: step("routing", n, t)
         )
         access_result, network_summary = result, network.summary(graph)
+        streets = network.segments(graph)
     else:
         access_result = measure.straight_line(building_xy, facility_xy, members, options.circuity)
     people = population(data)
@@ -60,6 +61,7 @@ def analyse(options: Options, tick: Tick | None = None) -> Analysis:
     return Analysis(
         options.profile, data, buildings, facilities, access_result, coverage, hour,
         inconsistent, f"EPSG:{projector.epsg}", network_summary, building_xy, facility_xy,
+        streets,
     )  # fmt: skip
 
 

@@ -73,6 +73,9 @@ def test_small_community_is_suppressed(estimate: Path) -> None:
     assert small["suppressed"] is True and small["households"] is None
     assert small["levels"]["5-min"]["allRequired"]["residentsCovered"] is None
     assert all(f.get("suppressed") for kind in small["oneHour"].values() for f in kind.values())
+    features = json.loads((estimate / "coverage.geojson").read_text(encoding="utf-8"))["features"]
+    mine = [f["properties"] for f in features if f["properties"]["community"] == "comm-xx"]
+    assert mine and all(p["suppressed"] and p["reached"] is None for p in mine)
 
 
 def test_no_person_linked_id_in_any_output(estimate: Path) -> None:
