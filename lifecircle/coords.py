@@ -92,10 +92,19 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return lon, lat  # WGS84, and CGCS2000 (centimetres apart)
 
 
+def great_circle_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Haversine distance on a sphere of radius 6371 km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
 class Projector:
     """WGS 84 longitude/latitude to metres in the UTM zone of a reference point."""
 
     def __init__(self, lon: float, lat: float) -> None:
+        self.lon, self.lat = lon, lat
         zone = min(60, max(1, int((lon + 180.0) // 6.0) + 1))
         self.epsg = (32600 if lat >= 0 else 32700) + zone
         self._forward = Transformer.from_crs("EPSG:4326", f"EPSG:{self.epsg}", always_xy=True)

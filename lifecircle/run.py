@@ -10,13 +10,14 @@ import numpy as np
 import orjson
 
 from ccstd.lifecircle import access as measure
-from ccstd.lifecircle.coords import Projector
+from ccstd.lifecircle.coords import Projector, great_circle_km
 from ccstd.lifecircle.coverage import community_figures, population
 from ccstd.lifecircle.onehour import one_hour
 from ccstd.lifecircle.profiles import Profile
-from ccstd.lifecircle.records import Dataset, Site, load
+from ccstd.lifecircle.records import MAX_PROBLEMS_LISTED, Dataset, Site, load
 from ccstd.lifecircle.report import Analysis, geojson_document, report_document
 
+MAX_SPREAD_KM = 100.0  # a district, even a city, fits; a swapped lat/lon does not
 OUTPUTS = ("report.json", "report.html", "coverage.geojson")
 Tick = Callable[[str, int, int | None], None]  # (task, advance, total when known)
 
@@ -36,9 +37,9 @@ def analyse(options: Options, tick: Tick | None = None) -> Analysis:
     """Read, measure and aggregate; InputError or NetworkError when an input cannot be used."""
     step = tick or (lambda _task, _n, _total: None)
     data = load(options.inputs, lambda n: step("records", n, None))
-    buildings = sorted(data.buildings.values(), key=lambda s: s.id)
-    facilities = sorted(data.facilities.values(), key=lambda s: s.id)
-    projector = Projector.around([(s.lon, s.lat) for s in [*buildings, *facilities]])
+    projector = Projector.around([(s.lon, s.lat) for s in [*data.buildings.values()]])
+    buildings = _near(data, "Building", data.buildings, projector)
+    facilities = _near(data, "Facility", data.facilities, projector)
     building_xy = _project(projector, buildings)
     facility_xy = _project(projector, facilities)
     members = measure.facilities_by_type(options.profile, [f.category for f in facilities])
@@ -63,6 +64,25 @@ def analyse(options: Options, tick: Tick | None = None) -> Analysis:
         inconsistent, f"EPSG:{projector.epsg}", network_summary, building_xy, facility_xy,
         streets,
     )  # fmt: skip
+
+
+def _near(data: Dataset, kind: str, sites: dict[str, Site], projector: Projector) -> list[Site]:
+    """The sites within MAX_SPREAD_KM of the district's middle, sorted by id; the others are
+    counted as unusable (a swapped latitude and longitude, a wrong `crs`)."""
+    kept = []
+    for site in sorted(sites.values(), key=lambda s: s.id):
+        away = great_circle_km(projector.lon, projector.lat, site.lon, site.lat)
+        if away <= MAX_SPREAD_KM:
+            kept.append(site)
+            continue
+        data.used[kind] -= 1
+        data.unusable[kind] += 1
+        if len(data.problems) < MAX_PROBLEMS_LISTED:
+            data.problems.append(
+                f"{kind} {site.id}: {away:,.0f} km from the district's middle "
+                "(latitude and longitude swapped, or the wrong crs?): not used"
+            )
+    return kept
 
 
 def _project(projector: Projector, sites: list[Site]) -> np.ndarray:

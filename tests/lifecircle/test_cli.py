@@ -153,3 +153,24 @@ def test_stdin_is_an_input(estimate: Path) -> None:
         result = CliRunner().invoke(app, ["lifecircle", "-", "--out", tmp, "-q"], input=text)
         assert result.exit_code == 0, result.stderr
         assert report(Path(tmp))["communities"] == report(estimate)["communities"]
+
+
+def test_a_site_far_from_the_district_is_unusable_not_measured(tmp_path: Path) -> None:
+    lines = (RECORDS / "places.ndjson").read_text(encoding="utf-8").splitlines()
+    swapped = []
+    for line in lines:
+        record = json.loads(line)
+        if record["id"] in ("bldg-yyh-01", "fac-01-clinic"):  # latitude and longitude swapped
+            point = record["location"]
+            point["lat"], point["lon"] = point["lon"] - 90, point["lat"]
+        swapped.append(json.dumps(record, ensure_ascii=False))
+    source = tmp_path / "places.ndjson"
+    source.write_text("\n".join(swapped) + "\n", encoding="utf-8")
+    result = run("lifecircle", str(source), "--out", str(tmp_path / "o"), "-q")
+    assert result.exit_code == 0, result.stderr
+    inputs = report(tmp_path / "o")["inputs"]
+    assert inputs["unusable"]["Building"] == 2 and inputs["unusable"]["Facility"] == 1
+    assert any("bldg-yyh-01" in p and "swapped" in p for p in inputs["problems"])
+    assert sum(inputs["read"].values()) == sum(
+        sum(inputs[k].values()) for k in ("used", "invalid", "unusable", "ignored")
+    )
