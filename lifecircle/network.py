@@ -66,7 +66,8 @@ def _load_osm(path: Path, projector: Projector, progress: Progress) -> nx.Graph:
             _read_osm(stream, nodes, ways, path, progress)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else 1
-        raise NetworkError(f"{path}:{line}: not well-formed OSM XML: {exc.msg}") from None
+        reason = " ".join(str(exc.msg).split())
+        raise NetworkError(f"{path}:{line}: not well-formed OSM XML: {reason}") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise NetworkError(f"{path}: cannot read: {exc}") from None
     return _graph_of(nodes, ways, projector, path)
@@ -148,7 +149,8 @@ def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Gr
     try:
         source = nx.read_graphml(path)
     except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError, OSError) as exc:
-        raise NetworkError(f"{path}: not a readable GraphML file: {exc}") from None
+        reason = " ".join(str(exc).split())
+        raise NetworkError(f"{path}: not a readable GraphML file: {reason}") from None
     lon_lat = {}
     for node, attrs in source.nodes(data=True):
         try:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccstd.lifecircle.coords import Projector
-from ccstd.lifecircle.network import load, route
+from ccstd.lifecircle.network import NetworkError, load, route
 from tests.lifecircle.conftest import NETWORK, RECORDS, report, run
 
 PROJECTOR = Projector(118.8, 32.03)
@@ -111,3 +114,29 @@ def test_entities_in_osm_xml_are_not_expanded(tmp_path: Path) -> None:
     )
     result = run("lifecircle", str(RECORDS), "--network", str(path), "--out", str(tmp_path / "o"))
     assert result.exit_code == 2
+
+
+_OSM_PIECES = st.sampled_from([
+    '<node id="1" lat="32.0" lon="118.8"/>', '<node id="2" lat="32.001" lon="118.8"/>',
+    '<node id="3" lat="x" lon="118.8"/>', '<node id="4" lat="95" lon="118.8"/>',
+    '<way id="9"><nd ref="1"/><nd ref="2"/><tag k="highway" v="path"/></way>',
+    '<way id="8"><nd ref="1"/><nd ref="7"/><tag k="highway" v="footway"/></way>',
+    '<way id="7"><nd ref="1"/><nd ref="2"/><tag k="highway" v="motorway"/></way>',
+    '<way id="6"><nd ref="2"/><nd ref="1"/><tag k="highway" v="path"/><tag k="foot" v="no"/>'
+    "</way>", "<relation/>", "<", "&amp;", "\x00", "é",
+])  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_OSM_PIECES, max_size=12))
+def test_any_osm_text_is_a_graph_or_a_network_error(
+    tmp_path_factory: Any, pieces: list[str]
+) -> None:
+    path = tmp_path_factory.mktemp("osm") / "n.osm"
+    path.write_text("<osm>" + "".join(pieces) + "</osm>", encoding="utf-8")
+    try:
+        graph = load(path, PROJECTOR)
+    except NetworkError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)
+    else:
+        assert all(d["length"] >= 0 for _a, _b, d in graph.edges(data=True))
