@@ -124,9 +124,25 @@ def _community(analysis: Analysis, community_id: str, entry: dict[str, Any]) -> 
         "</p>"
     )
     shown = _suppressed_map() if entry.get("suppressed") else _map(analysis, community_id)
-    parts = [head, shown, _coverage(analysis, entry), _onehour(entry)]
+    parts = [head, shown, _facilities(entry), _coverage(analysis, entry), _onehour(entry)]
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _facilities(entry: dict[str, Any]) -> str:
+    rows = [
+        '<table class="facilities"><tr><th>类别 Category</th><th>数量 Count</th>'
+        "<th>容量 Capacity</th><th>周末开放 Open at weekends</th></tr>"
+    ]
+    for category, figures in entry.get("facilities", {}).items():
+        capacity, weekends = figures["capacity"], figures["openWeekends"]
+        rows.append(
+            f'<tr><td>{_e(category)}</td><td class="n">{figures["count"]}</td>'
+            f'<td class="n">{"—" if capacity is None else capacity}</td>'
+            f'<td class="n">{"—" if weekends is None else weekends}</td></tr>'
+        )
+    rows.append("</table>")
+    return "".join(rows)
 
 
 def _coverage(analysis: Analysis, entry: dict[str, Any]) -> str:

@@ -46,6 +46,8 @@ class Site:
     lon: float
     lat: float
     category: str = ""  # facilities only
+    capacity: int | None = None  # facilities: persons, when given
+    open_weekends: bool | None = None  # facilities: opening hours include sa or su, when given
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,11 @@ def _take_site(
         return False
     lon, lat = to_wgs84(point["lon"], point["lat"], point.get("crs", "WGS84"))
     community = record.get("community", {}).get("id")
-    into[record["id"]] = Site(record["id"], record["name"], community, lon, lat, cat)
+    hours = record.get("openingHours")
+    weekends = None if hours is None else any({"sa", "su"} & set(h["days"]) for h in hours)
+    into[record["id"]] = Site(
+        record["id"], record["name"], community, lon, lat, cat, record.get("capacity"), weekends
+    )
     return True
 
 

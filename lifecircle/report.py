@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from ccstd import __version__
 from ccstd.lifecircle.access import Access
@@ -41,12 +41,12 @@ def report_document(analysis: Analysis) -> dict[str, Any]:
     """The content of report.json."""
     data, profile = analysis.data, analysis.profile
     communities: dict[str, Any] = {}
-    facility_counts = _facility_counts(analysis.facilities)
+    facility_counts = _facility_counts(analysis)
     for community_id in sorted(set(analysis.coverage) | set(data.communities)):
         known = data.communities.get(community_id)
         entry: dict[str, Any] = {"name": known.name if known else community_id}
         entry.update(analysis.coverage.get(community_id, {"buildings": 0, "levels": {}}))
-        entry["facilities"] = dict(sorted(facility_counts.get(community_id, Counter()).items()))
+        entry["facilities"] = dict(sorted(facility_counts.get(community_id, {}).items()))
         entry["oneHour"] = analysis.one_hour.get(community_id, {})
         communities[community_id] = entry
     return {
@@ -106,11 +106,30 @@ def _inputs(data: Dataset, inconsistent: int) -> dict[str, Any]:
     }
 
 
-def _facility_counts(facilities: list[Site]) -> dict[str, Counter[str]]:
-    counts: dict[str, Counter[str]] = {}
-    for site in facilities:
-        counts.setdefault(site.community or "unknown", Counter())[site.category] += 1
-    return counts
+def facility_communities(analysis: Analysis) -> list[str]:
+    """Each facility's community: its own `community`, else that of the nearest building."""
+    if not len(analysis.building_xy):
+        return [site.community or "unknown" for site in analysis.facilities]
+    _, nearest = cKDTree(analysis.building_xy).query(analysis.facility_xy.reshape(-1, 2), k=1)
+    return [
+        site.community or analysis.buildings[int(index)].community or "unknown"
+        for site, index in zip(analysis.facilities, np.atleast_1d(nearest), strict=True)
+    ]
+
+
+def _facility_counts(analysis: Analysis) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per community and category: count, summed capacity, how many open at weekends."""
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for site, community in zip(analysis.facilities, facility_communities(analysis), strict=True):
+        entry = found.setdefault(community, {}).setdefault(
+            site.category, {"count": 0, "capacity": None, "openWeekends": None}
+        )
+        entry["count"] += 1
+        if site.capacity is not None:
+            entry["capacity"] = (entry["capacity"] or 0) + site.capacity
+        if site.open_weekends is not None:
+            entry["openWeekends"] = (entry["openWeekends"] or 0) + int(site.open_weekends)
+    return found
 
 
 def gaps(analysis: Analysis, communities: dict[str, Any]) -> list[dict[str, Any]]:
@@ -161,9 +180,11 @@ def geojson_document(analysis: Analysis) -> dict[str, Any]:
         if analysis.coverage.get(site.community or "unknown", {}).get("suppressed", True):
             props.update(reached=None, nearestM=None, suppressed=True)
         features.append(_feature(site, props))
-    for site in analysis.facilities:
+    places = facility_communities(analysis)
+    for site, community in zip(analysis.facilities, places, strict=True):
         props = {"kind": "facility", "id": site.id, "name": site.name, "category": site.category,
-                 "community": site.community, "types": profile.types_of(site.category)}  # fmt: skip
+                 "community": community, "types": profile.types_of(site.category),
+                 "capacity": site.capacity}  # fmt: skip
         features.append(_feature(site, props))
     return {"type": "FeatureCollection", "features": features}
 

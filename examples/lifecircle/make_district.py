@@ -121,10 +121,15 @@ def places(rng: random.Random) -> list[dict[str, object]]:
         address = {"divisionCode": "320104", "communityCode": code}
         out.append(record("Community", cid, name=name, divisionCode="320104",
                           communityCode=code, address=address))  # fmt: skip
+    weekdays = [{"days": ["mo", "tu", "we", "th", "fr"], "opens": "08:00", "closes": "17:30"}]
+    daily = [{"days": ["mo", "tu", "we", "th", "fr", "sa", "su"], "opens": "07:00",
+              "closes": "22:00"}]  # fmt: skip
     for index, (category, name, col, row, crs) in enumerate(FACILITIES):
+        hours = daily if index % 2 else weekdays
         out.append(record("Facility", f"fac-{index + 1:02d}-{category}", name=name,
                           category=category, location=geo(col, row, crs),
-                          travelTimeBand="15-min", capacity=rng.randint(20, 200)))  # fmt: skip
+                          travelTimeBand="15-min", capacity=rng.randint(20, 200),
+                          openingHours=hours))  # fmt: skip
     return out
 
 

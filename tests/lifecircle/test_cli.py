@@ -51,6 +51,8 @@ def test_counts_add_up_and_bad_records_are_not_used(estimate: Path) -> None:
     assert inputs["invalid"] == {"Facility": 2}
     assert inputs["unusable"]["Building"] == 1  # no location
     assert any("/location/lat" in p for p in inputs["problems"])
+    yyh = report(estimate)["communities"]["comm-yyh"]["facilities"]
+    assert yyh["clinic"]["count"] == 1 and yyh["clinic"]["capacity"] > 0  # placed by nearest
     features = json.loads((estimate / "coverage.geojson").read_text(encoding="utf-8"))
     names = {f["properties"]["name"] for f in features["features"]}
     assert "坐标错误的药店" not in names and "未知设施" not in names
@@ -74,7 +76,11 @@ def test_small_community_is_suppressed(estimate: Path) -> None:
     assert small["levels"]["5-min"]["allRequired"]["residentsCovered"] is None
     assert all(f.get("suppressed") for kind in small["oneHour"].values() for f in kind.values())
     features = json.loads((estimate / "coverage.geojson").read_text(encoding="utf-8"))["features"]
-    mine = [f["properties"] for f in features if f["properties"]["community"] == "comm-xx"]
+    mine = [
+        f["properties"]
+        for f in features
+        if f["properties"]["community"] == "comm-xx" and f["properties"]["kind"] == "building"
+    ]
     assert mine and all(p["suppressed"] and p["reached"] is None for p in mine)
 
 
