@@ -50,7 +50,11 @@ def lifecircle(
     ] = 1.3,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
 ) -> None:
-    """Measure walking access to each facility type per level, and one-hour delivery times."""
+    """Life-circle report: walking access to services per community, one-hour delivery.
+
+    Measures, per community, the share of buildings and residents that reach each facility type
+    of a profile's levels on foot, and how long deliveries and services take to come to the door.
+    """
     from ccstd.adapters.dialect_files import DataFileError
     from ccstd.lifecircle import run
     from ccstd.lifecircle.network import NetworkError
