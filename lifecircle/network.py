@@ -167,9 +167,9 @@ def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Gr
     graph = nx.Graph()
     for node, (x, y) in position.items():
         graph.add_node(node, x=x, y=y)
-    for a, b in source.edges():
+    for a, b, attrs in source.edges(data=True):
         if a != b:
-            _add_edge(graph, a, b, math.dist(position[a], position[b]))
+            _add_edge(graph, a, b, _length(attrs, math.dist(position[a], position[b])))
     progress(graph.number_of_edges(), graph.number_of_edges())
     return graph
 
@@ -181,6 +181,16 @@ def segments(graph: nx.Graph) -> np.ndarray:
         ((nodes[a]["x"], nodes[a]["y"]), (nodes[b]["x"], nodes[b]["y"])) for a, b in graph.edges()
     ]
     return np.array(pairs, dtype=float).reshape(-1, 2, 2)
+
+
+def _length(attrs: dict[str, Any], chord: float) -> float:
+    """An edge's own `length` in metres (osmnx writes one: curves are longer than the chord),
+    else the straight line between its ends."""
+    try:
+        given = float(attrs["length"])
+    except (KeyError, TypeError, ValueError):
+        return chord
+    return given if math.isfinite(given) and given >= chord * 0.99 else chord
 
 
 def route(

@@ -68,6 +68,20 @@ def test_graphml_gives_the_same_result_as_osm(tmp_path: Path, routed: Path) -> N
     assert report(out)["communities"] == report(routed)["communities"]
 
 
+def test_graphml_edge_length_is_used_when_longer_than_the_chord(tmp_path: Path) -> None:
+    source = nx.MultiDiGraph()  # as osmnx saves them
+    source.add_node("a", x=118.8, y=32.03)
+    source.add_node("b", x=118.801, y=32.03)
+    source.add_node("c", x=118.802, y=32.03)
+    source.add_edge("a", "b", length=250.0)  # a curved street
+    source.add_edge("b", "c", length=1.0)  # shorter than the chord: not believed
+    path = tmp_path / "curved.graphml"
+    nx.write_graphml(source, path)
+    graph = load(path, PROJECTOR)
+    assert graph["a"]["b"]["length"] == 250.0
+    assert graph["b"]["c"]["length"] == pytest.approx(94.4, abs=1.0)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
