@@ -82,6 +82,13 @@ def lifecircle(
         raise typer.Exit(_NO_SITES)
     for name, data in run.render_outputs(analysis).items():
         write_output(out / name, data)
+    far = (analysis.network or {}).get("buildingsSnappedBeyond250M", 0)
+    if far:
+        err.print(
+            f"ccstd: warning: {far:,} of {len(analysis.buildings):,} buildings are more than "
+            "250 m from any node of the network (does it cover the district?)",
+            markup=False,
+        )
     if not quiet:
         read, used, invalid, unusable, ignored = run.summary_counts(analysis.data)
         kind = "network" if network else f"estimate: straight line \u00d7 {circuity:g}"

@@ -31,6 +31,7 @@ class Access:
     method: str  # "network" or "straight-line"
     distances: dict[str, np.ndarray]
     circuity: float | None = None  # the factor applied, for the straight-line estimate
+    snapping: dict[str, float] | None = None  # network: how far buildings are from its nodes
 
 
 def facilities_by_type(profile: Profile, categories: Sequence[str]) -> dict[str, np.ndarray]:

@@ -76,7 +76,9 @@ def _method(document: dict[str, Any]) -> str:
         network = method.get("network", {})
         lines.append(
             f"<p>步行网络距离 Walking distance on the street network "
-            f"({network.get('nodes', 0):,} nodes, {network.get('edges', 0):,} edges).</p>"
+            f"({network.get('nodes', 0):,} nodes, {network.get('edges', 0):,} edges; "
+            f"楼栋离路网中位距离 median building-to-network snap "
+            f"{network.get('buildingMedianSnapM', 0):g} m).</p>"
         )
     lines.append(
         f"<p>少于 {method['minHouseholdsPerFigure']} 户的数字不予显示 Figures over fewer than "

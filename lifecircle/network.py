@@ -32,6 +32,7 @@ _NOT_WALKABLE = {"motorway", "motorway_link", "trunk_link", "construction", "pro
 _NO_FOOT = {"no", "private"}
 _SOURCE = "__facilities__"
 _BATCH = 10_000
+FAR_SNAP_M = 250.0  # a building this far from any node is probably off the network's map
 
 
 class NetworkError(ValueError):
@@ -214,7 +215,18 @@ def route(
         found = np.array([reach.get(names[n], math.inf) for n in b_node], dtype=float)
         distances[type_id] = found + np.asarray(b_gap, dtype=float)
         step(1, len(members))
-    return Access("network", distances)
+    return Access("network", distances, snapping=_snapping(np.asarray(b_gap, dtype=float)))
+
+
+def _snapping(gaps: np.ndarray) -> dict[str, float]:
+    """How far buildings lie from the network: a network of somewhere else shows here."""
+    if not len(gaps):
+        return {}
+    return {
+        "buildingMedianSnapM": round(float(np.median(gaps)), 1),
+        "buildingMaxSnapM": round(float(gaps.max()), 1),
+        "buildingsSnappedBeyond250M": int((gaps > FAR_SNAP_M).sum()),
+    }
 
 
 def _from_all(graph: nx.Graph, sources: list[tuple[Any, float]], cutoff: float) -> dict[Any, float]:

@@ -52,7 +52,8 @@ def analyse(options: Options, tick: Tick | None = None) -> Analysis:
         result = network.route(
             graph, building_xy, facility_xy, members, limit, lambda n, t: step("routing", n, t)
         )
-        access_result, network_summary = result, network.summary(graph)
+        access_result = result
+        network_summary = {**network.summary(graph), **(result.snapping or {})}
         streets = network.segments(graph)
     else:
         access_result = measure.straight_line(building_xy, facility_xy, members, options.circuity)

@@ -154,3 +154,22 @@ def test_any_osm_text_is_a_graph_or_a_network_error(
         assert "\n" not in str(exc) and str(path) in str(exc)
     else:
         assert all(d["length"] >= 0 for _a, _b, d in graph.edges(data=True))
+
+
+def test_a_network_of_somewhere_else_is_warned_about(tmp_path: Path) -> None:
+    far = tmp_path / "far.osm"
+    far.write_text(
+        '<osm><node id="1" lat="32.2" lon="118.9"/><node id="2" lat="32.201" lon="118.9"/>'
+        '<way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="path"/></way></osm>',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run("lifecircle", str(RECORDS), "--network", str(far), "--out", str(out))
+    assert result.exit_code == 0
+    assert "45 of 45 buildings are more than 250 m from any node" in result.stderr
+    assert report(out)["method"]["network"]["buildingsSnappedBeyond250M"] == 45
+
+
+def test_the_demo_network_covers_the_demo(routed: Path) -> None:
+    snapping = report(routed)["method"]["network"]
+    assert snapping["buildingsSnappedBeyond250M"] == 0 and snapping["buildingMaxSnapM"] < 80
