@@ -59,3 +59,11 @@ def test_bad_profile_through_the_cli_exits_2(tmp_path: Path) -> None:
     bad.write_text('name = "x"\nlevels = 3\n', encoding="utf-8")
     result = run("lifecircle", str(RECORDS), "--profile", str(bad), "--out", str(tmp_path / "o"))
     assert result.exit_code == 2 and "bad.toml:" in result.stderr
+
+
+def test_the_profile_shown_in_the_docs_loads(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "lifecircle.md"
+    block = docs.read_text(encoding="utf-8").split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "from-docs.toml"
+    path.write_text(block, encoding="utf-8")
+    assert load_profile(str(path)).types["shop"].categories == ("grocery", "supermarket")
