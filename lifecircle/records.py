@@ -198,8 +198,9 @@ def _take_visit(data: Dataset, record: dict[str, Any], at: Locator) -> bool:
         data.note("CareVisit", at, "no scheduled or actual start: no time to measure")
         return False
     dwelling = record.get("dwelling", {}).get("id")
+    booked, came = _when(scheduled), _when(actual)
     timed = Timed(
-        "care-visit", record["serviceType"], _when(scheduled), _when(actual),
+        "care-visit", record["serviceType"], booked, max(booked, came),  # early is on time
         dwelling, record["resident"]["id"],
     )  # fmt: skip
     data.timed.append(timed)  # community resolved from the dwelling once all are read

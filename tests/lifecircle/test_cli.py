@@ -68,6 +68,9 @@ def test_the_deliberate_gaps_are_found(estimate: Path) -> None:
     fast = document["communities"]["comm-yyh"]["oneHour"]["delivery"]["*"]
     assert hour["shareWithin60Min"] < 0.5 < fast["shareWithin60Min"]
     assert hour["p90Minutes"] >= hour["medianMinutes"]
+    assert document["inputs"]["timesEndingBeforeStart"] == 0  # early care visits are on time
+    visits = document["communities"]["comm-yyh"]["oneHour"]["care-visit"]["*"]
+    assert visits["count"] == 40 and 0 < visits["shareWithin60Min"] < 1
 
 
 def test_small_community_is_suppressed(estimate: Path) -> None:
