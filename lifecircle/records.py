@@ -62,6 +62,22 @@ class Timed:
     person: str | None  # resident id, to count households (never written out)
 
 
+@dataclass(frozen=True, slots=True)
+class _Order:
+    channel: str
+    placed: datetime
+    community_code: str | None
+    customer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    order: str
+    done: datetime | None
+    community_code: str | None
+    at: Locator
+
+
 @dataclass
 class Dataset:
     """What the report is built from, and the counts that explain what was left out."""
@@ -73,8 +89,8 @@ class Dataset:
     household_dwelling: dict[str, str] = field(default_factory=dict)
     household_members: dict[str, int] = field(default_factory=dict)
     resident_household: dict[str, str] = field(default_factory=dict)
-    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
-    deliveries: list[tuple[dict[str, Any], Locator]] = field(default_factory=list)
+    orders: dict[str, _Order] = field(default_factory=dict)
+    deliveries: list[_Delivery] = field(default_factory=list)
     timed: list[Timed] = field(default_factory=list)
     read: Counter[str] = field(default_factory=Counter)
     used: Counter[str] = field(default_factory=Counter)
@@ -147,9 +163,15 @@ def _take(data: Dataset, kind: str, record: dict[str, Any], at: Locator) -> bool
             if "resident" in member:
                 data.resident_household[member["resident"]["id"]] = rid
     elif kind == "Order":
-        data.orders[rid] = record
+        customer = record.get("customer", {}).get("id")
+        code = _community_code(record.get("shippingAddress"))
+        data.orders[rid] = _Order(record["channel"], _when(record["placedAt"]), code, customer)
     elif kind == "Delivery":
-        data.deliveries.append((record, at))
+        done = _first_at(record["timeline"], _DELIVERED)
+        order = record.get("order", {}).get("id", "")
+        data.deliveries.append(
+            _Delivery(order, done, _community_code(record.get("destination")), at)
+        )
     elif kind == "ServiceRequest":
         return _take_request(data, record, at)
     elif kind == "CareVisit":
@@ -210,28 +232,20 @@ def _take_visit(data: Dataset, record: dict[str, Any], at: Locator) -> bool:
 def _join_deliveries(data: Dataset) -> None:
     """Deliveries with their order's placed time; care visits with their community."""
     by_code = {c.code: c.id for c in data.communities.values() if c.code}
-    for delivery, at in data.deliveries:
-        order = data.orders.get(delivery.get("order", {}).get("id", ""))
-        done = _first_at(delivery["timeline"], _DELIVERED)
-        if order is None or done is None:
+    for delivery in data.deliveries:
+        order = data.orders.get(delivery.order)
+        if order is None or delivery.done is None:
             why = "its order is not among the inputs" if order is None else "not delivered"
             data.used["Delivery"] -= 1
-            data.note("Delivery", at, f"{why}: not measured")
+            data.note("Delivery", delivery.at, f"{why}: not measured")
             continue
-        code = (delivery.get("destination") or order.get("shippingAddress") or {}).get(
-            "communityCode"
-        )
-        customer = order.get("customer", {}).get("id")
+        code = delivery.community_code or order.community_code
+        community = by_code.get(code) if code else None
         data.timed.append(
-            Timed(
-                "delivery",
-                order["channel"],
-                _when(order["placedAt"]),
-                done,
-                by_code.get(code) if isinstance(code, str) else None,
-                customer,
-            )
+            Timed("delivery", order.channel, order.placed, delivery.done, community, order.customer)
         )
+    data.deliveries.clear()
+    data.orders.clear()
     data.timed[:] = [_place_visit(data, t) for t in data.timed]
 
 
@@ -241,6 +255,11 @@ def _place_visit(data: Dataset, timed: Timed) -> Timed:
     building = data.buildings.get(data.dwelling_building.get(timed.community or "", ""))
     community = building.community if building is not None else None
     return Timed(timed.kind, timed.category, timed.start, timed.end, community, timed.person)
+
+
+def _community_code(address: Any) -> str | None:
+    code = address.get("communityCode") if isinstance(address, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _first_at(events: list[dict[str, Any]], statuses: tuple[str, ...]) -> datetime | None:
