@@ -50,6 +50,9 @@ def render(analysis: Analysis, document: dict[str, Any]) -> str:
     ]
     for community_id, entry in document["communities"].items():
         parts.append(_community(analysis, community_id, entry))
+    if document["oneHourUnknownCommunity"]:
+        parts.append('<section class="unknown"><h2>社区不明 Community unknown</h2>')
+        parts.append(_onehour({"oneHour": document["oneHourUnknownCommunity"]}) + "</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -101,6 +104,10 @@ def _inputs(document: dict[str, Any]) -> str:
         )
         rows.append(f"<tr><td>{_e(kind)}</td>{cells}</tr>")
     rows.append("</table>")
+    if inputs["problems"]:
+        items = "".join(f"<li>{_e(p)}</li>" for p in inputs["problems"])
+        rows.append(f'<details class="problems"><summary>未使用的记录 Records not used (first '
+                    f'{len(inputs["problems"])})</summary><ul>{items}</ul></details>')  # fmt: skip
     return "".join(rows)
 
 

@@ -39,6 +39,7 @@ def test_estimate_writes_three_outputs_labelled_as_estimate(estimate: Path) -> N
     assert document["method"]["estimate"] is True
     assert document["method"]["circuityFactor"] == 1.3
     assert "直线距离 \u00d7 绕行系数" in (estimate / "report.html").read_text(encoding="utf-8")
+    assert "Records not used (first 19)" in (estimate / "report.html").read_text(encoding="utf-8")
     shares = _shares(document)
     assert shares and all(0.0 <= s <= 1.0 for s in shares)
 
