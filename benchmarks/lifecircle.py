@@ -1,8 +1,8 @@
-"""Life-circle benchmark: a generated district of 10,000 buildings, 2,000 facilities and a
-50,000-edge street network (OSM XML), through `run.analyse` and the outputs, end to end; and the
-routing against the naive baseline (each building's nearest facility of each type by its own
-shortest-path search, with the same cutoff), measured on a sample and extrapolated.
-Targets (issue 15): at least 20x the naive baseline, under a minute on 2 cores."""
+"""Life-circle benchmark: a generated district of 10,000 buildings (a household each), 2,000
+facilities and a 50,000-edge street network (OSM XML), through `run.analyse` and the outputs,
+end to end; and the routing against the naive baseline (each building's nearest facility of
+each type by its own shortest-path search, with the same cutoff), measured on a sample and
+extrapolated. Targets (issue 15): at least 20x the naive baseline, under a minute on 2 cores."""
 
 from __future__ import annotations
 
@@ -59,6 +59,15 @@ def _write_records(path: Path, rng: random.Random) -> None:
             item = {"id": f"b{n}", "type": "Building", "community": community, "name": f"{n}",
                     "location": where(), **base}  # fmt: skip
             out.write(json.dumps(item) + "\n")
+            dwelling = {"id": f"d{n}", "type": "Dwelling", "room": "101",
+                        "building": {"type": "Building", "id": f"b{n}"}, **base}  # fmt: skip
+            members = [
+                {"resident": {"type": "Resident", "id": f"r{n}-{rel}"}, "relationship": rel}
+                for rel in ("head", "spouse")
+            ]
+            household = {"id": f"h{n}", "type": "Household", "members": members,
+                         "dwelling": {"type": "Dwelling", "id": f"d{n}"}, **base}  # fmt: skip
+            out.write(json.dumps(dwelling) + "\n" + json.dumps(household) + "\n")
         for n in range(FACILITIES):
             item = {"id": f"f{n}", "type": "Facility", "name": f"{n}", "category":
                     categories[n % len(categories)], "location": where(),
