@@ -80,6 +80,12 @@ class _Commands(LazyGroup):
             "/openapi.json.",
             "ccstd.cli.serve:EPILOG",
         ),
+        "lifecircle": LazyCommand(
+            "ccstd.cli.lifecircle",
+            "lifecircle",
+            "Life-circle report: walking access to services per community, one-hour delivery.",
+            "ccstd.cli.lifecircle:EPILOG",
+        ),
     }
 
 

@@ -85,6 +85,12 @@ ccstd release 1.1.0 --dist "$out/dist" || exit 2
 ccstd codegen --version 1.1.0 --out "$out/ccstd_models.py" || exit 2
 (cd "$out" && python -c "import ccstd_models as m; print('models import:', len(m.Facility.model_fields), 'Facility fields')") || exit 2
 
+step "Life circle: which services each community reaches on foot, and deliveries within the hour" \
+  "ccstd lifecircle examples/lifecircle/records --network examples/lifecircle/district.osm --out $out/lifecircle"
+ccstd lifecircle examples/lifecircle/records --network examples/lifecircle/district.osm \
+  --out "$out/lifecircle" -q || exit 2
+echo "life-circle report: $out/lifecircle/report.html"
+
 ls -l "$out"
 echo
 echo "Demo done: the broken export exits 1 with the findings above; reports are in $out/;"

@@ -6,7 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 view="$top/build/typecheck"
 rm -rf "$view" && mkdir -p "$view/ccstd"
 cp "$top"/ccstd/*.py "$top/ccstd/py.typed" "$view/ccstd/"
-for package in standard adapters conformance cli service; do
+for package in standard adapters conformance cli service lifecircle; do
   ln -s "$top/$package" "$view/ccstd/$package"
 done
 cd "$view" && exec "${MYPY:-mypy}" --config-file "$top/pyproject.toml" -p ccstd
