@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.certify
 	$(BIN)/python -m benchmarks.serve
 	$(BIN)/python -m benchmarks.scale
+	$(BIN)/python -m benchmarks.lifecircle
 
 ## docs: regenerate the reference (docs/reference/: the standard by version, finding codes and
 ## rule sets, compatibility rules) and build the site (build/site/, mkdocs --strict)
