@@ -26,8 +26,24 @@ class WorkerPool:
         self.queue = queue
         self._executor = concurrent.futures.ThreadPoolExecutor(workers, "ccstd-validate")
         self._slots: asyncio.Semaphore | None = None
-        self.waiting = 0
-        self.running = 0
+        self.waiting = 0  # requests whose body is in, waiting for a worker
+        self.running = 0  # validations running
+        self.receiving = 0  # requests whose body is being received (they hold no worker)
+
+    @property
+    def saturated(self) -> bool:
+        """True when a new validation would be refused: every worker busy, the waiting line full."""
+        return self.running >= self.workers and self.waiting >= self.queue
+
+    def state(self) -> dict[str, int]:
+        """The pool as /healthz reports it."""
+        return {
+            "busy": self.running,
+            "capacity": self.workers,
+            "queued": self.waiting,
+            "queueCapacity": self.queue,
+            "receiving": self.receiving,
+        }
 
     async def submit(self, work: Callable[[], T], wait_seconds: float) -> asyncio.Future[T]:
         """Start `work` once a worker is free; BusyError when none frees up in time."""

@@ -1,27 +1,33 @@
-"""The body reader: whatever the chunking, gzip or not, it yields the bytes sent, bounded."""
+"""The body decoder: whatever the chunking, gzip or not, it gives back the bytes sent, bounded."""
 
 from __future__ import annotations
 
 import gzip
-import io
 import itertools
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccstd.service.body import BodyError, BodyReader, BodyTooLargeError
+from ccstd.service.body import BodyDecoder, BodyError, BodyTooLargeError
 
 
-def reader(data: bytes, cuts: list[int], limit: int = 1 << 20, header: bool = False) -> BodyReader:
-    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    pieces = [data[a:b] for a, b in itertools.pairwise(points)] + [b""]
-    chunks = iter(pieces)
-    return BodyReader(lambda: next(chunks, None), header, limit)
+class Fed:
+    """A decoder fed `data` cut at `cuts`: what came out, and the decoder."""
+
+    def __init__(self, data: bytes, cuts: list[int], limit: int = 1 << 20, header: bool = False):
+        points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
+        self.decoder = BodyDecoder(header, limit)
+        out = [p for a, b in itertools.pairwise(points) for p in self.decoder.feed(data[a:b])]
+        self.output = b"".join(out) + self.decoder.finish()
 
 
-def read_all(body: BodyReader) -> bytes:
-    return io.BufferedReader(body, 7).read()
+def reader(data: bytes, cuts: list[int], limit: int = 1 << 20, header: bool = False) -> Fed:
+    return Fed(data, cuts, limit, header)
+
+
+def read_all(fed: Fed) -> bytes:
+    return fed.output
 
 
 @given(st.binary(max_size=2000), st.lists(st.integers(0, 4000), max_size=12), st.booleans())
@@ -32,8 +38,9 @@ def test_any_chunking_gives_back_the_bytes(data: bytes, cuts: list[int], packed:
         return  # plain data that starts like gzip is gzip
     body = reader(sent, cuts, header=packed and bool(cuts) and cuts[0] % 2 == 0)
     assert read_all(body) == expected
-    assert body.received == len(sent) and body.size == len(expected)
-    assert body.compressed == packed
+    decoder = body.decoder
+    assert decoder.received == len(sent) and decoder.size == len(expected)
+    assert decoder.compressed == packed
 
 
 def test_limits_count_after_decompression() -> None:
