@@ -26,11 +26,12 @@ from starlette.responses import HTMLResponse, Response
 from ccstd import __version__
 from ccstd.conformance import rules as _conformance_rules  # noqa: F401 (declares its codes)
 from ccstd.service import openapi, page
-from ccstd.service.body import BodyDecoder, BodyError, new_spool, receive
+from ccstd.service.body import BodyDecoder, BodyError, declared_gzip, new_spool, receive
 from ccstd.service.config import Limits, ServiceConfig
 from ccstd.service.logs import RequestLog
 from ccstd.service.pool import BusyError, WorkerPool
 from ccstd.service.problems import problem
+from ccstd.service.protocol import with_head_deadline
 from ccstd.service.validation import Bounds, LimitError, unreadable, validate_body, verdict
 from ccstd.service.validation import Request as Options
 from ccstd.standard.files import atomic_output
@@ -89,6 +90,7 @@ def server_config(config: ServiceConfig, log_level: str | None = None) -> uvicor
     """How uvicorn runs the service (for `ccstd serve` and the tests alike)."""
     return uvicorn.Config(
         create_app(config),
+        http=with_head_deadline(config.limits.head_timeout_seconds),
         root_path=config.root_path,
         lifespan="on",
         log_config=None,
@@ -293,9 +295,10 @@ def _choices(
 
 
 def _refused_headers(request: Request, config: ServiceConfig) -> tuple[int, str] | None:
-    encoding = request.headers.get("content-encoding", "").strip().lower()
-    if encoding not in ("", "identity", "gzip", "x-gzip"):
-        return 415, "Content-Encoding: only gzip (or none) is accepted"
+    try:
+        declared_gzip(request.headers.getlist("content-encoding"))
+    except BodyError as exc:
+        return exc.status, str(exc)
     length = request.headers.get("content-length", "")
     limit = config.limits.max_body_bytes
     if length.isdigit() and int(length) > limit:
@@ -322,7 +325,7 @@ async def _validate(
     deadline = started + limits.timeout_seconds
     if pool.saturated:  # refused before the body is read: no bandwidth spent on it
         return _busy(rid, limits.retry_after_seconds)
-    gzip = "gzip" in request.headers.get("content-encoding", "").lower()
+    gzip = declared_gzip(request.headers.getlist("content-encoding"))  # checked: no error
     decoder = BodyDecoder(gzip, limits.max_body_bytes)
     spool = new_spool()
     handed_over = False

@@ -28,6 +28,29 @@ class BodyTooLargeError(BodyError):
     status = 413
 
 
+class UnsupportedEncodingError(BodyError):
+    """A Content-Encoding other than gzip (or none)."""
+
+    status = 415
+
+
+_GZIP_CODINGS = ("gzip", "x-gzip")
+
+
+def declared_gzip(values: list[str]) -> bool:
+    """Whether the Content-Encoding headers (every one, each a list) say gzip; False for none or
+    `identity`; UnsupportedEncodingError for another coding or gzip applied twice."""
+    codings = [c.strip().lower() for value in values for c in value.split(",")]
+    codings = [c for c in codings if c not in ("", "identity")]
+    if not codings:
+        return False
+    if len(codings) == 1 and codings[0] in _GZIP_CODINGS:
+        return True
+    if all(c in _GZIP_CODINGS for c in codings):
+        raise UnsupportedEncodingError("Content-Encoding: gzip applied more than once")
+    raise UnsupportedEncodingError("Content-Encoding: only gzip (or none) is accepted")
+
+
 class BodyDecoder:
     """Received chunks in, decompressed pieces out: gzip undone, bytes counted against `limit`."""
 

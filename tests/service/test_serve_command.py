@@ -52,7 +52,8 @@ def test_logs_hold_counts_not_content(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     body = VENDOR_EXPORT.read_bytes()
-    with child_service(log=log, env={"TMPDIR": str(scratch)}) as service:
+    with child_service("--receive-timeout", "30", log=log, env={"TMPDIR": str(scratch)}) as service:
+        assert "300 s per request, 30 s per upload" in service.log_text()
         answer = httpx.post(
             service.url + "/v1/validate",
             params={"name": "exports/zhang-san-13912345678.ndjson", "checkReferences": "true"},
