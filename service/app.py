@@ -9,7 +9,6 @@ import functools
 import logging
 import secrets
 import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from ccstd import __version__
 from ccstd.conformance import rules as _conformance_rules  # noqa: F401 (declares its codes)
 from ccstd.service import openapi, page
 from ccstd.service.body import BodyDecoder, BodyError, declared_gzip, new_spool, receive
-from ccstd.service.config import Limits, ServiceConfig
+from ccstd.service.config import ServiceConfig
 from ccstd.service.logs import RequestLog
 from ccstd.service.pool import BusyError, WorkerPool
 from ccstd.service.problems import problem
@@ -332,13 +331,17 @@ async def _validate(
     try:
         received_by = started + min(limits.receive_timeout_seconds, limits.timeout_seconds)
         await _receive(request, decoder, spool, (pool, config.keep_uploads, rid), received_by)
-        work = _validation(spool, options, limits, deadline, registry)
+        bounds = Bounds(limits.max_records, deadline, pool.stopping)
+        work = _validation(spool, options, bounds, registry)
         future = await pool.submit(work, deadline - time.monotonic())
         handed_over = True  # the worker closes the spool when it is done with it
         future.add_done_callback(_outcome_seen)  # one given up on ends with nobody waiting
         result = await asyncio.wait_for(asyncio.shield(future), deadline - time.monotonic())
     except BusyError:
         return _busy(rid, limits.retry_after_seconds)
+    except asyncio.CancelledError:  # shutting down, past the grace period: an answer, no trace
+        retry = limits.retry_after_seconds
+        return problem(503, "the service is stopping; retry later", rid, retry_after=retry)
     except TimeoutError:
         return problem(408, "the request took longer than the time limit", rid)
     except LimitError as exc:
@@ -385,11 +388,10 @@ def _outcome_seen(future: asyncio.Future[ValidationResult]) -> None:
 
 
 def _validation(
-    spool: IO[bytes], options: Options, limits: Limits, deadline: float, registry: StandardRegistry
+    spool: IO[bytes], options: Options, bounds: Bounds, registry: StandardRegistry
 ) -> Callable[[], ValidationResult]:
     """The work a validation worker does: the spooled body's records, checked; then the spool
     is closed (an unlinked temporary file is then gone)."""
-    bounds = Bounds(limits.max_records, deadline, threading.Event())
 
     def work() -> ValidationResult:
         with spool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,6 +30,7 @@ class WorkerPool:
         self.waiting = 0  # requests whose body is in, waiting for a worker
         self.running = 0  # validations running
         self.receiving = 0  # requests whose body is being received (they hold no worker)
+        self.stopping = threading.Event()  # set at shutdown: running validations stop early
 
     @property
     def saturated(self) -> bool:
@@ -78,5 +80,6 @@ class WorkerPool:
         slots.release()
 
     def shutdown(self) -> None:
-        """Stop taking work; running validations are left to end."""
+        """Stop taking work; running validations stop at their next block (`stopping`)."""
+        self.stopping.set()
         self._executor.shutdown(wait=False, cancel_futures=True)

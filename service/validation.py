@@ -59,7 +59,7 @@ class Bounds:
 
     max_records: int
     deadline: float  # time.monotonic()
-    cancelled: threading.Event
+    cancelled: threading.Event  # the service is stopping
 
 
 def validate_body(

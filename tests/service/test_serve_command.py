@@ -8,13 +8,20 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from ccstd.service.config import Tokens, load_tokens
-from tests.service.conftest import VENDOR_EXPORT, child_service
+from tests.service.conftest import (
+    VENDOR_EXPORT,
+    child_service,
+    health_when,
+    heavy_body,
+    in_background,
+)
 
 TOKEN = "vendor-ci-token-0123456789abcdef"
 OTHER = "city-portal-token-fedcba9876543210"
@@ -160,4 +167,19 @@ def test_stops_cleanly_on_a_signal(tmp_path: Path, sent: signal.Signals, code: i
         assert httpx.get(service.url + "/healthz").status_code == 200
         service.process.send_signal(sent)
         assert service.process.wait(30) == code
+    assert "Traceback" not in service.log_text()
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_long_validation_after_the_grace_period(tmp_path: Path) -> None:
+    """Uvicorn waits 10 s for requests in flight; then the pool tells its workers to stop, so a
+    validation of minutes does not keep the process alive (its thread would be joined at exit)."""
+    with child_service(log=tmp_path / "log", env={"TMPDIR": str(tmp_path)}) as service:
+        body = heavy_body(200_000)  # ~150 MB unpacked: well over a minute of validation here
+        in_background(lambda: httpx.post(service.url + "/v1/validate", content=body, timeout=120))
+        health_when(service.url, lambda h: h["workers"]["busy"] == 1)
+        started = time.monotonic()
+        service.process.send_signal(signal.SIGTERM)
+        assert service.process.wait(60) == 143
+        assert time.monotonic() - started < 20
     assert "Traceback" not in service.log_text()
