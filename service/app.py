@@ -345,7 +345,8 @@ async def _validate(
     except TimeoutError:
         return problem(408, "the request took longer than the time limit", rid)
     except LimitError as exc:
-        return problem(exc.status, exc.detail, rid)
+        retry = limits.retry_after_seconds if exc.status == 503 else None
+        return problem(exc.status, exc.detail, rid, retry_after=retry)
     except BodyError as exc:
         return problem(exc.status, str(exc), rid)
     except (InputError, ClientDisconnect) as exc:
@@ -378,6 +379,9 @@ async def _receive(
                 await receive(request.stream(), decoder, spool, keep)
     except TimeoutError:
         raise LimitError(408, "the body did not arrive within the time limit") from None
+    except OSError as exc:  # no room for the spool or the kept copy (not the client's fault)
+        LOGGER.error("request %s: cannot hold the body: %s", rid, exc.strerror or exc)
+        raise LimitError(503, "no room to hold the body now; retry later") from None
     finally:
         pool.receiving -= 1
 

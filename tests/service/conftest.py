@@ -108,14 +108,21 @@ class Child:
 
 
 @contextlib.contextmanager
-def child_service(*args: str, log: Path, env: dict[str, str] | None = None) -> Iterator[Child]:
-    """`ccstd serve --port 0 ARGS` started as a vendor would; stopped with SIGTERM."""
+def child_service(
+    *args: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
+) -> Iterator[Child]:
+    """`ccstd serve --port 0 ARGS` started as a vendor would (`preexec` runs in the child
+    before it); stopped with SIGTERM."""
     with log.open("ab") as stream:  # appending: the child's writes never race our reads
         process = subprocess.Popen(
             [sys.executable, "-m", "ccstd.cli", "serve", "--port", "0", *args],
             stderr=stream,
             stdout=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec,
         )
     try:
         yield Child(process, _wait_for_url(process, log), log)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -182,4 +183,21 @@ def test_sigterm_stops_a_long_validation_after_the_grace_period(tmp_path: Path) 
         service.process.send_signal(signal.SIGTERM)
         assert service.process.wait(60) == 143
         assert time.monotonic() - started < 20
+    assert "Traceback" not in service.log_text()
+
+
+def files_of_at_most_2_mib() -> None:
+    """In the child: writing past 2 MiB fails with EFBIG (as a full disk fails with ENOSPC)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2 << 20, 2 << 20))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def test_no_room_for_a_body_is_503_not_500(tmp_path: Path) -> None:
+    record = VENDOR_EXPORT.read_bytes().splitlines(keepends=True)[0]
+    big = record * ((3 << 20) // len(record))
+    with child_service(log=tmp_path / "log", preexec=files_of_at_most_2_mib) as service:
+        answer = httpx.post(service.url + "/v1/validate", content=big, timeout=60)
+        assert answer.status_code == 503 and int(answer.headers["Retry-After"]) > 0
+        assert "no room to hold the body" in answer.json()["detail"]
+        assert httpx.post(service.url + "/v1/validate", content=record).status_code == 200
     assert "Traceback" not in service.log_text()
