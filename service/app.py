@@ -340,8 +340,8 @@ async def _validate(
     except BusyError:
         return _busy(rid, limits.retry_after_seconds)
     except asyncio.CancelledError:  # shutting down, past the grace period: an answer, no trace
-        retry = limits.retry_after_seconds
-        return problem(503, "the service is stopping; retry later", rid, retry_after=retry)
+        stopping = "the service is stopping; retry later"
+        return problem(503, stopping, rid, retry_after=limits.retry_after_seconds)
     except TimeoutError:
         return problem(408, "the request took longer than the time limit", rid)
     except LimitError as exc:
