@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccstd.service.body import BodyDecoder, BodyError, BodyTooLargeError
+from ccstd.service.body import (
+    BodyDecoder,
+    BodyError,
+    BodyTooLargeError,
+    UnsupportedEncodingError,
+    declared_gzip,
+)
 
 
 class Fed:
@@ -86,3 +92,36 @@ def test_gzip_members_of_any_size_in_any_chunking(members: list[bytes], cuts: li
 def test_thousands_of_empty_members_are_a_loop_not_a_recursion() -> None:
     sent = gzip.compress(b"") * 5000
     assert read_all(reader(sent, [])) == b""
+
+
+@pytest.mark.parametrize(
+    ("headers", "gzip"),
+    [
+        ([], False),
+        ([""], False),
+        (["identity"], False),
+        (["gzip"], True),
+        (["X-GZIP "], True),
+        (["identity, gzip"], True),
+        (["gzip,"], True),
+        (["identity", "gzip"], True),
+    ],
+)
+def test_content_encodings_that_mean_gzip_or_nothing(headers: list[str], gzip: bool) -> None:
+    assert declared_gzip(headers) is gzip
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        (["br"], "only gzip"),
+        (["gzip", "br"], "only gzip"),
+        (["deflate, gzip"], "only gzip"),
+        (["gzip, gzip"], "more than once"),
+        (["gzip", "x-gzip"], "more than once"),
+    ],
+)
+def test_other_content_encodings_are_415(headers: list[str], said: str) -> None:
+    with pytest.raises(UnsupportedEncodingError, match=said) as raised:
+        declared_gzip(headers)
+    assert raised.value.status == 415
