@@ -40,7 +40,7 @@ def test_slow_bodies_hold_no_worker_and_end_in_408() -> None:
         started = time.monotonic()
         answer = httpx.post(url + "/v1/validate", content=RECORD, timeout=30)
         assert answer.status_code == 200, answer.text  # the one worker was free: not 503
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 4  # well before the slow ones end (5 s)
         state = httpx.get(url + "/healthz").json()["workers"]
         assert state["busy"] == 0 and state["receiving"] == SLOW_CLIENTS
         for connection in slow:

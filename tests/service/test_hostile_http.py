@@ -134,7 +134,7 @@ def test_slow_headers_end_in_408_and_stall_nobody(url: str) -> None:
     threading.Thread(target=trickle, daemon=True).start()
     started = time.monotonic()
     assert httpx.post(url + "/v1/validate", content=RECORD).status_code == 200
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # not held up by the 20 slow heads
     for connection in slow:
         status, answer = status_of(connection)
         assert status == 408 and b"headers did not arrive" in answer
@@ -149,7 +149,7 @@ def test_many_tiny_pipelined_requests_all_answered(url: str) -> None:
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" * count)
         started = time.monotonic()
         assert httpx.post(url + "/v1/validate", content=RECORD).status_code == 200
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5
         answers = b""
         while answers.count(b"HTTP/1.1 200 ") < count and (chunk := connection.recv(1 << 20)):
             answers += chunk
