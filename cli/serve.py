@@ -59,6 +59,10 @@ def serve(
             help="Seconds a body may take to arrive (a slow upload holds no worker meanwhile).",
         ),
     ] = 60.0,
+    header_timeout: Annotated[
+        float,
+        typer.Option("--header-timeout", min=0.1, help="Seconds a request's headers may take."),
+    ] = 10.0,
     max_findings: Annotated[
         int, typer.Option("--max-findings", min=1, help="Findings listed per report.")
     ] = 1000,
@@ -89,6 +93,7 @@ def serve(
         max_records=max_records,
         timeout_seconds=timeout,
         receive_timeout_seconds=receive_timeout,
+        head_timeout_seconds=header_timeout,
         workers=workers,
         queue=queue,
         max_findings=max_findings,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -60,8 +61,13 @@ def test_logs_hold_counts_not_content(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     body = VENDOR_EXPORT.read_bytes()
-    with child_service("--receive-timeout", "30", log=log, env={"TMPDIR": str(scratch)}) as service:
+    limits = ("--receive-timeout", "30", "--header-timeout", "0.5")
+    with child_service(*limits, log=log, env={"TMPDIR": str(scratch)}) as service:
         assert "300 s per request, 30 s per upload" in service.log_text()
+        where = urlsplit(service.url)
+        with socket.create_connection((str(where.hostname), int(where.port or 0))) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\n")  # and nothing more
+            assert slow.recv(100).startswith(b"HTTP/1.1 408 ")
         answer = httpx.post(
             service.url + "/v1/validate",
             params={"name": "exports/zhang-san-13912345678.ndjson", "checkReferences": "true"},
