@@ -63,6 +63,10 @@ def serve(
         float,
         typer.Option("--header-timeout", min=0.1, help="Seconds a request's headers may take."),
     ] = 10.0,
+    max_connections: Annotated[
+        int,
+        typer.Option("--max-connections", min=1, help="Connections open at once; more get 503."),
+    ] = 1000,
     max_findings: Annotated[
         int, typer.Option("--max-findings", min=1, help="Findings listed per report.")
     ] = 1000,
@@ -94,6 +98,7 @@ def serve(
         timeout_seconds=timeout,
         receive_timeout_seconds=receive_timeout,
         head_timeout_seconds=header_timeout,
+        max_connections=max_connections,
         workers=workers,
         queue=queue,
         max_findings=max_findings,

@@ -27,6 +27,7 @@ class Limits:
     timeout_seconds: float = 300.0  # the whole request, upload included
     receive_timeout_seconds: float = 60.0  # the upload: a body must have arrived by then
     head_timeout_seconds: float = 10.0  # a request's headers, from their first byte
+    max_connections: int = 1000  # open at once; each receiving body holds <= 1 MiB of memory
     workers: int = 2  # validations running at once
     queue: int = 8  # requests allowed to wait for a worker; more get 503
     max_findings: int = 1000  # findings listed per report (all are counted)

@@ -137,3 +137,24 @@ def test_validators_are_compiled_once_per_process() -> None:
         )  # types and versions no standard has are never compiled: the cache stays bounded
         assert client.post("/v1/validate", content=bogus).json()["summary"]["records"] == 300
         assert build_plan.cache_info().misses == 1
+
+
+def test_connections_beyond_the_limit_get_503_and_the_rest_go_on() -> None:
+    with running(limited(max_connections=3, timeout_seconds=30.0)) as url:
+        slow = [raw_request(url, RECORD[:10], 10_000) for _ in range(3)]
+        deadline = time.monotonic() + 20
+        while httpx.get(url + "/healthz").status_code != 503:  # the 4th connection: refused
+            assert time.monotonic() < deadline, "the limit was never reached"
+            time.sleep(0.05)
+        refused = httpx.post(url + "/v1/validate", content=RECORD)
+        assert refused.status_code == 503 and refused.headers["Connection"] == "close"
+        slow[0].close()
+        deadline = time.monotonic() + 20
+        while (answer := httpx.post(url + "/v1/validate", content=RECORD)).status_code == 503:
+            assert time.monotonic() < deadline, "a closed connection was never given back"
+            time.sleep(0.05)
+        assert answer.status_code == 200
+        for connection in slow[1:]:
+            connection.sendall(b"x" * (10_000 - 10))
+            assert status_of(connection)[0] == 422  # their bodies were received, not dropped
+            connection.close()
