@@ -147,7 +147,7 @@ def _add_health_route(app: FastAPI, pool: WorkerPool, retry_after: int) -> None:
     @app.get(
         "/healthz",
         summary="Health and capacity: ok, busy (requests wait) or saturated (503); no token",
-        responses={503: {"description": "Saturated: a validation now would be refused"}},
+        responses=openapi.HEALTH_RESPONSES,
     )
     async def healthz() -> Response:
         status = health(pool)

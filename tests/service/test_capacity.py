@@ -17,6 +17,7 @@ from ccstd.service.body import SPOOL_IN_MEMORY
 from ccstd.standard.checker import build_plan
 from tests.conftest import valid_record
 from tests.service.conftest import health_when, heavy_body, in_background, limited, running
+from tests.service.test_api import schema_of
 from tests.service.test_limits import RECORD, problem, raw_request, status_of
 
 SLOW_CLIENTS = 6
@@ -108,6 +109,8 @@ def test_healthz_reports_the_pool_and_is_503_when_saturated() -> None:
         full = health_when(url, lambda h: h["workers"]["queued"] == 1)
         assert full.status_code == 503 and full.json()["status"] == "saturated"
         assert full.headers["Ccstd-Health"] == "saturated" and int(full.headers["Retry-After"]) > 0
+        for answer in (idle, busy, full):  # as the OpenAPI document says
+            schema_of("Health").validate(answer.json())
         problem(httpx.post(url + "/v1/validate", content=RECORD), 503)  # what the LB was told
         holding.join(30)
         waiting.join(30)
