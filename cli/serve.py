@@ -51,6 +51,22 @@ def serve(
     timeout: Annotated[
         float, typer.Option("--timeout", min=0.1, help="Seconds a request may take.")
     ] = 300.0,
+    receive_timeout: Annotated[
+        float,
+        typer.Option(
+            "--receive-timeout",
+            min=0.1,
+            help="Seconds a body may take to arrive (a slow upload holds no worker meanwhile).",
+        ),
+    ] = 60.0,
+    header_timeout: Annotated[
+        float,
+        typer.Option("--header-timeout", min=0.1, help="Seconds a request's headers may take."),
+    ] = 10.0,
+    max_connections: Annotated[
+        int,
+        typer.Option("--max-connections", min=1, help="Connections open at once; more get 503."),
+    ] = 1000,
     max_findings: Annotated[
         int, typer.Option("--max-findings", min=1, help="Findings listed per report.")
     ] = 1000,
@@ -80,6 +96,9 @@ def serve(
         max_body_bytes=max_body_mb * _MB,
         max_records=max_records,
         timeout_seconds=timeout,
+        receive_timeout_seconds=receive_timeout,
+        head_timeout_seconds=header_timeout,
+        max_connections=max_connections,
         workers=workers,
         queue=queue,
         max_findings=max_findings,
@@ -106,21 +125,18 @@ def openapi_text() -> str:
 
 def _listen(host: str, port: int) -> socket.socket:
     """The listening socket, bound here so that a taken port is a one-line error."""
+    from ccstd.service.app import listener
+
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(128)
+        return listener(host, port)
     except (OSError, OverflowError) as exc:
         fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
-    return listener
 
 
 def _run(config: ServiceConfig, listener: socket.socket, log_level: str) -> None:
     import uvicorn
 
-    from ccstd.service.app import create_app
+    from ccstd.service.app import server_config
 
     logging.basicConfig(
         stream=sys.stderr,
@@ -134,8 +150,8 @@ def _run(config: ServiceConfig, listener: socket.socket, log_level: str) -> None
         f"ccstd serve: listening on http://{shown}:{port}{config.root_path}/ "
         f"({limits.workers} workers, {limits.queue} may wait, body <= "
         f"{limits.max_body_bytes // _MB} MB, <= {limits.max_records:,} records, "
-        f"{limits.timeout_seconds:g} s per request, tokens "
-        f"{'required' if config.tokens.required else 'off'}, uploads "
+        f"{limits.timeout_seconds:g} s per request, {limits.receive_timeout_seconds:g} s per "
+        f"upload, tokens {'required' if config.tokens.required else 'off'}, uploads "
         f"{'kept' if config.keep_uploads else 'not kept'})",
         err=True,
     )
@@ -145,15 +161,5 @@ def _run(config: ServiceConfig, listener: socket.socket, log_level: str) -> None
             "reaches the port can use it",
             err=True,
         )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config),
-            root_path=config.root_path,
-            log_config=None,
-            log_level=log_level,
-            access_log=False,  # the service logs each request itself, without query strings
-            server_header=False,
-            timeout_graceful_shutdown=10,
-        )
-    )
+    server = uvicorn.Server(server_config(config, log_level))
     server.run(sockets=[listener])

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import enum
 import functools
 import logging
 import secrets
-import threading
+import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import IO, Annotated, Any, BinaryIO
 
 import orjson
+import uvicorn
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,11 +25,12 @@ from starlette.responses import HTMLResponse, Response
 from ccstd import __version__
 from ccstd.conformance import rules as _conformance_rules  # noqa: F401 (declares its codes)
 from ccstd.service import openapi, page
-from ccstd.service.body import BodyError, BodyReader
+from ccstd.service.body import BodyDecoder, BodyError, declared_gzip, new_spool, receive
 from ccstd.service.config import ServiceConfig
 from ccstd.service.logs import RequestLog
 from ccstd.service.pool import BusyError, WorkerPool
 from ccstd.service.problems import problem
+from ccstd.service.protocol import with_head_deadline
 from ccstd.service.validation import Bounds, LimitError, unreadable, validate_body, verdict
 from ccstd.service.validation import Request as Options
 from ccstd.standard.files import atomic_output
@@ -78,9 +79,42 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     app.openapi = functools.partial(openapi.openapi_document, app)  # type: ignore[method-assign]
     app.add_middleware(RequestLog, tokens=config.tokens)
     _add_error_handlers(app)
+    _add_health_route(app, pool, config.limits.retry_after_seconds)
     _add_standard_routes(app, registry)
     _add_validate_route(app, config, registry, pool)
     return app
+
+
+def server_config(config: ServiceConfig, log_level: str | None = None) -> uvicorn.Config:
+    """How uvicorn runs the service (for `ccstd serve` and the tests alike)."""
+    return uvicorn.Config(
+        create_app(config),
+        http=with_head_deadline(config.limits.head_timeout_seconds),
+        limit_concurrency=config.limits.max_connections + 1,  # uvicorn counts the new one too
+        root_path=config.root_path,
+        lifespan="on",
+        log_config=None,
+        log_level=log_level,
+        access_log=False,  # the service logs each request itself, without query strings
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def listener(host: str, port: int) -> socket.socket:
+    """A listening TCP socket (OSError if the address cannot be had). Made with IPPROTO_TCP so
+    that asyncio turns Nagle's algorithm off on each connection: with protocol 0 it leaves it
+    on, and every answer written in two parts waits ~40 ms for the client's delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except (OSError, OverflowError):
+        sock.close()
+        raise
+    return sock
 
 
 def _rid(request: Request) -> str:
@@ -109,14 +143,34 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem(500, "internal error; the log names this request id", _rid(request))
 
 
+def _add_health_route(app: FastAPI, pool: WorkerPool, retry_after: int) -> None:
+    @app.get(
+        "/healthz",
+        summary="Health and capacity: ok, busy (requests wait) or saturated (503); no token",
+        responses=openapi.HEALTH_RESPONSES,
+    )
+    async def healthz() -> Response:
+        status = health(pool)
+        document = {"status": status, "version": __version__, "workers": pool.state()}
+        headers = {"Ccstd-Health": status}
+        if status == "saturated":
+            headers["Retry-After"] = str(retry_after)
+        code = 503 if status == "saturated" else 200
+        return Response(orjson.dumps(document), code, headers, "application/json")
+
+
+def health(pool: WorkerPool) -> str:
+    """`ok` (a worker is free), `busy` (every worker busy, requests would wait in the queue) or
+    `saturated` (the queue is full too: a validation now gets 503)."""
+    if pool.saturated:
+        return "saturated"
+    return "busy" if pool.running >= pool.workers else "ok"
+
+
 def _add_standard_routes(app: FastAPI, registry: StandardRegistry) -> None:
     @app.get("/", include_in_schema=False)
     async def home() -> Response:
         return HTMLResponse(page.HTML, headers=page.HEADERS)
-
-    @app.get("/healthz", summary="Liveness: answers while the process serves (no token needed)")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
 
     @app.get("/v1/standard", summary="Released versions of the standard and their entities")
     async def versions() -> dict[str, Any]:
@@ -241,9 +295,10 @@ def _choices(
 
 
 def _refused_headers(request: Request, config: ServiceConfig) -> tuple[int, str] | None:
-    encoding = request.headers.get("content-encoding", "").strip().lower()
-    if encoding not in ("", "identity", "gzip", "x-gzip"):
-        return 415, "Content-Encoding: only gzip (or none) is accepted"
+    try:
+        declared_gzip(request.headers.getlist("content-encoding"))
+    except BodyError as exc:
+        return exc.status, str(exc)
     length = request.headers.get("content-length", "")
     limit = config.limits.max_body_bytes
     if length.isdigit() and int(length) > limit:
@@ -264,65 +319,90 @@ async def _validate(
     registry: StandardRegistry,
     pool: WorkerPool,
 ) -> Response:
+    """Receive the whole body (no worker held while it arrives), then validate it in a worker."""
     rid, limits, facts = _rid(request), config.limits, _facts(request)
-    deadline = time.monotonic() + limits.timeout_seconds
-    cancelled = threading.Event()
-    gzip = "gzip" in request.headers.get("content-encoding", "").lower()
-    next_chunk = _chunk_puller(request, deadline, cancelled, asyncio.get_running_loop())
-    bounds = Bounds(limits.max_records, deadline, cancelled)
-    readers: list[BodyReader] = []
-
-    def work() -> ValidationResult:
-        with _kept_upload(config.keep_uploads, rid) as keep:
-            reader = BodyReader(next_chunk, gzip, limits.max_body_bytes, keep)
-            readers.append(reader)
-            return validate_body(reader, options, bounds, registry)
-
+    started = time.monotonic()
+    deadline = started + limits.timeout_seconds
+    if pool.saturated:  # refused before the body is read: no bandwidth spent on it
+        return _busy(rid, limits.retry_after_seconds)
+    gzip = declared_gzip(request.headers.getlist("content-encoding"))  # checked: no error
+    decoder = BodyDecoder(gzip, limits.max_body_bytes)
+    spool = new_spool()
+    handed_over = False
     try:
+        received_by = started + min(limits.receive_timeout_seconds, limits.timeout_seconds)
+        await _receive(request, decoder, spool, (pool, config.keep_uploads, rid), received_by)
+        bounds = Bounds(limits.max_records, deadline, pool.stopping)
+        work = _validation(spool, options, bounds, registry)
         future = await pool.submit(work, deadline - time.monotonic())
+        handed_over = True  # the worker closes the spool when it is done with it
+        future.add_done_callback(_outcome_seen)  # one given up on ends with nobody waiting
         result = await asyncio.wait_for(asyncio.shield(future), deadline - time.monotonic())
     except BusyError:
-        retry = limits.retry_after_seconds
-        return problem(503, "every worker is busy; retry later", rid, retry_after=retry)
+        return _busy(rid, limits.retry_after_seconds)
+    except asyncio.CancelledError:  # shutting down, past the grace period: an answer, no trace
+        stopping = "the service is stopping; retry later"
+        return problem(503, stopping, rid, retry_after=limits.retry_after_seconds)
     except TimeoutError:
         return problem(408, "the request took longer than the time limit", rid)
     except LimitError as exc:
-        return problem(exc.status, exc.detail, rid)
+        retry = limits.retry_after_seconds if exc.status == 503 else None
+        return problem(exc.status, exc.detail, rid, retry_after=retry)
     except BodyError as exc:
         return problem(exc.status, str(exc), rid)
     except (InputError, ClientDisconnect) as exc:
         return problem(400, str(exc) or "the client went away", rid)
     finally:
-        cancelled.set()
-        if readers:
-            facts.update(received=readers[0].received, size=readers[0].size)
+        if not handed_over:
+            spool.close()
+        facts.update(received=decoder.received, size=decoder.size)
     return _report(result, options, report_format, rid, facts)
 
 
-def _chunk_puller(
+def _busy(rid: str, retry_after: int) -> Response:
+    return problem(503, "every worker is busy; retry later", rid, retry_after=retry_after)
+
+
+async def _receive(
     request: Request,
+    decoder: BodyDecoder,
+    spool: IO[bytes],
+    where: tuple[WorkerPool, Path | None, str],
     deadline: float,
-    cancelled: threading.Event,
-    loop: asyncio.AbstractEventLoop,
-) -> Any:
-    """The validating thread's way to get the next body chunk from the event loop, on demand."""
-    stream = request.stream()
+) -> None:
+    """The body into the spool by `deadline` (408 if not), counted in the pool's `receiving`;
+    with --keep-uploads, a copy as sent is kept (whole or not at all)."""
+    pool, keep_in, rid = where
+    pool.receiving += 1
+    try:
+        with _kept_upload(keep_in, rid) as keep:
+            async with asyncio.timeout_at(deadline):
+                await receive(request.stream(), decoder, spool, keep)
+    except TimeoutError:
+        raise LimitError(408, "the body did not arrive within the time limit") from None
+    except OSError as exc:  # no room for the spool or the kept copy (not the client's fault)
+        LOGGER.error("request %s: cannot hold the body: %s", rid, exc.strerror or exc)
+        raise LimitError(503, "no room to hold the body now; retry later") from None
+    finally:
+        pool.receiving -= 1
 
-    async def next_or_none() -> bytes | None:
-        return await anext(stream, None)
 
-    def next_chunk() -> bytes | None:
-        remaining = deadline - time.monotonic()
-        if cancelled.is_set() or remaining <= 0:
-            raise LimitError(408, "the request took longer than the time limit")
-        pending = asyncio.run_coroutine_threadsafe(next_or_none(), loop)
-        try:
-            return pending.result(timeout=remaining)
-        except concurrent.futures.TimeoutError:
-            pending.cancel()
-            raise LimitError(408, "the body did not arrive within the time limit") from None
+def _outcome_seen(future: asyncio.Future[ValidationResult]) -> None:
+    if not future.cancelled():
+        future.exception()
 
-    return next_chunk
+
+def _validation(
+    spool: IO[bytes], options: Options, bounds: Bounds, registry: StandardRegistry
+) -> Callable[[], ValidationResult]:
+    """The work a validation worker does: the spooled body's records, checked; then the spool
+    is closed (an unlinked temporary file is then gone)."""
+
+    def work() -> ValidationResult:
+        with spool:
+            return validate_body(spool, options, bounds, registry)
+
+    return work
 
 
 @contextlib.contextmanager
@@ -367,4 +447,4 @@ def _why_unreadable(result: ValidationResult) -> str:
     return f"no record could be read: {first.location.describe()}: {first.message}"
 
 
-__all__ = ["ReportFormat", "create_app"]
+__all__ = ["ReportFormat", "create_app", "health", "listener", "server_config"]

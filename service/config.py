@@ -24,7 +24,10 @@ class Limits:
 
     max_body_bytes: int = 200 * 1024 * 1024  # counted after decompression
     max_records: int = 1_000_000
-    timeout_seconds: float = 300.0
+    timeout_seconds: float = 300.0  # the whole request, upload included
+    receive_timeout_seconds: float = 60.0  # the upload: a body must have arrived by then
+    head_timeout_seconds: float = 10.0  # a request's headers, from their first byte
+    max_connections: int = 1000  # open at once; each receiving body holds <= 1 MiB of memory
     workers: int = 2  # validations running at once
     queue: int = 8  # requests allowed to wait for a worker; more get 503
     max_findings: int = 1000  # findings listed per report (all are counted)

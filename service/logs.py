@@ -58,7 +58,9 @@ class RequestLog:
             await send(message)
 
         try:
-            if self._refused(scope):
+            if _ambiguous_length(scope):
+                await _ambiguous(rid)(scope, receive, send_with_id)
+            elif self._refused(scope):
                 await _unauthorized(rid)(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive, send_with_id)
@@ -74,6 +76,19 @@ class RequestLog:
                 scheme, _, token = value.decode("latin-1").partition(" ")
                 return not (scheme.lower() == "bearer" and self.tokens.accepts(token.strip()))
         return True
+
+
+def _ambiguous_length(scope: Scope) -> bool:
+    """Content-Length and Transfer-Encoding together: a proxy in front may frame the body by
+    the one, the service by the other (request smuggling). Refused, the connection closed."""
+    names = {name for name, _ in scope.get("headers", ())}
+    return b"content-length" in names and b"transfer-encoding" in names
+
+
+def _ambiguous(rid: str) -> ASGIApp:
+    answer = problem(400, "Content-Length and Transfer-Encoding together: give one", rid)
+    answer.headers["Connection"] = "close"
+    return answer
 
 
 def _unauthorized(rid: str) -> ASGIApp:

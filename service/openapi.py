@@ -69,6 +69,33 @@ SCHEMAS: dict[str, Any] = {
             "findings": {"type": "array", "items": {"$ref": _REF + "Finding"}},
         },
     },
+    "Health": {
+        "type": "object",
+        "description": "How full the service is (also in the `Ccstd-Health` header).",
+        "required": ["status", "version", "workers"],
+        "properties": {
+            "status": {
+                "enum": ["ok", "busy", "saturated"],
+                "description": "ok = a worker is free; busy = every worker busy, requests wait "
+                "in the queue; saturated = the queue is full too, a validation now gets 503",
+            },
+            "version": {"type": "string"},
+            "workers": {
+                "type": "object",
+                "required": ["busy", "capacity", "queued", "queueCapacity", "receiving"],
+                "properties": {
+                    "busy": {"type": "integer", "description": "validations running"},
+                    "capacity": {"type": "integer", "description": "--workers"},
+                    "queued": {"type": "integer", "description": "requests waiting for a worker"},
+                    "queueCapacity": {"type": "integer", "description": "--queue"},
+                    "receiving": {
+                        "type": "integer",
+                        "description": "bodies being received (they hold no worker)",
+                    },
+                },
+            },
+        },
+    },
     "Problem": {
         "type": "object",
         "description": "An error (RFC 9457 problem details): one line in `detail`.",
@@ -94,10 +121,12 @@ _WHY = {
     400: "Bad options or a body that is not readable (corrupt gzip)",
     401: "No valid `Authorization: Bearer TOKEN` (only when the service has tokens)",
     404: "Unknown version or entity",
-    408: "The request took longer than the time limit",
+    408: "The body did not arrive within the upload time limit, or the request took longer "
+    "than the time limit",
     413: "The body (after decompression) or its record count is over the limit",
-    415: "A Content-Encoding other than gzip",
-    503: "Every worker busy: retry after `Retry-After` seconds",
+    415: "A Content-Encoding other than gzip, or gzip applied twice",
+    503: "Every worker busy (or no room to hold the body, or the service stopping): retry "
+    "after `Retry-After` seconds",
 }
 
 VALIDATE_BODY = {
@@ -105,7 +134,8 @@ VALIDATE_BODY = {
         "required": True,
         "description": "Records: one JSON document (a record or an array of records) or NDJSON "
         "(one record per line); plain, or gzip (`Content-Encoding: gzip` or the gzip magic "
-        "bytes). Streamed: the body is never held whole.",
+        "bytes). Received whole before it is validated: in memory up to 1 MiB, beyond that in a "
+        "temporary file that has no name and is gone when the request ends.",
         "content": {
             "application/json": {"schema": {}},
             "application/x-ndjson": {"schema": {"type": "string"}},
@@ -113,6 +143,17 @@ VALIDATE_BODY = {
             "application/octet-stream": {"schema": {"type": "string", "contentEncoding": "binary"}},
         },
     }
+}
+
+_HEALTH = {"application/json": {"schema": {"$ref": _REF + "Health"}}}
+_HEALTH_HEADER = {"Ccstd-Health": {"schema": {"enum": ["ok", "busy", "saturated"]}}}
+HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "ok or busy", "content": _HEALTH, "headers": _HEALTH_HEADER},
+    503: {
+        "description": "saturated: a validation now would be refused; retry after `Retry-After`",
+        "content": _HEALTH,
+        "headers": {**_HEALTH_HEADER, "Retry-After": {"schema": {"type": "integer"}}},
+    },
 }
 
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {

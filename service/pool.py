@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -26,8 +27,25 @@ class WorkerPool:
         self.queue = queue
         self._executor = concurrent.futures.ThreadPoolExecutor(workers, "ccstd-validate")
         self._slots: asyncio.Semaphore | None = None
-        self.waiting = 0
-        self.running = 0
+        self.waiting = 0  # requests whose body is in, waiting for a worker
+        self.running = 0  # validations running
+        self.receiving = 0  # requests whose body is being received (they hold no worker)
+        self.stopping = threading.Event()  # set at shutdown: running validations stop early
+
+    @property
+    def saturated(self) -> bool:
+        """True when a new validation would be refused: every worker busy, the waiting line full."""
+        return self.running >= self.workers and self.waiting >= self.queue
+
+    def state(self) -> dict[str, int]:
+        """The pool as /healthz reports it."""
+        return {
+            "busy": self.running,
+            "capacity": self.workers,
+            "queued": self.waiting,
+            "queueCapacity": self.queue,
+            "receiving": self.receiving,
+        }
 
     async def submit(self, work: Callable[[], T], wait_seconds: float) -> asyncio.Future[T]:
         """Start `work` once a worker is free; BusyError when none frees up in time."""
@@ -62,5 +80,6 @@ class WorkerPool:
         slots.release()
 
     def shutdown(self) -> None:
-        """Stop taking work; running validations are left to end."""
+        """Stop taking work; running validations stop at their next block (`stopping`)."""
+        self.stopping.set()
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -3,11 +3,10 @@ CLI's reader, runner and result model; its bounds enforced as the blocks go by."
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import IO, BinaryIO, cast
 
 from ccstd.standard import rules
 from ccstd.standard.checker import CheckOptions
@@ -60,15 +59,14 @@ class Bounds:
 
     max_records: int
     deadline: float  # time.monotonic()
-    cancelled: threading.Event
+    cancelled: threading.Event  # the service is stopping
 
 
 def validate_body(
-    body: io.RawIOBase, request: Request, bounds: Bounds, registry: StandardRegistry
+    body: IO[bytes], request: Request, bounds: Bounds, registry: StandardRegistry
 ) -> ValidationResult:
-    """Validate the records of a (decompressed) body; LimitError when a bound is passed."""
-    buffered = cast(BinaryIO, io.BufferedReader(body, 1 << 16))
-    blocks = read_stream(buffered, request.name, request.input_format)
+    """Validate the records of a received, decompressed body; LimitError when a bound is passed."""
+    blocks = read_stream(cast(BinaryIO, body), request.name, request.input_format)
 
     def watch(records: int) -> None:
         if records > bounds.max_records:

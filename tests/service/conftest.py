@@ -4,9 +4,9 @@ port), or as `ccstd serve` in a child process, as a vendor would start it."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -14,14 +14,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 import pytest
 import uvicorn
 
-from ccstd.service.app import create_app
+from ccstd.service.app import listener, server_config
 from ccstd.service.config import Limits, ServiceConfig
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, valid_record
 
 VENDOR_EXPORT = REPO_ROOT / "examples" / "validate" / "vendor-export.ndjson"
 _LISTENING = re.compile(r"listening on (http://\S+?)/ ")
@@ -30,30 +32,46 @@ _LISTENING = re.compile(r"listening on (http://\S+?)/ ")
 @contextlib.contextmanager
 def running(config: ServiceConfig) -> Iterator[str]:
     """The service with `config`, served by uvicorn in a thread; yields its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config),
-            root_path=config.root_path,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    sock = listener("127.0.0.1", 0)
+    server = uvicorn.Server(server_config(config))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(20)
-        listener.close()
+        sock.close()
+
+
+def heavy_body(records: int = 40_000) -> bytes:
+    """A small gzip body whose validation keeps a worker busy for seconds (a real validation,
+    of `records` valid records; cut short by the service's time limit when one is set)."""
+    record = orjson.dumps(valid_record("Resident")) + b"\n"
+    return gzip.compress(record * records, 1)
+
+
+def health_when(url: str, ready: Callable[[dict[str, Any]], bool]) -> httpx.Response:
+    """The first /healthz answer whose document satisfies `ready`, within 20 s."""
+    deadline = time.monotonic() + 20
+    while not ready((answer := httpx.get(url + "/healthz", timeout=10)).json()):
+        assert time.monotonic() < deadline, f"/healthz never got there: {answer.text}"
+        time.sleep(0.02)
+    return answer
+
+
+def in_background(
+    send: Callable[[], httpx.Response],
+) -> tuple[threading.Thread, list[httpx.Response]]:
+    """`send` run in a thread; its answer lands in the list."""
+    answers: list[httpx.Response] = []
+    thread = threading.Thread(target=lambda: answers.append(send()), daemon=True)
+    thread.start()
+    return thread, answers
 
 
 Serve = Callable[..., contextlib.AbstractContextManager[str]]
@@ -90,14 +108,21 @@ class Child:
 
 
 @contextlib.contextmanager
-def child_service(*args: str, log: Path, env: dict[str, str] | None = None) -> Iterator[Child]:
-    """`ccstd serve --port 0 ARGS` started as a vendor would; stopped with SIGTERM."""
+def child_service(
+    *args: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
+) -> Iterator[Child]:
+    """`ccstd serve --port 0 ARGS` started as a vendor would (`preexec` runs in the child
+    before it); stopped with SIGTERM."""
     with log.open("ab") as stream:  # appending: the child's writes never race our reads
         process = subprocess.Popen(
             [sys.executable, "-m", "ccstd.cli", "serve", "--port", "0", *args],
             stderr=stream,
             stdout=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec,
         )
     try:
         yield Child(process, _wait_for_url(process, log), log)

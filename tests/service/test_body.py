@@ -1,27 +1,39 @@
-"""The body reader: whatever the chunking, gzip or not, it yields the bytes sent, bounded."""
+"""The body decoder: whatever the chunking, gzip or not, it gives back the bytes sent, bounded."""
 
 from __future__ import annotations
 
 import gzip
-import io
 import itertools
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccstd.service.body import BodyError, BodyReader, BodyTooLargeError
+from ccstd.service.body import (
+    BodyDecoder,
+    BodyError,
+    BodyTooLargeError,
+    UnsupportedEncodingError,
+    declared_gzip,
+)
 
 
-def reader(data: bytes, cuts: list[int], limit: int = 1 << 20, header: bool = False) -> BodyReader:
-    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    pieces = [data[a:b] for a, b in itertools.pairwise(points)] + [b""]
-    chunks = iter(pieces)
-    return BodyReader(lambda: next(chunks, None), header, limit)
+class Fed:
+    """A decoder fed `data` cut at `cuts`: what came out, and the decoder."""
+
+    def __init__(self, data: bytes, cuts: list[int], limit: int = 1 << 20, header: bool = False):
+        points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
+        self.decoder = BodyDecoder(header, limit)
+        out = [p for a, b in itertools.pairwise(points) for p in self.decoder.feed(data[a:b])]
+        self.output = b"".join(out) + self.decoder.finish()
 
 
-def read_all(body: BodyReader) -> bytes:
-    return io.BufferedReader(body, 7).read()
+def reader(data: bytes, cuts: list[int], limit: int = 1 << 20, header: bool = False) -> Fed:
+    return Fed(data, cuts, limit, header)
+
+
+def read_all(fed: Fed) -> bytes:
+    return fed.output
 
 
 @given(st.binary(max_size=2000), st.lists(st.integers(0, 4000), max_size=12), st.booleans())
@@ -32,8 +44,9 @@ def test_any_chunking_gives_back_the_bytes(data: bytes, cuts: list[int], packed:
         return  # plain data that starts like gzip is gzip
     body = reader(sent, cuts, header=packed and bool(cuts) and cuts[0] % 2 == 0)
     assert read_all(body) == expected
-    assert body.received == len(sent) and body.size == len(expected)
-    assert body.compressed == packed
+    decoder = body.decoder
+    assert decoder.received == len(sent) and decoder.size == len(expected)
+    assert decoder.compressed == packed
 
 
 def test_limits_count_after_decompression() -> None:
@@ -79,3 +92,36 @@ def test_gzip_members_of_any_size_in_any_chunking(members: list[bytes], cuts: li
 def test_thousands_of_empty_members_are_a_loop_not_a_recursion() -> None:
     sent = gzip.compress(b"") * 5000
     assert read_all(reader(sent, [])) == b""
+
+
+@pytest.mark.parametrize(
+    ("headers", "gzip"),
+    [
+        ([], False),
+        ([""], False),
+        (["identity"], False),
+        (["gzip"], True),
+        (["X-GZIP "], True),
+        (["identity, gzip"], True),
+        (["gzip,"], True),
+        (["identity", "gzip"], True),
+    ],
+)
+def test_content_encodings_that_mean_gzip_or_nothing(headers: list[str], gzip: bool) -> None:
+    assert declared_gzip(headers) is gzip
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        (["br"], "only gzip"),
+        (["gzip", "br"], "only gzip"),
+        (["deflate, gzip"], "only gzip"),
+        (["gzip, gzip"], "more than once"),
+        (["gzip", "x-gzip"], "more than once"),
+    ],
+)
+def test_other_content_encodings_are_415(headers: list[str], said: str) -> None:
+    with pytest.raises(UnsupportedEncodingError, match=said) as raised:
+        declared_gzip(headers)
+    assert raised.value.status == 415

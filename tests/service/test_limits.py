@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import re
 import socket
-import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -18,7 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import valid_record
-from tests.service.conftest import VENDOR_EXPORT, limited, running
+from tests.service.conftest import (
+    VENDOR_EXPORT,
+    health_when,
+    heavy_body,
+    in_background,
+    limited,
+    running,
+)
 
 RECORD = orjson.dumps(valid_record("Resident")) + b"\n"
 
@@ -124,30 +130,29 @@ def test_time_per_request_for_a_body_that_stalls() -> None:
         assert httpx.get(url + "/healthz").status_code == 200
 
 
+def post_heavy(url: str) -> httpx.Response:
+    return httpx.post(url + "/v1/validate", content=heavy_body(), timeout=30)
+
+
 def test_busy_workers_answer_503_with_retry_after_or_let_a_request_wait() -> None:
     config = limited(workers=1, queue=0, timeout_seconds=3.0)
     with running(config) as url, httpx.Client(base_url=url) as client:
-        holding = raw_request(url, RECORD, len(RECORD) * 2)  # the one worker waits for the rest
-        busy = until_not_200(client)
+        holding, held = in_background(lambda: post_heavy(url))
+        health_when(url, lambda h: h["workers"]["busy"] == 1)
+        busy = client.post("/v1/validate", content=RECORD)
         assert "busy" in problem(busy, 503)
         assert int(busy.headers["Retry-After"]) > 0
-        holding.sendall(RECORD)
-        assert status_of(holding)[0] == 200
-        holding.close()
-    with running(limited(workers=1, queue=1)) as url, httpx.Client(base_url=url) as client:
-        holding = raw_request(url, RECORD, len(RECORD) * 2)
-        time.sleep(0.3)
-        waited: list[httpx.Response] = []
-        second = threading.Thread(
-            target=lambda: waited.append(client.post("/v1/validate", content=RECORD))
-        )
-        second.start()
-        time.sleep(0.3)
-        holding.sendall(RECORD)
-        assert status_of(holding)[0] == 200
+        holding.join(30)
+        assert held[0].status_code == 408  # the time limit cut the long validation short
+        assert until_not_503(url).status_code == 200
+    with running(limited(workers=1, queue=1, timeout_seconds=3.0)) as url:
+        holding, held = in_background(lambda: post_heavy(url))
+        health_when(url, lambda h: h["workers"]["busy"] == 1)
+        second, waited = in_background(lambda: httpx.post(url + "/v1/validate", content=RECORD))
+        health_when(url, lambda h: h["workers"]["queued"] == 1)
+        holding.join(30)
         second.join(30)
-        assert waited[0].status_code == 200
-        holding.close()
+        assert held[0].status_code == 408 and waited[0].status_code == 200
 
 
 def test_hostile_bodies_cost_one_4xx(client: httpx.Client) -> None:
@@ -211,18 +216,19 @@ def test_any_bytes_get_an_answer_never_a_500(
     assert answer.status_code in (200, 400, 422), answer.text
 
 
-def test_a_client_that_goes_away_frees_its_worker() -> None:
+def test_clients_that_go_away_mid_body_leave_nothing_held() -> None:
     with running(limited(workers=1, queue=0, timeout_seconds=5.0)) as url:
         for _ in range(3):
             gone = raw_request(url, RECORD, 10_000)
-            time.sleep(0.2)
+            health_when(url, lambda h: h["workers"]["receiving"] == 1)
             gone.close()
-        assert until_not_503(url).status_code == 200
+        health_when(url, lambda h: h["workers"]["receiving"] == 0)
+        assert httpx.post(url + "/v1/validate", content=RECORD).status_code == 200
 
 
 def test_a_timed_out_validation_gives_its_worker_back() -> None:
-    with running(limited(workers=1, queue=0, timeout_seconds=0.5)) as url:
-        stalled = raw_request(url, RECORD, 10_000)
-        assert status_of(stalled)[0] == 408
-        stalled.close()
+    with running(limited(workers=1, queue=0, timeout_seconds=1.5)) as url:
+        answer = httpx.post(url + "/v1/validate", content=heavy_body(), timeout=30)
+        assert "took longer than the time limit" in problem(answer, 408)  # not the upload's
+        health_when(url, lambda h: h["workers"]["busy"] == 0)
         assert until_not_503(url).status_code == 200

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import gzip
 import re
+import resource
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from ccstd.service.config import Tokens, load_tokens
-from tests.service.conftest import VENDOR_EXPORT, child_service
+from tests.service.conftest import (
+    VENDOR_EXPORT,
+    child_service,
+    health_when,
+    heavy_body,
+    in_background,
+)
 
 TOKEN = "vendor-ci-token-0123456789abcdef"
 OTHER = "city-portal-token-fedcba9876543210"
@@ -52,7 +61,13 @@ def test_logs_hold_counts_not_content(tmp_path: Path) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     body = VENDOR_EXPORT.read_bytes()
-    with child_service(log=log, env={"TMPDIR": str(scratch)}) as service:
+    limits = ("--receive-timeout", "30", "--header-timeout", "0.5")
+    with child_service(*limits, log=log, env={"TMPDIR": str(scratch)}) as service:
+        assert "300 s per request, 30 s per upload" in service.log_text()
+        where = urlsplit(service.url)
+        with socket.create_connection((str(where.hostname), int(where.port or 0))) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\n")  # and nothing more
+            assert slow.recv(100).startswith(b"HTTP/1.1 408 ")
         answer = httpx.post(
             service.url + "/v1/validate",
             params={"name": "exports/zhang-san-13912345678.ndjson", "checkReferences": "true"},
@@ -159,4 +174,36 @@ def test_stops_cleanly_on_a_signal(tmp_path: Path, sent: signal.Signals, code: i
         assert httpx.get(service.url + "/healthz").status_code == 200
         service.process.send_signal(sent)
         assert service.process.wait(30) == code
+    assert "Traceback" not in service.log_text()
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_long_validation_after_the_grace_period(tmp_path: Path) -> None:
+    """Uvicorn waits 10 s for requests in flight; then the pool tells its workers to stop, so a
+    validation of minutes does not keep the process alive (its thread would be joined at exit)."""
+    with child_service(log=tmp_path / "log", env={"TMPDIR": str(tmp_path)}) as service:
+        body = heavy_body(200_000)  # ~150 MB unpacked: well over a minute of validation here
+        in_background(lambda: httpx.post(service.url + "/v1/validate", content=body, timeout=120))
+        health_when(service.url, lambda h: h["workers"]["busy"] == 1)
+        started = time.monotonic()
+        service.process.send_signal(signal.SIGTERM)
+        assert service.process.wait(60) == 143
+        assert time.monotonic() - started < 20
+    assert "Traceback" not in service.log_text()
+
+
+def files_of_at_most_2_mib() -> None:
+    """In the child: writing past 2 MiB fails with EFBIG (as a full disk fails with ENOSPC)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2 << 20, 2 << 20))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def test_no_room_for_a_body_is_503_not_500(tmp_path: Path) -> None:
+    record = VENDOR_EXPORT.read_bytes().splitlines(keepends=True)[0]
+    big = record * ((3 << 20) // len(record))
+    with child_service(log=tmp_path / "log", preexec=files_of_at_most_2_mib) as service:
+        answer = httpx.post(service.url + "/v1/validate", content=big, timeout=60)
+        assert answer.status_code == 503 and int(answer.headers["Retry-After"]) > 0
+        assert "no room to hold the body" in answer.json()["detail"]
+        assert httpx.post(service.url + "/v1/validate", content=record).status_code == 200
     assert "Traceback" not in service.log_text()
