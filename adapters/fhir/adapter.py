@@ -15,6 +15,7 @@ import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 
 from ccstd.adapters.base import (
+    MAX_NESTING,
     Adapter,
     Converted,
     Outcome,
@@ -104,8 +105,6 @@ class FhirAdapter(Adapter):
         run = run if run is not None else {}
         seen: dict[tuple[str, str], str] = run.setdefault("fhir-resources", {})
         medicines: dict[str, Any] = run.setdefault("fhir-medications", {})
-        if is_ndjson(path):
-            _scan_medications(path, medicines)
         for item in self._items(path, context, medicines):
             _remember_medication(item.value, None, medicines)
             extra = {"duplicateOf": _first_reading(item, context, seen)}
@@ -129,6 +128,7 @@ class FhirAdapter(Adapter):
                 yield from streamed
                 return
         if is_lines:
+            _scan_medications(path, medicines)
             yield from self._lines(path, context, medicines)
             return
         data = path.read_bytes()
@@ -385,6 +385,8 @@ def _first_reading(
 
 def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = None) -> SourceItem:
     """A parsed item, or a problem item when it nests too deep to be converted."""
+    if raw.count(b"{") + raw.count(b"[") <= MAX_NESTING:  # cannot nest deeper: not walked
+        return SourceItem(file, locator, raw, value, line=line)
     deep = too_deep(value)
     if deep is not None:
         return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
