@@ -180,6 +180,8 @@ def _medication_use(
     period = _period(resource.get("effectivePeriod"), "effectivePeriod", dropped)
     if moment := clinical_time(resource.get("effectiveDateTime")):
         period = {"start": moment, "end": moment}  # a point in time: a period of no length
+    elif resource.get("effectiveDateTime"):
+        dropped.append(("effectiveDateTime", "not a date or date-time"))
     if period:
         record["period"] = period
     reasons = any_concepts(resource.get("reasonCode"), "reasonCode", dropped)
@@ -193,17 +195,24 @@ _RECORDED = (("authoredOn", "recordedAt"), ("dateAsserted", "recordedAt"))
 
 
 def _medicine(resource: dict[str, Any], context: SourceContext, dropped: Drops) -> Record:
-    """code/codings/text of the medicine, from wherever the source gives it."""
+    """code/codings/text of the medicine, from wherever the source gives it; of a contained
+    Medication only its code is carried, and other contained resources are reported dropped."""
     given = resource.get("medicationCodeableConcept")
-    if given:
-        return coded_fields(given, "medicationCodeableConcept", dropped, _CODE, text=True)
+    contained = resource.get("contained") or []
     pointer = resource.get("medicationReference") or {}
     target = pointer.get("reference") if isinstance(pointer, dict) else None
+    inline = target[1:] if isinstance(target, str) and target.startswith("#") else None
     found: Any = None
-    if isinstance(target, str) and target.startswith("#"):
-        found = next((c.get("code") for c in resource.get("contained") or []
-                      if isinstance(c, dict) and c.get("id") == target[1:]), None)  # fmt: skip
-    elif isinstance(target, str):
+    for index, part in enumerate(contained):
+        if isinstance(part, dict) and inline and part.get("id") == inline and not given:
+            found = part.get("code")
+            carried = ("resourceType", "id", "code")
+            leftovers(part, carried, f"contained[{index}]", dropped, _MEDICATION_ONLY)
+        else:
+            dropped.append((f"contained[{index}]", "a contained resource the mapping does not use"))
+    if given:
+        return coded_fields(given, "medicationCodeableConcept", dropped, _CODE, text=True)
+    if inline is None and isinstance(target, str):
         found = context.facts.get("medication")
     path = "medicationReference"
     if isinstance(found, dict) and (codes := coded_fields(found, path, Drops(), _CODE, True)):
@@ -211,8 +220,13 @@ def _medicine(resource: dict[str, Any], context: SourceContext, dropped: Drops) 
         return codes
     display = pointer.get("display") if isinstance(pointer, dict) else None
     if isinstance(display, str) and display.strip():
+        if target is not None:
+            dropped.append((f"{path}.reference", "the Medication it names was not found"))
         return {"text": display[:4000]}
     return {}
+
+
+_MEDICATION_ONLY = "only the Medication's code is carried"
 
 
 def _dosage(dosage: Any, path: str, dropped: Drops) -> Record | None:
@@ -275,9 +289,10 @@ def _timing(timing: Any, path: str, dropped: Drops) -> Record | None:
     period, unit = repeat.get("period"), repeat.get("periodUnit")
     if isinstance(period, int | float) and period > 0 and unit in _UNITS:
         found.update(period=period, periodUnit=unit)
-    text = (timing.get("code") or {}).get("text") if isinstance(timing.get("code"), dict) else None
-    if isinstance(text, str) and text.strip():
-        found["text"] = text[:4000]
+    code: dict[str, Any] = timing["code"] if isinstance(timing.get("code"), dict) else {}
+    if isinstance(code.get("text"), str) and code["text"].strip():
+        found["text"] = code["text"][:4000]
+    leftovers(code, ("text",), f"{path}.code", dropped, "only the timing's text is carried")
     leftovers(repeat, ("frequency", "period", "periodUnit"), f"{path}.repeat", dropped)
     leftovers(timing, ("repeat", "code"), path, dropped)
     return found or None

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ccstd.cli.app import app
+from tests.conftest import REPO_ROOT
 
 KEY = "5f0c9e2a7b41d8e36c1a9f4b2e7d05c8"
 RUNNER = CliRunner()
@@ -285,3 +286,14 @@ def test_a_replayed_prescription_still_knows_its_medication(tmp_path: Path) -> N
     (tmp_path / "bad.ndjson").write_text(json.dumps(line))
     args = ["convert", "--replay", str(tmp_path / "bad.ndjson"), "--out", str(out), "-q"]
     assert RUNNER.invoke(app, args, env={"CCSTD_PSEUDONYM_KEY": KEY}).exit_code == 1
+
+
+def test_at_most_a_tenth_of_the_sample_clinical_resources_is_skipped(tmp_path: Path) -> None:
+    result = convert(tmp_path, REPO_ROOT / "examples" / "vendors" / "fhir")
+    assert result.exit_code == 1, result.output  # the sample holds two broken resources
+    skipped = ledger(tmp_path)["skipped"]
+    others = sum(n for key, n in skipped.items() if ": administrative:" not in key)
+    clinical = len(records(tmp_path)) + len(rejects(tmp_path)) + others
+    ratio = others / clinical
+    print(f"sample clinical resources skipped: {others} of {clinical} ({ratio:.1%})")
+    assert clinical > 100 and ratio <= 0.10
