@@ -289,6 +289,9 @@ def _timing(timing: Any, path: str, dropped: Drops) -> Record | None:
     period, unit = repeat.get("period"), repeat.get("periodUnit")
     if isinstance(period, int | float) and period > 0 and unit in _UNITS:
         found.update(period=period, periodUnit=unit)
+    elif period is not None or unit is not None:
+        why = "a period needs a positive length and a unit of s, min, h, d, wk, mo or a"
+        dropped.extend((f"{path}.repeat.{k}", why) for k in ("period", "periodUnit") if k in repeat)
     code: dict[str, Any] = timing["code"] if isinstance(timing.get("code"), dict) else {}
     if isinstance(code.get("text"), str) and code["text"].strip():
         found["text"] = code["text"][:4000]
@@ -360,14 +363,14 @@ def _report(
 
 def _results(values: Any, context: SourceContext, dropped: Drops) -> list[Record]:
     """Each result as a reference to its Observation record, once."""
-    found: list[Record] = []
+    found: dict[str, Record] = {}
     for index, value in enumerate(values if isinstance(values, list) else []):
         target = reference(value, context, f"result[{index}]", dropped)
         if target is None or target["type"] != "Observation":
             dropped.append((f"result[{index}]", "not a reference to an Observation"))
-        elif target not in found:
-            found.append(target)
-    return found
+        else:
+            found.setdefault(target["id"], target)
+    return list(found.values())
 
 
 MAPPERS_ALL: dict[str, Mapper] = MAPPERS | {

@@ -297,3 +297,27 @@ def test_at_most_a_tenth_of_the_sample_clinical_resources_is_skipped(tmp_path: P
     ratio = others / clinical
     print(f"sample clinical resources skipped: {others} of {clinical} ({ratio:.1%})")
     assert clinical > 100 and ratio <= 0.10
+
+
+def test_dosage_parts_that_do_not_fit_are_dropped_with_the_reason(tmp_path: Path) -> None:
+    odd = [{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "Day"}}},
+           {"doseAndRate": [{"doseQuantity": {"value": -1, "unit": "mg"}}]}]  # fmt: skip
+    source = tmp_path / "r.ndjson"
+    source.write_text(ndjson(PATIENT, request(dosageInstruction=odd), medication()))
+    assert convert(tmp_path, source).exit_code == 0
+    assert records(tmp_path)[pseudonym("r1")]["dosages"] == [{"timing": {"frequency": 2}}]
+    dropped = ledger(tmp_path)["dropped"]
+    reason = dropped["MedicationRequest.dosageInstruction.timing.repeat.periodUnit"]["reason"]
+    assert "unit of s, min, h, d, wk, mo or a" in reason
+    assert "MedicationRequest.dosageInstruction.doseAndRate.doseQuantity.value" in dropped
+
+
+def test_a_report_with_many_results_refers_to_each_once(tmp_path: Path) -> None:
+    results = [{"reference": f"Observation/o{i % 5000}"} for i in range(10000)]
+    report = {"resourceType": "DiagnosticReport", "id": "d1", "status": "final",
+              "subject": SUBJECT, "code": {"text": "panel"}, "result": results}  # fmt: skip
+    source = tmp_path / "d.ndjson"
+    source.write_text(ndjson(PATIENT, report))
+    assert convert(tmp_path, source).exit_code == 0
+    found = records(tmp_path)[pseudonym("d1")]["results"]
+    assert [r["id"] for r in found] == [pseudonym(f"o{i}") for i in range(5000)]
