@@ -734,6 +734,8 @@ def coded_fields(
     coded as such (`UNCODED`), as `concept` does."""
     if not isinstance(value, dict) or not value:
         return {}
+    if not text and (only := _one_plain_coding(value)) is not None:
+        return {names[0]: only}  # all of it carried: the common case, made quick
     given = value.get("coding") if "coding" in value else [value]
     codings: list[Any] = given if isinstance(given, list) else []
     coded = [(i, c) for i, c in enumerate(codings) if isinstance(c, dict) and c.get("code")]
@@ -761,6 +763,20 @@ def coded_fields(
     if not text and wording and first and wording != first:
         dropped.append((f"{path}.text", "the coding's display is carried instead"))
     return found
+
+
+def _one_plain_coding(value: dict[str, Any]) -> Record | None:
+    """The concept's one coding when it has nothing else (a text equal to its display at most)."""
+    codings = value.get("coding")
+    if not isinstance(codings, list) or len(codings) != 1 or not value.keys() <= _CONCEPT:
+        return None
+    first = codings[0]
+    if not isinstance(first, dict) or not first.get("code") or not first.keys() <= _CODING:
+        return None
+    return _coding(first, None) if value.get("text") in (None, first.get("display")) else None
+
+
+_CONCEPT = frozenset({"coding", "text"})
 
 
 def _coding(coding: dict[str, Any], fallback: str | None) -> Record:
