@@ -577,6 +577,8 @@ def _immunization(
     given = exact_time(resource.get("occurrenceDateTime") or "", "occurrenceDateTime", dropped)
     if "vaccineCode" not in vaccine or subject is None or given is None:
         message = "an Immunization needs a vaccine code, a patient and a date"
+        if any(path == "occurrenceDateTime" for path, _ in dropped):
+            message += " with a day (its occurrenceDateTime gives a year or month alone)"
         return Rejected("missing-required", message, "vaccineCode/patient/occurrenceDateTime")
     status = resource.get("status", "completed")
     if (wrong := status_problem("Immunization", "status", status)) is not None:

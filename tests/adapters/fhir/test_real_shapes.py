@@ -438,3 +438,15 @@ def test_every_shape_of_the_same_resources_reads_alike(
                 items = list(FhirAdapter().items(plain, SourceContext(str(source))))
             read[(shape, packed is data)] = [item.value for item in items]
     assert all(values == resources for values in read.values()), read
+
+
+def test_an_immunization_known_to_the_month_alone_is_rejected_saying_so(tmp_path: Path) -> None:
+    shot = {"resourceType": "Immunization", "id": "i1", "status": "completed",
+            "vaccineCode": {"text": "influenza"}, "patient": {"reference": "Patient/p1"},
+            "occurrenceDateTime": "2016-01"}  # fmt: skip
+    source = tmp_path / "i.ndjson"
+    source.write_text(ndjson(shot))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 1
+    [line] = lines(out / "rejects.ndjson")
+    assert "year or month alone" in line["message"]  # never padded to a day it did not have
