@@ -202,9 +202,10 @@ class FhirAdapter(Adapter):
                              line=line, reason="invalid-entry")  # fmt: skip
             return
         shared = _bundle_facts(entries, context)
-        for entry in entries if medicines is not None else ():
-            if isinstance(entry, dict) and medicines is not None:
-                _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
+        if medicines is not None:  # a Medication after the entry referring to it is found too
+            for entry in entries:
+                if isinstance(entry, dict):
+                    _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
         yield from _entry_items(file, entries, shared, prefix, line)
 
     def streamed_bundle(self, path: Path, context: SourceContext) -> Iterator[SourceItem] | None:

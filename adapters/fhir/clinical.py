@@ -25,7 +25,7 @@ from ccstd.adapters.fhir.mapping import (
 )
 
 _CODE = ("code", "codings")
-_NO_CODE = "missing-required"
+_MISSING = "missing-required"
 _PERIOD_ENDS = ("start", "end")
 
 
@@ -36,9 +36,9 @@ def _start(kind: str, resource: dict[str, Any], record: Record, context: SourceC
     found = reference(resource.get(subject), context, subject, dropped)
     codes = coded_fields(resource.get("code"), "code", dropped, _CODE, text=True)
     if found is None or found["type"] != "Resident":
-        return Rejected(_NO_CODE, f"a {kind} needs a Patient {subject}", subject)
+        return Rejected(_MISSING, f"a {kind} needs a Patient {subject}", subject)
     if not codes:
-        return Rejected(_NO_CODE, f"a {kind} needs a code or text", "code")
+        return Rejected(_MISSING, f"a {kind} needs a code or text", "code")
     record.update(subject=found, **codes)
     _encounter(resource, "encounter", record, context, dropped)
     return None
@@ -160,7 +160,7 @@ def _medication_use(
     medicine = _medicine(resource, context, dropped)
     found = reference(resource.get("subject"), context, "subject", dropped)
     if found is None or found["type"] != "Resident":
-        return Rejected(_NO_CODE, f"a {kind} needs a Patient subject", "subject")
+        return Rejected(_MISSING, f"a {kind} needs a Patient subject", "subject")
     if not medicine:
         message = f"{kind}: the medication is neither coded, nor named, nor found in the source"
         return Rejected("unresolved-medication", message, "medication[x]")
@@ -170,7 +170,7 @@ def _medication_use(
     if (problem := _codes(kind, resource, record, pairs)) is not None:
         return problem
     if "status" not in record:
-        return Rejected(_NO_CODE, f"a {kind} needs a status", "status")
+        return Rejected(_MISSING, f"a {kind} needs a status", "status")
     _encounter(resource, "encounter" if prescribed else "context", record, context, dropped)
     dosages = resource.get("dosageInstruction" if prescribed else "dosage") or []
     carried = [_dosage(d, f"{_DOSAGE[prescribed]}[{i}]", dropped) for i, d in enumerate(dosages)]
@@ -313,7 +313,7 @@ def _procedure(
     if problem is not None:
         return problem
     if "status" not in record:
-        return Rejected(_NO_CODE, "a Procedure needs a status", "status")
+        return Rejected(_MISSING, "a Procedure needs a status", "status")
     _times(resource, record, dropped, (("performedDateTime", "performedAt"),))
     period = _period(resource.get("performedPeriod"), "performedPeriod", dropped)
     if period:
