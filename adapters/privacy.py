@@ -205,6 +205,8 @@ class Protector:
         of the entity types named, when `ids` is a set)."""
         for path in self._protected_paths(record["type"]):
             _apply(record, path, self._protect_value)
+            if self.key is None and path[-1].endswith("Protected"):
+                _unprotected_twin(record, path)
         if isinstance(ids, frozenset):
             if self.key is not None:
                 self._protect_typed_ids(record, ids)
@@ -288,6 +290,17 @@ class Protector:
             "value": f"hmac-sha256:{self.pseudonym(value)}",
             "keyId": self.key_id,
         }
+
+
+def _unprotected_twin(record: dict[str, Any], path: tuple[str, ...]) -> None:
+    """A raw value left at a field meant for its protected form (`lineProtected`) moves to its
+    plain twin (`line`): raw output was asked for, and the protected field takes no raw value."""
+    parent: Any = record
+    for part in path[:-1]:
+        parent = parent.get(part) if isinstance(parent, dict) else None
+    name = path[-1]
+    if isinstance(parent, dict) and isinstance(parent.get(name), str):
+        parent[name.removesuffix("Protected")] = parent.pop(name)
 
 
 def _apply(node: Any, path: tuple[str, ...], change: Callable[[Any], Any]) -> None:

@@ -52,7 +52,8 @@ ROUNDS = 5
 
 def _convert(source: Path, tmp: Path) -> float:
     adapter = FhirAdapter()
-    protector = Protector(StandardRegistry().get("1.0.0"), b"benchmark-key-0123456789")
+    standard = StandardRegistry().get(adapter.standard_version)
+    protector = Protector(standard, b"benchmark-key-0123456789")
     outputs = Outputs(tmp / "out.ndjson", tmp / "rejects.ndjson")
     report = convert_paths(adapter, [source], outputs, protector, Ledger(adapter.coverage()))
     return (report.read - report.skipped) / report.seconds

@@ -15,6 +15,7 @@ import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 
 from ccstd.adapters.base import (
+    MAX_NESTING,
     Adapter,
     Converted,
     Outcome,
@@ -26,15 +27,17 @@ from ccstd.adapters.base import (
     loads_json,
     too_deep,
 )
-from ccstd.adapters.fhir import mapping
+from ccstd.adapters.fhir import clinical, mapping
 from ccstd.adapters.ledger import Coverage
 
 
 class FhirAdapter(Adapter):
-    """FHIR R4 health records → Resident, Observation, Condition, Immunization, Encounter."""
+    """FHIR R4 health records → Resident, Observation, Condition, Immunization, Encounter,
+    AllergyIntolerance, MedicationUse, Procedure, DiagnosticReport (standard 1.2.0)."""
 
     name = "fhir-r4"
-    version = "0.1.0"
+    version = "0.2.0"
+    standard_version = mapping.STANDARD_VERSION
     formats = ("FHIR R4 Bundle (JSON)", "FHIR R4 resource (JSON)", "FHIR Bulk Data NDJSON")
     identifying_ids = True  # a payer's Patient.id embeds the member number
 
@@ -63,16 +66,23 @@ class FhirAdapter(Adapter):
         refs = set(_references_in(item.value))
         used = {ref: full_urls[ref] for ref in sorted(refs) if ref in full_urls}
         shared = sorted(refs & set(context.facts.get("sharedFullUrls", ())))
-        return ({"fullUrls": used} if used else {}) | ({"sharedFullUrls": shared} if shared else {})
+        medicine = context.facts.get("medication")
+        return (
+            ({"fullUrls": used} if used else {})
+            | ({"sharedFullUrls": shared} if shared else {})
+            | ({"medication": medicine} if medicine is not None else {})
+        )
 
     def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
         """A locator as `items` writes it (`Bundle.entry[3] Patient`, `line 12`), and a context
-        as `replay_context` writes it: fullUrls to (resource type, id), shared fullUrls."""
+        as `replay_context` writes it: fullUrls to (resource type, id), shared fullUrls, the
+        code of the Medication referred to (an object: the records made are validated)."""
         if not _LOCATOR.fullmatch(locator):
             return f"the locator is not one {self.name} writes"
         full_urls, shared = context.get("fullUrls", {}), context.get("sharedFullUrls", [])
         if (
-            set(context) - {"fullUrls", "sharedFullUrls"}
+            set(context) - {"fullUrls", "sharedFullUrls", "medication"}
+            or not isinstance(context.get("medication", {}), dict)
             or not isinstance(full_urls, dict)
             or not all(_is_target(target) for target in full_urls.values())
             or not isinstance(shared, list)
@@ -92,20 +102,25 @@ class FhirAdapter(Adapter):
         streamed (`streamed_bundle`). A resource (type and id) read before in the same run is
         marked a duplicate of its first location (`convert` skips it)."""
         run = context.facts.pop("run", None)
-        seen: dict[tuple[str, str], str] = (run if run is not None else {}).setdefault(
-            "fhir-resources", {}
-        )
-        for item in self._items(path, context):
-            first = _first_reading(item, context, seen)
-            if first is None:
+        run = run if run is not None else {}
+        seen: dict[tuple[str, str], str] = run.setdefault("fhir-resources", {})
+        medicines: dict[str, Any] = run.setdefault("fhir-medications", {})
+        for item in self._items(path, context, medicines):
+            _remember_medication(item.value, None, medicines)
+            extra = {"duplicateOf": _first_reading(item, context, seen)}
+            extra["medication"] = _medication_for(item.value, medicines)
+            extra = {k: v for k, v in extra.items() if v is not None}
+            if not extra:
                 yield item
                 continue
             facts = context.facts
-            context.facts = {**facts, "duplicateOf": first}
+            context.facts = {**facts, **extra}
             yield item
             context.facts = facts
 
-    def _items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+    def _items(
+        self, path: Path, context: SourceContext, medicines: dict[str, Any]
+    ) -> Iterator[SourceItem]:
         is_lines = is_ndjson(path)
         if not is_lines and path.stat().st_size > STREAM_ABOVE:
             streamed = self.streamed_bundle(path, context)
@@ -113,7 +128,8 @@ class FhirAdapter(Adapter):
                 yield from streamed
                 return
         if is_lines:
-            yield from self._lines(path, context)
+            _scan_medications(path, medicines)
+            yield from self._lines(path, context, medicines)
             return
         data = path.read_bytes()
         if not data.strip():
@@ -125,13 +141,16 @@ class FhirAdapter(Adapter):
             return
         if isinstance(document, list):
             for index, value in enumerate(document):
-                yield from self._value(value, str(path), f"array[{index}]", context)
+                locator = f"array[{index}]"
+                yield from self._value(value, str(path), locator, context, medicines=medicines)
         elif isinstance(document, dict) and document.get("resourceType") == "Bundle":
-            yield from self._entries(document, str(path), context)
+            yield from self._entries(document, str(path), context, medicines=medicines)
         else:
             yield _item(str(path), "document", data, document)
 
-    def _lines(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
+    def _lines(
+        self, path: Path, context: SourceContext, medicines: dict[str, Any]
+    ) -> Iterator[SourceItem]:
         file = str(path)
         with path.open("rb") as handle:
             for number, line in enumerate(handle, 1):
@@ -144,7 +163,8 @@ class FhirAdapter(Adapter):
                     problem = f"not valid JSON: {exc.msg}"
                     yield SourceItem(file, f"line {number}", line, problem=problem, line=number)
                     continue
-                yield from self._value(value, file, f"line {number}", context, line, number)
+                locator = f"line {number}"
+                yield from self._value(value, file, locator, context, line, number, medicines)
 
     def _value(
         self,
@@ -154,12 +174,13 @@ class FhirAdapter(Adapter):
         context: SourceContext,
         raw: bytes | None = None,
         line: int | None = None,
+        medicines: dict[str, Any] | None = None,
     ) -> Iterator[SourceItem]:
         """One line or array element: a Bundle's entries (with that Bundle's fullUrls as the
         facts of their items), or one resource."""
         if isinstance(value, dict) and value.get("resourceType") == "Bundle":
             context.facts = {}
-            yield from self._entries(value, file, context, f"{locator} ", line)
+            yield from self._entries(value, file, context, f"{locator} ", line, medicines)
             return
         if context.facts:
             context.facts = {}  # no Bundle's fullUrls
@@ -172,6 +193,7 @@ class FhirAdapter(Adapter):
         context: SourceContext,
         prefix: str = "",
         line: int | None = None,
+        medicines: dict[str, Any] | None = None,
     ) -> Iterator[SourceItem]:
         entries = bundle.get("entry") or []
         if not isinstance(entries, list):
@@ -180,6 +202,10 @@ class FhirAdapter(Adapter):
                              line=line, reason="invalid-entry")  # fmt: skip
             return
         shared = _bundle_facts(entries, context)
+        if medicines is not None:  # a Medication after the entry referring to it is found too
+            for entry in entries:
+                if isinstance(entry, dict):
+                    _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
         yield from _entry_items(file, entries, shared, prefix, line)
 
     def streamed_bundle(self, path: Path, context: SourceContext) -> Iterator[SourceItem] | None:
@@ -227,7 +253,8 @@ class FhirAdapter(Adapter):
             return checked
         resource, invalid, model = checked
         dropped += invalid
-        outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context)
+        mapper = clinical.MAPPERS_ALL[kind]
+        outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context, mapper)
         if dropped and isinstance(outcome, Converted):
             outcome = Converted(outcome.records, tuple(dropped) + outcome.dropped)
         return outcome
@@ -246,6 +273,12 @@ def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str)
     if kind in mapping.ADMINISTRATIVE:
         message = f"{kind} is administrative or financial; the standard holds care data"
         return Skipped(f"administrative:{kind}", message)
+    if kind == "Medication":
+        message = (
+            "a Medication is carried as the medicine (code, codings, text) of the MedicationUse "
+            "records that refer to it, not as a record of its own"
+        )
+        return Skipped("carried-by-referrers", message)
     if kind not in mapping.ENTITY_OF:
         return Skipped(
             "unsupported-resource-type", f"{kind} has no entity in the standard {standard}"
@@ -353,6 +386,8 @@ def _first_reading(
 
 def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = None) -> SourceItem:
     """A parsed item, or a problem item when it nests too deep to be converted."""
+    if raw.count(b"{") + raw.count(b"[") <= MAX_NESTING:  # cannot nest deeper: not walked
+        return SourceItem(file, locator, raw, value, line=line)
     deep = too_deep(value)
     if deep is not None:
         return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
@@ -528,3 +563,48 @@ def _references_in(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for value in node:
             yield from _references_in(value)
+
+
+_MAX_MEDICATIONS = 100_000  # Medication codes remembered per run (each a few hundred bytes)
+_MEDICATION_LINE = re.compile(rb'"resourceType"\s*:\s*"Medication"')
+
+
+def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
+    """Remember the Medications of an NDJSON file before its items are read, so that a
+    MedicationStatement finds one given on a later line; only lines naming the type are parsed."""
+    with path.open("rb") as handle:
+        for line in handle:
+            if _MEDICATION_LINE.search(line):
+                try:
+                    value = loads_json(line)
+                except orjson.JSONDecodeError:
+                    continue
+                _remember_medication(value, None, medicines)
+
+
+def _remember_medication(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
+    """A Medication's code under its fullUrl and under `Medication/<id>`."""
+    if not isinstance(value, dict) or value.get("resourceType") != "Medication":
+        return
+    code = value.get("code")
+    if not isinstance(code, dict) or len(medicines) >= _MAX_MEDICATIONS:
+        return
+    if isinstance(full_url, str):
+        medicines[full_url] = code
+    if isinstance(value.get("id"), str):
+        medicines[f"Medication/{value['id']}"] = code
+
+
+def _medication_for(value: Any, medicines: dict[str, Any]) -> Any:
+    """The code of the Medication a MedicationRequest or MedicationStatement refers to, when
+    the run has read it (by the reference as written, else by its last `Medication/<id>`)."""
+    if not isinstance(value, dict) or not medicines:
+        return None
+    pointer = value.get("medicationReference")
+    target = pointer.get("reference") if isinstance(pointer, dict) else None
+    if not isinstance(target, str) or target.startswith("#"):
+        return None
+    if target in medicines:
+        return medicines[target]
+    parts = target.split("/_history/")[0].split("/")
+    return medicines.get("/".join(parts[-2:])) if len(parts) >= 2 else None

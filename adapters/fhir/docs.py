@@ -32,7 +32,9 @@ def render() -> str:
     parts += [
         "Skipped with the reason `administrative:<type>` (so the summary counts them by type): "
         + ", ".join(f"`{t}`" for t in tables["administrative"]["types"])
-        + ". Any other type without an entity is skipped as `unsupported-resource-type`.",
+        + ". A `Medication` is skipped as `carried-by-referrers`: its code is carried as the "
+        "medicine of the MedicationUse records that refer to it. Any other type without an "
+        "entity is skipped as `unsupported-resource-type`.",
         "",
         END,
     ]

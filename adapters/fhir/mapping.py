@@ -21,13 +21,12 @@ from ccstd.standard.registry import SCHEMAS_ROOT
 
 MAPPING_FILE = Path(__file__).with_name("mapping.toml")
 TABLES: dict[str, Any] = tomllib.loads(MAPPING_FILE.read_text(encoding="utf-8"))
-STANDARD_VERSION = "1.0.0"
+STANDARD_VERSION = "1.2.0"
 ENTITY_OF = {kind: spec["entity"] for kind, spec in TABLES["coverage"].items() if kind != "*"}
 ADMINISTRATIVE = frozenset(TABLES["administrative"]["types"])
 _UCUM = "http://unitsofmeasure.org"
 _ABSENT_CODES = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
-ISSUED_NOTE = "used as the effective time: the Observation has no effective[x]"
 _NATIONAL_ID_TYPES = {"NI", "NNCHN", "CZ"}
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _MAX_TEXT = 4000
@@ -35,31 +34,40 @@ US_CORE = "org.hl7.fhir.us-core"
 UNCODED = "urn:ccstd:uncoded"  # a concept the source gave as text only
 
 Record = dict[str, Any]
-Drops = list[tuple[str, str]]  # (path in the resource, reason): values the record does not carry
+Mapper = Callable[[dict[str, Any], Record, SourceContext, "Drops"], "Rejected | None"]
 
-NOT_CARRIED = "not in the standard 1.0.0"
-_FIRST_CODING = "only the first coding of a concept is carried"
+
+class Drops(list[tuple[str, str]]):
+    """(path in the resource, reason) of the values the record does not carry, and in `notes`
+    (path, note) the values carried in a way the ledger tells (a date widened to a time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notes: list[tuple[str, str]] = []
+
+
+NOT_CARRIED = f"not in the standard {STANDARD_VERSION}"
+_FIRST_CODING = "only the first coding of a concept is carried (this field has no codings list)"
 _CODING = frozenset({"system", "code", "display"})
-_ADDRESS_LINE = (
-    "a street address line; the standard 1.0.0 cannot carry it protected (Address.line is plain "
-    "text), so it is left out"
-)
-_FREE_TEXT = (
-    "free text may name a person; the standard 1.0.0 cannot carry it protected (valueString is "
-    "plain text), so it is left out"
-)
-_NO_VALUE = "a value the standard does not carry here"
-_NO_ABSENT_REASON = "why a value is absent: the standard 1.0.0 has no field for it"
-_NO_UNIT = "a quantity without a unit: the standard's Quantity needs one, and none is invented"
-_YEAR_ONLY = (
-    "--generalise birthDate=year: the standard's birth date is a full date with no year-only "
+FREE_TEXT = (
+    "free text may name a person; the standard's field for it is plain text, with no protected "
     "form, so it is left out"
 )
+_NO_VALUE = "a value the standard does not carry here"
+_NO_ABSENT_REASON = f"why a value is absent: the standard {STANDARD_VERSION} has no field for it"
+_NO_UNIT = "a quantity without a unit: the standard's Quantity needs one, and none is invented"
+_YEAR_ONLY = "--generalise birthDate=year: only the year is carried (birthDatePartial)"
+_DATE_AS_TIME = "a date without a time of day: carried as midnight UTC (the field needs a time)"
+_PARTIAL_NO_TIME = (
+    "a partial date (year or month): the field needs a full date and time, and none is invented"
+)
 
 
-def convert_resource(resource: dict[str, Any], context: SourceContext) -> Converted | Rejected:
-    """One supported FHIR resource as one record (or a rejection naming the missing part); the
-    values it leaves out are listed in `Converted.dropped`, with the reason."""
+def convert_resource(
+    resource: dict[str, Any], context: SourceContext, mapper: Mapper
+) -> Converted | Rejected:
+    """One supported FHIR resource as one record by `mapper` (or a rejection naming the missing
+    part); the values it leaves out are listed in `Converted.dropped`, with the reason."""
     kind = resource["resourceType"]
     key = resource_id(resource, context.facts.get("fullUrl", ""))
     record: Record = {
@@ -68,24 +76,11 @@ def convert_resource(resource: dict[str, Any], context: SourceContext) -> Conver
         "standardVersion": STANDARD_VERSION,
         "meta": {"sourceSystem": "fhir", "source": {"fhirId": f"{kind}/{key}"}},
     }
-    dropped: Drops = []
-    problem = _MAPPERS[kind](resource, record, context, dropped)
+    dropped = Drops()
+    problem = mapper(resource, record, context, dropped)
     if problem is not None:
         return problem
-    notes = (("issued", ISSUED_NOTE),) if kind == "Observation" and issued_used(resource) else ()
-    return Converted((record,), tuple(dropped), notes)
-
-
-def issued_used(resource: dict[str, Any]) -> bool:
-    """Whether `issued` is the Observation's effective time (no effective[x] gives one)."""
-    if not resource.get("issued"):
-        return False
-    period = resource.get("effectivePeriod")
-    start = period.get("start") if isinstance(period, dict) else None
-    given = (resource.get("effectiveDateTime"), resource.get("effectiveInstant"), start)
-    return not any(value and date_time(value) for value in given) and bool(
-        date_time(resource["issued"])
-    )
+    return Converted((record,), tuple(dropped), tuple(dropped.notes))
 
 
 def _mapped_elements() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
@@ -122,7 +117,7 @@ def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) ->
 
 def without_elements(
     resource: dict[str, Any], elements: list[Element | None], errors: list[Any]
-) -> tuple[dict[str, Any], Drops]:
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The resource without the invalid elements, and each as dropped with the error's reason."""
     whole = {e[0] for e in elements if e is not None and len(e) == 1}
     indexes: dict[str, set[int]] = {}
@@ -234,14 +229,28 @@ def _patient(
     region = country_code(addresses[0].get("country")) if addresses else None
     _telecom(resource.get("telecom") or [], record, region or context.options.default_region,
              dropped)  # fmt: skip
-    deceased = resource.get("deceasedBoolean") or resource.get("deceasedDateTime")
-    record["status"] = "deceased" if deceased else "active"
-    if resource.get("deceasedDateTime"):
-        dropped.append(("deceasedDateTime", "the standard records that a resident died, not when"))
+    _deceased(resource, record, dropped)
     us_core = _us_core(resource.get("extension") or [])
     if us_core:
         record["extensions"] = {US_CORE: us_core}
     return None
+
+
+def _deceased(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
+    """deceasedBoolean as `deceased`; deceasedDateTime as `deceased` and `deceasedDate` (the
+    date, as precise as the source gives it; a time of day is noted as not carried)."""
+    flag, moment = resource.get("deceasedBoolean"), resource.get("deceasedDateTime")
+    if isinstance(flag, bool):
+        record["deceased"] = flag
+    if isinstance(moment, str) and moment:
+        day = partial_date(moment.split("T", 1)[0])
+        if day is None:
+            dropped.append(("deceasedDateTime", "not a date"))
+        else:
+            record["deceased"], record["deceasedDate"] = True, day
+            if "T" in moment:
+                dropped.notes.append(("deceasedDateTime", "the date is carried, not the time"))
+    record["status"] = "deceased" if record.get("deceased") else "active"
 
 
 def _absent(element: Any) -> bool:
@@ -262,6 +271,18 @@ CODES = {
     ("Encounter", "status"): _codelist("encounter-status"),
     ("Immunization", "status"): _codelist("immunization-status"),
     ("Condition", "clinicalStatus"): _codelist("condition-clinical-status"),
+    ("AllergyIntolerance", "clinicalStatus"): _codelist("allergy-clinical-status"),
+    ("AllergyIntolerance", "verificationStatus"): _codelist("allergy-verification-status"),
+    ("AllergyIntolerance", "type"): _codelist("allergy-kind"),
+    ("AllergyIntolerance", "category"): _codelist("allergy-category"),
+    ("AllergyIntolerance", "criticality"): _codelist("allergy-criticality"),
+    ("AllergyIntolerance", "reaction.severity"): _codelist("reaction-severity"),
+    ("MedicationRequest", "status"): _codelist("medication-use-status"),
+    ("MedicationRequest", "intent"): _codelist("medication-request-intent"),
+    ("MedicationStatement", "status"): _codelist("medication-use-status"),
+    ("Procedure", "status"): _codelist("procedure-status"),
+    ("DiagnosticReport", "status"): _codelist("diagnostic-report-status"),
+    ("Timing", "periodUnit"): _codelist("timing-unit"),
 }
 
 
@@ -275,7 +296,8 @@ def not_a_code(kind: str, path: str, value: Any, allowed: Collection[str]) -> Re
     return Rejected("invalid-code", message, f"{kind}.{path}")
 
 
-def _status(kind: str, path: str, value: Any) -> Rejected | None:
+def status_problem(kind: str, path: str, value: Any) -> Rejected | None:
+    """None when `value` is a code of the element, else the rejection naming the field."""
     return (
         None if value in CODES[(kind, path)] else not_a_code(kind, path, value, CODES[(kind, path)])
     )
@@ -298,14 +320,21 @@ def _name(names: list[dict[str, Any]], record: Record, dropped: Drops) -> None:
 
 
 def _birth_date(birth: Any, record: Record, context: SourceContext, dropped: Drops) -> None:
+    """A full date as birthDate; a year or month as birthDatePartial (never padded); only the
+    year with --generalise birthDate=year."""
     if birth is None:
         return
-    if "birthDate=year" in context.options.generalise:
-        dropped.append(("birthDate", _YEAR_ONLY))
-    elif isinstance(birth, str) and is_date(birth):  # the models also take a number (epoch)
-        record["birthDate"] = birth
+    day = partial_date(birth) if isinstance(birth, str) else None  # the models take epochs too
+    if day is None:
+        dropped.append(("birthDate", "not a date"))
+    elif "birthDate=year" in context.options.generalise:
+        record["birthDatePartial"] = day[:4]
+        if len(day) > 4:
+            dropped.notes.append(("birthDate", _YEAR_ONLY))
+    elif len(day) == 10:
+        record["birthDate"] = day
     else:
-        dropped.append(("birthDate", "partial date; the standard needs a full date"))
+        record["birthDatePartial"] = day
 
 
 def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
@@ -376,12 +405,15 @@ _PHONE_USES = (None, "mobile", "home")
 
 
 def _address(address: dict[str, Any], record: Record, dropped: Drops) -> None:
-    """The coarse parts of an address; street lines and free text are left out (they cannot be
-    carried protected), as is a postal code or country the standard cannot hold."""
+    """The parts of an address: street lines joined as lineProtected (the runner protects it
+    like a name), the coarse parts as they are; the free text is left out (it repeats the
+    lines), as is a postal code or country the standard cannot hold."""
     result: Record = {}
-    for source in ("line", "text"):
-        if address.get(source):
-            dropped.append((f"address[0].{source}", _ADDRESS_LINE))
+    lines = [str(line) for line in address.get("line") or [] if line]
+    if lines:
+        result["lineProtected"] = ", ".join(lines)[:_MAX_TEXT]
+    if address.get("text"):
+        dropped.append(("address[0].text", "the address as free text: its parts are carried"))
     for source, target in (("city", "city"), ("district", "district"), ("state", "province")):
         if address.get(source):
             result[target] = str(address[source])[:_MAX_TEXT]
@@ -432,16 +464,16 @@ def _us_core(extensions: list[dict[str, Any]]) -> Record:
 def _observation(
     resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
-    code = concept(resource.get("code"), "code", dropped)
+    codes = coded_fields(resource.get("code"), "code", dropped, ("code", "codings"))
     subject = reference(resource.get("subject"), context, "subject", dropped)
-    if code is None or subject is None:
+    if "code" not in codes or subject is None:
         return Rejected(
             "missing-required", "an Observation needs a code and a Patient subject", "code/subject"
         )
     status = resource.get("status", "unknown")
-    if (wrong := _status("Observation", "status", status)) is not None:
+    if (wrong := status_problem("Observation", "status", status)) is not None:
         return wrong
-    record.update(subject=subject, status=status, code=code)
+    record.update(subject=subject, status=status, **codes)
     if resource.get("dataAbsentReason") is not None:
         dropped.append(("dataAbsentReason", _NO_ABSENT_REASON))
     categories = _concepts(resource.get("category") or [], "category", dropped)
@@ -465,25 +497,25 @@ def _observation(
     return None
 
 
-_TIMES = ("effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued")
+_TIMES = ("effectiveDateTime", "effectiveInstant", "effectivePeriod")
 _VALUES = ("valueQuantity", "valueInteger", "valueCodeableConcept", "valueString", "valueBoolean")
+_EFFECTIVE = ("effectiveAt", "effectiveDate")
 
 
 def _effective(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
-    """The first of the effective time, the period's start and `issued`; the rest is left out
-    (`issued_used` tells when `issued` stood in for the effective time)."""
-    used = None
+    """effective[x] as effectiveAt, or effectiveDate when it is a date without a time (a period
+    by its start); `issued` as issuedAt, never as the effective time."""
     for name in _TIMES:
         value = resource.get(name)
         if name == "effectivePeriod" and isinstance(value, dict):
             leftovers(value, ("start",), name, dropped, "only the start of a period is carried")
-            value = value.get("start")
-        if not value:
-            continue
-        if used is None and (effective_at := date_time(value)):
-            record["effectiveAt"], used = effective_at, name
-        else:
-            dropped.append((name, "only one time is carried (the effective time first)"))
+            value, name = value.get("start"), f"{name}.start"
+        record.update(time_pair(value, name, dropped, _EFFECTIVE))
+    issued = date_time(resource.get("issued") or "")
+    if issued:
+        record["issuedAt"] = issued
+    elif resource.get("issued"):
+        dropped.append(("issued", "not a date-time"))
 
 
 def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool = True) -> Record:
@@ -503,7 +535,7 @@ def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool
         return {"valueConcept": coded}
     if allow_text and isinstance(source.get("valueBoolean"), bool):
         return {"valueBoolean": source["valueBoolean"]}
-    dropped.extend((f"{prefix}{name}", _FREE_TEXT if name == "valueString" else _NO_VALUE)
+    dropped.extend((f"{prefix}{name}", FREE_TEXT if name == "valueString" else _NO_VALUE)
                    for name in _VALUES if name in source)  # fmt: skip
     return {}
 
@@ -511,43 +543,51 @@ def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool
 def _condition(
     resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
-    code = concept(resource.get("code"), "code", dropped)
+    codes = coded_fields(resource.get("code"), "code", dropped, ("code", "codings"))
     subject = reference(resource.get("subject"), context, "subject", dropped)
-    if code is None or subject is None:
+    if "code" not in codes or subject is None:
         return Rejected(
             "missing-required", "a Condition needs a code and a Patient subject", "code/subject"
         )
-    record.update(subject=subject, code=code)
+    record.update(subject=subject, **codes)
     status = concept(resource.get("clinicalStatus"), "clinicalStatus", dropped)
     if status:
-        if (wrong := _status("Condition", "clinicalStatus", status["code"])) is not None:
+        if (wrong := status_problem("Condition", "clinicalStatus", status["code"])) is not None:
             return wrong
         record["clinicalStatus"] = status["code"]
     _optional_reference(resource, "encounter", record, context, dropped)
-    for source, target in (("onsetDateTime", "onsetAt"), ("abatementDateTime", "abatementAt"),
-                           ("recordedDate", "recordedAt")):  # fmt: skip
-        if resource.get(source) and (moment := date_time(resource[source])):
-            record[target] = moment
+    for source, target in _CONDITION_TIMES:
+        record.update(time_pair(resource.get(source), source, dropped, target))
     return None
+
+
+_CONDITION_TIMES = (
+    ("onsetDateTime", ("onsetAt", "onsetDate")),
+    ("abatementDateTime", ("abatementAt", "abatementDate")),
+    ("recordedDate", ("recordedAt", "recordedDate")),
+)
 
 
 def _immunization(
     resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
-    vaccine = concept(resource.get("vaccineCode"), "vaccineCode", dropped)
+    names = ("vaccineCode", "vaccineCodings")
+    vaccine = coded_fields(resource.get("vaccineCode"), "vaccineCode", dropped, names)
     subject = reference(resource.get("patient"), context, "patient", dropped)
-    given = date_time(resource.get("occurrenceDateTime") or "")
-    if vaccine is None or subject is None or given is None:
+    given = exact_time(resource.get("occurrenceDateTime") or "", "occurrenceDateTime", dropped)
+    if "vaccineCode" not in vaccine or subject is None or given is None:
         message = "an Immunization needs a vaccine code, a patient and a date"
+        if any(path == "occurrenceDateTime" for path, _ in dropped):
+            message += " with a day (its occurrenceDateTime gives a year or month alone)"
         return Rejected("missing-required", message, "vaccineCode/patient/occurrenceDateTime")
     status = resource.get("status", "completed")
-    if (wrong := _status("Immunization", "status", status)) is not None:
+    if (wrong := status_problem("Immunization", "status", status)) is not None:
         return wrong
     record.update(
         subject=subject,
         status=status,
-        vaccineCode=vaccine,
         occurredAt=given,
+        **vaccine,
     )
     _optional_reference(resource, "encounter", record, context, dropped)
     if resource.get("lotNumber"):
@@ -573,7 +613,7 @@ def _encounter(
         return Rejected("missing-required", "an Encounter needs a Patient subject", "subject")
     kind = resource.get("class") or {}
     status = resource.get("status", "unknown")
-    if (wrong := _status("Encounter", "status", status)) is not None:
+    if (wrong := status_problem("Encounter", "status", status)) is not None:
         return wrong
     record.update(
         subject=subject,
@@ -591,14 +631,14 @@ def _encounter(
     if reasons:
         record["reasons"] = reasons
     period = resource.get("period") or {}
-    times = {k: date_time(v) for k, v in period.items() if k in ("start", "end")}
+    times = {k: exact_time(v, f"period.{k}", dropped) for k, v in period.items() if k in _ENDS}
     if any(times.values()):
         record["period"] = {k: v for k, v in times.items() if v}
     return None
 
 
-_Mapper = Callable[[dict[str, Any], Record, SourceContext, Drops], Rejected | None]
-_MAPPERS: dict[str, _Mapper] = {
+_ENDS = ("start", "end")
+MAPPERS: dict[str, Mapper] = {
     "Patient": _patient, "Observation": _observation, "Condition": _condition,
     "Immunization": _immunization, "Encounter": _encounter,
 }  # fmt: skip
@@ -684,6 +724,141 @@ def concept(
             dropped.append((f"{path}.coding", "codings without a code"))
         return {"system": UNCODED, "code": text.strip()[:128], "display": text[:_MAX_TEXT]}
     return None
+
+
+def coded_fields(
+    value: Any, path: str, dropped: Drops, names: tuple[str, str], text: bool = False
+) -> Record:
+    """A CodeableConcept as the record fields `names` = (first coding, all codings): the first
+    coding with a code, and every coding with a code in the source's order when there are
+    several. With `text`, the concept's text goes to the record's `text` field (and a concept
+    without a coded coding is carried as that text alone); without it, a text-only concept is
+    coded as such (`UNCODED`), as `concept` does."""
+    if not isinstance(value, dict) or not value:
+        return {}
+    if not text and (only := _one_plain_coding(value)) is not None:
+        return {names[0]: only}  # all of it carried: the common case, made quick
+    given = value.get("coding") if "coding" in value else [value]
+    codings: list[Any] = given if isinstance(given, list) else []
+    coded = [(i, c) for i, c in enumerate(codings) if isinstance(c, dict) and c.get("code")]
+    wording = value.get("text") if isinstance(value.get("text"), str) else None
+    found: Record = {}
+    if text and wording and wording.strip():
+        found["text"] = wording[:_MAX_TEXT]
+    if not coded:
+        if codings and "coding" in value:
+            dropped.append((f"{path}.coding", "codings without a code"))
+        if not text and (only := concept(value)):
+            found[names[0]] = only
+        return found
+    found[names[0]] = _coding(coded[0][1], None if text else wording)
+    if len(coded) > 1:
+        found[names[1]] = [dict(found[names[0]]), *(_coding(c, None) for _, c in coded[1:])]
+    kept = {i for i, _ in coded}
+    for index, coding in enumerate(codings):
+        at = f"{path}.coding[{index}]" if "coding" in value else path
+        if index not in kept:
+            dropped.append((at, "a coding without a code"))
+        else:
+            leftovers(coding, _CODING, at, dropped)
+    first = coded[0][1].get("display")
+    if not text and wording and first and wording != first:
+        dropped.append((f"{path}.text", "the coding's display is carried instead"))
+    return found
+
+
+def _one_plain_coding(value: dict[str, Any]) -> Record | None:
+    """The concept's one coding when it has nothing else (a text equal to its display at most)."""
+    codings = value.get("coding")
+    if not isinstance(codings, list) or len(codings) != 1 or not value.keys() <= _CONCEPT:
+        return None
+    first = codings[0]
+    if not isinstance(first, dict) or not first.get("code") or not first.keys() <= _CODING:
+        return None
+    return _coding(first, None) if value.get("text") in (None, first.get("display")) else None
+
+
+_CONCEPT = frozenset({"coding", "text"})
+
+
+def _coding(coding: dict[str, Any], fallback: str | None) -> Record:
+    result = {"system": coding.get("system") or "urn:unknown", "code": str(coding["code"])[:128]}
+    display = coding.get("display") or fallback
+    if display:
+        result["display"] = str(display)[:_MAX_TEXT]
+    return result
+
+
+def any_concept(value: Any, path: str, dropped: Drops) -> Record | None:
+    """A concept where the standard takes a Concept: coded (the first coding with a code, the
+    other codings reported dropped), else its text alone ({"text": …})."""
+    if not isinstance(value, dict):
+        return None
+    has_code = any(isinstance(c, dict) and c.get("code") for c in value.get("coding") or [])
+    if has_code:
+        return concept(value, path, dropped)
+    wording = value.get("text")
+    if isinstance(wording, str) and wording.strip():
+        if value.get("coding"):
+            dropped.append((f"{path}.coding", "codings without a code"))
+        return {"text": wording[:_MAX_TEXT]}
+    return None
+
+
+def any_concepts(values: Any, path: str, dropped: Drops) -> list[Record]:
+    """`any_concept` of each item of a list; one with neither code nor text is reported."""
+    found = []
+    for index, value in enumerate(values if isinstance(values, list) else []):
+        item = any_concept(value, f"{path}[{index}]", dropped)
+        if item is None:
+            dropped.append((f"{path}[{index}]", "neither a code nor text"))
+        else:
+            found.append(item)
+    return found
+
+
+def partial_date(value: Any) -> str | None:
+    """A date of the precision given (YYYY, YYYY-MM or a YYYY-MM-DD that exists), else None."""
+    if not isinstance(value, str):
+        return None
+    match = _PARTIAL_DATE.fullmatch(value)
+    if match is None or (match.group(2) and not "01" <= match.group(2) <= "12"):
+        return None
+    return value if match.group(3) is None or is_date(value) else None
+
+
+def clinical_time(value: Any) -> str | None:
+    """A time where the standard takes a PartialDateTime: a date-time as `date_time` gives it,
+    a date as precise as the source gives it (never padded)."""
+    if isinstance(value, str) and "T" not in value:
+        return partial_date(value)
+    return date_time(value)
+
+
+def exact_time(value: Any, path: str, dropped: Drops) -> str | None:
+    """A time where the standard takes only a date-time: a full date is widened to midnight UTC
+    (noted in the ledger); a year or month is dropped, with the reason (never padded)."""
+    if isinstance(value, str) and "T" not in value and partial_date(value) is not None:
+        if len(value) < 10:
+            dropped.append((path, _PARTIAL_NO_TIME))
+            return None
+        dropped.notes.append((path, _DATE_AS_TIME))
+    return date_time(value)
+
+
+def time_pair(value: Any, path: str, dropped: Drops, names: tuple[str, str]) -> Record:
+    """A dateTime as the record field names[0] (a date-time) or names[1] (a partial date,
+    when the source gives no time of day); a value that is neither is reported dropped."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str) and "T" not in value:
+        day = partial_date(value)
+        if day is not None:
+            return {names[1]: day}
+    elif (moment := date_time(value)) is not None:
+        return {names[0]: moment}
+    dropped.append((path, "not a date or date-time"))
+    return {}
 
 
 def _concept_drops(value: dict[str, Any], used: int, path: str, dropped: Drops) -> None:

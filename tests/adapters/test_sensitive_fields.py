@@ -113,6 +113,8 @@ def test_adapter_output_never_carries_an_annotated_field_unprotected(
 ) -> None:
     standard, exposed, checked = REGISTRY.get(version), [], Counter[str]()
     for record in outputs:
+        if record["type"] not in standard.entities:
+            continue  # an entity new in a later version: checked under that version
         for field, form in annotated(standard, record["type"]):
             for where, value in values_at(record, field.path):
                 checked[form] += 1

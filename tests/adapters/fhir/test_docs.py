@@ -23,7 +23,10 @@ def test_a_stale_page_is_rewritten_in_place() -> None:
 
 
 def test_every_element_the_tables_call_mapped_is_read_by_the_mapping() -> None:
-    code = (REPO_ROOT / "adapters" / "fhir" / "mapping.py").read_text(encoding="utf-8")
+    code = "".join(
+        (REPO_ROOT / "adapters" / "fhir" / name).read_text(encoding="utf-8")
+        for name in ("mapping.py", "clinical.py")
+    )
     literals = set(re.findall(r'"([A-Za-z_]+)"', code))
     for kind, spec in mapping.TABLES["coverage"].items():
         for element in spec.get("mapped", {}):

@@ -156,7 +156,7 @@ def test_the_raw_rejects_name_no_file_either(payer: tuple[Run, Path, Path]) -> N
 @pytest.mark.skipif(not (ACCEPTANCE / "fhir").is_dir(), reason="shared acceptance data not present")
 def test_real_exports_leave_no_name_address_or_identifier_in_any_output(tmp_path: Path) -> None:
     run, out = convert(tmp_path, ACCEPTANCE / "fhir")
-    assert run.exit_code == 0, run.stderr
+    assert run.exit_code == 1, run.stderr  # a DiagnosticReport without a subject is rejected
     texts = written(run, out, "records.ndjson", "ledger.json", "shared.ndjson")
     secrets = acceptance_secrets(ACCEPTANCE / "fhir")
     assert len(secrets) > 50
@@ -240,25 +240,35 @@ def test_raw_identifiers_keep_source_ids(tmp_path: Path) -> None:
 
 
 # 3. Address lines, names in free text, birth dates ------------------------------------------------
-def test_street_lines_are_left_out_with_the_reason(payer: tuple[Run, Path, Path]) -> None:
+def test_street_lines_are_protected_like_names(payer: tuple[Run, Path, Path]) -> None:
     _, out, _ = payer
     resident = next(r for r in records(out) if r["type"] == "Resident")
+    line = resident["address"].pop("lineProtected")
     assert resident["address"] == {"city": "Cambridge", "province": "MA", "country": "US"}
+    assert line["value"] == "hmac-sha256:" + pseudonym("17 Larkspur Lane, Apt 4B")
     ledger = json.loads((out / "ledger.json").read_text())
-    assert "Patient.address.line" not in ledger["mapped"]
-    assert "cannot carry it protected" in ledger["dropped"]["Patient.address.line"]["reason"]
+    assert "Patient.address.line" in ledger["mapped"]
+    assert "Patient.address.line" not in ledger["dropped"]
     assert "Patient.name.given" in ledger["dropped"]  # the nickname
     assert "Condition.subject.display" in ledger["dropped"]
 
 
-def test_generalised_birth_dates_are_left_out_with_the_reason(tmp_path: Path) -> None:
+def test_raw_street_lines_only_when_asked(tmp_path: Path) -> None:
+    source = payer_export(tmp_path / "export")
+    run, out = convert(tmp_path, source / FILE_NAME, extra=("--raw-identifiers",), env={})
+    assert run.exit_code == 0, run.stderr
+    resident = next(r for r in records(out) if r["type"] == "Resident")
+    assert resident["address"]["line"] == "17 Larkspur Lane, Apt 4B"
+    assert "lineProtected" not in resident["address"]
+
+
+def test_generalised_birth_dates_keep_the_year_alone(tmp_path: Path) -> None:
     source = payer_export(tmp_path / "export")
     _, out = convert(tmp_path, source, extra=("--generalise", "birthDate=year"))
     resident = next(r for r in records(out) if r["type"] == "Resident")
-    assert "birthDate" not in resident
+    assert "birthDate" not in resident and resident["birthDatePartial"] == "1961"
     ledger = json.loads((out / "ledger.json").read_text())
-    assert "Patient.birthDate" not in ledger["mapped"]
-    assert "full date" in ledger["dropped"]["Patient.birthDate"]["reason"]
+    assert "only the year" in ledger["notes"]["Patient.birthDate"]["note"]
     bad = ccstd("convert", source, "--out", tmp_path / "x.ndjson", "--generalise", "name=initial",
                 env=ENV)  # fmt: skip
     bad.assert_clean_failure()
@@ -271,10 +281,13 @@ def test_values_the_mapping_leaves_out_are_dropped_not_mapped(
     _, out, _ = payer
     ledger = json.loads((out / "ledger.json").read_text())
     dropped = ledger["dropped"]
-    for path in ("Patient.address.postalCode", "Patient.deceasedDateTime"):
-        assert path not in ledger["mapped"] and dropped[path]["reason"], path
+    assert "Patient.address.postalCode" not in ledger["mapped"]
+    assert "six-digit" in dropped["Patient.address.postalCode"]["reason"]
     assert "not a valid phone number" in dropped["Patient.telecom.value"]["reason"]
-    assert "first coding" in dropped["Condition.code.coding.code"]["reason"]
+    for path in ("Condition.code.coding.code", "Patient.deceasedDateTime"):  # reach the record
+        assert path in ledger["mapped"] and path not in dropped, path
+    condition = next(r for r in records(out) if r["type"] == "Condition")
+    assert condition["codings"] == [CODING, SECOND] and condition["code"] == CODING
     assert "Patient.identifier.assigner.display" in dropped
     assert "Observation.performer.display" in dropped
     assert (

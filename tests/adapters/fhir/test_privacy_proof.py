@@ -21,6 +21,11 @@ from tests.hostile.harness import ccstd
 FHIR = ACCEPTANCE / "fhir"
 ENV = {"CCSTD_PSEUDONYM_KEY": "9c4e1a7f3b2d8e6051a9c7f3e2b4d6a8"}
 PEOPLE = {"Patient", "Person", "RelatedPerson", "Practitioner"}  # their ids name a person
+FREE_TEXT = {"Annotation": ("text",), "DiagnosticReport": ("conclusion",),
+             "Dosage": ("patientInstruction",), "Observation": ("valueString",),
+             "AllergyIntoleranceReaction": ("description",),
+             "Procedure": ("performedString",)}  # fmt: skip
+NEW_IN_1_2 = {"AllergyIntolerance", "MedicationUse", "Procedure", "DiagnosticReport"}
 
 pytestmark = pytest.mark.skipif(not FHIR.is_dir(), reason="shared acceptance data not present")
 
@@ -87,6 +92,8 @@ def personal_values(resource: dict[str, Any]) -> tuple[set[str], set[str]]:
             found.update([node.text or "", *(node.line or [])])
         elif kind == "Identifier":
             found.add(node.value or "")
+        elif kind in FREE_TEXT:  # free text that can name a person: notes above all
+            found.update(getattr(node, name) or "" for name in FREE_TEXT[kind])
         if hasattr(node, "resource_type") and isinstance(getattr(node, "id", None), str):
             ids.add(f"{node.get_resource_type()}\t{node.id}")
     return found, ids
@@ -125,6 +132,7 @@ def test_collection_finds_names_lines_identifiers_and_ids() -> None:
     found = secrets()
     assert len(found) > 50
     assert any(re.fullmatch(r"[0-9a-f-]{36}", s) for s in found)  # Synthea's Patient ids
+    assert "The patient is now diagnosed with type 2 diabetes." in found  # a note
 
 
 def test_no_personal_value_of_any_export_reaches_any_output(tmp_path: Path) -> None:
@@ -138,6 +146,8 @@ def test_no_personal_value_of_any_export_reaches_any_output(tmp_path: Path) -> N
     texts["shared.ndjson"] = (out / "shared.ndjson").read_text() if run.exit_code else ""
     texts["terminal"] = run.stdout + run.stderr
     assert "converted" in texts["terminal"]  # the summary was shown
+    kinds = {json.loads(line)["type"] for line in texts["records.ndjson"].splitlines()}
+    assert kinds >= NEW_IN_1_2  # the new entities are held to the proof too
     found = [
         (name, secret)
         for secret in secrets()

@@ -293,8 +293,30 @@ def test_deceased_date_and_absent_gender(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     [resident] = lines(out / "records.ndjson")
     assert resident["gender"] == "0" and resident["status"] == "deceased"  # unknown, not other
-    dropped = ledger(out)["dropped"]
-    assert "died, not when" in dropped["Patient.deceasedDateTime"]["reason"]
+    assert resident["deceased"] is True and resident["deceasedDate"] == "2020-03-04"
+    assert ledger(out)["mapped"]["Patient.deceasedDateTime"] == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"deceasedBoolean": True}, {"deceased": True}),
+        ({"deceasedBoolean": False}, {"deceased": False}),
+        ({"deceasedDateTime": "2019"}, {"deceased": True, "deceasedDate": "2019"}),
+        ({"deceasedDateTime": "2019-11-02T10:00:00+01:00"},
+         {"deceased": True, "deceasedDate": "2019-11-02"}),
+    ],
+)  # fmt: skip
+def test_deceased_keeps_the_precision_given(
+    tmp_path: Path, given: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    source = tmp_path / "p.json"
+    source.write_text(json.dumps(patient(**given)))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    [resident] = lines(out / "records.ndjson")
+    assert {k: v for k, v in resident.items() if k.startswith("deceased")} == expected
+    assert resident["status"] == ("deceased" if expected["deceased"] else "active")
 
 
 def test_no_unit_is_invented(tmp_path: Path) -> None:
@@ -311,17 +333,57 @@ def test_no_unit_is_invented(tmp_path: Path) -> None:
         assert "none is invented" in dropped[path]["reason"]
 
 
-def test_issued_standing_in_for_the_effective_time_is_noted(tmp_path: Path) -> None:
+def test_issued_is_carried_as_issued_never_as_the_effective_time(tmp_path: Path) -> None:
     late = {k: v for k, v in observation(issued="2024-05-02T09:00:00Z").items()
             if k != "effectiveDateTime"}  # fmt: skip
     source = tmp_path / "o.ndjson"
     source.write_text(ndjson(late, observation("o2", issued="2024-05-02T09:00:00Z")))
     result, out = convert(tmp_path, source)
     assert result.exit_code == 0, result.output
-    times = sorted(r["effectiveAt"] for r in lines(out / "records.ndjson"))
-    assert times == ["2024-05-01T08:00:00Z", "2024-05-02T09:00:00Z"]
-    note = ledger(out)["notes"]["Observation.issued"]
-    assert note["count"] == 1 and "no effective[x]" in note["note"]
+    first, second = lines(out / "records.ndjson")
+    assert "effectiveAt" not in first and first["issuedAt"] == "2024-05-02T09:00:00Z"
+    assert second["effectiveAt"] == "2024-05-01T08:00:00Z"
+    assert second["issuedAt"] == "2024-05-02T09:00:00Z"
+    assert ledger(out)["mapped"]["Observation.issued"] == 2
+
+
+@pytest.mark.parametrize("day", ["2015", "2015-03", "2015-03-04"])
+def test_partial_dates_keep_their_precision(tmp_path: Path, day: str) -> None:
+    seen = observation(effectiveDateTime=day)
+    ill = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+           "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006"}]},
+           "onsetDateTime": day, "abatementDateTime": "2016-01-02T03:04:05Z",
+           "recordedDate": day}  # fmt: skip
+    born = patient(birthDate=day)
+    source = tmp_path / "d.ndjson"
+    source.write_text(ndjson(born, seen, ill))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    resident, observed, condition = lines(out / "records.ndjson")
+    assert observed["effectiveDate"] == day and "effectiveAt" not in observed
+    assert condition["onsetDate"] == day == condition["recordedDate"]
+    assert condition["abatementAt"] == "2016-01-02T03:04:05Z"
+    assert resident.get("birthDate", resident.get("birthDatePartial")) == day
+
+
+def test_all_codings_are_kept_in_order(tmp_path: Path) -> None:
+    cvx = {"system": "http://hl7.org/fhir/sid/cvx", "code": "158", "display": "influenza"}
+    ndc = {"system": "http://hl7.org/fhir/sid/ndc", "code": "49281-0623-78"}
+    shot = {"resourceType": "Immunization", "id": "i1", "status": "completed",
+            "vaccineCode": {"coding": [cvx, {"display": "no code"}, ndc]},
+            "patient": {"reference": "Patient/p1"},
+            "occurrenceDateTime": "2016-01-08"}  # fmt: skip
+    source = tmp_path / "i.ndjson"
+    source.write_text(ndjson(shot))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    [record] = lines(out / "records.ndjson")
+    assert record["vaccineCode"] == cvx and record["vaccineCodings"] == [cvx, ndc]
+    assert record["occurredAt"] == "2016-01-08T00:00:00Z"  # the field needs a time: noted
+    book = ledger(out)
+    assert "Immunization.vaccineCode.coding.code" not in book["dropped"]
+    assert "without a code" in book["dropped"]["Immunization.vaccineCode.coding.display"]["reason"]
+    assert "midnight UTC" in book["notes"]["Immunization.occurrenceDateTime"]["note"]
 
 
 def test_administrative_types_are_skipped_and_counted_by_type(tmp_path: Path) -> None:
@@ -376,3 +438,15 @@ def test_every_shape_of_the_same_resources_reads_alike(
                 items = list(FhirAdapter().items(plain, SourceContext(str(source))))
             read[(shape, packed is data)] = [item.value for item in items]
     assert all(values == resources for values in read.values()), read
+
+
+def test_an_immunization_known_to_the_month_alone_is_rejected_saying_so(tmp_path: Path) -> None:
+    shot = {"resourceType": "Immunization", "id": "i1", "status": "completed",
+            "vaccineCode": {"text": "influenza"}, "patient": {"reference": "Patient/p1"},
+            "occurrenceDateTime": "2016-01"}  # fmt: skip
+    source = tmp_path / "i.ndjson"
+    source.write_text(ndjson(shot))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 1
+    [line] = lines(out / "rejects.ndjson")
+    assert "year or month alone" in line["message"]  # never padded to a day it did not have
