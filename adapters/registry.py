@@ -117,3 +117,25 @@ def detect(path: Path, adapters: dict[str, Adapter] | None = None) -> Adapter:
             "choose one with --from NAME or --dialect FILE"
         )
     return scored[0][2]
+
+
+def file_adapter(path: Path) -> Adapter:
+    """The adapter for one data file (`--dialect FILE`): the family the file declares reads it.
+    A DataFileError names the file, line and key of what is wrong."""
+    from ccstd.adapters.dialect_files import DataFileError
+    from ccstd.adapters.table_adapter import family_of
+
+    family = family_of(path)
+    known = []
+    for entry in entry_points(group=GROUP):
+        try:
+            found = entry.load()()
+        except Exception:  # listed with its error by `ccstd adapters list`
+            continue
+        if hasattr(found, "from_file") and isinstance(getattr(found, "name", None), str):
+            if found.name == family:
+                adapter: Adapter = found.from_file(path)
+                return adapter
+            known.append(found.name)
+    names = ", ".join(sorted(known))
+    raise DataFileError(f"{path}: family {family!r} is not installed (installed: {names})")

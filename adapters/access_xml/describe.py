@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccstd.adapters.access_xml.adapter import XmlAccessLogAdapter
 from ccstd.adapters.access_xml.dialect import Dialect
 from ccstd.adapters.access_xml.mapping import DEVICE_PROPERTIES, NO_PLACE
 
@@ -32,9 +31,8 @@ TARGETS = {
 }
 
 
-def describe(adapter: XmlAccessLogAdapter) -> Iterator[str]:
+def describe(dialect: Dialect) -> Iterator[str]:
     """Lines saying where each field comes from and where it goes."""
-    dialect = adapter.dialect
     yield f"{dialect.path}: dialect {dialect.name} is valid ({dialect.description})"
     markers = _markers(dialect)
     yield f"  record element: <{dialect.record}>; markers: {markers}; priority {dialect.priority}"

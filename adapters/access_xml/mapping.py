@@ -15,10 +15,9 @@ import re
 import zoneinfo
 from typing import Any
 
-from ccstd.adapters.access_xml.dialect import Dialect, Paths
+from ccstd.adapters.access_xml.dialect import STANDARD_VERSION, Dialect, Paths
 from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
 
-STANDARD_VERSION = "1.1.0"
 _ID_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
 
