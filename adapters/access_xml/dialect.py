@@ -25,7 +25,7 @@ FAMILY = "access-xml"
 SCHEMA_FILE = Path(__file__).with_name("dialect.schema.json")
 BUILTIN = Path(__file__).with_name("dialects")
 REQUIRED = ("time", "device", "method", "result")  # what every AccessEvent needs
-STANDARD_VERSION = "1.1.0"  # what the engine writes
+STANDARD_VERSION = "1.2.0"  # what the engine writes
 
 
 @functools.cache
