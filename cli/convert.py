@@ -55,7 +55,8 @@ EPILOG = (
     "an output that cannot be written, no key or a weak one)."
 )
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-SOURCE_GLOBS = ("*.json", "*.ndjson", "*.jsonl", "*.xml", "*.json.gz", "*.ndjson.gz")
+_PLAIN_GLOBS = ("*.json", "*.ndjson", "*.jsonl", "*.xml")
+SOURCE_GLOBS = (*_PLAIN_GLOBS, *(f"{glob}.gz" for glob in _PLAIN_GLOBS))  # compression.py: gzip
 
 adapters_app = typer.Typer(help="Installed adapters (built-in and plugins).", no_args_is_help=True)
 
