@@ -87,14 +87,43 @@ def value_of(node: Any, steps: tuple[str, ...]) -> str | None:
     return node if type(node) is str and node and not node.isspace() else None
 
 
+Getter = Callable[[Any], str | None]
+
+
+@functools.lru_cache(maxsize=64)
+def dialect_getters(dialect: Dialect) -> tuple[tuple[str, Paths, Getter | None], ...]:
+    """Each field of a dialect with its path compiled once: a getter for a field of one path
+    (None for a field of several, read in order by `first_value`)."""
+    return tuple(
+        (name, alternatives, compiled(alternatives[0]) if len(alternatives) == 1 else None)
+        for name, alternatives in dialect.fields.items()
+    )
+
+
+def compiled(steps: tuple[str, ...]) -> Getter:
+    """`value_of` for one path, with the common shapes (an attribute or a child element of the
+    record, a root attribute) read without the general walk."""
+    if len(steps) != 1:
+        return functools.partial(value_of, steps=steps)
+    step = steps[0]
+
+    def get(node: Any) -> str | None:
+        value = node.get(step) if type(node) is dict else None
+        if type(value) is str:
+            return value if value and not value.isspace() else None
+        return None if value is None else value_of(node, steps)
+
+    return get
+
+
 def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | Rejected:
     """An AccessEvent (with its Device and Community), a skip, or a rejection."""
     source: dict[str, str | None] = {}
     which: dict[str, int] = {}  # field of several paths → the one its value came from
     node = item.value
-    for name, alternatives in dialect.fields.items():
-        if len(alternatives) == 1:
-            source[name] = value_of(node, alternatives[0])
+    for name, alternatives, getter in dialect_getters(dialect):
+        if getter is not None:
+            source[name] = getter(node)
         else:
             source[name], which[name] = first_value(node, alternatives)
     used = {  # the fields whose values may be dropped → the source path of each

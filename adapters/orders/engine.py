@@ -19,7 +19,15 @@ from typing import Any
 
 import orjson
 
-from ccstd.adapters.base import Converted, Rejected, SourceItem, encode_json, loads_json, too_deep
+from ccstd.adapters.base import (
+    MAX_NESTING,
+    Converted,
+    Rejected,
+    SourceItem,
+    encode_json,
+    loads_json,
+    too_deep,
+)
 from ccstd.adapters.orders.tables import Codes, Items, Platform, is_utc, load_platform, objects
 from ccstd.adapters.orders.values import (
     Record,
@@ -100,8 +108,10 @@ def _orders_in(
 
 
 def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None) -> SourceItem:
-    """An order as an item, or a problem item when it nests too deep to be an order."""
-    deep = too_deep(value)
+    """An order as an item, or a problem item when it nests too deep to be an order (walked
+    only when its text has enough brackets to nest that deep: a count in C, not a walk)."""
+    brackets = raw.count(b"{") + raw.count(b"[")
+    deep = too_deep(value) if brackets > MAX_NESTING else None
     if deep is not None:
         return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
     return SourceItem(file, locator, raw, value, line=line)
