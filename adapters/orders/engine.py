@@ -1,9 +1,10 @@
 """Orders from e-commerce exports → Order (+ Delivery) records: one engine for every platform.
 
-Each platform is a table in platforms.toml (format: platforms.schema.json, compiled by
-tables.py): where the order's fields sit, and the code tables of its statuses. Money stays
-exact (values.py); statuses go through the tables, and a value outside them is a rejection;
-local times get the platform's zone; values the platform already masked stay marked as masked.
+Each platform is a file (platforms/*.toml, or one given with --dialect; format:
+platforms.schema.json, compiled by tables.py): where the order's fields sit, and the code tables
+of its statuses. Money stays exact (values.py); statuses go through the tables, and a value
+outside them is a rejection; local times get the platform's zone; values the platform already
+masked stay marked as masked.
 Before an order is written, its parts must add up to its total (the standard's
 `order-total-mismatch` rule): an order that does not is rejected with the difference.
 """
