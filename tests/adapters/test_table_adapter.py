@@ -3,9 +3,13 @@ adapter: found, checked, listed, detected and stamped the same way."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from ccstd.adapters.access_xml import family as xml_family
 from ccstd.adapters.orders import family as orders_family
-from ccstd.adapters.registry import installed
+from ccstd.adapters.registry import catalogue, installed
 from ccstd.adapters.table_adapter import Family, TableAdapter
 
 
@@ -29,3 +33,13 @@ def test_detection_uses_markers_and_priority_in_every_family() -> None:
     log = b"<AccessLog><Event time='x'/></AccessLog>"
     assert shopify.sniff(order, "o.json") == 0.7 and shopify.sniff(log, "l.xml") == 0.0
     assert legacy.sniff(log, "l.xml") == 0.7 and legacy.sniff(order, "o.json") == 0.0
+
+
+def test_a_file_of_a_family_nobody_reads_is_listed_with_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "csv-gates.toml").write_text('family = "csv-gates"\nname = "my-csv"\n')
+    monkeypatch.setenv("CCSTD_DIALECT_PATH", str(tmp_path))
+    [listing] = [entry for entry in catalogue() if entry.name == "my-csv"]
+    assert listing.adapter is None and listing.error is not None
+    assert "family 'csv-gates' is not installed (access-xml, orders)" in listing.error
