@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -160,19 +160,6 @@ class SourceContext:
     options: ConvertOptions = field(default_factory=ConvertOptions)
     digest: str | None = None
     label: str | None = None
-
-
-AdapterT = TypeVar("AdapterT", bound="Adapter")
-
-
-def bound(cls: type[AdapterT], config: Any, class_name: str) -> type[AdapterT]:
-    """A subclass of `cls` with `config` built in, so that an entry point can create it without
-    arguments (one class per XML dialect, per order platform)."""
-
-    def init(self: AdapterT) -> None:
-        cls.__init__(self, config)  # type: ignore[call-arg]
-
-    return type(class_name, (cls,), {"__init__": init, "__module__": cls.__module__})
 
 
 class Adapter(ABC):

@@ -84,7 +84,9 @@ def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -
     from jsonschema.exceptions import best_match
 
     validator = jsonschema.Draft202012Validator(schema)
-    error = best_match(validator.iter_errors(spec))
+    errors = list(validator.iter_errors(spec))
+    unknown = [e for e in errors if e.validator == "additionalProperties"]
+    error = best_match(unknown or errors)  # a misspelt key before the key it misses
     if error is None:
         return
     keys = [str(part) for part in error.absolute_path]
@@ -133,6 +135,8 @@ def line_of(text: str, keys: Sequence[str]) -> int:
                 best = number
                 if len(table) == len(keys):
                     return number
+            elif best == 1 and table[: len(keys)] == tuple(keys):
+                best = number  # a table within the key ([status.payment] for `status`)
             continue
         assigned = re.match(
             r'^((?:"[^"]*"|\'[^\']*\'|[\w.-]+)(?:\s*\.\s*(?:"[^"]*"|[\w-]+))*)\s*=', line

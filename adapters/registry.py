@@ -40,6 +40,7 @@ def catalogue() -> list[Listing]:
     """Every adapter of every entry point, working or not, by name."""
     listings: list[Listing] = []
     members: list[Listing] = []  # of families: data files, after the adapter classes
+    families: set[str] = set()
     for entry in entry_points(group=GROUP):
         origin = f"plugin {entry.dist.name}" if entry.dist is not None else "plugin"
         if entry.value.startswith("ccstd."):  # entry points into this package are its own
@@ -48,6 +49,7 @@ def catalogue() -> list[Listing]:
             found = entry.load()()
             if hasattr(found, "members"):
                 members += found.members()
+                families.add(str(getattr(found, "name", "")))
             elif isinstance(found, Adapter):
                 listings.append(Listing(found.name, origin, found))
             else:
@@ -55,7 +57,30 @@ def catalogue() -> list[Listing]:
         except Exception as exc:
             problem = f"{type(exc).__name__} while loading {entry.value}: {str(exc)[:200]}"
             listings.append(Listing(entry.name, origin, error=problem))
+    members += _orphans(families)
     return sorted(_unique(listings + members), key=lambda listing: listing.name)
+
+
+def _orphans(families: set[str]) -> list[Listing]:
+    """Data files (in `$CCSTD_DIALECT_PATH`, shipped through `ccstd.dialects`) of a family no
+    installed adapter reads: listed with that error, never silently left out."""
+    from ccstd.adapters.dialect_files import DataFileError, folders, read_toml
+
+    found = []
+    for folder, origin in folders():
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            try:
+                spec, _ = read_toml(path)
+            except DataFileError:
+                continue  # listed by the family it falls to, with this error
+            family = spec.get("family", "access-xml")
+            if isinstance(family, str) and family not in families:
+                name = spec.get("name") if isinstance(spec.get("name"), str) else path.stem
+                error = (
+                    f"{path}: family {family!r} is not installed ({', '.join(sorted(families))})"
+                )
+                found.append(Listing(str(name)[:64], f"{origin}: {path}", None, error))
+    return found
 
 
 def _unique(listings: list[Listing]) -> list[Listing]:
@@ -117,3 +142,25 @@ def detect(path: Path, adapters: dict[str, Adapter] | None = None) -> Adapter:
             "choose one with --from NAME or --dialect FILE"
         )
     return scored[0][2]
+
+
+def file_adapter(path: Path) -> Adapter:
+    """The adapter for one data file (`--dialect FILE`): the family the file declares reads it.
+    A DataFileError names the file, line and key of what is wrong."""
+    from ccstd.adapters.dialect_files import DataFileError
+    from ccstd.adapters.table_adapter import family_of
+
+    family = family_of(path)
+    known = []
+    for entry in entry_points(group=GROUP):
+        try:
+            found = entry.load()()
+        except Exception:  # listed with its error by `ccstd adapters list`
+            continue
+        if hasattr(found, "from_file") and isinstance(getattr(found, "name", None), str):
+            if found.name == family:
+                adapter: Adapter = found.from_file(path)
+                return adapter
+            known.append(found.name)
+    names = ", ".join(sorted(known))
+    raise DataFileError(f"{path}: family {family!r} is not installed (installed: {names})")

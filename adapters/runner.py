@@ -307,7 +307,56 @@ def replay_rejects(
             yield _replay_item(chosen, entry, context), context
 
     protector = Protector(StandardRegistry().get(chosen.standard_version), key)
-    return _run(chosen, items(), outputs, protector, Ledger(chosen.coverage()), None)
+    already = written_before(rejects_file, chosen.shared_types)
+    return _run(
+        chosen, items(), outputs, protector, Ledger(chosen.coverage()), None, already=already
+    )
+
+
+def shared_written(written: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """The shared records of an output, by type (the `written` of a rejects file's last line)."""
+    by_type: dict[str, list[str]] = {}
+    for kind, record_id in sorted(written):
+        by_type.setdefault(kind, []).append(record_id)
+    return by_type
+
+
+def written_before(rejects_file: Path, shared: frozenset[str]) -> frozenset[tuple[str, str]]:
+    """The shared records (Devices, Communities) the output of the run that wrote a rejects file
+    holds, from its last line's `written`: a replay writes only those it lacks, so that the two
+    outputs validate together without a duplicate id. Raises ReplayError for a malformed one."""
+    last, at = b"", 0
+    for number, line in enumerate(_lines(rejects_file), 1):
+        if line.strip():
+            last, at = line, number
+    try:
+        value = orjson.loads(last) if last else {}
+    except orjson.JSONDecodeError:
+        return frozenset()  # reading the entries says what is wrong with the line
+    written = value.get("written") if isinstance(value, dict) else None
+    if written is None:
+        return frozenset()
+    where = f"{rejects_file}:{at}: 'written'"
+    if not isinstance(written, dict) or not all(
+        kind in shared and isinstance(ids, list) and all(_is_id(i) for i in ids)
+        for kind, ids in written.items()
+    ):
+        raise ReplayError(f"{where} is not the shared records this adapter writes")
+    return frozenset((kind, record_id) for kind, ids in written.items() for record_id in ids)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable()
+
+
+def _lines(rejects_file: Path) -> Iterator[bytes]:
+    try:
+        handle = rejects_file.open("rb")
+    except OSError as exc:
+        raise ReplayError(f"{rejects_file}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        while line := handle.readline(_MAX_REPLAY_LINE + 1):
+            yield line
 
 
 def _reject_entries(rejects_file: Path) -> Iterator[_RejectEntry]:
@@ -381,6 +430,7 @@ def _run(
     converted_at: str | None = None,
     allow_empty: bool = True,
     engine: Engine | None = None,
+    already: frozenset[tuple[str, str]] = frozenset(),  # shared records an earlier output has
 ) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
@@ -391,6 +441,7 @@ def _run(
             files.open(outputs.rejects, private=True) if outputs.rejects else None,
             files.open(outputs.rejects_redacted) if outputs.rejects_redacted else None,
             shared=adapter.shared_types,
+            written=set(already),
         )
         ledger_file = files.open(outputs.ledger) if outputs.ledger and ledger else None
         work = (engine or _outcomes)(adapter, items, protector, ledger, converted_at, jobs)
@@ -399,6 +450,7 @@ def _run(
             _account(report, item, outcome, sinks, adapter, context)
             if progress is not None:
                 progress(report.read)
+        sinks.close_rejects()
         report.check()
         if not report.read and not allow_empty:
             raise EmptyInputError("no items to convert")
@@ -420,6 +472,25 @@ class _Sinks:
     shared: frozenset[str] = frozenset()  # types written once per (type, id): Adapter.shared_types
     written: set[tuple[str, str]] = field(default_factory=set)
     tally: ReferenceTally = field(default_factory=ReferenceTally)
+    held: list[dict[str, Any]] = field(default_factory=list)  # the latest rejects line
+
+    def reject(self, line: dict[str, Any]) -> None:
+        """Write the rejects line held back, and hold this one (the last gets `written`)."""
+        if self.rejects is not None:
+            if self.held:
+                self.rejects.write(encode_json(self.held.pop()) + b"\n")
+            self.held.append(line)
+        if self.redacted is not None:
+            self.redacted.write(encode_json(redacted_reject_line(line)) + b"\n")
+
+    def close_rejects(self) -> None:
+        """Write the last rejects line with the shared records written so far (`written`), so
+        that a replay writes only the shared records its first output lacks."""
+        if self.rejects is not None and self.held:
+            line = self.held.pop()
+            if self.written:
+                line["written"] = shared_written(self.written)
+            self.rejects.write(encode_json(line) + b"\n")
 
     def write(self, record: dict[str, Any]) -> bool:
         """Write a record, unless it is a shared one already written; whether it was."""
@@ -547,10 +618,7 @@ def _account(
         line = _reject_line(item, outcome, adapter, context) | {
             "context": adapter.replay_context(item, context)
         }
-        if sinks.rejects is not None:
-            sinks.rejects.write(encode_json(line) + b"\n")
-        if sinks.redacted is not None:
-            sinks.redacted.write(encode_json(redacted_reject_line(line)) + b"\n")
+        sinks.reject(line)
 
 
 def _record_coverage(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:

@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import phonenumbers
 import typer
@@ -25,7 +25,13 @@ from ccstd.adapters.privacy import (
     key_file_warning,
     load_key,
 )
-from ccstd.adapters.registry import UnknownAdapterError, by_name, catalogue, detect
+from ccstd.adapters.registry import (
+    UnknownAdapterError,
+    by_name,
+    catalogue,
+    detect,
+    file_adapter,
+)
 from ccstd.adapters.runner import (
     ConversionReport,
     ConversionTimeError,
@@ -44,16 +50,14 @@ from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
 
-if TYPE_CHECKING:
-    from ccstd.adapters.access_xml import XmlAccessLogAdapter
-
 EPILOG = (
     "Exit codes: 0 = every item converted or skipped with a reason; 1 = some items were rejected "
     "(see --rejects); 2 = the command could not do its job (usage, unreadable or empty input, "
     "an output that cannot be written, no key or a weak one)."
 )
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-SOURCE_GLOBS = ("*.json", "*.ndjson", "*.jsonl", "*.xml", "*.json.gz", "*.ndjson.gz")
+_PLAIN_GLOBS = ("*.json", "*.ndjson", "*.jsonl", "*.xml")
+SOURCE_GLOBS = (*_PLAIN_GLOBS, *(f"{glob}.gz" for glob in _PLAIN_GLOBS))  # compression.py: gzip
 
 adapters_app = typer.Typer(help="Installed adapters (built-in and plugins).", no_args_is_help=True)
 
@@ -69,7 +73,8 @@ def convert(
         Path | None,
         typer.Option(
             "--dialect",
-            help="An access-control XML dialect file (TOML, docs/dialects.md) to convert with.",
+            help="A dialect file to convert with: an access-control XML dialect or an order "
+            "platform (TOML, docs/dialects.md).",
         ),
     ] = None,
     out: Annotated[
@@ -291,12 +296,10 @@ def _finish(report: ConversionReport, outputs: Outputs, quiet: bool) -> NoReturn
     raise typer.Exit(1 if report.rejected else 0)
 
 
-def _dialect(path: Path) -> XmlAccessLogAdapter:
+def _dialect(path: Path) -> Adapter:
     """The adapter for a dialect file; a file that cannot be used is exit 2 naming its line."""
-    from ccstd.adapters.access_xml import dialect_adapter  # lxml and the dialects, when needed
-
     try:
-        return dialect_adapter(path)
+        return file_adapter(path)
     except DataFileError as exc:
         fail(str(exc))
 
@@ -403,8 +406,10 @@ def check_dialect(
 ) -> None:
     """Check a dialect file against the dialect format and print what it maps (exit 2 with the
     file, line and key of the first problem)."""
-    from ccstd.adapters.access_xml.describe import describe
+    from ccstd.adapters.table_adapter import TableAdapter
 
     adapter = _dialect(file)
-    for line in describe(adapter):
+    if not isinstance(adapter, TableAdapter):
+        fail(f"{file}: its family does not describe what it maps")
+    for line in adapter.describe():
         typer.echo(line)

@@ -5,9 +5,9 @@ from functools import partial
 
 from ccstd.adapters.access_xml.adapter import (
     XmlAccessLogAdapter,
-    XmlDialects,
     builtin,
     dialect_adapter,
+    family,
 )
 
 # The built-in dialects' adapters, by the names the Python API has always had.
@@ -20,7 +20,7 @@ __all__ = [
     "HikvisionIsapi",
     "LegacyAccessLog",
     "XmlAccessLogAdapter",
-    "XmlDialects",
     "builtin",
     "dialect_adapter",
+    "family",
 ]

@@ -2,8 +2,9 @@
 
 Built-in dialects, dialects in `$CCSTD_DIALECT_PATH`, dialects that distributions ship through
 the `ccstd.dialects` entry points and a file named with `--dialect` are all loaded the same way
-(`adapters/dialect_files.py`); the `access-xml` entry point in `ccstd.adapters` is the family
-(`XmlDialects`), which lists one adapter per dialect, or the error that keeps a dialect out.
+(the table-driven base, adapters/table_adapter.py); the `access-xml` entry point in
+`ccstd.adapters` is the family, which lists one adapter per dialect, or the error that keeps a
+dialect out.
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ from typing import Any
 
 from lxml import etree
 
-from ccstd.adapters import dialect_files
-from ccstd.adapters.access_xml.dialect import BUILTIN, FAMILY, Dialect, build, schema
+from ccstd.adapters.access_xml.dialect import BUILTIN, FAMILY, SCHEMA_FILE, Dialect, dialect_of
 from ccstd.adapters.access_xml.engine import PARSER_OPTIONS, element_value, read_records
-from ccstd.adapters.access_xml.mapping import STANDARD_VERSION, convert_event
-from ccstd.adapters.base import Adapter, Outcome, Rejected, SourceContext, SourceItem
-from ccstd.adapters.dialect_files import DataFileError
-from ccstd.adapters.ledger import Coverage
-from ccstd.adapters.registry import Listing
+from ccstd.adapters.access_xml.mapping import convert_event
+from ccstd.adapters.base import Outcome, Rejected, SourceContext, SourceItem
+from ccstd.adapters.table_adapter import Family, TableAdapter
 
 _NAME = r"[^\W\d][\w.-]{0,63}"  # an element's local name in an XPath locator
 _LOCATORS = re.compile(rf"(?:/{_NAME}){{1,32}}\[[1-9][0-9]*\]|document(?: at line [1-9][0-9]*)?")
@@ -30,39 +28,24 @@ _REASON = re.compile(r"[a-z][a-z-]{0,39}")
 _AROUND = re.compile(rf"(?:/{_NAME}){{1,32}}")
 
 
-class XmlAccessLogAdapter(Adapter):
+class XmlAccessLogAdapter(TableAdapter[Dialect]):
     """Streams one dialect's records with hardened lxml iterparse and maps them to AccessEvents,
     with the Device (and Community) records they refer to."""
 
     version = "0.2.0"
-    standard_version = STANDARD_VERSION
     replay_locators = _LOCATORS  # any dialect's, so rejects replay through another dialect
     identifying_ids = frozenset({"Resident"})  # a subject known by an ID-card number
     shared_types = frozenset({"Device", "Community"})  # learnt from many events, written once
 
     def __init__(self, dialect: Dialect) -> None:
+        super().__init__(dialect)
         self.dialect = dialect
-        self.name = dialect.name
-        self.formats = (dialect.description,)
 
-    def sniff(self, sample: bytes, filename: str) -> float:
-        """0.5 to 0.9 by the dialect's priority when every marker appears in the sample."""
-        markers = self.dialect.markers
-        if markers and all(m in sample for m in markers):
-            return 0.5 + 0.4 * self.dialect.priority / 100
-        return 0.0
+    def describe(self) -> Iterator[str]:
+        """What the dialect maps, in words."""
+        from ccstd.adapters.access_xml.describe import describe
 
-    def mapping_digest(self) -> str:
-        """SHA-256 of the dialect file (and of those it extends)."""
-        return self.dialect.digest
-
-    def coverage(self) -> dict[str, Coverage]:
-        """The dialect's mapped and dropped paths."""
-        return self.dialect.coverage()
-
-    def kind_of(self, item: SourceItem) -> str:
-        """One kind per dialect."""
-        return self.dialect.name
+        return describe(self.dialect)
 
     def item_from_raw(self, raw: bytes, file: str, locator: str, line: int | None) -> SourceItem:
         """A record element kept in a rejects file, parsed with the same hardened options; a
@@ -150,48 +133,24 @@ def _is_attributes(value: Any) -> bool:
     )  # fmt: skip
 
 
-class XmlDialects:
-    """The access-xml family for the registry: one adapter per dialect file found."""
-
-    def members(self) -> list[Listing]:
-        """Every dialect, working or with the error that keeps it out."""
-        return [_listing(file, dialect, error) for file, dialect, error in _all_dialects()]
+DIALECTS: Family[Dialect] = Family(FAMILY, SCHEMA_FILE, BUILTIN, dialect_of, XmlAccessLogAdapter)
 
 
-def _all_dialects(*first: dialect_files.DataFile) -> list[Any]:
-    found = dialect_files.discover(FAMILY, schema(), BUILTIN)
-    return build([*first, *found])
-
-
-def _listing(file: dialect_files.DataFile, dialect: Dialect | None, error: str | None) -> Listing:
-    origin = f"{file.origin}: {file.path}" if file.origin != "built-in" else "built-in dialect"
-    if dialect is None:
-        name = file.spec["name"] if file.spec else (file.name or file.path.stem)[:64]
-        return Listing(name, origin, None, error)
-    return Listing(dialect.name, origin, XmlAccessLogAdapter(dialect), None)
+def family() -> Family[Dialect]:
+    """The `access-xml` family (the `ccstd.adapters` entry point): one adapter per dialect."""
+    return DIALECTS
 
 
 def dialect_adapter(path: Path) -> XmlAccessLogAdapter:
     """The adapter for one dialect file (`--dialect FILE`); a DataFileError names the file, line
     and key of what is wrong. It may extend any dialect found otherwise."""
-    file = dialect_files.load(path, schema(), "--dialect")
-    if file.error is not None:
-        raise DataFileError(file.error)
-    assert file.spec is not None
-    others = [f for f in dialect_files.discover(FAMILY, schema(), BUILTIN)
-              if not (f.spec and f.spec["name"] == file.spec["name"])]  # fmt: skip
-    _file, dialect, error = build([file, *others])[0]
-    if dialect is None:
-        raise DataFileError(error or f"{path}: cannot be used")
-    return XmlAccessLogAdapter(dialect)
+    adapter = DIALECTS.from_file(path)
+    assert isinstance(adapter, XmlAccessLogAdapter)
+    return adapter
 
 
 def builtin(name: str) -> XmlAccessLogAdapter:
     """A built-in dialect's adapter by name (what `--from xml-legacy-accesslog` finds)."""
-    files = [f for f in dialect_files.discover(FAMILY, schema(), BUILTIN) if f.origin == "built-in"]
-    for file, dialect, error in build(files):
-        if dialect is not None and dialect.name == name:
-            return XmlAccessLogAdapter(dialect)
-        if error is not None and file.spec and file.spec["name"] == name:
-            raise DataFileError(error)
-    raise LookupError(f"no built-in dialect {name}")
+    adapter = DIALECTS.builtin_adapter(name)
+    assert isinstance(adapter, XmlAccessLogAdapter)
+    return adapter

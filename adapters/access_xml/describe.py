@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccstd.adapters.access_xml.adapter import XmlAccessLogAdapter
 from ccstd.adapters.access_xml.dialect import Dialect
-from ccstd.adapters.access_xml.mapping import DEVICE_PROPERTIES, NO_PLACE
+from ccstd.adapters.access_xml.mapping import DEVICE_PROPERTIES, NO_PLACE, unnamed_site
 
 TARGETS = {
     "time": "AccessEvent.occurredAt",
@@ -27,14 +26,13 @@ TARGETS = {
     "exported_at": f"dropped: {NO_PLACE}",
     **{
         name: f"Device.{target}" if target else f"dropped: {NO_PLACE}"
-        for name, target in DEVICE_PROPERTIES.items()
+        for name, (target, _make) in DEVICE_PROPERTIES.items()
     },
 }
 
 
-def describe(adapter: XmlAccessLogAdapter) -> Iterator[str]:
+def describe(dialect: Dialect) -> Iterator[str]:
     """Lines saying where each field comes from and where it goes."""
-    dialect = adapter.dialect
     yield f"{dialect.path}: dialect {dialect.name} is valid ({dialect.description})"
     markers = _markers(dialect)
     yield f"  record element: <{dialect.record}>; markers: {markers}; priority {dialect.priority}"
@@ -57,6 +55,9 @@ def describe(adapter: XmlAccessLogAdapter) -> Iterator[str]:
         )
         shown = ", ".join(f"{key} {value}" for key, value in site.items())
         yield f"  site: {shown} (Community record {community})"
+    elif "site_id" not in dialect.fields and "site_name" not in dialect.fields:
+        yield (f"  site: none; Devices refer to Community {unnamed_site(dialect)}, expected "
+               "from elsewhere (give [site] id)")  # fmt: skip
     for path, why in dialect.dropped.items():
         yield f"  dropped {path}: {why}"
 

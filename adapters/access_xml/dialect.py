@@ -25,6 +25,7 @@ FAMILY = "access-xml"
 SCHEMA_FILE = Path(__file__).with_name("dialect.schema.json")
 BUILTIN = Path(__file__).with_name("dialects")
 REQUIRED = ("time", "device", "method", "result")  # what every AccessEvent needs
+STANDARD_VERSION = "1.2.0"  # what the engine writes
 
 
 @functools.cache
@@ -62,6 +63,7 @@ class Dialect:
     digest: str = ""
     origin: str = "built-in"
     path: str = ""
+    standard: str = STANDARD_VERSION
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], digest: str, origin: str, path: str) -> Dialect:
@@ -113,30 +115,6 @@ def _steps(path: str) -> tuple[str, ...]:
         parts = path[1:].split("/")
         return ("/" + "/".join(parts[:-1]), parts[-1])
     return tuple(path.split("/"))
-
-
-def build(files: list[DataFile]) -> list[tuple[DataFile, Dialect | None, str | None]]:
-    """Each file as a dialect, `extends` applied (the base found among `files`, first wins), or
-    the error that keeps it out; a name given twice is used from the first file only."""
-    first: dict[str, DataFile] = {}
-    for file in files:
-        if file.spec is not None:
-            first.setdefault(file.spec["name"], file)
-    built: list[tuple[DataFile, Dialect | None, str | None]] = []
-    for file in files:
-        if file.spec is None:
-            built.append((file, None, file.error))
-            continue
-        if first[file.spec["name"]] is not file:
-            taken = first[file.spec["name"]].path
-            shadow = f"{file.path}: the name {file.spec['name']} is taken by {taken}"
-            built.append((file, None, shadow))
-            continue
-        try:
-            built.append((file, dialect_of(file, first), None))
-        except DataFileError as exc:
-            built.append((file, None, str(exc)))
-    return built
 
 
 def dialect_of(file: DataFile, known: Mapping[str, DataFile]) -> Dialect:

@@ -11,27 +11,30 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import ipaddress
 import re
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
-from ccstd.adapters.access_xml.dialect import Dialect, Paths
+from ccstd.adapters.access_xml.dialect import STANDARD_VERSION, Dialect, Paths
 from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
 
-STANDARD_VERSION = "1.1.0"
 _ID_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
 
-# Dialect field → Device property in STANDARD_VERSION (None: no place yet, dropped with a reason).
-DEVICE_PROPERTIES: dict[str, str | None] = {
-    "device_name": "name",
-    "device_serial": "serialNumber",
-    "device_ip": None,  # Device.ipAddress: standard 1.2.0
-    "device_channel": None,  # Device.channel: standard 1.2.0
+# Dialect field → Device property in STANDARD_VERSION and the function that makes the log's text
+# a value of it (None: the text does not fit, dropped with a reason); a target of None: no place.
+DEVICE_PROPERTIES: dict[str, tuple[str | None, Callable[[str], Any]]] = {
+    "device_name": ("name", lambda text: text[:4000]),
+    "device_serial": ("serialNumber", lambda text: text[:4000]),
+    "device_ip": ("ipAddress", lambda text: ip_address(text)),
+    "device_mac": ("macAddress", lambda text: mac_address(text)),
+    "device_channel": ("channel", lambda text: channel_number(text)),
 }
-# What a record's provenance would say (None: no place yet; the ledger notes it instead).
+# What a record's provenance says (None: no place yet; the ledger notes it instead).
 META_PROPERTIES: dict[str, str | None] = {
-    "assumed_timezone": None,  # meta.assumedTimeZone: standard 1.2.0
+    "assumed_timezone": "assumedTimeZone",
     "exported_at": None,  # when the file was exported
 }
 NO_PLACE = f"no place for it in standard {STANDARD_VERSION}"
@@ -84,14 +87,43 @@ def value_of(node: Any, steps: tuple[str, ...]) -> str | None:
     return node if type(node) is str and node and not node.isspace() else None
 
 
+Getter = Callable[[Any], str | None]
+
+
+@functools.lru_cache(maxsize=64)
+def dialect_getters(dialect: Dialect) -> tuple[tuple[str, Paths, Getter | None], ...]:
+    """Each field of a dialect with its path compiled once: a getter for a field of one path
+    (None for a field of several, read in order by `first_value`)."""
+    return tuple(
+        (name, alternatives, compiled(alternatives[0]) if len(alternatives) == 1 else None)
+        for name, alternatives in dialect.fields.items()
+    )
+
+
+def compiled(steps: tuple[str, ...]) -> Getter:
+    """`value_of` for one path, with the common shapes (an attribute or a child element of the
+    record, a root attribute) read without the general walk."""
+    if len(steps) != 1:
+        return functools.partial(value_of, steps=steps)
+    step = steps[0]
+
+    def get(node: Any) -> str | None:
+        value = node.get(step) if type(node) is dict else None
+        if type(value) is str:
+            return value if value and not value.isspace() else None
+        return None if value is None else value_of(node, steps)
+
+    return get
+
+
 def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | Rejected:
     """An AccessEvent (with its Device and Community), a skip, or a rejection."""
     source: dict[str, str | None] = {}
     which: dict[str, int] = {}  # field of several paths → the one its value came from
     node = item.value
-    for name, alternatives in dialect.fields.items():
-        if len(alternatives) == 1:
-            source[name] = value_of(node, alternatives[0])
+    for name, alternatives, getter in dialect_getters(dialect):
+        if getter is not None:
+            source[name] = getter(node)
         else:
             source[name], which[name] = first_value(node, alternatives)
     used = {  # the fields whose values may be dropped → the source path of each
@@ -157,17 +189,10 @@ def _build(
                     used["exported_at"], "the file's export time")  # fmt: skip
     site = _site(dialect, mapped)
     records: list[dict[str, Any]] = [event]
-    if site is not None:
-        records.append(_device(item, dialect, mapped, used, event["device"]["id"], site, dropped))
-        community = _community(item, dialect, site)
-        if community is not None:
-            records.append(community)
-    else:
-        dropped += [
-            (used[n], f"the dialect names no site: {NO_PLACE}")
-            for n in DEVICE_PROPERTIES
-            if n in used
-        ]
+    records.append(_device(item, dialect, mapped, used, event["device"]["id"], site, dropped))
+    community = _community(item, dialect, site)
+    if community is not None:
+        records.append(community)
     return Converted(tuple(records), tuple(dropped))
 
 
@@ -231,8 +256,10 @@ def _credential(mapped: dict[str, str | None]) -> dict[str, Any]:
     return credential
 
 
-def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | None] | None:
-    """The community's id and name: from the dialect's [site], else from the log."""
+def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | None]:
+    """The community's id and name: from the dialect's [site], else from the log; a log that
+    names none refers its Devices to `<dialect>-site`, a Community expected from elsewhere (the
+    summary says so; a dialect extending this one with `[site] id` names it)."""
     name = dialect.site.get("name") or mapped.get("site_name")
     if "id" in dialect.site:
         return dialect.site["id"], name
@@ -240,7 +267,12 @@ def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | N
         return readable_id(mapped["site_id"] or "")[:128], name
     if name:
         return ("community-" + readable_id(name))[:128], name
-    return None
+    return unnamed_site(dialect), None
+
+
+def unnamed_site(dialect: Dialect) -> str:
+    """The Community id the Devices of a log without any site refer to."""
+    return f"{dialect.name}-site"
 
 
 def _device(
@@ -264,15 +296,45 @@ def _device(
     }
     if "manufacturer" in dialect.device:
         record["manufacturer"] = dialect.device["manufacturer"]
-    for name, target in DEVICE_PROPERTIES.items():
-        value = mapped.get(name)
-        if value is None:
+    for name, (target, make) in DEVICE_PROPERTIES.items():
+        text = mapped.get(name)
+        if text is None:
             continue
-        if target is not None:
-            record[target] = value[:4000]
+        value = make(text) if target is not None else None
+        if value is not None:
+            record[target] = value  # type: ignore[index]
         elif name in used:
-            dropped.append((used[name], f"Device {name.removeprefix('device_')}: {NO_PLACE}"))
+            why = NO_PLACE if target is None else f"not a value of Device.{target}"
+            dropped.append((used[name], f"Device {name.removeprefix('device_')}: {why}"))
     return record
+
+
+def ip_address(text: str) -> str | None:
+    """An IPv4 or IPv6 address in its standard text form (no zone), or None."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-]?[0-9A-Fa-f]{2}){5}")
+
+
+def mac_address(text: str) -> str | None:
+    """Six hex pairs, colon-separated and lower case (44-19-B6-0A-1B-2C, 4419b60a1b2c), or None."""
+    text = text.strip()
+    if not _MAC.fullmatch(text):
+        return None
+    digits = re.sub(r"[:-]", "", text).lower()
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def channel_number(text: str) -> int | None:
+    """A channel number (0 to 65535), or None."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535:
+        return int(text)
+    return None
 
 
 def _community(

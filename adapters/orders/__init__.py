@@ -1,10 +1,20 @@
-"""E-commerce orders (Shopify, WooCommerce, Taobao) → Order and Delivery."""
+"""E-commerce orders (Shopify, WooCommerce, Taobao, and any platform written as a file) → Order
+and Delivery."""
 
-from ccstd.adapters.orders.adapter import (
-    OrdersAdapter,
-    ShopifyOrders,
-    TaobaoOrders,
-    WooCommerceOrders,
-)
+from functools import partial
 
-__all__ = ["OrdersAdapter", "ShopifyOrders", "TaobaoOrders", "WooCommerceOrders"]
+from ccstd.adapters.orders.adapter import OrdersAdapter, builtin, family
+
+# The built-in platforms' adapters, by the names the Python API has always had.
+ShopifyOrders = partial(builtin, "orders-shopify")
+WooCommerceOrders = partial(builtin, "orders-woocommerce")
+TaobaoOrders = partial(builtin, "orders-taobao")
+
+__all__ = [
+    "OrdersAdapter",
+    "ShopifyOrders",
+    "TaobaoOrders",
+    "WooCommerceOrders",
+    "builtin",
+    "family",
+]

@@ -1,4 +1,9 @@
-"""E-commerce orders: one adapter class over the engine; a platform is a table of platforms.toml."""
+"""E-commerce orders: one adapter class over the engine; a platform is a data file.
+
+The built-in platforms (platforms/*.toml), platform files in `$CCSTD_DIALECT_PATH`, those a
+distribution ships through the `ccstd.dialects` entry points and a file named with
+`ccstd convert --dialect FILE` are all loaded the same way (family `orders`).
+"""
 
 from __future__ import annotations
 
@@ -6,41 +11,24 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ccstd.adapters.base import Adapter, Outcome, SourceContext, SourceItem, bound
-from ccstd.adapters.ledger import Coverage
-from ccstd.adapters.orders.engine import Platform, convert_order, load_platform, read_orders
+from ccstd.adapters.base import Outcome, SourceContext, SourceItem
+from ccstd.adapters.orders.engine import convert_order, read_orders
+from ccstd.adapters.orders.tables import BUILTIN, FAMILY, SCHEMA_FILE, Platform, compile_platform
+from ccstd.adapters.table_adapter import Family, TableAdapter
 
 
-class OrdersAdapter(Adapter):
+class OrdersAdapter(TableAdapter[Platform]):
     """Orders of one platform → Order records (and Delivery records where shipping data exists)."""
 
-    version = "0.1.0"
+    version = "0.2.0"
 
     def __init__(self, platform: Platform) -> None:
+        super().__init__(platform)
         self.platform = platform
-        self.name = platform.name
-        self.formats = (platform.description,)
-        self.standard_version = platform.standard
         pages = "|".join(re.escape(page) for page in ("$", *platform.pages))
         self.replay_locators = re.compile(
             rf"document|(?:line [1-9][0-9]*)|(?:line [1-9][0-9]* )?(?:{pages})\[[0-9]+\]"
         )
-
-    def sniff(self, sample: bytes, filename: str) -> float:
-        """Confident when every marker of the platform appears in the sample."""
-        return 0.8 if all(m in sample for m in self.platform.sniff_markers) else 0.0
-
-    def mapping_digest(self) -> str:
-        """SHA-256 of the platform file."""
-        return self.platform.digest
-
-    def coverage(self) -> dict[str, Coverage]:
-        """The platform's mapped and dropped fields."""
-        return self.platform.coverage()
-
-    def kind_of(self, item: SourceItem) -> str:
-        """One kind per platform."""
-        return self.platform.name
 
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         """Each order of the file (arrays, API pages, NDJSON)."""
@@ -50,7 +38,25 @@ class OrdersAdapter(Adapter):
         """An Order (+ Deliveries) or a rejection."""
         return convert_order(item, self.platform)
 
+    def describe(self) -> Iterator[str]:
+        """Where each Order field comes from."""
+        from ccstd.adapters.orders.describe import describe
 
-ShopifyOrders = bound(OrdersAdapter, load_platform("shopify"), "ShopifyOrders")
-WooCommerceOrders = bound(OrdersAdapter, load_platform("woocommerce"), "WooCommerceOrders")
-TaobaoOrders = bound(OrdersAdapter, load_platform("taobao"), "TaobaoOrders")
+        return describe(self.platform)
+
+
+FAMILY_OF_PLATFORMS: Family[Platform] = Family(
+    FAMILY, SCHEMA_FILE, BUILTIN, compile_platform, OrdersAdapter
+)
+
+
+def family() -> Family[Platform]:
+    """The `orders` family (the `ccstd.adapters` entry point): one adapter per platform file."""
+    return FAMILY_OF_PLATFORMS
+
+
+def builtin(name: str) -> OrdersAdapter:
+    """A built-in platform's adapter by name (`orders-shopify`)."""
+    adapter = FAMILY_OF_PLATFORMS.builtin_adapter(name)
+    assert isinstance(adapter, OrdersAdapter)
+    return adapter

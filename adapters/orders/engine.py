@@ -1,9 +1,10 @@
 """Orders from e-commerce exports → Order (+ Delivery) records: one engine for every platform.
 
-Each platform is a table in platforms.toml (format: platforms.schema.json, compiled by
-tables.py): where the order's fields sit, and the code tables of its statuses. Money stays
-exact (values.py); statuses go through the tables, and a value outside them is a rejection;
-local times get the platform's zone; values the platform already masked stay marked as masked.
+Each platform is a file (platforms/*.toml, or one given with --dialect; format:
+platforms.schema.json, compiled by tables.py): where the order's fields sit, and the code tables
+of its statuses. Money stays exact (values.py); statuses go through the tables, and a value
+outside them is a rejection; local times get the platform's zone; values the platform already
+masked stay marked as masked.
 Before an order is written, its parts must add up to its total (the standard's
 `order-total-mismatch` rule): an order that does not is rejected with the difference.
 """
@@ -19,7 +20,15 @@ from typing import Any
 
 import orjson
 
-from ccstd.adapters.base import Converted, Rejected, SourceItem, encode_json, loads_json, too_deep
+from ccstd.adapters.base import (
+    MAX_NESTING,
+    Converted,
+    Rejected,
+    SourceItem,
+    encode_json,
+    loads_json,
+    too_deep,
+)
 from ccstd.adapters.orders.tables import Codes, Items, Platform, is_utc, load_platform, objects
 from ccstd.adapters.orders.values import (
     Record,
@@ -100,8 +109,10 @@ def _orders_in(
 
 
 def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None) -> SourceItem:
-    """An order as an item, or a problem item when it nests too deep to be an order."""
-    deep = too_deep(value)
+    """An order as an item, or a problem item when it nests too deep to be an order (walked
+    only when its text has enough brackets to nest that deep: a count in C, not a walk)."""
+    brackets = raw.count(b"{") + raw.count(b"[")
+    deep = too_deep(value) if brackets > MAX_NESTING else None
     if deep is not None:
         return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
     return SourceItem(file, locator, raw, value, line=line)

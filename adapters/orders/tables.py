@@ -1,8 +1,9 @@
-"""Platform tables (platforms.toml): checked against platforms.schema.json, compiled to getters.
+"""Platform files (platforms/*.toml): checked against platforms.schema.json, compiled to getters.
 
 A platform is data: where an order's id, times, money, lines, recipient and deliveries sit in
 the platform's export, and the code tables of its statuses. The engine (engine.py) knows no
-platform. A table that does not fit the format is refused at load with the key that is wrong.
+platform. A file that does not fit the format is refused at load with its file, line and key;
+files are found like access-log dialects (adapters/dialect_files.py, family `orders`).
 """
 
 from __future__ import annotations
@@ -10,28 +11,23 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
-
+from ccstd.adapters.dialect_files import DataFile, DataFileError, line_of, load
 from ccstd.adapters.ledger import Coverage
 from ccstd.adapters.orders.values import Record, UnconvertibleOrderError, decimal
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 
-PLATFORMS_FILE = Path(__file__).with_name("platforms.toml")
+FAMILY = "orders"
+BUILTIN = Path(__file__).with_name("platforms")
 SCHEMA_FILE = Path(__file__).with_name("platforms.schema.json")
 MONEY_TARGETS = ("subtotal", "discount", "shipping", "tax", "total", "amountPaid")
 
 Getter = Callable[[Record, Record], Any]  # (the object at hand, the whole order) -> value | None
-
-
-class PlatformTableError(ValueError):
-    """platforms.toml (or another platform file) does not fit the format."""
 
 
 @dataclass(frozen=True)
@@ -64,11 +60,10 @@ class Items:
 class Platform:
     """One platform's export shape and tables."""
 
-    key: str
     name: str
     description: str
     pages: tuple[str, ...]
-    sniff_markers: tuple[bytes, ...]
+    markers: tuple[bytes, ...]
     channel: str
     timezone: str
     standard: str
@@ -84,6 +79,7 @@ class Platform:
     dropped: dict[str, str]
     digest: str
     labels: dict[str, str] = dataclasses.field(default_factory=dict)  # target -> source field
+    priority: int = 50
 
     def label(self, target: str) -> str:
         """The source field a target is read from, as rejections name it."""
@@ -94,44 +90,48 @@ class Platform:
         return {self.name: Coverage(self.mapped, self.dropped)}
 
 
-def load_platform(key: str, path: Path = PLATFORMS_FILE) -> Platform:
-    """A platform by its key in a platform file, checked and compiled."""
-    data = path.read_bytes()
-    tables = read_tables(data, path.name)
-    if key not in tables:
-        raise PlatformTableError(f"{path.name}: no platform [{key}]")
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+def compile_platform(file: DataFile, known: Mapping[str, DataFile] | None = None) -> Platform:
+    """One checked platform file as the engine's tables; a DataFileError names the file, line
+    and key of what the schema cannot check (a standard version that does not exist)."""
+    assert file.spec is not None
+    digest = "sha256:" + hashlib.sha256(file.data).hexdigest()
     try:
-        return _compile(key, tables[key], tables["standard"], digest)
-    except PlatformTableError as exc:
-        raise PlatformTableError(f"{path.name}: {exc}") from None
+        return _compile(file.spec, digest)
+    except _KeyError as exc:
+        line = line_of(file.data.decode("utf-8"), exc.keys)
+        raise DataFileError(f"{file.path}:{line}: {'.'.join(exc.keys)}: {exc}") from None
 
 
-def read_tables(data: bytes, name: str) -> dict[str, Any]:
-    """The TOML of a platform file, refused with `file: [key.path]: problem` if it does not fit."""
-    try:
-        tables = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PlatformTableError(f"{name}: not TOML: {exc}") from None
-    errors = sorted(_validator().iter_errors(tables), key=lambda e: list(map(str, e.instance_path)))
-    if errors:
-        first = errors[0]
-        where = ".".join(map(str, first.instance_path)) or "(top)"
-        raise PlatformTableError(f"{name}: [{where}]: {first.message}")
-    return tables
+def load_platform(path: Path) -> Platform:
+    """A platform file, checked and compiled (a DataFileError says what is wrong)."""
+    file = load(path, schema(), "--dialect")
+    if file.error is not None:
+        raise DataFileError(file.error)
+    return compile_platform(file)
 
 
-def _validator() -> jsonschema_rs.Validator:
-    return jsonschema_rs.validator_for(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+def schema() -> dict[str, Any]:
+    """The platform file format (JSON Schema 2020-12)."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded
 
 
-def _compile(key: str, spec: dict[str, Any], standard: str, digest: str) -> Platform:
+class _KeyError(ValueError):
+    """A problem at a key of the file (the schema cannot see it)."""
+
+    def __init__(self, keys: list[str], message: str) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
+    standard = spec["standard"]
     paths: set[str] = set()
     compile_value = _Compiler(paths)
     try:
         order_schema = StandardRegistry().get(standard).entity_schema("Order")
     except UnknownVersionError:
-        raise PlatformTableError(f"[standard]: no standard {standard} is known") from None
+        raise _KeyError(["standard"], f"no standard {standard} is known") from None
     known = set(order_schema.get("properties", {}))
     money, dropped = {}, dict(spec.get("dropped", {}))
     for target, value in spec["money"].items():
@@ -148,15 +148,13 @@ def _compile(key: str, spec: dict[str, Any], standard: str, digest: str) -> Plat
         if name in status
     }
     if "all" not in statuses and not {"payment", "fulfilment", "rules"} <= set(status):
-        raise PlatformTableError(
-            f"[{key}.status]: needs `all`, or `payment`, `fulfilment` and `rules`"
-        )
+        raise _KeyError(["status"], "needs `all`, or `payment`, `fulfilment` and `rules`")
     platform = Platform(
-        key=key,
         name=spec["name"],
         description=spec["description"],
         pages=tuple(spec["pages"]),
-        sniff_markers=tuple(m.encode() for m in spec["sniff_markers"]),
+        markers=tuple(m.encode() for m in spec["markers"]),
+        priority=spec.get("priority", 50),
         channel=spec["channel"],
         timezone=spec["timezone"],
         standard=standard,

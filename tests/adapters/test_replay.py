@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ccstd.adapters.orders import ShopifyOrders
 from ccstd.adapters.orders.adapter import OrdersAdapter
-from ccstd.adapters.orders.tables import PLATFORMS_FILE, load_platform
+from ccstd.adapters.orders.tables import BUILTIN, load_platform
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.runner import Outputs, ReplayError, convert_paths, replay_rejects
 from ccstd.cli.app import app
@@ -35,11 +35,13 @@ def test_replay_after_a_mapping_fix_converts_what_the_fix_covers(tmp_path: Path)
         protector(),
     )
     assert first.rejected == 2
-    table = PLATFORMS_FILE.read_text(encoding="utf-8").replace(
-        "codes = {pending = ", 'codes = {chargeback = "refunded", pending = ', 1
+    table = (
+        (BUILTIN / "shopify.toml")
+        .read_text(encoding="utf-8")
+        .replace("codes = {pending = ", 'codes = {chargeback = "refunded", pending = ', 1)
     )  # the fix is an edit of the platform's table
-    (tmp_path / "platforms.toml").write_text(table, encoding="utf-8")
-    fixed = OrdersAdapter(load_platform("shopify", tmp_path / "platforms.toml"))
+    (tmp_path / "shopify.toml").write_text(table, encoding="utf-8")
+    fixed = OrdersAdapter(load_platform(tmp_path / "shopify.toml"))
     outputs = Outputs(tmp_path / "b.ndjson", tmp_path / "still.ndjson")
     again = replay_rejects(tmp_path / "rejects.ndjson", outputs, PROTECTOR_KEY, adapter=fixed)
     assert (again.read, again.converted, again.rejected) == (2, 1, 1)

@@ -430,7 +430,8 @@ def test_a_well_formed_replay_line_still_converts(tmp_path: Path) -> None:
     (tmp_path / "rejects.ndjson").write_text(json.dumps(line) + "\n")
     run = convert(tmp_path, "--replay", "rejects.ndjson", "-o", "o.ndjson")
     assert run.exit_code == 0, run.stderr
-    [record] = [json.loads(x) for x in (tmp_path / "o.ndjson").read_text().splitlines()]
+    records = [json.loads(x) for x in (tmp_path / "o.ndjson").read_text().splitlines()]
+    [record] = [r for r in records if r["type"] == "AccessEvent"]  # and the Device it happened at
     assert record["meta"]["source"]["xpath"] == "/AccessLog/Event[1]"
     assert record["meta"]["source"]["line"] == 2
 

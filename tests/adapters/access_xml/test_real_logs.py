@@ -57,11 +57,15 @@ def test_an_isapi_alert_without_mac_address_falls_back_in_the_documented_order(
         "hik-" + readable_id("东门闸机"),
     ]
     ledger = json.loads((tmp_path / "ledger.json").read_text())
-    assert (
-        "no place for it in standard 1.1.0"
-        in ledger["dropped"]["xml-hikvision-isapi.ipAddress"]["reason"]
+    devices = {r["id"]: r for r in records if r["type"] == "Device"}
+    first = devices["hik-44:19:b6:0a:00:3c"]
+    assert (first["macAddress"], first["ipAddress"], first["channel"]) == (
+        "44:19:b6:0a:00:3c",
+        "10.0.0.7",
+        2,
     )
-    assert "xml-hikvision-isapi.channelID" in ledger["dropped"]
+    assert devices["hik-DS-K1T671-2024"]["serialNumber"] == "DS-K1T671-2024"
+    assert "xml-hikvision-isapi.ipAddress" not in ledger["dropped"]
 
 
 def test_a_person_known_by_id_card_number_is_a_pseudonymised_subject_and_credential(

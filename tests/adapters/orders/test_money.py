@@ -67,8 +67,9 @@ def test_taobao_trade_closed_before_payment_keeps_the_value_of_its_goods(tmp_pat
     assert order["total"]["amount"] == order["lines"][0]["total"]["amount"] == "35.00"
     assert "sku" not in order["lines"][0]  # no outer SKU: none, not the sub-order id
     assert order["paymentStatus"] == "unpaid"
-    ledger = TaobaoOrders().coverage()["orders-taobao"].dropped
-    assert "Order.amountPaid" in ledger["payment"]  # carried once the standard has the field
+    assert order["amountPaid"] == {"amount": "0.00", "currency": "CNY"}  # paid: its own field
+    assert order["standardVersion"] == "1.2.0"
+    assert "payment" not in TaobaoOrders().coverage()["orders-taobao"].dropped
 
 
 def test_taobao_totals_are_goods_less_discounts_plus_postage(tmp_path: Path) -> None:

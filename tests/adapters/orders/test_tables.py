@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ccstd.adapters.dialect_files import DataFileError
 from ccstd.adapters.orders import OrdersAdapter
-from ccstd.adapters.orders.tables import PLATFORMS_FILE, PlatformTableError, load_platform
+from ccstd.adapters.orders.tables import BUILTIN, FAMILY, load_platform
 from ccstd.standard.money import order_imbalance
 from tests.adapters.orders.test_platforms import run
 from tests.conftest import REPO_ROOT
@@ -18,35 +19,34 @@ ENGINE = REPO_ROOT / "adapters" / "orders"
 ORDER_SCHEMA = REPO_ROOT / "standard" / "schemas" / "1.1.0" / "order.json"
 
 NEW_PLATFORM = """
+family = "orders"
 standard = "1.1.0"
-
-[shop]
 name = "orders-corner-shop"
 description = "A shop's own export: {\\"bills\\": [...]}"
 pages = ["bills"]
-sniff_markers = ["\\"bill_no\\""]
+markers = ["\\"bill_no\\""]
 channel = "other"
 timezone = "Asia/Tokyo"
 required = ["bill_no", "at", "sum"]
 
-[shop.order]
+[order]
 id = "bill_no"
 placed_at = "at"
 currency = "ccy"
 merchant = {const = "Corner shop"}
 
-[shop.money]
+[money]
 subtotal = {sum = ["items[].amount"]}
 total = "sum"
 
-[[shop.lines]]
+[[lines]]
 items = "items"
 name = "label"
 quantity = "qty"
 unit_price = "each"
 total = {sum = ["qty * each"]}
 
-[shop.status.all]
+[status.all]
 source = "state"
 default = "done"
 codes = {done = ["completed", "paid", "fulfilled"]}
@@ -54,13 +54,13 @@ codes = {done = ["completed", "paid", "fulfilled"]}
 
 
 def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "platforms.toml"
+    path = tmp_path / "corner-shop.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def test_a_new_platform_is_a_table_not_code(tmp_path: Path) -> None:
-    platform = load_platform("shop", write(tmp_path, NEW_PLATFORM))
+    platform = load_platform(write(tmp_path, NEW_PLATFORM))
     bills = {
         "bills": [
             {"bill_no": "B-1", "at": "2024-05-01 09:30", "ccy": "JPY", "sum": "1500",
@@ -83,13 +83,13 @@ def test_a_new_platform_is_a_table_not_code(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        (('id = "bill_no"', 'idd = "bill_no"'), "[shop.order]"),  # misspelt key
-        (('total = "sum"', 'totl = "sum"'), "[shop.money]"),  # not a field of Order
-        (('placed_at = "at"', 'placed_at = "at..x"'), "[shop.order.placed_at]"),  # bad path
-        (('channel = "other"\n', ""), "[shop]"),  # a required key missing
-        (("[shop.status.all]", "[shop.status.payment]"), "[shop.status]"),  # no rules
-        (('standard = "1.1.0"', "standard = 1"), "[standard]"),
-        (('standard = "1.1.0"', 'standard = "9.9.9"'), "[standard]: no standard 9.9.9"),
+        (('id = "bill_no"', 'idd = "bill_no"'), ":13: order.idd: unknown key (did you mean id?)"),
+        (('total = "sum"', 'totl = "sum"'), ":20: money.totl: unknown name 'totl'"),
+        (('placed_at = "at"', 'placed_at = "at..x"'), ":14: order.placed_at: "),  # bad path
+        (('channel = "other"\n', ""), ":1: channel: required key missing"),
+        (("[status.all]", "[status.payment]"), ":29: status: needs `all`"),  # no rules
+        (('standard = "1.1.0"', "standard = 1"), ":3: standard: "),
+        (('standard = "1.1.0"', 'standard = "9.9.9"'), ":3: standard: no standard 9.9.9"),
     ],
 )
 def test_a_table_that_does_not_fit_is_refused_naming_the_key(
@@ -97,15 +97,16 @@ def test_a_table_that_does_not_fit_is_refused_naming_the_key(
 ) -> None:
     broken = NEW_PLATFORM.replace(*change)
     assert broken != NEW_PLATFORM
-    with pytest.raises(PlatformTableError) as error:
-        load_platform("shop", write(tmp_path, broken))
+    with pytest.raises(DataFileError) as error:
+        load_platform(write(tmp_path, broken))
     message = str(error.value)
-    assert message.startswith("platforms.toml: ") and named in message and "\n" not in message
+    assert message.startswith(f"{tmp_path / 'corner-shop.toml'}:"), message
+    assert named in message and "\n" not in message, message
 
 
 def test_not_toml_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(PlatformTableError, match="not TOML"):
-        load_platform("shop", write(tmp_path, "[shop\n"))
+    with pytest.raises(DataFileError, match=r"corner-shop.toml:1: not valid TOML"):
+        load_platform(write(tmp_path, "[shop\n"))
 
 
 def _keys(schema: object) -> set[str]:
@@ -119,11 +120,12 @@ def _keys(schema: object) -> set[str]:
 
 
 def test_the_engine_names_no_platform_and_no_platform_field() -> None:
-    tables = PLATFORMS_FILE.read_text(encoding="utf-8")
+    tables = "".join(p.read_text(encoding="utf-8") for p in sorted(BUILTIN.glob("*.toml")))
     format_words = _keys(json.loads((ENGINE / "platforms.schema.json").read_text()))
     order_fields = _keys(json.loads(ORDER_SCHEMA.read_text())) | {"id", "type", "status"}
     fields = set(re.findall(r'"\^?([a-z_]+)(?:\[\])?(?:\.[a-z_]+)*"', tables))
     fields -= format_words | order_fields
+    fields -= {FAMILY}  # the family's name, which Taobao's `orders` field happens to share
     fields |= {"shopify", "woocommerce", "taobao"}
     for module in ("engine.py", "tables.py", "values.py"):  # adapter.py: entry-point classes
         code = (ENGINE / module).read_text(encoding="utf-8")
