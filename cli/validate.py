@@ -18,10 +18,22 @@ from ccstd.standard.findings import Severity, printable
 from ccstd.standard.reading import DEFAULT_INCLUDE, STDIN, InputError, InputFormat, iter_paths
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.reporting import REPORTERS
-from ccstd.standard.results import ValidationResult, baseline_document, exit_code, load_baseline
+from ccstd.standard.results import (
+    BASELINE_KEYINGS,
+    EXIT_OK,
+    Baseline,
+    BaselineKey,
+    BaselineKeying,
+    ValidationResult,
+    baseline_document,
+    baseline_folder,
+    exit_code,
+    read_baseline,
+)
 from ccstd.standard.runner import RunOptions, validate_paths
 
-EPILOG = EXIT_CODES_HELP
+EPILOG = EXIT_CODES_HELP + " With --write-baseline: 0 once the baseline is written."
+BaselineKeyOption = enum.Enum("BaselineKeyOption", {k: k for k in BASELINE_KEYINGS})  # type: ignore[misc]
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]
 
 
@@ -76,7 +88,19 @@ def validate(
     ] = None,
     write_baseline: Annotated[
         Path | None,
-        typer.Option("--write-baseline", help="Write this run's findings as a baseline."),
+        typer.Option(
+            "--write-baseline",
+            help="Write this run's findings as a baseline, then exit 0 (paths in it are "
+            "relative to its folder).",
+        ),
+    ] = None,
+    baseline_key: Annotated[
+        BaselineKeyOption | None,
+        typer.Option(
+            "--baseline-key",
+            help="What a baseline finding is tied to: file (path, record, place; the default) or "
+            "record (record type and id, rule, place: for date-stamped file names).",
+        ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     quiet: Annotated[
@@ -88,7 +112,9 @@ def validate(
         fail("give at least one INPUT: a file, a directory, or - for stdin")
     registry = StandardRegistry()
     _check_choices(registry, standard, entity_type)
-    known = _load_baseline(baseline)
+    by: BaselineKeying | None = baseline_key.value if baseline_key else None
+    known = _load_baseline(baseline, by)
+    keyer = _baseline_keyer(write_baseline, by)
     run = RunOptions(
         include=include or DEFAULT_INCLUDE,
         exclude=exclude or (),
@@ -96,6 +122,7 @@ def validate(
         jobs=jobs,
         max_findings=0 if write_baseline else max_findings,
         baseline=known,
+        baseline_key=keyer,
     )
     check = CheckOptions(standard, entity_type, check_references)
     err = Console(stderr=True, highlight=False)
@@ -109,11 +136,11 @@ def validate(
     if not result.records and not result.count(Severity.ERROR):
         fail(printable(f"{_names(files)}: no records to validate"))
     _emit(result, output_format.value, output)
-    if write_baseline:
-        write_output(write_baseline, baseline_document(result))
+    if write_baseline and keyer:
+        write_output(write_baseline, baseline_document(result, keyer))
     if not quiet:
         err.print(text.summary_text(result))
-    raise typer.Exit(exit_code(result, fail_on))
+    raise typer.Exit(EXIT_OK if write_baseline else exit_code(result, fail_on))
 
 
 def _names(files: list[str], shown: int = 3) -> str:
@@ -134,13 +161,20 @@ def _check_choices(
         fail(f"--type {entity_type}: not an entity of standard {version} ({', '.join(entities)})")
 
 
-def _load_baseline(path: Path | None) -> frozenset[str]:
+def _load_baseline(path: Path | None, by: BaselineKeying | None) -> frozenset[str] | Baseline:
     if path is None:
         return frozenset()
     try:
-        return load_baseline(path)
+        return read_baseline(path, by)
     except ValueError as exc:
         fail(str(exc))
+
+
+def _baseline_keyer(path: Path | None, by: BaselineKeying | None) -> BaselineKey | None:
+    """Keys relative to the folder the baseline is written to."""
+    if path is None:
+        return None
+    return BaselineKey(baseline_folder(path), by or "file")
 
 
 def _emit(result: ValidationResult, output_format: str, output: Path | None) -> None:

@@ -14,7 +14,7 @@ from ccstd.standard.checker import BlockResult, CheckOptions, RecordChecker
 from ccstd.standard.index import StreamIndex
 from ccstd.standard.reading import DEFAULT_INCLUDE, Block, InputFormat, iter_paths, read_blocks
 from ccstd.standard.registry import StandardRegistry
-from ccstd.standard.results import FindingCollector, ValidationResult
+from ccstd.standard.results import Baseline, BaselineKey, FindingCollector, ValidationResult
 
 Progress = Callable[[int], None]
 
@@ -28,7 +28,8 @@ class RunOptions:
     input_format: InputFormat = "auto"
     jobs: int = 1
     max_findings: int = 1000
-    baseline: frozenset[str] = field(default_factory=frozenset)
+    baseline: frozenset[str] | Baseline = field(default_factory=frozenset)
+    baseline_key: BaselineKey | None = None  # keep every finding's key, to write a baseline
 
 
 def validate_paths(
@@ -58,7 +59,7 @@ def validate_blocks(
     exception raised by `progress` stops the run."""
     started = time.perf_counter() if started is None else started
     registry = registry or StandardRegistry()
-    collector = FindingCollector(run.max_findings, run.baseline)
+    collector = FindingCollector(run.max_findings, run.baseline, run.baseline_key)
     records = invalid = 0
     with StreamIndex() as index:
         for result in _check_blocks(blocks, registry, check, run.jobs):
@@ -82,6 +83,7 @@ def validate_blocks(
         seconds=time.perf_counter() - started,
         baselined=collector.baselined,
         omitted=collector.omitted,
+        baseline_keys=frozenset(collector.keys),
     )
 
 
