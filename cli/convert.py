@@ -38,7 +38,7 @@ from ccstd.adapters.runner import (
     replay_rejects,
 )
 from ccstd.cli import text
-from ccstd.cli.errors import fail
+from ccstd.cli.errors import exit_codes, fail
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
@@ -369,7 +369,12 @@ def _references_note(report: ConversionReport) -> str:
     )
 
 
-@adapters_app.command("list")
+@adapters_app.command(
+    "list",
+    epilog=exit_codes(
+        "the adapters were listed, unusable ones with their error", None, "usage error"
+    ),
+)
 def list_adapters() -> None:
     """List installed adapters: name, version, formats, target standard version, origin; an
     adapter or dialect that cannot be used is listed with its error."""
@@ -387,7 +392,14 @@ def list_adapters() -> None:
     Console().print(table)
 
 
-@adapters_app.command("check")
+@adapters_app.command(
+    "check",
+    epilog=exit_codes(
+        "the dialect file is valid (what it maps is printed)",
+        None,
+        "usage error, an unreadable file, or the first problem in it (file, line, key)",
+    ),
+)
 def check_dialect(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A dialect file (TOML).")],
 ) -> None:

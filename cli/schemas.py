@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ccstd.cli.errors import fail
+from ccstd.cli.errors import exit_codes, fail
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.registry import (
     StandardRegistry,
@@ -33,7 +33,13 @@ def _version(registry: StandardRegistry, version: str | None) -> StandardVersion
         fail(str(exc))
 
 
-@app.command("list")
+LIST_EPILOG = exit_codes("the entities were listed", None, "usage error, unknown --version")
+SHOW_EPILOG = exit_codes(
+    "the fields (or the schema) were shown", None, "usage error, unknown --version or TYPE"
+)
+
+
+@app.command("list", epilog=LIST_EPILOG)
 def list_entities(
     version: str | None = typer.Option(
         None, "--version", "-V", help="Standard version (default: latest)."
@@ -52,7 +58,7 @@ def list_entities(
     Console().print(table)
 
 
-@app.command("show")
+@app.command("show", epilog=SHOW_EPILOG)
 def show(
     entity: str = typer.Argument(..., metavar="TYPE", help="Entity type, e.g. Resident."),
     version: str | None = typer.Option(

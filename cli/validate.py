@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from ccstd.cli import text
-from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
+from ccstd.cli.errors import exit_codes, fail, write_output
 from ccstd.standard.checker import CheckOptions
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
@@ -32,7 +32,12 @@ from ccstd.standard.results import (
 )
 from ccstd.standard.runner import RunOptions, validate_paths
 
-EPILOG = EXIT_CODES_HELP + " With --write-baseline: 0 once the baseline is written."
+EPILOG = exit_codes(
+    "no finding at or above --fail-on, or --write-baseline wrote its baseline",
+    "findings at or above --fail-on",
+    "usage error, unreadable or empty input, unknown --standard or --type, unreadable baseline, "
+    "an output that is an input or cannot be written",
+)
 BaselineKeyOption = enum.Enum("BaselineKeyOption", {k: k for k in BASELINE_KEYINGS})  # type: ignore[misc]
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]
 
