@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -281,7 +280,7 @@ def _private_key(path: Path | None) -> Ed25519PrivateKey | None:
 
 def _print_summary(result: CertificationResult, folder: Path, signed: bool) -> None:
     """Findings, the profile table and the verdict; vendor text never becomes markup."""
-    console = Console(stderr=True, highlight=False)
+    console = text.console(stderr=True)
     for attributed in result.findings[:20]:
         console.print(text.finding_text(attributed.finding), soft_wrap=True)
     where = escape(printable(str(folder)))

@@ -130,7 +130,7 @@ def validate(
         baseline_key=keyer,
     )
     check = CheckOptions(standard, entity_type, check_references)
-    err = Console(stderr=True, highlight=False)
+    err = text.console(stderr=True)
     try:
         files = list(iter_paths(inputs, run.include, run.exclude))
         refuse_collisions(files, [("--output", output), ("--write-baseline", write_baseline)])
@@ -185,7 +185,7 @@ def _baseline_keyer(path: Path | None, by: BaselineKeying | None) -> BaselineKey
 def _emit(result: ValidationResult, output_format: str, output: Path | None) -> None:
     if output_format == "text":
         if output is None:
-            text.print_findings(Console(highlight=False), result)
+            text.print_findings(text.console(), result)
             return
         console = Console(record=True, file=io.StringIO(), width=200)
         text.print_findings(console, result)

@@ -85,7 +85,8 @@ ccstd release 1.1.0 --dist "$out/dist" || exit 2
 ccstd codegen --version 1.1.0 --out "$out/ccstd_models.py" || exit 2
 (cd "$out" && python -c "import ccstd_models as m; print('models import:', len(m.Facility.model_fields), 'Facility fields')") || exit 2
 
-ls -l "$out"
+step "What the demo wrote" "python scripts/demo_outputs.py $out"
+python scripts/demo_outputs.py "$out" || exit 2
 echo
 echo "Demo done: the broken export exits 1 with the findings above; reports are in $out/;"
 echo "certification reports (open report.html in a browser) are in $out/certify/."
