@@ -66,7 +66,8 @@ def show(
     ),
     raw: bool = typer.Option(False, "--json", help="Print the schema document itself."),
 ) -> None:
-    """Show an entity's fields (path, titles, format or code list, sensitivity), or its schema."""
+    """Show an entity's fields (path, required, titles, format or code list, sensitivity), or
+    its schema."""
     standard = _version(StandardRegistry(), version)
     try:
         schema = standard.entity_schema(entity)
@@ -76,7 +77,8 @@ def show(
         typer.echo(orjson.dumps(schema, option=orjson.OPT_INDENT_2).decode("utf-8"))
         return
     table = Table(title=f"{entity} ({schema['x-ccstd-title-zh']}) — standard {standard.version}")
-    for column in ("field", "title", "中文", "format / code list / reference", "sensitivity"):
+    kinds = "format / code list / reference"
+    for column in ("field", "required", "title", "中文", kinds, "sensitivity"):
         table.add_column(column)
     for field in entity_fields(standard, entity):
         kind = (
@@ -86,6 +88,7 @@ def show(
         )
         table.add_row(
             field.dotted,
+            field.required or "",
             field.title or "",
             field.title_zh or "",
             kind,
