@@ -359,7 +359,9 @@ def _retired_divisions(record: dict[str, Any], plan: _EntityPlan, at: Locator) -
         for concrete, code in values_at(record, path):
             division = divisions.lookup(code) if isinstance(code, str) else None
             if division is not None and division.retired_in is not None:
-                yield rules.RETIRED_DIVISION_CODE.finding(at(*concrete), year=division.retired_in)
+                yield rules.RETIRED_DIVISION_CODE.finding(
+                    at(*concrete), year=division.retired_in, successor=divisions.advice(code)
+                )
 
 
 def _references(record: dict[str, Any], plan: _EntityPlan) -> tuple[Reference, ...]:
