@@ -17,7 +17,7 @@ from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
 from ccstd.standard.reading import DEFAULT_INCLUDE, STDIN, InputError, InputFormat, iter_paths
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
-from ccstd.standard.reporting import REPORTERS
+from ccstd.standard.reporting import REPORTERS, render_sarif
 from ccstd.standard.results import (
     BASELINE_KEYINGS,
     EXIT_OK,
@@ -119,7 +119,7 @@ def validate(
     _check_choices(registry, standard, entity_type)
     by: BaselineKeying | None = baseline_key.value if baseline_key else None
     known = _load_baseline(baseline, by)
-    keyer = _baseline_keyer(write_baseline, by)
+    keyer = _baseline_keyer(write_baseline, by or _keying_of(known))
     run = RunOptions(
         include=include or DEFAULT_INCLUDE,
         exclude=exclude or (),
@@ -175,6 +175,11 @@ def _load_baseline(path: Path | None, by: BaselineKeying | None) -> frozenset[st
         fail(str(exc))
 
 
+def _keying_of(known: frozenset[str] | Baseline) -> BaselineKeying | None:
+    """How the baseline read keys findings, for a refresh of it to key them the same way."""
+    return known.keyer.by if isinstance(known, Baseline) and known.keys else None
+
+
 def _baseline_keyer(path: Path | None, by: BaselineKeying | None) -> BaselineKey | None:
     """Keys relative to the folder the baseline is written to."""
     if path is None:
@@ -191,7 +196,10 @@ def _emit(result: ValidationResult, output_format: str, output: Path | None) -> 
         text.print_findings(console, result)
         write_output(output, console.export_text().encode("utf-8"))
         return
-    data = REPORTERS[output_format](result)
+    if output_format == "sarif":  # files named relative to here, read again for their lines
+        data = render_sarif(result, Path.cwd())
+    else:
+        data = REPORTERS[output_format](result)
     if output is None:
         typer.echo(data.decode("utf-8"), nl=False)
     else:

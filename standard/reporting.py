@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 from xml.etree import ElementTree
@@ -117,15 +117,25 @@ SRCROOT = "%SRCROOT%"
 
 
 def render_sarif(result: ValidationResult, root: Path | None = None) -> bytes:
-    """SARIF 2.1.0, for code-scanning dashboards: artifact URIs relative to `root` (default: the
-    working directory, where CI runs) under `%SRCROOT%`, a region on every located result."""
-    root = (root or Path.cwd()).resolve()
+    """SARIF 2.1.0, for code-scanning dashboards, with a region on every located result.
+
+    `root`: the folder the run read its files from (the CLI gives its working directory):
+    artifact URIs are relative to it under `%SRCROOT%`, and the files are read again for the
+    line of each JSON-array record. Without it (an HTTP upload names no real file) names are
+    used as given and nothing is read: such a record's region is line 1.
+    """
+    root = root.resolve() if root is not None else None
     used = sorted({f.code for f in result.findings})
-    lines = sarif_lines.RecordLines()
+    lines = sarif_lines.RecordLines(enabled=root is not None)
     for finding in result.findings:
         if finding.location.file and finding.location.line is None:
             lines.want(finding.location.file, finding.location.pointer)
     results = [_sarif_result(f, used.index(f.code), root, lines) for f in result.findings]
+    base = (
+        {"uri": root.as_uri().rstrip("/") + "/"}
+        if root is not None
+        else {"description": {"text": "the folder the input names are relative to"}}
+    )
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -139,7 +149,7 @@ def render_sarif(result: ValidationResult, root: Path | None = None) -> bytes:
                         "rules": [_sarif_rule(code) for code in used],
                     }
                 },
-                "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri() + "/"}},
+                "originalUriBaseIds": {SRCROOT: base},
                 "results": results,
             }
         ],
@@ -161,7 +171,7 @@ def _sarif_rule(code: str) -> dict[str, Any]:
 
 
 def _sarif_result(
-    finding: Finding, rule_index: int, root: Path, lines: sarif_lines.RecordLines
+    finding: Finding, rule_index: int, root: Path | None, lines: sarif_lines.RecordLines
 ) -> dict[str, Any]:
     where = finding.location
     located: dict[str, Any] = {
@@ -183,11 +193,16 @@ def _sarif_result(
     return located
 
 
-def _artifact(file: str, root: Path) -> dict[str, Any]:
+def _artifact(file: str, root: Path | None) -> dict[str, Any]:
     """A relative, percent-encoded URI under %SRCROOT%; a path outside the root is an absolute
-    file URI; standard input has no URI, only a description."""
+    file URI; standard input, or a name that is no relative path, has only a description."""
     if file.startswith("<"):
         return {"description": {"text": "standard input" if file == "<stdin>" else file}}
+    if root is None:
+        parts = PurePosixPath(file).parts
+        if not parts or parts[0] == "/" or ".." in parts:
+            return {"description": {"text": file}}
+        return {"uri": quote(PurePosixPath(*parts).as_posix()), "uriBaseId": SRCROOT}
     path = Path(file).resolve()
     if not path.is_relative_to(root):
         return {"uri": path.as_uri()}

@@ -79,6 +79,8 @@ class FindingCollector:
     def add(self, finding: Finding) -> bool:
         """Take one finding; False when the baseline knows it (it is then not counted)."""
         shown = redacted(finding)
+        if self.keyer is not None and finding.code != rules.FINDINGS_TRUNCATED.code:
+            self.keys.add(self.keyer(finding))  # known ones too: a refreshed baseline keeps them
         known = self.baseline
         if known and (
             shown.fingerprint() in known
@@ -87,8 +89,6 @@ class FindingCollector:
         ):
             self.baselined += 1
             return False
-        if self.keyer is not None and finding.code != rules.FINDINGS_TRUNCATED.code:
-            self.keys.add(self.keyer(finding))
         self.counts[shown.severity] += 1
         if self.listing:
             self.listed.append(shown)

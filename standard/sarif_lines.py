@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,13 +19,15 @@ _ITEM = re.compile(r"^/(\d+)(?=/|$)")
 # A string (or one cut at the end of the chunk), a bracket, a new line, or a scalar.
 _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*(?:"|\\?\Z)|[\[\]{}\n]|[^\s,:\[\]{}"]+')
 _CHUNK = 1 << 20
+_MAX_TOKEN = 64 << 20  # the reader's limit on one record
 _ERRORS = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
 
 
 class RecordLines:
     """Lines of records in JSON-array files, found when first asked for and kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self._enabled = enabled  # False: never read a file (names that are not paths here)
         self._wanted: dict[str, set[int]] = {}
         self._found: dict[str, dict[int, int]] = {}
 
@@ -38,7 +41,7 @@ class RecordLines:
         """The line record `pointer` starts on (1 when unknown: a whole-file finding, a file
         that is not an array, or one that cannot be read again)."""
         match = _ITEM.match(pointer)
-        if not match:
+        if not match or not self._enabled:
             return 1
         if file not in self._found:
             wanted = self._wanted.get(file, set()) | {int(match.group(1))}
@@ -61,6 +64,8 @@ def _scan(file: str, wanted: set[int]) -> dict[int, int]:
 
 
 def _open(path: Path) -> BinaryIO:
+    if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would never end
+        raise OSError(f"{path}: not a regular file")
     stream = path.open("rb")
     if stream.peek(2)[:2] == b"\x1f\x8b":
         return gzip.open(stream, "rb")  # type: ignore[return-value]
@@ -84,6 +89,8 @@ def _item_lines(chunks: Iterable[tuple[bytes, bool]]) -> Iterator[tuple[int, int
         for token in _TOKEN.finditer(data):
             if token.end() == len(data) and not last and token.group() != b"\n":
                 carry = data[token.start() :]  # may go on in the next chunk
+                if len(carry) > _MAX_TOKEN:
+                    return  # no JSON the run accepted has a token this long
                 break
             first = token.group()[:1]
             if first == b"\n":

@@ -134,3 +134,24 @@ def test_baseline_files_hold_no_path_or_identifier(tmp_path: Path) -> None:
     ccstd("validate", "exports", "--write-baseline", "known.json", cwd=project)
     text = (project / "known.json").read_text()
     assert "13812345678" not in text and "exports" not in text and "comm-" not in text
+
+
+def test_refreshing_a_baseline_keeps_what_it_knew_and_how_it_keyed(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    write = ("validate", "exports", "--write-baseline", "known.json", "--baseline-key", "record")
+    assert ccstd(*write, cwd=project).returncode == 0
+    before = json.loads((project / "known.json").read_text())
+    refresh = ("validate", "exports", "--baseline", "known.json", "--write-baseline", "known.json")
+    assert ccstd(*refresh, cwd=project).returncode == 0
+    after = json.loads((project / "known.json").read_text())
+    assert after == before and after["key"] == "record"  # nothing lost, still by record
+    assert ccstd("validate", "exports", "--baseline", "known.json", cwd=project).returncode == 0
+
+
+def test_broken_baselines_are_one_line_errors(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    for content in ('{"version": 2, "key": ["file"], "fingerprints": []}', '{"version": 2}', "["):
+        (project / "known.json").write_text(content)
+        run = ccstd("validate", "exports", "--baseline", "known.json", cwd=project)
+        assert run.returncode == 2 and run.stderr.startswith("ccstd: error: known.json")
+        assert len(run.stderr.splitlines()) == 1 and "Traceback" not in run.stderr

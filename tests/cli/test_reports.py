@@ -126,3 +126,41 @@ def test_sarif_paths_outside_the_root_and_stdin(
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
     physical = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert "uri" not in physical["artifactLocation"] and physical["region"] == {"startLine": 1}
+
+
+def test_sarif_without_a_root_reads_no_file_and_leaks_no_folder() -> None:
+    """As the HTTP service and certification render it: names are the client's or relative to
+    the manifest, so nothing is opened (not even /dev/zero) and no server folder is named."""
+    from ccstd.standard.findings import Location
+    from ccstd.standard.reporting import render_sarif
+    from ccstd.standard.results import ValidationResult
+    from ccstd.standard.rules import WRONG_TYPE
+
+    places = [("/dev/zero", "/0/a"), ("../../etc/passwd", "/3"), ("exports/a b.json", "/1/x")]
+    findings = tuple(
+        WRONG_TYPE.finding(Location(file, None, pointer), expected="string", found="number")
+        for file, pointer in places
+    )
+    result = ValidationResult(findings, {}, files=3, records=3, invalid=3, seconds=0.0)
+    log = json.loads(render_sarif(result))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    run = log["runs"][0]
+    assert "uri" not in run["originalUriBaseIds"]["%SRCROOT%"]
+    artifacts = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+    assert artifacts == [
+        {"description": {"text": "/dev/zero"}},
+        {"description": {"text": "../../etc/passwd"}},
+        {"uri": "exports/a%20b.json", "uriBaseId": "%SRCROOT%"},
+    ]
+    regions = [r["locations"][0]["physicalLocation"]["region"] for r in run["results"]]
+    assert regions == [{"startLine": 1}] * 3
+
+
+def test_certification_sarif_is_valid_too(tmp_path: Path) -> None:
+    sample = REPO_ROOT / "examples" / "vendors" / "leaky-gate"
+    result = RUNNER.invoke(app, ["certify", "run", str(sample), "--out", str(tmp_path / "r"), "-q"])
+    assert result.exit_code == 1
+    log = json.loads((tmp_path / "r" / "sarif.json").read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    suite = ElementTree.parse(tmp_path / "r" / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and int(suite.get("tests", "0")) == len(suite.findall("testcase"))
