@@ -118,6 +118,8 @@ def validate(
     registry = StandardRegistry()
     _check_choices(registry, standard, entity_type)
     by: BaselineKeying | None = baseline_key.value if baseline_key else None
+    if by and not (baseline or write_baseline):
+        fail("--baseline-key applies to --baseline or --write-baseline; give one of them")
     known = _load_baseline(baseline, by)
     keyer = _baseline_keyer(write_baseline, by or _keying_of(known))
     run = RunOptions(

@@ -155,3 +155,12 @@ def test_broken_baselines_are_one_line_errors(tmp_path: Path) -> None:
         run = ccstd("validate", "exports", "--baseline", "known.json", cwd=project)
         assert run.returncode == 2 and run.stderr.startswith("ccstd: error: known.json")
         assert len(run.stderr.splitlines()) == 1 and "Traceback" not in run.stderr
+
+
+def test_baseline_key_alone_is_a_usage_error(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    run = ccstd("validate", "exports", "--baseline-key", "record", cwd=project)
+    assert run.returncode == 2 and run.stderr.startswith("ccstd: error: --baseline-key")
+    bad = ccstd("validate", "exports", "--baseline-key", "path", cwd=project)
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
+    assert bad.stderr.startswith("ccstd: error: ") and "'file', 'record'" in bad.stderr
