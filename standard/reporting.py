@@ -114,6 +114,7 @@ def _fails(findings: list[Finding]) -> bool:
 SITE = "https://ccstd.org/"
 RULES_PAGE = SITE + "reference/rules/"  # docs/reference/rules.md, one section per finding code
 SRCROOT = "%SRCROOT%"
+_SRCROOT_TEXT = "the folder the inputs were named from (where the command ran: the repository root)"
 
 
 def render_sarif(result: ValidationResult, root: Path | None = None) -> bytes:
@@ -131,11 +132,7 @@ def render_sarif(result: ValidationResult, root: Path | None = None) -> bytes:
         if finding.location.file and finding.location.line is None:
             lines.want(finding.location.file, finding.location.pointer)
     results = [_sarif_result(f, used.index(f.code), root, lines) for f in result.findings]
-    base = (
-        {"uri": root.as_uri().rstrip("/") + "/"}
-        if root is not None
-        else {"description": {"text": "the folder the input names are relative to"}}
-    )
+    base = {"description": {"text": _SRCROOT_TEXT}}  # no absolute folder: it names a person
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

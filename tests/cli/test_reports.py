@@ -7,7 +7,6 @@ import gzip
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 from xml.etree import ElementTree
 
 import jsonschema
@@ -75,9 +74,9 @@ def test_sarif_is_valid_with_relative_uris_regions_and_rule_help(
     run = log["runs"][0]
     driver = run["tool"]["driver"]
     assert driver["informationUri"].startswith("https://")
-    root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
-    assert root.startswith("file:///") and root.endswith("/")
-    assert unquote(root[len("file://") :]).rstrip("/") == str(tmp_path.resolve())
+    root = run["originalUriBaseIds"]["%SRCROOT%"]
+    assert "uri" not in root and "repository root" in root["description"]["text"]
+    assert str(tmp_path) not in json.dumps(log)  # no absolute folder, which may name a person
     for rule in driver["rules"]:
         assert rule["helpUri"].endswith(f"/reference/rules/#{rule['id']}")
         assert f"\n## {rule['id']}\n" in RULES_PAGE  # the anchor exists
