@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Sequence
 from types import FrameType
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import typer
+from typer import _click as click
 
 from ccstd import __version__
+from ccstd.cli.errors import usage_error
 from ccstd.cli.lazy import LazyCommand, LazyGroup
 from ccstd.standard.files import exit_on_sigterm
 
-_EXIT_CODES = "ccstd.cli.errors:EXIT_CODES_HELP"
 _PUBLISH = "ccstd.cli.publish"
 
 
@@ -41,24 +43,26 @@ class _Commands(LazyGroup):
             _PUBLISH,
             "diff_command",
             "Compare two versions entity by entity; exit 1 if NEW's number is too small a bump.",
-            _EXIT_CODES,
+            f"{_PUBLISH}:DIFF_EPILOG",
         ),
         "release": LazyCommand(
             _PUBLISH,
             "release_command",
             "Release the draft as VERSION (or rebuild a release's artifacts), "
             "or start a new draft.",
-            _EXIT_CODES,
+            f"{_PUBLISH}:RELEASE_EPILOG",
         ),
         "codegen": LazyCommand(
             _PUBLISH,
             "codegen_command",
             "Generate typed models (pydantic v2) of a version with datamodel-code-generator.",
+            f"{_PUBLISH}:CODEGEN_EPILOG",
         ),
         "docs": LazyCommand(
             _PUBLISH,
             "docs_command",
             "Generate the standard's reference (every version) as Markdown, and optionally a site.",
+            f"{_PUBLISH}:DOCS_EPILOG",
         ),
         "schemas": LazyCommand(
             "ccstd.cli.schemas",
@@ -87,6 +91,31 @@ class _Commands(LazyGroup):
             "ccstd.cli.lifecircle:EPILOG",
         ),
     }
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """As click's, but a usage error is one `ccstd: error:` line (architecture §5), not a
+        panel: run non-standalone, then exit as standalone would."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `ccstd schemas`: the help, as usual
+            typer.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            usage_error(exc)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(

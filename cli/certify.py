@@ -8,13 +8,12 @@ from typing import Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ccstd.cli import text
-from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
+from ccstd.cli.errors import exit_codes, fail, write_output
 from ccstd.conformance import certificate, manifest, ruleset
 from ccstd.conformance.adapter_checks import golden_records
 from ccstd.conformance.engine import CertifyOptions, certify, input_files
@@ -47,7 +46,31 @@ ManifestArgument = Annotated[
 ]
 
 
-@app.command("run", epilog=EXIT_CODES_HELP)
+_WRITE_ERRORS = "an output that is an input or cannot be written"
+RUN_EPILOG = exit_codes(
+    "the submission passes (certificate.json written)",
+    "it does not pass (report.html says why)",
+    f"usage error, a bad manifest or signing key, unreadable inputs, {_WRITE_ERRORS}",
+)
+INIT_EPILOG = exit_codes(
+    "the template was written", None, "the file exists (without --force) or cannot be written"
+)
+VERIFY_EPILOG = exit_codes(
+    "the certificate is genuine and in force (with --inputs: every input unchanged)",
+    "it is not: a bad signature, expired, or changed inputs (each listed)",
+    "usage error, an unreadable or malformed certificate or public key",
+)
+KEYGEN_EPILOG = exit_codes(
+    "the key pair was written", None, "a signing key exists there, or the folder cannot be written"
+)
+GOLDEN_EPILOG = exit_codes(
+    "the golden file was written",
+    None,
+    f"a bad manifest, no golden file named, the adapter failed in its sandbox, {_WRITE_ERRORS}",
+)
+
+
+@app.command("run", epilog=RUN_EPILOG)
 def run(
     manifest_path: ManifestArgument,
     out: Annotated[
@@ -106,7 +129,7 @@ def run(
     raise typer.Exit(EXIT_OK if result.passed else EXIT_FINDINGS)
 
 
-@app.command("init")
+@app.command("init", epilog=INIT_EPILOG)
 def init(
     path: Annotated[
         Path, typer.Argument(help="Where to write the manifest (a folder or a file name).")
@@ -125,7 +148,7 @@ def init(
     typer.echo(f"wrote {target}; fill it in, then run: ccstd certify {target}")
 
 
-@app.command("verify", epilog=EXIT_CODES_HELP)
+@app.command("verify", epilog=VERIFY_EPILOG)
 def verify(
     certificate_path: Annotated[Path, typer.Argument(metavar="CERTIFICATE")],
     public_key: Annotated[
@@ -157,7 +180,7 @@ def verify(
     raise typer.Exit(EXIT_FINDINGS)
 
 
-@app.command("keygen")
+@app.command("keygen", epilog=KEYGEN_EPILOG)
 def keygen(
     out: Annotated[Path, typer.Option("--out", help="Folder for the key pair.")] = Path(),
 ) -> None:
@@ -175,7 +198,7 @@ def keygen(
     typer.echo(f"wrote {private_path} (private) and {public_path} (public)")
 
 
-@app.command("golden")
+@app.command("golden", epilog=GOLDEN_EPILOG)
 def golden(
     manifest_path: ManifestArgument,
     adapter_timeout: AdapterTimeout = SandboxOptions.timeout_seconds,
@@ -257,7 +280,7 @@ def _private_key(path: Path | None) -> Ed25519PrivateKey | None:
 
 def _print_summary(result: CertificationResult, folder: Path, signed: bool) -> None:
     """Findings, the profile table and the verdict; vendor text never becomes markup."""
-    console = Console(stderr=True, highlight=False)
+    console = text.console(stderr=True)
     for attributed in result.findings[:20]:
         console.print(text.finding_text(attributed.finding), soft_wrap=True)
     where = escape(printable(str(folder)))

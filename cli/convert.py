@@ -45,7 +45,7 @@ from ccstd.adapters.runner import (
 )
 from ccstd.adapters.scale import DaskEngine
 from ccstd.cli import text
-from ccstd.cli.errors import fail
+from ccstd.cli.errors import exit_codes, fail
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
@@ -344,11 +344,7 @@ def _print_summary(report: ConversionReport, out: Path) -> None:
     table.add_column("count", justify="right")
     table.add_column("detail")
     table.add_row("read", f"{report.read:,}", "")
-    table.add_row(
-        "converted",
-        f"{report.converted:,}",
-        ", ".join(f"{t} {n}" for t, n in report.records_by_type.items()),
-    )
+    table.add_row("converted", f"{report.converted:,}", converted_note(report))
     table.add_row(
         "skipped",
         f"{report.skipped:,}",
@@ -368,7 +364,13 @@ def _print_summary(report: ConversionReport, out: Path) -> None:
         "identifiers", "", ", ".join(f"{k} {n}" for k, n in report.protection.items()) or "none"
     )
     table.add_row("references", "", _references_note(report))
-    _stderr.print(table)
+    text.console(stderr=True).print(table)
+
+
+def converted_note(report: ConversionReport) -> str:
+    """Items and the records made from them, counted apart: `198 items → 198 Order, 70 Delivery`."""
+    made = ", ".join(f"{n:,} {t}" for t, n in report.records_by_type.items()) or "no records"
+    return f"{text.plural(report.converted, 'item')} → {made}"
 
 
 def _references_note(report: ConversionReport) -> str:
@@ -382,7 +384,12 @@ def _references_note(report: ConversionReport) -> str:
     )
 
 
-@adapters_app.command("list")
+@adapters_app.command(
+    "list",
+    epilog=exit_codes(
+        "the adapters were listed, unusable ones with their error", None, "usage error"
+    ),
+)
 def list_adapters() -> None:
     """List installed adapters: name, version, formats, target standard version, origin; an
     adapter or dialect that cannot be used is listed with its error."""
@@ -400,7 +407,14 @@ def list_adapters() -> None:
     Console().print(table)
 
 
-@adapters_app.command("check")
+@adapters_app.command(
+    "check",
+    epilog=exit_codes(
+        "the dialect file is valid (what it maps is printed)",
+        None,
+        "usage error, an unreadable file, or the first problem in it (file, line, key)",
+    ),
+)
 def check_dialect(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A dialect file (TOML).")],
 ) -> None:

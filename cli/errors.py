@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
+from typer import _click as click
 
 from ccstd.standard.files import write_atomic
 from ccstd.standard.findings import printable
@@ -14,10 +16,11 @@ from ccstd.standard.results import EXIT_ERROR
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 = no finding at or above --fail-on; 1 = findings at or above it; "
-    "2 = the command could not do its job (usage error, unreadable input, unknown version)."
-)
+
+def exit_codes(ok: str, findings: str | None, error: str) -> str:
+    """A command's help footer: what its exit codes mean for it (architecture §5)."""
+    one = f"; 1 = {findings}" if findings else ""
+    return f"Exit codes: 0 = {ok}{one}; 2 = the command could not do its job ({error})."
 
 
 def write_output(path: Path, data: bytes) -> None:
@@ -32,3 +35,13 @@ def fail(message: str) -> NoReturn:
     """Print `ccstd: error: message` on stderr and exit 2."""
     _stderr.print(f"ccstd: error: {printable(message)}", markup=False)
     raise typer.Exit(EXIT_ERROR)
+
+
+def usage_error(exc: click.ClickException) -> NoReturn:
+    """A usage error (unknown option or value, missing argument) as the one line every command
+    promises, `ccstd: error: …; see 'ccstd COMMAND --help'`, with click's exit code (2)."""
+    message = " ".join(exc.format_message().replace("Value error, ", "").split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    hint = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+    _stderr.print(f"ccstd: error: {printable(message)}{hint}", markup=False)
+    sys.exit(exc.exit_code)

@@ -76,3 +76,14 @@ def _epilog(reference: str | None) -> str | None:
         return None
     module, attribute = reference.split(":")
     return str(getattr(importlib.import_module(module), attribute))
+
+
+_typer_type_column = typer.core.TyperOption.display_type_rich
+
+
+def _type_column(option: typer.core.TyperOption, ctx: click.Context) -> str | None:
+    """A flag takes no value, so its help shows no type (typer prints `<bool>` for one)."""
+    return None if option.is_flag else _typer_type_column(option, ctx)
+
+
+setattr(typer.core.TyperOption, "display_type_rich", _type_column)  # noqa: B010  every help page

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ccstd.cli.errors import fail, write_output
+from ccstd.cli.errors import exit_codes, fail, write_output
 from ccstd.conformance.releasing import Layout, RuleSetGapsError, reference, release_all
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import printable
@@ -60,6 +60,30 @@ def _number(version: str) -> str:
         return check_version(version)
     except ReleaseError as exc:
         fail(str(exc))
+
+
+DIFF_EPILOG = exit_codes(
+    "NEW's number is a big enough bump for its changes (with --against: the impact was listed)",
+    "NEW's number is too small a bump for its changes",
+    "usage error, unknown version or folder, unreadable --against records, an output that cannot "
+    "be written",
+)
+RELEASE_EPILOG = exit_codes(
+    "released, artifacts rebuilt, or a new draft started",
+    "VERSION is too small a bump for the draft's changes",
+    "usage error, convention or rule-set gaps (listed), a draft that exists, an output that "
+    "cannot be written",
+)
+CODEGEN_EPILOG = exit_codes(
+    "the models were written",
+    None,
+    "usage error, unknown version, an output that cannot be written",
+)
+DOCS_EPILOG = exit_codes(
+    "the reference (and the site) was written",
+    None,
+    "a page that cannot be written, a site build that fails (strict: a broken link)",
+)
 
 
 def diff_command(

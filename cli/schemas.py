@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ccstd.cli.errors import fail
+from ccstd.cli.errors import exit_codes, fail
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.registry import (
     StandardRegistry,
@@ -33,7 +33,13 @@ def _version(registry: StandardRegistry, version: str | None) -> StandardVersion
         fail(str(exc))
 
 
-@app.command("list")
+LIST_EPILOG = exit_codes("the entities were listed", None, "usage error, unknown --version")
+SHOW_EPILOG = exit_codes(
+    "the fields (or the schema) were shown", None, "usage error, unknown --version or TYPE"
+)
+
+
+@app.command("list", epilog=LIST_EPILOG)
 def list_entities(
     version: str | None = typer.Option(
         None, "--version", "-V", help="Standard version (default: latest)."
@@ -52,7 +58,7 @@ def list_entities(
     Console().print(table)
 
 
-@app.command("show")
+@app.command("show", epilog=SHOW_EPILOG)
 def show(
     entity: str = typer.Argument(..., metavar="TYPE", help="Entity type, e.g. Resident."),
     version: str | None = typer.Option(
@@ -60,7 +66,8 @@ def show(
     ),
     raw: bool = typer.Option(False, "--json", help="Print the schema document itself."),
 ) -> None:
-    """Show an entity's fields (path, titles, format or code list, sensitivity), or its schema."""
+    """Show an entity's fields (path, required, titles, format or code list, sensitivity), or
+    its schema."""
     standard = _version(StandardRegistry(), version)
     try:
         schema = standard.entity_schema(entity)
@@ -70,7 +77,8 @@ def show(
         typer.echo(orjson.dumps(schema, option=orjson.OPT_INDENT_2).decode("utf-8"))
         return
     table = Table(title=f"{entity} ({schema['x-ccstd-title-zh']}) — standard {standard.version}")
-    for column in ("field", "title", "中文", "format / code list / reference", "sensitivity"):
+    kinds = "format / code list / reference"
+    for column in ("field", "required", "title", "中文", kinds, "sensitivity"):
         table.add_column(column)
     for field in entity_fields(standard, entity):
         kind = (
@@ -80,6 +88,7 @@ def show(
         )
         table.add_row(
             field.dotted,
+            field.required or "",
             field.title or "",
             field.title_zh or "",
             kind,

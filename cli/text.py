@@ -13,6 +13,16 @@ from ccstd.standard.findings import Finding, Severity, printable
 from ccstd.standard.results import ValidationResult
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+LOG_WIDTH = 100_000  # in effect unbounded: a CI log is not a terminal and wraps nothing itself
+
+
+def console(stderr: bool = False) -> Console:
+    """A console for people: the terminal's width at a terminal; when the stream is a file or
+    a pipe (a CI log), no width at all, so a summary line or table row never wraps."""
+    out = Console(stderr=stderr, highlight=False)
+    if not out.is_terminal:
+        out.width = LOG_WIDTH
+    return out
 
 
 def finding_text(finding: Finding) -> Text:
@@ -42,7 +52,7 @@ def summary_text(result: ValidationResult) -> Text:
         f"{result.records:,} records in {result.files:,} file(s)",
         f"{result.valid:,} valid",
         f"{result.invalid:,} invalid",
-        ", ".join(_plural(result.count(s), s.value) for s in Severity),
+        ", ".join(plural(result.count(s), s.value) for s in Severity),
     ]
     if result.seconds >= 1:  # below that, start-up dominates and the rate means nothing
         parts.append(f"{result.records_per_second:,.0f} records/s")
@@ -52,7 +62,8 @@ def summary_text(result: ValidationResult) -> Text:
     return Text(" · ".join(parts), style=style)
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """`1 item`, `2 items`."""
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 

@@ -11,18 +11,35 @@ import typer
 from rich.console import Console
 
 from ccstd.cli import text
-from ccstd.cli.errors import EXIT_CODES_HELP, fail, write_output
+from ccstd.cli.errors import exit_codes, fail, write_output
 from ccstd.standard.checker import CheckOptions
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
 from ccstd.standard.reading import DEFAULT_INCLUDE, STDIN, InputError, InputFormat, iter_paths
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
-from ccstd.standard.reporting import REPORTERS
-from ccstd.standard.results import ValidationResult, baseline_document, exit_code, load_baseline
+from ccstd.standard.reporting import REPORTERS, render_sarif
+from ccstd.standard.results import (
+    BASELINE_KEYINGS,
+    EXIT_OK,
+    Baseline,
+    BaselineKey,
+    BaselineKeying,
+    ValidationResult,
+    baseline_document,
+    baseline_folder,
+    exit_code,
+    read_baseline,
+)
 from ccstd.standard.runner import RunOptions, validate_paths
 from ccstd.standard.scale import validate_on_cluster
 
-EPILOG = EXIT_CODES_HELP
+EPILOG = exit_codes(
+    "no finding at or above --fail-on, or --write-baseline wrote its baseline",
+    "findings at or above --fail-on",
+    "usage error, unreadable or empty input, unknown --standard or --type, unreadable baseline, "
+    "an output that is an input or cannot be written",
+)
+BaselineKeyOption = enum.Enum("BaselineKeyOption", {k: k for k in BASELINE_KEYINGS})  # type: ignore[misc]
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]
 
 
@@ -77,7 +94,19 @@ def validate(
     ] = None,
     write_baseline: Annotated[
         Path | None,
-        typer.Option("--write-baseline", help="Write this run's findings as a baseline."),
+        typer.Option(
+            "--write-baseline",
+            help="Write this run's findings as a baseline, then exit 0 (paths in it are "
+            "relative to its folder).",
+        ),
+    ] = None,
+    baseline_key: Annotated[
+        BaselineKeyOption | None,
+        typer.Option(
+            "--baseline-key",
+            help="What a baseline finding is tied to: file (path, record, place; the default) or "
+            "record (record type and id, rule, place: for date-stamped file names).",
+        ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     dask: Annotated[
@@ -97,7 +126,11 @@ def validate(
         fail("--dask runs on a cluster's workers: give --jobs or --dask, not both")
     registry = StandardRegistry()
     _check_choices(registry, standard, entity_type)
-    known = _load_baseline(baseline)
+    by: BaselineKeying | None = baseline_key.value if baseline_key else None
+    if by and not (baseline or write_baseline):
+        fail("--baseline-key applies to --baseline or --write-baseline; give one of them")
+    known = _load_baseline(baseline, by)
+    keyer = _baseline_keyer(write_baseline, by or _keying_of(known))
     run = RunOptions(
         include=include or DEFAULT_INCLUDE,
         exclude=exclude or (),
@@ -105,9 +138,10 @@ def validate(
         jobs=jobs,
         max_findings=0 if write_baseline else max_findings,
         baseline=known,
+        baseline_key=keyer,
     )
     check = CheckOptions(standard, entity_type, check_references)
-    err = Console(stderr=True, highlight=False)
+    err = text.console(stderr=True)
     try:
         files = list(iter_paths(inputs, run.include, run.exclude))
         refuse_collisions(files, [("--output", output), ("--write-baseline", write_baseline)])
@@ -121,11 +155,11 @@ def validate(
     if not result.records and not result.count(Severity.ERROR):
         fail(printable(f"{_names(files)}: no records to validate"))
     _emit(result, output_format.value, output)
-    if write_baseline:
-        write_output(write_baseline, baseline_document(result))
+    if write_baseline and keyer:
+        write_output(write_baseline, baseline_document(result, keyer))
     if not quiet:
         err.print(text.summary_text(result))
-    raise typer.Exit(exit_code(result, fail_on))
+    raise typer.Exit(EXIT_OK if write_baseline else exit_code(result, fail_on))
 
 
 def _names(files: list[str], shown: int = 3) -> str:
@@ -146,25 +180,40 @@ def _check_choices(
         fail(f"--type {entity_type}: not an entity of standard {version} ({', '.join(entities)})")
 
 
-def _load_baseline(path: Path | None) -> frozenset[str]:
+def _load_baseline(path: Path | None, by: BaselineKeying | None) -> frozenset[str] | Baseline:
     if path is None:
         return frozenset()
     try:
-        return load_baseline(path)
+        return read_baseline(path, by)
     except ValueError as exc:
         fail(str(exc))
+
+
+def _keying_of(known: frozenset[str] | Baseline) -> BaselineKeying | None:
+    """How the baseline read keys findings, for a refresh of it to key them the same way."""
+    return known.keyer.by if isinstance(known, Baseline) and known.keys else None
+
+
+def _baseline_keyer(path: Path | None, by: BaselineKeying | None) -> BaselineKey | None:
+    """Keys relative to the folder the baseline is written to."""
+    if path is None:
+        return None
+    return BaselineKey(baseline_folder(path), by or "file")
 
 
 def _emit(result: ValidationResult, output_format: str, output: Path | None) -> None:
     if output_format == "text":
         if output is None:
-            text.print_findings(Console(highlight=False), result)
+            text.print_findings(text.console(), result)
             return
         console = Console(record=True, file=io.StringIO(), width=200)
         text.print_findings(console, result)
         write_output(output, console.export_text().encode("utf-8"))
         return
-    data = REPORTERS[output_format](result)
+    if output_format == "sarif":  # files named relative to here, read again for their lines
+        data = render_sarif(result, Path.cwd())
+    else:
+        data = REPORTERS[output_format](result)
     if output is None:
         typer.echo(data.decode("utf-8"), nl=False)
     else:

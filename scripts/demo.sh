@@ -91,7 +91,8 @@ ccstd lifecircle examples/lifecircle/records --network examples/lifecircle/distr
   --out "$out/lifecircle" -q || exit 2
 echo "life-circle report: $out/lifecircle/report.html"
 
-ls -l "$out"
+step "What the demo wrote" "python scripts/demo_outputs.py $out"
+python scripts/demo_outputs.py "$out" || exit 2
 echo
 echo "Demo done: the broken export exits 1 with the findings above; reports are in $out/;"
 echo "certification reports (open report.html in a browser) are in $out/certify/."

@@ -424,9 +424,10 @@ def _retired_divisions(
         for concrete, code in values_at(record, path):
             division = divisions.lookup(code) if isinstance(code, str) else None
             if division is not None and division.retired_in is not None:
-                where = at(*concrete)
                 findings.append(
-                    rules.RETIRED_DIVISION_CODE.finding(where, year=division.retired_in)
+                    rules.RETIRED_DIVISION_CODE.finding(
+                        at(*concrete), year=division.retired_in, successor=divisions.advice(code)
+                    )
                 )
 
 

@@ -28,6 +28,7 @@ class Field:
     reference_type: str | None = None
     code_list: str | None = None
     unit: str | None = None
+    required: str | None = None  # "yes" (where its parent is), "conditional" (in some cases)
 
     @property
     def dotted(self) -> str:
@@ -55,6 +56,7 @@ class _Walker:
     def __init__(self, version: StandardVersion) -> None:
         self.version = version
         self.fields: dict[tuple[str, ...], Field] = {}
+        self.required: dict[tuple[str, ...], str] = {}
 
     def walk(self, node: Schema, uri: str, path: tuple[str, ...], inherited: str | None) -> None:
         if not isinstance(node, dict):  # a boolean schema: a field with nothing to say
@@ -77,22 +79,39 @@ class _Walker:
             field = self._merge(field, target, target_uri)
         return field
 
-    def _descend(self, node: Schema, uri: str, path: tuple[str, ...], sens: str | None) -> None:
+    def _descend(
+        self, node: Schema, uri: str, path: tuple[str, ...], sens: str | None, when: bool = False
+    ) -> None:
+        """`when`: `node` applies only in some cases (a branch of anyOf, oneOf, then, else)."""
         if "$ref" in node:
             if _is_reference(uri, node):
                 return
             target_uri, target = self.version.resolve(uri, node["$ref"])
-            self._descend(target, target_uri, path, sens)
+            self._descend(target, target_uri, path, sens, when)
+        self._mark_required(node, path, when)
         for name, child in node.get("properties", {}).items():
             self.walk(child, uri, (*path, name), sens)
         if isinstance(node.get("items"), dict):
             self.walk(node["items"], uri, (*path, ANY_ITEM), sens)
-        branches = [b for key in _COMBINATORS for b in node.get(key, ()) if isinstance(b, dict)]
-        branches += [node[key] for key in _BRANCHES if isinstance(node.get(key), dict)]
-        for branch in branches:
+        branches = [
+            (b, when or key != "allOf")
+            for key in _COMBINATORS
+            for b in node.get(key, ())
+            if isinstance(b, dict)
+        ]
+        branches += [(node[key], True) for key in _BRANCHES if isinstance(node.get(key), dict)]
+        for branch, conditional in branches:
             if path:
                 self.fields[path] = self._merge(self.fields[path], branch, uri)
-            self._descend(branch, uri, path, sens)
+            if branch is not node.get("if"):  # a condition's `required` tests, it does not ask
+                self._descend(branch, uri, path, sens, conditional)
+
+    def _mark_required(self, node: Schema, path: tuple[str, ...], when: bool) -> None:
+        names = node.get("required", ())
+        for name in names if isinstance(names, list) else ():
+            key = (*path, str(name))
+            if self.required.get(key) != "yes":
+                self.required[key] = "conditional" if when else "yes"
 
 
 def _is_reference(uri: str, node: Schema) -> bool:
@@ -104,7 +123,11 @@ def _catalogue(version: StandardVersion, entity: str) -> tuple[Field, ...]:
     walker = _Walker(version)
     schema = version.entity_schema(entity)
     walker.walk(schema, schema["$id"], (), None)
-    return tuple(f for path, f in sorted(walker.fields.items()) if path)
+    return tuple(
+        replace(f, required=walker.required.get(path))
+        for path, f in sorted(walker.fields.items())
+        if path
+    )
 
 
 def entity_fields(version: StandardVersion, entity: str) -> tuple[Field, ...]:

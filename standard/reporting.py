@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import orjson
 
 from ccstd import __version__
+from ccstd.standard import sarif_lines
 from ccstd.standard.findings import Finding, Location, Severity, printable
 from ccstd.standard.results import ValidationResult
 from ccstd.standard.rules import RULES
@@ -64,7 +67,8 @@ def render_json(result: ValidationResult) -> bytes:
 
 
 def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -> bytes:
-    """JUnit XML: a failing test case per record with findings, one passing case for the rest."""
+    """JUnit XML: a test case per record with findings (failing when one is an error), one
+    passing case for the valid records; `tests` and `failures` count the cases written."""
     by_place: dict[tuple[str, int | None, str], list[Finding]] = {}
     for finding in result.findings:
         where = finding.location
@@ -74,14 +78,7 @@ def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -
         by_place.setdefault((where.file or "<input>", where.line, record_pointer), []).append(
             finding
         )
-    suite = ElementTree.Element(
-        "testsuite",
-        name=suite_name,
-        tests=str(max(result.records, len(by_place))),
-        failures=str(sum(1 for fs in by_place.values() if _fails(fs))),
-        errors="0",
-        time=f"{result.seconds:.3f}",
-    )
+    suite = ElementTree.Element("testsuite", name=suite_name, time=f"{result.seconds:.3f}")
     for (file, line, pointer), findings in by_place.items():
         name = f"{file}:{line}" if line is not None else f"{file} {pointer}".rstrip()
         case = ElementTree.SubElement(
@@ -100,6 +97,11 @@ def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -
     ElementTree.SubElement(
         suite, "testcase", classname="ccstd", name=f"{result.valid} valid records"
     )
+    cases = suite.findall("testcase")  # the counts say what was written, nothing else
+    suite.set("tests", str(len(cases)))
+    suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+    suite.set("errors", "0")
+    suite.set("skipped", "0")
     suites = ElementTree.Element("testsuites")
     suites.append(suite)
     return bytes(ElementTree.tostring(suites, encoding="utf-8", xml_declaration=True)) + b"\n"
@@ -109,27 +111,42 @@ def _fails(findings: list[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 
 
-def render_sarif(result: ValidationResult) -> bytes:
-    """SARIF 2.1.0, for code-scanning dashboards."""
+SITE = "https://ccstd.org/"
+RULES_PAGE = SITE + "reference/rules/"  # docs/reference/rules.md, one section per finding code
+SRCROOT = "%SRCROOT%"
+_SRCROOT_TEXT = "the folder the inputs were named from (where the command ran: the repository root)"
+
+
+def render_sarif(result: ValidationResult, root: Path | None = None) -> bytes:
+    """SARIF 2.1.0, for code-scanning dashboards, with a region on every located result.
+
+    `root`: the folder the run read its files from (the CLI gives its working directory):
+    artifact URIs are relative to it under `%SRCROOT%`, and the files are read again for the
+    line of each JSON-array record. Without it (an HTTP upload names no real file) names are
+    used as given and nothing is read: such a record's region is line 1.
+    """
+    root = root.resolve() if root is not None else None
     used = sorted({f.code for f in result.findings})
-    rules = [
-        {
-            "id": code,
-            "name": RULES[code].title,
-            "shortDescription": {"text": RULES[code].title},
-            "fullDescription": {"text": RULES[code].description},
-            "defaultConfiguration": {"level": _SARIF_LEVELS[RULES[code].severity]},
-            "properties": {"clause": RULES[code].clause},
-        }
-        for code in used
-    ]
-    results = [_sarif_result(f, used.index(f.code)) for f in result.findings]
+    lines = sarif_lines.RecordLines(enabled=root is not None)
+    for finding in result.findings:
+        if finding.location.file and finding.location.line is None:
+            lines.want(finding.location.file, finding.location.pointer)
+    results = [_sarif_result(f, used.index(f.code), root, lines) for f in result.findings]
+    base = {"description": {"text": _SRCROOT_TEXT}}  # no absolute folder: it names a person
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "ccstd", "version": __version__, "rules": rules}},
+                "tool": {
+                    "driver": {
+                        "name": "ccstd",
+                        "version": __version__,
+                        "informationUri": SITE,
+                        "rules": [_sarif_rule(code) for code in used],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: base},
                 "results": results,
             }
         ],
@@ -137,22 +154,56 @@ def render_sarif(result: ValidationResult) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
 
 
-def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    where = finding.location
-    physical: dict[str, Any] = {"artifactLocation": {"uri": where.file or "stdin"}}
-    if where.line is not None:
-        physical["region"] = {"startLine": where.line}
-    location: dict[str, Any] = {"physicalLocation": physical}
-    if where.pointer:
-        location["logicalLocations"] = [{"fullyQualifiedName": where.pointer, "kind": "member"}]
+def _sarif_rule(code: str) -> dict[str, Any]:
+    rule = RULES[code]
     return {
+        "id": code,
+        "name": rule.title,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description},
+        "helpUri": f"{RULES_PAGE}#{code}",
+        "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+        "properties": {"clause": rule.clause},
+    }
+
+
+def _sarif_result(
+    finding: Finding, rule_index: int, root: Path | None, lines: sarif_lines.RecordLines
+) -> dict[str, Any]:
+    where = finding.location
+    located: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": _SARIF_LEVELS[finding.severity],
         "message": {"text": finding.message},
-        "locations": [location] if where.file else [],
+        "locations": [],
         "partialFingerprints": {"ccstdFinding/v1": finding.fingerprint()},
     }
+    if not where.file:
+        return located
+    line = where.line or lines.line_of(where.file, where.pointer)
+    physical = {"artifactLocation": _artifact(where.file, root), "region": {"startLine": line}}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if where.pointer:
+        location["logicalLocations"] = [{"fullyQualifiedName": where.pointer, "kind": "member"}]
+    located["locations"] = [location]
+    return located
+
+
+def _artifact(file: str, root: Path | None) -> dict[str, Any]:
+    """A relative, percent-encoded URI under %SRCROOT%; a path outside the root is an absolute
+    file URI; standard input, or a name that is no relative path, has only a description."""
+    if file.startswith("<"):
+        return {"description": {"text": "standard input" if file == "<stdin>" else file}}
+    if root is None:
+        parts = PurePosixPath(file).parts
+        if not parts or parts[0] == "/" or ".." in parts:
+            return {"description": {"text": file}}
+        return {"uri": quote(PurePosixPath(*parts).as_posix()), "uriBaseId": SRCROOT}
+    path = Path(file).resolve()
+    if not path.is_relative_to(root):
+        return {"uri": path.as_uri()}
+    return {"uri": quote(path.relative_to(root).as_posix()), "uriBaseId": SRCROOT}
 
 
 def render_github(result: ValidationResult) -> bytes:

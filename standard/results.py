@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import orjson
 
@@ -29,6 +34,7 @@ class ValidationResult:
     seconds: float
     baselined: int = 0
     omitted: int = 0
+    baseline_keys: frozenset[str] = frozenset()  # of every finding, when asked (--write-baseline)
 
     @property
     def valid(self) -> int:
@@ -53,14 +59,17 @@ def exit_code(result: ValidationResult, fail_on: Severity) -> int:
 
 @dataclass
 class FindingCollector:
-    """Accumulates findings: drops baselined ones, counts all, lists up to `max_findings`."""
+    """Accumulates findings: drops baselined ones, counts all, lists up to `max_findings`; with
+    `keyer`, keeps the baseline key of every finding it counts (to write a baseline)."""
 
     max_findings: int = 1000
-    baseline: frozenset[str] = frozenset()
+    baseline: frozenset[str] | Baseline = frozenset()
+    keyer: BaselineKey | None = None
     listed: list[Finding] = field(default_factory=list)
     counts: Counter[Severity] = field(default_factory=Counter)
     baselined: int = 0
     omitted: int = 0
+    keys: set[str] = field(default_factory=set)
 
     @property
     def listing(self) -> bool:
@@ -69,13 +78,20 @@ class FindingCollector:
 
     def add(self, finding: Finding) -> bool:
         """Take one finding; False when the baseline knows it (it is then not counted)."""
-        finding = redacted(finding)
-        if self.baseline and finding.fingerprint() in self.baseline:
+        shown = redacted(finding)
+        if self.keyer is not None and finding.code != rules.FINDINGS_TRUNCATED.code:
+            self.keys.add(self.keyer(finding))  # known ones too: a refreshed baseline keeps them
+        known = self.baseline
+        if known and (
+            shown.fingerprint() in known
+            if isinstance(known, frozenset)
+            else known.knows(finding, shown)
+        ):
             self.baselined += 1
             return False
-        self.counts[finding.severity] += 1
+        self.counts[shown.severity] += 1
         if self.listing:
-            self.listed.append(finding)
+            self.listed.append(shown)
         else:
             self.omitted += 1
         return True
@@ -141,11 +157,18 @@ MAX_BASELINE_BYTES = 64 << 20
 def load_baseline(path: Path) -> frozenset[str]:
     """Fingerprints of known findings, from a baseline file or a JSON report (ValueError if not:
     a regular file of at most MAX_BASELINE_BYTES holding fingerprints as strings)."""
+    return _fingerprints(path, _baseline_json(path))
+
+
+def _baseline_json(path: Path) -> object:
     try:
-        document = orjson.loads(read_regular(path, MAX_BASELINE_BYTES))
+        return orjson.loads(read_regular(path, MAX_BASELINE_BYTES))
     except (OSError, orjson.JSONDecodeError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ValueError(f"{path}: not a readable baseline: {detail}") from None
+
+
+def _fingerprints(path: Path, document: object) -> frozenset[str]:
     prints = document.get("fingerprints") if isinstance(document, dict) else None
     if prints is None and isinstance(document, dict) and isinstance(document.get("findings"), list):
         findings = document["findings"]
@@ -156,9 +179,98 @@ def load_baseline(path: Path) -> frozenset[str]:
     return frozenset(prints)
 
 
-def baseline_document(result: ValidationResult) -> bytes:
-    """A baseline file that accepts every finding of `result`."""
-    prints = sorted(
-        {f.fingerprint() for f in result.findings if f.code != rules.FINDINGS_TRUNCATED.code}
-    )
-    return orjson.dumps({"version": 1, "fingerprints": prints}, option=orjson.OPT_INDENT_2)
+BaselineKeying = Literal["file", "record"]
+BASELINE_KEYINGS: tuple[BaselineKeying, ...] = ("file", "record")
+_RECORD_IN_ARRAY = re.compile(r"^/\d+(?=/|$)")
+
+
+@dataclass(frozen=True)
+class BaselineKey:
+    """The key of a finding in a baseline written in (or read from) `folder`.
+
+    `file`: code, file path relative to `folder`, record id (or line) and JSON Pointer, so the
+    key does not depend on how the path was spelt or where the command ran. `record`: code,
+    record type and id and the pointer inside the record, without the file, so date-stamped
+    export names do not matter (a finding without a record id keeps its line instead).
+    """
+
+    folder: str
+    by: BaselineKeying = "file"
+
+    def __call__(self, finding: Finding) -> str:
+        where = finding.location
+        record_id = _fingerprinted_id(where)
+        if self.by == "record" and record_id is not None:
+            inner = _RECORD_IN_ARRAY.sub("", where.pointer) if where.line is None else where.pointer
+            parts = ("record", finding.code, where.record_type or "", record_id, inner)
+        else:
+            file = "" if self.by == "record" else self._relative(where.file)
+            anchor = record_id if record_id is not None else str(where.line)
+            parts = ("file", finding.code, file, anchor, where.pointer)
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+    def _relative(self, file: str | None) -> str:
+        if file is None or file.startswith("<"):  # <stdin>, <input>: not a path
+            return file or ""
+        return _relative_path(file, self.folder)
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_path(file: str, folder: str) -> str:
+    return Path(os.path.relpath(Path(file).resolve(), folder)).as_posix()
+
+
+def baseline_folder(path: Path) -> str:
+    """The folder a baseline's paths are relative to: the one holding it, symlinks resolved."""
+    return str(path.resolve().parent)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Known findings: keys written by this version, and fingerprints of older baselines and
+    JSON reports (matched as they were written: by the path as then given)."""
+
+    keyer: BaselineKey
+    keys: frozenset[str] = frozenset()
+    legacy: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.legacy)
+
+    def knows(self, finding: Finding, shown: Finding) -> bool:
+        """True when the baseline holds `finding` (`shown` is it redacted, as reports have it)."""
+        return shown.fingerprint() in self.legacy or (
+            bool(self.keys) and self.keyer(finding) in self.keys
+        )
+
+
+BASELINE_VERSION = 2
+
+
+def read_baseline(path: Path, by: BaselineKeying | None = None) -> Baseline:
+    """The baseline in `path` (ValueError if it is none): a version-2 baseline keys findings
+    relative to its own folder, by file or by record as it says; a version-1 baseline or a JSON
+    report is matched by its fingerprints. `by`, when given, must agree with a version-2 file."""
+    document = _baseline_json(path)
+    prints = _fingerprints(path, document)
+    folder = baseline_folder(path)
+    if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
+        return Baseline(BaselineKey(folder, by or "file"), legacy=prints)
+    written = document.get("key", "file")
+    if written not in BASELINE_KEYINGS:
+        raise ValueError(f"{path}: key: expected one of {', '.join(BASELINE_KEYINGS)}")
+    if by is not None and by != written:
+        raise ValueError(f"{path}: keys findings by {written}, not by {by} (--baseline-key)")
+    return Baseline(BaselineKey(folder, written), keys=prints)
+
+
+def baseline_document(result: ValidationResult, keyer: BaselineKey) -> bytes:
+    """A baseline file that accepts every finding of `result` (its `baseline_keys`, which the
+    run computed with `keyer`)."""
+    document = {
+        "version": BASELINE_VERSION,
+        "key": keyer.by,
+        "paths": "relative to this file's folder" if keyer.by == "file" else "not used",
+        "fingerprints": sorted(result.baseline_keys),
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"

@@ -337,9 +337,10 @@ RETIRED_DIVISION_CODE = _rule(
     "retired-division-code",
     WARNING,
     "Retired division code",
-    "division code was retired in {year}; use its successor",
+    "division code was retired in {year}; {successor}",
     "§4 Schemas: domain formats",
-    "The code existed but has been withdrawn from GB/T 2260 (e.g. 110103 崇文区, merged in 2010).",
+    "The code existed but has been withdrawn from GB/T 2260 (e.g. 110103 崇文区, merged in 2010). "
+    "The message names the code in force that replaced it where the shipped snapshot knows one.",
     level=Level.SEMANTIC,
 )
 INVALID_USCC = _rule(

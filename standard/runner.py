@@ -14,7 +14,7 @@ from ccstd.standard.checker import BlockResult, CheckOptions, RecordChecker
 from ccstd.standard.index import StreamIndex
 from ccstd.standard.reading import DEFAULT_INCLUDE, Block, InputFormat, iter_paths, read_blocks
 from ccstd.standard.registry import StandardRegistry
-from ccstd.standard.results import FindingCollector, ValidationResult
+from ccstd.standard.results import Baseline, BaselineKey, FindingCollector, ValidationResult
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -31,7 +31,8 @@ class RunOptions:
     input_format: InputFormat = "auto"
     jobs: int = 1
     max_findings: int = 1000
-    baseline: frozenset[str] = field(default_factory=frozenset)
+    baseline: frozenset[str] | Baseline = field(default_factory=frozenset)
+    baseline_key: BaselineKey | None = None  # keep every finding's key, to write a baseline
 
 
 def validate_paths(
@@ -74,7 +75,7 @@ def merge_results(
     """The run's result from its blocks' results, taken in input order: their findings, then
     the checks across the stream (duplicate ids, unresolved references) from their identities."""
     started = time.perf_counter() if started is None else started
-    collector = FindingCollector(run.max_findings, run.baseline)
+    collector = FindingCollector(run.max_findings, run.baseline, run.baseline_key)
     records = invalid = 0
     with StreamIndex(index_as_added=run.jobs > 1) as index:
         for result in results:
@@ -98,6 +99,7 @@ def merge_results(
         seconds=time.perf_counter() - started,
         baselined=collector.baselined,
         omitted=collector.omitted,
+        baseline_keys=frozenset(collector.keys),
     )
 
 

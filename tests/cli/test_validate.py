@@ -141,7 +141,7 @@ def test_baseline_hides_known_findings_only(tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
     data = tmp_path / "export.ndjson"
     data.write_bytes(VENDOR_EXPORT.read_bytes())
-    assert run(str(data), "--write-baseline", str(baseline), "-q")[0] == 1
+    assert run(str(data), "--write-baseline", str(baseline), "-q")[0] == 0
     assert run(str(data), "--baseline", str(baseline), "-q")[0] == 0
     bad = valid_record("Resident") | {"id": "res-new", "gender": "M"}
     data.write_bytes(data.read_bytes() + orjson.dumps(bad) + b"\n")
@@ -243,7 +243,7 @@ def test_raw_id_numbers_used_as_record_ids_never_reach_the_report(tmp_path: Path
     first = RUNNER.invoke(
         app, ["validate", str(source), "-f", "json", "--write-baseline", str(baseline)]
     )
-    assert first.exit_code == 1 and raw_id not in first.stdout
+    assert first.exit_code == 0 and raw_id not in first.stdout
     assert "person-[redacted]" in first.stdout  # duplicate-id, with its id redacted
     again = RUNNER.invoke(app, ["validate", str(source), "-q", "--baseline", str(baseline)])
     assert again.exit_code == 0

@@ -60,11 +60,14 @@ def test_the_report_and_verdict_of_the_cli(client: httpx.Client, fail_on: str) -
 
 
 @pytest.mark.parametrize("report_format", ["sarif", "junit"])
-def test_sarif_and_junit_are_the_cli_s(client: httpx.Client, report_format: str) -> None:
-    code, out = cli(str(VENDOR_EXPORT), "--format", report_format)
+def test_sarif_and_junit_are_the_cli_s(
+    client: httpx.Client, report_format: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(VENDOR_EXPORT.parent)  # SARIF names files relative to where the CLI runs
+    code, out = cli(VENDOR_EXPORT.name, "--format", report_format)
     answer = client.post(
         "/v1/validate",
-        params={"name": str(VENDOR_EXPORT), "format": report_format},
+        params={"name": VENDOR_EXPORT.name, "format": report_format},
         content=VENDOR_EXPORT.read_bytes(),
     )
     assert answer.status_code == 200 and int(answer.headers["Ccstd-Verdict"]) == code == 1

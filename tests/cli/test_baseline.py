@@ -1,0 +1,166 @@
+"""Baselines through the CLI: keys independent of path spelling and cwd, keyed by record, exit 0
+after writing, old baselines still read."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+from tests.conftest import REPO_ROOT, valid_record
+
+VENDOR_EXPORT = REPO_ROOT / "examples" / "validate" / "vendor-export.ndjson"
+
+
+def ccstd(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "ccstd.cli", *map(str, args)]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    (project / "exports").mkdir(parents=True)
+    (project / "exports" / "data.ndjson").write_bytes(VENDOR_EXPORT.read_bytes())
+    return project
+
+
+def test_write_baseline_exits_0_and_keys_do_not_depend_on_path_spelling_or_cwd(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    written = ccstd(
+        "validate", "exports/data.ndjson", "--write-baseline", "ci/known.json", cwd=project
+    )
+    assert written.returncode == 2 and "cannot write" in written.stderr  # ci/ does not exist
+    (project / "ci").mkdir()
+    written = ccstd("validate", "./exports/", "--write-baseline", "ci/known.json", cwd=project)
+    assert written.returncode == 0, written.stderr
+    document = json.loads((project / "ci" / "known.json").read_text())
+    assert document["version"] == 2 and document["key"] == "file" and document["fingerprints"]
+    spellings = [
+        ("exports/data.ndjson", project),
+        ("./exports/data.ndjson", project),
+        (str(project / "exports" / "data.ndjson"), tmp_path),
+        ("data.ndjson", project / "exports"),
+        ("../exports/./data.ndjson", project / "ci"),
+    ]
+    for spelling, cwd in spellings:
+        baseline = os.path.relpath(project / "ci" / "known.json", cwd)
+        again = ccstd("validate", spelling, "--baseline", baseline, cwd=cwd)
+        assert again.returncode == 0, (spelling, cwd, again.stdout)
+        assert "baselined" in again.stderr
+
+
+def test_moving_the_data_and_its_baseline_together_keeps_matching(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    assert (
+        ccstd("validate", "exports", "--write-baseline", "known.json", cwd=project).returncode == 0
+    )
+    moved = tmp_path / "elsewhere"
+    project.rename(moved)
+    assert (
+        ccstd(
+            "validate", moved / "exports", "--baseline", moved / "known.json", cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    (moved / "exports" / "data.ndjson").rename(moved / "exports" / "renamed.ndjson")
+    assert ccstd("validate", "exports", "--baseline", "known.json", cwd=moved).returncode == 1
+
+
+def test_record_keys_ignore_date_stamped_file_names(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    day1 = project / "exports" / "export-2026-11-26.ndjson"
+    (project / "exports" / "data.ndjson").rename(day1)
+    write = ("validate", day1, "--write-baseline", "known.json", "--baseline-key", "record")
+    assert ccstd(*write, cwd=project).returncode == 0
+    assert json.loads((project / "known.json").read_text())["key"] == "record"
+    day2 = project / "exports" / "export-2026-11-27.ndjson"
+    day1.rename(day2)
+    assert ccstd("validate", day2, "--baseline", "known.json", cwd=project).returncode == 0
+    # the same records in a JSON array: positions in the file are not part of a record's key
+    records = [
+        valid_record("Resident") | {"id": f"res-{n}", "gender": "X", "extra": n} for n in range(3)
+    ]
+    array = project / "exports" / "export-2026-11-28.json"
+    day2.unlink()
+    array.write_bytes(orjson.dumps(records))
+    assert ccstd("validate", "exports", "--write-baseline", "known.json", "--baseline-key",
+                 "record", cwd=project).returncode == 0  # fmt: skip
+    array.write_bytes(orjson.dumps(records[::-1]))
+    assert ccstd("validate", "exports", "--baseline", "known.json", cwd=project).returncode == 0
+    # a file-keyed run against a record-keyed baseline is refused, not silently empty
+    refused = ccstd(
+        "validate", "exports", "--baseline", "known.json", "--baseline-key", "file", cwd=project
+    )
+    assert refused.returncode == 2 and refused.stderr.startswith("ccstd: error: ")
+    assert "--baseline-key" in refused.stderr and len(refused.stderr.splitlines()) == 1
+    # a new problem in a known record still fails
+    records[0]["birthDate"] = "not a date"
+    array.write_bytes(orjson.dumps(records))
+    assert ccstd("validate", "exports", "--baseline", "known.json", cwd=project).returncode == 1
+
+
+def test_version_1_baselines_and_reports_are_still_accepted(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    report = ccstd("validate", "exports/data.ndjson", "-f", "json", "-q", cwd=project)
+    (project / "report.json").write_text(report.stdout)
+    prints = sorted({f["fingerprint"] for f in json.loads(report.stdout)["findings"]})
+    legacy = {"version": 1, "fingerprints": prints}
+    (project / "old.json").write_text(json.dumps(legacy))
+    for baseline in ("old.json", "report.json"):
+        again = ccstd("validate", "exports/data.ndjson", "--baseline", baseline, "-q", cwd=project)
+        assert again.returncode == 0, baseline
+
+
+def test_findings_hidden_by_a_baseline_are_only_its_own(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    other = project / "exports" / "other.ndjson"
+    other.write_bytes(VENDOR_EXPORT.read_bytes())
+    ccstd("validate", "exports/data.ndjson", "--write-baseline", "known.json", cwd=project)
+    both = ccstd("validate", "exports", "--baseline", "known.json", "-f", "json", "-q", cwd=project)
+    assert both.returncode == 1
+    files = {f["file"] for f in json.loads(both.stdout)["findings"]}
+    assert files == {"exports/other.ndjson"}
+
+
+def test_baseline_files_hold_no_path_or_identifier(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "exports" / "13812345678.ndjson").write_bytes(VENDOR_EXPORT.read_bytes())
+    ccstd("validate", "exports", "--write-baseline", "known.json", cwd=project)
+    text = (project / "known.json").read_text()
+    assert "13812345678" not in text and "exports" not in text and "comm-" not in text
+
+
+def test_refreshing_a_baseline_keeps_what_it_knew_and_how_it_keyed(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    write = ("validate", "exports", "--write-baseline", "known.json", "--baseline-key", "record")
+    assert ccstd(*write, cwd=project).returncode == 0
+    before = json.loads((project / "known.json").read_text())
+    refresh = ("validate", "exports", "--baseline", "known.json", "--write-baseline", "known.json")
+    assert ccstd(*refresh, cwd=project).returncode == 0
+    after = json.loads((project / "known.json").read_text())
+    assert after == before and after["key"] == "record"  # nothing lost, still by record
+    assert ccstd("validate", "exports", "--baseline", "known.json", cwd=project).returncode == 0
+
+
+def test_broken_baselines_are_one_line_errors(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    for content in ('{"version": 2, "key": ["file"], "fingerprints": []}', '{"version": 2}', "["):
+        (project / "known.json").write_text(content)
+        run = ccstd("validate", "exports", "--baseline", "known.json", cwd=project)
+        assert run.returncode == 2 and run.stderr.startswith("ccstd: error: known.json")
+        assert len(run.stderr.splitlines()) == 1 and "Traceback" not in run.stderr
+
+
+def test_baseline_key_alone_is_a_usage_error(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    run = ccstd("validate", "exports", "--baseline-key", "record", cwd=project)
+    assert run.returncode == 2 and run.stderr.startswith("ccstd: error: --baseline-key")
+    bad = ccstd("validate", "exports", "--baseline-key", "path", cwd=project)
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
+    assert bad.stderr.startswith("ccstd: error: ") and "'file', 'record'" in bad.stderr
