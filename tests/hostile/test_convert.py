@@ -275,7 +275,7 @@ def test_a_document_too_big_for_memory_is_an_error_not_a_rejection(
     adapter = {"fhir": "fhir-r4", "orders": "orders-shopify"}[kind]
     run = convert(
         tmp_path, "big.json", "--from", adapter, "-o", "o.ndjson", "--rejects", "r.ndjson",
-        memory_mib=1024,
+        memory_mib=1024, timeout=120,  # a hang guard: 100 MB to parse takes ~20 s on a busy machine
     )  # fmt: skip
     assert_one_line_error(run, "not enough memory to read", "big.json")
     assert not (tmp_path / "r.ndjson").exists()

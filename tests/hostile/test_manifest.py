@@ -229,4 +229,4 @@ def test_a_glob_over_a_deep_tree_costs_folders_not_combinations(
     (deep / "ccstd-vendor.toml").write_text(HEAD + f'[data]\nrecords = ["{pattern}"]\n')
     run = ccstd("certify", "run", deep, "--out", tmp_path / "out", "-q", timeout=60)
     assert not run.traceback and run.exit_code in (0, 1), run.stderr
-    assert run.seconds < 20
+    assert run.seconds < 45  # combinations of 30-40 `**` would take hours; folders take seconds
