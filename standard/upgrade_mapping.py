@@ -141,6 +141,11 @@ def _check_change(
         dotted = ".".join(change.field)
         raise MappingError(f"{where}.field: {dotted} is not a field of it in {old.version}")
     destination = _destination(change)
+    if change.action == "move" and destination[: len(change.field)] == change.field:
+        dotted, inside = ".".join(destination), ".".join(change.field)
+        raise MappingError(
+            f"{where}.to: {dotted} is inside {inside}; a field cannot move into itself"
+        )
     if destination and not any(
         destination in _paths(new, name) for name in entities if name in new.entity_ids
     ):
@@ -193,6 +198,7 @@ def _move(change: Change, record: dict[str, Any]) -> None:
     if not holders:
         return
     parent, key = holders[0]
+    value = parent.pop(key)  # taken out first: its new place is never inside itself
     node: dict[str, Any] = record
     for part in change.to[:-1]:
         child = node.setdefault(part, {})
@@ -202,7 +208,7 @@ def _move(change: Change, record: dict[str, Any]) -> None:
     if change.to[-1] in node:
         both = f"{'.'.join(change.field)} and {'.'.join(change.to)}"
         raise ChangeConflictError(f"{both} are both present")
-    node[change.to[-1]] = parent.pop(key)
+    node[change.to[-1]] = value
 
 
 def _holders(node: Any, path: FieldPath) -> list[tuple[dict[str, Any], str]]:
