@@ -257,9 +257,25 @@ def _summary(errors: list[Finding]) -> str:
     if not errors:
         return ""
     first = errors[0]
-    where = f" at {first.location.pointer}" if first.location.pointer else ""
+    pointer = _named_only(first.location.pointer)
+    where = f" at {pointer}" if pointer else ""
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{first.code}{where}: {first.message}{more}"
+    message = _QUOTED.sub(lambda m: f"'{_shown_name(m.group(1))}'", first.message)
+    return f"{first.code}{where}: {message}{more}"
+
+
+def _named_only(pointer: str) -> str:
+    """A JSON Pointer whose keys that are no well-formed field name (a record may use a person's
+    name or number as a key) are shown as `…`; array indexes stay."""
+    return (
+        "/".join(s if s.isdecimal() else _shown_name(s) for s in pointer.split("/"))
+        if pointer
+        else ""
+    )
+
+
+def _shown_name(text: str) -> str:
+    return text if not text or _NAME.fullmatch(text) else "…"
 
 
 def _location(item: RawItem, record: Any) -> Location:
@@ -279,3 +295,5 @@ def _location(item: RawItem, record: Any) -> Location:
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # common.json#/$defs/Id
 _TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")
+_NAME = re.compile(r"[A-Za-z$_][A-Za-z0-9._:$-]{0,127}")  # a field name, code or namespace
+_QUOTED = re.compile(r"'([^']*)'")  # what a finding's message quotes: a key, a type

@@ -1,0 +1,102 @@
+"""`ccstd upgrade` against inputs it was not designed for: stdin named twice, a mapping that
+moves a field into itself, every record refused, record keys that are personal values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+from tests.cli.test_upgrade import (
+    LATEST,
+    NAME,
+    OLDER,
+    _major_release,
+    examples,
+    ndjson,
+    read_ndjson,
+)
+
+RUNNER = CliRunner()
+DOCS = Path(__file__).parents[2] / "docs" / "upgrade.md"
+
+
+def _resident(version: str) -> dict[str, Any]:
+    return next(r for r in examples(version) if r["type"] == "Resident")
+
+
+def test_stdin_named_twice_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    out = tmp_path / "out.ndjson"
+    line = json.dumps(_resident(OLDER[0]), ensure_ascii=False) + "\n"
+    args = ["upgrade", "-", "-", "--to", LATEST, "--out", str(out)]
+    result = RUNNER.invoke(app, args, input=line)
+    stderr = result.stderr
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in stderr and "- (stdin) is given more than once" in stderr
+    assert not out.exists()
+
+
+def test_a_mapping_that_moves_a_field_into_itself_is_refused_before_use(tmp_path: Path) -> None:
+    root = _major_release(tmp_path)
+    mapping = root / "upgrades" / f"{LATEST}-to-2.0.0.toml"
+    mapping.write_text(
+        f'from = "{LATEST}"\nto = "2.0.0"\ndescription = "d"\n[[changes]]\n'
+        'entity = "Resident"\naction = "drop"\nfield = "livesAlone"\nreason = "r"\n[[changes]]\n'
+        'entity = "Resident"\naction = "move"\nfield = "address"\nto = "address.postalCode"\n'
+        'reason = "r"\n',
+        encoding="utf-8",
+    )
+    source = ndjson(tmp_path / "in.ndjson", [_resident(LATEST)])
+    out = tmp_path / "out.ndjson"
+    args = ["upgrade", str(source), "--to", "2.0.0", "--out", str(out), "--root", str(root)]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 2, result.output  # not a record silently losing its address
+    assert "changes.1.to: address.postalCode is inside address" in result.stderr
+    assert not out.exists()
+
+
+def test_when_every_record_is_refused_out_is_written_empty(tmp_path: Path) -> None:
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    out.write_text('{"stale": "from an earlier run"}\n', encoding="utf-8")
+    source = ndjson(tmp_path / "in.ndjson", [{**_resident(LATEST), "standardVersion": "9.0.0"}])
+    args = ["upgrade", str(source), "--to", LATEST, "--out", str(out), "--rejects", str(rejects)]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert out.read_bytes() == b""  # this run's output: nothing, not the earlier run's records
+    assert [r["reason"] for r in read_ndjson(rejects)] == ["unknown-version"]
+    assert "is written even when it is empty" in " ".join(DOCS.read_text("utf-8").split())
+
+
+def test_record_keys_and_types_from_the_record_stay_out_of_refusals(tmp_path: Path) -> None:
+    old = _resident(OLDER[0])
+    records = [
+        {**old, NAME: "x", "13800138000": 1},  # unknown properties: a name, a phone
+        {**old, "extensions": {NAME: {"x": 1}}},  # an extension namespace that is a name
+        {**old, "type": NAME},  # an entity that does not exist
+    ]
+    source = ndjson(tmp_path / "in.ndjson", records)
+    repeated = f'{{"id": "a", "standardVersion": "{OLDER[0]}", "{NAME}": 1, "{NAME}": 2}}\n'
+    source.write_text(source.read_text("utf-8") + repeated, "utf-8")
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["upgrade", str(source), "--to", LATEST, "--out", str(out), "--rejects", str(rejects)]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    written = rejects.read_text("utf-8")
+    for leak in (NAME, "13800138000"):
+        assert leak not in result.stderr and leak not in written
+    messages = [r["message"] for r in read_ndjson(rejects)]
+    assert [m.split(": ")[1].split()[0] for m in messages] == [
+        "unknown-property",
+        "invalid-extension-namespace",
+        "unknown-record-type",
+        "duplicate-key",
+    ]
+    assert "unknown-property at /…: property '…' is not defined here" in messages[0]
+    assert "at /extensions/…: extension namespace '…' must be" in messages[1]
+    floors = {**examples(OLDER[0])[0], "floors": 3}  # a key that is a field name is named
+    ndjson(source, [floors])
+    RUNNER.invoke(app, [*args[:1], str(source), *args[2:]])
+    assert "unknown-property at /floors: property 'floors'" in read_ndjson(rejects)[0]["message"]
