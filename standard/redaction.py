@@ -20,7 +20,8 @@ from ccstd.standard.formats import is_resident_id
 
 PLACEHOLDER = "[redacted]"
 _SEP = r"[-\s.]?"
-_RESIDENT_ID = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}[\dXx])(?!\d)")
+_CHECK = r"[\dXx\uff38\uff58]"  # the check character: a digit or X, full-width ones too
+_RESIDENT_ID = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}{_CHECK})(?!\d)")
 _ID_SHAPED = re.compile(
     r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
 )
@@ -77,7 +78,7 @@ def _is_mobile(match: re.Match[str]) -> bool:
 
 def _digits(match: re.Match[str]) -> str:
     """The matched number's digits, in ASCII (full-width and other scripts' digits too)."""
-    text = "".join(match.groups()).upper()
+    text = "".join(match.groups()).upper().replace("\uff38", "X")  # full-width X
     if text.isascii():
         return text
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
