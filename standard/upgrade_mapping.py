@@ -94,6 +94,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise MappingError(f"{path}: not UTF-8 (TOML files are UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise MappingError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 @functools.cache

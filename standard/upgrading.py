@@ -209,7 +209,7 @@ class Upgrader:
 
     def _step_for(self, old: str, new: str) -> UpgradeMapping | str | _NoPath:
         path = mapping_path(self.upgrades, old, new)
-        if path.is_file():
+        if path.exists() or path.is_symlink():  # anything there is read (or refused) as a mapping
             return load_mapping(path, self.registry)
         if version_key(old)[0] == version_key(new)[0]:
             return new

@@ -4,9 +4,12 @@ moves a field into itself, every record refused, record keys that are personal v
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
@@ -100,3 +103,28 @@ def test_record_keys_and_types_from_the_record_stay_out_of_refusals(tmp_path: Pa
     ndjson(source, [floors])
     RUNNER.invoke(app, [*args[:1], str(source), *args[2:]])
     assert "unknown-property at /floors: property 'floors'" in read_ndjson(rejects)[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (lambda p: p.write_text(f"x = {'[' * 5000}{']' * 5000}\n", "utf-8"), "nested"),
+        (lambda p: p.write_text(f"x = {'{a=' * 5000}1{'}' * 5000}\n", "utf-8"), "nested"),
+        (lambda p: p.symlink_to("/dev/zero"), "not a regular file"),
+        (lambda p: os.mkfifo(p), "not a regular file"),
+        (lambda p: p.symlink_to(p.parent / "gone.toml"), "cannot read"),
+    ],
+)
+def test_a_mapping_that_cannot_be_read_is_one_line_exit_2(
+    tmp_path: Path, write: Callable[[Path], None], message: str
+) -> None:
+    root = _major_release(tmp_path)
+    mapping = root / "upgrades" / f"{LATEST}-to-2.0.0.toml"
+    write(mapping)
+    source = ndjson(tmp_path / "in.ndjson", [_resident(LATEST)])
+    out = tmp_path / "out.ndjson"
+    args = ["upgrade", str(source), "--to", "2.0.0", "--out", str(out), "--root", str(root)]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 2, result.output  # not a traceback, not "ships no mapping"
+    assert f"{mapping}: " in result.stderr and message in result.stderr
+    assert not out.exists()
