@@ -23,6 +23,7 @@ from ccstd.standard.reading import (
     iter_paths,
     read_items,
 )
+from ccstd.standard.redaction import redact
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
 from ccstd.standard.upgrade_mapping import MappingError
@@ -154,7 +155,7 @@ def _show_refusal(outcome: Outcome, number: int) -> None:
             _stderr.print("… more refusals are counted below (all of them in --rejects)")
         return
     reject = outcome.reject()
-    where = outcome.location.describe()
+    where = redact(outcome.location.describe())  # a file may be named after a person
     ident = f" [{reject['recordId']}]" if reject["recordId"] else ""
     line = f"{where}{ident}  refused {reject['reason']}: {reject['message']}"
     _stderr.print(printable(line), markup=False)

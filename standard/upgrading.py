@@ -77,7 +77,7 @@ class Outcome:
         where = self.location
         record_id = redact(where.record_id) if where.record_id is not None else None
         return {
-            "file": where.file,
+            "file": redact(where.file) if where.file else where.file,  # named after people
             "line": where.line,
             "pointer": where.pointer or None,
             "recordId": record_id,

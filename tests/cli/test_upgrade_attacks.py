@@ -128,3 +128,14 @@ def test_a_mapping_that_cannot_be_read_is_one_line_exit_2(
     assert result.exit_code == 2, result.output  # not a traceback, not "ships no mapping"
     assert f"{mapping}: " in result.stderr and message in result.stderr
     assert not out.exists()
+
+
+def test_a_file_named_after_a_number_is_redacted_in_refusals(tmp_path: Path) -> None:
+    phone = "13811112222"  # exports are sometimes named after the person they hold
+    source = ndjson(tmp_path / f"{phone}.ndjson", [{**_resident(LATEST), "standardVersion": "x"}])
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["upgrade", str(source), "--to", LATEST, "--out", str(out), "--rejects", str(rejects)]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "unknown-version" in result.stderr and phone not in result.stderr
+    assert read_ndjson(rejects)[0]["file"].endswith("[redacted].ndjson")
