@@ -89,7 +89,7 @@ def upgrade(
         refuse_collisions(files, [("--out", out), ("--rejects", rejects)])
         counts = _run(upgrader, files, input_format, out, rejects, quiet)
     except (OSError, InputError, PathCollisionError, UnknownVersionError, MappingError) as exc:
-        fail(printable(_message(exc)))
+        fail(printable(_message(exc, out)))
     except _NoRecordsError:
         fail(printable(f"{', '.join(_shown(files))}: no records to upgrade"))
     _stderr.print(_counts_line(counts, to), markup=False)
@@ -105,9 +105,9 @@ def _check_output(option: str, path: Path) -> None:
         fail(f"{option} {path}: no such folder {parent}")
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, OSError):
-        return f"{exc.filename or ''}: cannot write: {exc.strerror or exc}"
+def _message(exc: Exception, out: Path) -> str:
+    if isinstance(exc, OSError):  # a device (/dev/full) names no file: it is --out
+        return f"{exc.filename or f'--out {out}'}: cannot write: {exc.strerror or exc}"
     if isinstance(exc, UnknownVersionError):
         return f"--to: {exc}"
     return str(exc)

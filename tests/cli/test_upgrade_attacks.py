@@ -139,3 +139,10 @@ def test_a_file_named_after_a_number_is_redacted_in_refusals(tmp_path: Path) -> 
     assert result.exit_code == 1, result.output
     assert "unknown-version" in result.stderr and phone not in result.stderr
     assert read_ndjson(rejects)[0]["file"].endswith("[redacted].ndjson")
+
+
+def test_an_output_device_that_fails_is_named(tmp_path: Path) -> None:
+    source = ndjson(tmp_path / "in.ndjson", [_resident(OLDER[0])])
+    result = RUNNER.invoke(app, ["upgrade", str(source), "--to", LATEST, "--out", "/dev/full"])
+    assert result.exit_code == 2, result.output
+    assert "--out /dev/full: cannot write: No space left on device" in result.stderr
