@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,3 +148,29 @@ def test_an_output_device_that_fails_is_named(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["upgrade", str(source), "--to", LATEST, "--out", "/dev/full"])
     assert result.exit_code == 2, result.output
     assert "--out /dev/full: cannot write: No space left on device" in result.stderr
+
+
+def test_stdin_redirected_from_the_output_file_is_refused(tmp_path: Path) -> None:
+    source = ndjson(tmp_path / "in.ndjson", [_resident(OLDER[0])])
+    before = source.read_bytes()
+    with source.open("rb") as stdin:  # ccstd upgrade - --out in.ndjson < in.ndjson
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from ccstd.cli.app import main; main()",
+                "upgrade",
+                "-",
+                "--to",
+                LATEST,
+                "--out",
+                str(source),
+            ],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert "is the input - (stdin, redirected from that file)" in result.stderr
+    assert source.read_bytes() == before
