@@ -143,6 +143,8 @@ def _check_change(
         dotted = ".".join(change.field)
         raise MappingError(f"{where}.field: {dotted} is not a field of it in {old.version}")
     destination = _destination(change)
+    if change.action == "rename" and destination == change.field:
+        raise MappingError(f"{where}.to: {change.to[0]} is the field itself; nothing to rename")
     if change.action == "move" and destination[: len(change.field)] == change.field:
         dotted, inside = ".".join(destination), ".".join(change.field)
         raise MappingError(

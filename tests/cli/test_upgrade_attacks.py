@@ -44,14 +44,29 @@ def test_stdin_named_twice_is_a_usage_error_not_a_traceback(tmp_path: Path) -> N
     assert not out.exists()
 
 
-def test_a_mapping_that_moves_a_field_into_itself_is_refused_before_use(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            'action = "move"\nfield = "address"\nto = "address.postalCode"\n',
+            "changes.1.to: address.postalCode is inside address",
+        ),
+        ('action = "move"\nfield = "address"\nto = "address"\n', "changes.1.to: address is inside"),
+        (
+            'action = "rename"\nfield = "address"\nto = "address"\n',
+            "changes.1.to: address is the field itself",
+        ),
+    ],
+)
+def test_a_mapping_that_moves_a_field_into_itself_is_refused_before_use(
+    tmp_path: Path, change: str, message: str
+) -> None:
     root = _major_release(tmp_path)
     mapping = root / "upgrades" / f"{LATEST}-to-2.0.0.toml"
     mapping.write_text(
         f'from = "{LATEST}"\nto = "2.0.0"\ndescription = "d"\n[[changes]]\n'
         'entity = "Resident"\naction = "drop"\nfield = "livesAlone"\nreason = "r"\n[[changes]]\n'
-        'entity = "Resident"\naction = "move"\nfield = "address"\nto = "address.postalCode"\n'
-        'reason = "r"\n',
+        f'entity = "Resident"\n{change}reason = "r"\n',
         encoding="utf-8",
     )
     source = ndjson(tmp_path / "in.ndjson", [_resident(LATEST)])
@@ -59,7 +74,7 @@ def test_a_mapping_that_moves_a_field_into_itself_is_refused_before_use(tmp_path
     args = ["upgrade", str(source), "--to", "2.0.0", "--out", str(out), "--root", str(root)]
     result = RUNNER.invoke(app, args)
     assert result.exit_code == 2, result.output  # not a record silently losing its address
-    assert "changes.1.to: address.postalCode is inside address" in result.stderr
+    assert message in result.stderr
     assert not out.exists()
 
 
