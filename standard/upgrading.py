@@ -275,7 +275,9 @@ def _named_only(pointer: str) -> str:
 
 
 def _shown_name(text: str) -> str:
-    return text if not text or _NAME.fullmatch(text) else "…"
+    """`text` if it is a field name or only punctuation (the parser's `','`), else `…`."""
+    shown = _NAME.fullmatch(text) or not any(c.isalnum() for c in text)
+    return text if shown else "…"
 
 
 def _location(item: RawItem, record: Any) -> Location:

@@ -189,3 +189,14 @@ def test_stdin_redirected_from_the_output_file_is_refused(tmp_path: Path) -> Non
     assert result.returncode == 2, result.stderr
     assert "is the input - (stdin, redirected from that file)" in result.stderr
     assert source.read_bytes() == before
+
+
+def test_parse_errors_keep_the_punctuation_they_expect(tmp_path: Path) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_text(f'{{"name": "{NAME}" "x": 1}}\n', encoding="utf-8")
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["upgrade", str(source), "--to", LATEST, "--out", str(out), "--rejects", str(rejects)]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "expected ',' or '}'" in read_ndjson(rejects)[0]["message"]
+    assert NAME not in result.stderr
