@@ -213,7 +213,10 @@ class Upgrader:
             return load_mapping(path, self.registry)
         if version_key(old)[0] == version_key(new)[0]:
             return new
-        return _NoPath(f"{new} is a new major version and the standard ships no mapping from {old}")
+        return _NoPath(
+            f"{new} is a new major version and the standard ships no mapping from {old}"
+            f" (upgrades/{path.name})"
+        )
 
     def _step(self, record: dict[str, Any], step: UpgradeMapping | str) -> None:
         if isinstance(step, str):

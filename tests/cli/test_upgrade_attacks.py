@@ -200,3 +200,14 @@ def test_parse_errors_keep_the_punctuation_they_expect(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "expected ',' or '}'" in read_ndjson(rejects)[0]["message"]
     assert NAME not in result.stderr
+
+
+def test_no_upgrade_path_names_the_mapping_file_it_looked_for(tmp_path: Path) -> None:
+    root = _major_release(tmp_path)
+    (root / "upgrades" / f"{LATEST.rsplit('.', 1)[0]}-to-2.0.toml").write_text("", "utf-8")
+    source = ndjson(tmp_path / "in.ndjson", [_resident(LATEST)])
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["upgrade", str(source), "--to", "2.0.0", "--out", str(out), "--root", str(root)]
+    result = RUNNER.invoke(app, [*args, "--rejects", str(rejects)])
+    assert result.exit_code == 1, result.output
+    assert f"(upgrades/{LATEST}-to-2.0.0.toml)" in read_ndjson(rejects)[0]["message"]
