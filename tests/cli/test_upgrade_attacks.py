@@ -211,3 +211,15 @@ def test_no_upgrade_path_names_the_mapping_file_it_looked_for(tmp_path: Path) ->
     result = RUNNER.invoke(app, [*args, "--rejects", str(rejects)])
     assert result.exit_code == 1, result.output
     assert f"(upgrades/{LATEST}-to-2.0.0.toml)" in read_ndjson(rejects)[0]["message"]
+
+
+def test_a_raw_id_number_grouped_as_an_id_allows_is_redacted_in_refusals(tmp_path: Path) -> None:
+    ids = ["110105:19491231:002X", "110105_19491231_002X", "110105-19491231-002X"]
+    records = [{**_resident(OLDER[0]), "id": i, "bogus": 1} for i in ids]
+    source = ndjson(tmp_path / "in.ndjson", records)
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["upgrade", str(source), "--to", LATEST, "--out", str(out), "--rejects", str(rejects)]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert [r["recordId"] for r in read_ndjson(rejects)] == ["[redacted]"] * 3
+    assert "19491231" not in result.stderr

@@ -66,6 +66,8 @@ def test_a_raw_id_number_as_record_or_reference_id_is_named_never_shown(tmp_path
     [
         "110105-19491231-002X",  # grouped as printed on the card: still the number
         "110105.19491231.002X",
+        "110105:19491231:002X",  # every separator the Id pattern allows
+        "110105_19491231_002X",
         "110105 19491231 002X",  # an error (no Id), and also named as the raw number it is
         RAW_ID.translate(FULL_WIDTH),  # full-width digits and X
     ],
