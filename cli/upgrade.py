@@ -23,6 +23,7 @@ from ccstd.standard.reading import (
     iter_paths,
     read_items,
 )
+from ccstd.standard.redaction import redact
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK
 from ccstd.standard.upgrade_mapping import MappingError
@@ -88,7 +89,7 @@ def upgrade(
         refuse_collisions(files, [("--out", out), ("--rejects", rejects)])
         counts = _run(upgrader, files, input_format, out, rejects, quiet)
     except (OSError, InputError, PathCollisionError, UnknownVersionError, MappingError) as exc:
-        fail(printable(_message(exc)))
+        fail(printable(_message(exc, out)))
     except _NoRecordsError:
         fail(printable(f"{', '.join(_shown(files))}: no records to upgrade"))
     _stderr.print(_counts_line(counts, to), markup=False)
@@ -104,9 +105,9 @@ def _check_output(option: str, path: Path) -> None:
         fail(f"{option} {path}: no such folder {parent}")
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, OSError):
-        return f"{exc.filename or ''}: cannot write: {exc.strerror or exc}"
+def _message(exc: Exception, out: Path) -> str:
+    if isinstance(exc, OSError):  # a device (/dev/full) names no file: it is --out
+        return f"{exc.filename or f'--out {out}'}: cannot write: {exc.strerror or exc}"
     if isinstance(exc, UnknownVersionError):
         return f"--to: {exc}"
     return str(exc)
@@ -154,7 +155,7 @@ def _show_refusal(outcome: Outcome, number: int) -> None:
             _stderr.print("… more refusals are counted below (all of them in --rejects)")
         return
     reject = outcome.reject()
-    where = outcome.location.describe()
+    where = redact(outcome.location.describe())  # a file may be named after a person
     ident = f" [{reject['recordId']}]" if reject["recordId"] else ""
     line = f"{where}{ident}  refused {reject['reason']}: {reject['message']}"
     _stderr.print(printable(line), markup=False)

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -27,12 +28,16 @@ def refuse_collisions(
 ) -> None:
     """Raise PathCollisionError when an output is an input file or another output.
 
-    `inputs` are the files to be read (`-` is stdin and never collides); `outputs` are
+    `inputs` are the files to be read (`-` is stdin: it collides with the file it is
+    redirected from, if any); `outputs` are
     (option name, path or None when not given) pairs, e.g. `("--output", Path("r.json"))`.
     Same file means same inode (symlinks, hard links, any spelling) or, for a file not yet
     written, the same resolved path. Devices and pipes (`/dev/null`, `/dev/stdout`) never collide.
     """
-    read = {_identity(Path(p)): str(p) for p in inputs if str(p) != _STDIN}
+    names = [str(p) for p in inputs]
+    read = {_identity(Path(p)): p for p in names if p != _STDIN}
+    if _STDIN in names and (redirected := _stdin_file()) is not None:
+        read[redirected] = "- (stdin, redirected from that file)"
     written: dict[object, str] = {}
     for option, path in outputs:
         if path is None or _is_device(path):
@@ -56,6 +61,15 @@ def _identity(path: Path) -> object:
     except OSError:
         return os.path.realpath(path)
     return (info.st_dev, info.st_ino)
+
+
+def _stdin_file() -> object | None:
+    """The identity of the regular file stdin is redirected from (`< file`), else None."""
+    try:
+        info = os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):  # closed, or no descriptor (a test runner)
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
 
 
 def _is_device(path: Path) -> bool:

@@ -1,8 +1,11 @@
 """The `resident-id-number-as-id` rule: a record id, or a reference's id, that is a whole raw
-resident identity card number (GB 11643). The finding names the field, never the number."""
+resident identity card number (GB 11643), however its digits are grouped (`110105-19491231-002X`)
+or written (full-width). The finding names the field, never the number."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from stdnum.cn import ric
@@ -13,14 +16,20 @@ from ccstd.standard.findings import Finding, Locator, json_pointer
 from ccstd.standard.formats import is_resident_id
 
 _LENGTH = 18
+_MAX_WRITTEN = 2 * _LENGTH  # a number grouped with a separator between every digit
+_SEPARATORS = re.compile(r"[-\s._:]")
 
 
 def is_raw_resident_id(value: Any) -> bool:
-    """A string that is a valid resident ID number as a whole (python-stdnum `cn.ric`, or the
-    standard's own check, which accepts division codes retired before the birth year)."""
-    if not isinstance(value, str) or len(value) != _LENGTH or not value[:17].isdigit():
-        return False  # the cheap test that nearly every id fails
-    return bool(ric.is_valid(value)) or is_resident_id(value)
+    """A string that is a valid resident ID number as a whole, once grouping separators are
+    removed and digits read in ASCII (python-stdnum `cn.ric`, or the standard's own check, which
+    accepts division codes retired before the birth year)."""
+    if not _candidate(value):
+        return False
+    number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
+    if len(number) != _LENGTH or not (number[:17].isascii() and number[:17].isdigit()):
+        return False
+    return bool(ric.is_valid(number)) or is_resident_id(number)
 
 
 def raw_id_findings(
@@ -45,7 +54,8 @@ def raw_id_findings(
 
 
 def _candidate(value: Any) -> bool:
-    return isinstance(value, str) and len(value) == _LENGTH
+    """The cheap test that nearly every id fails."""
+    return isinstance(value, str) and _LENGTH <= len(value) <= _MAX_WRITTEN
 
 
 def _finding(at: Locator, where: tuple[str | int, ...], value: str) -> list[Finding]:

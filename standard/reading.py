@@ -90,6 +90,8 @@ def iter_paths(
     A named pipe is read like stdin; a device, an unreadable path or a directory that holds no
     matching file is an InputError.
     """
+    if list(inputs).count(STDIN) > 1:
+        raise InputError("- (stdin) is given more than once; it can be read only once")
     for name in inputs:
         if name == STDIN:
             yield STDIN

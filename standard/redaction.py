@@ -1,8 +1,8 @@
 """Raw resident ID numbers and mobile numbers in free text: found, and redacted from reports.
 
 Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped with
-spaces, dots or hyphens ("138-1234-5678", "110102-19570113-1895"), in full-width or other
-Unicode digits. Only digits bound a number. Two policies share the patterns:
+spaces, dots, colons, underscores or hyphens ("138-1234-5678", "110102:19570113:1895"), in
+full-width or other Unicode digits. Only digits bound a number. Two policies share the patterns:
 
 - `raw_identifier_kind` decides that a record leaks (a failing finding), so it is strict: an ID
   number must pass GB 11643 (region, date, check character), and a mobile number inside a token
@@ -19,8 +19,9 @@ import unicodedata
 from ccstd.standard.formats import is_resident_id
 
 PLACEHOLDER = "[redacted]"
-_SEP = r"[-\s.]?"
-_RESIDENT_ID = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}[\dXx])(?!\d)")
+_SEP = r"[-\s.:_]?"  # grouping: what the Id pattern allows (.:_-) and spaces
+_CHECK = r"[\dXx\uff38\uff58]"  # the check character: a digit or X, full-width ones too
+_RESIDENT_ID = re.compile(rf"(?<!\d)(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}{_CHECK})(?!\d)")
 _ID_SHAPED = re.compile(
     r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
 )
@@ -77,7 +78,7 @@ def _is_mobile(match: re.Match[str]) -> bool:
 
 def _digits(match: re.Match[str]) -> str:
     """The matched number's digits, in ASCII (full-width and other scripts' digits too)."""
-    text = "".join(match.groups()).upper()
+    text = "".join(match.groups()).upper().replace("\uff38", "X")  # full-width X
     if text.isascii():
         return text
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)

@@ -94,6 +94,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise MappingError(f"{path}: not UTF-8 (TOML files are UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise MappingError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise MappingError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 @functools.cache
@@ -141,6 +143,13 @@ def _check_change(
         dotted = ".".join(change.field)
         raise MappingError(f"{where}.field: {dotted} is not a field of it in {old.version}")
     destination = _destination(change)
+    if change.action == "rename" and destination == change.field:
+        raise MappingError(f"{where}.to: {change.to[0]} is the field itself; nothing to rename")
+    if change.action == "move" and destination[: len(change.field)] == change.field:
+        dotted, inside = ".".join(destination), ".".join(change.field)
+        raise MappingError(
+            f"{where}.to: {dotted} is inside {inside}; a field cannot move into itself"
+        )
     if destination and not any(
         destination in _paths(new, name) for name in entities if name in new.entity_ids
     ):
@@ -193,6 +202,7 @@ def _move(change: Change, record: dict[str, Any]) -> None:
     if not holders:
         return
     parent, key = holders[0]
+    value = parent.pop(key)  # taken out first: its new place is never inside itself
     node: dict[str, Any] = record
     for part in change.to[:-1]:
         child = node.setdefault(part, {})
@@ -202,7 +212,7 @@ def _move(change: Change, record: dict[str, Any]) -> None:
     if change.to[-1] in node:
         both = f"{'.'.join(change.field)} and {'.'.join(change.to)}"
         raise ChangeConflictError(f"{both} are both present")
-    node[change.to[-1]] = parent.pop(key)
+    node[change.to[-1]] = value
 
 
 def _holders(node: Any, path: FieldPath) -> list[tuple[dict[str, Any], str]]:

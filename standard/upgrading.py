@@ -77,7 +77,7 @@ class Outcome:
         where = self.location
         record_id = redact(where.record_id) if where.record_id is not None else None
         return {
-            "file": where.file,
+            "file": redact(where.file) if where.file else where.file,  # named after people
             "line": where.line,
             "pointer": where.pointer or None,
             "recordId": record_id,
@@ -209,11 +209,14 @@ class Upgrader:
 
     def _step_for(self, old: str, new: str) -> UpgradeMapping | str | _NoPath:
         path = mapping_path(self.upgrades, old, new)
-        if path.is_file():
+        if path.exists() or path.is_symlink():  # anything there is read (or refused) as a mapping
             return load_mapping(path, self.registry)
         if version_key(old)[0] == version_key(new)[0]:
             return new
-        return _NoPath(f"{new} is a new major version and the standard ships no mapping from {old}")
+        return _NoPath(
+            f"{new} is a new major version and the standard ships no mapping from {old}"
+            f" (upgrades/{path.name})"
+        )
 
     def _step(self, record: dict[str, Any], step: UpgradeMapping | str) -> None:
         if isinstance(step, str):
@@ -257,9 +260,27 @@ def _summary(errors: list[Finding]) -> str:
     if not errors:
         return ""
     first = errors[0]
-    where = f" at {first.location.pointer}" if first.location.pointer else ""
+    pointer = _named_only(first.location.pointer)
+    where = f" at {pointer}" if pointer else ""
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{first.code}{where}: {first.message}{more}"
+    message = _QUOTED.sub(lambda m: f"'{_shown_name(m.group(1))}'", first.message)
+    return f"{first.code}{where}: {message}{more}"
+
+
+def _named_only(pointer: str) -> str:
+    """A JSON Pointer whose keys that are no well-formed field name (a record may use a person's
+    name or number as a key) are shown as `…`; array indexes stay."""
+    return (
+        "/".join(s if s.isdecimal() else _shown_name(s) for s in pointer.split("/"))
+        if pointer
+        else ""
+    )
+
+
+def _shown_name(text: str) -> str:
+    """`text` if it is a field name or only punctuation (the parser's `','`), else `…`."""
+    shown = _NAME.fullmatch(text) or not any(c.isalnum() for c in text)
+    return text if shown else "…"
 
 
 def _location(item: RawItem, record: Any) -> Location:
@@ -279,3 +300,5 @@ def _location(item: RawItem, record: Any) -> Location:
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # common.json#/$defs/Id
 _TYPE = re.compile(r"[A-Z][A-Za-z]{0,63}")
+_NAME = re.compile(r"[A-Za-z$_][A-Za-z0-9._:$-]{0,127}")  # a field name, code or namespace
+_QUOTED = re.compile(r"'([^']*)'")  # what a finding's message quotes: a key, a type

@@ -21,6 +21,7 @@ from tests.conftest import proves
 LATEST = StandardRegistry().latest()
 CODE = "resident-id-number-as-id"
 RAW_ID = "11010519491231002X"  # a valid number (GB 11643 example), as some exports use as id
+FULL_WIDTH = {c: c + 0xFEE0 for c in b"0123456789X"}
 FORMATS = ["text", "json", "sarif", "junit", "github"]
 
 
@@ -63,7 +64,30 @@ def test_a_raw_id_number_as_record_or_reference_id_is_named_never_shown(tmp_path
 @pytest.mark.parametrize(
     "value",
     [
+        "110105-19491231-002X",  # grouped as printed on the card: still the number
+        "110105.19491231.002X",
+        "110105:19491231:002X",  # every separator the Id pattern allows
+        "110105_19491231_002X",
+        "110105 19491231 002X",  # an error (no Id), and also named as the raw number it is
+        RAW_ID.translate(FULL_WIDTH),  # full-width digits and X
+    ],
+)
+def test_a_raw_id_number_however_grouped_is_found(tmp_path: Path, value: str) -> None:
+    resident = {**_example("Resident"), "id": value}
+    observation = {**_example("Observation"), "subject": {"type": "Resident", "id": value}}
+    path = tmp_path / "records.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in [resident, observation]), "utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path), "-f", "json"])
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == CODE]
+    assert [(f["line"], f["pointer"]) for f in found] == [(1, "/id"), (2, "/subject/id")]
+    assert value not in result.output and "002X" not in result.output
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
         "res-0001",
+        "110105-19491231-0021",  # grouped, the wrong check character
         "110105194912310021",  # the wrong check character
         "11010519491331002X",  # no 13th month
         "R11010519491231002X",  # not the whole id: reports redact it, this rule does not fire
