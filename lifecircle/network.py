@@ -30,7 +30,7 @@ Progress = Callable[[int, int | None], None]
 # Ways that are not for walking: motorways and their ramps, and what is closed to people on foot.
 _NOT_WALKABLE = {"motorway", "motorway_link", "trunk_link", "construction", "proposed"}
 _NO_FOOT = {"no", "private"}
-_SOURCE = "__facilities__"
+_SOURCE = object()  # the virtual source of the searches: equal to no node id of any file
 _BATCH = 10_000
 FAR_SNAP_M = 250.0  # a building this far from any node is probably off the network's map
 
@@ -111,9 +111,14 @@ def _lon_lat(element: Any, path: Path) -> tuple[float, float]:
             f"{path}:{element.sourceline}: node {element.get('id')}: lat/lon missing or not a "
             "number"
         ) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and math.isfinite(lon + lat)):
+    if not _in_degrees(lon, lat):
         raise NetworkError(f"{path}:{element.sourceline}: node {element.get('id')}: out of range")
     return lon, lat
+
+
+def _in_degrees(lon: float, lat: float) -> bool:
+    """Longitude and latitude in range (NaN fails every comparison)."""
+    return -180 <= lon <= 180 and -90 <= lat <= 90
 
 
 def _walkable(way: Any) -> bool:
@@ -158,9 +163,9 @@ def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Gr
             lon = float(attrs.get("x", attrs.get("lon")))
             lat = float(attrs.get("y", attrs.get("lat")))
         except (TypeError, ValueError):
-            raise NetworkError(
-                f"{path}: node {node}: needs x/y (or lon/lat) in WGS 84 degrees"
-            ) from None
+            lon = lat = math.nan
+        if not _in_degrees(lon, lat):
+            raise NetworkError(f"{path}: node {node}: needs x/y (or lon/lat) in WGS 84 degrees")
         lon_lat[node] = (lon, lat)
     ids = list(lon_lat)
     xy = projector.project([lon_lat[n][0] for n in ids], [lon_lat[n][1] for n in ids])

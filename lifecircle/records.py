@@ -110,13 +110,15 @@ def load(inputs: Iterable[str], progress: Callable[[int], None] | None = None) -
     """Every record of the inputs read, validated and kept if usable; InputError if unreadable."""
     data = Dataset()
     seen: list[tuple[dict[str, Any], Locator]] = []
-    checker = RecordChecker(StandardRegistry(), visit=lambda value, at: seen.append((value, at)))
+    registry = StandardRegistry()
+    entities = {name for v in registry.versions() for name in registry.get(v).entities}
+    checker = RecordChecker(registry, visit=lambda value, at: seen.append((value, at)))
     for path in iter_paths(list(inputs)):
         for item in read_items(path):
             seen.clear()
             result = checker.check(item)
             record, at = seen[0] if seen else ({}, None)
-            kind = str(record.get("type", "?")) if isinstance(record, dict) else "?"
+            kind = _kind(record, entities)
             data.read[kind] += 1
             if result.invalid:
                 data.invalid[kind] += 1
@@ -133,13 +135,20 @@ def load(inputs: Iterable[str], progress: Callable[[int], None] | None = None) -
     return data
 
 
+def _kind(record: Any, entities: set[str]) -> str:
+    """The record's entity type, or "?": any other `type` value is content, never echoed."""
+    kind = record.get("type") if isinstance(record, dict) else None
+    return kind if isinstance(kind, str) and kind in entities else "?"
+
+
 def _list_findings(data: Dataset, findings: list[Any]) -> None:
+    """The first error's place and code; not its message, which may quote the record."""
     for finding in findings:
         if finding.severity is Severity.ERROR and len(data.problems) < MAX_PROBLEMS_LISTED:
             where = finding.location
             data.problems.append(
                 f"{where.file}:{where.line or 1}: {where.pointer or '/'}: invalid, not used "
-                f"({finding.code}: {finding.message})"
+                f"({finding.code}; `ccstd validate` says more)"
             )
             break
 

@@ -1,0 +1,76 @@
+"""Hostile inputs and privacy attacks on `ccstd lifecircle`, all through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.lifecircle.conftest import NETWORK, RECORDS, report, run
+
+META = {"receivedAt": "2024-06-01T09:00:00+08:00", "sourceSystem": "t", "vendor": "t"}
+
+
+def _places(tmp_path: Path, *extra: str) -> Path:
+    """The demo's places with some hostile lines appended."""
+    source = tmp_path / "places.ndjson"
+    text = (RECORDS / "places.ndjson").read_text(encoding="utf-8")
+    source.write_text(text + "".join(line + "\n" for line in extra), encoding="utf-8")
+    return source
+
+
+def _outputs(out: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in sorted(out.iterdir()))
+
+
+def test_record_content_never_reaches_the_report_through_type_or_messages(tmp_path: Path) -> None:
+    hostile = [
+        json.dumps({"type": {"name": "李四光", "phone": "13900139000"}, "id": "x"}),
+        json.dumps({"type": "张三丰 13700137000", "standardVersion": "1.2.0", "id": "y"}),
+        json.dumps({"type": "Building", "standardVersion": "13800138000", "id": "z", "meta": META}),
+    ]
+    source = _places(tmp_path, *hostile)
+    result = run("lifecircle", str(source), "--out", str(tmp_path / "o"), "-q")
+    assert result.exit_code == 0, result.stderr
+    written = _outputs(tmp_path / "o")
+    for secret in ("李四光", "13900139000", "张三丰", "13700137000", "13800138000"):
+        assert secret not in written
+    inputs = report(tmp_path / "o")["inputs"]
+    assert inputs["invalid"]["?"] == 2 and inputs["invalid"]["Building"] == 1
+
+
+@pytest.mark.parametrize("x", ["nan", "inf", "1e300", "13000000"])
+def test_graphml_coordinates_not_in_degrees_are_a_one_line_error(tmp_path: Path, x: str) -> None:
+    network = tmp_path / "streets.graphml"
+    network.write_text(
+        '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        '<key id="x" for="node" attr.name="x" attr.type="double"/>'
+        '<key id="y" for="node" attr.name="y" attr.type="double"/>'
+        '<graph edgedefault="undirected">'
+        '<node id="a"><data key="x">118.81</data><data key="y">32.03</data></node>'
+        f'<node id="b"><data key="x">{x}</data><data key="y">32.031</data></node>'
+        '<edge source="a" target="b"/></graph></graphml>',
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    result = run("lifecircle", str(RECORDS), "--network", str(network), "--out", str(out), "-q")
+    assert result.exit_code == 2, result.output
+    assert "streets.graphml" in result.stderr and "node b" in result.stderr
+    assert not (out / "report.json").exists()
+
+
+def test_a_street_node_named_like_the_routing_source_changes_nothing(
+    tmp_path: Path, routed: Path
+) -> None:
+    text = NETWORK.read_text(encoding="utf-8")
+    first = text.split('<nd ref="', 1)[1].split('"', 1)[0]
+    renamed = text.replace(f'id="{first}"', 'id="__facilities__"').replace(
+        f'ref="{first}"', 'ref="__facilities__"'
+    )
+    network = tmp_path / "streets.osm"
+    network.write_text(renamed, encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("lifecircle", str(RECORDS), "--network", str(network), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert report(out)["communities"] == report(routed)["communities"]
