@@ -83,6 +83,22 @@ def community_figures(
     return result
 
 
+def hide_residual_households(figures: dict[str, dict[str, Any]], households_used: int) -> None:
+    """Null the household and resident counts of the smallest communities shown until the
+    households not shown (the inputs' Household count minus those published) are none or at
+    least MIN_HOUSEHOLDS: else the difference gives a suppressed community's count."""
+    shown = sorted(
+        (entry["households"], community)
+        for community, entry in figures.items()
+        if entry["households"] is not None
+    )
+    residual = households_used - sum(count for count, _ in shown)
+    while 0 < residual < MIN_HOUSEHOLDS and shown:
+        count, community = shown.pop(0)
+        figures[community].update(households=None, residents=None)
+        residual += count
+
+
 def _shares(
     covered: np.ndarray, weights: np.ndarray, suppressed: bool, distances: np.ndarray | None
 ) -> dict[str, Any]:

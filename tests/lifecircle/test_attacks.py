@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,51 @@ def test_a_street_node_named_like_the_routing_source_changes_nothing(
     result = run("lifecircle", str(RECORDS), "--network", str(network), "--out", str(out), "-q")
     assert result.exit_code == 0, result.stderr
     assert report(out)["communities"] == report(routed)["communities"]
+
+
+def _one_hour_rows(document: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    communities = document["communities"].items()
+    return {community: entry["oneHour"].get(kind, {}) for community, entry in communities}
+
+
+def test_a_suppressed_community_cannot_be_recovered_from_the_district_total(estimate: Path) -> None:
+    """comm-xx has 3 households: its delivery count must not be `used - the published rows`."""
+    document = report(estimate)
+    rows = _one_hour_rows(document, "delivery")
+    hidden = sorted(c for c, row in rows.items() if row.get("*", {}).get("suppressed"))
+    assert "comm-xx" in hidden and len(hidden) >= 2  # a second community hides it
+    for community in hidden:
+        assert all(figures["suppressed"] for figures in rows[community].values())
+
+
+def test_a_suppressed_category_cannot_be_recovered_from_its_community_total(tmp_path: Path) -> None:
+    """Two households' orders on a channel of their own: `*` minus the others would give them."""
+    lines = (RECORDS / "orders.ndjson").read_text(encoding="utf-8").splitlines()
+    chosen: list[str] = []
+    changed = []
+    for line in lines:
+        record = json.loads(line)
+        if record["type"] == "Order" and record["shippingAddress"]["communityCode"].endswith("01"):
+            customer = record["customer"]["id"]
+            if customer not in chosen and len(chosen) < 2:
+                chosen.append(customer)
+            if customer in chosen:
+                record["channel"] = "tmall"
+        changed.append(json.dumps(record, ensure_ascii=False))
+    orders = tmp_path / "orders.ndjson"
+    orders.write_text("\n".join(changed) + "\n", encoding="utf-8")
+    places = RECORDS / "places.ndjson"
+    out = tmp_path / "o"
+    result = run("lifecircle", str(places), str(orders), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    row = _one_hour_rows(report(out), "delivery")["comm-yyh"]
+    assert row["tmall"]["suppressed"] and not row["*"]["suppressed"]
+    hidden = [category for category, figures in row.items() if figures["suppressed"]]
+    assert len(hidden) >= 2, hidden  # another channel hides tmall's count
+
+
+def test_a_suppressed_household_count_is_not_the_total_minus_the_others(estimate: Path) -> None:
+    document = report(estimate)
+    shown = [e["households"] for e in document["communities"].values() if e["households"]]
+    residual = document["inputs"]["used"]["Household"] - sum(shown)
+    assert residual == 0 or residual >= 5, residual  # comm-xx has 3
