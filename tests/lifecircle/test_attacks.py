@@ -123,3 +123,47 @@ def test_a_suppressed_household_count_is_not_the_total_minus_the_others(estimate
     shown = [e["households"] for e in document["communities"].values() if e["households"]]
     residual = document["inputs"]["used"]["Household"] - sum(shown)
     assert residual == 0 or residual >= 5, residual  # comm-xx has 3
+
+
+_PROFILE = """name = "mine"
+title = "Mine"
+titleZh = "自定义"
+source = "test"
+[types.shop]
+title = "Shop"
+titleZh = "商店"
+categories = ["grocery", "supermarket"]
+"""
+
+
+def _level(level_id: str, minutes: str, metres: str) -> str:
+    return (
+        f'[[levels]]\nid = "{level_id}"\ntitle = "{level_id}"\ntitleZh = "{level_id}"\n'
+        f'minutes = {minutes}\nmaxDistanceM = {metres}\nsource = "c"\nrequires = ["shop"]\n'
+    )
+
+
+@pytest.mark.parametrize(("minutes", "metres"), [("5", "nan"), ("nan", "300"), ("-nan", "300")])
+def test_a_profile_with_nan_is_refused(tmp_path: Path, minutes: str, metres: str) -> None:
+    profile = tmp_path / "mine.toml"
+    profile.write_text(_PROFILE + _level("near", minutes, metres), encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("lifecircle", str(RECORDS), "--profile", str(profile), "--out", str(out), "-q")
+    assert result.exit_code == 2, result.output
+    assert "mine.toml:" in result.stderr and "levels[0]" in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_widest_level_marks_the_uncovered_whatever_the_order(tmp_path: Path) -> None:
+    """A building that reaches a shop within 3000 m is not marked as missing it."""
+    pages = []
+    for name, levels in (("up", [("near", "300"), ("far", "3000")]),
+                         ("down", [("far", "3000"), ("near", "300")])):  # fmt: skip
+        profile = tmp_path / f"{name}.toml"
+        text = _PROFILE + "".join(_level(i, "5", m) for i, m in levels)
+        profile.write_text(text, encoding="utf-8")
+        out = tmp_path / name
+        result = run("lifecircle", str(RECORDS), "--profile", str(profile), "--out", str(out))
+        assert result.exit_code == 0, result.output
+        pages.append((out / "report.html").read_text(encoding="utf-8"))
+    assert pages[0].count('class="uncovered"') == pages[1].count('class="uncovered"') == 0
