@@ -98,6 +98,7 @@ class Dataset:
     unusable: Counter[str] = field(default_factory=Counter)
     ignored: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    ids: set[tuple[str, str]] = field(default_factory=set)  # (type, id) of the records taken
 
     def note(self, kind: str, at: Locator, why: str) -> None:
         """Count a valid record left out, and say why (the first ones)."""
@@ -156,6 +157,10 @@ def _list_findings(data: Dataset, findings: list[Any]) -> None:
 def _take(data: Dataset, kind: str, record: dict[str, Any], at: Locator) -> bool:
     """Keep what the report needs of a valid record; False (counted, with why) if unusable."""
     rid = str(record["id"])
+    if (kind, rid) in data.ids:
+        data.note(kind, at, "id repeated: the first record is used")
+        return False
+    data.ids.add((kind, rid))
     if kind == "Community":
         data.communities[rid] = Community(rid, record["name"], record.get("communityCode"))
     elif kind == "Building":
@@ -194,9 +199,6 @@ def _take_site(
     point = record.get("location")
     if point is None:
         data.note(kind, at, "no location: cannot be placed")
-        return False
-    if record["id"] in into:
-        data.note(kind, at, "id repeated: the first record is used")
         return False
     lon, lat = to_wgs84(point["lon"], point["lat"], point.get("crs", "WGS84"))
     community = record.get("community", {}).get("id")

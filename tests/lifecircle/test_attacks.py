@@ -167,3 +167,18 @@ def test_the_widest_level_marks_the_uncovered_whatever_the_order(tmp_path: Path)
         assert result.exit_code == 0, result.output
         pages.append((out / "report.html").read_text(encoding="utf-8"))
     assert pages[0].count('class="uncovered"') == pages[1].count('class="uncovered"') == 0
+
+
+def test_records_given_twice_are_used_once(tmp_path: Path, estimate: Path) -> None:
+    again = tmp_path / "again"
+    again.mkdir()
+    for source in RECORDS.iterdir():
+        (again / source.name).write_bytes(source.read_bytes())
+    out = tmp_path / "o"
+    result = run("lifecircle", str(RECORDS), str(again), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    once, twice = report(estimate), report(out)
+    assert twice["communities"] == once["communities"]
+    assert twice["inputs"]["used"] == once["inputs"]["used"]
+    read, unusable = twice["inputs"]["read"], twice["inputs"]["unusable"]
+    assert unusable["Household"] == read["Household"] // 2 and unusable["Order"] == 400
