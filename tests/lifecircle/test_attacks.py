@@ -182,3 +182,30 @@ def test_records_given_twice_are_used_once(tmp_path: Path, estimate: Path) -> No
     assert twice["inputs"]["used"] == once["inputs"]["used"]
     read, unusable = twice["inputs"]["read"], twice["inputs"]["unusable"]
     assert unusable["Household"] == read["Household"] // 2 and unusable["Order"] == 400
+
+
+def test_one_uncovered_household_is_not_told_by_the_residents_share(tmp_path: Path) -> None:
+    """A lone building 5 km off with one household of 3: 1 - residentsCovered would give the 3."""
+    far = {"type": "Building", "standardVersion": "1.2.0", "id": "bldg-far", "name": "远楼",
+           "community": {"type": "Community", "id": "comm-yyh"}, "meta": META,
+           "location": {"lat": 32.08, "lon": 118.81}}  # fmt: skip
+    dwelling = {"type": "Dwelling", "standardVersion": "1.2.0", "id": "dw-far", "meta": META,
+                "building": {"type": "Building", "id": "bldg-far"}, "room": "101"}  # fmt: skip
+    members = [
+        {"resident": {"type": "Resident", "id": f"res-far-{n}"}, "relationship": "non-relative"}
+        for n in range(3)
+    ]
+    household = {"type": "Household", "standardVersion": "1.2.0", "id": "hh-far", "meta": META,
+                 "dwelling": {"type": "Dwelling", "id": "dw-far"}, "members": members}  # fmt: skip
+    source = _places(tmp_path, *(json.dumps(r) for r in (far, dwelling, household)))
+    profile = tmp_path / "wide.toml"
+    profile.write_text(_PROFILE + _level("wide", "40", "3000"), encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("lifecircle", str(source), "--profile", str(profile), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    yyh = report(out)["communities"]["comm-yyh"]
+    shop = yyh["levels"]["wide"]["types"]["shop"]
+    assert report(out)["inputs"]["used"]["Household"] == 269
+    assert 0 < shop["buildingsCovered"] < 1 and yyh["residents"] is not None
+    assert shop["residentsCovered"] is None
+    assert yyh["levels"]["wide"]["allRequired"]["residentsCovered"] is None
