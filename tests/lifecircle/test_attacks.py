@@ -209,3 +209,18 @@ def test_one_uncovered_household_is_not_told_by_the_residents_share(tmp_path: Pa
     assert 0 < shop["buildingsCovered"] < 1 and yyh["residents"] is not None
     assert shop["residentsCovered"] is None
     assert yyh["levels"]["wide"]["allRequired"]["residentsCovered"] is None
+
+
+def test_requests_of_a_community_without_its_record_are_reported(tmp_path: Path) -> None:
+    """Service requests naming a community absent from the inputs were dropped from the report."""
+    text = (RECORDS / "services.ndjson").read_text(encoding="utf-8")
+    services = tmp_path / "services.ndjson"
+    services.write_text(text.replace('"id": "comm-hp"', '"id": "comm-ghost"'), encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("lifecircle", str(RECORDS / "places.ndjson"), str(services), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    document = report(out)
+    rows = _one_hour_rows(document, "service-request")
+    shown = sum(row["*"]["count"] for row in rows.values() if row and row["*"]["count"])
+    assert shown == document["inputs"]["used"]["ServiceRequest"] == 60
+    assert 'data-community="comm-ghost"' in (out / "report.html").read_text(encoding="utf-8")
