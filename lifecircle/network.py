@@ -32,6 +32,9 @@ _NOT_WALKABLE = {"motorway", "motorway_link", "trunk_link", "construction", "pro
 _NO_FOOT = {"no", "private"}
 _SOURCE = object()  # the virtual source of the searches: equal to no node id of any file
 _BATCH = 10_000
+MAX_GRAPHML_BYTES = 256 << 20  # read whole: more is no district's network, or a gzip bomb
+MAX_TAG_BYTES = 16 << 20  # an OSM element is a few hundred bytes
+_CHUNK = 1 << 20
 FAR_SNAP_M = 250.0  # a building this far from any node is probably off the network's map
 
 
@@ -64,7 +67,7 @@ def _load_osm(path: Path, projector: Projector, progress: Progress) -> nx.Graph:
     ways: list[list[str]] = []
     try:
         with _open(path) as stream:
-            _read_osm(stream, nodes, ways, path, progress)
+            _read_osm(_ShortTags(stream, path), nodes, ways, path, progress)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else 1
         reason = " ".join(str(exc.msg).split())
@@ -83,6 +86,23 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+class _ShortTags:
+    """A stream that refuses a tag longer than MAX_TAG_BYTES: libxml2 buffers a whole attribute
+    before it checks its length, so a gzip bomb in one attribute would fill the memory."""
+
+    def __init__(self, stream: IO[bytes], path: Path) -> None:
+        self._stream, self._path, self._open_for = stream, path, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size if 0 < size <= _CHUNK else _CHUNK)
+        end = max(chunk.rfind(b">"), chunk.rfind(b"<"))
+        self._open_for = len(chunk) - end - 1 if end >= 0 else self._open_for + len(chunk)
+        if self._open_for > MAX_TAG_BYTES:
+            limit = MAX_TAG_BYTES >> 20
+            raise NetworkError(f"{self._path}: more than {limit} MB without a tag ending: not OSM")
+        return chunk
+
+
 def _read_osm(
     stream: IO[bytes],
     nodes: dict[str, tuple[float, float]],
@@ -92,7 +112,7 @@ def _read_osm(
 ) -> None:
     for _event, element in etree.iterparse(
         stream, events=("end",), tag=("node", "way"), resolve_entities=False,
-        no_network=True, huge_tree=True,
+        no_network=True,  # and not huge_tree: libxml2's caps on depth and text stay on
     ):  # fmt: skip
         if element.tag == "node":
             nodes[element.get("id")] = _lon_lat(element, path)
@@ -153,7 +173,18 @@ def _add_edge(graph: nx.Graph, a: Any, b: Any, length: float) -> None:
 
 def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Graph:
     try:
-        source = nx.read_graphml(path)
+        with _open(path) as stream:
+            data = stream.read(MAX_GRAPHML_BYTES + 1)
+        if len(data) > MAX_GRAPHML_BYTES:
+            raise NetworkError(
+                f"{path}: more than {MAX_GRAPHML_BYTES >> 20} MB of GraphML (once decompressed); "
+                "give the district's streets as OSM XML, which is read as a stream"
+            )
+        source = nx.parse_graphml(data)
+    except NetworkError:
+        raise
+    except (EOFError, zlib.error) as exc:
+        raise NetworkError(f"{path}: cannot read: {exc}") from None
     except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError, OSError) as exc:
         reason = " ".join(str(exc).split())
         raise NetworkError(f"{path}: not a readable GraphML file: {reason}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,33 @@ def test_requests_of_a_community_without_its_record_are_reported(tmp_path: Path)
     shown = sum(row["*"]["count"] for row in rows.values() if row and row["*"]["count"])
     assert shown == document["inputs"]["used"]["ServiceRequest"] == 60
     assert 'data-community="comm-ghost"' in (out / "report.html").read_text(encoding="utf-8")
+
+
+def _bomb(path: Path, head: bytes, megabytes: int, tail: bytes) -> None:
+    """A small gzip file that decompresses to `megabytes` of one letter between head and tail."""
+    with gzip.open(path, "wb", compresslevel=1) as stream:
+        stream.write(head)
+        chunk = b"a" * (1 << 20)
+        for _ in range(megabytes):
+            stream.write(chunk)
+        stream.write(tail)
+
+
+def test_a_gzip_bomb_in_an_osm_attribute_is_refused_early(tmp_path: Path) -> None:
+    network = tmp_path / "streets.osm.gz"
+    head = b'<?xml version="1.0"?><osm><node id="1" lat="32.03" lon="118.81"><tag k="n" v="'
+    _bomb(network, head, 40, b'"/></node></osm>')
+    out = tmp_path / "o"
+    result = run("lifecircle", str(RECORDS), "--network", str(network), "--out", str(out), "-q")
+    assert result.exit_code == 2, result.output
+    assert "streets.osm.gz: more than 16 MB without a tag ending: not OSM" in result.stderr
+
+
+def test_a_gzip_bomb_of_graphml_is_refused_before_parsing(tmp_path: Path) -> None:
+    network = tmp_path / "streets.graphml.gz"
+    head = b'<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns"><!--'
+    _bomb(network, head, 260, b"--></graphml>")
+    out = tmp_path / "o"
+    result = run("lifecircle", str(RECORDS), "--network", str(network), "--out", str(out), "-q")
+    assert result.exit_code == 2, result.output
+    assert "streets.graphml.gz: more than 256 MB of GraphML" in result.stderr
