@@ -104,7 +104,7 @@ class _ShortTags:
 
 
 def _read_osm(
-    stream: IO[bytes],
+    stream: _ShortTags,
     nodes: dict[str, tuple[float, float]],
     ways: list[list[str]],
     path: Path,
