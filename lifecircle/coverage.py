@@ -56,6 +56,7 @@ def community_figures(
     for position, site in enumerate(buildings):
         rows[site.community or "unknown"].append(position)
     weights = np.array([people.residents[b.id] for b in buildings], dtype=float)
+    homes = np.array([people.households[b.id] for b in buildings], dtype=int)
     result: dict[str, dict[str, Any]] = {}
     for community, index_list in sorted(rows.items()):
         index = np.array(index_list, dtype=np.intp)
@@ -65,12 +66,14 @@ def community_figures(
         for level_index, level in enumerate(profile.levels):
             everything = reached(profile, access, level_index)[index] == len(level.requires)
             types = {
-                t: _shares(access.distances[t][index] <= level.max_distance_m, weights[index],
-                           suppressed, access.distances[t][index])
+                t: _shares(access.distances[t][index] <= level.max_distance_m,
+                           (weights[index], homes[index]), suppressed, access.distances[t][index])
                 for t in level.requires
             }  # fmt: skip
             levels[level.id] = {
-                "allRequired": _shares(everything, weights[index], suppressed, None),
+                "allRequired": _shares(
+                    everything, (weights[index], homes[index]), suppressed, None
+                ),
                 "types": types,
             }
         result[community] = {
@@ -83,15 +86,41 @@ def community_figures(
     return result
 
 
+def hide_residual_households(figures: dict[str, dict[str, Any]], households_used: int) -> None:
+    """Null the household and resident counts of the smallest communities shown until the
+    households not shown (the inputs' Household count minus those published) are none or at
+    least MIN_HOUSEHOLDS: else the difference gives a suppressed community's count."""
+    shown = sorted(
+        (entry["households"], community)
+        for community, entry in figures.items()
+        if entry["households"] is not None
+    )
+    residual = households_used - sum(count for count, _ in shown)
+    while 0 < residual < MIN_HOUSEHOLDS and shown:
+        count, community = shown.pop(0)
+        figures[community].update(households=None, residents=None)
+        residual += count
+
+
 def _shares(
-    covered: np.ndarray, weights: np.ndarray, suppressed: bool, distances: np.ndarray | None
+    covered: np.ndarray,
+    people: tuple[np.ndarray, np.ndarray],
+    suppressed: bool,
+    distances: np.ndarray | None,
 ) -> dict[str, Any]:
+    """Shares of buildings and residents; the residents' share is null when the covered or the
+    uncovered part spans 1 to 4 households: it and the community's residents would give theirs."""
     if suppressed or len(covered) == 0:
         return {"buildingsCovered": None, "residentsCovered": None, "suppressed": True}
+    weights, homes = people
     total = float(weights.sum())
+    parts = (int(homes[covered].sum()), int(homes[~covered].sum()))
+    few = any(0 < part < MIN_HOUSEHOLDS for part in parts)
     shares: dict[str, Any] = {
         "buildingsCovered": round(float(covered.mean()), 4),
-        "residentsCovered": round(float(weights[covered].sum()) / total, 4) if total else None,
+        "residentsCovered": round(float(weights[covered].sum()) / total, 4)
+        if total and not few
+        else None,
         "suppressed": False,
     }
     if distances is not None:

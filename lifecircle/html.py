@@ -273,7 +273,8 @@ def _building_marks(analysis: Analysis, members: list[int], at: Any) -> list[str
     profile, access = analysis.profile, analysis.access
     counts = [reached(profile, access, i) for i in range(len(profile.levels))]
     wanted = sum(len(level.requires) for level in profile.levels)
-    widest = len(profile.levels[-1].requires)
+    last = max(range(len(profile.levels)), key=lambda i: profile.levels[i].max_distance_m)
+    widest = len(profile.levels[last].requires)
     marks = []
     for index in members:
         got = sum(int(c[index]) for c in counts)
@@ -284,7 +285,7 @@ def _building_marks(analysis: Analysis, members: list[int], at: Any) -> list[str
             f'<circle class="building" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}" '
             f'stroke="#333"><title>{_e(site.name)}: {got}/{wanted}</title></circle>'
         )
-        if int(counts[-1][index]) < widest:
+        if int(counts[last][index]) < widest:
             marks.append(
                 f'<path class="uncovered" d="M{x - 7:.1f},{y - 7:.1f}L{x + 7:.1f},{y + 7:.1f}'
                 f'M{x - 7:.1f},{y + 7:.1f}L{x + 7:.1f},{y - 7:.1f}" stroke="#000" '

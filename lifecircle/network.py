@@ -30,8 +30,11 @@ Progress = Callable[[int, int | None], None]
 # Ways that are not for walking: motorways and their ramps, and what is closed to people on foot.
 _NOT_WALKABLE = {"motorway", "motorway_link", "trunk_link", "construction", "proposed"}
 _NO_FOOT = {"no", "private"}
-_SOURCE = "__facilities__"
+_SOURCE = object()  # the virtual source of the searches: equal to no node id of any file
 _BATCH = 10_000
+MAX_GRAPHML_BYTES = 256 << 20  # read whole: more is no district's network, or a gzip bomb
+MAX_TAG_BYTES = 16 << 20  # an OSM element is a few hundred bytes
+_CHUNK = 1 << 20
 FAR_SNAP_M = 250.0  # a building this far from any node is probably off the network's map
 
 
@@ -64,7 +67,7 @@ def _load_osm(path: Path, projector: Projector, progress: Progress) -> nx.Graph:
     ways: list[list[str]] = []
     try:
         with _open(path) as stream:
-            _read_osm(stream, nodes, ways, path, progress)
+            _read_osm(_ShortTags(stream, path), nodes, ways, path, progress)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else 1
         reason = " ".join(str(exc.msg).split())
@@ -83,8 +86,25 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+class _ShortTags:
+    """A stream that refuses a tag longer than MAX_TAG_BYTES: libxml2 buffers a whole attribute
+    before it checks its length, so a gzip bomb in one attribute would fill the memory."""
+
+    def __init__(self, stream: IO[bytes], path: Path) -> None:
+        self._stream, self._path, self._open_for = stream, path, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size if 0 < size <= _CHUNK else _CHUNK)
+        end = max(chunk.rfind(b">"), chunk.rfind(b"<"))
+        self._open_for = len(chunk) - end - 1 if end >= 0 else self._open_for + len(chunk)
+        if self._open_for > MAX_TAG_BYTES:
+            limit = MAX_TAG_BYTES >> 20
+            raise NetworkError(f"{self._path}: more than {limit} MB without a tag ending: not OSM")
+        return chunk
+
+
 def _read_osm(
-    stream: IO[bytes],
+    stream: _ShortTags,
     nodes: dict[str, tuple[float, float]],
     ways: list[list[str]],
     path: Path,
@@ -92,7 +112,7 @@ def _read_osm(
 ) -> None:
     for _event, element in etree.iterparse(
         stream, events=("end",), tag=("node", "way"), resolve_entities=False,
-        no_network=True, huge_tree=True,
+        no_network=True,  # and not huge_tree: libxml2's caps on depth and text stay on
     ):  # fmt: skip
         if element.tag == "node":
             nodes[element.get("id")] = _lon_lat(element, path)
@@ -111,9 +131,14 @@ def _lon_lat(element: Any, path: Path) -> tuple[float, float]:
             f"{path}:{element.sourceline}: node {element.get('id')}: lat/lon missing or not a "
             "number"
         ) from None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and math.isfinite(lon + lat)):
+    if not _in_degrees(lon, lat):
         raise NetworkError(f"{path}:{element.sourceline}: node {element.get('id')}: out of range")
     return lon, lat
+
+
+def _in_degrees(lon: float, lat: float) -> bool:
+    """Longitude and latitude in range (NaN fails every comparison)."""
+    return -180 <= lon <= 180 and -90 <= lat <= 90
 
 
 def _walkable(way: Any) -> bool:
@@ -148,7 +173,18 @@ def _add_edge(graph: nx.Graph, a: Any, b: Any, length: float) -> None:
 
 def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Graph:
     try:
-        source = nx.read_graphml(path)
+        with _open(path) as stream:
+            data = stream.read(MAX_GRAPHML_BYTES + 1)
+        if len(data) > MAX_GRAPHML_BYTES:
+            raise NetworkError(
+                f"{path}: more than {MAX_GRAPHML_BYTES >> 20} MB of GraphML (once decompressed); "
+                "give the district's streets as OSM XML, which is read as a stream"
+            )
+        source = nx.parse_graphml(data)
+    except NetworkError:
+        raise
+    except (EOFError, zlib.error) as exc:
+        raise NetworkError(f"{path}: cannot read: {exc}") from None
     except (ElementTree.ParseError, nx.NetworkXError, ValueError, KeyError, OSError) as exc:
         reason = " ".join(str(exc).split())
         raise NetworkError(f"{path}: not a readable GraphML file: {reason}") from None
@@ -158,9 +194,9 @@ def _load_graphml(path: Path, projector: Projector, progress: Progress) -> nx.Gr
             lon = float(attrs.get("x", attrs.get("lon")))
             lat = float(attrs.get("y", attrs.get("lat")))
         except (TypeError, ValueError):
-            raise NetworkError(
-                f"{path}: node {node}: needs x/y (or lon/lat) in WGS 84 degrees"
-            ) from None
+            lon = lat = math.nan
+        if not _in_degrees(lon, lat):
+            raise NetworkError(f"{path}: node {node}: needs x/y (or lon/lat) in WGS 84 degrees")
         lon_lat[node] = (lon, lat)
     ids = list(lon_lat)
     xy = projector.project([lon_lat[n][0] for n in ids], [lon_lat[n][1] for n in ids])

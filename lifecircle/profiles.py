@@ -9,6 +9,7 @@ a user's.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,10 @@ def _check_against_standard(spec: dict[str, Any], path: Path, text: str) -> None
                 )
     seen: set[str] = set()
     for index, level in enumerate(spec["levels"]):
+        for key in ("minutes", "maxDistanceM"):
+            if not math.isfinite(level[key]):  # TOML has nan; the schema's bounds let it by
+                at = line_of(text, ["levels", key])
+                raise DataFileError(f"{path}:{at}: levels[{index}].{key}: must be a number")
         if level["id"] in seen:
             at = line_of(text, ["levels", "id"])
             raise DataFileError(f"{path}:{at}: levels[{index}].id: {level['id']!r} repeated")

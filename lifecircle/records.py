@@ -98,6 +98,7 @@ class Dataset:
     unusable: Counter[str] = field(default_factory=Counter)
     ignored: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    ids: set[tuple[str, str]] = field(default_factory=set)  # (type, id) of the records taken
 
     def note(self, kind: str, at: Locator, why: str) -> None:
         """Count a valid record left out, and say why (the first ones)."""
@@ -110,13 +111,15 @@ def load(inputs: Iterable[str], progress: Callable[[int], None] | None = None) -
     """Every record of the inputs read, validated and kept if usable; InputError if unreadable."""
     data = Dataset()
     seen: list[tuple[dict[str, Any], Locator]] = []
-    checker = RecordChecker(StandardRegistry(), visit=lambda value, at: seen.append((value, at)))
+    registry = StandardRegistry()
+    entities = {name for v in registry.versions() for name in registry.get(v).entities}
+    checker = RecordChecker(registry, visit=lambda value, at: seen.append((value, at)))
     for path in iter_paths(list(inputs)):
         for item in read_items(path):
             seen.clear()
             result = checker.check(item)
             record, at = seen[0] if seen else ({}, None)
-            kind = str(record.get("type", "?")) if isinstance(record, dict) else "?"
+            kind = _kind(record, entities)
             data.read[kind] += 1
             if result.invalid:
                 data.invalid[kind] += 1
@@ -133,13 +136,20 @@ def load(inputs: Iterable[str], progress: Callable[[int], None] | None = None) -
     return data
 
 
+def _kind(record: Any, entities: set[str]) -> str:
+    """The record's entity type, or "?": any other `type` value is content, never echoed."""
+    kind = record.get("type") if isinstance(record, dict) else None
+    return kind if isinstance(kind, str) and kind in entities else "?"
+
+
 def _list_findings(data: Dataset, findings: list[Any]) -> None:
+    """The first error's place and code; not its message, which may quote the record."""
     for finding in findings:
         if finding.severity is Severity.ERROR and len(data.problems) < MAX_PROBLEMS_LISTED:
             where = finding.location
             data.problems.append(
                 f"{where.file}:{where.line or 1}: {where.pointer or '/'}: invalid, not used "
-                f"({finding.code}: {finding.message})"
+                f"({finding.code}; `ccstd validate` says more)"
             )
             break
 
@@ -147,6 +157,10 @@ def _list_findings(data: Dataset, findings: list[Any]) -> None:
 def _take(data: Dataset, kind: str, record: dict[str, Any], at: Locator) -> bool:
     """Keep what the report needs of a valid record; False (counted, with why) if unusable."""
     rid = str(record["id"])
+    if (kind, rid) in data.ids:
+        data.note(kind, at, "id repeated: the first record is used")
+        return False
+    data.ids.add((kind, rid))
     if kind == "Community":
         data.communities[rid] = Community(rid, record["name"], record.get("communityCode"))
     elif kind == "Building":
@@ -185,9 +199,6 @@ def _take_site(
     point = record.get("location")
     if point is None:
         data.note(kind, at, "no location: cannot be placed")
-        return False
-    if record["id"] in into:
-        data.note(kind, at, "id repeated: the first record is used")
         return False
     lon, lat = to_wgs84(point["lon"], point["lat"], point.get("crs", "WGS84"))
     community = record.get("community", {}).get("id")

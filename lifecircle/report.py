@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 from ccstd import __version__
 from ccstd.lifecircle.access import Access
 from ccstd.lifecircle.coverage import reached
+from ccstd.lifecircle.onehour import UNKNOWN_COMMUNITY
 from ccstd.lifecircle.profiles import Profile
 from ccstd.lifecircle.records import Dataset, Site
 
@@ -42,7 +43,8 @@ def report_document(analysis: Analysis) -> dict[str, Any]:
     data, profile = analysis.data, analysis.profile
     communities: dict[str, Any] = {}
     facility_counts = _facility_counts(analysis)
-    for community_id in sorted(set(analysis.coverage) | set(data.communities)):
+    measured = set(analysis.one_hour) - {UNKNOWN_COMMUNITY}  # named by requests, not read
+    for community_id in sorted(set(analysis.coverage) | set(data.communities) | measured):
         known = data.communities.get(community_id)
         entry: dict[str, Any] = {"name": known.name if known else community_id}
         entry.update(analysis.coverage.get(community_id, {"buildings": 0, "levels": {}}))

@@ -11,7 +11,7 @@ import orjson
 
 from ccstd.lifecircle import access as measure
 from ccstd.lifecircle.coords import Projector, great_circle_km
-from ccstd.lifecircle.coverage import community_figures, population
+from ccstd.lifecircle.coverage import community_figures, hide_residual_households, population
 from ccstd.lifecircle.onehour import one_hour
 from ccstd.lifecircle.profiles import Profile
 from ccstd.lifecircle.records import MAX_PROBLEMS_LISTED, Dataset, Site, load
@@ -59,6 +59,7 @@ def analyse(options: Options, tick: Tick | None = None) -> Analysis:
         access_result = measure.straight_line(building_xy, facility_xy, members, options.circuity)
     people = population(data)
     coverage = community_figures(options.profile, buildings, access_result, people)
+    hide_residual_households(coverage, data.used["Household"])
     hour, inconsistent = one_hour(data)
     return Analysis(
         options.profile, data, buildings, facilities, access_result, coverage, hour,

@@ -3,7 +3,8 @@
     python examples/lifecircle/make_district.py [FOLDER]    # default: examples/lifecircle
 
 A 1.2 km grid of streets in Nanjing's Qinhuai district, cut by a canal with one footbridge;
-three communities (one too small to be shown: fewer than 5 households); buildings, dwellings and
+four communities (two too small to be shown: fewer than 5 households each, so that neither can be
+told by difference from the district's totals); buildings, dwellings and
 households; facilities of every category of the standard, some placed in GCJ-02 or BD-09 as
 consumer-map vendors send them; a month of orders and deliveries, service requests and care
 visits. Deliberate gaps the report must find: no day-care centre near 月牙湖社区, no kindergarten
@@ -36,6 +37,7 @@ COMMUNITIES = [
     ("comm-yyh", "月牙湖社区", "320104001001", (0, 5, 0, 5), 24),
     ("comm-hp", "河畔社区", "320104001002", (1, 6, 8, 12), 20),
     ("comm-xx", "小巷社区", "320104001003", (9, 10, 2, 3), 1),
+    ("comm-lx", "柳巷社区", "320104001004", (7, 8, 2, 3), 1),
 ]
 
 
@@ -147,7 +149,7 @@ def homes(rng: random.Random) -> tuple[list[dict[str, object]], dict[str, list[s
             out.append(record("Building", bid, community={"type": "Community", "id": cid},
                               name=f"{b + 1}号楼", location=geo(col, row, crs),
                               floorsAboveGround=6))  # fmt: skip
-            dwellings = 3 if cid == "comm-xx" else rng.randint(4, 8)
+            dwellings = 3 if count == 1 else rng.randint(4, 8)
             for d in range(dwellings):
                 did, hid = f"dw-{bid[5:]}-{d + 1}", f"hh-{bid[5:]}-{d + 1}"
                 out.append(record("Dwelling", did, building={"type": "Building", "id": bid},
@@ -173,7 +175,8 @@ def orders(rng: random.Random, residents: dict[str, list[str]]) -> list[dict[str
     channels = ["offline", "taobao", "jd", "wechat-mini-program"]
     start = datetime(2024, 5, 1, 8, tzinfo=TZ)
     for n in range(400):
-        cid, _name, code, _block, _count = COMMUNITIES[n % 3] if n % 10 else COMMUNITIES[2]
+        small = COMMUNITIES[2 + n // 10 % 2]  # one order in ten goes to a small community
+        cid, _name, code, _block, _count = COMMUNITIES[n % 3] if n % 10 else small
         placed = start + timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 720))
         slow = cid == "comm-hp"
         minutes = rng.lognormvariate(4.4 if slow else 3.5, 0.35)

@@ -42,7 +42,7 @@ def test_suppression_starts_below_five_households(households: int, suppressed: b
 
 
 def test_residents_weight_the_share() -> None:
-    people = Population(Counter({"b0": 3, "b1": 3}), Counter({"b0": 9, "b1": 1}))
+    people = Population(Counter({"b0": 5, "b1": 5}), Counter({"b0": 9, "b1": 1}))
     figures = community_figures(PROFILE, _buildings(2), _access([100.0, 5000.0]), people)["c"]
     shares = figures["levels"]["15-min"]["types"]["food"]
     assert shares["buildingsCovered"] == 0.5 and shares["residentsCovered"] == 0.9

@@ -166,8 +166,8 @@ def test_a_network_of_somewhere_else_is_warned_about(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("lifecircle", str(RECORDS), "--network", str(far), "--out", str(out))
     assert result.exit_code == 0
-    assert "45 of 45 buildings are more than 250 m from any node" in result.stderr
-    assert report(out)["method"]["network"]["buildingsSnappedBeyond250M"] == 45
+    assert "46 of 46 buildings are more than 250 m from any node" in result.stderr
+    assert report(out)["method"]["network"]["buildingsSnappedBeyond250M"] == 46
 
 
 def test_the_demo_network_covers_the_demo(routed: Path) -> None:

@@ -38,7 +38,7 @@ def test_report_renders_every_map_and_table(routed: Path, tmp_path: Path) -> Non
         visible = [c for c in communities.values() if not c["suppressed"]]
         assert len(shown) == sum(c["buildings"] for c in visible)  # none of a suppressed one
         assert page.query_selector_all("svg.map path.uncovered")  # the canal's gap is marked
-        assert len(page.query_selector_all("svg.map path.streets")) == len(sections) - 1
+        assert len(page.query_selector_all("svg.map path.streets")) == len(visible)
         assert page.query_selector_all("ol.gaps li")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
