@@ -48,7 +48,7 @@ def running(config: ServiceConfig) -> Iterator[str]:
         sock.close()
 
 
-def heavy_body(records: int = 40_000) -> bytes:
+def heavy_body(records: int = 200_000) -> bytes:
     """A small gzip body whose validation keeps a worker busy for seconds (a real validation,
     of `records` valid records; cut short by the service's time limit when one is set)."""
     record = orjson.dumps(valid_record("Resident")) + b"\n"

@@ -182,7 +182,7 @@ def test_sigterm_stops_a_long_validation_after_the_grace_period(tmp_path: Path) 
     """Uvicorn waits 10 s for requests in flight; then the pool tells its workers to stop, so a
     validation of minutes does not keep the process alive (its thread would be joined at exit)."""
     with child_service(log=tmp_path / "log", env={"TMPDIR": str(tmp_path)}) as service:
-        body = heavy_body(200_000)  # ~150 MB unpacked: well over a minute of validation here
+        body = heavy_body()  # ~150 MB unpacked: well over a minute of validation here
         in_background(lambda: httpx.post(service.url + "/v1/validate", content=body, timeout=120))
         health_when(service.url, lambda h: h["workers"]["busy"] == 1)
         started = time.monotonic()
