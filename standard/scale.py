@@ -297,14 +297,47 @@ def connect(scheduler: str) -> Iterator[Client]:
                 stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]
             else:
+                _handshake(scheduler)
                 client = stack.enter_context(Client(scheduler, timeout=CONNECT_SECONDS))  # type: ignore[no-untyped-call]
         except Exception as exc:  # any failure of the library to connect: one line, exit 2
-            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise ClusterError(
-                f"--dask {scheduler}: cannot reach the scheduler: {reason}"
+                f"--dask {scheduler}: cannot reach the scheduler: {_reason(exc)}"
             ) from None
         _check_workers(client, scheduler)
         yield client
+
+
+def _handshake(address: str) -> None:
+    """Raise unless a Dask scheduler at `address` answers Dask's handshake within
+    CONNECT_SECONDS: Dask's client waits without end on a server that accepts and stays silent,
+    and reads whatever another server says as the size of a message."""
+    import asyncio
+
+    from distributed.comm.core import connect as open_comm
+    from distributed.security import Security
+
+    async def shake() -> None:
+        args = Security().get_connection_args("client")  # type: ignore[no-untyped-call]
+        comm = await open_comm(address, timeout=CONNECT_SECONDS, **args)  # type: ignore[no-untyped-call]
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(shake(), CONNECT_SECONDS))
+    except (TimeoutError, MemoryError) as exc:
+        raise _NotDaskError(exc) from None
+
+
+class _NotDaskError(Exception):
+    """A server answered, or held the connection, but not as a Dask scheduler does."""
+
+
+def _reason(exc: Exception) -> str:
+    """Why connecting failed, in one line."""
+    if isinstance(exc, _NotDaskError):
+        silent = isinstance(exc.args[0], TimeoutError)
+        said = f"no answer within {CONNECT_SECONDS} s" if silent else "an answer Dask cannot read"
+        return f"{said} (is it a Dask scheduler?)"
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 def _check_workers(client: Client, scheduler: str) -> None:
