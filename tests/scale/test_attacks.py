@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ccstd.cli.app import app
 from tests.conftest import REPO_ROOT, valid_record
 
 RUNNER = CliRunner()
@@ -68,3 +71,50 @@ def test_a_server_that_is_not_a_scheduler_is_exit_2_not_a_hang(server: str, tmp_
     assert run.stderr.startswith(f"ccstd: error: --dask {server}: cannot reach the scheduler")
     assert "is it a Dask scheduler?" in run.stderr and run.stderr.count("\n") == 1
     assert not report.exists()
+
+
+@pytest.fixture(scope="module")
+def threaded() -> Iterator[str]:
+    """A LocalCluster of one worker process running 4 threads (`dask worker`'s default is one
+    thread per core)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=4,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.CRITICAL,
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def _many_patients(path: Path, copies: int) -> Path:
+    """The FHIR example `copies` times over, each copy with its own ids (many chunks)."""
+    bundle = json.loads(FHIR.read_text(encoding="utf-8"))
+    text = json.dumps(bundle["entry"])
+    entries = []
+    for copy in range(copies):
+        renamed = re.sub(r'"(id|fullUrl)": "([^"]+)"', rf'"\1": "\2-c{copy}"', text)
+        renamed = re.sub(r'"reference": "([^"]+)"', rf'"reference": "\1-c{copy}"', renamed)
+        entries.extend(json.loads(renamed))
+    path.write_text(json.dumps({**bundle, "entry": entries}), encoding="utf-8")
+    return path
+
+
+def test_convert_on_threaded_workers_counts_as_a_local_run(threaded: str, tmp_path: Path) -> None:
+    source = _many_patients(tmp_path / "bundle.json", 6)
+    summaries = []
+    for name, extra in (("local", []), ("dask", ["--dask", threaded])):
+        out = tmp_path / name
+        out.mkdir()
+        args = ["convert", str(source), "--out", str(out / "records.ndjson"), "--ledger",
+                str(out / "ledger.json"), *extra]  # fmt: skip
+        result = RUNNER.invoke(app, args, env={**ENV, "COLUMNS": "200"})
+        assert result.exit_code in (0, 1), result.output
+        summaries.append(result.stderr.replace(str(out), "OUT"))
+    assert summaries[0] == summaries[1]
+    for output in ("records.ndjson", "ledger.json"):
+        local, dask = (tmp_path / name / output for name in ("local", "dask"))
+        assert local.read_bytes() == dask.read_bytes()
