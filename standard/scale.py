@@ -261,6 +261,16 @@ def check_partition(part: Partition, first_line: int, check: CheckOptions) -> An
         return Failed(f"{part.describe()}: {type(exc).__name__} on the worker")
 
 
+def dask_setup(worker: object) -> None:
+    """In a worker of a `local` cluster, as it starts (a Dask preload): ignore SIGINT. A
+    terminal's Ctrl-C reaches the whole process group; this process stops the cluster and exits
+    with 130, and the workers would otherwise each print a KeyboardInterrupt traceback."""
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def worker_version() -> str:
     """In a worker: the ccstd version it runs."""
     from ccstd import __version__
@@ -293,6 +303,7 @@ def connect(scheduler: str) -> Iterator[Client]:
                     host="127.0.0.1",  # never listens beyond this machine
                     dashboard_address="127.0.0.1:0",
                     silence_logs=logging.CRITICAL,
+                    preload=[__name__],  # dask_setup below: Ctrl-C is for this process
                 )
                 stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]

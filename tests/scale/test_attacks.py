@@ -6,11 +6,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +121,36 @@ def test_convert_on_threaded_workers_counts_as_a_local_run(threaded: str, tmp_pa
     for output in ("records.ndjson", "ledger.json"):
         local, dask = (tmp_path / name / output for name in ("local", "dask"))
         assert local.read_bytes() == dask.read_bytes()
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes (not multiprocessing's resource tracker) that `pid` started."""
+    run = subprocess.run(["pgrep", "-P", str(pid), "-f", "spawn_main"], capture_output=True,
+                         text=True)  # fmt: skip
+    return [int(p) for p in run.stdout.split()]
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_cluster_is_quiet_and_leaves_no_process(tmp_path: Path) -> None:
+    from benchmarks.generate import generate
+
+    records = tmp_path / "r.ndjson"
+    generate(records, 20000, seed=3, invalid_share=0.05)
+    report = tmp_path / "report.json"
+    command = ["validate", str(records), "-q", "-o", str(report), "--dask", "local:2"]
+    run = subprocess.Popen([sys.executable, "-c", _MAIN, *command], stderr=subprocess.PIPE,
+                           text=True, start_new_session=True, cwd=tmp_path)  # fmt: skip
+    deadline = time.monotonic() + 90
+    while len(_workers(run.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # the workers have started and are checking
+    workers = _workers(run.pid)
+    assert len(workers) == 2 and run.poll() is None
+    os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 130 and stderr == "", stderr
+    assert not report.exists()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
