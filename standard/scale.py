@@ -261,6 +261,15 @@ def check_partition(part: Partition, first_line: int, check: CheckOptions) -> An
         return Failed(f"{part.describe()}: {type(exc).__name__} on the worker")
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity: taskset, a batch job's cpuset),
+    not every core of the machine."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # a platform without affinity
+        return os.cpu_count() or 1
+
+
 def dask_setup(worker: object) -> None:
     """In a worker of a `local` cluster, as it starts (a Dask preload): ignore SIGINT. A
     terminal's Ctrl-C reaches the whole process group; this process stops the cluster and exits
@@ -295,7 +304,7 @@ def connect(scheduler: str) -> Iterator[Client]:
     with contextlib.ExitStack() as stack:
         try:
             if local is not None:
-                workers = int(local[1]) if local[1] else (os.cpu_count() or 1)
+                workers = int(local[1]) if local[1] else _usable_cores()
                 cluster = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=workers,
                     threads_per_worker=1,

@@ -154,3 +154,21 @@ def test_ctrl_c_on_a_local_cluster_is_quiet_and_leaves_no_process(tmp_path: Path
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+
+
+@pytest.mark.slow
+def test_local_starts_one_worker_per_core_the_command_may_use(tmp_path: Path) -> None:
+    """`--dask local` under a CPU affinity of one core (taskset, a batch job's cpuset) starts
+    one worker, not one per core of the machine."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs 2 cores to restrict the command to 1")
+    records = tmp_path / "r.ndjson"
+    records.write_text(json.dumps(valid_record("Device")) + "\n")
+    one_core = str(min(os.sched_getaffinity(0)))
+    run = subprocess.Popen(["taskset", "-c", one_core, sys.executable, "-c", _MAIN, "validate",
+                            str(records), "-q", "--dask", "local"], cwd=tmp_path)  # fmt: skip
+    most = 0
+    while run.poll() is None:
+        most = max(most, len(_workers(run.pid)))
+        time.sleep(0.1)
+    assert run.returncode == 0 and most == 1
