@@ -172,3 +172,24 @@ def test_local_starts_one_worker_per_core_the_command_may_use(tmp_path: Path) ->
         most = max(most, len(_workers(run.pid)))
         time.sleep(0.1)
     assert run.returncode == 0 and most == 1
+
+
+def test_a_record_too_large_is_reported_in_line_order(scheduler: str, tmp_path: Path) -> None:
+    """A line over the record limit among invalid records: its finding comes where its line
+    is, whatever the ranges or blocks (it came after the rest of its block's findings)."""
+    from ccstd.standard.reading import MAX_RECORD_BYTES
+    from ccstd.standard.scale import PARTITION_ENV
+
+    bad = json.dumps({**valid_record("Device"), "id": 7}).encode() + b"\n"
+    huge = b'{"id": "' + b"x" * MAX_RECORD_BYTES + b'"}\n'
+    source = tmp_path / "big.ndjson"
+    source.write_bytes(bad * 3 + huge + bad * 50)
+    reports = []
+    for extra in ([], ["--dask", scheduler]):
+        result = RUNNER.invoke(app, ["validate", str(source), "-q", "-f", "json",
+                                     "--max-findings", "0", *extra],
+                               env={PARTITION_ENV: "4096"})  # fmt: skip
+        assert result.exit_code == 1, result.output
+        reports.append([(f["line"], f["code"]) for f in json.loads(result.stdout)["findings"]])
+    assert reports[0] == reports[1]
+    assert reports[0] == sorted(reports[0], key=lambda finding: finding[0])
