@@ -130,20 +130,32 @@ def _workers(pid: int) -> list[int]:
     return [int(p) for p in run.stdout.split()]
 
 
+def _ignores_ctrl_c(pid: int) -> bool:
+    """Whether the process ignores SIGINT (its SigIgn mask in /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    ignored = re.search(r"^SigIgn:\s*([0-9a-f]+)$", status, re.MULTILINE)
+    return ignored is not None and bool(int(ignored[1], 16) & (1 << (signal.SIGINT - 1)))
+
+
 @pytest.mark.slow
 def test_ctrl_c_on_a_local_cluster_is_quiet_and_leaves_no_process(tmp_path: Path) -> None:
     from benchmarks.generate import generate
 
     records = tmp_path / "r.ndjson"
     generate(records, 20000, seed=3, invalid_share=0.05)
+    records.write_bytes(records.read_bytes() * 5)  # long enough to be interrupted
     report = tmp_path / "report.json"
     command = ["validate", str(records), "-q", "-o", str(report), "--dask", "local:2"]
     run = subprocess.Popen([sys.executable, "-c", _MAIN, *command], stderr=subprocess.PIPE,
                            text=True, start_new_session=True, cwd=tmp_path)  # fmt: skip
-    deadline = time.monotonic() + 90
-    while len(_workers(run.pid)) < 2 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60  # until the workers are up (and ready, with the fix)
+    while time.monotonic() < deadline and not (
+        len(workers := _workers(run.pid)) == 2 and all(map(_ignores_ctrl_c, workers))
+    ):
         time.sleep(0.2)
-    time.sleep(3)  # the workers have started and are checking
     workers = _workers(run.pid)
     assert len(workers) == 2 and run.poll() is None
     os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
