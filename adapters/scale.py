@@ -10,6 +10,7 @@ byte for byte, and the outputs appear whole or not at all.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -23,18 +24,21 @@ from ccstd.adapters.runner import Finished, InputReadError, Work
 from ccstd.standard.scale import ClusterError, Failed, connect, in_order
 
 _initialised: str | None = None  # in a worker: the run its converter was made for
+_one_at_a_time = threading.Lock()  # a worker's converter (its protection counts) is per process
 
 
 def finish_chunk(run: str, init: tuple[Adapter, bytes | None, str], chunk: list[Work],
                  with_ledger: bool, label: str) -> Any:  # fmt: skip
     """In a worker: a chunk's finished outcomes, protection counts and ledger (as `--jobs`), or
-    Failed, whose message names the chunk and never its content."""
+    Failed, whose message names the chunk and never its content. Chunks run one at a time in a
+    process: the converter the process holds counts what it protects chunk by chunk."""
     global _initialised
     try:
-        if _initialised != run:
-            runner._init_worker(*init)
-            _initialised = run
-        return runner._finish_chunk(chunk, with_ledger)
+        with _one_at_a_time:  # a worker of several threads runs several chunks at once
+            if _initialised != run:
+                runner._init_worker(*init)
+                _initialised = run
+            return runner._finish_chunk(chunk, with_ledger)
     except MemoryError:
         return Failed(f"{label}: the worker ran out of memory")
     except Exception as exc:

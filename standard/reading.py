@@ -290,7 +290,10 @@ def _ndjson_blocks(
             problem = rules.RECORD_TOO_LARGE.finding(
                 Location(display, line_no), limit=MAX_RECORD_BYTES
             )
-            block.items.append(RawItem(display, line_no, problems=[problem]))
+            if block.lines:  # a block of its own: findings come in line order
+                yield block
+            yield Block(display, line_no, items=[RawItem(display, line_no, problems=[problem])])
+            block, held = Block(display, line_no), 0
             line, seen_record = b"\n", True  # the newline keeps the numbering of what follows
         seen_record = seen_record or bool(line.strip())
         block.lines.append(line)

@@ -261,6 +261,25 @@ def check_partition(part: Partition, first_line: int, check: CheckOptions) -> An
         return Failed(f"{part.describe()}: {type(exc).__name__} on the worker")
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity: taskset, a batch job's cpuset),
+    not every core of the machine."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # a platform without affinity
+        return os.cpu_count() or 1
+
+
+def dask_setup(worker: object) -> None:
+    """In a worker of a `local` cluster, as it starts (a Dask preload): ignore SIGINT. A
+    terminal's Ctrl-C reaches the whole process group; this process stops the cluster and exits
+    with 130, and the workers would otherwise each print a KeyboardInterrupt traceback."""
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def worker_version() -> str:
     """In a worker: the ccstd version it runs."""
     from ccstd import __version__
@@ -285,7 +304,7 @@ def connect(scheduler: str) -> Iterator[Client]:
     with contextlib.ExitStack() as stack:
         try:
             if local is not None:
-                workers = int(local[1]) if local[1] else (os.cpu_count() or 1)
+                workers = int(local[1]) if local[1] else _usable_cores()
                 cluster = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=workers,
                     threads_per_worker=1,
@@ -293,18 +312,52 @@ def connect(scheduler: str) -> Iterator[Client]:
                     host="127.0.0.1",  # never listens beyond this machine
                     dashboard_address="127.0.0.1:0",
                     silence_logs=logging.CRITICAL,
+                    preload=[__name__],  # dask_setup below: Ctrl-C is for this process
                 )
                 stack.enter_context(cluster)
                 client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]
             else:
+                _handshake(scheduler)
                 client = stack.enter_context(Client(scheduler, timeout=CONNECT_SECONDS))  # type: ignore[no-untyped-call]
         except Exception as exc:  # any failure of the library to connect: one line, exit 2
-            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise ClusterError(
-                f"--dask {scheduler}: cannot reach the scheduler: {reason}"
+                f"--dask {scheduler}: cannot reach the scheduler: {_reason(exc)}"
             ) from None
         _check_workers(client, scheduler)
         yield client
+
+
+def _handshake(address: str) -> None:
+    """Raise unless a Dask scheduler at `address` answers Dask's handshake within
+    CONNECT_SECONDS: Dask's client waits without end on a server that accepts and stays silent,
+    and reads whatever another server says as the size of a message."""
+    import asyncio
+
+    from distributed.comm.core import connect as open_comm
+    from distributed.security import Security
+
+    async def shake() -> None:
+        args = Security().get_connection_args("client")  # type: ignore[no-untyped-call]
+        comm = await open_comm(address, timeout=CONNECT_SECONDS, **args)  # type: ignore[no-untyped-call]
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(shake(), CONNECT_SECONDS))
+    except (TimeoutError, MemoryError) as exc:
+        raise _NotDaskError(exc) from None
+
+
+class _NotDaskError(Exception):
+    """A server answered, or held the connection, but not as a Dask scheduler does."""
+
+
+def _reason(exc: Exception) -> str:
+    """Why connecting failed, in one line."""
+    if isinstance(exc, _NotDaskError):
+        silent = isinstance(exc.args[0], TimeoutError)
+        said = f"no answer within {CONNECT_SECONDS} s" if silent else "an answer Dask cannot read"
+        return f"{said} (is it a Dask scheduler?)"
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
 def _check_workers(client: Client, scheduler: str) -> None:
