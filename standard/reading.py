@@ -160,6 +160,12 @@ def _matches(name: str, rel: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
 
 
+def displayable(path: str) -> str:
+    """`path` as text every output can hold: bytes of a file name that are not UTF-8 (kept by
+    the OS layer as lone surrogates) are written as `\\xNN` escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def read_blocks(
     path: str,
     input_format: InputFormat = "auto",
@@ -170,7 +176,7 @@ def read_blocks(
     """The content of one file (or stdin) in blocks of at most `block_lines` lines or items and
     about `block_bytes` bytes, in order, never raising on bad content; findings name the file as
     `display` (default: the path as given)."""
-    display = display or ("<stdin>" if path == STDIN else path)
+    display = display or ("<stdin>" if path == STDIN else displayable(path))
     try:
         with _open(path) as stream:
             fmt = _format_for(path, input_format)
