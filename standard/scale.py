@@ -18,6 +18,7 @@ import itertools
 import os
 import re
 import stat
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -305,8 +306,12 @@ def connect(scheduler: str) -> Iterator[Client]:
         try:
             if local is not None:
                 workers = int(local[1]) if local[1] else _usable_cores()
+                # what a worker spills to disk holds records: a folder only this user can read
+                # (mkdtemp: 0700), removed after the cluster has stopped
+                scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="ccstd-dask-"))
                 cluster = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=workers,
+                    local_directory=scratch,
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",  # never listens beyond this machine
