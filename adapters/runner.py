@@ -161,7 +161,8 @@ def convert_paths(
     """
     chosen = options or ConvertOptions()
 
-    run: dict[str, Any] = {}  # what an adapter keeps across the sources of this run
+    # what an adapter keeps across the sources of this run; `paths`: every source, in order
+    run: dict[str, Any] = {"paths": tuple(paths)}
 
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
         for path in paths:

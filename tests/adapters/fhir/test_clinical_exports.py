@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 from tests.adapters.fhir.test_clinical import (
@@ -36,3 +38,31 @@ def test_a_dose_and_timing_written_as_strings_keep_their_values(tmp_path: Path) 
     dropped = ledger(tmp_path)["dropped"]
     assert not [path for path in dropped if "doseQuantity" in path or "repeat" in path]
     validates(tmp_path)
+
+
+def test_a_medication_in_a_file_read_later_is_found(tmp_path: Path) -> None:
+    """A Bulk Data client names files in the manifest's order (`1.MedicationRequest.ndjson`,
+    `2.Medication.ndjson`): the Medication comes in a file read after its referrers."""
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    (folder / "0.Patient.ndjson").write_text(ndjson(PATIENT))
+    (folder / "1.MedicationRequest.ndjson").write_text(ndjson(request()))
+    (folder / "2.Medication.ndjson").write_text(ndjson(medication()))
+    result = convert(tmp_path, folder)
+    assert result.exit_code == 0, result.output
+    record = records(tmp_path)[pseudonym("r1")]
+    assert record["code"]["code"] == "314076" and len(record["codings"]) == 2
+    assert ledger(tmp_path)["skipped"] == {"Medication: carried-by-referrers": 1}
+    validates(tmp_path)
+
+
+def test_a_medication_in_a_later_gzipped_bundle_is_found(tmp_path: Path) -> None:
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"fullUrl": "urn:uuid:m1", "resource": medication()}]}  # fmt: skip
+    later = tmp_path / "z-medications.json.gz"
+    later.write_bytes(gzip.compress(json.dumps(bundle, indent=2).encode()))
+    first = tmp_path / "a-requests.ndjson"
+    first.write_text(ndjson(PATIENT, request()))
+    result = convert(tmp_path, first, later)
+    assert result.exit_code == 0, result.output
+    assert records(tmp_path)[pseudonym("r1")]["code"]["code"] == "314076"
