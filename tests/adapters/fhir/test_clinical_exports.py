@@ -66,3 +66,26 @@ def test_a_medication_in_a_later_gzipped_bundle_is_found(tmp_path: Path) -> None
     result = convert(tmp_path, first, later)
     assert result.exit_code == 0, result.output
     assert records(tmp_path)[pseudonym("r1")]["code"]["code"] == "314076"
+
+
+def test_redacted_rejects_carry_no_source_id_nor_medication_text(tmp_path: Path) -> None:
+    """A payer's ids embed the member number and its references are full URLs: a rejected
+    prescription's replay context (the fullUrls it refers to, the Medication's text) is
+    personal and of no use in a line that cannot be replayed."""
+    base = "https://payer.example/fhir/"
+    member = "MBR-778812345"
+    patient = PATIENT | {"id": member}
+    prescription = request(intent="Order", subject={"reference": f"{base}Patient/{member}"})
+    drug = {"resourceType": "Medication", "id": "m1", "code": {"text": "Dr Quixotebury's mix"}}
+    entries = [
+        {"fullUrl": f"{base}{r['resourceType']}/{r['id']}", "resource": r}
+        for r in (patient, prescription, drug)
+    ]
+    source = tmp_path / "payer.json"
+    source.write_text(json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": entries}))
+    shared = tmp_path / "out" / "shared.ndjson"
+    result = convert(tmp_path, source, "--rejects-redacted", str(shared))
+    assert result.exit_code == 1, result.output
+    text = shared.read_text()
+    assert json.loads(text)["reason"] == "invalid-code"
+    assert member not in text and "Quixotebury" not in text
