@@ -258,7 +258,8 @@ def _dosage(dosage: Any, path: str, dropped: Drops) -> Record | None:
 
 
 def _dose(values: Any, path: str, dropped: Drops) -> Record | None:
-    """The first doseAndRate's doseQuantity (a positive value, its unit when it has one)."""
+    """The first doseAndRate's doseQuantity (a positive value, its unit when it has one); a
+    bound (a comparator) is not a dose."""
     if not isinstance(values, list) or not values:
         return None
     later = range(1, len(values))
@@ -271,10 +272,16 @@ def _dose(values: Any, path: str, dropped: Drops) -> Record | None:
     if amount["value"] <= 0 or isinstance(amount["value"], bool):
         dropped.append((f"{path}[0].doseQuantity", "not a positive dose"))
         return None
+    if amount.get("comparator"):
+        dropped.append((f"{path}[0].doseQuantity", _BOUND))
+        return None
     if not (amount.get("code") or amount.get("unit")):
         return {"value": amount["value"]}  # no unit is invented
     return {k: v for k, v in quantity(amount, f"{path}[0].doseQuantity", dropped).items()
             if k in ("value", "unit")}  # fmt: skip
+
+
+_BOUND = "a dose with a comparator (< 5 mg) is a bound, and the record's dose has no comparator"
 
 
 def _timing(timing: Any, path: str, dropped: Drops) -> Record | None:

@@ -89,3 +89,19 @@ def test_redacted_rejects_carry_no_source_id_nor_medication_text(tmp_path: Path)
     text = shared.read_text()
     assert json.loads(text)["reason"] == "invalid-code"
     assert member not in text and "Quixotebury" not in text
+
+
+def test_a_dose_with_a_comparator_is_not_carried_as_an_exact_dose(tmp_path: Path) -> None:
+    """`< 5 mg` is a bound, not a dose of 5 mg: the record's dose has no comparator, so the
+    dose is dropped with the reason rather than stated wrongly."""
+    bound = {"value": 5, "comparator": "<", "unit": "mg"}
+    dosage = {"text": "under 5 mg", "doseAndRate": [{"doseQuantity": bound}]}
+    source = tmp_path / "meds.ndjson"
+    source.write_text(ndjson(PATIENT, medication(), request(dosageInstruction=[dosage])))
+    result = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    assert records(tmp_path)[pseudonym("r1")]["dosages"] == [{"text": "under 5 mg"}]
+    book = ledger(tmp_path)
+    path = "MedicationRequest.dosageInstruction.doseAndRate.doseQuantity"
+    assert f"{path}.comparator" not in book["mapped"] and f"{path}.value" not in book["mapped"]
+    assert "comparator" in book["dropped"][f"{path}.value"]["reason"]
