@@ -644,16 +644,17 @@ def _remember_in(value: Any, medicines: dict[str, Any]) -> None:
 
 
 def _remember_medication(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
-    """A Medication's code under its fullUrl and under `Medication/<id>`."""
+    """A Medication's code under its fullUrl and under `Medication/<id>`, unless a copy read
+    before holds that key (the first reading is the one converted; later ones are duplicates)."""
     if not isinstance(value, dict) or value.get("resourceType") != "Medication":
         return
     code = value.get("code")
     if not isinstance(code, dict) or len(medicines) >= _MAX_MEDICATIONS:
         return
     if isinstance(full_url, str):
-        medicines[full_url] = code
+        medicines.setdefault(full_url, code)
     if isinstance(value.get("id"), str):
-        medicines[f"Medication/{value['id']}"] = code
+        medicines.setdefault(f"Medication/{value['id']}", code)
 
 
 def _medication_for(value: Any, medicines: dict[str, Any]) -> Any:

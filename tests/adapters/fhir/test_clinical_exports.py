@@ -1,4 +1,5 @@
-"""Medications as real exports write them: numbers as strings, Medications in another file."""
+"""FHIR clinical resources as real exports write them: numbers as strings, Medications in
+another file or twice, doses given as bounds, payer ids in rejected items."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from tests.adapters.fhir.test_clinical import (
     PATIENT,
+    RXNORM,
     convert,
     ledger,
     medication,
@@ -105,3 +107,17 @@ def test_a_dose_with_a_comparator_is_not_carried_as_an_exact_dose(tmp_path: Path
     path = "MedicationRequest.dosageInstruction.doseAndRate.doseQuantity"
     assert f"{path}.comparator" not in book["mapped"] and f"{path}.value" not in book["mapped"]
     assert "comparator" in book["dropped"][f"{path}.value"]["reason"]
+
+
+def test_the_first_of_two_copies_of_a_medication_is_the_one_used(tmp_path: Path) -> None:
+    """The same Medication in two sources converts at its first reading (the second is a
+    duplicate): its referrers take the first copy's code, wherever they are read."""
+    other = medication() | {"code": {"coding": [{"system": RXNORM, "code": "999"}]}}
+    first, second = tmp_path / "a.ndjson", tmp_path / "b.ndjson"
+    first.write_text(ndjson(PATIENT, request(), medication()))
+    second.write_text(ndjson(other, request(id="r2")))
+    result = convert(tmp_path, first, second)
+    assert result.exit_code == 0, result.output
+    found = records(tmp_path)
+    assert found[pseudonym("r1")]["code"]["code"] == "314076"
+    assert found[pseudonym("r2")]["code"]["code"] == "314076"
