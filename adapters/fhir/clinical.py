@@ -9,6 +9,7 @@ from ccstd.adapters.base import Rejected, SourceContext
 from ccstd.adapters.fhir.mapping import (
     FREE_TEXT,
     MAPPERS,
+    STANDARD_VERSION,
     Drops,
     Mapper,
     Record,
@@ -164,6 +165,8 @@ def _medication_use(
     if not medicine:
         message = f"{kind}: the medication is neither coded, nor named, nor found in the source"
         return Rejected("unresolved-medication", message, "medication[x]")
+    if resource.get("doNotPerform") is True:
+        return Rejected("prohibition", _PROHIBITION, "doNotPerform")
     prescribed = kind == "MedicationRequest"
     record.update(subject=found, kind="prescribed" if prescribed else "stated", **medicine)
     pairs = (("status", "status"), ("intent", "intent")) if prescribed else (("status", "status"),)
@@ -191,6 +194,10 @@ def _medication_use(
 
 
 _DOSAGE = {True: "dosageInstruction", False: "dosage"}
+_PROHIBITION = (
+    "MedicationRequest.doNotPerform: an order not to give the medicine; a MedicationUse "
+    f"cannot say so (the standard {STANDARD_VERSION}), and without it would read as a prescription"
+)
 _RECORDED = (("authoredOn", "recordedAt"), ("dateAsserted", "recordedAt"))
 
 

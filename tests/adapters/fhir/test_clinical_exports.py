@@ -16,6 +16,7 @@ from tests.adapters.fhir.test_clinical import (
     ndjson,
     pseudonym,
     records,
+    rejects,
     request,
     validates,
 )
@@ -121,3 +122,21 @@ def test_the_first_of_two_copies_of_a_medication_is_the_one_used(tmp_path: Path)
     found = records(tmp_path)
     assert found[pseudonym("r1")]["code"]["code"] == "314076"
     assert found[pseudonym("r2")]["code"]["code"] == "314076"
+
+
+def test_a_prescription_that_forbids_the_medicine_is_rejected_not_prescribed(
+    tmp_path: Path,
+) -> None:
+    """`doNotPerform: true` (do not give penicillin) became an active order for penicillin;
+    the standard cannot say "do not", so it is rejected naming the field."""
+    forbidden = request(doNotPerform=True)
+    allowed = request(id="r2", doNotPerform=False)
+    source = tmp_path / "meds.ndjson"
+    source.write_text(ndjson(PATIENT, medication(), forbidden, allowed))
+    result = convert(tmp_path, source)
+    assert result.exit_code == 1, result.output
+    assert pseudonym("r1") not in records(tmp_path) and pseudonym("r2") in records(tmp_path)
+    [line] = rejects(tmp_path)
+    assert line["path"] == "doNotPerform" and "doNotPerform" in line["message"]
+    assert "MedicationRequest.doNotPerform" not in ledger(tmp_path)["unknown"]
+    validates(tmp_path)
