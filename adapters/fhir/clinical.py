@@ -18,6 +18,7 @@ from ccstd.adapters.fhir.mapping import (
     clinical_time,
     coded_fields,
     concept,
+    convert_resource,
     date_time,
     leftovers,
     quantity,
@@ -364,7 +365,7 @@ def _report(
                   "only the start of a period is carried")  # fmt: skip
     if issued := date_time(resource.get("issued") or ""):
         record["issuedAt"] = issued
-    results = _results(resource.get("result"), context, dropped)
+    results = _results(resource, record, context, dropped)
     if results:
         record["results"] = results
     if resource.get("conclusion"):
@@ -375,16 +376,52 @@ def _report(
     return None
 
 
-def _results(values: Any, context: SourceContext, dropped: Drops) -> list[Record]:
-    """Each result as a reference to its Observation record, once."""
+def _results(
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
+) -> list[Record]:
+    """Each result as a reference to its Observation record, once; a result contained in the
+    report (`#id`) is converted here, as an Observation of the report's subject."""
+    values = resource.get("result")
+    inside = _contained_results(resource, record, context, dropped)
     found: dict[str, Record] = {}
     for index, value in enumerate(values if isinstance(values, list) else []):
-        target = reference(value, context, f"result[{index}]", dropped)
+        pointer = value.get("reference") if isinstance(value, dict) else None
+        target = inside.get(pointer) if isinstance(pointer, str) else None
+        target = target or reference(value, context, f"result[{index}]", dropped)
         if target is None or target["type"] != "Observation":
             dropped.append((f"result[{index}]", "not a reference to an Observation"))
         else:
             found.setdefault(target["id"], target)
     return list(found.values())
+
+
+def _contained_results(
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
+) -> dict[str, Record]:
+    """`#id` → the reference to the Observation record made from each contained Observation a
+    result names (id: the report's id, a dot, its own); the others are reported dropped."""
+    named = {v.get("reference") for v in resource.get("result") or [] if isinstance(v, dict)}
+    found: dict[str, Record] = {}
+    for index, part in enumerate(resource.get("contained") or []):
+        path = f"contained[{index}]"
+        if not isinstance(part, dict) or f"#{part.get('id')}" not in named:
+            dropped.append((path, "a contained resource no result of the report names"))
+            continue
+        pointer = f"#{part['id']}"
+        if part.get("resourceType") != "Observation":
+            dropped.append((path, "a result that is not an Observation"))
+            continue
+        inherited = (
+            {"subject": resource.get("subject")} | part | {"id": f"{record['id']}.{part['id']}"}
+        )
+        made = convert_resource(inherited, context, MAPPERS["Observation"])
+        if isinstance(made, Rejected):
+            dropped.append((path, f"a contained result that does not convert: {made.message}"))
+            continue
+        dropped.records.extend(made.records)
+        dropped.extend((f"{path}.{where}", why) for where, why in made.dropped)
+        found[pointer] = {"type": "Observation", "id": made.records[0]["id"]}
+    return found
 
 
 MAPPERS_ALL: dict[str, Mapper] = MAPPERS | {

@@ -44,6 +44,7 @@ class Drops(list[tuple[str, str]]):
     def __init__(self) -> None:
         super().__init__()
         self.notes: list[tuple[str, str]] = []
+        self.records: list[Record] = []  # more records made from the item (contained results)
 
 
 NOT_CARRIED = f"not in the standard {STANDARD_VERSION}"
@@ -80,7 +81,7 @@ def convert_resource(
     problem = mapper(resource, record, context, dropped)
     if problem is not None:
         return problem
-    return Converted((record,), tuple(dropped), tuple(dropped.notes))
+    return Converted((record, *dropped.records), tuple(dropped), tuple(dropped.notes))
 
 
 def _mapped_elements() -> dict[str, tuple[frozenset[str], frozenset[str]]]:

@@ -140,3 +140,28 @@ def test_a_prescription_that_forbids_the_medicine_is_rejected_not_prescribed(
     assert line["path"] == "doNotPerform" and "doNotPerform" in line["message"]
     assert "MedicationRequest.doNotPerform" not in ledger(tmp_path)["unknown"]
     validates(tmp_path)
+
+
+def test_results_contained_in_a_report_become_observations(tmp_path: Path) -> None:
+    """C-CDA converters put a report's results inside it (`contained`, `result: #o1`): the lab
+    values were lost with a success exit. Each becomes an Observation of the report's subject."""
+    result = {"resourceType": "Observation", "id": "o1", "status": "final",
+              "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}]},
+              "valueQuantity": {"value": 13.2, "unit": "g/dL"}}  # fmt: skip
+    stray = result | {"id": "o2"}
+    report = {"resourceType": "DiagnosticReport", "id": "d1", "status": "final",
+              "subject": {"reference": "Patient/p1"}, "code": {"text": "CBC"},
+              "contained": [result, stray], "result": [{"reference": "#o1"}]}  # fmt: skip
+    source = tmp_path / "report.ndjson"
+    source.write_text(ndjson(PATIENT, report))
+    outcome = convert(tmp_path, source)
+    assert outcome.exit_code == 0, outcome.output
+    found = records(tmp_path)
+    [lab] = [r for r in found.values() if r["type"] == "Observation"]
+    assert lab["valueQuantity"] == {"value": 13.2, "unit": "g/dL"}
+    assert lab["subject"] == {"type": "Resident", "id": pseudonym("p1")}
+    assert found[pseudonym("d1")]["results"] == [{"type": "Observation", "id": lab["id"]}]
+    book = ledger(tmp_path)
+    assert not [path for path in book["unknown"] if path.startswith("DiagnosticReport.")]
+    assert "DiagnosticReport.contained.id" in book["dropped"]  # the one no result names
+    validates(tmp_path)
