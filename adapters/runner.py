@@ -163,7 +163,8 @@ def convert_paths(
     """
     chosen = options or ConvertOptions()
 
-    run: dict[str, Any] = {}  # what an adapter keeps across the sources of this run
+    # what an adapter keeps across the sources of this run; `paths`: every source, in order
+    run: dict[str, Any] = {"paths": tuple(paths)}
 
     def items() -> Iterator[tuple[SourceItem, SourceContext]]:
         for path in paths:
@@ -648,10 +649,15 @@ def _reject_line(
 
 
 def redacted_reject_line(line: dict[str, Any]) -> dict[str, Any]:
-    """A rejects line fit to share: the raw item replaced by its digest, and raw ID and mobile
-    numbers in the file name, locator, message, path and context replaced by a placeholder."""
-    shared = {key: _redacted(value) for key, value in line.items() if key != "raw"}
-    return shared | {"raw": {"sha256": line["sha256"]}, "redacted": True}
+    """A rejects line fit to share: the raw item replaced by its digest, raw ID and mobile
+    numbers in the file name, locator, message and path replaced by a placeholder, and no
+    replay context (it serves only replay, which a redacted line cannot do, and holds source
+    ids and values: a payer's fullUrls embed member numbers)."""
+    kept = {key: _redacted(value) for key, value in line.items() if key not in _NOT_SHARED}
+    return kept | {"context": {}, "raw": {"sha256": line["sha256"]}, "redacted": True}
+
+
+_NOT_SHARED = frozenset({"raw", "context"})
 
 
 def _redacted(value: Any) -> Any:

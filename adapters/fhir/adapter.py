@@ -3,8 +3,10 @@ and Bulk Data NDJSON; each resource is validated with fhir.resources' R4B models
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,6 +29,7 @@ from ccstd.adapters.base import (
     loads_json,
     too_deep,
 )
+from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import clinical, mapping
 from ccstd.adapters.ledger import Coverage
 
@@ -105,7 +108,11 @@ class FhirAdapter(Adapter):
         run = run if run is not None else {}
         seen: dict[tuple[str, str], str] = run.setdefault("fhir-resources", {})
         medicines: dict[str, Any] = run.setdefault("fhir-medications", {})
-        for item in self._items(path, context, medicines):
+        if "paths" in run and not run.get("fhir-scanned"):
+            run["fhir-scanned"] = True  # every source's Medications, before the first is read
+            for source in run["paths"]:
+                scan_medications(source, medicines)
+        for item in self._items(path, context, medicines, not run.get("fhir-scanned")):
             _remember_medication(item.value, None, medicines)
             extra = {"duplicateOf": _first_reading(item, context, seen)}
             extra["medication"] = _medication_for(item.value, medicines)
@@ -119,7 +126,7 @@ class FhirAdapter(Adapter):
             context.facts = facts
 
     def _items(
-        self, path: Path, context: SourceContext, medicines: dict[str, Any]
+        self, path: Path, context: SourceContext, medicines: dict[str, Any], scan: bool = True
     ) -> Iterator[SourceItem]:
         is_lines = is_ndjson(path)
         if not is_lines and path.stat().st_size > STREAM_ABOVE:
@@ -128,7 +135,8 @@ class FhirAdapter(Adapter):
                 yield from streamed
                 return
         if is_lines:
-            _scan_medications(path, medicines)
+            if scan:
+                _scan_medications(path, medicines)
             yield from self._lines(path, context, medicines)
             return
         data = path.read_bytes()
@@ -582,17 +590,71 @@ def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
                 _remember_medication(value, None, medicines)
 
 
+def scan_medications(path: Path, medicines: dict[str, Any]) -> None:
+    """Remember the Medications of a source of the run (gzip or plain, NDJSON or a JSON
+    Bundle, array or resource), so that a MedicationRequest read before the file that holds
+    its Medication finds it. Lines that do not name the type are not parsed; a document is
+    parsed whole only when it names the type and is no larger than `STREAM_ABOVE`. A source
+    that cannot be read is left to its own reading, which says so."""
+    try:
+        limit, read = expansion_limit(path), 0  # a gzip bomb is refused when the file is read
+        with _opened(path) as handle:
+            whole = False
+            for line in _some_lines(handle):
+                read += len(line)
+                if read > limit:
+                    return
+                if _MEDICATION_LINE.search(line):
+                    value = _is_json(line)
+                    whole = whole or value is None
+                    _remember_in(value, medicines)
+        if whole:
+            with _opened(path) as handle:
+                data = handle.read(STREAM_ABOVE + 1)
+            if len(data) <= STREAM_ABOVE:
+                _remember_in(_is_json(data), medicines)
+    except (OSError, EOFError, zlib.error):
+        return
+
+
+def _opened(path: Path) -> BinaryIO:
+    """A source's bytes, decompressed when it is gzip."""
+    return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # type: ignore[return-value]
+
+
+def _is_json(data: bytes) -> Any:
+    try:
+        return loads_json(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _remember_in(value: Any, medicines: dict[str, Any]) -> None:
+    """The Medications of a resource, a Bundle's entries or an array of either."""
+    if isinstance(value, list):
+        for part in value:
+            _remember_in(part, medicines)
+    elif isinstance(value, dict) and value.get("resourceType") == "Bundle":
+        entries = value.get("entry")
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict):
+                _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
+    else:
+        _remember_medication(value, None, medicines)
+
+
 def _remember_medication(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
-    """A Medication's code under its fullUrl and under `Medication/<id>`."""
+    """A Medication's code under its fullUrl and under `Medication/<id>`, unless a copy read
+    before holds that key (the first reading is the one converted; later ones are duplicates)."""
     if not isinstance(value, dict) or value.get("resourceType") != "Medication":
         return
     code = value.get("code")
     if not isinstance(code, dict) or len(medicines) >= _MAX_MEDICATIONS:
         return
     if isinstance(full_url, str):
-        medicines[full_url] = code
+        medicines.setdefault(full_url, code)
     if isinstance(value.get("id"), str):
-        medicines[f"Medication/{value['id']}"] = code
+        medicines.setdefault(f"Medication/{value['id']}", code)
 
 
 def _medication_for(value: Any, medicines: dict[str, Any]) -> Any:

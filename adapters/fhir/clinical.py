@@ -9,6 +9,7 @@ from ccstd.adapters.base import Rejected, SourceContext
 from ccstd.adapters.fhir.mapping import (
     FREE_TEXT,
     MAPPERS,
+    STANDARD_VERSION,
     Drops,
     Mapper,
     Record,
@@ -17,6 +18,7 @@ from ccstd.adapters.fhir.mapping import (
     clinical_time,
     coded_fields,
     concept,
+    convert_resource,
     date_time,
     leftovers,
     quantity,
@@ -164,6 +166,8 @@ def _medication_use(
     if not medicine:
         message = f"{kind}: the medication is neither coded, nor named, nor found in the source"
         return Rejected("unresolved-medication", message, "medication[x]")
+    if resource.get("doNotPerform") is True:
+        return Rejected("prohibition", _PROHIBITION, "doNotPerform")
     prescribed = kind == "MedicationRequest"
     record.update(subject=found, kind="prescribed" if prescribed else "stated", **medicine)
     pairs = (("status", "status"), ("intent", "intent")) if prescribed else (("status", "status"),)
@@ -191,6 +195,10 @@ def _medication_use(
 
 
 _DOSAGE = {True: "dosageInstruction", False: "dosage"}
+_PROHIBITION = (
+    "MedicationRequest.doNotPerform: an order not to give the medicine; a MedicationUse "
+    f"cannot say so (the standard {STANDARD_VERSION}), and without it would read as a prescription"
+)
 _RECORDED = (("authoredOn", "recordedAt"), ("dateAsserted", "recordedAt"))
 
 
@@ -258,7 +266,8 @@ def _dosage(dosage: Any, path: str, dropped: Drops) -> Record | None:
 
 
 def _dose(values: Any, path: str, dropped: Drops) -> Record | None:
-    """The first doseAndRate's doseQuantity (a positive value, its unit when it has one)."""
+    """The first doseAndRate's doseQuantity (a positive value, its unit when it has one); a
+    bound (a comparator) is not a dose."""
     if not isinstance(values, list) or not values:
         return None
     later = range(1, len(values))
@@ -271,10 +280,16 @@ def _dose(values: Any, path: str, dropped: Drops) -> Record | None:
     if amount["value"] <= 0 or isinstance(amount["value"], bool):
         dropped.append((f"{path}[0].doseQuantity", "not a positive dose"))
         return None
+    if amount.get("comparator"):
+        dropped.append((f"{path}[0].doseQuantity", _BOUND))
+        return None
     if not (amount.get("code") or amount.get("unit")):
         return {"value": amount["value"]}  # no unit is invented
     return {k: v for k, v in quantity(amount, f"{path}[0].doseQuantity", dropped).items()
             if k in ("value", "unit")}  # fmt: skip
+
+
+_BOUND = "a dose with a comparator (< 5 mg) is a bound, and the record's dose has no comparator"
 
 
 def _timing(timing: Any, path: str, dropped: Drops) -> Record | None:
@@ -350,7 +365,7 @@ def _report(
                   "only the start of a period is carried")  # fmt: skip
     if issued := date_time(resource.get("issued") or ""):
         record["issuedAt"] = issued
-    results = _results(resource.get("result"), context, dropped)
+    results = _results(resource, record, context, dropped)
     if results:
         record["results"] = results
     if resource.get("conclusion"):
@@ -361,16 +376,52 @@ def _report(
     return None
 
 
-def _results(values: Any, context: SourceContext, dropped: Drops) -> list[Record]:
-    """Each result as a reference to its Observation record, once."""
+def _results(
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
+) -> list[Record]:
+    """Each result as a reference to its Observation record, once; a result contained in the
+    report (`#id`) is converted here, as an Observation of the report's subject."""
+    values = resource.get("result")
+    inside = _contained_results(resource, record, context, dropped)
     found: dict[str, Record] = {}
     for index, value in enumerate(values if isinstance(values, list) else []):
-        target = reference(value, context, f"result[{index}]", dropped)
+        pointer = value.get("reference") if isinstance(value, dict) else None
+        target = inside.get(pointer) if isinstance(pointer, str) else None
+        target = target or reference(value, context, f"result[{index}]", dropped)
         if target is None or target["type"] != "Observation":
             dropped.append((f"result[{index}]", "not a reference to an Observation"))
         else:
             found.setdefault(target["id"], target)
     return list(found.values())
+
+
+def _contained_results(
+    resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
+) -> dict[str, Record]:
+    """`#id` → the reference to the Observation record made from each contained Observation a
+    result names (id: the report's id, a dot, its own); the others are reported dropped."""
+    named = {v.get("reference") for v in resource.get("result") or [] if isinstance(v, dict)}
+    found: dict[str, Record] = {}
+    for index, part in enumerate(resource.get("contained") or []):
+        path = f"contained[{index}]"
+        if not isinstance(part, dict) or f"#{part.get('id')}" not in named:
+            dropped.append((path, "a contained resource no result of the report names"))
+            continue
+        pointer = f"#{part['id']}"
+        if part.get("resourceType") != "Observation":
+            dropped.append((path, "a result that is not an Observation"))
+            continue
+        inherited = (
+            {"subject": resource.get("subject")} | part | {"id": f"{record['id']}.{part['id']}"}
+        )
+        made = convert_resource(inherited, context, MAPPERS["Observation"])
+        if isinstance(made, Rejected):
+            dropped.append((path, f"a contained result that does not convert: {made.message}"))
+            continue
+        dropped.records.extend(made.records)
+        dropped.extend((f"{path}.{where}", why) for where, why in made.dropped)
+        found[pointer] = {"type": "Observation", "id": made.records[0]["id"]}
+    return found
 
 
 MAPPERS_ALL: dict[str, Mapper] = MAPPERS | {

@@ -44,6 +44,7 @@ class Drops(list[tuple[str, str]]):
     def __init__(self) -> None:
         super().__init__()
         self.notes: list[tuple[str, str]] = []
+        self.records: list[Record] = []  # more records made from the item (contained results)
 
 
 NOT_CARRIED = f"not in the standard {STANDARD_VERSION}"
@@ -80,7 +81,7 @@ def convert_resource(
     problem = mapper(resource, record, context, dropped)
     if problem is not None:
         return problem
-    return Converted((record,), tuple(dropped), tuple(dropped.notes))
+    return Converted((record, *dropped.records), tuple(dropped), tuple(dropped.notes))
 
 
 def _mapped_elements() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
@@ -156,7 +157,56 @@ def parsed_numbers(resource: dict[str, Any], model: Any) -> dict[str, Any]:
         fixed = [_parsed_part(p, m, inner) for p, m in zip(parts, models, strict=False)]
         if any(f is not p for f, p in zip(fixed, parts, strict=False)):
             fixes[name] = fixed + parts[len(fixed) :]
+    fixes |= _parsed_dosages(resource, model)
     return {**resource, **fixes} if fixes else resource
+
+
+def _parsed_dosages(resource: dict[str, Any], model: Any) -> dict[str, Any]:
+    """A MedicationRequest's or MedicationStatement's dosages with the dose and timing numbers
+    a converter wrote as strings replaced by what fhir.resources parsed them as."""
+    for name in ("dosageInstruction", "dosage"):
+        dosages = resource.get(name)
+        if isinstance(dosages, list) and _has_string_number(dosages):
+            models = getattr(model, name, None) or []
+            fixed = [_parsed_dosage(d, m) for d, m in zip(dosages, models, strict=False)]
+            return {name: fixed + dosages[len(fixed) :]}
+    return {}
+
+
+def _has_string_number(dosages: list[Any]) -> bool:
+    return any(isinstance(v, str) for d in dosages for v in _dosage_numbers(d).values())
+
+
+def _dosage_numbers(dosage: Any) -> dict[str, Any]:
+    """The dose value and timing frequency and period of a dosage, as written."""
+    if not isinstance(dosage, dict):
+        return {}
+    first = (dosage.get("doseAndRate") or [None])[0]
+    dose = first.get("doseQuantity") if isinstance(first, dict) else None
+    timing = dosage.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    found = {"dose": dose.get("value") if isinstance(dose, dict) else None}
+    if isinstance(repeat, dict):
+        found |= {k: repeat.get(k) for k in ("frequency", "period")}
+    return found
+
+
+def _parsed_dosage(dosage: Any, model: Any) -> Any:
+    numbers = _dosage_numbers(dosage)
+    if model is None or not any(isinstance(v, str) for v in numbers.values()):
+        return dosage
+    fixed = dict(dosage)
+    if isinstance(numbers["dose"], str):
+        rates = list(fixed["doseAndRate"])
+        parsed = _plain(model.doseAndRate[0].doseQuantity.value)
+        rates[0] = {**rates[0], "doseQuantity": {**rates[0]["doseQuantity"], "value": parsed}}
+        fixed["doseAndRate"] = rates
+    repeat = fixed["timing"].get("repeat") if "timing" in fixed else None
+    strings = [k for k in ("frequency", "period") if isinstance(numbers.get(k), str)]
+    if strings and isinstance(repeat, dict):
+        parsed_repeat = {k: _plain(getattr(model.timing.repeat, k)) for k in strings}
+        fixed["timing"] = {**fixed["timing"], "repeat": {**repeat, **parsed_repeat}}
+    return fixed
 
 
 def _parsed_quantity(source: dict[str, Any], model: Any) -> dict[str, Any]:
