@@ -34,6 +34,7 @@ DESCRIBED = (
     ("verdicts.txt", "one line per certified vendor: verdict, level reached, findings"),
     ("dist", "release 1.1.0: bundled schemas, index, checksums, changelog, reference"),
     ("ccstd_models.py", "pydantic v2 models of standard 1.1.0 (ccstd codegen)"),
+    ("lifecircle", "life-circle report: report.html (open it), report.json, coverage.geojson"),
 )
 SKIPPED = ("__pycache__", ".*")
 
