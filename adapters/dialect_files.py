@@ -72,6 +72,10 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
         at = found.group(1) if found else "1"
         message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
         raise DataFileError(f"{path}:{at}: not valid TOML: {message}") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise DataFileError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise DataFileError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -> None:

@@ -145,6 +145,8 @@ def validate(
     try:
         files = list(iter_paths(inputs, run.include, run.exclude))
         refuse_collisions(files, [("--output", output), ("--write-baseline", write_baseline)])
+        if baseline is not None:  # a report over the baseline would lose what it knew;
+            refuse_collisions([baseline], [("--output", output)])  # --write-baseline refreshes it
         with text.progress_bar(err, enabled=not quiet) as progress:
             if dask is None:
                 result = validate_paths(inputs, check, run, registry, progress)

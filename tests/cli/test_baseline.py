@@ -148,6 +148,17 @@ def test_refreshing_a_baseline_keeps_what_it_knew_and_how_it_keyed(tmp_path: Pat
     assert ccstd("validate", "exports", "--baseline", "known.json", cwd=project).returncode == 0
 
 
+def test_a_report_over_its_own_baseline_is_refused(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    first = ccstd("validate", "exports", "--write-baseline", "known.json", cwd=project)
+    assert first.returncode == 0
+    kept = (project / "known.json").read_bytes()
+    over = ("validate", "exports", "--baseline", "known.json", "-f", "json", "-o", "./known.json")
+    run = ccstd(*over, cwd=project)
+    assert run.returncode == 2 and run.stderr.startswith("ccstd: error: --output")
+    assert (project / "known.json").read_bytes() == kept
+
+
 def test_broken_baselines_are_one_line_errors(tmp_path: Path) -> None:
     project = _project(tmp_path)
     for content in ('{"version": 2, "key": ["file"], "fingerprints": []}', '{"version": 2}', "["):

@@ -328,3 +328,22 @@ def test_a_dialect_never_takes_the_name_of_an_adapter(tmp_path: Path) -> None:
     )
     rows = [line for line in listed.stdout.splitlines() if "fhir-r4" in line]
     assert len(rows) == 2 and "error: the name fhir-r4 is taken by built-in" in rows[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [("a = " + "[" * 100_000 + "]" * 100_000, "nested too deeply"), ("a = " + "9" * 5000, "4300")],
+    ids=["deep", "huge-integer"],
+)
+def test_a_dialect_file_tomllib_cannot_hold_is_one_line_and_listed(
+    tmp_path: Path, content: str, says: str
+) -> None:
+    folder = tmp_path / "dialects"
+    folder.mkdir()
+    hostile = folder / "hostile.toml"
+    hostile.write_text(content)
+    check = RUNNER.invoke(app, ["adapters", "check", str(hostile)])
+    assert check.exit_code == 2 and says in check.stderr, check.output
+    assert len(check.stderr.splitlines()) == 1, check.stderr
+    listed = RUNNER.invoke(app, ["adapters", "list"], env={"CCSTD_DIALECT_PATH": str(folder)})
+    assert listed.exit_code == 0, listed.output
