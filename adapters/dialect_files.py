@@ -36,6 +36,7 @@ from ccstd.standard.files import read_regular
 PATH_ENV = "CCSTD_DIALECT_PATH"
 GROUP = "ccstd.dialects"
 MAX_FILE_BYTES = 1 << 20  # a dialect is a page of TOML, not a data set
+DEFAULT_FAMILY = "access-xml"  # checks (and lists) files that cannot say which family they are
 
 
 class DataFileError(ValueError):
@@ -87,6 +88,12 @@ def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -
     import jsonschema
     from jsonschema.exceptions import best_match
 
+    family = schema.get("properties", {}).get("family", {}).get("const")
+    if isinstance(family, str) and spec.get("family") != family:  # before any other key
+        given = spec.get("family")
+        what = "required key missing" if given is None else f"{given!r} is not a family name"
+        message = f'{what}: the engine that reads the file, e.g. family = "{family}"'
+        raise DataFileError(f"{path}:{line_of(text, ['family'])}: family: {message}")
     validator = jsonschema.Draft202012Validator(schema)
     errors = list(validator.iter_errors(spec))
     unknown = [e for e in errors if e.validator == "additionalProperties"]
@@ -112,12 +119,21 @@ def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -
         message = f"bad XPath {error.instance!r}: give name/name/@attr or /Root/@attr"
     elif "propertyNames" in error.schema_path:
         keys.append(str(error.instance))
-        message = f"unknown name {error.instance!r}"
+        message = f"unknown name {error.instance!r} ({_accepted(error.schema)})"
     elif error.validator == "pattern":
-        message = f"{error.instance!r} is not valid here: {error.schema.get('description', '')}"
+        message = f"{error.instance!r} is not valid here ({_accepted(error.schema)})"
     else:
         message = error.message[:200]
     raise DataFileError(f"{path}:{line_of(text, keys)}: {'.'.join(keys) or '(top)'}: {message}")
+
+
+def _accepted(schema: dict[str, Any]) -> str:
+    """What a schema accepts, in words: its description, its names, or its pattern."""
+    if isinstance(schema.get("enum"), list):
+        return "known: " + ", ".join(map(str, schema["enum"]))
+    if schema.get("description"):
+        return f"accepted: {schema['description']}"
+    return f"accepted: text matching {schema.get('pattern', '')}"
 
 
 @functools.lru_cache(maxsize=8)
@@ -129,12 +145,13 @@ def line_of(text: str, keys: Sequence[str]) -> int:
     """The line of `a.b.c` in TOML text: where it is assigned under its table, else the line of
     the deepest enclosing table header or key found (1 when nothing matches)."""
     best, table = 1, tuple[str, ...]()
+    arrays: dict[tuple[str, ...], int] = {}  # each array of tables → its last element's index
     lines = text.splitlines()
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         header = re.match(r"^\[\[?([^\]]+)\]\]?", line)
         if header:
-            table = tuple(_key_parts(header.group(1)))
+            table = _table_path(_key_parts(header.group(1)), arrays, line.startswith("[["))
             if tuple(keys[: len(table)]) == table:
                 best = number
                 if len(table) == len(keys):
@@ -153,6 +170,19 @@ def line_of(text: str, keys: Sequence[str]) -> int:
         if len(full) < len(keys) and tuple(keys[: len(full)]) == full:
             best = number  # an inline table or array holding the key
     return best
+
+
+def _table_path(parts: list[str], arrays: dict[tuple[str, ...], int], new: bool) -> tuple[str, ...]:
+    """A table header's path with the index of each array of tables it is within (`[[lines]]`
+    twice, then `[lines.status]`: lines.1.status); `new` for a `[[…]]` header."""
+    path: tuple[str, ...] = ()
+    for depth, part in enumerate(parts):
+        path = (*path, part)
+        if new and depth == len(parts) - 1:
+            arrays[path] = arrays.get(path, -1) + 1
+        if path in arrays:
+            path = (*path, str(arrays[path]))
+    return path
 
 
 def _key_parts(key: str) -> list[str]:
@@ -201,19 +231,109 @@ def _entry_folder(value: str) -> Path | None:
 
 def discover(family: str, schema: dict[str, Any], builtin: Path) -> list[DataFile]:
     """Every file of `family` in every folder (precedence order); files of other families are
-    left to them, files that cannot be read are kept with their error."""
+    left to them. A file that cannot be read, or that names no family, is kept with its error
+    by the default family only, so that it is listed once; so is a folder that is not one."""
     found: list[DataFile] = []
+    default = family == DEFAULT_FAMILY
     for folder, origin in folders(builtin):
         if not folder.is_dir():
-            error = f"{folder}: not a folder ({origin})"
-            found.append(DataFile(folder, origin, None, error))
+            if default:
+                found.append(DataFile(folder, origin, None, f"{folder}: not a folder ({origin})"))
             continue
         for path in sorted(folder.glob("*.toml")):
             try:
                 spec, _ = read_toml(path)
             except DataFileError as exc:
-                found.append(DataFile(path, origin, None, str(exc)))
+                if default:
+                    found.append(DataFile(path, origin, None, str(exc)))
                 continue
-            if spec.get("family", family) == family:
+            named = spec.get("family")
+            if named == family or (default and not isinstance(named, str)):
                 found.append(load(path, schema, origin))
     return found
+
+
+def field_problem(version: str, target: str, value: Any) -> str | None:
+    """What is wrong with `value` as the standard field `target` (`Order.channel`,
+    `Order.lines[].quantity`, `Device.community.id`) in standard `version`, judged by the
+    field's own JSON Schema (enum, pattern, format, type), or None when it fits. A constant or a
+    code a data file maps is checked this way at load time, never against a copy of the lists."""
+    from ccstd.standard.registry import StandardRegistry, UnknownVersionError
+
+    try:
+        standard = StandardRegistry().get(version)
+    except UnknownVersionError as exc:
+        return str(exc)
+    where = f"{target} in standard {version}"
+    found = _field_node(standard, target)
+    if found is None:
+        return f"standard {version} has no field {target}"
+    codes = found[2].get("enum")
+    if isinstance(codes, list) and value not in codes:
+        accepted = ", ".join(str(code) for code in codes)
+        return f"{value!r} is not a code of {where} (accepted: {accepted})"
+    errors = list(_field_validator(standard, f"{found[0]}#{found[1]}").iter_errors(value))
+    if not errors:
+        return None
+    message = errors[0].message
+    if isinstance(value, str) and len(message) > 200:
+        message = message[:200] + "…"
+    return f"{value!r} does not fit {where}: {message}"
+
+
+def zone_problem(name: Any) -> str | None:
+    """What is wrong with `name` as an IANA time zone (checked with zoneinfo), or None."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(str(name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"not an IANA time zone: {name!r} (e.g. Asia/Shanghai, UTC, Europe/Berlin)"
+    return None
+
+
+def _field_node(standard: Any, target: str) -> tuple[str, str, dict[str, Any]] | None:
+    """The document URI, JSON Pointer and (references followed) schema of a field."""
+    from urllib.parse import urldefrag, urljoin
+
+    entity, *steps = target.split(".")
+    try:
+        uri = standard.entity_ids[entity]
+    except KeyError:
+        return None
+    pointer, node = "", standard.documents[uri]
+    for step in [part for name in steps for part in _array_steps(name)]:
+        while True:
+            local = node.get("properties", {}) if step != "[]" else {}
+            if step == "[]" and isinstance(node.get("items"), dict):
+                pointer, node = f"{pointer}/items", node["items"]
+                break
+            if step in local:
+                pointer, node = f"{pointer}/properties/{step}", local[step]
+                break
+            if "$ref" not in node:
+                return None
+            uri, pointer = urldefrag(urljoin(uri, node["$ref"]))
+            node = standard.resolve(uri, "#" + pointer)[1]
+    while "$ref" in node:  # the field's own constraints (a code list, a format)
+        uri, pointer = urldefrag(urljoin(uri, node["$ref"]))
+        node = standard.resolve(uri, "#" + pointer)[1]
+    return uri, pointer, node
+
+
+def _array_steps(step: str) -> list[str]:
+    return [step.removesuffix("[]"), "[]"] if step.endswith("[]") else [step]
+
+
+@functools.lru_cache(maxsize=256)
+def _field_validator(standard: Any, ref: str) -> jsonschema_rs.Validator:
+    from ccstd.standard.checker import _compiled_registry
+    from ccstd.standard.formats import DOMAIN_FORMATS
+
+    return jsonschema_rs.validator_for(
+        {"$ref": ref},
+        registry=_compiled_registry(standard),
+        formats=DOMAIN_FORMATS,
+        validate_formats=True,
+        ignore_unknown_formats=False,
+    )

@@ -165,9 +165,9 @@ def _schema(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def family_of(path: Path, default: str = "access-xml") -> str:
-    """The `family` a data file declares; a file that declares none is checked as the first
-    family's (access-xml), whose format then says what it misses."""
+def family_of(path: Path, default: str = dialect_files.DEFAULT_FAMILY) -> str:
+    """The `family` a data file declares; a file that declares none is checked as the default
+    family's (access-xml), whose check then names the missing `family` first."""
     spec, data = dialect_files.read_toml(path)
     family = spec.get("family", default)
     if not isinstance(family, str):

@@ -7,24 +7,44 @@ checked table (after `extends` is applied) into the engine's tables.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import json
 import string
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ccstd.adapters.access_xml.safe_stream import UnsupportedEncodingError, text_codec
-from ccstd.adapters.dialect_files import DataFile, DataFileError, line_of
+from ccstd.adapters.dialect_files import (
+    DataFile,
+    DataFileError,
+    field_problem,
+    line_of,
+    zone_problem,
+)
 from ccstd.adapters.ledger import Coverage
 
 FAMILY = "access-xml"
 SCHEMA_FILE = Path(__file__).with_name("dialect.schema.json")
 BUILTIN = Path(__file__).with_name("dialects")
 REQUIRED = ("time", "device", "method", "result")  # what every AccessEvent needs
+# Where the codes and constants a dialect maps land in the standard (checked at load time).
+TARGETS = {
+    "method": "AccessEvent.method",
+    "result": "AccessEvent.result",
+    "reason": "AccessEvent.denialReason",
+    "direction": "AccessEvent.direction",
+    "device_kind": "Device.kind",
+    "device_name": "Device.name",
+}
+SECTION_TARGETS = {
+    "device": {"kind": "Device.kind", "manufacturer": "Device.manufacturer"},
+    "site": {"id": "Device.community.id", "name": "Community.name",
+             "division_code": "Community.divisionCode"},
+}  # fmt: skip
 STANDARD_VERSION = "1.2.0"  # what the engine writes
 
 
@@ -162,15 +182,50 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
         unknown = sorted(names - set(fields) - set(lookup.get("fields", {})))
         if unknown:
             raise _error(file, ["lookup", "key"], f"names no field: {', '.join(unknown)}")
-    try:
-        zoneinfo.ZoneInfo(spec.get("timezone", "Asia/Shanghai"))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise _error(file, ["timezone"], "not an IANA time zone") from None
+    problem = zone_problem(spec.get("timezone", "Asia/Shanghai"))
+    if problem:
+        raise _error(file, ["timezone"], problem)
+    _check_formats(file, spec.get("time_formats", []))
+    _check_targets(file, spec)
     if "encoding" in spec:
         try:
             text_codec(spec["encoding"])
         except UnsupportedEncodingError as exc:
             raise _error(file, ["encoding"], str(exc)) from None
+
+
+def _check_formats(file: DataFile, formats: list[str]) -> None:
+    """Every strptime format reads back a time it wrote (no bad directive)."""
+    sample = datetime.datetime(2024, 5, 1, 7, 30, 15)
+    for index, fmt in enumerate(formats):
+        if fmt == "iso":
+            continue
+        try:
+            datetime.datetime.strptime(sample.strftime(fmt), fmt)
+        except ValueError as exc:
+            raise _error(file, ["time_formats", str(index)],
+                         f"{fmt!r} is not a strptime format: {exc} (e.g. \"%Y-%m-%d %H:%M:%S\")",
+                         ) from None  # fmt: skip
+
+
+def _check_targets(file: DataFile, spec: Mapping[str, Any]) -> None:
+    """Every code and constant that lands in a standard field fits that field's JSON Schema in
+    the standard version the engine writes."""
+    found: list[tuple[list[str], str, Any]] = []
+    for name, table in spec.get("values", {}).items():
+        found += [(["values", name, code], TARGETS[name], v) for code, v in table.items()]
+    for code, mapped in spec.get("lookup", {}).get("codes", {}).items():
+        found += [(["lookup", "codes", code, k], TARGETS[k], v) for k, v in mapped.items()]
+    for name, value in spec.get("constants", {}).items():
+        if name in TARGETS:
+            found.append((["constants", name], TARGETS[name], value))
+    for section, targets in SECTION_TARGETS.items():
+        for name, value in spec.get(section, {}).items():
+            found.append(([section, name], targets[name], value))
+    for keys, target, value in found:
+        problem = field_problem(STANDARD_VERSION, target, value)
+        if problem:
+            raise _error(file, keys, problem)
 
 
 def _template_names(file: DataFile, key: str) -> set[str]:

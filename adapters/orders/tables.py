@@ -19,6 +19,7 @@ from typing import Any
 
 from ccstd.adapters.dialect_files import DataFile, DataFileError, line_of, load
 from ccstd.adapters.ledger import Coverage
+from ccstd.adapters.orders.checks import KeyValueError, check_meaning
 from ccstd.adapters.orders.values import Record, UnconvertibleOrderError, decimal
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 
@@ -92,12 +93,13 @@ class Platform:
 
 def compile_platform(file: DataFile, known: Mapping[str, DataFile] | None = None) -> Platform:
     """One checked platform file as the engine's tables; a DataFileError names the file, line
-    and key of what the schema cannot check (a standard version that does not exist)."""
+    and key of what the schema cannot check (a standard version that does not exist, a value
+    the standard does not accept: checks.py)."""
     assert file.spec is not None
     digest = "sha256:" + hashlib.sha256(file.data).hexdigest()
     try:
         return _compile(file.spec, digest)
-    except _KeyError as exc:
+    except KeyValueError as exc:
         line = line_of(file.data.decode("utf-8"), exc.keys)
         raise DataFileError(f"{file.path}:{line}: {'.'.join(exc.keys)}: {exc}") from None
 
@@ -116,14 +118,6 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-class _KeyError(ValueError):
-    """A problem at a key of the file (the schema cannot see it)."""
-
-    def __init__(self, keys: list[str], message: str) -> None:
-        super().__init__(message)
-        self.keys = keys
-
-
 def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     standard = spec["standard"]
     paths: set[str] = set()
@@ -131,7 +125,7 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     try:
         order_schema = StandardRegistry().get(standard).entity_schema("Order")
     except UnknownVersionError:
-        raise _KeyError(["standard"], f"no standard {standard} is known") from None
+        raise KeyValueError(["standard"], f"no standard {standard} is known") from None
     known = set(order_schema.get("properties", {}))
     money, dropped = {}, dict(spec.get("dropped", {}))
     for target, value in spec["money"].items():
@@ -148,7 +142,8 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
         if name in status
     }
     if "all" not in statuses and not {"payment", "fulfilment", "rules"} <= set(status):
-        raise _KeyError(["status"], "needs `all`, or `payment`, `fulfilment` and `rules`")
+        raise KeyValueError(["status"], "needs `all`, or `payment`, `fulfilment` and `rules`")
+    check_meaning(spec)
     platform = Platform(
         name=spec["name"],
         description=spec["description"],

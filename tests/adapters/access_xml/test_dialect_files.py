@@ -220,7 +220,7 @@ def test_a_data_only_entry_point_names_a_folder_without_running_code(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", ":1: record: required key missing"),
+        ("", ":1: family: required key missing"),
         (b"name = '\xff'\n", ":1: not UTF-8"),
         ('family = "access-xml"\nfamily = "x"\n', ":2: not valid TOML"),
         (
