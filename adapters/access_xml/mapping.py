@@ -135,15 +135,15 @@ def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | R
         if source.get(name) is None:
             source[name] = constant
     mapped: dict[str, str | None] = dict(source)
+    unknown_reason = None
     for name, table in dialect.values.items():
         raw = source.get(name)
         if raw is not None:
             if raw not in table:
-                return Rejected(
-                    "unknown-vendor-code",
-                    f"{dialect.name}: {name} code not in the dialect's table",
-                    dialect.source_path(name),
-                )
+                if name == "reason":  # matters only when the pass was denied (below)
+                    unknown_reason, mapped[name] = raw, None
+                    continue
+                return _unknown_code(dialect, name, raw)
             mapped[name] = table[raw]
     if dialect.lookup_key:
         key = dialect.lookup_key.format_map({k: v or "" for k, v in source.items()})
@@ -160,7 +160,19 @@ def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | R
         mapped.update(dialect.lookup[key])
         if not mapped.get("code"):
             mapped["code"] = key
+    if unknown_reason is not None and mapped.get("result") == "denied" and not mapped.get("reason"):
+        return _unknown_code(dialect, "reason", unknown_reason)
     return _build(item, dialect, mapped, used)
+
+
+def _unknown_code(dialect: Dialect, name: str, code: str) -> Rejected:
+    """A vendor code the dialect's values table does not map: the code and the table named."""
+    shown = code if len(code) <= 40 else code[:40] + "…"
+    return Rejected(
+        "unknown-vendor-code",
+        f"{dialect.name}: {name} code {shown!r} not in the dialect's table values.{name}",
+        dialect.source_path(name),
+    )
 
 
 def _build(
