@@ -122,18 +122,45 @@ def check(spec: dict[str, Any], schema: dict[str, Any], path: Path, text: str) -
         message = f"unknown name {error.instance!r} ({_accepted(error.schema)})"
     elif error.validator == "pattern":
         message = f"{error.instance!r} is not valid here ({_accepted(error.schema)})"
+    elif error.validator in ("oneOf", "anyOf"):
+        message = f"{_short(error.instance)} is not valid here (accepted: "
+        message += f"{_alternatives(error.schema, schema)})"
     else:
         message = error.message[:200]
     raise DataFileError(f"{path}:{line_of(text, keys)}: {'.'.join(keys) or '(top)'}: {message}")
 
 
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:80] + "…"
+
+
 def _accepted(schema: dict[str, Any]) -> str:
-    """What a schema accepts, in words: its description, its names, or its pattern."""
+    """What a schema accepts, in words: its names, or its description and pattern."""
     if isinstance(schema.get("enum"), list):
         return "known: " + ", ".join(map(str, schema["enum"]))
-    if schema.get("description"):
-        return f"accepted: {schema['description']}"
-    return f"accepted: text matching {schema.get('pattern', '')}"
+    described = f"{schema['description'].rstrip('.')}; " if schema.get("description") else ""
+    return f"accepted: {described}text matching {schema.get('pattern', '')}"
+
+
+def _alternatives(schema: dict[str, Any], root: dict[str, Any]) -> str:
+    """The shapes a `oneOf`/`anyOf` accepts, in words (`a path`, `{sum = …}`, `a list`)."""
+    shapes = []
+    for alternative in schema.get("oneOf", schema.get("anyOf", [])):
+        ref = alternative.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            name = ref.removeprefix("#/$defs/")
+            alternative = root.get("$defs", {}).get(name, alternative)
+            if "required" not in alternative:
+                shapes.append(f"a {name}")
+                continue
+        if alternative.get("required"):
+            shapes.append("{" + ", ".join(f"{k} = …" for k in alternative["required"]) + "}")
+        elif alternative.get("type") == "array":
+            shapes.append("a list of them")
+        else:
+            shapes.append(str(alternative.get("type", "a value")))
+    return ", ".join(shapes) or "see the format's JSON Schema"
 
 
 @functools.lru_cache(maxsize=8)

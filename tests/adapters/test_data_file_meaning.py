@@ -71,6 +71,12 @@ PLATFORM_CASES = {
                       ":10: required.0: '^bill_no': `^` reads the order"),
     "product": (('total = {sum = ["qty * each"]}', 'total = {sum = ["qty * each * qty"]}'),
                 ":27: lines.0.total.sum.0: 'qty * each * qty' is not valid here (accepted: A "),
+    "shape": (('merchant = {const = "Corner shop"}', "merchant = {foo = 1}"),
+              ":16: order.merchant: {'foo': 1} is not valid here (accepted: a path, a list of "
+              "them, {const = …}, {sum = …}, {join = …}, {prefix = …, value = …}, {utc = …})"),
+    "name": (('name = "orders-corner-shop"', 'name = "Corner Shop"'),
+             ":4: name: 'Corner Shop' is not valid here (accepted: The adapter name used with "
+             "--from, in provenance and in rejects files; text matching ^orders-[a-z0-9-]+$)"),
 }  # fmt: skip
 
 
