@@ -229,7 +229,17 @@ def load(path: Path, schema: dict[str, Any], origin: str = "--dialect") -> DataF
 
 
 def folders(builtin: Path | None = None) -> Iterator[tuple[Path, str]]:
-    """Every folder to read, in order of precedence, with where it came from."""
+    """Every folder to read, in order of precedence, with where it came from; a folder named
+    twice is read once (where it comes first), so its files are not listed twice."""
+    seen: set[str] = set()
+    for folder, origin in _named_folders(builtin):
+        key = os.path.realpath(folder)
+        if key not in seen:
+            seen.add(key)
+            yield folder, origin
+
+
+def _named_folders(builtin: Path | None) -> Iterator[tuple[Path, str]]:
     for entry in os.environ.get(PATH_ENV, "").split(os.pathsep):
         if entry:
             yield Path(entry), f"${PATH_ENV}"

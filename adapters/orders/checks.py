@@ -51,6 +51,7 @@ STATUS_TARGETS = {
     "fulfilment": ("Order.fulfilmentStatus",),
 }
 RULE_FACTS = ("paymentStatus", "fulfilmentStatus")  # what a status rule's `when` compares
+WALKS_IN_SUMS = "`x[]` is read only in the terms of {sum = [...]} (the sum over the array x)"
 ROOT_ONLY = "`^` reads the order from inside a line or delivery; here the order is read already"
 
 
@@ -180,6 +181,17 @@ def _order_level_paths(spec: Mapping[str, Any]) -> None:
         for where, path in _paths(value, keys):
             if path.startswith("^") or " * ^" in path:
                 raise KeyValueError(where, f"{path!r}: {ROOT_ONLY} (write {_unrooted(path)!r})")
+    _walks_only_in_sums(spec)
+
+
+def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
+    """`x[]` is read in the terms of a sum (the sum over the array); anywhere else it would be
+    a field called `x[]`, absent from every order."""
+    sections = ("required", "order", "money", "recipient", "status", "lines", "deliveries")
+    for section in sections:
+        for where, path in _paths(spec.get(section, {}), [section]):
+            if "[]" in path and "sum" not in where and "less" not in where:
+                raise KeyValueError(where, f"{path!r}: {WALKS_IN_SUMS}")
 
 
 def _unrooted(path: str) -> str:

@@ -71,6 +71,8 @@ PLATFORM_CASES = {
                       ":10: required.0: '^bill_no': `^` reads the order"),
     "product": (('total = {sum = ["qty * each"]}', 'total = {sum = ["qty * each * qty"]}'),
                 ":27: lines.0.total.sum.0: 'qty * each * qty' is not valid here (accepted: A "),
+    "walk": (('name = "label"', 'name = "parts[].label"'),
+             ":24: lines.0.name: 'parts[].label': `x[]` is read only in the terms of {sum = "),
     "shape": (('merchant = {const = "Corner shop"}', "merchant = {foo = 1}"),
               ":16: order.merchant: {'foo': 1} is not valid here (accepted: a path, a list of "
               "them, {const = …}, {sum = …}, {join = …}, {prefix = …, value = …}, {utc = …})"),
@@ -170,7 +172,8 @@ def test_a_broken_file_in_the_dialect_path_is_listed_once(tmp_path: Path) -> Non
     (tmp_path / "broken.toml").write_text('name = "broken\n', encoding="utf-8")
     (tmp_path / "headless.toml").write_text('name = "headless"\n', encoding="utf-8")
     (tmp_path / "numbered.toml").write_text('family = 3\nname = "numbered"\n', encoding="utf-8")
-    env = {**ENV, "CCSTD_DIALECT_PATH": f"{tmp_path}:{tmp_path / 'missing'}"}
+    folders = [str(tmp_path), f"{tmp_path}/", str(tmp_path / "missing")]  # one named twice
+    env = {**ENV, "CCSTD_DIALECT_PATH": ":".join(folders)}
     listed = RUNNER.invoke(app, ["adapters", "list"], env=env)
     assert listed.exit_code == 0, listed.output
     rows = [row for row in listed.stdout.splitlines() if str(tmp_path) in row]
