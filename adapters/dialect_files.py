@@ -306,10 +306,12 @@ def field_problem(version: str, target: str, value: Any) -> str | None:
     if found is None:
         return f"standard {version} has no field {target}"
     codes = found[2].get("enum")
-    if isinstance(codes, list) and value not in codes:
+    if isinstance(codes, list):  # a code list: the value is one of its codes or nothing
+        if value in codes and type(value) is type(codes[codes.index(value)]):
+            return None
         accepted = ", ".join(str(code) for code in codes)
         return f"{value!r} is not a code of {where} (accepted: {accepted})"
-    errors = list(_field_validator(standard, f"{found[0]}#{found[1]}").iter_errors(value))
+    errors = list(_field_validator(standard, found[0], found[1]).iter_errors(value))
     if not errors:
         return None
     message = errors[0].message
@@ -363,14 +365,19 @@ def _array_steps(step: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _field_validator(standard: Any, ref: str) -> jsonschema_rs.Validator:
-    from ccstd.standard.checker import _compiled_registry
+def _field_validator(standard: Any, uri: str, pointer: str) -> jsonschema_rs.Validator:
+    """A field's schema compiled alone when it refers to nothing (text, a time, a code list,
+    a pattern: the common case, and quick), else with the whole standard as its registry."""
     from ccstd.standard.formats import DOMAIN_FORMATS
 
+    node = standard.resolve(uri, "#" + pointer)[1]
+    options: dict[str, Any] = {
+        "formats": DOMAIN_FORMATS, "validate_formats": True, "ignore_unknown_formats": False
+    }  # fmt: skip
+    if "$ref" not in json.dumps(node):
+        return jsonschema_rs.validator_for(node, **options)
+    from ccstd.standard.checker import _compiled_registry
+
     return jsonschema_rs.validator_for(
-        {"$ref": ref},
-        registry=_compiled_registry(standard),
-        formats=DOMAIN_FORMATS,
-        validate_formats=True,
-        ignore_unknown_formats=False,
+        {"$ref": f"{uri}#{pointer}"}, registry=_compiled_registry(standard), **options
     )
