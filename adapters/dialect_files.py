@@ -310,14 +310,14 @@ def field_problem(version: str, target: str, value: Any) -> str | None:
         if value in codes and type(value) is type(codes[codes.index(value)]):
             return None
         accepted = ", ".join(str(code) for code in codes)
-        return f"{value!r} is not a code of {where} (accepted: {accepted})"
+        return f"{_short(value)} is not a code of {where} (accepted: {accepted})"
     errors = list(_field_validator(standard, found[0], found[1]).iter_errors(value))
     if not errors:
         return None
     message = errors[0].message
-    if isinstance(value, str) and len(message) > 200:
+    if len(message) > 200:
         message = message[:200] + "…"
-    return f"{value!r} does not fit {where}: {message}"
+    return f"{_short(value)} does not fit {where}: {message}"
 
 
 def zone_problem(name: Any) -> str | None:
@@ -327,8 +327,13 @@ def zone_problem(name: Any) -> str | None:
     try:
         zoneinfo.ZoneInfo(str(name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return f"not an IANA time zone: {name!r} (e.g. Asia/Shanghai, UTC, Europe/Berlin)"
+        return f"not an IANA time zone: {_short(name)} (e.g. Asia/Shanghai, UTC, Europe/Berlin)"
+    if str(name).lower() in _NOT_ZONES:
+        return f"{name!r} is not a zone of a place (e.g. Asia/Shanghai, UTC, Europe/Berlin)"
     return None
+
+
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})  # this machine's, or none
 
 
 def _field_node(standard: Any, target: str) -> tuple[str, str, dict[str, Any]] | None:

@@ -195,17 +195,21 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
 
 
 def _check_formats(file: DataFile, formats: list[str]) -> None:
-    """Every strptime format reads back a time it wrote (no bad directive)."""
-    sample = datetime.datetime(2024, 5, 1, 7, 30, 15)
+    """Every strptime format reads back, to the minute, a time it wrote: no bad directive, and
+    a date with a time of day (a date alone is not the time of a pass)."""
+    sample = datetime.datetime(2024, 5, 1, 17, 30, 15)
     for index, fmt in enumerate(formats):
         if fmt == "iso":
             continue
+        example = 'e.g. "%Y-%m-%d %H:%M:%S"'
         try:
-            datetime.datetime.strptime(sample.strftime(fmt), fmt)
+            read = datetime.datetime.strptime(sample.strftime(fmt), fmt)
         except ValueError as exc:
-            raise _error(file, ["time_formats", str(index)],
-                         f"{fmt!r} is not a strptime format: {exc} (e.g. \"%Y-%m-%d %H:%M:%S\")",
-                         ) from None  # fmt: skip
+            problem = f"{fmt!r} is not a strptime format: {exc} ({example})"
+            raise _error(file, ["time_formats", str(index)], problem) from None
+        if read.replace(second=0, microsecond=0, tzinfo=None) != sample.replace(second=0):
+            problem = f"{fmt!r} does not read a date and a time of day to the minute ({example})"
+            raise _error(file, ["time_formats", str(index)], problem)
 
 
 def _check_targets(file: DataFile, spec: Mapping[str, Any]) -> None:

@@ -135,6 +135,12 @@ DIALECT_CASES = {
              ":28: site.id: 'comm cq 7' is not valid here (accepted: text matching "),
     "division": (('id = "comm-cq-7"', 'id = "comm-cq-7"\nname = "x"\ndivision_code = "999999"'),
                  ":30: site.division_code: '999999' does not fit Community.divisionCode"),
+    "machine-zone": (('timezone = "Asia/Chongqing"', 'timezone = "localtime"'),
+                     ":7: timezone: 'localtime' is not a zone of a place"),
+    "date-only": (('"%d.%m.%Y %H:%M"', '"%d.%m.%Y"'),
+                  ":6: time_formats.0: '%d.%m.%Y' does not read a date and a time of day"),
+    "twelve-hours": (('"%d.%m.%Y %H:%M"', '"%d.%m.%Y %I:%M"'),
+                     ":6: time_formats.0: '%d.%m.%Y %I:%M' does not read a date and a time"),
     "time-format": (('"%d.%m.%Y %H:%M"', '"%d.%m.%Y %H:%M:%Q"'),
                     ":6: time_formats.0: '%d.%m.%Y %H:%M:%Q' is not a strptime format"),
 }  # fmt: skip
