@@ -141,13 +141,18 @@ def dialect_of(file: DataFile, known: Mapping[str, DataFile]) -> Dialect:
     """One checked file as a dialect: its base merged in, then the checks a schema cannot make
     (every required mapping present, a zone and an encoding that exist)."""
     assert file.spec is not None
-    spec, digests, seen = file.spec, [file.data], {file.spec["name"]}
+    spec, digests, seen = file.spec, [file.data], [file.spec["name"]]
     while "extends" in spec:
         base = known.get(spec["extends"])
         if base is None or base.spec is None or base.spec["name"] in seen:
-            problem = "no such dialect" if base is None or base.spec is None else "a cycle"
+            names = ", ".join(sorted(n for n, f in known.items() if f.spec and n not in seen))
+            problem = (
+                f"no such dialect (known: {names})"
+                if base is None or base.spec is None
+                else f"a cycle ({' → '.join([*seen, spec['extends']])})"
+            )
             raise _error(file, ["extends"], f"{spec['extends']}: {problem}")
-        seen.add(base.spec["name"])
+        seen.append(base.spec["name"])
         digests.append(base.data)
         spec = _merge(base.spec, {k: v for k, v in spec.items() if k != "extends"})
     _check_meaning(file, spec)

@@ -187,3 +187,10 @@ def test_a_broken_file_in_the_dialect_path_is_listed_once(tmp_path: Path) -> Non
         assert sum(name in row.split("│")[3] for row in rows) == 1, (name, rows)
     assert "headless.toml:1: family: required key missing" in listed.stdout
     assert "numbered.toml:1: family: 3 is not a family name" in listed.stdout
+
+
+def test_extends_names_the_dialects_it_could_extend(tmp_path: Path) -> None:
+    text = GATES.replace('record = "Swipe"', 'extends = "xml-legacy-acesslog"')
+    [message, _] = refused(tmp_path, text, LOG)
+    assert message == (":4: extends: xml-legacy-acesslog: no such dialect (known: xml-acs-v2, "
+                       "xml-hikvision-isapi, xml-legacy-accesslog)"), message  # fmt: skip
