@@ -62,7 +62,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     except OSError as exc:
         raise DataFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")  # a BOM, as Windows editors write
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DataFileError(f"{path}:{line}: not UTF-8 (TOML files are UTF-8)") from None
@@ -221,7 +221,7 @@ def load(path: Path, schema: dict[str, Any], origin: str = "--dialect") -> DataF
     spec: dict[str, Any] = {}
     try:
         spec, data = read_toml(path)
-        check(spec, schema, path, data.decode("utf-8"))
+        check(spec, schema, path, data.decode("utf-8-sig"))
     except DataFileError as exc:
         name = spec.get("name") if isinstance(spec.get("name"), str) else None
         return DataFile(path, origin, None, str(exc), name=name)

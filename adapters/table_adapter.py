@@ -171,6 +171,6 @@ def family_of(path: Path, default: str = dialect_files.DEFAULT_FAMILY) -> str:
     spec, data = dialect_files.read_toml(path)
     family = spec.get("family", default)
     if not isinstance(family, str):
-        line = dialect_files.line_of(data.decode("utf-8"), ["family"])
+        line = dialect_files.line_of(data.decode("utf-8-sig"), ["family"])
         raise DataFileError(f"{path}:{line}: family: not a family name (access-xml, orders)")
     return family

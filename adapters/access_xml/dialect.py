@@ -245,5 +245,5 @@ def _template_names(file: DataFile, key: str) -> set[str]:
 
 
 def _error(file: DataFile, keys: list[str], message: str) -> DataFileError:
-    line = line_of(file.data.decode("utf-8"), keys)
+    line = line_of(file.data.decode("utf-8-sig"), keys)
     return DataFileError(f"{file.path}:{line}: {'.'.join(keys)}: {message}")

@@ -100,7 +100,7 @@ def compile_platform(file: DataFile, known: Mapping[str, DataFile] | None = None
     try:
         return _compile(file.spec, digest)
     except KeyValueError as exc:
-        line = line_of(file.data.decode("utf-8"), exc.keys)
+        line = line_of(file.data.decode("utf-8-sig"), exc.keys)
         raise DataFileError(f"{file.path}:{line}: {'.'.join(exc.keys)}: {exc}") from None
 
 

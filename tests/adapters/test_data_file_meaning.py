@@ -194,3 +194,13 @@ def test_extends_names_the_dialects_it_could_extend(tmp_path: Path) -> None:
     [message, _] = refused(tmp_path, text, LOG)
     assert message == (":4: extends: xml-legacy-acesslog: no such dialect (known: xml-acs-v2, "
                        "xml-hikvision-isapi, xml-legacy-accesslog)"), message  # fmt: skip
+
+
+def test_a_file_saved_with_a_bom_and_crlf_is_read_and_its_lines_named(tmp_path: Path) -> None:
+    windows = "\ufeff" + GATES.replace("\n", "\r\n")
+    file = tmp_path / "gates.toml"
+    file.write_text(windows, encoding="utf-8", newline="")
+    checked = RUNNER.invoke(app, ["adapters", "check", str(file)], env=ENV)
+    assert checked.exit_code == 0, checked.output
+    [message, _] = refused(tmp_path, windows.replace('C = "card"', 'C = "crad"'), LOG)
+    assert message.startswith(":16: values.method.C: 'crad' is not a code"), message
