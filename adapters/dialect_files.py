@@ -60,7 +60,9 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     try:
         data = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
-        raise DataFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise DataFileError(
+            f"{path}: cannot read: {exc.strerror or exc or 'an OS error'}"
+        ) from None
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")  # a BOM, as Windows editors write
     except UnicodeDecodeError as exc:

@@ -55,7 +55,8 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
         try:
             element = etree.fromstring(raw, etree.XMLParser(**PARSER_OPTIONS))
         except etree.XMLSyntaxError as exc:
-            return SourceItem(file, locator, raw, problem=f"malformed XML: {exc.msg}", line=line)
+            problem = f"malformed XML: {exc.msg or 'no detail from the parser'}"
+            return SourceItem(file, locator, raw, problem=problem, line=line)
         return SourceItem(file, locator, raw, element_value(element), line=line)
 
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:

@@ -68,6 +68,7 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
         except (etree.XMLSyntaxError, UnicodeError, LookupError) as exc:
             where = f" at line {exc.lineno}" if isinstance(exc, etree.XMLSyntaxError) else ""
             message = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)[:200]
+            message = message or f"{type(exc).__name__} without a message from the parser"
             yield SourceItem(
                 str(path), f"document{where}", b"", problem=f"malformed XML{where}: {message}"
             )
