@@ -189,9 +189,9 @@ def _fingerprints(path: Path, document: object) -> dict[str, int]:
         findings = document["findings"]
         prints = [f.get("fingerprint") if isinstance(f, dict) else 0 for f in findings]
         prints = [f for f in prints if f is not None]
-    if isinstance(prints, dict) and all(
-        type(n) is int and n >= 1 for n in prints.values()
-    ):  # version 3: key -> count
+    if isinstance(prints, dict):  # version 3: key -> count
+        if not all(type(n) is int and n >= 1 for n in prints.values()):
+            raise ValueError(f"{path}: fingerprints: each count must be a whole number, at least 1")
         return dict(prints)
     if not isinstance(prints, list) or not all(isinstance(f, str) for f in prints):
         raise ValueError(

@@ -193,6 +193,8 @@ def test_a_baseline_of_unknown_version_or_keying_is_refused_naming_the_field(
         ({"version": True, "fingerprints": []}, "version: true", "1, 2, 3"),
         ({"version": 2, "key": "bogus", "fingerprints": []}, 'key: "bogus"', "file, record"),
         ({"version": 3, "key": None, "fingerprints": {}}, "key: null", "file, record"),
+        ({"version": 3, "fingerprints": {"ab": 0}}, "fingerprints: each", "at least 1"),
+        ({"version": 3, "fingerprints": {"ab": 1.5}}, "fingerprints: each", "at least 1"),
     ]
     for document, field, accepted in cases:
         run = _bad_header(project, document)
