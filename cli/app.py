@@ -12,7 +12,7 @@ import typer
 from typer import _click as click
 
 from ccstd import __version__
-from ccstd.cli.errors import usage_error
+from ccstd.cli.errors import exit_codes, usage_error
 from ccstd.cli.lazy import LazyCommand, LazyGroup
 from ccstd.standard.files import exit_on_sigterm
 
@@ -123,6 +123,11 @@ app = typer.Typer(
     name="ccstd",
     help="Community Common Standard toolkit: validate, convert and certify smart-community "
     "data; diff, release and document the standard; generate models from it.",
+    epilog=exit_codes(
+        "--version or --help was printed (each command's own --help gives its codes)",
+        None,
+        "usage error, no or unknown command",
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail, write_output
+from ccstd.cli.groups import CommandGroup
 from ccstd.conformance import certificate, manifest, ruleset
 from ccstd.conformance.adapter_checks import golden_records
 from ccstd.conformance.engine import CertifyOptions, certify, input_files
@@ -30,6 +31,15 @@ from ccstd.standard.results import EXIT_FINDINGS, EXIT_OK, load_baseline
 app = typer.Typer(
     help="Certify a vendor against a standard version and its profiles.\n\n"
     "ccstd certify MANIFEST is short for ccstd certify run MANIFEST.",
+    cls=CommandGroup,
+    epilog=exit_codes(
+        "run: the submission passes; verify: the certificate is genuine and in force; init, "
+        "keygen, golden: the file was written",
+        "run: it does not pass; verify: the certificate is not genuine, expired or its inputs "
+        "changed",
+        "usage error, no or unknown command, a bad manifest, key or certificate, unreadable "
+        "inputs, an output that cannot be written; each command's --help says more",
+    ),
     no_args_is_help=True,
 )
 SUBCOMMANDS = ("run", "init", "verify", "keygen", "golden")

@@ -46,6 +46,7 @@ from ccstd.adapters.runner import (
 from ccstd.adapters.scale import DaskEngine
 from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail
+from ccstd.cli.groups import CommandGroup
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
@@ -59,7 +60,16 @@ _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 _PLAIN_GLOBS = ("*.json", "*.ndjson", "*.jsonl", "*.xml")
 SOURCE_GLOBS = (*_PLAIN_GLOBS, *(f"{glob}.gz" for glob in _PLAIN_GLOBS))  # compression.py: gzip
 
-adapters_app = typer.Typer(help="Installed adapters (built-in and plugins).", no_args_is_help=True)
+adapters_app = typer.Typer(
+    cls=CommandGroup,
+    help="Installed adapters (built-in and plugins).",
+    epilog=exit_codes(
+        "the adapters were listed, or the dialect file is valid",
+        None,
+        "usage error, no or unknown command, an unreadable dialect file or its first problem",
+    ),
+    no_args_is_help=True,
+)
 
 
 def convert(
@@ -404,7 +414,7 @@ def list_adapters() -> None:
             continue
         table.add_row(listing.name, adapter.version, escape("; ".join(adapter.formats)),
                       adapter.standard_version, escape(listing.origin))  # fmt: skip
-    Console().print(table)
+    text.console().print(table)
 
 
 @adapters_app.command(

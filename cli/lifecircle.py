@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from ccstd.cli import text
 from ccstd.cli.errors import fail, write_output
 from ccstd.standard.findings import printable
 
@@ -62,7 +63,7 @@ def lifecircle(
     from ccstd.standard.files import PathCollisionError, refuse_collisions
     from ccstd.standard.reading import InputError, iter_paths
 
-    err = Console(stderr=True, highlight=False)
+    err = text.console(stderr=True)
     try:
         chosen = load_profile(profile)
         files = list(iter_paths(inputs))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import io
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail, write_output
 from ccstd.conformance.releasing import Layout, RuleSetGapsError, reference, release_all
 from ccstd.standard.files import PathCollisionError, refuse_collisions
@@ -116,7 +116,7 @@ def diff_command(
     except ValueError as exc:
         fail(str(exc))
     if output_format is DiffFormat.text and output is None:
-        _print_diff(report, Console(highlight=False))
+        _print_diff(report, text.console())
     else:
         data = _diff_bytes(report, output_format)
         if output is None:
@@ -148,7 +148,7 @@ def _impact_command(
     if output_format is DiffFormat.json:
         data = orjson.dumps(found.as_json(), option=orjson.OPT_INDENT_2) + b"\n"
     else:
-        console = Console(record=True, width=160, file=io.StringIO())
+        console = text.recording_console()
         _print_impact(found, console)
         data = console.export_text().encode("utf-8")
     if output is None:
@@ -189,7 +189,7 @@ def _diff_bytes(report: DiffReport, output_format: DiffFormat) -> bytes:
         return orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2) + b"\n"
     if output_format is DiffFormat.markdown:
         return changelog(report).encode("utf-8")
-    console = Console(record=True, width=160, file=io.StringIO())
+    console = text.recording_console()
     _print_diff(report, console)
     return console.export_text().encode("utf-8")
 
@@ -300,10 +300,10 @@ def docs_command(
 ) -> None:
     """Generate the standard's reference (every version) as Markdown, and optionally a site."""
     pages = reference(StandardRegistry())
-    for page, text in sorted(pages.items()):
+    for page, content in sorted(pages.items()):
         target = out / page
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_output(target, text.encode("utf-8"))
+        write_output(target, content.encode("utf-8"))
     typer.echo(f"wrote {len(pages)} pages to {out}")
     if site is not None:
         _build_site(out, site)

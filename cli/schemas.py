@@ -6,10 +6,11 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail
+from ccstd.cli.groups import CommandGroup
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.registry import (
     StandardRegistry,
@@ -22,7 +23,14 @@ _VersionOption = Annotated[
     str | None, typer.Option("--version", "-V", help="Standard version (default: latest).")
 ]
 app = typer.Typer(
-    help="Browse the standard: versions, entities, fields, code lists.", no_args_is_help=True
+    cls=CommandGroup,
+    help="Browse the standard: versions, entities, fields, code lists.",
+    epilog=exit_codes(
+        "the entities, or an entity's fields, were shown",
+        None,
+        "usage error, no or unknown command, unknown --version or TYPE",
+    ),
+    no_args_is_help=True,
 )
 
 
@@ -55,7 +63,7 @@ def list_entities(
     for entity in standard.entities:
         schema = standard.entity_schema(entity)
         table.add_row(entity, schema["title"], schema["x-ccstd-title-zh"], schema["$id"])
-    Console().print(table)
+    text.console().print(table)
 
 
 @app.command("show", epilog=SHOW_EPILOG)
@@ -94,4 +102,4 @@ def show(
             kind,
             field.sensitivity or "public",
         )
-    Console().print(table)
+    text.console().print(table)

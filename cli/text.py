@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
@@ -23,6 +24,12 @@ def console(stderr: bool = False) -> Console:
     if not out.is_terminal:
         out.width = LOG_WIDTH
     return out
+
+
+def recording_console() -> Console:
+    """A console that renders into memory for a report file (`export_text()`): no width, so
+    no table is cut or wrapped and no line is broken."""
+    return Console(record=True, file=io.StringIO(), width=LOG_WIDTH, highlight=False)
 
 
 def finding_text(finding: Finding) -> Text:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import enum
-import io
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail, write_output
@@ -208,7 +206,7 @@ def _emit(result: ValidationResult, output_format: str, output: Path | None) -> 
         if output is None:
             text.print_findings(text.console(), result)
             return
-        console = Console(record=True, file=io.StringIO(), width=200)
+        console = text.recording_console()
         text.print_findings(console, result)
         write_output(output, console.export_text().encode("utf-8"))
         return

@@ -1,6 +1,12 @@
-"""uvicorn's HTTP/1.1 protocol with a deadline on each request's head: without one, a client that
-sends its headers a byte at a time holds its connection for ever (uvicorn times out idle
-keep-alive connections only)."""
+"""uvicorn's HTTP/1.1 protocol with a deadline on each request's head (without one, a client that
+sends its headers a byte at a time holds its connection for ever: uvicorn times out idle
+keep-alive connections only), and no request framed two ways.
+
+h11 accepts a request with both Content-Length and Transfer-Encoding and frames it by the
+latter (RFC 9112 §6.3 allows that); a proxy in front may frame it by the former, and a second
+request hidden in the body would then reach the service as if the proxy had sent it (request
+smuggling). Such a request is refused on its head: 400, connection closed, before the body is
+read or the application called."""
 
 from __future__ import annotations
 
@@ -11,6 +17,24 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 _LATE = "the request's headers did not arrive within the time limit\n"
+AMBIGUOUS_LENGTH = "Content-Length and Transfer-Encoding together: give one"
+
+
+class _OneFraming(h11.Connection):
+    """An h11 connection that refuses a request whose head gives both framings."""
+
+    refusal: str | None = None
+
+    def next_event(self) -> Any:
+        """As h11's, but a request with Content-Length and Transfer-Encoding is a protocol
+        error (uvicorn answers 400 and closes the connection)."""
+        event = super().next_event()
+        if type(event) is h11.Request:
+            names = {name for name, _ in event.headers}
+            if b"content-length" in names and b"transfer-encoding" in names:
+                self.refusal = AMBIGUOUS_LENGTH
+                raise h11.RemoteProtocolError(AMBIGUOUS_LENGTH, error_status_hint=400)
+        return event
 
 
 class HeadDeadlineProtocol(H11Protocol):
@@ -21,6 +45,13 @@ class HeadDeadlineProtocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_timer: asyncio.TimerHandle | None = None
+        size = self.config.h11_max_incomplete_event_size  # None: h11's default, as uvicorn's
+        self.conn = _OneFraming(h11.SERVER) if size is None else _OneFraming(h11.SERVER, size)
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's 400 for a request h11 refused, saying why when the reason is ours."""
+        refusal = getattr(self.conn, "refusal", None)
+        super().send_400_response(refusal or msg)
 
     def data_received(self, data: bytes) -> None:
         """Start the clock on a request's first bytes; stop it once its head is parsed."""

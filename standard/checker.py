@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jsonschema_rs
@@ -12,7 +12,14 @@ import orjson
 
 from ccstd.standard import divisions, rules
 from ccstd.standard.fields import entity_fields, values_at
-from ccstd.standard.findings import Finding, Location, Locator, Severity, json_pointer
+from ccstd.standard.findings import (
+    Finding,
+    Location,
+    Locator,
+    Severity,
+    json_pointer,
+    record_digest,
+)
 from ccstd.standard.formats import DOMAIN_FORMATS
 from ccstd.standard.money import order_findings
 from ccstd.standard.plan import compile_plan
@@ -102,13 +109,19 @@ class RecordChecker:
         result = BlockResult(block.file)
         line_no = block.first_line
         check_line = self._check_line
+        findings = result.findings
         for data in block.lines:
             text = data.strip()
             if text:
+                start = len(findings)
                 check_line(result, line_no, text)
+                if len(findings) > start:
+                    _identify_content(findings, start, text)
             line_no += 1
         for item in block.items:
+            start = len(findings)
             self._check_one(result, item.line, item.pointer, item.data, item.value, item.problems)
+            _identify_content(findings, start, item.data, item.value)
         return result
 
     def check(self, item: RawItem) -> BlockResult:
@@ -116,6 +129,7 @@ class RecordChecker:
         result = BlockResult(item.file)
         data = item.data.strip() if item.data is not None else None
         self._check_one(result, item.line, item.pointer, data, item.value, item.problems)
+        _identify_content(result.findings, 0, data, item.value)
         return result
 
     def _check_line(self, result: BlockResult, line: int, text: bytes) -> None:
@@ -280,6 +294,21 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
         tuple(f.path for f in fields if f.reference_type is not None),
         validator.is_valid if fast is None else fast.is_valid,
     )
+
+
+def _identify_content(
+    findings: list[Finding], start: int, raw: bytes | None, value: Any = None
+) -> None:
+    """Give the findings from `start` on that name no record id the digest of the record's
+    content (baselines keyed by record tell broken records apart by it)."""
+    digest: str | None = None
+    for n in range(start, len(findings)):
+        where = findings[n].location
+        if where.record_id is None and where.content is None and where.file is not None:
+            digest = digest or record_digest(raw, value)
+            if digest is None:
+                return
+            findings[n] = replace(findings[n], location=replace(where, content=digest))
 
 
 def _parse_record(

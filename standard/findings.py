@@ -7,6 +7,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+import orjson
+
 # C0 and C1 controls, DEL, and the Unicode line separators and bidirectional overrides that
 # would let a file name or record id move the cursor, colour a terminal or reorder a line.
 # C0, C1, line and paragraph separators, bidi controls and marks, BOM, lone surrogates and the
@@ -36,13 +38,18 @@ _SEVERITY_RANKS = {"error": 3, "warning": 2, "info": 1}
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a finding is: file, line (NDJSON), JSON Pointer from the document root, record id,
-    and the record's entity type when known (it decides the profiles a finding counts against)."""
+    and the record's entity type when known (it decides the profiles a finding counts against).
+
+    `content`: for a record without an id, a digest of its content (`record_digest`), so a
+    baseline keyed by record can tell the same broken record from another; never reported.
+    """
 
     file: str | None = None
     line: int | None = None
     pointer: str = ""
     record_id: str | None = None
     record_type: str | None = None
+    content: str | None = field(default=None, compare=False)
 
     def describe(self) -> str:
         """`file:line pointer` in the form people and editors read (`(run)` for the run itself)."""
@@ -75,6 +82,20 @@ class Finding:
         anchor = where.record_id if where.record_id is not None else str(where.line)
         key = "\x1f".join((self.code, where.file or "", anchor, where.pointer))
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def record_digest(raw: bytes | None, value: object = None) -> str | None:
+    """A digest of a record's content: of its canonical JSON (keys sorted, no spacing) when it
+    parses, else of its raw bytes; None when there is neither."""
+    data: bytes | None
+    try:
+        parsed = orjson.loads(raw) if raw is not None else value
+        data = orjson.dumps(parsed, default=str, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        data = raw
+    if data is None or (raw is None and value is None):
+        return None
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def json_pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:

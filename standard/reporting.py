@@ -70,14 +70,11 @@ def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -
     """JUnit XML: a test case per record with findings (failing when one is an error), one
     passing case for the valid records; `tests` and `failures` count the cases written."""
     by_place: dict[tuple[str, int | None, str], list[Finding]] = {}
-    for finding in result.findings:
+    for finding in result.findings:  # a record is its line (NDJSON) or its item (`/17`)
         where = finding.location
-        record_pointer = (
-            where.pointer if where.line is not None else "/".join(where.pointer.split("/")[:2])
-        )
-        by_place.setdefault((where.file or "<input>", where.line, record_pointer), []).append(
-            finding
-        )
+        record_pointer = "" if where.line is not None else "/".join(where.pointer.split("/")[:2])
+        place = (where.file or "<input>", where.line, record_pointer)
+        by_place.setdefault(place, []).append(finding)
     suite = ElementTree.Element("testsuite", name=suite_name, time=f"{result.seconds:.3f}")
     for (file, line, pointer), findings in by_place.items():
         name = f"{file}:{line}" if line is not None else f"{file} {pointer}".rstrip()

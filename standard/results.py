@@ -6,6 +6,7 @@ import functools
 import hashlib
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ class ValidationResult:
     seconds: float
     baselined: int = 0
     omitted: int = 0
-    baseline_keys: frozenset[str] = frozenset()  # of every finding, when asked (--write-baseline)
+    baseline_keys: Mapping[str, int] = field(default_factory=dict)  # key: count, to write one
 
     @property
     def valid(self) -> int:
@@ -59,8 +60,9 @@ def exit_code(result: ValidationResult, fail_on: Severity) -> int:
 
 @dataclass
 class FindingCollector:
-    """Accumulates findings: drops baselined ones, counts all, lists up to `max_findings`; with
-    `keyer`, keeps the baseline key of every finding it counts (to write a baseline)."""
+    """Accumulates findings: drops baselined ones (a baseline key hides at most as many findings
+    as it counts), counts all, lists up to `max_findings`; with `keyer`, counts the baseline key
+    of every finding it takes (to write a baseline)."""
 
     max_findings: int = 1000
     baseline: frozenset[str] | Baseline = frozenset()
@@ -69,7 +71,8 @@ class FindingCollector:
     counts: Counter[Severity] = field(default_factory=Counter)
     baselined: int = 0
     omitted: int = 0
-    keys: set[str] = field(default_factory=set)
+    keys: Counter[str] = field(default_factory=Counter)
+    used: Counter[str] = field(default_factory=Counter)  # findings each baseline key hid
 
     @property
     def listing(self) -> bool:
@@ -80,13 +83,8 @@ class FindingCollector:
         """Take one finding; False when the baseline knows it (it is then not counted)."""
         shown = redacted(finding)
         if self.keyer is not None and finding.code != rules.FINDINGS_TRUNCATED.code:
-            self.keys.add(self.keyer(finding))  # known ones too: a refreshed baseline keeps them
-        known = self.baseline
-        if known and (
-            shown.fingerprint() in known
-            if isinstance(known, frozenset)
-            else known.knows(finding, shown)
-        ):
+            self.keys[self.keyer(finding)] += 1  # known ones too: a refreshed baseline keeps them
+        if self.baseline and self._known(finding, shown):
             self.baselined += 1
             return False
         self.counts[shown.severity] += 1
@@ -94,6 +92,19 @@ class FindingCollector:
             self.listed.append(shown)
         else:
             self.omitted += 1
+        return True
+
+    def _known(self, finding: Finding, shown: Finding) -> bool:
+        known = self.baseline
+        if isinstance(known, frozenset):
+            return shown.fingerprint() in known
+        allowed = known.allowance(finding, shown)
+        if allowed is None:
+            return False
+        key, count = allowed
+        if self.used[key] >= count:
+            return False  # seen more often than when the baseline was written: a new one
+        self.used[key] += 1
         return True
 
     def extend(self, findings: Iterable[Finding]) -> None:
@@ -157,7 +168,9 @@ MAX_BASELINE_BYTES = 64 << 20
 def load_baseline(path: Path) -> frozenset[str]:
     """Fingerprints of known findings, from a baseline file or a JSON report (ValueError if not:
     a regular file of at most MAX_BASELINE_BYTES holding fingerprints as strings)."""
-    return _fingerprints(path, _baseline_json(path))
+    document = _baseline_json(path)
+    _check_header(path, document)
+    return frozenset(_fingerprints(path, document))
 
 
 def _baseline_json(path: Path) -> object:
@@ -168,20 +181,57 @@ def _baseline_json(path: Path) -> object:
         raise ValueError(f"{path}: not a readable baseline: {detail}") from None
 
 
-def _fingerprints(path: Path, document: object) -> frozenset[str]:
+def _fingerprints(path: Path, document: object) -> dict[str, int]:
+    """Each key or fingerprint with the number of findings it may hide (UNCOUNTED when the file
+    keeps no counts: version 1 and 2 baselines, reports)."""
     prints = document.get("fingerprints") if isinstance(document, dict) else None
     if prints is None and isinstance(document, dict) and isinstance(document.get("findings"), list):
         findings = document["findings"]
         prints = [f.get("fingerprint") if isinstance(f, dict) else 0 for f in findings]
         prints = [f for f in prints if f is not None]
+    if isinstance(prints, dict):  # version 3: key -> count
+        if not all(type(n) is int and n >= 1 for n in prints.values()):
+            raise ValueError(f"{path}: fingerprints: each count must be a whole number, at least 1")
+        return dict(prints)
     if not isinstance(prints, list) or not all(isinstance(f, str) for f in prints):
-        raise ValueError(f"{path}: not a baseline (expected fingerprints as strings, or a report)")
-    return frozenset(prints)
+        raise ValueError(
+            f"{path}: not a baseline (expected fingerprints: strings, or counts by key; or a "
+            "report)"
+        )
+    return dict.fromkeys(prints, UNCOUNTED)
 
 
 BaselineKeying = Literal["file", "record"]
 BASELINE_KEYINGS: tuple[BaselineKeying, ...] = ("file", "record")
+BASELINE_VERSION = 3
+BASELINE_VERSIONS = (1, 2, 3)  # what this version reads
+UNCOUNTED = sys.maxsize  # a key of a baseline without counts hides every finding it matches
 _RECORD_IN_ARRAY = re.compile(r"^/\d+(?=/|$)")
+
+
+def _check_header(path: Path, document: object) -> None:
+    """ValueError naming the field when `version` or `key` is one this ccstd does not know."""
+    if not isinstance(document, dict):
+        return
+    version = document.get("version", 1)
+    if type(version) is not int or version not in BASELINE_VERSIONS:
+        readable = ", ".join(map(str, BASELINE_VERSIONS))
+        raise ValueError(
+            f"{path}: version: {_shown(version)} is not a baseline version this ccstd reads "
+            f"({readable}); a newer ccstd may have written it"
+        )
+    key = document.get("key", "file")
+    if key not in BASELINE_KEYINGS:
+        raise ValueError(f"{path}: key: {_shown(key)} is not one of {', '.join(BASELINE_KEYINGS)}")
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value from the file, as JSON, cut short."""
+    try:
+        text = orjson.dumps(value).decode("utf-8")
+    except orjson.JSONEncodeError:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -191,18 +241,23 @@ class BaselineKey:
     `file`: code, file path relative to `folder`, record id (or line) and JSON Pointer, so the
     key does not depend on how the path was spelt or where the command ran. `record`: code,
     record type and id and the pointer inside the record, without the file, so date-stamped
-    export names do not matter (a finding without a record id keeps its line instead).
+    export names do not matter. A finding without a record id is keyed, by record, by the digest
+    of its record's content (`scheme` 3; scheme 2, of version-2 files, used its line), so the
+    same broken record stays known and another one is new.
     """
 
     folder: str
     by: BaselineKeying = "file"
+    scheme: int = BASELINE_VERSION
 
     def __call__(self, finding: Finding) -> str:
         where = finding.location
         record_id = _fingerprinted_id(where)
+        inner = _RECORD_IN_ARRAY.sub("", where.pointer) if where.line is None else where.pointer
         if self.by == "record" and record_id is not None:
-            inner = _RECORD_IN_ARRAY.sub("", where.pointer) if where.line is None else where.pointer
             parts = ("record", finding.code, where.record_type or "", record_id, inner)
+        elif self.by == "record" and where.content is not None and self.scheme >= 3:
+            parts = ("content", finding.code, where.record_type or "", where.content, inner)
         else:
             file = "" if self.by == "record" else self._relative(where.file)
             anchor = record_id if record_id is not None else str(where.line)
@@ -227,50 +282,55 @@ def baseline_folder(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Baseline:
-    """Known findings: keys written by this version, and fingerprints of older baselines and
-    JSON reports (matched as they were written: by the path as then given)."""
+    """Known findings: keys written by a version-2 or later ccstd, each with how many findings
+    it may hide, and fingerprints of older baselines and JSON reports (matched as they were
+    written: by the path as then given, without a count)."""
 
     keyer: BaselineKey
-    keys: frozenset[str] = frozenset()
+    keys: Mapping[str, int] = field(default_factory=dict)
     legacy: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.keys or self.legacy)
 
-    def knows(self, finding: Finding, shown: Finding) -> bool:
-        """True when the baseline holds `finding` (`shown` is it redacted, as reports have it)."""
-        return shown.fingerprint() in self.legacy or (
-            bool(self.keys) and self.keyer(finding) in self.keys
-        )
-
-
-BASELINE_VERSION = 2
+    def allowance(self, finding: Finding, shown: Finding) -> tuple[str, int] | None:
+        """(key, findings it may hide) when the baseline holds `finding` (`shown` is it
+        redacted, as reports have it); None when it does not."""
+        if shown.fingerprint() in self.legacy:
+            return shown.fingerprint(), UNCOUNTED
+        if not self.keys:
+            return None
+        key = self.keyer(finding)
+        count = self.keys.get(key)
+        return None if count is None else (key, count)
 
 
 def read_baseline(path: Path, by: BaselineKeying | None = None) -> Baseline:
-    """The baseline in `path` (ValueError if it is none): a version-2 baseline keys findings
-    relative to its own folder, by file or by record as it says; a version-1 baseline or a JSON
-    report is matched by its fingerprints. `by`, when given, must agree with a version-2 file."""
+    """The baseline in `path` (ValueError if it is none, or of a version or keying this ccstd
+    does not know): a version-3 baseline counts each key, relative to its own folder, by file or
+    by record as it says; version 2 keys without counts; a version-1 baseline or a JSON report
+    is matched by its fingerprints. `by`, when given, must agree with a version-2 or later file."""
     document = _baseline_json(path)
+    _check_header(path, document)
     prints = _fingerprints(path, document)
     folder = baseline_folder(path)
-    if not isinstance(document, dict) or document.get("version") != BASELINE_VERSION:
-        return Baseline(BaselineKey(folder, by or "file"), legacy=prints)
+    version = document.get("version", 1) if isinstance(document, dict) else 1
+    if version < 2 or not isinstance(document, dict) or "version" not in document:
+        return Baseline(BaselineKey(folder, by or "file"), legacy=frozenset(prints))
     written = document.get("key", "file")
-    if written not in BASELINE_KEYINGS:
-        raise ValueError(f"{path}: key: expected one of {', '.join(BASELINE_KEYINGS)}")
     if by is not None and by != written:
         raise ValueError(f"{path}: keys findings by {written}, not by {by} (--baseline-key)")
-    return Baseline(BaselineKey(folder, written), keys=prints)
+    return Baseline(BaselineKey(folder, written, scheme=version), keys=prints)
 
 
 def baseline_document(result: ValidationResult, keyer: BaselineKey) -> bytes:
     """A baseline file that accepts every finding of `result` (its `baseline_keys`, which the
-    run computed with `keyer`)."""
+    run computed with `keyer`), each key as many times as the run found it."""
     document = {
         "version": BASELINE_VERSION,
         "key": keyer.by,
         "paths": "relative to this file's folder" if keyer.by == "file" else "not used",
-        "fingerprints": sorted(result.baseline_keys),
+        "counts": "each key hides at most this many findings",
+        "fingerprints": dict(sorted(result.baseline_keys.items())),
     }
     return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"

@@ -99,7 +99,7 @@ def merge_results(
         seconds=time.perf_counter() - started,
         baselined=collector.baselined,
         omitted=collector.omitted,
-        baseline_keys=frozenset(collector.keys),
+        baseline_keys=dict(collector.keys),
     )
 
 

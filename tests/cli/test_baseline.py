@@ -11,6 +11,7 @@ from pathlib import Path
 
 import orjson
 
+from ccstd.standard.results import BASELINE_KEYINGS
 from tests.conftest import REPO_ROOT, valid_record
 
 VENDOR_EXPORT = REPO_ROOT / "examples" / "validate" / "vendor-export.ndjson"
@@ -40,7 +41,7 @@ def test_write_baseline_exits_0_and_keys_do_not_depend_on_path_spelling_or_cwd(
     written = ccstd("validate", "./exports/", "--write-baseline", "ci/known.json", cwd=project)
     assert written.returncode == 0, written.stderr
     document = json.loads((project / "ci" / "known.json").read_text())
-    assert document["version"] == 2 and document["key"] == "file" and document["fingerprints"]
+    assert document["version"] == 3 and document["key"] == "file" and document["fingerprints"]
     spellings = [
         ("exports/data.ndjson", project),
         ("./exports/data.ndjson", project),
@@ -175,3 +176,104 @@ def test_baseline_key_alone_is_a_usage_error(tmp_path: Path) -> None:
     bad = ccstd("validate", "exports", "--baseline-key", "path", cwd=project)
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
     assert bad.stderr.startswith("ccstd: error: ") and "'file', 'record'" in bad.stderr
+
+
+def _bad_header(project: Path, document: dict[str, object]) -> subprocess.CompletedProcess[str]:
+    (project / "known.json").write_text(json.dumps(document))
+    return ccstd("validate", "exports", "--baseline", "known.json", cwd=project)
+
+
+def test_a_baseline_of_unknown_version_or_keying_is_refused_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    project = _project(tmp_path)
+    cases = [
+        ({"version": 99, "key": "file", "fingerprints": []}, "version: 99", "1, 2, 3"),
+        ({"version": "2", "fingerprints": []}, 'version: "2"', "1, 2, 3"),
+        ({"version": True, "fingerprints": []}, "version: true", "1, 2, 3"),
+        ({"version": 2, "key": "bogus", "fingerprints": []}, 'key: "bogus"', "file, record"),
+        ({"version": 3, "key": None, "fingerprints": {}}, "key: null", "file, record"),
+        ({"version": 3, "fingerprints": {"ab": 0}}, "fingerprints: each", "at least 1"),
+        ({"version": 3, "fingerprints": {"ab": 1.5}}, "fingerprints: each", "at least 1"),
+    ]
+    for document, field, accepted in cases:
+        run = _bad_header(project, document)
+        assert run.returncode == 2, document
+        assert run.stderr.startswith(f"ccstd: error: known.json: {field} "), run.stderr
+        assert accepted in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def _export(project: Path, name: str, lines: list[str]) -> Path:
+    for old in (project / "exports").iterdir():
+        old.unlink()
+    path = project / "exports" / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _resident(n: int, **extra: object) -> str:
+    return json.dumps(valid_record("Resident") | {"id": f"res-{n}"} | extra)
+
+
+def test_record_keys_tell_broken_records_without_an_id_apart_by_content(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    no_id = {k: v for k, v in valid_record("Resident").items() if k != "id"}
+    day1 = [_resident(1), '{"id": "res-2", broken', json.dumps(no_id | {"gender": "X"})]
+    _export(project, "export-2026-11-26.ndjson", day1)
+    write = ("validate", "exports", "--write-baseline", "known.json", "--baseline-key", "record")
+    assert ccstd(*write, cwd=project).returncode == 0
+    known = ("validate", "exports", "--baseline", "known.json", "-f", "json", "-q")
+    # the same broken records, another day, other lines, keys in another order: still known
+    reordered = json.dumps(dict(reversed((no_id | {"gender": "X"}).items())))
+    moved = [_resident(3), _resident(1), reordered, '{"id": "res-2", broken']
+    _export(project, "export-2026-11-27.ndjson", moved)
+    assert ccstd(*known, cwd=project).returncode == 0
+    # other broken records on the very lines the known ones were on: new
+    other = [_resident(1), '{"id": "res-9", broken', json.dumps(no_id | {"gender": "Y"})]
+    _export(project, "export-2026-11-28.ndjson", other)
+    run = ccstd(*known, cwd=project)
+    assert run.returncode == 1
+    lines = sorted(f["line"] for f in json.loads(run.stdout)["findings"])
+    assert lines[0] == 2 and lines[-1] == 3  # both new ones listed
+
+
+def test_a_baseline_key_hides_no_more_findings_than_it_counted(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    for keying in BASELINE_KEYINGS:
+        _export(project, "data.ndjson", [_resident(1), _resident(1), _resident(2)])
+        write = ("validate", "exports", "--write-baseline", "known.json", "--baseline-key", keying)
+        assert ccstd(*write, cwd=project).returncode == 0
+        document = json.loads((project / "known.json").read_text())
+        assert list(document["fingerprints"].values()) == [1]  # one duplicate of res-1
+        known = ("validate", "exports", "--baseline", "known.json", "-f", "json", "-q")
+        assert ccstd(*known, cwd=project).returncode == 0
+        _export(project, "data.ndjson", [_resident(1), _resident(1), _resident(2), _resident(1)])
+        run = ccstd(*known, cwd=project)
+        assert run.returncode == 1, keying  # the third res-1 is a new duplicate
+        report = json.loads(run.stdout)
+        assert report["summary"]["baselined"] == 1 and len(report["findings"]) == 1
+        assert report["findings"][0]["line"] == 4
+        # a refresh counts both, and then knows both
+        refresh = ("validate", "exports", "--baseline", "known.json", "--write-baseline")
+        assert ccstd(*refresh, "known.json", cwd=project).returncode == 0
+        counts = json.loads((project / "known.json").read_text())["fingerprints"]
+        assert list(counts.values()) == [2]
+        assert ccstd(*known, cwd=project).returncode == 0
+
+
+def test_version_2_baselines_still_match_as_they_were_written(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    lines = [_resident(1), _resident(1), '{"broken', _resident(1)]
+    _export(project, "export-1.ndjson", lines)
+    from ccstd.standard.results import BaselineKey, baseline_folder
+    from ccstd.standard.runner import RunOptions, validate_paths
+
+    folder = baseline_folder(project / "known.json")
+    for keying in BASELINE_KEYINGS:
+        keyer = BaselineKey(folder, keying, scheme=2)
+        run = RunOptions(max_findings=0, baseline_key=keyer)
+        result = validate_paths([str(project / "exports")], run=run)
+        legacy = {"version": 2, "key": keying, "fingerprints": sorted(result.baseline_keys)}
+        (project / "known.json").write_text(json.dumps(legacy))
+        again = ccstd("validate", "exports", "--baseline", "known.json", "-q", cwd=project)
+        assert again.returncode == 0, (keying, again.stdout)  # version 2: keys without counts

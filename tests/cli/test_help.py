@@ -100,3 +100,39 @@ def test_other_usage_errors_are_one_line_too(args: list[str]) -> None:
     assert result.exit_code == 2
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("ccstd: error: ")
     assert "Traceback" not in result.output and "╭" not in result.output
+
+
+def _groups() -> dict[tuple[str, ...], typer.core.TyperGroup]:
+    root = typer.main.get_command(app)
+    assert isinstance(root, typer.core.TyperGroup)
+    found: dict[tuple[str, ...], typer.core.TyperGroup] = {(): root}
+    for name, entry in _Commands.lazy_commands.items():
+        command = load_command(name, entry)
+        if isinstance(command, typer.core.TyperGroup):
+            found[(name,)] = command
+    return found
+
+
+GROUPS = _groups()
+
+
+def test_the_group_walk_finds_every_group() -> None:
+    assert {(), ("schemas",), ("adapters",), ("certify",)} <= set(GROUPS)
+
+
+@pytest.mark.parametrize("path", list(GROUPS), ids=lambda p: " ".join(p) or "ccstd")
+def test_each_group_has_its_own_exit_code_footer(path: tuple[str, ...]) -> None:
+    epilog = GROUPS[path].epilog
+    assert epilog and epilog.startswith("Exit codes: 0 = ") and "2 = " in epilog
+    assert _words(epilog) in _words(_help(*path))
+    others = [c.epilog for p, c in GROUPS.items() if p != path]
+    assert epilog not in others + [c.epilog for c in LEAVES.values()]
+
+
+@pytest.mark.parametrize("path", list(GROUPS), ids=lambda p: " ".join(p) or "ccstd")
+def test_a_group_lists_each_command_on_one_line_when_there_is_room(path: tuple[str, ...]) -> None:
+    text = _help(*path)
+    panel = text.split("─ Commands ")[1].split("╰")[0].splitlines()[1:]
+    names = [line[2:].split(" ", 1)[0] for line in panel]
+    assert all(names), f"a summary broke onto another line: {panel}"
+    assert set(names) == set(GROUPS[path].list_commands(click.Context(GROUPS[path])))

@@ -4,6 +4,7 @@ items and records counted apart, and the table that ends `make demo`."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,33 @@ def test_demo_table_refuses_to_fall_behind_the_demo(tmp_path: Path) -> None:
     run = _demo_table(tmp_path)
     assert run.returncode == 1 and "(not described)" in run.stdout
     assert "1 entries not described" in run.stderr
+
+
+def _table_rows(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("│")]
+
+
+def test_tables_are_neither_cut_nor_wrapped_when_piped(tmp_path: Path) -> None:
+    from ccstd.standard.fields import entity_fields
+    from ccstd.standard.registry import StandardRegistry
+
+    standard = StandardRegistry().get(StandardRegistry().latest())
+    fields = entity_fields(standard, "Resident")
+    report = tmp_path / "diff.txt"
+    commands = [
+        ("schemas", "show", "Resident"),
+        ("schemas", "list"),
+        ("adapters", "list"),
+        ("diff", "1.0.0", "1.2.0"),
+        ("diff", "1.0.0", "1.2.0", "--output", str(report)),
+    ]
+    for args in commands:
+        run = _ccstd(*args, columns="80")  # a pipe, even where the environment says 80
+        assert run.returncode == 0, (args, run.stderr)
+        output = report.read_text() if "--output" in args else run.stdout
+        assert not re.search(r"…\s*[│┃]", output), args  # no cell cut short
+        rows = _table_rows(output)
+        assert rows and all(row[1:].split("│")[0].strip() for row in rows), args  # none wrapped
+        if args[:2] == ("schemas", "show"):
+            assert len(rows) == len(fields)
+            assert {row.split("│")[1].strip() for row in rows} == {f.dotted for f in fields}

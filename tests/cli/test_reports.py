@@ -163,3 +163,27 @@ def test_certification_sarif_is_valid_too(tmp_path: Path) -> None:
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
     suite = ElementTree.parse(tmp_path / "r" / "junit.xml").getroot().find("testsuite")
     assert suite is not None and int(suite.get("tests", "0")) == len(suite.findall("testcase"))
+
+
+@pytest.mark.parametrize("layout", ["ndjson", "array"])
+def test_junit_has_one_case_per_record_with_all_its_findings(tmp_path: Path, layout: str) -> None:
+    broken = valid_record("Resident") | {"gender": "X", "birthDate": "not a date"}
+    records = [broken | {"id": "a"}, valid_record("Resident"), broken | {"id": "b"}]
+    path = tmp_path / f"r.{'ndjson' if layout == 'ndjson' else 'json'}"
+    if layout == "ndjson":
+        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    else:
+        path.write_bytes(orjson.dumps(records))
+    code, out = validate(path, "--format", "junit")
+    assert code == 1
+    suite = ElementTree.fromstring(out.encode()).find("testsuite")
+    assert suite is not None
+    failing = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+    names = [c.get("name", "") for c in failing]
+    expected = ["1", "3"] if layout == "ndjson" else ["/0", "/2"]
+    assert [n.rsplit(":" if layout == "ndjson" else " ", 1)[-1] for n in names] == expected
+    for case in failing:  # both findings of the record, in its one case
+        failure = case.find("failure")
+        assert failure is not None and failure.text is not None
+        assert "/gender" in failure.text and "/birthDate" in failure.text
+    assert int(suite.get("tests", "0")) == 3  # two records with findings, one for the valid

@@ -165,3 +165,40 @@ def test_tokens_that_are_not_utf8_are_401(tmp_path: Path) -> None:
             assert exchange(base, request + b"\r\n\r\n")[0] in (400, 401)
         good = b"GET /v1/rules HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + TOKEN.encode()
         assert exchange(base, good + b"\r\n\r\n")[0] == 200
+
+
+SMUGGLED = b"GET /v1/rules HTTP/1.1\r\nHost: t\r\n\r\n"
+
+
+def _answers(connection: socket.socket) -> bytes:
+    """Everything the service sends until it closes (or resets) the connection."""
+    received = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize("encoding", [b"chunked", b"Chunked", b" chunked"])
+def test_length_and_chunked_together_are_refused_before_the_body_and_the_connection_closed(
+    url: str, encoding: bytes
+) -> None:
+    """CL.TE smuggling: a proxy framing by Content-Length would forward a second request hidden
+    in the body; here the head alone is refused (nothing of the body is waited for or reaches
+    the application) and the connection closed, so the hidden request is never answered."""
+    head = post(b"Content-Length: 40\r\nTransfer-Encoding: " + encoding + b"\r\n", b"")
+    with connect(url) as connection:
+        connection.sendall(head)  # the head only: the answer must not wait for a body
+        connection.settimeout(5)
+        first = connection.recv(65536)
+        assert first.startswith(b"HTTP/1.1 400 "), first
+        with contextlib.suppress(OSError):
+            connection.sendall(b"0\r\n\r\n" + SMUGGLED)  # what the proxy would forward next
+        answer = first + _answers(connection)
+    assert answer.count(b"HTTP/1.1 ") == 1, answer  # the hidden GET got no answer
+    assert b"connection: close" in answer.lower()
+    assert b"x-request-id" not in answer.lower()  # refused by the server, before the application
+    assert b"Content-Length and Transfer-Encoding" in answer
+    with connect(url) as connection:  # and the service still serves the next client
+        connection.sendall(SMUGGLED.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+        assert _answers(connection).startswith(b"HTTP/1.1 200 ")
