@@ -143,9 +143,9 @@ def _release(element: Any) -> None:
 
 def element_value(element: Any) -> Any:
     """An element as a nested dict: `@attr`, child elements by local name, `#text`."""
-    attrib = element.attrib
+    attributes = element.items()
     node: dict[str, Any] = (
-        {"@" + k.rpartition("}")[2]: v for k, v in attrib.items()} if attrib else {}
+        {"@" + k.rpartition("}")[2]: v for k, v in attributes} if attributes else {}
     )
     children = [c for c in element if type(c.tag) is str]
     text = element.text
@@ -155,11 +155,15 @@ def element_value(element: Any) -> Any:
     if text:
         node["#text"] = text
     for child in children:
-        name, value = child.tag.rpartition("}")[2], element_value(child)
+        name = child.tag.rpartition("}")[2]
+        if len(child) or child.items():
+            value = element_value(child)
+        else:  # a leaf without attributes: its text (the common child, read without a call)
+            value = child.text
+            value = value.strip() if value else ""
         if name in node:
-            node[name] = (
-                [*node[name], value] if isinstance(node[name], list) else [node[name], value]
-            )
+            held = node[name]
+            node[name] = [*held, value] if isinstance(held, list) else [held, value]
         else:
             node[name] = value
     return node
