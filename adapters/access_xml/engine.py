@@ -142,23 +142,28 @@ def _release(element: Any) -> None:
 
 
 def element_value(element: Any) -> Any:
-    """An element as a nested dict: `@attr`, child elements by local name, `#text`."""
+    """An element as a nested dict: `@attr`, child elements by local name, `#text` (after the
+    attributes, before the children); an element with neither attributes nor children is its
+    text. One pass over the children; a leaf child without attributes is read without a call."""
     attributes = element.items()
     node: dict[str, Any] = (
         {"@" + k.rpartition("}")[2]: v for k, v in attributes} if attributes else {}
     )
-    children = [c for c in element if type(c.tag) is str]
     text = element.text
     text = text.strip() if text else ""
-    if not children and not node:
-        return text
-    if text:
-        node["#text"] = text
-    for child in children:
-        name = child.tag.rpartition("}")[2]
+    children = False
+    for child in element:
+        tag = child.tag
+        if type(tag) is not str:  # an entity reference left unexpanded
+            continue
+        if not children:
+            children = True
+            if text:
+                node["#text"] = text
+        name = tag.rpartition("}")[2]
         if len(child) or child.items():
             value = element_value(child)
-        else:  # a leaf without attributes: its text (the common child, read without a call)
+        else:
             value = child.text
             value = value.strip() if value else ""
         if name in node:
@@ -166,4 +171,9 @@ def element_value(element: Any) -> Any:
             node[name] = [*held, value] if isinstance(held, list) else [held, value]
         else:
             node[name] = value
+    if not children:
+        if not node:
+            return text
+        if text:
+            node["#text"] = text
     return node
