@@ -15,6 +15,7 @@ from ccstd.standard.redaction import redact
 
 MAX_MESSAGES = 100  # distinct messages kept per kind of skipped item
 _MAX_SHAPES = 4096  # item shapes (and drops) whose counts are remembered
+_MAX_SHAPE_PARTS = 512  # keys and items of an item remembered by its shape (bounds its depth too)
 # what one item adds to a ledger: (counter, path) to increment, (path, reasons) to add
 _Counts = tuple[list[tuple[Counter[str], str]], list[tuple[str, tuple[str, ...]]]]
 
@@ -68,9 +69,9 @@ class Ledger:
         the urls of its extensions) and its drops: the walk is made once per shape and drops,
         and the counts it gives are added for each item of that shape (exact, not a sample)."""
         try:
-            key = (kind, _shape(item), tuple(dropped))
+            key = (kind, _shape(item, [_MAX_SHAPE_PARTS]), tuple(dropped))
             counts = self._shapes.get(key)
-        except TypeError:  # a drop that is not a pair of strings: walked every time
+        except (_LargeShapeError, TypeError):  # large or deep, or odd drops: walked each time
             key, counts = None, None
         if counts is None:
             counts = self._walk(kind, item, dropped)
@@ -300,23 +301,37 @@ def _leaves(node: Any, prefix: str) -> list[str]:
 _CONTAINERS = (dict, list)  # a tuple: isinstance is faster with one than with `dict | list`
 
 
-def _shape(node: Any) -> Any:
+class _LargeShapeError(Exception):
+    """An item too large or deep to remember by its shape."""
+
+
+def _shape(node: Any, budget: list[int]) -> Any:
     """What of a value decides its field paths and how many values each holds: keys, containers
     and list lengths (a leaf is None; a list is (None, its items' shapes), which no object's
     shape can be), and the urls of extensions, which name their paths. Hashable; equal shapes
-    give equal walks."""
+    give equal walks. Each key and item spends one of `budget[0]`; past it, _LargeShapeError
+    (a shape is remembered only for items of a bounded size and depth)."""
     if isinstance(node, dict):
+        budget[0] -= len(node) + 1
+        if budget[0] < 0:
+            raise _LargeShapeError
         parts: list[Any] = []
         for key, child in node.items():
             if not isinstance(child, _CONTAINERS):
                 parts.append(key)
             elif key in _EXTENSIONS and isinstance(child, list):
-                parts.append((key, _shape(child), tuple(_url_key(ext) for ext in child)))
+                parts.append((key, _shape(child, budget), tuple(_url_key(e) for e in child)))
             else:
-                parts.append((key, _shape(child)))
+                parts.append((key, _shape(child, budget)))
         return tuple(parts)
     if isinstance(node, list):
-        return (None, tuple([_shape(c) if isinstance(c, _CONTAINERS) else None for c in node]))
+        budget[0] -= len(node) + 1
+        if budget[0] < 0:
+            raise _LargeShapeError
+        return (
+            None,
+            tuple([_shape(c, budget) if isinstance(c, _CONTAINERS) else None for c in node]),
+        )
     return None
 
 

@@ -78,3 +78,16 @@ def test_list_lengths_tell_shapes_apart_where_a_drop_takes_one_value() -> None:
         remembered.observe("K", item, drops)
     assert remembered.mapped == {"K.a": 2}  # the second value of each two-value list
     assert remembered.report() == _walked_every_time(items).report()
+
+
+def test_large_and_deep_items_are_walked_each_time_not_remembered() -> None:
+    deep: Any = "leaf"
+    for _ in range(3000):  # deeper than Python's recursion limit
+        deep = {"a": deep}
+    items: list[tuple[Any, list[tuple[str, str]]]] = [(deep, []), ({"a": list(range(5000))}, [])]
+    items += [({"b": [{"c": i} for i in range(600)]}, [("b[0].c", "first")])]
+    remembered = Ledger(COVERAGE)
+    for item, drops in items + items:
+        remembered.observe("K", item, drops)
+    assert remembered._shapes == {}
+    assert remembered.report() == _walked_every_time(items + items).report()
