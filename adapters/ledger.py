@@ -14,6 +14,10 @@ from typing import Any
 from ccstd.standard.redaction import redact
 
 MAX_MESSAGES = 100  # distinct messages kept per kind of skipped item
+_MAX_SHAPES = 4096  # item shapes (and drops) whose counts are remembered
+_MAX_SHAPE_PARTS = 512  # keys and items of an item remembered by its shape (bounds its depth too)
+# what one item adds to a ledger: (counter, path) to increment, (path, reasons) to add
+_Counts = tuple[list[tuple[Counter[str], str]], list[tuple[str, tuple[str, ...]]]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Ledger:
     _classes: dict[str, dict[str, tuple[Counter[str], str]]] = field(
         default_factory=dict, repr=False
     )
+    _shapes: dict[Any, _Counts] = field(default_factory=dict, repr=False)  # see `observe`
 
     def skip(self, kind: str, reason: str, message: str = "") -> None:
         """Count an item left out as a whole (e.g. a resource type outside the standard); its
@@ -58,37 +63,62 @@ class Ledger:
         """Classify every field path of one source item of `kind`; `dropped` holds the (path,
         reason) of the item's values its mapping left out (see `Converted.dropped`); a path that
         starts with `=` names a value the mapping supplied itself (an assumed time zone), counted
-        as dropped with its reason where the standard has no place for it."""
+        as dropped with its reason where the standard has no place for it.
+
+        What an item adds depends only on its shape (the keys and containers of its value, and
+        the urls of its extensions) and its drops: the walk is made once per shape and drops,
+        and the counts it gives are added for each item of that shape (exact, not a sample)."""
+        try:
+            key = (kind, _shape(item, [_MAX_SHAPE_PARTS]), tuple(dropped))
+            counts = self._shapes.get(key)
+        except (_LargeShapeError, TypeError):  # large or deep, or odd drops: walked each time
+            key, counts = None, None
+        if counts is None:
+            counts = self._walk(kind, item, dropped)
+            if key is not None:
+                if len(self._shapes) >= _MAX_SHAPES:
+                    self._shapes.clear()
+                self._shapes[key] = counts
+        increments, reasons = counts
+        for counter, qualified in increments:
+            counter[qualified] += 1
+        for qualified, whys in reasons:
+            self.reasons.setdefault(qualified, Counter()).update(whys)
+
+    def _walk(self, kind: str, item: Any, dropped: Sequence[tuple[str, str]]) -> _Counts:
+        """What one item adds: the counters to increment (with the path), then the reasons to
+        add to the dropped paths, in the order a walk of the item meets them."""
+        increments: list[tuple[Counter[str], str]] = []
+        reasons: list[tuple[str, tuple[str, ...]]] = []
         supplied = [(path, why) for path, why in dropped if path.startswith("=")]
         if supplied:
             dropped = [(path, why) for path, why in dropped if not path.startswith("=")]
             for path, why in supplied:
-                self.dropped[f"{kind}.{path}"] += 1
-                self.reasons.setdefault(f"{kind}.{path}", Counter())[why] += 1
+                increments.append((self.dropped, f"{kind}.{path}"))
+                reasons.append((f"{kind}.{path}", (why,)))
         if not dropped or not isinstance(item, dict):
             known = self._classes.setdefault(kind, {})
             for path in field_paths(item):
-                counter, qualified = known.get(path) or self._classify(kind, path)
-                counter[qualified] += 1
-            return
+                increments.append(known.get(path) or self._classify(kind, path))
+            return increments, reasons
         left_out: dict[str, Counter[str]] = {}
         for path, reason in _outermost(dropped):
             for leaf in _leaves_at(item, path):
                 left_out.setdefault(leaf, Counter())[reason] += 1
         classify = self._classify
         for path in field_paths(item):
-            reasons = left_out.get(path)
-            if reasons is None:
-                counter, qualified = classify(kind, path)
-                counter[qualified] += 1
+            reasons_here = left_out.get(path)
+            if reasons_here is None:
+                increments.append(classify(kind, path))
                 continue
-            if _count_at(item, path) > reasons.total():  # some of its values were carried
+            if _count_at(item, path) > reasons_here.total():  # some of its values were carried
                 counter, qualified = classify(kind, path)
                 if counter is not self.dropped:
-                    counter[qualified] += 1
+                    increments.append((counter, qualified))
             qualified = f"{kind}.{path}"
-            self.dropped[qualified] += 1
-            self.reasons.setdefault(qualified, Counter()).update(set(reasons))
+            increments.append((self.dropped, qualified))
+            reasons.append((qualified, tuple(set(reasons_here))))
+        return increments, reasons
 
     def observe_rejected(self, kind: str, item: Any) -> None:
         """Count the field paths of an item that was rejected, by what the mapping declares for
@@ -269,6 +299,48 @@ def _leaves(node: Any, prefix: str) -> list[str]:
 
 
 _CONTAINERS = (dict, list)  # a tuple: isinstance is faster with one than with `dict | list`
+
+
+class _LargeShapeError(Exception):
+    """An item too large or deep to remember by its shape."""
+
+
+def _shape(node: Any, budget: list[int]) -> Any:
+    """What of a value decides its field paths and how many values each holds: keys, containers
+    and list lengths (a leaf is None; a list is (None, its items' shapes), which no object's
+    shape can be), and the urls of extensions, which name their paths. Hashable; equal shapes
+    give equal walks. Each key and item spends one of `budget[0]`; past it, _LargeShapeError
+    (a shape is remembered only for items of a bounded size and depth)."""
+    if isinstance(node, dict):
+        budget[0] -= len(node) + 1
+        if budget[0] < 0:
+            raise _LargeShapeError
+        parts: list[Any] = []
+        for key, child in node.items():
+            if not isinstance(child, _CONTAINERS):
+                parts.append(key)
+            elif key in _EXTENSIONS and isinstance(child, list):
+                parts.append((key, _shape(child, budget), tuple(_url_key(e) for e in child)))
+            else:
+                parts.append((key, _shape(child, budget)))
+        return tuple(parts)
+    if isinstance(node, list):
+        budget[0] -= len(node) + 1
+        if budget[0] < 0:
+            raise _LargeShapeError
+        return (
+            None,
+            tuple([_shape(c, budget) if isinstance(c, _CONTAINERS) else None for c in node]),
+        )
+    return None
+
+
+def _url_key(ext: Any) -> Any:
+    """An extension's url as `_url` gives it, kept apart from any other value (hashable)."""
+    url = _url(ext)
+    return url if isinstance(url, str) else ("?", str(url), type(url).__name__)
+
+
 _EXTENSIONS = ("extension", "modifierExtension")
 
 

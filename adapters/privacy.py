@@ -26,7 +26,6 @@ from ccstd.standard.files import read_regular
 from ccstd.standard.registry import StandardVersion
 
 KEY_ENV = "CCSTD_PSEUDONYM_KEY"
-_MASKED = re.compile(r".*\*.*")  # 135****1234, 李*, ***5678: no real identifier has an asterisk
 _MIN_KEY_BYTES = 16
 _MIN_KEY_BITS = 128
 _MIN_DISTINCT_BYTES = 6  # 32 random hex digits have fewer with a chance of about 2^-40
@@ -278,7 +277,8 @@ class Protector:
     def _protect_value(self, value: Any) -> Any:
         if not isinstance(value, str):
             return value  # already protected (or not a value this policy handles)
-        if _MASKED.fullmatch(value):
+        # 135****1234, 李*, ***5678: no real identifier has an asterisk (a line of text only)
+        if "*" in value and "\n" not in value:
             self.counts["masked"] += 1
             return {"protection": "masked", "value": value}
         if self.key is None:
@@ -306,6 +306,14 @@ def _unprotected_twin(record: dict[str, Any], path: tuple[str, ...]) -> None:
 def _apply(node: Any, path: tuple[str, ...], change: Callable[[Any], Any]) -> None:
     """Replace the value(s) at `path`; `*` fans out over arrays."""
     if not path:
+        return
+    if "*" not in path:  # the common case: one value at most, walked without recursion
+        for key in path[:-1]:
+            if not isinstance(node, dict) or key not in node:
+                return
+            node = node[key]
+        if isinstance(node, dict) and path[-1] in node:
+            node[path[-1]] = change(node[path[-1]])
         return
     head, rest = path[0], path[1:]
     if head == "*":

@@ -40,11 +40,12 @@ from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
-from ccstd.standard.checker import RecordChecker
+from ccstd.standard.checker import RecordChecker, build_plan
 from ccstd.standard.findings import Severity
+from ccstd.standard.money import order_imbalance
 from ccstd.standard.reading import RawItem
 from ccstd.standard.redaction import redact
-from ccstd.standard.registry import StandardRegistry
+from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 
 
 class CountMismatchError(AssertionError):
@@ -500,10 +501,17 @@ class _Sinks:
             if key in self.written:
                 return False
             self.written.add(key)
-        self.records.write(orjson.dumps(record) + b"\n")
+        encoded = _ENCODED.pop(id(record), None)
+        data = encoded[1] if encoded is not None and encoded[0] is record else orjson.dumps(record)
+        self.records.write(data + b"\n")
         self.tally.add(record)
         return True
 
+
+# A record's JSON, encoded once: by the finisher (which must know it can be written) for the
+# sink, by the record's identity (the entry holds the record, so the identity stays its own).
+_ENCODED: dict[int, tuple[dict[str, Any], bytes]] = {}
+_MAX_ENCODED = 256
 
 _CHUNK = 200
 Work = tuple[SourceItem, SourceContext]
@@ -678,6 +686,7 @@ class _Finisher:
         self.stamp, self.protector, self.checker = stamp, protector, checker
         self.ids = stamp.adapter.identifying_ids
         self.shared, self.finished = stamp.adapter.shared_types, set[tuple[str, str]]()
+        self.plans: dict[tuple[str, str], Any] = {}  # (version, type) -> is_valid, or None
 
     def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
         if not isinstance(outcome, Converted):
@@ -685,12 +694,16 @@ class _Finisher:
         name = source_name(context)
         fresh = [r for r in outcome.records if (r["type"], r["id"]) not in self.finished]
         records = tuple(self.protector.protect(self.stamp(r, item, name), self.ids) for r in fresh)
+        if len(_ENCODED) > _MAX_ENCODED:  # left by outcomes written elsewhere (a worker's)
+            _ENCODED.clear()
         for record in records:
             try:
-                orjson.dumps(record)
+                _ENCODED[id(record)] = (record, orjson.dumps(record))
             except orjson.JSONEncodeError:  # nested too deep, or an integer beyond 64 bits
                 message = f"the {record['type']} made from it cannot be written as JSON"
                 return Rejected("invalid-output", message)
+            if self._error_free(record):
+                continue
             found = self.checker.check(RawItem(name or "", None, value=record)).findings
             errors = [f for f in found if f.severity is Severity.ERROR]
             if errors:
@@ -699,6 +712,34 @@ class _Finisher:
                 return Rejected("invalid-output", message, errors[0].location.pointer)
         self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
         return Converted(records, outcome.dropped, outcome.notes)
+
+    def _error_free(self, record: dict[str, Any]) -> bool:
+        """Whether the checker would find no error in the record, decided without it: the
+        entity's compiled plan accepts it and, for an Order, its parts add up (all else the
+        checker reports of a record the schema accepts is a warning). False: ask the checker,
+        which says why (the canonical schema's findings)."""
+        version, kind = record.get("standardVersion"), record.get("type")
+        if type(version) is not str or type(kind) is not str:
+            return False
+        is_valid = self.plans.get((version, kind), _UNPLANNED)
+        if is_valid is _UNPLANNED:
+            is_valid = self.plans[(version, kind)] = _plan_of(self.checker.registry, version, kind)
+        if is_valid is None or not is_valid(record):
+            return False
+        return kind != "Order" or order_imbalance(record) is None
+
+
+_UNPLANNED = object()
+
+
+def _plan_of(registry: StandardRegistry, version: str, kind: str) -> Callable[[Any], bool] | None:
+    """The compiled verdict of an entity (`standard/checker.build_plan`), or None for a version
+    or type the registry does not know (the checker then says so)."""
+    try:
+        standard = registry.get(version)
+    except UnknownVersionError:
+        return None
+    return build_plan(standard, kind).is_valid if kind in standard.entity_ids else None
 
 
 class _Stamp:

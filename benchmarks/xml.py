@@ -1,5 +1,11 @@
 """XML access-log benchmark: MB/s of `ccstd convert` against bare lxml iterparse on the same file
-(target >= 0.5), and peak RSS of the CLI as the log grows (target < 200 MB at 1 GB).
+(target >= 0.25, issue 13), and peak RSS of the CLI as the log grows (target < 200 MB at 1 GB).
+
+The conversion is the CLI's: records, rejects and the field ledger. The two are measured in
+alternating rounds and the best of each kept, so that a machine shared with other work slows both
+alike. The ceiling line is the ratio an engine would reach if converting cost nothing beyond
+iterparse and what every output record needs (validation by the compiled plan, JSON encoding:
+benchmarks/output_floor.py).
 
     python -m benchmarks.xml                 # 100 MB log, RSS at 10 MB and 100 MB
     python -m benchmarks.xml --size-mb 1000  # the 1 GB figure (takes a few minutes)
@@ -18,8 +24,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from benchmarks.output_floor import output_seconds
 from ccstd.adapters.access_xml import LegacyAccessLog
 from ccstd.adapters.access_xml.engine import PARSER_OPTIONS
+from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.runner import Outputs, convert_paths
 from ccstd.standard.registry import StandardRegistry
@@ -45,8 +53,11 @@ def write_log(path: Path, size_mb: int) -> Path:
     return path
 
 
+ROUNDS = 3
+
+
 def bare_iterparse(path: Path) -> float:
-    """MB/s of lxml iterparse alone, clearing elements as it goes."""
+    """Seconds of lxml iterparse alone, clearing elements as it goes."""
     started = time.perf_counter()
     for _event, element in etree.iterparse(
         str(path), events=("end",), tag="Event", **PARSER_OPTIONS
@@ -54,19 +65,18 @@ def bare_iterparse(path: Path) -> float:
         element.clear(keep_tail=False)
         while element.getprevious() is not None:
             del element.getparent()[0]
-    return path.stat().st_size / 1e6 / (time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
-def convert_rate(path: Path, tmp: Path) -> float:
-    """MB/s of the library conversion (records written, rejects kept)."""
+def convert_seconds(path: Path, tmp: Path) -> float:
+    """Seconds of the library conversion as the CLI runs it (records, rejects, ledger)."""
     adapter = LegacyAccessLog()
     protector = Protector(
         StandardRegistry().get(adapter.standard_version), b"3f9a1c7e5b2d8f40a6c1e9b7d3f5a2c8"
     )
-    report = convert_paths(
-        adapter, [path], Outputs(tmp / "out.ndjson", tmp / "rejects.ndjson"), protector
-    )
-    return path.stat().st_size / 1e6 / report.seconds
+    outputs = Outputs(tmp / "out.ndjson", tmp / "rejects.ndjson", tmp / "ledger.json")
+    report = convert_paths(adapter, [path], outputs, protector, Ledger(adapter.coverage()))
+    return report.seconds
 
 
 def peak_rss_mib(path: Path, tmp: Path) -> float:
@@ -88,14 +98,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         log = write_log(tmp / "log.xml", args.size_mb)
-        bare = max(bare_iterparse(log) for _ in range(2))
-        ours = convert_rate(log, tmp)
+        # first, while this process is small: a child started from it counts its pages
         small = peak_rss_mib(write_log(tmp / "small.xml", max(1, args.size_mb // 10)), tmp)
         large = peak_rss_mib(log, tmp)
-    print(f"{'bare lxml iterparse':<34} {bare:>8.1f} MB/s")
-    print(
-        f"{'ccstd convert (xml-legacy-accesslog)':<34} {ours:>8.1f} MB/s   ratio {ours / bare:.2f}  target >= 0.5"
-    )
+        bare, ours = float("inf"), float("inf")
+        for _ in range(ROUNDS):
+            bare = min(bare, bare_iterparse(log))
+            ours = min(ours, convert_seconds(log, tmp))
+        output = output_seconds(tmp / "out.ndjson")
+        megabytes = log.stat().st_size / 1e6
+    print(f"{'bare lxml iterparse':<34} {megabytes / bare:>8.1f} MB/s")
+    print(f"{'ccstd convert (xml-legacy-accesslog)':<34} {megabytes / ours:>8.1f} MB/s   "
+          f"ratio {bare / ours:.3f}  target >= 0.25")  # fmt: skip
+    print(f"{'ceiling: iterparse + output alone':<34} {megabytes / (bare + output):>8.1f} MB/s   "
+          f"ratio {bare / (bare + output):.3f}  (output validated, encoded)")  # fmt: skip
     print(f"{'peak RSS at ' + str(max(1, args.size_mb // 10)) + ' MB / ' + str(args.size_mb) + ' MB':<34} "
           f"{small:>8.0f} / {large:.0f} MiB   target < 200 MiB at 1 GB")  # fmt: skip
 

@@ -143,24 +143,38 @@ def _release(element: Any) -> None:
 
 
 def element_value(element: Any) -> Any:
-    """An element as a nested dict: `@attr`, child elements by local name, `#text`."""
-    attrib = element.attrib
+    """An element as a nested dict: `@attr`, child elements by local name, `#text` (after the
+    attributes, before the children); an element with neither attributes nor children is its
+    text. One pass over the children; a leaf child without attributes is read without a call."""
+    attributes = element.items()
     node: dict[str, Any] = (
-        {"@" + k.rpartition("}")[2]: v for k, v in attrib.items()} if attrib else {}
+        {"@" + k.rpartition("}")[2]: v for k, v in attributes} if attributes else {}
     )
-    children = [c for c in element if type(c.tag) is str]
     text = element.text
     text = text.strip() if text else ""
-    if not children and not node:
-        return text
-    if text:
-        node["#text"] = text
-    for child in children:
-        name, value = child.tag.rpartition("}")[2], element_value(child)
+    children = False
+    for child in element:
+        tag = child.tag
+        if type(tag) is not str:  # an entity reference left unexpanded
+            continue
+        if not children:
+            children = True
+            if text:
+                node["#text"] = text
+        name = tag.rpartition("}")[2]
+        if len(child) or child.items():
+            value = element_value(child)
+        else:
+            value = child.text
+            value = value.strip() if value else ""
         if name in node:
-            node[name] = (
-                [*node[name], value] if isinstance(node[name], list) else [node[name], value]
-            )
+            held = node[name]
+            node[name] = [*held, value] if isinstance(held, list) else [held, value]
         else:
             node[name] = value
+    if not children:
+        if not node:
+            return text
+        if text:
+            node["#text"] = text
     return node

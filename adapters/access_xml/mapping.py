@@ -91,18 +91,36 @@ Getter = Callable[[Any], str | None]
 
 
 @functools.lru_cache(maxsize=64)
-def dialect_getters(dialect: Dialect) -> tuple[tuple[str, Paths, Getter | None], ...]:
-    """Each field of a dialect with its path compiled once: a getter for a field of one path
-    (None for a field of several, read in order by `first_value`)."""
+def dialect_getters(dialect: Dialect) -> tuple[tuple[tuple[str, ...], Paths, Getter | None], ...]:
+    """The fields of a dialect, those read from the same paths together (`code`, `result` and
+    `reason` from `Result/@code`: read once), with the paths compiled once: a getter for a
+    field of one path (None for a field of several, read in order by `first_value`)."""
+    names: dict[Paths, list[str]] = {}
+    for name, alternatives in dialect.fields.items():
+        names.setdefault(alternatives, []).append(name)
     return tuple(
-        (name, alternatives, compiled(alternatives[0]) if len(alternatives) == 1 else None)
-        for name, alternatives in dialect.fields.items()
+        (tuple(fields), alternatives, compiled(alternatives[0]) if len(alternatives) == 1 else None)
+        for alternatives, fields in names.items()
     )
 
 
 def compiled(steps: tuple[str, ...]) -> Getter:
     """`value_of` for one path, with the common shapes (an attribute or a child element of the
-    record, a root attribute) read without the general walk."""
+    record, an attribute of one, a root attribute) read without the general walk."""
+    if len(steps) == 2:
+        first, second = steps
+
+        def get_two(node: Any) -> str | None:
+            inner = node.get(first) if type(node) is dict else None
+            if type(inner) is dict:
+                value = inner.get(second)
+                if type(value) is str:
+                    return value if value and not value.isspace() else None
+            elif inner is None and type(node) is dict:
+                return None
+            return value_of(node, steps)
+
+        return get_two
     if len(steps) != 1:
         return functools.partial(value_of, steps=steps)
     step = steps[0]
@@ -121,11 +139,15 @@ def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | R
     source: dict[str, str | None] = {}
     which: dict[str, int] = {}  # field of several paths → the one its value came from
     node = item.value
-    for name, alternatives, getter in dialect_getters(dialect):
+    for names, alternatives, getter in dialect_getters(dialect):
         if getter is not None:
-            source[name] = getter(node)
+            value = getter(node)
+            for name in names:
+                source[name] = value
         else:
-            source[name], which[name] = first_value(node, alternatives)
+            value, index = first_value(node, alternatives)
+            for name in names:
+                source[name], which[name] = value, index
     used = {  # the fields whose values may be dropped → the source path of each
         name: dialect.ledger_paths[name][which.get(name, 0)]
         for name in _DROPPABLE

@@ -30,6 +30,8 @@ _MIN_EXPONENT = -18  # below 1e-18 a value is noise, and Decimal work with it is
 _MAX_ADJUSTED = 15  # amounts below 10^15 (common.json#/$defs/Money)
 _QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(5))
 _UNIT_PRICE_PLACES = 4  # a unit price a platform computed may be finer than the minor unit
+_PLAIN_DECIMALS: dict[str, Decimal] = {}  # text matching _PLAIN -> its (immutable) Decimal
+_MAX_REMEMBERED = 4096
 
 
 class UnconvertibleOrderError(ValueError):
@@ -51,8 +53,15 @@ def decimal(value: Any, path: str, kind: str = "money") -> Decimal:
     (`invalid-money`, `quantity-out-of-range`...)."""
     if isinstance(value, Decimal):
         return value  # computed here from bounded values
-    if type(value) is str and _PLAIN.fullmatch(value):  # the common case: "35.00"
-        return Decimal(value)
+    if type(value) is str:  # the common case: "35.00", and the same few amounts again and again
+        known = _PLAIN_DECIMALS.get(value)
+        if known is not None:
+            return known
+        if _PLAIN.fullmatch(value):
+            if len(_PLAIN_DECIMALS) >= _MAX_REMEMBERED:
+                _PLAIN_DECIMALS.clear()
+            known = _PLAIN_DECIMALS[value] = Decimal(value)
+            return known
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a number", path)
     text = value if isinstance(value, str) else str(value)
