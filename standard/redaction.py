@@ -56,7 +56,7 @@ _CLASSES = (
 )
 _SHAPES = tuple(re.compile(edge + rb"000(?:s?0000s?0000|000s?00000000)") for edge in (b"x", b"s"))
 # Lead bytes of the UTF-8 encodings of every non-ASCII digit or space (classed "x" above);
-# tests/standard/test_redaction.py derives them from Unicode again.
+# tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
 _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
 
