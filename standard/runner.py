@@ -75,6 +75,14 @@ def validate_paths(
     """Validate every record in the inputs (files, directories, `-`); raises InputError."""
     started = time.perf_counter()
     paths = list(iter_paths(inputs, run.include, run.exclude))
+    if run.jobs > 1:  # workers read their own byte ranges of the files where they can
+        from ccstd.standard import scale
+
+        parts = scale.local_partitions(paths, run.input_format, run.jobs)
+        if parts:
+            registry = registry or StandardRegistry()
+            results = scale.check_in_processes(parts, registry, check, run.jobs)
+            return merge_results(results, len(paths), run, progress, started)
     blocks = itertools.chain.from_iterable(read_blocks(p, run.input_format) for p in paths)
     return validate_blocks(blocks, len(paths), check, run, registry, progress, started)
 
