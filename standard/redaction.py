@@ -68,7 +68,7 @@ def might_hold_identifier_json(data: bytes) -> bool:
     if b"\\" in data:
         return True  # an escape may hide a separator (a newline) or a digit
     if not data.isascii() and data.translate(None, _NOT_SUSPECT):
-        return might_hold_identifier(data.decode("utf-8"))
+        return might_hold_identifier(data.decode("utf-8", "replace"))
     classes = b"x" + data.translate(_CLASSES)  # a text may start with a number
     return any(shape.search(classes) is not None for shape in _SHAPES)
 

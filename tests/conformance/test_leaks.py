@@ -90,3 +90,18 @@ def test_a_number_grouped_by_newlines_is_a_leak(tmp_path: Path) -> None:
     assert leaked == ["/extensions/com.example/note"]
     written = (out / "report.json").read_text(encoding="utf-8")
     assert "8765" not in written and "4321" not in written
+
+
+def test_records_orjson_cannot_write_are_walked() -> None:
+    allowed = identifier_paths(STANDARD, "Resident")
+    deep: Any = "138 1234 5678"
+    for _ in range(300):  # deeper than orjson writes
+        deep = {"n": deep}
+    huge = valid_record("Resident") | {"note": "tel 13812345678", "big": 1 << 70}
+    for record in (valid_record("Resident") | {"deep": deep}, huge):
+        assert list(leaks(record, allowed)) == exact(record, allowed) != []
+
+
+def test_the_json_scan_takes_any_bytes() -> None:
+    assert might_hold_identifier_json(b'"\xff\xef\xbc\x9138123456789"')
+    assert not might_hold_identifier_json(b'{"a":"\xef\xbc\x8c\xff"}')
