@@ -228,6 +228,9 @@ class _SemanticChecks:
     def __init__(self, ruleset: rulesets.RuleSet, standard: StandardVersion) -> None:
         self._rules = RecordRules(ruleset, standard)
 
+    def start(self) -> None:
+        pass  # each record is judged on its own
+
     def record(self, record: dict[str, Any], at: Locator) -> Iterator[Finding]:
         return self._rules.check(record, at)
 
@@ -241,9 +244,13 @@ class _Coverage:
     rules = frozenset({r.EXPECTED_FIELD_COVERAGE.code})
 
     def __init__(self, ruleset: rulesets.RuleSet, manifest: Manifest) -> None:
-        self.by_type: Counter[str] = Counter()
-        self._coverage = FieldCoverage.for_profiles(ruleset, manifest.profiles)
+        self._expected = FieldCoverage.for_profiles(ruleset, manifest.profiles).expected
         self._threshold = ruleset.expected_field_coverage
+        self.start()
+
+    def start(self) -> None:
+        self.by_type: Counter[str] = Counter()
+        self._coverage = FieldCoverage(self._expected)
 
     def record(self, record: dict[str, Any], at: Locator) -> tuple[Finding, ...]:
         self.by_type[str(record.get("type"))] += 1

@@ -35,6 +35,10 @@ class RecordVisitor(Protocol):
 
     rules: frozenset[str]  # the codes of every finding it may emit
 
+    def start(self) -> None:
+        """Get ready for a run (forget what an earlier one saw)."""
+        ...
+
     def record(self, record: dict[str, Any], at: Locator) -> Iterable[Finding]:
         """Findings on one record that is an object (parsed once, for every visitor)."""
         ...
@@ -149,6 +153,8 @@ def record_pass(
             pending.extend(visitor.record(record, at))
 
     checker = RecordChecker(registry, check, visit if visitors else None)
+    for visitor in visitors:
+        visitor.start()
 
     def checked() -> Iterator[BlockResult]:
         for block in blocks:
