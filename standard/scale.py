@@ -464,8 +464,9 @@ _local_checker: RecordChecker | None = None
 def local_partitions(paths: Sequence[str], input_format: InputFormat, jobs: int) -> list[Partition]:
     """Partitions for `jobs` local processes, or [] when the parent must read the inputs itself
     (stdin, a file that is not regular or cannot be seen, a single partition). Ranges are an
-    eighth of a process's share of the bytes, at least LOCAL_MIN_PARTITION, unless
-    $CCSTD_DASK_PARTITION_BYTES says otherwise."""
+    eighth of a process's share of the bytes, from LOCAL_MIN_PARTITION to PARTITION_BYTES (the
+    identities of a range's records travel back at once), unless $CCSTD_DASK_PARTITION_BYTES
+    says otherwise."""
     sizes = []
     for path in paths:
         try:
@@ -475,7 +476,8 @@ def local_partitions(paths: Sequence[str], input_format: InputFormat, jobs: int)
         if path == STDIN or not stat.S_ISREG(info.st_mode):
             return []
         sizes.append(info.st_size)
-    size = max(LOCAL_MIN_PARTITION, sum(sizes) // (jobs * LOCAL_PARTS_PER_JOB))
+    share = sum(sizes) // (jobs * LOCAL_PARTS_PER_JOB)
+    size = min(max(LOCAL_MIN_PARTITION, share), PARTITION_BYTES)  # a result is held whole
     if os.environ.get(PARTITION_ENV):
         size = partition_bytes()  # a size asked for (tests, tuning)
     found = partitions(paths, input_format, size)
