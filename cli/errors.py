@@ -12,7 +12,6 @@ from typer import _click as click
 
 from ccstd.standard.files import write_atomic
 from ccstd.standard.findings import printable
-from ccstd.standard.results import EXIT_ERROR
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -33,6 +32,8 @@ def write_output(path: Path, data: bytes) -> None:
 
 def fail(message: str) -> NoReturn:
     """Print `ccstd: error: message` on stderr and exit 2."""
+    from ccstd.standard.results import EXIT_ERROR  # not at start-up: it loads the redaction stack
+
     _stderr.print(f"ccstd: error: {printable(message)}", markup=False)
     raise typer.Exit(EXIT_ERROR)
 

@@ -29,7 +29,6 @@ from ccstd.standard.results import (
     read_baseline,
 )
 from ccstd.standard.runner import RunOptions, validate_paths
-from ccstd.standard.scale import validate_on_cluster
 
 EPILOG = exit_codes(
     "no finding at or above --fail-on, or --write-baseline wrote its baseline",
@@ -149,6 +148,8 @@ def validate(
             if dask is None:
                 result = validate_paths(inputs, check, run, registry, progress)
             else:
+                from ccstd.standard.scale import validate_on_cluster  # only with --dask
+
                 result = validate_on_cluster(dask, inputs, check, run, progress)
     except (InputError, PathCollisionError) as exc:
         fail(printable(str(exc)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -25,13 +26,13 @@ from ccstd.conformance.result import Attributed, CertificationResult, InputFile,
 from ccstd.conformance.sandbox import SandboxOptions
 from ccstd.conformance.sandbox_protocol import SandboxError
 from ccstd.conformance.vendor_code import code_files, file_digest, folder_digest
-from ccstd.standard.checker import CheckOptions, RecordChecker
+from ccstd.standard.checker import CheckOptions
 from ccstd.standard.findings import Finding, Location, Locator, Severity
-from ccstd.standard.index import StreamIndex
 from ccstd.standard.reading import read_blocks
-from ccstd.standard.registry import StandardRegistry
+from ccstd.standard.registry import StandardRegistry, StandardVersion
 from ccstd.standard.results import FindingCollector
 from ccstd.standard.rules import RULES, Level
+from ccstd.standard.runner import record_pass
 
 ADAPTER_OUTPUT = "adapter-output.ndjson"
 
@@ -211,41 +212,70 @@ class _StreamCounts:
     records_by_type: Counter[str] = field(default_factory=Counter)
 
 
+class _SemanticChecks:
+    """Lifecycles, time order and raw identifiers, one record at a time (checks.RecordRules)."""
+
+    rules = frozenset(
+        rule.code
+        for rule in (
+            r.ILLEGAL_STATUS_TRANSITION,
+            r.TIME_NOT_MONOTONIC,
+            r.STATUS_CONTRADICTS_HISTORY,
+            r.RAW_IDENTIFIER_LEAK,
+        )
+    )
+
+    def __init__(self, ruleset: rulesets.RuleSet, standard: StandardVersion) -> None:
+        self._rules = RecordRules(ruleset, standard)
+
+    def start(self) -> None:
+        pass  # each record is judged on its own
+
+    def record(self, record: dict[str, Any], at: Locator) -> Iterator[Finding]:
+        return self._rules.check(record, at)
+
+    def end(self) -> tuple[Finding, ...]:
+        return ()
+
+
+class _Coverage:
+    """Records by type, and the share of them carrying each field a claimed profile expects."""
+
+    rules = frozenset({r.EXPECTED_FIELD_COVERAGE.code})
+
+    def __init__(self, ruleset: rulesets.RuleSet, manifest: Manifest) -> None:
+        self._expected = FieldCoverage.for_profiles(ruleset, manifest.profiles).expected
+        self._threshold = ruleset.expected_field_coverage
+        self.start()
+
+    def start(self) -> None:
+        self.by_type: Counter[str] = Counter()
+        self._coverage = FieldCoverage(self._expected)
+
+    def record(self, record: dict[str, Any], at: Locator) -> tuple[Finding, ...]:
+        self.by_type[str(record.get("type"))] += 1
+        self._coverage.add(record)
+        return ()
+
+    def end(self) -> Iterator[Finding]:
+        return self._coverage.findings(self._threshold)
+
+
 def _check_records(
     paths: dict[str, str], manifest: Manifest, ruleset: rulesets.RuleSet, tally: _Tally
 ) -> _StreamCounts:
-    """Schema, semantic and quality checks in one pass over the records, memory kept flat."""
+    """Schema, semantic and quality checks in one pass over the records, memory kept flat: the
+    pass `validate` makes (runner.record_pass), with the certification checks as visitors."""
     registry = StandardRegistry()
-    record_rules = RecordRules(ruleset, registry.get(manifest.standard))
-    coverage = FieldCoverage.for_profiles(ruleset, manifest.profiles)
-    counts = _StreamCounts()
-    pending: list[Finding] = []
-
-    def visit(record: dict[str, Any], at: Locator) -> None:
-        counts.records_by_type[str(record.get("type"))] += 1
-        coverage.add(record)
-        pending.extend(record_rules.check(record, at))
-
+    coverage = _Coverage(ruleset, manifest)
+    visitors = (_SemanticChecks(ruleset, registry.get(manifest.standard)), coverage)
+    blocks = itertools.chain.from_iterable(
+        read_blocks(path, display=shown) for path, shown in paths.items()
+    )
     options = CheckOptions(manifest.standard, check_references=True)
-    checker = RecordChecker(registry, options, visit)
-    with StreamIndex() as index:
-        for path, shown in paths.items():
-            for block in read_blocks(path, display=shown):
-                result = checker.check_block(block)
-                index.add(result)
-                counts.records += result.records
-                counts.invalid += result.invalid
-                tally.extend(result.findings)
-                tally.extend(pending)
-                pending.clear()
-        made_invalid = set()
-        for finding, record_no in index.findings(ruleset.entities(manifest.profiles)):
-            tally.add(finding)
-            if record_no is not None:
-                made_invalid.add(record_no)
-    counts.invalid += len(made_invalid)
-    tally.extend(coverage.findings(ruleset.expected_field_coverage))
-    return counts
+    entities = frozenset(ruleset.entities(manifest.profiles))
+    totals = record_pass(blocks, registry, options, tally.extend, visitors, entities)
+    return _StreamCounts(totals.records, totals.invalid, coverage.by_type)
 
 
 def _profile_findings(

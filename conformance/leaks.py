@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from ccstd.standard.fields import ANY_ITEM, entity_fields
-from ccstd.standard.redaction import raw_identifier_kind
+from ccstd.standard.redaction import might_hold_identifier_json, raw_identifier_kind
 from ccstd.standard.registry import StandardVersion
 
 _IDENTIFIER_FORMATS = frozenset({"cn-resident-id", "phone"})
@@ -30,11 +30,53 @@ def identifier_paths(standard: StandardVersion, entity: str) -> frozenset[Path]:
     )
 
 
+# A trie of allowed paths: each key leads to the subtrie below it, or to ALLOWED where the
+# path is allowed (and everything below it with it).
+_Trie = dict[str, Any]
+ALLOWED: _Trie = {}
+
+
+@functools.cache
+def allowed_trie(allowed: frozenset[Path]) -> _Trie:
+    """The trie of the shortest `allowed` paths (those below an allowed one add nothing)."""
+    trie: _Trie = {}
+    for path in sorted(allowed, key=len):
+        node = trie
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if node is ALLOWED:
+                break
+        else:
+            node[path[-1]] = ALLOWED
+    return trie
+
+
 def leaks(record: Any, allowed: frozenset[Path]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(concrete path, kind) of every raw identifier in `record` outside the `allowed` paths."""
-    if raw_identifier_kind(orjson.dumps(record).decode("utf-8")) is None:
-        return  # one regex pass over the serialised record clears most records
+    outside = _pruned(record, allowed_trie(allowed)) if allowed else record
+    try:  # one scan of the record, allowed values nulled, clears most records
+        if not might_hold_identifier_json(orjson.dumps(outside)):
+            return
+    except orjson.JSONEncodeError:  # a number orjson cannot write: every string is walked
+        pass
     yield from _walk(record, (), (), allowed)
+
+
+def _pruned(node: Any, trie: _Trie) -> Any:
+    """`node` with the value at every allowed path nulled (keys kept: they are checked too)."""
+    if isinstance(node, dict):
+        copy = None
+        for key, below in trie.items():
+            if key in node:
+                copy = dict(node) if copy is None else copy
+                copy[key] = None if below is ALLOWED else _pruned(node[key], below)
+        return node if copy is None else copy
+    if isinstance(node, list):
+        below = trie.get(ANY_ITEM)
+        if below is None:
+            return node
+        return [None] * len(node) if below is ALLOWED else [_pruned(v, below) for v in node]
+    return node
 
 
 def _walk(

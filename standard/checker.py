@@ -21,7 +21,6 @@ from ccstd.standard.findings import (
     record_digest,
 )
 from ccstd.standard.formats import DOMAIN_FORMATS
-from ccstd.standard.money import order_findings
 from ccstd.standard.plan import compile_plan
 from ccstd.standard.raw_ids import raw_id_findings
 from ccstd.standard.reading import (
@@ -229,7 +228,7 @@ class RecordChecker:
         if plan.division_paths:
             _retired_divisions(value, plan, at, findings)
         if record_type == "Order":
-            findings.extend(order_findings(value, at))
+            findings.extend(_order_findings(value, at))
         findings.extend(raw_id_findings(value, plan.reference_paths, at))
         if identity is None:
             return None
@@ -309,6 +308,13 @@ def _identify_content(
             if digest is None:
                 return
             findings[n] = replace(findings[n], location=replace(where, content=digest))
+
+
+def _order_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
+    """An order's totals checked (money loads its currency table on the first order only)."""
+    from ccstd.standard.money import order_findings
+
+    return order_findings(record, at)
 
 
 def _parse_record(

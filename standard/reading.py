@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 
-import ijson  # type: ignore[import-untyped]
 import orjson
 
 from ccstd.standard import rules
@@ -36,7 +35,6 @@ MAX_ITEM_CONTAINERS = 1_000_000  # objects and arrays one streamed array item ma
 
 _PROBE_BYTES = 64 * 1024  # how much of a first line decides the format
 _READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
-_STREAMING = ijson.get_backend("yajl2_c")
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -423,9 +421,12 @@ class _Built:
 
 def _array_blocks(source: _CountingReader, display: str, size: _BlockSize) -> Iterator[Block]:
     """A large top-level array, streamed by ijson's C parser: one item at a time, in blocks."""
+    import ijson  # type: ignore[import-untyped]  # not at start-up: large arrays only
+
+    streaming = ijson.get_backend("yajl2_c")
     block, block_start, index = Block(display), 0, 0
     try:
-        for built in _built_items(_STREAMING.basic_parse(source, use_float=True)):
+        for built in _built_items(streaming.basic_parse(source, use_float=True)):
             block.items.append(_streamed_item(built, display, index))
             index += 1
             source.item_start = source.consumed

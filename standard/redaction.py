@@ -39,6 +39,40 @@ def might_hold_identifier(text: str) -> bool:
     return _CANDIDATE.search(text) is not None
 
 
+# A JSON text's bytes by class, for a scan that never decodes: ASCII digits "0", the separators
+# _SEP allows "s", everything else "x". One of the shapes below holds wherever _CANDIDATE matches
+# (the text is searched after an "x", so a number is always after an "s" or an "x"); two
+# searches with a literal start are far quicker than one with a look-behind.
+_CLASSES = (
+    bytes(
+        ord("0")
+        if chr(b).isdigit()
+        else ord("s")
+        if chr(b) in "-.:_" or chr(b).isspace()
+        else ord("x")
+        for b in range(128)
+    )
+    + b"x" * 128
+)
+_SHAPES = tuple(re.compile(edge + rb"000(?:s?0000s?0000|000s?00000000)") for edge in (b"x", b"s"))
+# Lead bytes of the UTF-8 encodings of every non-ASCII digit or space (classed "x" above);
+# tests/conformance/test_leaks.py derives them from Unicode again.
+SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
+_NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
+
+
+def might_hold_identifier_json(data: bytes) -> bool:
+    """Cheap test on a JSON text (UTF-8): could one of its strings hold eleven digits (perhaps
+    grouped)? Never false where `might_hold_identifier` holds for a string of it; escapes and
+    non-ASCII digits or spaces are left to the exact test."""
+    if b"\\" in data:
+        return True  # an escape may hide a separator (a newline) or a digit
+    if not data.isascii() and data.translate(None, _NOT_SUSPECT):
+        return might_hold_identifier(data.decode("utf-8", "replace"))
+    classes = b"x" + data.translate(_CLASSES)  # a text may start with a number
+    return any(shape.search(classes) is not None for shape in _SHAPES)
+
+
 def raw_identifier_kind(text: str) -> str | None:
     """'resident ID number' or 'mobile number' if `text` holds one (strict policy), else None."""
     if not might_hold_identifier(text):

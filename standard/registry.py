@@ -8,12 +8,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin
 
 import orjson
-import referencing
-import referencing.jsonschema
+
+if TYPE_CHECKING:
+    import referencing
 
 SCHEMAS_ROOT = Path(__file__).parent / "schemas"
 EXAMPLES_ROOT = Path(__file__).parent / "examples"
@@ -92,6 +93,8 @@ class StandardVersion:
 
     def referencing_registry(self) -> referencing.Registry[Any]:
         """A python-jsonschema `referencing` registry that never touches the network."""
+        import referencing.jsonschema  # not at start-up: only the reference validators use it
+
         resources = [
             (uri, referencing.jsonschema.DRAFT202012.create_resource(doc))
             for uri, doc in self.documents.items()

@@ -12,6 +12,7 @@ Dask is imported only when a cluster is used: `ccstd --help` does not pay for it
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import io
 import itertools
@@ -451,3 +452,82 @@ def validate_on_cluster(
         )
         results: Iterator[BlockResult] = (r for found in in_order(client, tasks) for r in found)
         return merge_results(results, len(paths), run, progress, started)
+
+
+# --jobs N on this machine: the same partitions, read and checked by local worker processes.
+LOCAL_MIN_PARTITION = 4 * 1024 * 1024  # smaller ranges cost more in tasks than they save
+LOCAL_PARTS_PER_JOB = 8  # enough ranges that no worker waits long for the last one
+
+_local_checker: RecordChecker | None = None
+
+
+def local_partitions(paths: Sequence[str], input_format: InputFormat, jobs: int) -> list[Partition]:
+    """Partitions for `jobs` local processes, or [] when the parent must read the inputs itself
+    (stdin, a file that is not regular or cannot be seen, a single partition). Ranges are an
+    eighth of a process's share of the bytes, from LOCAL_MIN_PARTITION to PARTITION_BYTES (the
+    identities of a range's records travel back at once), unless $CCSTD_DASK_PARTITION_BYTES
+    says otherwise."""
+    sizes = []
+    for path in paths:
+        try:
+            info = Path(path).stat()
+        except OSError:
+            return []
+        if path == STDIN or not stat.S_ISREG(info.st_mode):
+            return []
+        sizes.append(info.st_size)
+    share = sum(sizes) // (jobs * LOCAL_PARTS_PER_JOB)
+    size = min(max(LOCAL_MIN_PARTITION, share), PARTITION_BYTES)  # a result is held whole
+    if os.environ.get(PARTITION_ENV):
+        size = partition_bytes()  # a size asked for (tests, tuning)
+    found = partitions(paths, input_format, size)
+    return [replace(p, path=p.display) for p in found] if len(found) > 1 else []
+
+
+def check_in_processes(
+    parts: Sequence[Partition], registry: StandardRegistry, check: CheckOptions, jobs: int
+) -> Iterator[BlockResult]:
+    """The blocks' results of every partition, in input order, each partition read and checked
+    by one of `jobs` processes, at most two per process in flight; a partition's workers send
+    back only its findings and identity tables."""
+
+    with concurrent.futures.ProcessPoolExecutor(
+        jobs, initializer=_init_local, initargs=(registry.schemas_root, check)
+    ) as pool:
+        ranged = [p for p in parts if p.end is not None]
+        counts = iter([_settled(n) for n in pool.map(count_lines, ranged)])
+        first, line = [], 1
+        for part in parts:
+            line = 1 if part.end is None or part.start == 0 else line
+            first.append(line)
+            if part.end is not None:
+                line += next(counts)
+        pending: deque[concurrent.futures.Future[list[BlockResult] | Failed]] = deque()
+        for part, line in zip(parts, first, strict=True):
+            pending.append(pool.submit(_check_local, part, line))
+            if len(pending) >= 2 * jobs:
+                yield from _settled(pending.popleft().result())
+        while pending:
+            yield from _settled(pending.popleft().result())
+
+
+def _settled(value: T | Failed) -> T:
+    if isinstance(value, Failed):
+        if value.input_error:
+            raise InputError(value.message)
+        raise RuntimeError(value.message)
+    return value
+
+
+def _init_local(schemas_root: Path, check: CheckOptions) -> None:
+    global _local_checker
+    _local_checker = RecordChecker(StandardRegistry(schemas_root), check)
+
+
+def _check_local(part: Partition, first_line: int) -> list[BlockResult] | Failed:
+    """In a local worker: the results of a partition's blocks, in order, or why it failed."""
+    assert _local_checker is not None
+    try:
+        return [_local_checker.check_block(block) for block in _blocks(part, first_line)]
+    except InputError as exc:
+        return Failed(str(exc), input_error=True)

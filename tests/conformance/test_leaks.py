@@ -1,0 +1,107 @@
+"""The leak check's quick scan never clears a record the exact walk would flag (issue 13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from benchmarks.generate import generate
+from ccstd.cli.app import app
+from ccstd.conformance.leaks import _walk, identifier_paths, leaks
+from ccstd.standard.redaction import (
+    SUSPECT_LEADS,
+    might_hold_identifier,
+    might_hold_identifier_json,
+)
+from ccstd.standard.registry import StandardRegistry
+from tests.conftest import valid_record
+
+STANDARD = StandardRegistry().get("1.0.0")
+# Characters that make numbers: ASCII and other digits, every separator, letters, escapes.
+_PIECES = st.sampled_from(
+    [*"0123456789", "13812345678", "110102195701131895", *"-.:_ \t\n\x1f\"\\", "\u3000", "\xa0",
+     "\uff11", "\u0661", "\U0001d7ce", "x", "a", "X", "号", "\u201c", "\uff0c", "+86"]
+)  # fmt: skip
+TEXTS = st.lists(_PIECES, max_size=14).map("".join)
+NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note"]
+KEYS = st.one_of(st.sampled_from(NAMES), TEXTS)
+VALUES = st.recursive(
+    st.one_of(TEXTS, st.integers(), st.none(), st.booleans()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+def exact(record: Any, allowed: frozenset[tuple[str, ...]]) -> list[Any]:
+    """Every string walked, no quick scan: the definition the quick one must agree with."""
+    return list(_walk(record, (), (), allowed))
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_the_json_scan_holds_wherever_the_text_scan_does(text: str) -> None:
+    for document in (text, {"k": text}, {text: 1}, [1, text]):
+        if might_hold_identifier(text):
+            assert might_hold_identifier_json(orjson.dumps(document))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(STANDARD.entity_ids)), st.dictionaries(KEYS, VALUES, max_size=6))
+def test_leaks_agree_with_the_exact_walk(entity: str, extra: dict[str, Any]) -> None:
+    record = valid_record(entity) | extra
+    allowed = identifier_paths(STANDARD, entity)
+    assert list(leaks(record, allowed)) == exact(record, allowed)
+
+
+def test_leaks_agree_with_the_exact_walk_on_benchmark_records(tmp_path: Path) -> None:
+    data = generate(tmp_path / "records.ndjson", 3000, seed=11, invalid_share=0.05)
+    for line in data.read_bytes().splitlines():
+        record = orjson.loads(line)
+        allowed = identifier_paths(STANDARD, record["type"])
+        assert list(leaks(record, allowed)) == exact(record, allowed)
+
+
+def test_suspect_lead_bytes_are_those_of_every_non_ascii_digit_or_space() -> None:
+    chars = (chr(c) for c in range(0x80, 0x110000) if c < 0xD800 or c > 0xDFFF)
+    leads = {c.encode()[0] for c in chars if c.isdecimal() or c.isspace()}
+    assert bytes(sorted(leads)) == SUSPECT_LEADS
+
+
+def test_a_number_grouped_by_newlines_is_a_leak(tmp_path: Path) -> None:
+    """Before the quick scan, such a number was missed unless the record held another."""
+    record = valid_record("Delivery") | {"extensions": {"com.example": {"note": "139\n8765\n4321"}}}
+    (tmp_path / "records.ndjson").write_bytes(orjson.dumps(record) + b"\n")
+    (tmp_path / "ccstd-vendor.toml").write_text(
+        '[vendor]\nname = "V"\nproduct = "P"\n[claim]\nstandard = "1.0.0"\n'
+        'profiles = ["logistics"]\nlevel = "quality"\n[data]\nrecords = ["records.ndjson"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(app, ["certify", "run", str(tmp_path), "--out", str(out), "-q"])
+    assert outcome.exit_code == 1, outcome.output
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    leaked = [f["pointer"] for f in report["findings"] if f["code"] == "raw-identifier-leak"]
+    assert leaked == ["/extensions/com.example/note"]
+    written = (out / "report.json").read_text(encoding="utf-8")
+    assert "8765" not in written and "4321" not in written
+
+
+def test_records_orjson_cannot_write_are_walked() -> None:
+    allowed = identifier_paths(STANDARD, "Resident")
+    deep: Any = "138 1234 5678"
+    for _ in range(300):  # deeper than orjson writes
+        deep = {"n": deep}
+    huge = valid_record("Resident") | {"note": "tel 13812345678", "big": 1 << 70}
+    for record in (valid_record("Resident") | {"deep": deep}, huge):
+        assert list(leaks(record, allowed)) == exact(record, allowed) != []
+
+
+def test_the_json_scan_takes_any_bytes() -> None:
+    assert might_hold_identifier_json(b'"\xff\xef\xbc\x9138123456789"')
+    assert not might_hold_identifier_json(b'{"a":"\xef\xbc\x8c\xff"}')
