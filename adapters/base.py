@@ -147,6 +147,7 @@ class ConvertOptions:
 
     default_region: str = "CN"  # ISO 3166 country for phone numbers without a country of their own
     generalise: frozenset[str] = frozenset()  # e.g. {"birthDate=year"}
+    timezone: str | None = None  # IANA zone of source times given without an offset (--timezone)
 
 
 @dataclass

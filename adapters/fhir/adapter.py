@@ -256,15 +256,21 @@ class FhirAdapter(Adapter):
         resource, artefacts = _without_export_artefacts(resource)
         why = "not FHIR: an exporter's own field (e.g. a database _id)"
         dropped = [(a, why) for a in artefacts]
-        checked = validated(kind, resource)
+        zone = context.options.timezone
+        checked = validated(kind, resource, zone)
         if isinstance(checked, Rejected):
             return checked
-        resource, invalid, model = checked
+        resource, invalid, model, local = checked
         dropped += invalid
         mapper = clinical.MAPPERS_ALL[kind]
         outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context, mapper)
-        if dropped and isinstance(outcome, Converted):
-            outcome = Converted(outcome.records, tuple(dropped) + outcome.dropped)
+        if isinstance(outcome, Converted) and (dropped or local):
+            notes = tuple((path, f"a time without a UTC offset: {zone} assumed "
+                           "(meta.assumedTimeZone)") for path in local)  # fmt: skip
+            for record in outcome.records if local else ():
+                record["meta"]["assumedTimeZone"] = zone
+            outcome = Converted(outcome.records, tuple(dropped) + outcome.dropped,
+                                outcome.notes + notes)  # fmt: skip
         return outcome
 
 
@@ -294,28 +300,63 @@ def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str)
     return None
 
 
-_Validated = tuple[dict[str, Any], list[tuple[str, str]], Any]
+_Validated = tuple[dict[str, Any], list[tuple[str, str]], Any, list[str]]
 
 
-def validated(kind: str, resource: dict[str, Any]) -> _Validated | Rejected:
-    """(the resource, its invalid elements left out, its R4B model), validating at most twice:
-    when every error lies in an element the mapping does not use, those elements are left out
-    and the rest validated again; otherwise the first error in a mapped element rejects it."""
+def validated(
+    kind: str, resource: dict[str, Any], zone: str | None = None
+) -> _Validated | Rejected:
+    """(the resource, its invalid elements left out, its R4B model, the paths of its local times),
+    validating at most three times. A dateTime or instant with a time of day but no UTC offset
+    (`2015-03-01T10:00:00`, as converters write them) is given the offset of `zone` at that
+    moment; without a zone, one in a mapped element rejects the resource, naming the field and
+    --timezone. When every other error lies in an element the mapping does not use, those
+    elements are left out and the rest validated again; otherwise the first error in a mapped
+    element rejects it."""
     model_class = get_fhir_model_class(kind)
     try:
-        return resource, [], model_class.model_validate(resource)
+        return resource, [], model_class.model_validate(resource), []
     except pydantic.ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
+    local = [e for e in errors if mapping.local_time_at(resource, e) is not None]
+    if local and zone is None:
+        mapped = [e for e in local if mapping.unused_element(kind, resource, e["loc"]) is None]
+        if mapped:
+            return _without_offset(kind, mapped[0])
+    elif local:
+        assert zone is not None
+        resource = mapping.with_zone(resource, [e["loc"] for e in local], zone)
+        errors = [e for e in errors if e not in local]
+        if not errors:
+            try:
+                return resource, [], model_class.model_validate(resource), _paths(local)
+            except pydantic.ValidationError as exc:
+                errors = exc.errors(include_url=False, include_input=False)
+    zoned = _paths(local) if zone is not None else []
     unused = [mapping.unused_element(kind, resource, error["loc"]) for error in errors]
     if any(element is None for element in unused):
-        mapped = next(e for e, u in zip(errors, unused, strict=True) if u is None)
-        return _invalid(kind, mapped, len(errors))
+        mapped_error = next(e for e, u in zip(errors, unused, strict=True) if u is None)
+        return _invalid(kind, mapped_error, len(errors))
     repaired, dropped = mapping.without_elements(resource, unused, errors)
     try:
-        return repaired, dropped, model_class.model_validate(repaired)
+        return repaired, dropped, model_class.model_validate(repaired), zoned
     except pydantic.ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         return _invalid(kind, errors[0], len(errors))
+
+
+def _paths(errors: list[Any]) -> list[str]:
+    """The ledger paths (`effectivePeriod.start`, `component[0].valueDateTime`) of errors."""
+    return [mapping.ledger_path(error["loc"]) for error in errors]
+
+
+def _without_offset(kind: str, error: Any) -> Rejected:
+    path = f"{kind}.{mapping.ledger_path(error['loc'])}"
+    message = (
+        f"{path}: a time of day without a UTC offset; give --timezone ZONE (the IANA zone of the "
+        "source's local times, e.g. Asia/Shanghai) to assume one"
+    )
+    return Rejected("missing-offset", message, path)
 
 
 def _invalid(kind: str, error: Any, count: int) -> Rejected:

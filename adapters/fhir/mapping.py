@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import functools
 import json
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -114,6 +116,56 @@ def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) ->
         if isinstance(extension, dict) and extension.get("url") in urls:
             return None
     return (loc[0], loc[1]) if indexed else (loc[0],)
+
+
+_LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?")
+_TIME_ERRORS = ("DateTime value string", "Instant value string")
+
+
+def local_time_at(resource: dict[str, Any], error: Any) -> str | None:
+    """The value of a validation error that is a dateTime or instant with a time of day but no
+    UTC offset (`2015-03-01T10:00:00`), else None."""
+    if not any(text in str(error.get("msg", "")) for text in _TIME_ERRORS):
+        return None
+    value = _at(resource, error["loc"])
+    if not isinstance(value, str) or not _LOCAL_TIME.fullmatch(value):
+        return None
+    try:
+        datetime.datetime.fromisoformat(value)
+    except ValueError:  # no such day or time (2015-02-30): the error stands
+        return None
+    return value
+
+
+def _at(node: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def with_zone(resource: dict[str, Any], locs: list[tuple[Any, ...]], zone: str) -> dict[str, Any]:
+    """The resource with the local times at `locs` given the UTC offset `zone` has at them (a
+    time skipped or repeated by a daylight-saving change takes the offset before the change)."""
+    fixed = copy.deepcopy(resource)
+    for loc in locs:
+        parent = _at(fixed, loc[:-1])
+        local = datetime.datetime.fromisoformat(parent[loc[-1]])
+        moment = local.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+        parent[loc[-1]] = moment.isoformat(timespec="seconds" if not local.microsecond else "auto")
+    return fixed
+
+
+def ledger_path(loc: tuple[Any, ...]) -> str:
+    """A validation error's location as the ledger writes paths: `component[0].valueDateTime`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
 
 
 def without_elements(
