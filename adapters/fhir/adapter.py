@@ -132,6 +132,8 @@ class FhirAdapter(Adapter):
         if not is_lines and path.stat().st_size > STREAM_ABOVE:
             streamed = self.streamed_bundle(path, context)
             if streamed is not None:
+                if scan:  # the run has not looked for its Medications before
+                    _stream_medications(path, medicines)
                 yield from streamed
                 return
         if is_lines:
@@ -654,8 +656,30 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> None:
                 data = handle.read(STREAM_ABOVE + 1)
             if len(data) <= STREAM_ABOVE:
                 _remember_in(_is_json(data), medicines)
+            else:
+                _stream_medications(path, medicines)
     except (OSError, EOFError, zlib.error):
         return
+
+
+def _stream_medications(path: Path, medicines: dict[str, Any]) -> None:
+    """The Medications of a document too large to parse whole (a Bundle's entries, or an array's
+    resources and Bundles), one value at a time with ijson's C parser; what it cannot read is
+    left to the reading of the file, which says so."""
+    with _opened(path) as handle:
+        start = handle.read(4096).lstrip()[:1]
+    prefix = {b"{": "entry.item", b"[": "item"}.get(start)
+    if prefix is None:
+        return
+    with _opened(path) as handle:
+        try:
+            for value in _STREAMING.items(handle, prefix, use_float=True):
+                if prefix == "item":
+                    _remember_in(value, medicines)
+                elif isinstance(value, dict):
+                    _remember_medication(value.get("resource"), value.get("fullUrl"), medicines)
+        except ijson.JSONError:
+            return
 
 
 def _opened(path: Path) -> BinaryIO:
