@@ -436,6 +436,8 @@ def _run(
 ) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
+    if ledger is not None:
+        ledger.shown = adapter.ledger_path  # keys that may be names are not shown raw
     converted_at = converted_at or conversion_time()
     with output_files() as files:
         sinks = _Sinks(

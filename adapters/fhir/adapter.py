@@ -30,7 +30,8 @@ from ccstd.adapters.base import (
     too_deep,
 )
 from ccstd.adapters.compression import expansion_limit, is_gzip
-from ccstd.adapters.fhir import clinical, mapping
+from ccstd.adapters.fhir import clinical, elements, mapping
+from ccstd.adapters.fhir.people import PERSON_TYPES, People, strings_of
 from ccstd.adapters.ledger import Coverage
 
 
@@ -70,10 +71,12 @@ class FhirAdapter(Adapter):
         used = {ref: full_urls[ref] for ref in sorted(refs) if ref in full_urls}
         shared = sorted(refs & set(context.facts.get("sharedFullUrls", ())))
         medicine = context.facts.get("medication")
+        people = context.facts.get("people")
         return (
             ({"fullUrls": used} if used else {})
             | ({"sharedFullUrls": shared} if shared else {})
             | ({"medication": medicine} if medicine is not None else {})
+            | ({"people": people} if people else {})
         )
 
     def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
@@ -84,8 +87,9 @@ class FhirAdapter(Adapter):
             return f"the locator is not one {self.name} writes"
         full_urls, shared = context.get("fullUrls", {}), context.get("sharedFullUrls", [])
         if (
-            set(context) - {"fullUrls", "sharedFullUrls", "medication"}
+            set(context) - {"fullUrls", "sharedFullUrls", "medication", "people"}
             or not isinstance(context.get("medication", {}), dict)
+            or not _is_terms(context.get("people", []))
             or not isinstance(full_urls, dict)
             or not all(_is_target(target) for target in full_urls.values())
             or not isinstance(shared, list)
@@ -98,6 +102,11 @@ class FhirAdapter(Adapter):
         """The resource type."""
         return str(item.value.get("resourceType", "?")) if isinstance(item.value, dict) else "?"
 
+    def ledger_path(self, path: str) -> str:
+        """A path with every key that is not a FHIR name (and the resource type, when it is not
+        one) shown as a placeholder with a short digest: vendor junk keys can be names."""
+        return elements.shown_path(path)
+
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         """One item per resource: each Bundle entry, each NDJSON line (each entry of a line that
         is a Bundle), each element of a JSON array, or the single resource. NDJSON is told from
@@ -107,15 +116,16 @@ class FhirAdapter(Adapter):
         run = context.facts.pop("run", None)
         run = run if run is not None else {}
         seen: dict[tuple[str, str], str] = run.setdefault("fhir-resources", {})
-        medicines: dict[str, Any] = run.setdefault("fhir-medications", {})
+        medicines: Memory = run.setdefault("fhir-medications", Memory())
         if "paths" in run and not run.get("fhir-scanned"):
-            run["fhir-scanned"] = True  # every source's Medications, before the first is read
+            run["fhir-scanned"] = True  # every source's Medications and people, before any item
             for source in run["paths"]:
                 scan_medications(source, medicines)
         for item in self._items(path, context, medicines, not run.get("fhir-scanned")):
-            _remember_medication(item.value, None, medicines)
-            extra = {"duplicateOf": _first_reading(item, context, seen)}
+            _remember(item.value, None, medicines)
+            extra: dict[str, Any] = {"duplicateOf": _first_reading(item, context, seen)}
             extra["medication"] = _medication_for(item.value, medicines)
+            extra["people"] = _people_in(item, medicines.people) or None
             extra = {k: v for k, v in extra.items() if v is not None}
             if not extra:
                 yield item
@@ -215,7 +225,7 @@ class FhirAdapter(Adapter):
         if medicines is not None:  # a Medication after the entry referring to it is found too
             for entry in entries:
                 if isinstance(entry, dict):
-                    _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
+                    _remember(entry.get("resource"), entry.get("fullUrl"), medicines)
         yield from _entry_items(file, entries, shared, prefix, line)
 
     def streamed_bundle(self, path: Path, context: SourceContext) -> Iterator[SourceItem] | None:
@@ -283,7 +293,8 @@ def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str)
     if first is not None:
         here = " ".join(filter(None, (context.label, context.digest, item.locator)))
         message = (
-            f"the same {kind} (type and id) was read at {first}; converted there, not at {here}"
+            f"the same {elements.shown_kind(kind)} (type and id) was read at {first}; converted "
+            f"there, not at {here}"
         )
         return Skipped("duplicate", message)
     if kind in mapping.ADMINISTRATIVE:
@@ -297,7 +308,8 @@ def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str)
         return Skipped("carried-by-referrers", message)
     if kind not in mapping.ENTITY_OF:
         return Skipped(
-            "unsupported-resource-type", f"{kind} has no entity in the standard {standard}"
+            "unsupported-resource-type",
+            f"{elements.shown_kind(kind)} has no entity in the standard {standard}",
         )
     return None
 
@@ -353,7 +365,7 @@ def _paths(errors: list[Any]) -> list[str]:
 
 
 def _without_offset(kind: str, error: Any) -> Rejected:
-    path = f"{kind}.{mapping.ledger_path(error['loc'])}"
+    path = f"{kind}.{elements.element_path(error['loc'])}"
     message = (
         f"{path}: a time of day without a UTC offset; give --timezone ZONE (the IANA zone of the "
         "source's local times, e.g. Asia/Shanghai) to assume one"
@@ -362,7 +374,9 @@ def _without_offset(kind: str, error: Any) -> Rejected:
 
 
 def _invalid(kind: str, error: Any, count: int) -> Rejected:
-    path = ".".join(str(p) for p in error["loc"])
+    """A rejection naming the path of the first error (a key that is not a FHIR name shown as
+    its placeholder: it may be a name), never a value."""
+    path = mapping.dotted(error["loc"])
     more = f" (and {count - 1} more)" if count > 1 else ""
     return Rejected("fhir-invalid", f"{kind}.{path}: {error['msg']}{more}", f"{kind}.{path}")
 
@@ -382,6 +396,40 @@ def _is_target(target: Any) -> bool:
         and target[0].isalpha()
         and _TARGET_ID.fullmatch(target[1]) is not None
     )
+
+
+def _is_terms(value: Any) -> bool:
+    """A replayed list of the terms naming people that an item holds (`people.People`)."""
+    return (
+        isinstance(value, list)
+        and len(value) <= 1000
+        and all(
+            isinstance(term, list)
+            and 0 < len(term) <= 12
+            and all(isinstance(t, str) and 0 < len(t) <= 200 for t in term)
+            for term in value
+        )
+    )
+
+
+class Memory(dict[str, Any]):
+    """What a run has read that other items need: Medication codes by reference (the dict), and
+    the names and identifiers of its people (`people`), kept out of copied free text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.people = People()
+
+
+def _people_in(item: SourceItem, people: People) -> list[list[str]]:
+    """The terms naming the run's people that an item holds anywhere (its free text is then
+    screened against them in the mapping)."""
+    if not people or not isinstance(item.value, dict):
+        return []
+    text = item.raw.decode("utf-8", "replace") if b"\\" not in item.raw else ""
+    if not text:  # JSON escapes would join or hide tokens: the parsed strings instead
+        text = "\n".join(strings_of(item.value))
+    return [list(term) for term in people.found_in(text)]
 
 
 _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
@@ -591,7 +639,8 @@ def _entry_item(
         )
     resource = entry["resource"]
     kind = resource.get("resourceType")  # not its id: ids may embed a member number
-    locator += f" {kind[:64] if isinstance(kind, str) else '?'}"
+    known = isinstance(kind, str) and elements.is_resource_type(kind)  # else it may be a name
+    locator += f" {kind if known else '?'}"
     return _item(file, locator, encode_json(resource), resource, line)
 
 
@@ -617,7 +666,9 @@ def _references_in(node: Any) -> Iterator[str]:
 
 
 _MAX_MEDICATIONS = 100_000  # Medication codes remembered per run (each a few hundred bytes)
-_MEDICATION_LINE = re.compile(rb'"resourceType"\s*:\s*"Medication"')
+_MEDICATION_LINE = re.compile(
+    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person)"'
+)
 
 
 def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
@@ -630,7 +681,7 @@ def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
                     value = loads_json(line)
                 except orjson.JSONDecodeError:
                     continue
-                _remember_medication(value, None, medicines)
+                _remember(value, None, medicines)
 
 
 def scan_medications(path: Path, medicines: dict[str, Any]) -> None:
@@ -677,7 +728,7 @@ def _stream_medications(path: Path, medicines: dict[str, Any]) -> None:
                 if prefix == "item":
                     _remember_in(value, medicines)
                 elif isinstance(value, dict):
-                    _remember_medication(value.get("resource"), value.get("fullUrl"), medicines)
+                    _remember(value.get("resource"), value.get("fullUrl"), medicines)
         except ijson.JSONError:
             return
 
@@ -703,15 +754,20 @@ def _remember_in(value: Any, medicines: dict[str, Any]) -> None:
         entries = value.get("entry")
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict):
-                _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
+                _remember(entry.get("resource"), entry.get("fullUrl"), medicines)
     else:
-        _remember_medication(value, None, medicines)
+        _remember(value, None, medicines)
 
 
-def _remember_medication(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
+def _remember(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
     """A Medication's code under its fullUrl and under `Medication/<id>`, unless a copy read
-    before holds that key (the first reading is the one converted; later ones are duplicates)."""
-    if not isinstance(value, dict) or value.get("resourceType") != "Medication":
+    before holds that key (the first reading is the one converted; later ones are duplicates);
+    the names and identifiers of a Patient, Practitioner, RelatedPerson or Person."""
+    if not isinstance(value, dict):
+        return
+    if value.get("resourceType") in PERSON_TYPES and isinstance(medicines, Memory):
+        medicines.people.remember(value)
+    if value.get("resourceType") != "Medication":
         return
     code = value.get("code")
     if not isinstance(code, dict) or len(medicines) >= _MAX_MEDICATIONS:
