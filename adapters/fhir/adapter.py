@@ -422,14 +422,22 @@ class Memory(dict[str, Any]):
 
 
 def _people_in(item: SourceItem, people: People) -> list[list[str]]:
-    """The terms naming the run's people that an item holds anywhere (its free text is then
-    screened against them in the mapping)."""
+    """The terms naming the run's people that an item's free text holds (the mapping copies free
+    text only from `text` and `display` values, and screens it against these terms)."""
     if not people or not isinstance(item.value, dict):
         return []
-    text = item.raw.decode("utf-8", "replace") if b"\\" not in item.raw else ""
-    if not text:  # JSON escapes would join or hide tokens: the parsed strings instead
+    if b"\\u" in item.raw:  # an escaped key or value: the parsed strings instead
         text = "\n".join(strings_of(item.value))
+    else:
+        found = _FREE_TEXT.findall(item.raw)
+        if not found:
+            return []
+        text = "\n".join(_is_json(b'"' + t + b'"') or "" if b"\\" in t else t.decode(
+            "utf-8", "replace") for t in found)  # fmt: skip
     return [list(term) for term in people.found_in(text)]
+
+
+_FREE_TEXT = re.compile(rb'"(?:text|display)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document

@@ -54,7 +54,7 @@ class Drops(list[tuple[str, str]]):
 
 NAMES_SOMEONE = (
     "free text naming a person or an identifier the export holds (a Patient's or Practitioner's "
-    f"name, identifier or id, a street line): the standard {STANDARD_VERSION} has no protected "
+    f"name or identifier, a street line): the standard {STANDARD_VERSION} has no protected "
     "form for this field, so it is left out"
 )
 

@@ -2,7 +2,7 @@
 
 The standard's clinical free-text fields (a medicine or dosage as written, a concept's text or
 display) have no protected form, so a text naming a person the export knows (a Patient's or
-Practitioner's name, identifier or id, a street line) is not copied: the mapping drops it, with
+Practitioner's name or identifier, a street line) is not copied: the mapping drops it, with
 the reason, in the ledger. Texts and terms are compared as sequences of tokens: lower-case letter
 runs, digit runs, and each CJK character on its own (Chinese names are not written with spaces).
 """
@@ -48,8 +48,8 @@ class People:
         return bool(self.terms)
 
     def remember(self, resource: Any) -> None:
-        """The names, identifiers, id and street lines of a Patient, Practitioner, RelatedPerson
-        or Person."""
+        """The names, identifiers and street lines of a Patient, Practitioner, RelatedPerson or
+        Person (not its id: references repeat it in every item, and it is pseudonymised)."""
         if not isinstance(resource, dict) or resource.get("resourceType") not in PERSON_TYPES:
             return
         for text, whole_only in _personal_texts(resource):
@@ -72,12 +72,11 @@ class People:
         if not self.terms:
             return []
         found_tokens = tokens(text)
-        if self.firsts.isdisjoint(found_tokens):
+        hits = self.firsts.intersection(found_tokens)
+        if not hits:
             return []
         found: dict[Term, None] = {}
-        for start, token in enumerate(found_tokens):
-            if token not in self.firsts:
-                continue
+        for start in [i for i, token in enumerate(found_tokens) if token in hits]:
             for length in range(1, self.longest + 1):
                 candidate = tuple(found_tokens[start : start + length])
                 if len(candidate) < length:
@@ -92,8 +91,8 @@ class People:
 
 
 def _personal_texts(resource: dict[str, Any]) -> Iterator[tuple[str, bool]]:
-    """(text, whole only) of each name part, identifier value, the id and each street line: each
-    token of a name counts alone too; an identifier, an id or a line only as a whole."""
+    """(text, whole only) of each name part, identifier value and street line: each token of a
+    name counts alone too; an identifier or a line only as a whole."""
     for name in _dicts(resource.get("name")):
         for part in (name.get("text"), name.get("family"), *_strings(name.get("given"))):
             if isinstance(part, str):
@@ -101,8 +100,6 @@ def _personal_texts(resource: dict[str, Any]) -> Iterator[tuple[str, bool]]:
     for identifier in _dicts(resource.get("identifier")):
         if isinstance(identifier.get("value"), str):
             yield identifier["value"], True
-    if isinstance(resource.get("id"), str):
-        yield resource["id"], True
     for address in _dicts(resource.get("address")):
         for line in _strings(address.get("line")):
             yield line, True

@@ -1,6 +1,6 @@
 """Free text the mapping copies (a dosage as written, a concept's text and displays, a
 medication's reference display) has no protected form in standard 1.2.0: a text naming a person
-or identifier the export holds (a Patient's or Practitioner's name, identifier or id) is left out,
+or identifier the export holds (a Patient's or Practitioner's name or identifier) is left out,
 with the reason in the ledger, wherever in the run that person was read; other text is carried."""
 
 from __future__ import annotations
