@@ -120,8 +120,13 @@ class FhirAdapter(Adapter):
         if "paths" in run and not run.get("fhir-scanned"):
             run["fhir-scanned"] = True  # every source's Medications and people, before any item
             for source in run["paths"]:
-                scan_medications(source, medicines)
-        for item in self._items(path, context, medicines, not run.get("fhir-scanned")):
+                document = scan_medications(source, medicines)
+                if document is not None and len(run["paths"]) == 1:  # read next: not parsed again
+                    run["fhir-document"] = (context.file, document)
+        parsed = run.pop("fhir-document", None)
+        parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
+        scan = not run.get("fhir-scanned")
+        for item in self._items(path, context, medicines, scan, parsed):
             _remember(item.value, None, medicines)
             extra: dict[str, Any] = {"duplicateOf": _first_reading(item, context, seen)}
             extra["medication"] = _medication_for(item.value, medicines)
@@ -136,7 +141,12 @@ class FhirAdapter(Adapter):
             context.facts = facts
 
     def _items(
-        self, path: Path, context: SourceContext, medicines: dict[str, Any], scan: bool = True
+        self,
+        path: Path,
+        context: SourceContext,
+        medicines: dict[str, Any],
+        scan: bool = True,
+        parsed: Any = None,  # the document, parsed when the run looked ahead
     ) -> Iterator[SourceItem]:
         is_lines = is_ndjson(path)
         if not is_lines and path.stat().st_size > STREAM_ABOVE:
@@ -155,7 +165,7 @@ class FhirAdapter(Adapter):
         if not data.strip():
             return  # an empty file holds no item
         try:
-            document = loads_json(data)
+            document = loads_json(data) if parsed is None else parsed
         except orjson.JSONDecodeError as exc:
             yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
             return
@@ -692,33 +702,38 @@ def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
                 _remember(value, None, medicines)
 
 
-def scan_medications(path: Path, medicines: dict[str, Any]) -> None:
-    """Remember the Medications of a source of the run (gzip or plain, NDJSON or a JSON
-    Bundle, array or resource), so that a MedicationRequest read before the file that holds
-    its Medication finds it. Lines that do not name the type are not parsed; a document is
-    parsed whole only when it names the type and is no larger than `STREAM_ABOVE`. A source
-    that cannot be read is left to its own reading, which says so."""
+def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
+    """Remember the Medications and people (Patients, Practitioners, …) of a source of the run
+    (gzip or plain, NDJSON or a JSON Bundle, array or resource), so that a MedicationRequest read
+    before the file that holds its Medication finds it, and free text naming a person read later
+    is screened. Lines that do not name these types are not parsed; a document is parsed whole
+    only when it names one and is no larger than `STREAM_ABOVE` (larger, it is streamed). A
+    source that cannot be read is left to its own reading, which says so. Returns the document
+    when it was parsed whole (its reading may reuse it), else None."""
     try:
-        limit, read = expansion_limit(path), 0  # a gzip bomb is refused when the file is read
-        with _opened(path) as handle:
+        limit, read, lines, value = expansion_limit(path), 0, 0, None
+        with _opened(path) as handle:  # a gzip bomb is refused when the file is read
             whole = False
             for line in _some_lines(handle):
-                read += len(line)
+                read, lines = read + len(line), lines + 1
                 if read > limit:
-                    return
+                    return None
                 if _MEDICATION_LINE.search(line):
                     value = _is_json(line)
                     whole = whole or value is None
                     _remember_in(value, medicines)
-        if whole:
-            with _opened(path) as handle:
-                data = handle.read(STREAM_ABOVE + 1)
-            if len(data) <= STREAM_ABOVE:
-                _remember_in(_is_json(data), medicines)
-            else:
-                _stream_medications(path, medicines)
+        if not whole:
+            return value if lines == 1 else None
+        with _opened(path) as handle:
+            data = handle.read(STREAM_ABOVE + 1)
+        if len(data) <= STREAM_ABOVE:
+            document = _is_json(data)
+            _remember_in(document, medicines)
+            return document
+        _stream_medications(path, medicines)
     except (OSError, EOFError, zlib.error):
-        return
+        return None
+    return None
 
 
 def _stream_medications(path: Path, medicines: dict[str, Any]) -> None:
