@@ -786,9 +786,9 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
     """A Medication's code under its fullUrl and under `Medication/<id>`, unless a copy read
     before holds that key (the first reading is the one converted; later ones are duplicates);
     the names and identifiers of a Patient, Practitioner, RelatedPerson or Person."""
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return
-    if value.get("resourceType") in PERSON_TYPES and isinstance(medicines, Memory):
+    if value["resourceType"] in PERSON_TYPES and isinstance(medicines, Memory):
         medicines.people.remember(value)
     if value.get("resourceType") != "Medication":
         return

@@ -50,7 +50,8 @@ class People:
     def remember(self, resource: Any) -> None:
         """The names, identifiers and street lines of a Patient, Practitioner, RelatedPerson or
         Person (not its id: references repeat it in every item, and it is pseudonymised)."""
-        if not isinstance(resource, dict) or resource.get("resourceType") not in PERSON_TYPES:
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if not isinstance(kind, str) or kind not in PERSON_TYPES:
             return
         for text, whole_only in _personal_texts(resource):
             found = tokens(text)[:_MAX_TOKENS]

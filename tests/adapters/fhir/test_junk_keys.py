@@ -49,3 +49,13 @@ def test_keys_that_are_not_fhir_names_never_reach_the_ledger_or_terminal(tmp_pat
 def test_the_element_names_are_those_of_the_installed_fhir_models() -> None:
     on_file = json.loads(elements.ELEMENTS_FILE.read_text(encoding="utf-8"))
     assert on_file == elements._generate()  # python -m ccstd.adapters.fhir.elements
+
+
+def test_a_resource_type_that_is_not_a_string_is_a_reason_not_a_crash(tmp_path: Path) -> None:
+    source = tmp_path / "bulk.ndjson"
+    odd = [observation("o1", resourceType=[]), observation("o2", resourceType={"张三": 1})]
+    source.write_text("".join(json.dumps(r) + "\n" for r in [patient(), *odd]))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 1, result.output
+    reasons = {r["reason"] for r in lines(out / "rejects.ndjson")}
+    assert reasons == {"not-a-resource"} and "张三" not in (out / "ledger.json").read_text()
