@@ -147,6 +147,7 @@ class ConvertOptions:
 
     default_region: str = "CN"  # ISO 3166 country for phone numbers without a country of their own
     generalise: frozenset[str] = frozenset()  # e.g. {"birthDate=year"}
+    timezone: str | None = None  # IANA zone of source times given without an offset (--timezone)
 
 
 @dataclass
@@ -225,3 +226,9 @@ class Adapter(ABC):
     def kind_of(self, item: SourceItem) -> str:
         """The kind of a source item for the field ledger (a FHIR resource type, a dialect)."""
         return self.name
+
+    def ledger_path(self, path: str) -> str:
+        """How the ledger shows a field path `Kind.key.key` of a source item: as it is by
+        default; an adapter whose format names its keys (FHIR) shows a key that is not one of its
+        names (which may be a person's name) as a placeholder."""
+        return path

@@ -7,7 +7,7 @@ with the mapping's reason, even where the field is declared mapped."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,8 @@ class Ledger:
         default_factory=dict, repr=False
     )
     _shapes: dict[Any, _Counts] = field(default_factory=dict, repr=False)  # see `observe`
+    # how the report shows a path (`Adapter.ledger_path`: a key that may be a name, hidden)
+    shown: Callable[[str], str] = field(default=str, repr=False, compare=False)
 
     def skip(self, kind: str, reason: str, message: str = "") -> None:
         """Count an item left out as a whole (e.g. a resource type outside the standard); its
@@ -171,31 +173,44 @@ class Ledger:
             for kind, declared in self.coverage.items()
             for path, why in declared.dropped.items()
         }
+        shown = self._shown
         dropped: dict[str, tuple[int, list[str]]] = {}
         for path, count in self.dropped.items():
-            total, whys = dropped.get(redact(path), (0, []))
-            dropped[redact(path)] = (total + count, [*whys, self._why(path, reasons)])
+            total, whys = dropped.get(shown(path), (0, []))
+            dropped[shown(path)] = (total + count, [*whys, self._why(path, reasons)])
         return {
-            "mapped": _redacted(self.mapped),
+            "mapped": _redacted(self.mapped, shown),
             "dropped": {
                 path: {"count": count, "reason": "; ".join(dict.fromkeys(filter(None, whys)))}
                 for path, (count, whys) in sorted(dropped.items())
             },
-            "unknown": _redacted(self.unknown),
-            "skipped": _redacted(self.skipped),
+            "unknown": _redacted(self.unknown, shown),
+            "skipped": _redacted(self.skipped, self._shown_key),
             "skippedMessages": {
-                redact(key): [redact(m) for m in messages]
+                self._shown_key(key): [redact(m) for m in messages]
                 for key, messages in sorted(self.messages.items())
             },
             "notes": {
-                redact(path): {"count": notes.total(), "note": "; ".join(sorted(notes))}
+                shown(path): {"count": notes.total(), "note": "; ".join(sorted(notes))}
                 for path, notes in sorted(self.notes.items())
             },
         } | ({"rejectedItems": self._rejected_report()} if self.rejected else {})
 
+    def _shown(self, path: str) -> str:
+        """A path as the report shows it: as the adapter shows it, ID and phone numbers redacted."""
+        return redact(self.shown(path))
+
+    def _shown_key(self, key: str) -> str:
+        """A skip's `kind: reason` with the kind shown as a path is."""
+        kind, separator, reason = key.partition(": ")
+        return self._shown(kind) + separator + redact(reason)
+
     def _rejected_report(self) -> dict[str, dict[str, int]]:
         """The field paths seen in rejected items: mapped, dropped or unknown (what to map)."""
-        return {verdict: _redacted(counts) for verdict, counts in sorted(self.rejected.items())}
+        return {
+            verdict: _redacted(counts, self._shown)
+            for verdict, counts in sorted(self.rejected.items())
+        }
 
     def _why(self, path: str, declared: Mapping[str, str]) -> str:
         """The declared reason and those the mapping gave for single items, most frequent first."""
@@ -203,11 +218,11 @@ class Ledger:
         return "; ".join(dict.fromkeys([r for r in (_reason(path, declared), *found) if r]))
 
 
-def _redacted(counts: Counter[str]) -> dict[str, int]:
-    """Counts per redacted path, sorted: paths redacted to the same text add up."""
+def _redacted(counts: Counter[str], shown: Callable[[str], str]) -> dict[str, int]:
+    """Counts per path as `shown`, sorted: paths shown as the same text add up."""
     merged: Counter[str] = Counter()
     for path, count in counts.items():
-        merged[redact(path)] += count
+        merged[shown(path)] += count
     return dict(sorted(merged.items()))
 
 

@@ -41,6 +41,7 @@ from ccstd.adapters.privacy import Protector
 from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.standard.checker import RecordChecker, build_plan
+from ccstd.standard.fields import entity_fields
 from ccstd.standard.findings import Severity
 from ccstd.standard.money import order_imbalance
 from ccstd.standard.reading import RawItem
@@ -436,6 +437,8 @@ def _run(
 ) -> ConversionReport:
     started = time.perf_counter()
     report = ConversionReport(adapter.name)
+    if ledger is not None:
+        ledger.shown = adapter.ledger_path  # keys that may be names are not shown raw
     converted_at = converted_at or conversion_time()
     with output_files() as files:
         sinks = _Sinks(
@@ -693,7 +696,8 @@ class _Finisher:
             return outcome
         name = source_name(context)
         fresh = [r for r in outcome.records if (r["type"], r["id"]) not in self.finished]
-        records = tuple(self.protector.protect(self.stamp(r, item, name), self.ids) for r in fresh)
+        stamp, protect = self.stamp, self.protector.protect
+        records = tuple(protect(stamp(r, item, context), self.ids) for r in fresh)
         if len(_ENCODED) > _MAX_ENCODED:  # left by outcomes written elsewhere (a worker's)
             _ENCODED.clear()
         for record in records:
@@ -743,8 +747,10 @@ def _plan_of(registry: StandardRegistry, version: str, kind: str) -> Callable[[A
 
 
 class _Stamp:
-    """Fills in `meta`: adapter, mapping digest, source file digest (never its name), line and
-    item digest, conversion time."""
+    """Fills in `meta`: adapter, mapping digest, source file digest (never its name) and the
+    user's label, line and item digest, conversion time. Where the record's standard version has
+    `meta.source.fileSha256` (1.2.0 on) the digest and label go to their own fields; older
+    versions name the source in `meta.source.file` as `[label ]sha256:<hex>`."""
 
     def __init__(self, adapter: Adapter, converted_at: str) -> None:
         self.adapter = adapter
@@ -754,20 +760,42 @@ class _Stamp:
             "version": adapter.version,
             "mappingDigest": adapter.mapping_digest(),
         }
+        self.registry = StandardRegistry()
+        self.digest_fields: dict[tuple[str, str], bool] = {}
 
     def __call__(
-        self, record: dict[str, Any], item: SourceItem, name: str | None
+        self, record: dict[str, Any], item: SourceItem, context: SourceContext
     ) -> dict[str, Any]:
         meta = record.setdefault("meta", {})
         meta.setdefault("sourceSystem", self.adapter.name)
         meta["adapter"] = self.adapter_meta
         source = meta.setdefault("source", {})
-        if name is not None:
-            source["file"] = name
-        else:
-            source.pop("file", None)
+        for name in ("file", "fileSha256", "label"):
+            source.pop(name, None)
+        if context.digest is not None:
+            if self._has_digest_fields(record):
+                source["fileSha256"] = context.digest.removeprefix("sha256:")
+                if context.label:
+                    source["label"] = context.label
+            else:
+                source["file"] = source_name(context)
         if item.line is not None:
             source["line"] = item.line
         source["sha256"] = item.sha256
         meta["convertedAt"] = self.converted_at
         return record
+
+    def _has_digest_fields(self, record: dict[str, Any]) -> bool:
+        """Whether the record's version and entity have `meta.source.fileSha256`."""
+        key = (str(record.get("standardVersion")), str(record.get("type")))
+        known = self.digest_fields.get(key)
+        if known is None:
+            try:
+                fields = entity_fields(self.registry.get(key[0]), key[1])
+            except LookupError:  # an unknown version or entity: validation says so
+                fields = ()
+            known = self.digest_fields[key] = any(f.path == _FILE_DIGEST for f in fields)
+        return known
+
+
+_FILE_DIGEST = ("meta", "source", "fileSha256")

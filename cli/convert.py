@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -48,6 +50,7 @@ from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail
 from ccstd.cli.groups import CommandGroup
 from ccstd.standard.files import PathCollisionError, refuse_collisions
+from ccstd.standard.findings import printable
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
 
@@ -143,11 +146,21 @@ def convert(
             "source names no country.",
         ),
     ] = "CN",
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help="IANA time zone (e.g. Asia/Shanghai) of FHIR times given without a UTC offset; "
+            "recorded in meta.assumedTimeZone. Without it such times are rejected. (XML dialects "
+            "and order platforms name their zone in their file.)",
+        ),
+    ] = None,
 ) -> None:
     """Convert vendor data (FHIR R4, XML access logs, orders) into records of the standard."""
     key = _key(key_file, raw_identifiers)
     converted_at = _converted_at()
-    options = _options(generalise or [], default_region)
+    options = _options(generalise or [], default_region, timezone)
     label = _label(source_label)
     outputs = Outputs(out, rejects, ledger, rejects_redacted)
     if source != "auto" and dialect is not None:
@@ -210,14 +223,30 @@ GENERALISATIONS = ("birthDate=year",)
 _MAX_LABEL = 200
 
 
-def _options(generalise: list[str], region: str) -> ConvertOptions:
-    """The adapters' options; an unknown generalisation or region is a usage error."""
+def _options(generalise: list[str], region: str, zone: str | None = None) -> ConvertOptions:
+    """The adapters' options; an unknown generalisation, region or time zone is a usage error."""
     for choice in generalise:
         if choice not in GENERALISATIONS:
             fail(f"--generalise {choice}: not one of {', '.join(GENERALISATIONS)}")
     if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         fail(f"--default-region {region}: not an ISO 3166 alpha-2 country with phone numbers")
-    return ConvertOptions(region.upper(), frozenset(generalise))
+    if zone is not None and not _is_zone(zone):
+        fail(f"--timezone {printable(zone)}: not an IANA time zone name (e.g. Asia/Shanghai, UTC)")
+    return ConvertOptions(region.upper(), frozenset(generalise), zone)
+
+
+_ZONE_NAME = re.compile(r"[A-Z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")  # meta.assumedTimeZone
+
+
+def _is_zone(name: str) -> bool:
+    """A zone the standard's meta.assumedTimeZone takes and the system's tz database has."""
+    if len(name) > 64 or not _ZONE_NAME.fullmatch(name):
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def _label(label: str | None) -> str | None:

@@ -30,7 +30,8 @@ from ccstd.adapters.base import (
     too_deep,
 )
 from ccstd.adapters.compression import expansion_limit, is_gzip
-from ccstd.adapters.fhir import clinical, mapping
+from ccstd.adapters.fhir import clinical, elements, mapping
+from ccstd.adapters.fhir.people import PERSON_TYPES, People, strings_of
 from ccstd.adapters.ledger import Coverage
 
 
@@ -70,10 +71,12 @@ class FhirAdapter(Adapter):
         used = {ref: full_urls[ref] for ref in sorted(refs) if ref in full_urls}
         shared = sorted(refs & set(context.facts.get("sharedFullUrls", ())))
         medicine = context.facts.get("medication")
+        people = context.facts.get("people")
         return (
             ({"fullUrls": used} if used else {})
             | ({"sharedFullUrls": shared} if shared else {})
             | ({"medication": medicine} if medicine is not None else {})
+            | ({"people": people} if people else {})
         )
 
     def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
@@ -84,8 +87,9 @@ class FhirAdapter(Adapter):
             return f"the locator is not one {self.name} writes"
         full_urls, shared = context.get("fullUrls", {}), context.get("sharedFullUrls", [])
         if (
-            set(context) - {"fullUrls", "sharedFullUrls", "medication"}
+            set(context) - {"fullUrls", "sharedFullUrls", "medication", "people"}
             or not isinstance(context.get("medication", {}), dict)
+            or not _is_terms(context.get("people", []))
             or not isinstance(full_urls, dict)
             or not all(_is_target(target) for target in full_urls.values())
             or not isinstance(shared, list)
@@ -98,6 +102,11 @@ class FhirAdapter(Adapter):
         """The resource type."""
         return str(item.value.get("resourceType", "?")) if isinstance(item.value, dict) else "?"
 
+    def ledger_path(self, path: str) -> str:
+        """A path with every key that is not a FHIR name (and the resource type, when it is not
+        one) shown as a placeholder with a short digest: vendor junk keys can be names."""
+        return elements.shown_path(path)
+
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         """One item per resource: each Bundle entry, each NDJSON line (each entry of a line that
         is a Bundle), each element of a JSON array, or the single resource. NDJSON is told from
@@ -107,15 +116,21 @@ class FhirAdapter(Adapter):
         run = context.facts.pop("run", None)
         run = run if run is not None else {}
         seen: dict[tuple[str, str], str] = run.setdefault("fhir-resources", {})
-        medicines: dict[str, Any] = run.setdefault("fhir-medications", {})
+        medicines: Memory = run.setdefault("fhir-medications", Memory())
         if "paths" in run and not run.get("fhir-scanned"):
-            run["fhir-scanned"] = True  # every source's Medications, before the first is read
+            run["fhir-scanned"] = True  # every source's Medications and people, before any item
             for source in run["paths"]:
-                scan_medications(source, medicines)
-        for item in self._items(path, context, medicines, not run.get("fhir-scanned")):
-            _remember_medication(item.value, None, medicines)
-            extra = {"duplicateOf": _first_reading(item, context, seen)}
+                document = scan_medications(source, medicines)
+                if document is not None and len(run["paths"]) == 1:  # read next: not parsed again
+                    run["fhir-document"] = (context.file, document)
+        parsed = run.pop("fhir-document", None)
+        parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
+        scan = not run.get("fhir-scanned")
+        for item in self._items(path, context, medicines, scan, parsed):
+            _remember(item.value, None, medicines)
+            extra: dict[str, Any] = {"duplicateOf": _first_reading(item, context, seen)}
             extra["medication"] = _medication_for(item.value, medicines)
+            extra["people"] = _people_in(item, medicines.people) or None
             extra = {k: v for k, v in extra.items() if v is not None}
             if not extra:
                 yield item
@@ -126,12 +141,19 @@ class FhirAdapter(Adapter):
             context.facts = facts
 
     def _items(
-        self, path: Path, context: SourceContext, medicines: dict[str, Any], scan: bool = True
+        self,
+        path: Path,
+        context: SourceContext,
+        medicines: dict[str, Any],
+        scan: bool = True,
+        parsed: Any = None,  # the document, parsed when the run looked ahead
     ) -> Iterator[SourceItem]:
         is_lines = is_ndjson(path)
         if not is_lines and path.stat().st_size > STREAM_ABOVE:
             streamed = self.streamed_bundle(path, context)
             if streamed is not None:
+                if scan:  # the run has not looked for its Medications before
+                    _stream_medications(path, medicines)
                 yield from streamed
                 return
         if is_lines:
@@ -143,7 +165,7 @@ class FhirAdapter(Adapter):
         if not data.strip():
             return  # an empty file holds no item
         try:
-            document = loads_json(data)
+            document = loads_json(data) if parsed is None else parsed
         except orjson.JSONDecodeError as exc:
             yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
             return
@@ -213,7 +235,7 @@ class FhirAdapter(Adapter):
         if medicines is not None:  # a Medication after the entry referring to it is found too
             for entry in entries:
                 if isinstance(entry, dict):
-                    _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
+                    _remember(entry.get("resource"), entry.get("fullUrl"), medicines)
         yield from _entry_items(file, entries, shared, prefix, line)
 
     def streamed_bundle(self, path: Path, context: SourceContext) -> Iterator[SourceItem] | None:
@@ -256,15 +278,21 @@ class FhirAdapter(Adapter):
         resource, artefacts = _without_export_artefacts(resource)
         why = "not FHIR: an exporter's own field (e.g. a database _id)"
         dropped = [(a, why) for a in artefacts]
-        checked = validated(kind, resource)
+        zone = context.options.timezone
+        checked = validated(kind, resource, zone)
         if isinstance(checked, Rejected):
             return checked
-        resource, invalid, model = checked
+        resource, invalid, model, local = checked
         dropped += invalid
         mapper = clinical.MAPPERS_ALL[kind]
         outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context, mapper)
-        if dropped and isinstance(outcome, Converted):
-            outcome = Converted(outcome.records, tuple(dropped) + outcome.dropped)
+        if isinstance(outcome, Converted) and (dropped or local):
+            notes = tuple((path, f"a time without a UTC offset: {zone} assumed "
+                           "(meta.assumedTimeZone)") for path in local)  # fmt: skip
+            for record in outcome.records if local else ():
+                record["meta"]["assumedTimeZone"] = zone
+            outcome = Converted(outcome.records, tuple(dropped) + outcome.dropped,
+                                outcome.notes + notes)  # fmt: skip
         return outcome
 
 
@@ -275,7 +303,8 @@ def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str)
     if first is not None:
         here = " ".join(filter(None, (context.label, context.digest, item.locator)))
         message = (
-            f"the same {kind} (type and id) was read at {first}; converted there, not at {here}"
+            f"the same {elements.shown_kind(kind)} (type and id) was read at {first}; converted "
+            f"there, not at {here}"
         )
         return Skipped("duplicate", message)
     if kind in mapping.ADMINISTRATIVE:
@@ -289,37 +318,75 @@ def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str)
         return Skipped("carried-by-referrers", message)
     if kind not in mapping.ENTITY_OF:
         return Skipped(
-            "unsupported-resource-type", f"{kind} has no entity in the standard {standard}"
+            "unsupported-resource-type",
+            f"{elements.shown_kind(kind)} has no entity in the standard {standard}",
         )
     return None
 
 
-_Validated = tuple[dict[str, Any], list[tuple[str, str]], Any]
+_Validated = tuple[dict[str, Any], list[tuple[str, str]], Any, list[str]]
 
 
-def validated(kind: str, resource: dict[str, Any]) -> _Validated | Rejected:
-    """(the resource, its invalid elements left out, its R4B model), validating at most twice:
-    when every error lies in an element the mapping does not use, those elements are left out
-    and the rest validated again; otherwise the first error in a mapped element rejects it."""
+def validated(
+    kind: str, resource: dict[str, Any], zone: str | None = None
+) -> _Validated | Rejected:
+    """(the resource, its invalid elements left out, its R4B model, the paths of its local times),
+    validating at most three times. A dateTime or instant with a time of day but no UTC offset
+    (`2015-03-01T10:00:00`, as converters write them) is given the offset of `zone` at that
+    moment; without a zone, one in a mapped element rejects the resource, naming the field and
+    --timezone. When every other error lies in an element the mapping does not use, those
+    elements are left out and the rest validated again; otherwise the first error in a mapped
+    element rejects it."""
     model_class = get_fhir_model_class(kind)
     try:
-        return resource, [], model_class.model_validate(resource)
+        return resource, [], model_class.model_validate(resource), []
     except pydantic.ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
+    local = [e for e in errors if mapping.local_time_at(resource, e) is not None]
+    if local and zone is None:
+        mapped = [e for e in local if mapping.unused_element(kind, resource, e["loc"]) is None]
+        if mapped:
+            return _without_offset(kind, mapped[0])
+    elif local:
+        assert zone is not None
+        resource = mapping.with_zone(resource, [e["loc"] for e in local], zone)
+        errors = [e for e in errors if e not in local]
+        if not errors:
+            try:
+                return resource, [], model_class.model_validate(resource), _paths(local)
+            except pydantic.ValidationError as exc:
+                errors = exc.errors(include_url=False, include_input=False)
+    zoned = _paths(local) if zone is not None else []
     unused = [mapping.unused_element(kind, resource, error["loc"]) for error in errors]
     if any(element is None for element in unused):
-        mapped = next(e for e, u in zip(errors, unused, strict=True) if u is None)
-        return _invalid(kind, mapped, len(errors))
+        mapped_error = next(e for e, u in zip(errors, unused, strict=True) if u is None)
+        return _invalid(kind, mapped_error, len(errors))
     repaired, dropped = mapping.without_elements(resource, unused, errors)
     try:
-        return repaired, dropped, model_class.model_validate(repaired)
+        return repaired, dropped, model_class.model_validate(repaired), zoned
     except pydantic.ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         return _invalid(kind, errors[0], len(errors))
 
 
+def _paths(errors: list[Any]) -> list[str]:
+    """The ledger paths (`effectivePeriod.start`, `component[0].valueDateTime`) of errors."""
+    return [mapping.ledger_path(error["loc"]) for error in errors]
+
+
+def _without_offset(kind: str, error: Any) -> Rejected:
+    path = f"{kind}.{elements.element_path(error['loc'])}"
+    message = (
+        f"{path}: a time of day without a UTC offset; give --timezone ZONE (the IANA zone of the "
+        "source's local times, e.g. Asia/Shanghai) to assume one"
+    )
+    return Rejected("missing-offset", message, path)
+
+
 def _invalid(kind: str, error: Any, count: int) -> Rejected:
-    path = ".".join(str(p) for p in error["loc"])
+    """A rejection naming the path of the first error (a key that is not a FHIR name shown as
+    its placeholder: it may be a name), never a value."""
+    path = mapping.dotted(error["loc"])
     more = f" (and {count - 1} more)" if count > 1 else ""
     return Rejected("fhir-invalid", f"{kind}.{path}: {error['msg']}{more}", f"{kind}.{path}")
 
@@ -339,6 +406,48 @@ def _is_target(target: Any) -> bool:
         and target[0].isalpha()
         and _TARGET_ID.fullmatch(target[1]) is not None
     )
+
+
+def _is_terms(value: Any) -> bool:
+    """A replayed list of the terms naming people that an item holds (`people.People`)."""
+    return (
+        isinstance(value, list)
+        and len(value) <= 1000
+        and all(
+            isinstance(term, list)
+            and 0 < len(term) <= 12
+            and all(isinstance(t, str) and 0 < len(t) <= 200 for t in term)
+            for term in value
+        )
+    )
+
+
+class Memory(dict[str, Any]):
+    """What a run has read that other items need: Medication codes by reference (the dict), and
+    the names and identifiers of its people (`people`), kept out of copied free text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.people = People()
+
+
+def _people_in(item: SourceItem, people: People) -> list[list[str]]:
+    """The terms naming the run's people that an item's free text holds (the mapping copies free
+    text only from `text` and `display` values, and screens it against these terms)."""
+    if not people or not isinstance(item.value, dict):
+        return []
+    if b"\\u" in item.raw:  # an escaped key or value: the parsed strings instead
+        text = "\n".join(strings_of(item.value))
+    else:
+        found = _FREE_TEXT.findall(item.raw)
+        if not found:
+            return []
+        text = "\n".join(_is_json(b'"' + t + b'"') or "" if b"\\" in t else t.decode(
+            "utf-8", "replace") for t in found)  # fmt: skip
+    return [list(term) for term in people.found_in(text)]
+
+
+_FREE_TEXT = re.compile(rb'"(?:text|display)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
@@ -548,7 +657,8 @@ def _entry_item(
         )
     resource = entry["resource"]
     kind = resource.get("resourceType")  # not its id: ids may embed a member number
-    locator += f" {kind[:64] if isinstance(kind, str) else '?'}"
+    known = isinstance(kind, str) and elements.is_resource_type(kind)  # else it may be a name
+    locator += f" {kind if known else '?'}"
     return _item(file, locator, encode_json(resource), resource, line)
 
 
@@ -574,7 +684,9 @@ def _references_in(node: Any) -> Iterator[str]:
 
 
 _MAX_MEDICATIONS = 100_000  # Medication codes remembered per run (each a few hundred bytes)
-_MEDICATION_LINE = re.compile(rb'"resourceType"\s*:\s*"Medication"')
+_MEDICATION_LINE = re.compile(
+    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person)"'
+)
 
 
 def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
@@ -587,34 +699,61 @@ def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
                     value = loads_json(line)
                 except orjson.JSONDecodeError:
                     continue
-                _remember_medication(value, None, medicines)
+                _remember(value, None, medicines)
 
 
-def scan_medications(path: Path, medicines: dict[str, Any]) -> None:
-    """Remember the Medications of a source of the run (gzip or plain, NDJSON or a JSON
-    Bundle, array or resource), so that a MedicationRequest read before the file that holds
-    its Medication finds it. Lines that do not name the type are not parsed; a document is
-    parsed whole only when it names the type and is no larger than `STREAM_ABOVE`. A source
-    that cannot be read is left to its own reading, which says so."""
+def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
+    """Remember the Medications and people (Patients, Practitioners, …) of a source of the run
+    (gzip or plain, NDJSON or a JSON Bundle, array or resource), so that a MedicationRequest read
+    before the file that holds its Medication finds it, and free text naming a person read later
+    is screened. Lines that do not name these types are not parsed; a document is parsed whole
+    only when it names one and is no larger than `STREAM_ABOVE` (larger, it is streamed). A
+    source that cannot be read is left to its own reading, which says so. Returns the document
+    when it was parsed whole (its reading may reuse it), else None."""
     try:
-        limit, read = expansion_limit(path), 0  # a gzip bomb is refused when the file is read
-        with _opened(path) as handle:
+        limit, read, lines, value = expansion_limit(path), 0, 0, None
+        with _opened(path) as handle:  # a gzip bomb is refused when the file is read
             whole = False
             for line in _some_lines(handle):
-                read += len(line)
+                read, lines = read + len(line), lines + 1
                 if read > limit:
-                    return
+                    return None
                 if _MEDICATION_LINE.search(line):
                     value = _is_json(line)
                     whole = whole or value is None
                     _remember_in(value, medicines)
-        if whole:
-            with _opened(path) as handle:
-                data = handle.read(STREAM_ABOVE + 1)
-            if len(data) <= STREAM_ABOVE:
-                _remember_in(_is_json(data), medicines)
+        if not whole:
+            return value if lines == 1 else None
+        with _opened(path) as handle:
+            data = handle.read(STREAM_ABOVE + 1)
+        if len(data) <= STREAM_ABOVE:
+            document = _is_json(data)
+            _remember_in(document, medicines)
+            return document
+        _stream_medications(path, medicines)
     except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
+def _stream_medications(path: Path, medicines: dict[str, Any]) -> None:
+    """The Medications of a document too large to parse whole (a Bundle's entries, or an array's
+    resources and Bundles), one value at a time with ijson's C parser; what it cannot read is
+    left to the reading of the file, which says so."""
+    with _opened(path) as handle:
+        start = handle.read(4096).lstrip()[:1]
+    prefix = {b"{": "entry.item", b"[": "item"}.get(start)
+    if prefix is None:
         return
+    with _opened(path) as handle:
+        try:
+            for value in _STREAMING.items(handle, prefix, use_float=True):
+                if prefix == "item":
+                    _remember_in(value, medicines)
+                elif isinstance(value, dict):
+                    _remember(value.get("resource"), value.get("fullUrl"), medicines)
+        except ijson.JSONError:
+            return
 
 
 def _opened(path: Path) -> BinaryIO:
@@ -638,15 +777,20 @@ def _remember_in(value: Any, medicines: dict[str, Any]) -> None:
         entries = value.get("entry")
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict):
-                _remember_medication(entry.get("resource"), entry.get("fullUrl"), medicines)
+                _remember(entry.get("resource"), entry.get("fullUrl"), medicines)
     else:
-        _remember_medication(value, None, medicines)
+        _remember(value, None, medicines)
 
 
-def _remember_medication(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
+def _remember(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
     """A Medication's code under its fullUrl and under `Medication/<id>`, unless a copy read
-    before holds that key (the first reading is the one converted; later ones are duplicates)."""
-    if not isinstance(value, dict) or value.get("resourceType") != "Medication":
+    before holds that key (the first reading is the one converted; later ones are duplicates);
+    the names and identifiers of a Patient, Practitioner, RelatedPerson or Person."""
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+        return
+    if value["resourceType"] in PERSON_TYPES and isinstance(medicines, Memory):
+        medicines.people.remember(value)
+    if value.get("resourceType") != "Medication":
         return
     code = value.get("code")
     if not isinstance(code, dict) or len(medicines) >= _MAX_MEDICATIONS:

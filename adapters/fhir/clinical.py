@@ -9,6 +9,7 @@ from ccstd.adapters.base import Rejected, SourceContext
 from ccstd.adapters.fhir.mapping import (
     FREE_TEXT,
     MAPPERS,
+    NAMES_SOMEONE,
     STANDARD_VERSION,
     Drops,
     Mapper,
@@ -23,6 +24,7 @@ from ccstd.adapters.fhir.mapping import (
     leftovers,
     quantity,
     reference,
+    screened,
     status_problem,
 )
 
@@ -165,6 +167,8 @@ def _medication_use(
         return Rejected(_MISSING, f"a {kind} needs a Patient subject", "subject")
     if not medicine:
         message = f"{kind}: the medication is neither coded, nor named, nor found in the source"
+        if any(why == NAMES_SOMEONE for _, why in dropped):
+            message = f"{kind}: the medication is named only in text that names a person"
         return Rejected("unresolved-medication", message, "medication[x]")
     if resource.get("doNotPerform") is True:
         return Rejected("prohibition", _PROHIBITION, "doNotPerform")
@@ -223,14 +227,18 @@ def _medicine(resource: dict[str, Any], context: SourceContext, dropped: Drops) 
     if inline is None and isinstance(target, str):
         found = context.facts.get("medication")
     path = "medicationReference"
-    if isinstance(found, dict) and (codes := coded_fields(found, path, Drops(), _CODE, True)):
+    inner = Drops(dropped.people)  # the Medication's own values: not this item's paths
+    if isinstance(found, dict) and (codes := coded_fields(found, path, inner, _CODE, True)):
         leftovers(pointer, ("reference",), path, dropped, "the medication's own code is carried")
+        if any(why == NAMES_SOMEONE for _, why in inner):
+            dropped.append((f"{path}.reference", f"of the Medication it names: {NAMES_SOMEONE}"))
         return codes
     display = pointer.get("display") if isinstance(pointer, dict) else None
     if isinstance(display, str) and display.strip():
         if target is not None:
             dropped.append((f"{path}.reference", "the Medication it names was not found"))
-        return {"text": display[:4000]}
+        display = screened(display, f"{path}.display", dropped)
+        return {"text": display[:4000]} if display else {}
     return {}
 
 
@@ -243,8 +251,14 @@ def _dosage(dosage: Any, path: str, dropped: Drops) -> Record | None:
     if not isinstance(dosage, dict):
         return None
     found: Record = {}
-    if isinstance(dosage.get("text"), str) and dosage["text"].strip():
-        found["text"] = dosage["text"][:4000]
+    before = len(dropped)
+    given = dosage.get("text")
+    if (
+        isinstance(given, str)
+        and given.strip()
+        and (text := screened(given, f"{path}.text", dropped))
+    ):
+        found["text"] = text[:4000]
     dose = _dose(dosage.get("doseAndRate"), f"{path}.doseAndRate", dropped)
     if dose:
         found["doseQuantity"] = dose
@@ -260,7 +274,8 @@ def _dosage(dosage: Any, path: str, dropped: Drops) -> Record | None:
     if dosage.get("patientInstruction"):
         dropped.append((f"{path}.patientInstruction", FREE_TEXT))
     leftovers(dosage, (*carried, "patientInstruction"), path, dropped)
-    if not found:
+    told = any(where.startswith(f"{path}.") for where, _ in dropped[before:])
+    if not found and not told:  # else the ledger says why for each of its values
         dropped.append((path, "a dosage with nothing the standard carries"))
     return found or None
 
@@ -308,8 +323,10 @@ def _timing(timing: Any, path: str, dropped: Drops) -> Record | None:
         why = "a period needs a positive length and a unit of s, min, h, d, wk, mo or a"
         dropped.extend((f"{path}.repeat.{k}", why) for k in ("period", "periodUnit") if k in repeat)
     code: dict[str, Any] = timing["code"] if isinstance(timing.get("code"), dict) else {}
-    if isinstance(code.get("text"), str) and code["text"].strip():
-        found["text"] = code["text"][:4000]
+    wording = code.get("text")
+    if isinstance(wording, str) and wording.strip():
+        text = screened(wording, f"{path}.code.text", dropped)
+        found.update({"text": text[:4000]} if text else {})
     leftovers(code, ("text",), f"{path}.code", dropped, "only the timing's text is carried")
     leftovers(repeat, ("frequency", "period", "periodUnit"), f"{path}.repeat", dropped)
     leftovers(timing, ("repeat", "code"), path, dropped)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import functools
 import json
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ import phonenumbers
 import pycountry
 
 from ccstd.adapters.base import Converted, Rejected, SourceContext
+from ccstd.adapters.fhir import elements
+from ccstd.adapters.fhir.people import People
 from ccstd.standard.formats import is_country, is_date, is_resident_id
 from ccstd.standard.registry import SCHEMAS_ROOT
 
@@ -41,10 +45,29 @@ class Drops(list[tuple[str, str]]):
     """(path in the resource, reason) of the values the record does not carry, and in `notes`
     (path, note) the values carried in a way the ledger tells (a date widened to a time)."""
 
-    def __init__(self) -> None:
+    def __init__(self, people: People | None = None) -> None:
         super().__init__()
         self.notes: list[tuple[str, str]] = []
         self.records: list[Record] = []  # more records made from the item (contained results)
+        self.people = people or People()  # terms naming people the item holds (`screened`)
+
+
+NAMES_SOMEONE = (
+    "free text naming a person or an identifier the export holds (a Patient's or Practitioner's "
+    f"name or identifier, a street line): the standard {STANDARD_VERSION} has no protected "
+    "form for this field, so it is left out"
+)
+
+
+def screened(text: Any, path: str, dropped: Drops | None) -> Any:
+    """`text` as it is, unless it names one of the people the item's export describes: then None,
+    and the path dropped with the reason (`NAMES_SOMEONE`)."""
+    if dropped is None or not dropped.people or not isinstance(text, str):
+        return text
+    if dropped.people.names_someone(text):
+        dropped.append((path, NAMES_SOMEONE))
+        return None
+    return text
 
 
 NOT_CARRIED = f"not in the standard {STANDARD_VERSION}"
@@ -77,7 +100,7 @@ def convert_resource(
         "standardVersion": STANDARD_VERSION,
         "meta": {"sourceSystem": "fhir", "source": {"fhirId": f"{kind}/{key}"}},
     }
-    dropped = Drops()
+    dropped = Drops(People(context.facts.get("people") or ()))
     problem = mapper(resource, record, context, dropped)
     if problem is not None:
         return problem
@@ -116,6 +139,62 @@ def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) ->
     return (loc[0], loc[1]) if indexed else (loc[0],)
 
 
+_LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?")
+_TIME_ERRORS = ("DateTime value string", "Instant value string")
+
+
+def local_time_at(resource: dict[str, Any], error: Any) -> str | None:
+    """The value of a validation error that is a dateTime or instant with a time of day but no
+    UTC offset (`2015-03-01T10:00:00`), else None."""
+    if not any(text in str(error.get("msg", "")) for text in _TIME_ERRORS):
+        return None
+    value = _at(resource, error["loc"])
+    if not isinstance(value, str) or not _LOCAL_TIME.fullmatch(value):
+        return None
+    try:
+        datetime.datetime.fromisoformat(value)
+    except ValueError:  # no such day or time (2015-02-30): the error stands
+        return None
+    return value
+
+
+def _at(node: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def with_zone(resource: dict[str, Any], locs: list[tuple[Any, ...]], zone: str) -> dict[str, Any]:
+    """The resource with the local times at `locs` given the UTC offset `zone` has at them (a
+    time skipped or repeated by a daylight-saving change takes the offset before the change)."""
+    fixed = copy.deepcopy(resource)
+    for loc in locs:
+        parent = _at(fixed, loc[:-1])
+        local = datetime.datetime.fromisoformat(parent[loc[-1]])
+        moment = local.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+        parent[loc[-1]] = moment.isoformat(timespec="seconds" if not local.microsecond else "auto")
+    return fixed
+
+
+def ledger_path(loc: tuple[Any, ...]) -> str:
+    """A validation error's location as the ledger writes paths: `component[0].valueDateTime`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    """A validation error's location as `name.0.family`, each key that is not a FHIR element
+    name shown as its placeholder (vendor junk keys can be names)."""
+    return ".".join(str(p) if isinstance(p, int) else elements.element_path((p,)) for p in loc)
+
+
 def without_elements(
     resource: dict[str, Any], elements: list[Element | None], errors: list[Any]
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -127,7 +206,7 @@ def without_elements(
         assert element is not None
         if len(element) == 2 and element[0] not in whole:
             indexes.setdefault(element[0], set()).add(element[1])
-        where = ".".join(str(p) for p in error["loc"])
+        where = dotted(error["loc"])
         path = element[0] if element[0] in whole else f"{element[0]}[{element[-1]}]"
         dropped.setdefault(path, f"not valid FHIR ({where}: {error['msg']}); the mapping does "
                            "not use it, so it is left out")  # fmt: skip
@@ -743,8 +822,14 @@ def _concepts(values: list[dict[str, Any]], path: str, dropped: Drops) -> list[R
         if coded:
             found.append(coded)
         else:
-            dropped.append((f"{path}[{index}]", "neither a code nor text"))
+            _nothing_left(f"{path}[{index}]", dropped)
     return found
+
+
+def _nothing_left(path: str, dropped: Drops) -> None:
+    """Report a concept with nothing carried, unless the mapping just said why (its text)."""
+    if not (dropped and dropped[-1][0].startswith(f"{path}.")):
+        dropped.append((path, "neither a code nor text"))
 
 
 def concept(
@@ -758,17 +843,12 @@ def concept(
     codings = [value] if bare else value.get("coding") or []
     for index, coding in enumerate(codings):
         if coding.get("code"):
-            result = {
-                "system": coding.get("system") or "urn:unknown",
-                "code": str(coding["code"])[:128],
-            }
-            display = coding.get("display") or value.get("text")
-            if display:
-                result["display"] = str(display)[:_MAX_TEXT]
+            at = path if bare else f"{path}.coding[{index}]"
+            result = _coding(coding, value.get("text"), at, path, dropped)
             if dropped is not None and not bare:
                 _concept_drops(value, index, path, dropped)
             return result
-    text = value.get("text")
+    text = screened(value.get("text"), f"{path}.text", dropped)
     if isinstance(text, str) and text.strip():  # text only: carried as such, never given a code
         if dropped is not None and codings:
             dropped.append((f"{path}.coding", "codings without a code"))
@@ -786,7 +866,7 @@ def coded_fields(
     coded as such (`UNCODED`), as `concept` does."""
     if not isinstance(value, dict) or not value:
         return {}
-    if not text and (only := _one_plain_coding(value)) is not None:
+    if not text and (only := _one_plain_coding(value, path, dropped)) is not None:
         return {names[0]: only}  # all of it carried: the common case, made quick
     given = value.get("coding") if "coding" in value else [value]
     codings: list[Any] = given if isinstance(given, list) else []
@@ -794,16 +874,23 @@ def coded_fields(
     wording = value.get("text") if isinstance(value.get("text"), str) else None
     found: Record = {}
     if text and wording and wording.strip():
-        found["text"] = wording[:_MAX_TEXT]
+        wording = screened(wording, f"{path}.text", dropped)
+        if wording:
+            found["text"] = wording[:_MAX_TEXT]
     if not coded:
         if codings and "coding" in value:
             dropped.append((f"{path}.coding", "codings without a code"))
-        if not text and (only := concept(value)):
+        if not text and (only := concept(value, path, dropped)):
             found[names[0]] = only
         return found
-    found[names[0]] = _coding(coded[0][1], None if text else wording)
+    places = [f"{path}.coding[{i}]" if "coding" in value else path for i, _ in coded]
+    found[names[0]] = _coding(coded[0][1], None if text else wording, places[0], path, dropped)
     if len(coded) > 1:
-        found[names[1]] = [dict(found[names[0]]), *(_coding(c, None) for _, c in coded[1:])]
+        others = (
+            _coding(c, None, where, path, dropped)
+            for (_, c), where in zip(coded[1:], places[1:], strict=True)
+        )
+        found[names[1]] = [dict(found[names[0]]), *others]
     kept = {i for i, _ in coded}
     for index, coding in enumerate(codings):
         at = f"{path}.coding[{index}]" if "coding" in value else path
@@ -817,7 +904,7 @@ def coded_fields(
     return found
 
 
-def _one_plain_coding(value: dict[str, Any]) -> Record | None:
+def _one_plain_coding(value: dict[str, Any], path: str, dropped: Drops) -> Record | None:
     """The concept's one coding when it has nothing else (a text equal to its display at most)."""
     codings = value.get("coding")
     if not isinstance(codings, list) or len(codings) != 1 or not value.keys() <= _CONCEPT:
@@ -825,15 +912,24 @@ def _one_plain_coding(value: dict[str, Any]) -> Record | None:
     first = codings[0]
     if not isinstance(first, dict) or not first.get("code") or not first.keys() <= _CODING:
         return None
-    return _coding(first, None) if value.get("text") in (None, first.get("display")) else None
+    if value.get("text") not in (None, first.get("display")):
+        return None
+    return _coding(first, None, f"{path}.coding[0]", path, dropped)
 
 
 _CONCEPT = frozenset({"coding", "text"})
 
 
-def _coding(coding: dict[str, Any], fallback: str | None) -> Record:
+def _coding(
+    coding: dict[str, Any], fallback: Any, at: str, path: str, dropped: Drops | None
+) -> Record:
+    """A coding with a code; its display (else `fallback`, the concept's text), unless it names
+    someone (`screened`: `at` is the coding's path, `path` the concept's)."""
     result = {"system": coding.get("system") or "urn:unknown", "code": str(coding["code"])[:128]}
-    display = coding.get("display") or fallback
+    if coding.get("display"):
+        display = screened(coding["display"], f"{at}.display", dropped)
+    else:
+        display = screened(fallback, f"{path}.text", dropped) if fallback else None
     if display:
         result["display"] = str(display)[:_MAX_TEXT]
     return result
@@ -851,7 +947,8 @@ def any_concept(value: Any, path: str, dropped: Drops) -> Record | None:
     if isinstance(wording, str) and wording.strip():
         if value.get("coding"):
             dropped.append((f"{path}.coding", "codings without a code"))
-        return {"text": wording[:_MAX_TEXT]}
+        wording = screened(wording, f"{path}.text", dropped)
+        return {"text": wording[:_MAX_TEXT]} if wording else None
     return None
 
 
@@ -861,7 +958,7 @@ def any_concepts(values: Any, path: str, dropped: Drops) -> list[Record]:
     for index, value in enumerate(values if isinstance(values, list) else []):
         item = any_concept(value, f"{path}[{index}]", dropped)
         if item is None:
-            dropped.append((f"{path}[{index}]", "neither a code nor text"))
+            _nothing_left(f"{path}[{index}]", dropped)
         else:
             found.append(item)
     return found

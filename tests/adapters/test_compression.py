@@ -27,7 +27,7 @@ def records(tmp_path: Path, source: Path, out: str) -> list[dict]:  # type: igno
     assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
     found = [json.loads(line) for line in target.read_text().splitlines()]
     for record in found:
-        record["meta"]["source"].pop("file", None)  # the digest of the file as given
+        record["meta"]["source"].pop("fileSha256", None)  # the digest of the file as given
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -112,3 +113,19 @@ def test_plugin_converts_through_the_cli_and_counts_add_up(
     assert record["meta"]["adapter"]["name"] == "parcel-csv"
     validated = ccstd(plugin_site, "validate", str(out), "-q")
     assert validated.returncode == 0, validated.stdout
+
+
+def test_a_1_0_0_record_names_its_source_by_digest_in_meta_source_file(
+    plugin_site: Path, tmp_path: Path
+) -> None:
+    """Standard 1.0.0 has no `meta.source.fileSha256`: the digest and label stay in `file`."""
+    source = tmp_path / "Wang_Fang_parcels.csv"
+    source.write_text("SF,SF100,delivered,2024-05-02T10:00:00+08:00\n")
+    out = tmp_path / "out.ndjson"
+    done = ccstd(plugin_site, "convert", str(source), "--out", str(out), "--source-label", "depot",
+                 "--raw-identifiers", "-q")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert record["meta"]["source"]["file"] == f"depot sha256:{digest}"
+    assert "fileSha256" not in record["meta"]["source"] and "Wang" not in out.read_text()

@@ -197,9 +197,10 @@ def _secrets(node: Any, found: set[str]) -> None:
 # 1. Provenance: a digest of the file, and the user's label ---------------------------------------
 def test_provenance_names_the_file_by_its_digest(payer: tuple[Run, Path, Path]) -> None:
     _, out, source = payer
-    digest = "sha256:" + hashlib.sha256((source / FILE_NAME).read_bytes()).hexdigest()
+    digest = hashlib.sha256((source / FILE_NAME).read_bytes()).hexdigest()
     resident = next(r for r in records(out) if r["type"] == "Resident")
-    assert resident["meta"]["source"]["file"] == digest
+    assert resident["meta"]["source"]["fileSha256"] == digest  # standard 1.2.0's own field
+    assert "file" not in resident["meta"]["source"] and "label" not in resident["meta"]["source"]
     assert resident["meta"]["source"]["fhirId"] == f"Patient/{pseudonym(PATIENT_ID)}"
 
 
@@ -208,7 +209,9 @@ def test_source_label_is_recorded_with_the_digest(tmp_path: Path) -> None:
     run, out = convert(tmp_path, source / FILE_NAME, extra=("--source-label", "payer 2024-05"))
     assert run.exit_code == 0, run.stderr
     assert all(
-        re.fullmatch(r"payer 2024-05 sha256:[0-9a-f]{64}", r["meta"]["source"]["file"])
+        r["meta"]["source"]["label"] == "payer 2024-05"
+        and re.fullmatch(r"[0-9a-f]{64}", r["meta"]["source"]["fileSha256"])
+        and "file" not in r["meta"]["source"]
         for r in records(out)
     )
     bad = ccstd("convert", source, "--out", tmp_path / "x.ndjson", "--source-label", "a\tb",
@@ -325,6 +328,8 @@ def test_replayed_records_keep_the_source_digest_and_label(tmp_path: Path) -> No
                   env=ENV)  # fmt: skip
     assert again.exit_code == 0, again.stderr
     [record] = [json.loads(x) for x in (tmp_path / "r.ndjson").read_text().splitlines()]
-    digest = "sha256:" + hashlib.sha256(source.read_bytes()).hexdigest()
-    assert record["meta"]["source"]["file"] == f"payer {digest}" == line["file"]
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert line["file"] == f"payer sha256:{digest}"
+    assert record["meta"]["source"]["fileSha256"] == digest
+    assert record["meta"]["source"]["label"] == "payer"
     assert record["subject"]["id"] == pseudonym(PATIENT_ID)
