@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -139,7 +140,8 @@ class FhirAdapter(Adapter):
         parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
         scan = not run.get("fhir-scanned")
         for item in self._items(path, context, medicines, scan, parsed):
-            _remember(item.value, None, medicines)
+            shows = b'"display"' in item.raw or b"\\u" in item.raw  # may show a name
+            _remember(item.value, None, medicines, shows)
             extra: dict[str, Any] = _first_reading(item, context, seen)
             extra["medication"] = _medication_for(item.value, medicines)
             extra["people"] = _people_in(item, medicines.people) or None
@@ -311,7 +313,12 @@ class FhirAdapter(Adapter):
 def _content_digest(item: SourceItem) -> str:
     """The SHA-256 of a resource's canonical JSON (keys sorted): two readings with the same
     type and id are the same resource only when these agree."""
-    return hashlib.sha256(orjson.dumps(item.value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    try:
+        data = orjson.dumps(item.value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits (streamed), a lone surrogate
+        text = json.dumps(item.value, sort_keys=True, ensure_ascii=False, default=repr)
+        data = text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
 
 
 def _skipped(
@@ -723,17 +730,20 @@ _DISPLAYED = re.compile(rb'(?:"(\w+)"\s*:\s*\[?\s*)?\{([^{}]*"display"[^{}]*)\}'
 _PERSON_TARGET = re.compile(rb"(?:Patient|Practitioner|RelatedPerson|Person|PractitionerRole)[/\"]")
 
 
-def _to_scan(line: bytes) -> bool:
-    """Whether a line of a source may hold a Medication, a person, or a reference showing a
-    person's name (`people.shown_names`): only these lines are parsed before the items are read."""
-    if _MEDICATION_LINE.search(line):
-        return True
-    if b'"display"' not in line:
-        return False
-    return any(
-        (key and key.decode() in PERSON_ELEMENTS) or _PERSON_TARGET.search(body)
-        for key, body in _DISPLAYED.findall(line)
-    )
+_DISPLAY = re.compile(rb'"display"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _remember_shown(line: bytes, medicines: dict[str, Any]) -> None:
+    """The names that a line's references to people show (`people.shown_names`), found without
+    parsing the line (the look-ahead parses only lines naming a Medication or a person)."""
+    if b'"display"' not in line or not isinstance(medicines, Memory):
+        return
+    for key, body in _DISPLAYED.findall(line):
+        if (key and key.decode() in PERSON_ELEMENTS) or _PERSON_TARGET.search(body):
+            shown = _DISPLAY.search(body)
+            text = _is_json(shown.group(1)) if shown else None
+            if isinstance(text, str):
+                medicines.people.remember_shown(text)
 
 
 def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
@@ -741,12 +751,14 @@ def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
     MedicationStatement finds one given on a later line; only lines naming the type are parsed."""
     with path.open("rb") as handle:
         for line in handle:
-            if _to_scan(line):
-                try:
-                    value = loads_json(line)
-                except orjson.JSONDecodeError:
-                    continue
-                _remember(value, None, medicines)
+            if not _MEDICATION_LINE.search(line):
+                _remember_shown(line, medicines)
+                continue
+            try:
+                value = loads_json(line)
+            except orjson.JSONDecodeError:
+                continue
+            _remember(value, None, medicines)
 
 
 def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
@@ -765,10 +777,12 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
                 read, lines = read + len(line), lines + 1
                 if read > limit:
                     return None
-                if _to_scan(line):
+                if _MEDICATION_LINE.search(line):
                     value = _is_json(line)
                     whole = whole or value is None
                     _remember_in(value, medicines)
+                else:
+                    _remember_shown(line, medicines)
         if not whole:
             return value if lines == 1 else None
         with _opened(path) as handle:
@@ -829,14 +843,14 @@ def _remember_in(value: Any, medicines: dict[str, Any]) -> None:
         _remember(value, None, medicines)
 
 
-def _remember(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
+def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bool = True) -> None:
     """A Medication's code under its fullUrl and under `Medication/<id>`, unless a copy read
     before holds that key (the first reading is the one converted; later ones are duplicates);
     the names and identifiers of a Patient, Practitioner, RelatedPerson or Person."""
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return
     if isinstance(medicines, Memory):
-        medicines.people.remember(value)
+        medicines.people.remember(value, displays)
     if value.get("resourceType") != "Medication":
         return
     code = value.get("code")

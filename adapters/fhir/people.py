@@ -76,17 +76,18 @@ class People:
         self.firsts: set[str] = set()
         self.longest = 0
         self.ids: set[str] = set()  # the resource ids of the people (`holds_id`)
+        self._read: set[tuple[str, bool]] = set()  # texts whose terms are in
         for term in terms:
             self._add(tuple(term))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
 
-    def remember(self, resource: Any) -> None:
+    def remember(self, resource: Any, displays: bool = True) -> None:
         """The names, identifiers, phone numbers and street lines of a Patient, Practitioner,
         RelatedPerson or Person, its contacts' names (not its id: references repeat it in every
         item, and it is pseudonymised), and in any resource the names its references to people
-        show (`requester.display`)."""
+        show (`requester.display`; not looked for when `displays` is false)."""
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(kind, str):
             return
@@ -98,10 +99,18 @@ class People:
             if person.get("resourceType") in PERSON_TYPES:
                 for text, whole_only in _personal_texts(person):
                     self._remember_text(text, whole_only)
-        for display in shown_names(resource):
+        for display in shown_names(resource) if displays else ():
             self._remember_text(display, False)
 
+    def remember_shown(self, text: str) -> None:
+        """A name a reference to a person shows (`shown_names`)."""
+        self._remember_text(text, False)
+
     def _remember_text(self, text: str, whole_only: bool) -> None:
+        if (text, whole_only) in self._read:
+            return  # the same name shown by every item: its terms are in already
+        if len(self._read) < _MAX_TERMS:
+            self._read.add((text, whole_only))
         found = tokens(text)[:_MAX_TOKENS]
         if len(found) > 1 or (found and _alone(found[0])):
             self._add(tuple(found))
@@ -213,13 +222,17 @@ def shown_names(resource: Any) -> Iterator[str]:
     stack: list[tuple[str, Any]] = [("", resource)]
     while stack:
         key, node = stack.pop()
-        if isinstance(node, list):
-            stack.extend((key, part) for part in node)
-        elif isinstance(node, dict):
+        if isinstance(node, dict):
             display = node.get("display")
             if isinstance(display, str) and _is_person_reference(key, node):
                 yield display
-            stack.extend((k, v) for k, v in node.items() if isinstance(v, (dict, list)))
+            for name, value in node.items():
+                if isinstance(value, dict):
+                    stack.append((name, value))
+                elif isinstance(value, list):
+                    stack.extend((name, part) for part in value if isinstance(part, dict))
+        elif isinstance(node, list):
+            stack.extend((key, part) for part in node)
 
 
 def _is_person_reference(key: str, node: dict[str, Any]) -> bool:

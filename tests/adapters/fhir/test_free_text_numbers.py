@@ -113,3 +113,19 @@ def test_the_same_resource_twice_is_skipped_but_a_different_one_rejected(
     assert reject["reason"] == "conflicting-duplicate"
     assert "a.ndjson" not in reject["message"] and "b.ndjson" not in reject["message"]
     assert "digests" in reject["message"] and "sha256:" in reject["message"]
+
+
+def test_content_digests_take_what_a_streamed_bundle_can_hold() -> None:
+    """ijson gives integers beyond 64 bits, which orjson cannot write: the digest still comes."""
+    from ccstd.adapters.base import SourceItem
+    from ccstd.adapters.fhir.adapter import _content_digest
+
+    big = SourceItem("f", "entry", b"", {"resourceType": "Basic", "id": "b", "n": 10**30})
+    other = SourceItem("f", "entry", b"", {"id": "b", "n": 10**30, "resourceType": "Basic"})
+    assert (
+        _content_digest(big)
+        == _content_digest(other)
+        != _content_digest(
+            SourceItem("f", "entry", b"", {"resourceType": "Basic", "id": "b", "n": 10**30 + 1})
+        )
+    )
