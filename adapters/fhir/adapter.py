@@ -112,7 +112,7 @@ class FhirAdapter(Adapter):
         return elements.shown_path(path, self._holds_identifier)
 
     def _holds_identifier(self, url: str) -> bool:
-        """Whether a URL holds a run of five digits or more (a member number), the id of one of
+        """Whether a URL holds a run of seven digits or more (a member number), the id of one of
         the run's people, or a term naming one of them (`people.People`)."""
         if _DIGIT_RUN.search(url):
             return True
@@ -482,7 +482,7 @@ def _people_in(item: SourceItem, people: People) -> list[list[str]]:
     return [list(term) for term in people.found_in(text)]
 
 
-_DIGIT_RUN = re.compile(r"\d{5}")
+_DIGIT_RUN = re.compile(r"\d{7}")  # not 21090 (ISO 21090) nor 113883 (HL7's OID)
 _FREE_TEXT = re.compile(rb'"(?:text|display)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 

@@ -181,7 +181,7 @@ def _personal_texts(resource: dict[str, Any]) -> Iterator[tuple[str, bool]]:
             yield line, True
 
 
-_PHONE_SHAPED = re.compile(r"(?<![\w.])\+?\(?\d{1,4}\)?(?:[-\s.]?\(?\d{2,4}\)?){2,4}(?![\w.])")
+_PHONE_SHAPED = re.compile(r"(?<![\d.])\+?\(?\d{1,4}\)?(?:[-\s.]?\(?\d{2,4}\)?){2,4}(?![\d.])")
 _SSN_SHAPED = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
 _NOT_A_PHONE = re.compile(  # a date; an NDC product code (5-4-2, 4-4-2, 5-3-2, 5-4-1)
     r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|^\d{4,5}-\d{3,4}-\d{1,2}$"
