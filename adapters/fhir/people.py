@@ -31,8 +31,11 @@ PERSON_ELEMENTS = frozenset({
     "sender", "recipient", "attester", "party", "responsible", "resultsInterpreter", "patient",
     "subject", "informant", "onBehalfOf", "participant",
 })  # fmt: skip
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "doctor", "nurse", "md",
-                     "rn", "np", "pa", "phd", "dds", "jr", "sr"})  # fmt: skip
+_TITLES = frozenset({  # titles and placeholders, never a name alone (a display "Unknown patient")
+    "dr", "mr", "mrs", "ms", "miss", "mx", "prof", "doctor", "nurse", "md", "rn", "np", "pa",
+    "phd", "dds", "jr", "sr", "the", "and", "patient", "unknown", "anonymous", "practitioner",
+    "person", "provider", "physician", "self",
+})  # fmt: skip
 _NUMBER = re.compile(r"\d+(?:[-\s./]\d+)*")  # a number, perhaps grouped
 _MIN_DIGITS = 6
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"

@@ -24,7 +24,7 @@ PATIENT = {
     "extension": [{"url": "http://payer.example/fhir/member/MBR99887766/plan",
                    "valueString": "gold"}],
 }  # fmt: skip
-KEPT = ["Hypertension", "started 2024-01-15 10:30", "NDC 49281-0703-55 lot"]
+KEPT = ["Hypertension", "started 2024-01-15 10:30", "NDC 49281-0703-55 lot", "as the patient says"]
 
 
 def condition(cid: str, text: str, **changes: Any) -> dict[str, Any]:
@@ -61,7 +61,9 @@ def test_phone_and_id_numbers_in_free_text_are_left_out(tmp_path: Path) -> None:
 
 
 def test_names_shown_by_references_and_contacts_are_screened(tmp_path: Path) -> None:
+    anonymous = {"reference": "Patient/MBR99887766", "display": "Unknown patient"}  # not a name
     asserted = condition("shown", "Asthma", asserter={"display": "Dr. Ignatius Vandermolen"},
+                         subject=anonymous,
                          recorder={"reference": "Practitioner/x", "display": "Ottoline Pemberton"},
                          evidence=[{"detail": [{"reference": "Observation/o",
                                                 "display": "Hypertension"}]}])  # fmt: skip
