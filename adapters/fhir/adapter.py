@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -31,7 +32,7 @@ from ccstd.adapters.base import (
 )
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import clinical, elements, mapping
-from ccstd.adapters.fhir.people import PERSON_TYPES, People, strings_of
+from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, strings_of
 from ccstd.adapters.ledger import Coverage
 
 
@@ -102,10 +103,21 @@ class FhirAdapter(Adapter):
         """The resource type."""
         return str(item.value.get("resourceType", "?")) if isinstance(item.value, dict) else "?"
 
+    people: People | None = None  # the run's people, once `items` has read them
+
     def ledger_path(self, path: str) -> str:
         """A path with every key that is not a FHIR name (and the resource type, when it is not
-        one) shown as a placeholder with a short digest: vendor junk keys can be names."""
-        return elements.shown_path(path)
+        one) shown as a placeholder with a short digest: vendor junk keys can be names; so is
+        an extension URL that holds an identifier (`_holds_identifier`)."""
+        return elements.shown_path(path, self._holds_identifier)
+
+    def _holds_identifier(self, url: str) -> bool:
+        """Whether a URL holds a run of seven digits or more (a member number), the id of one of
+        the run's people, or a term naming one of them (`people.People`)."""
+        if _DIGIT_RUN.search(url):
+            return True
+        people = self.people
+        return people is not None and (people.holds_id(url) or people.names_someone(url))
 
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         """One item per resource: each Bundle entry, each NDJSON line (each entry of a line that
@@ -115,8 +127,9 @@ class FhirAdapter(Adapter):
         marked a duplicate of its first location (`convert` skips it)."""
         run = context.facts.pop("run", None)
         run = run if run is not None else {}
-        seen: dict[tuple[str, str], str] = run.setdefault("fhir-resources", {})
+        seen: dict[tuple[str, str], tuple[str, str]] = run.setdefault("fhir-resources", {})
         medicines: Memory = run.setdefault("fhir-medications", Memory())
+        self.people = medicines.people
         if "paths" in run and not run.get("fhir-scanned"):
             run["fhir-scanned"] = True  # every source's Medications and people, before any item
             for source in run["paths"]:
@@ -127,8 +140,9 @@ class FhirAdapter(Adapter):
         parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
         scan = not run.get("fhir-scanned")
         for item in self._items(path, context, medicines, scan, parsed):
-            _remember(item.value, None, medicines)
-            extra: dict[str, Any] = {"duplicateOf": _first_reading(item, context, seen)}
+            shows = b'"display"' in item.raw or b"\\u" in item.raw  # may show a name
+            _remember(item.value, None, medicines, shows)
+            extra: dict[str, Any] = _first_reading(item, context, seen)
             extra["medication"] = _medication_for(item.value, medicines)
             extra["people"] = _people_in(item, medicines.people) or None
             extra = {k: v for k, v in extra.items() if v is not None}
@@ -296,12 +310,33 @@ class FhirAdapter(Adapter):
         return outcome
 
 
-def _skipped(kind: str, item: SourceItem, context: SourceContext, standard: str) -> Skipped | None:
+def _content_digest(item: SourceItem) -> str:
+    """The SHA-256 of a resource's canonical JSON (keys sorted): two readings with the same
+    type and id are the same resource only when these agree."""
+    try:
+        data = orjson.dumps(item.value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits (streamed), a lone surrogate
+        text = json.dumps(item.value, sort_keys=True, ensure_ascii=False, default=repr)
+        data = text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _skipped(
+    kind: str, item: SourceItem, context: SourceContext, standard: str
+) -> Skipped | Rejected | None:
     """A duplicate (read before in the run), an administrative or financial resource (the reason
     names its type, so summaries count them by type), or a type the standard has no entity for."""
     first = context.facts.get("duplicateOf")
     if first is not None:
         here = " ".join(filter(None, (context.label, context.digest, item.locator)))
+        if context.facts.get("conflictsWith"):
+            message = (
+                f"a different {elements.shown_kind(kind)} with the same type and id was read at "
+                f"{first}; converted there, not at {here} (content digests "
+                f"{context.facts['conflictsWith'][:12]} and {_content_digest(item)[:12]} differ): "
+                "one of the two versions would be lost"
+            )
+            return Rejected("conflicting-duplicate", message)
         message = (
             f"the same {elements.shown_kind(kind)} (type and id) was read at {first}; converted "
             f"there, not at {here}"
@@ -447,6 +482,7 @@ def _people_in(item: SourceItem, people: People) -> list[list[str]]:
     return [list(term) for term in people.found_in(text)]
 
 
+_DIGIT_RUN = re.compile(r"\d{7}")  # not 21090 (ISO 21090) nor 113883 (HL7's OID)
 _FREE_TEXT = re.compile(rb'"(?:text|display)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -484,21 +520,24 @@ def _some_lines(handle: BinaryIO) -> Iterator[bytes]:
 
 
 def _first_reading(
-    item: SourceItem, context: SourceContext, seen: dict[tuple[str, str], str]
-) -> str | None:
-    """Where a resource of the same type and id was read before in this run (None: it was
-    not, and it is remembered here)."""
+    item: SourceItem, context: SourceContext, seen: dict[tuple[str, str], tuple[str, str]]
+) -> dict[str, Any]:
+    """Where a resource of the same type and id was read before in this run, and whether it
+    differs from this one (by the digest of its canonical JSON): no facts when it was not read
+    before (it is remembered here)."""
     value = item.value
     if item.problem is not None or not isinstance(value, dict):
-        return None
+        return {}
     kind, key = value.get("resourceType"), value.get("id")
     if not isinstance(kind, str) or not isinstance(key, str) or not key:
-        return None
+        return {}
     here = " ".join(filter(None, (context.label, context.digest, item.locator)))
+    digest = _content_digest(item)
     first = seen.get((kind, key))
     if first is None:
-        seen[(kind, key)] = here
-    return first
+        seen[(kind, key)] = (here, digest)
+        return {}
+    return {"duplicateOf": first[0]} | ({"conflictsWith": first[1]} if first[1] != digest else {})
 
 
 def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None = None) -> SourceItem:
@@ -687,6 +726,24 @@ _MAX_MEDICATIONS = 100_000  # Medication codes remembered per run (each a few hu
 _MEDICATION_LINE = re.compile(
     rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person)"'
 )
+_DISPLAYED = re.compile(rb'(?:"(\w+)"\s*:\s*\[?\s*)?\{([^{}]*"display"[^{}]*)\}')
+_PERSON_TARGET = re.compile(rb"(?:Patient|Practitioner|RelatedPerson|Person|PractitionerRole)[/\"]")
+
+
+_DISPLAY = re.compile(rb'"display"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _remember_shown(line: bytes, medicines: dict[str, Any]) -> None:
+    """The names that a line's references to people show (`people.shown_names`), found without
+    parsing the line (the look-ahead parses only lines naming a Medication or a person)."""
+    if b'"display"' not in line or not isinstance(medicines, Memory):
+        return
+    for key, body in _DISPLAYED.findall(line):
+        if (key and key.decode() in PERSON_ELEMENTS) or _PERSON_TARGET.search(body):
+            shown = _DISPLAY.search(body)
+            text = _is_json(shown.group(1)) if shown else None
+            if isinstance(text, str):
+                medicines.people.remember_shown(text)
 
 
 def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
@@ -694,12 +751,14 @@ def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
     MedicationStatement finds one given on a later line; only lines naming the type are parsed."""
     with path.open("rb") as handle:
         for line in handle:
-            if _MEDICATION_LINE.search(line):
-                try:
-                    value = loads_json(line)
-                except orjson.JSONDecodeError:
-                    continue
-                _remember(value, None, medicines)
+            if not _MEDICATION_LINE.search(line):
+                _remember_shown(line, medicines)
+                continue
+            try:
+                value = loads_json(line)
+            except orjson.JSONDecodeError:
+                continue
+            _remember(value, None, medicines)
 
 
 def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
@@ -722,6 +781,8 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
                     value = _is_json(line)
                     whole = whole or value is None
                     _remember_in(value, medicines)
+                else:
+                    _remember_shown(line, medicines)
         if not whole:
             return value if lines == 1 else None
         with _opened(path) as handle:
@@ -782,14 +843,14 @@ def _remember_in(value: Any, medicines: dict[str, Any]) -> None:
         _remember(value, None, medicines)
 
 
-def _remember(value: Any, full_url: Any, medicines: dict[str, Any]) -> None:
+def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bool = True) -> None:
     """A Medication's code under its fullUrl and under `Medication/<id>`, unless a copy read
     before holds that key (the first reading is the one converted; later ones are duplicates);
     the names and identifiers of a Patient, Practitioner, RelatedPerson or Person."""
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return
-    if value["resourceType"] in PERSON_TYPES and isinstance(medicines, Memory):
-        medicines.people.remember(value)
+    if isinstance(medicines, Memory):
+        medicines.people.remember(value, displays)
     if value.get("resourceType") != "Medication":
         return
     code = value.get("code")

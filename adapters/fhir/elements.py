@@ -13,6 +13,7 @@ import importlib
 import json
 import pkgutil
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 ELEMENTS_FILE = Path(__file__).with_name("elements.json")
@@ -42,9 +43,10 @@ def shown_kind(kind: str) -> str:
     return kind if is_resource_type(kind) or kind == "?" else placeholder(kind)
 
 
-def shown_path(path: str) -> str:
+def shown_path(path: str, hides: Callable[[str], bool] = lambda url: False) -> str:
     """A ledger path (`Patient.name.family`, `Patient.extension[url]`) with each part that is not
-    a FHIR name, and an extension url that is not a plain URL, replaced by its placeholder."""
+    a FHIR name, and an extension url that is not a plain URL or that `hides` (it holds an
+    identifier), replaced by its placeholder."""
     elements = vocabulary()[0]
     head, bracket, rest = path.partition("[")
     parts = head.split(".")
@@ -59,7 +61,8 @@ def shown_path(path: str) -> str:
     joined = ".".join(shown)
     if url is None:
         return joined
-    return f"{joined}[{url if _URL.fullmatch(url) or url == '?' else placeholder(url)}]"
+    plain = url == "?" or (_URL.fullmatch(url) is not None and not hides(url))
+    return f"{joined}[{url if plain else placeholder(url)}]"
 
 
 def element_path(loc: tuple[object, ...]) -> str:

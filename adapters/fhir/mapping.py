@@ -19,7 +19,7 @@ import pycountry
 
 from ccstd.adapters.base import Converted, Rejected, SourceContext
 from ccstd.adapters.fhir import elements
-from ccstd.adapters.fhir.people import People
+from ccstd.adapters.fhir.people import People, holds_phone_or_id
 from ccstd.standard.formats import is_country, is_date, is_resident_id
 from ccstd.standard.registry import SCHEMAS_ROOT
 
@@ -59,13 +59,23 @@ NAMES_SOMEONE = (
 )
 
 
+HOLDS_A_NUMBER = (
+    "free text holding a phone number or an ID number (by its shape, known to the export or "
+    f"not): the standard {STANDARD_VERSION} has no protected form for this field, so it is left out"
+)
+
+
 def screened(text: Any, path: str, dropped: Drops | None) -> Any:
-    """`text` as it is, unless it names one of the people the item's export describes: then None,
-    and the path dropped with the reason (`NAMES_SOMEONE`)."""
-    if dropped is None or not dropped.people or not isinstance(text, str):
+    """`text` as it is, unless it names one of the people the item's export describes
+    (`NAMES_SOMEONE`) or holds a phone-shaped or ID-shaped number (`HOLDS_A_NUMBER`): then None,
+    and the path dropped with the reason."""
+    if dropped is None or not isinstance(text, str):
         return text
-    if dropped.people.names_someone(text):
+    if dropped.people and dropped.people.names_someone(text):
         dropped.append((path, NAMES_SOMEONE))
+        return None
+    if holds_phone_or_id(text):
+        dropped.append((path, HOLDS_A_NUMBER))
         return None
     return text
 

@@ -111,14 +111,16 @@ def test_a_dose_with_a_comparator_is_not_carried_as_an_exact_dose(tmp_path: Path
 
 
 def test_the_first_of_two_copies_of_a_medication_is_the_one_used(tmp_path: Path) -> None:
-    """The same Medication in two sources converts at its first reading (the second is a
-    duplicate): its referrers take the first copy's code, wherever they are read."""
+    """The same Medication in two sources converts at its first reading: its referrers take
+    the first copy's code, wherever they are read; a second copy that differs is rejected as a
+    conflicting duplicate (exit 1), never dropped silently."""
     other = medication() | {"code": {"coding": [{"system": RXNORM, "code": "999"}]}}
     first, second = tmp_path / "a.ndjson", tmp_path / "b.ndjson"
     first.write_text(ndjson(PATIENT, request(), medication()))
     second.write_text(ndjson(other, request(id="r2")))
     result = convert(tmp_path, first, second)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert [r["reason"] for r in rejects(tmp_path)] == ["conflicting-duplicate"]
     found = records(tmp_path)
     assert found[pseudonym("r1")]["code"]["code"] == "314076"
     assert found[pseudonym("r2")]["code"]["code"] == "314076"
