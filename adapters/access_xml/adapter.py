@@ -25,6 +25,8 @@ from ccstd.adapters.access_xml.safe_stream import (
     SafeXMLStream,
     UnsafeXMLError,
     UnsupportedEncodingError,
+    source_encoding,
+    text_codec,
 )
 from ccstd.adapters.base import Outcome, Rejected, SourceContext, SourceItem
 from ccstd.adapters.table_adapter import Family, TableAdapter
@@ -47,6 +49,21 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
     def __init__(self, dialect: Dialect) -> None:
         super().__init__(dialect)
         self.dialect = dialect
+
+    def sniff(self, sample: bytes, filename: str) -> float:
+        """0.5 to 0.9 by the dialect's priority when every marker appears in the sample, read in
+        the encoding the log declares (or the dialect's): a GB18030 log holds GB18030 markers."""
+        markers = self.dialect.markers
+        if not markers:
+            return 0.0
+        try:
+            codec = text_codec(source_encoding(sample, self.dialect.encoding))
+            text = sample.decode(codec, "replace")
+        except (UnsupportedEncodingError, LookupError):
+            return 0.0
+        if all(marker.decode("utf-8") in text for marker in markers):
+            return 0.5 + 0.4 * self.dialect.priority / 100
+        return 0.0
 
     def describe(self) -> Iterator[str]:
         """What the dialect maps, in words."""

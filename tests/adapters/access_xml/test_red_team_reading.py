@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from tests.conftest import REPO_ROOT
 
 ENV = {"CCSTD_PSEUDONYM_KEY": "0f3a9c2e7b1d4f8a6c5e0b9d2a7f3c1e"}
 EVENT = (
@@ -46,3 +48,28 @@ def test_replay_refuses_the_entity_declarations_convert_refuses(tmp_path: Path) 
     [again] = lines(still)
     assert "unsafe XML refused" in again["message"]
     assert "aaaa" not in out.read_text(encoding="utf-8")
+
+
+def test_a_log_declared_gb2312_is_read_as_gb18030(tmp_path: Path) -> None:
+    text = '<?xml version="1.0" encoding="GB2312"?>\n<AccessLog site="申城·喆园">{}</AccessLog>'
+    log = tmp_path / "log.xml"
+    log.write_bytes(text.format(EVENT.format(door=1, method="CARD")).encode("gbk"))  # 喆: GBK only
+    out = tmp_path / "out.ndjson"
+    code, output = ccstd("convert", log, "--from", "xml-legacy-accesslog", "--out", out)
+    assert code == 0, output
+    assert [r["type"] for r in lines(out)].count("AccessEvent") == 1
+
+
+def test_the_gb18030_worked_example_is_detected_on_the_dialect_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "dialects").mkdir()
+    example = REPO_ROOT / "examples/dialects"
+    (tmp_path / "dialects/shencheng-gates.toml").write_bytes(
+        (example / "shencheng-gates.toml").read_bytes()
+    )
+    monkeypatch.setenv("CCSTD_DIALECT_PATH", str(tmp_path / "dialects"))
+    out = tmp_path / "out.ndjson"
+    code, output = ccstd("convert", example / "shencheng-gates.xml", "--out", out)
+    assert code == 0, output
+    assert "shencheng-gates" in output and out.stat().st_size > 0
