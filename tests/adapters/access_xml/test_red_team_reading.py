@@ -73,3 +73,30 @@ def test_the_gb18030_worked_example_is_detected_on_the_dialect_path(
     code, output = ccstd("convert", example / "shencheng-gates.xml", "--out", out)
     assert code == 0, output
     assert "shencheng-gates" in output and out.stat().st_size > 0
+
+
+ISAPI = (
+    '<EventNotificationAlert version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema">'
+    "<ipAddress>{ip}</ipAddress><dateTime>2024-05-01T07:10:00+08:00</dateTime>"
+    "<AccessControllerEvent><majorEventType>5</majorEventType><subEventType>1</subEventType>"
+    "<doorNo>{door}</doorNo><cardReaderNo>{reader}</cardReaderNo></AccessControllerEvent>"
+    "</EventNotificationAlert>\n"
+)
+
+
+def test_values_that_fit_no_property_are_dropped_with_a_reason_and_the_event_kept(
+    tmp_path: Path,
+) -> None:
+    log, out, ledger = tmp_path / "alerts.xml", tmp_path / "out.ndjson", tmp_path / "ledger.json"
+    log.write_text(ISAPI.format(ip="fe80::1%eth0", door="一号门", reader="-1"), encoding="utf-8")
+    code, output = ccstd("convert", log, "--from", "xml-hikvision-isapi",
+                         "--out", out, "--ledger", ledger)  # fmt: skip
+    assert code == 0, output
+    [event] = [r for r in lines(out) if r["type"] == "AccessEvent"]
+    [device] = [r for r in lines(out) if r["type"] == "Device"]
+    assert device["ipAddress"] == "fe80::1" and "doorNo" not in event and "readerNo" not in event
+    book = json.loads(ledger.read_text(encoding="utf-8"))
+    for path, what in (("doorNo", "door"), ("cardReaderNo", "reader")):
+        key = f"xml-hikvision-isapi.AccessControllerEvent.{path}"
+        assert key not in book["mapped"]
+        assert book["dropped"][key]["reason"].startswith(f"{what} number: not a whole number")
