@@ -87,7 +87,7 @@ def ancestor_attributes(element: Any) -> dict[str, dict[str, str]]:
     for node in reversed(chain):
         names.append(etree.QName(node).localname)
         if node.attrib:
-            attributes = {f"@{etree.QName(k).localname}": v for k, v in node.attrib.items()}
+            attributes = {f"@{etree.QName(k).localname}": v.strip() for k, v in node.attrib.items()}
             found["/" + "/".join(names)] = attributes
     return found
 
@@ -145,10 +145,11 @@ def _release(element: Any) -> None:
 def element_value(element: Any) -> Any:
     """An element as a nested dict: `@attr`, child elements by local name, `#text` (after the
     attributes, before the children); an element with neither attributes nor children is its
-    text. One pass over the children; a leaf child without attributes is read without a call."""
+    text; attribute values are trimmed as text is. One pass over the children; a leaf child
+    without attributes is read without a call."""
     attributes = element.items()
     node: dict[str, Any] = (
-        {"@" + k.rpartition("}")[2]: v for k, v in attributes} if attributes else {}
+        {"@" + k.rpartition("}")[2]: v.strip() for k, v in attributes} if attributes else {}
     )
     text = element.text
     text = text.strip() if text else ""

@@ -100,3 +100,14 @@ def test_values_that_fit_no_property_are_dropped_with_a_reason_and_the_event_kep
         key = f"xml-hikvision-isapi.AccessControllerEvent.{path}"
         assert key not in book["mapped"]
         assert book["dropped"][key]["reason"].startswith(f"{what} number: not a whole number")
+
+
+def test_attribute_values_are_trimmed_as_element_text_is(tmp_path: Path) -> None:
+    padded = EVENT.replace('controller="LY-1"', 'controller="东门 "').replace('"OK"', '" OK "')
+    plain = EVENT.replace('controller="LY-1"', 'controller="东门"')
+    log, out = tmp_path / "log.xml", tmp_path / "out.ndjson"
+    log.write_text(f"<AccessLog>{padded}{plain}</AccessLog>".format(door=1, method="CARD"))
+    code, output = ccstd("convert", log, "--from", "xml-legacy-accesslog", "--out", out)
+    assert code == 0, output
+    kinds = [r["type"] for r in lines(out)]
+    assert (kinds.count("AccessEvent"), kinds.count("Device")) == (2, 1)
