@@ -48,6 +48,7 @@ from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail
 from ccstd.cli.groups import CommandGroup
 from ccstd.standard.files import PathCollisionError, refuse_collisions
+from ccstd.standard.findings import printable
 from ccstd.standard.reading import InputError, iter_paths
 from ccstd.standard.registry import StandardRegistry
 
@@ -406,15 +407,22 @@ def list_adapters() -> None:
     table = Table(title="Installed adapters (entry-point group ccstd.adapters)")
     for column in ("name", "version", "reads", "standard", "from"):
         table.add_column(column)
-    for listing in catalogue():
+    for listing in catalogue():  # names, descriptions, errors come from data files: escaped
         adapter = listing.adapter
         if adapter is None:
-            table.add_row(listing.name, "", f"[red]error:[/red] {escape(listing.error or '')}",
-                          "", escape(listing.origin))  # fmt: skip
+            error = f"[red]error:[/red] {_shown(listing.error or '')}"
+            table.add_row(_shown(listing.name), "", error, "", _shown(listing.origin))
             continue
-        table.add_row(listing.name, adapter.version, escape("; ".join(adapter.formats)),
-                      adapter.standard_version, escape(listing.origin))  # fmt: skip
+        table.add_row(_shown(listing.name), _shown(adapter.version),
+                      _shown("; ".join(adapter.formats)), _shown(adapter.standard_version),
+                      _shown(listing.origin))  # fmt: skip
     text.console().print(table)
+
+
+def _shown(value: str) -> str:
+    """Text from a data file as rich markup that prints it verbatim, control characters
+    escaped (a description cannot move the cursor or forge a `ccstd: error:` line)."""
+    return escape(printable(value))
 
 
 @adapters_app.command(
@@ -435,5 +443,5 @@ def check_dialect(
     adapter = _dialect(file)
     if not isinstance(adapter, TableAdapter):
         fail(f"{file}: its family does not describe what it maps")
-    for line in adapter.describe():
-        typer.echo(line)
+    for line in adapter.describe():  # what the file says, control characters escaped
+        typer.echo(printable(line))

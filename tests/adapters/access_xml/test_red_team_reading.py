@@ -111,3 +111,22 @@ def test_attribute_values_are_trimmed_as_element_text_is(tmp_path: Path) -> None
     assert code == 0, output
     kinds = [r["type"] for r in lines(out)]
     assert (kinds.count("AccessEvent"), kinds.count("Device")) == (2, 1)
+
+
+def test_control_characters_in_a_dialect_are_printed_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialect = (REPO_ROOT / "examples/dialects/shencheng-gates.toml").read_text(encoding="utf-8")
+    forged = 'description = "d\\u001b[31mRED\\r\\nccstd: error: fake"'
+    (tmp_path / "forged.toml").write_text(
+        "\n".join(forged if line.startswith("description") else line
+                  for line in dialect.splitlines()),
+        encoding="utf-8",
+    )  # fmt: skip
+    monkeypatch.setenv("CCSTD_DIALECT_PATH", str(tmp_path))
+    for command in (("adapters", "list"), ("adapters", "check", tmp_path / "forged.toml")):
+        code, output = ccstd(*command)
+        assert code == 0, output
+        assert "\x1b" not in output and "\r" not in output, command
+        assert not any(line.startswith("ccstd: error: fake") for line in output.splitlines())
+    assert "d\\x1b[31mRED\\r\\nccstd: error: fake" in output  # `check` shows it whole
