@@ -130,3 +130,31 @@ def test_control_characters_in_a_dialect_are_printed_escaped(
         assert "\x1b" not in output and "\r" not in output, command
         assert not any(line.startswith("ccstd: error: fake") for line in output.splitlines())
     assert "d\\x1b[31mRED\\r\\nccstd: error: fake" in output  # `check` shows it whole
+
+
+def _dialect(tmp_path: Path, replace: dict[str, str], extra: str = "") -> Path:
+    text = (REPO_ROOT / "examples/dialects/shencheng-gates.toml").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    (tmp_path / "mine.toml").write_text(text + extra, encoding="utf-8")
+    return tmp_path / "mine.toml"
+
+
+def test_a_skip_table_without_a_lookup_key_is_refused_at_load_time(tmp_path: Path) -> None:
+    dialect = _dialect(tmp_path, {}, '\n[skip]\n"无权限" = "alarm"\n')
+    code, output = ccstd("adapters", "check", dialect)
+    assert code == 2
+    assert "mine.toml:" in output and "skip" in output and "[lookup] gives no key" in output
+
+
+def test_a_record_element_absent_from_the_log_is_one_accounted_rejection(tmp_path: Path) -> None:
+    dialect = _dialect(tmp_path, {'record = "刷卡"': 'record = "刷咔"'})
+    out, ledger, rejects = (tmp_path / f"out.{n}" for n in ("ndjson", "ledger", "rejects"))
+    log = REPO_ROOT / "examples/dialects/shencheng-gates.xml"
+    code, output = ccstd("convert", log, "--dialect", dialect, "--out", out,
+                         "--ledger", ledger, "--rejects", rejects)  # fmt: skip
+    assert code == 1, output
+    [rejected] = lines(rejects)
+    assert rejected["reason"] == "no-records"
+    assert "no <刷咔> element found" in rejected["message"]
+    assert ledger.exists() and out.read_text(encoding="utf-8") == ""
