@@ -80,12 +80,13 @@ def convert(
     source: Annotated[
         str, typer.Option("--from", help="Adapter name, or auto to detect it.")
     ] = "auto",
-    dialect: Annotated[
-        Path | None,
+    dialects: Annotated[
+        list[Path] | None,
         typer.Option(
             "--dialect",
+            metavar="FILE",
             help="A dialect file to convert with: an access-control XML dialect or an order "
-            "platform (TOML, docs/dialects.md).",
+            "platform (TOML, docs/dialects.md). One only.",
         ),
     ] = None,
     out: Annotated[
@@ -151,6 +152,9 @@ def convert(
     options = _options(generalise or [], default_region)
     label = _label(source_label)
     outputs = Outputs(out, rejects, ledger, rejects_redacted)
+    if dialects and len(dialects) > 1:  # a repeated option must not silently keep the last
+        fail(f"--dialect given {len(dialects)} times: give one dialect file")
+    dialect = dialects[0] if dialects else None
     if source != "auto" and dialect is not None:
         fail("give either --from NAME or --dialect FILE, not both")
     chosen = _dialect(dialect) if dialect is not None else None

@@ -158,3 +158,37 @@ def test_a_record_element_absent_from_the_log_is_one_accounted_rejection(tmp_pat
     assert rejected["reason"] == "no-records"
     assert "no <刷咔> element found" in rejected["message"]
     assert ledger.exists() and out.read_text(encoding="utf-8") == ""
+
+
+def test_a_dialects_entry_point_naming_a_folder_outside_its_package_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "planted.toml").write_text(
+        (REPO_ROOT / "examples/dialects/shencheng-gates.toml")
+        .read_text(encoding="utf-8")
+        .replace('name = "shencheng-gates"', 'name = "planted-gates"'),
+        encoding="utf-8",
+    )
+    site = tmp_path / "site"
+    (site / "acme_dialects").mkdir(parents=True)
+    info = site / "acme_dialects-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-dialects\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        f"[ccstd.dialects]\nabsolute = {outside}\nclimbing = acme_dialects/../../elsewhere\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    code, output = ccstd("adapters", "list")
+    assert code == 0, output
+    assert "planted-gates" not in output
+    assert output.count("not a folder inside the package") == 2
+
+
+def test_dialect_given_twice_is_a_usage_error(tmp_path: Path) -> None:
+    dialect = REPO_ROOT / "examples/dialects/shencheng-gates.toml"
+    log = REPO_ROOT / "examples/dialects/shencheng-gates.xml"
+    out = tmp_path / "out.ndjson"
+    code, output = ccstd("convert", log, "--dialect", dialect, "--dialect", dialect, "--out", out)
+    assert code == 2 and "--dialect given 2 times" in output and not out.exists()
