@@ -245,16 +245,23 @@ def _named_folders(builtin: Path | None) -> Iterator[tuple[Path, str]]:
     for entry in os.environ.get(PATH_ENV, "").split(os.pathsep):
         if entry:
             yield Path(entry), f"${PATH_ENV}"
-    for point in entry_points(group=GROUP):
-        folder = _entry_folder(point.value)
-        dist = point.dist.name if point.dist is not None else point.name
-        yield (folder or Path(point.value)), f"plugin {dist}"
+    for _value, folder, origin in _entry_folders():
+        if folder is not None:
+            yield folder, origin
     if builtin is not None:
         yield builtin, "built-in"
 
 
+def _entry_folders() -> Iterator[tuple[str, Path | None, str]]:
+    """Each `ccstd.dialects` entry's value, its folder (None: refused) and where it came from."""
+    for point in entry_points(group=GROUP):
+        dist = point.dist.name if point.dist is not None else point.name
+        yield point.value, _entry_folder(point.value), f"plugin {dist}"
+
+
 def _entry_folder(value: str) -> Path | None:
-    """The folder a `ccstd.dialects` entry names, found without running the package's code."""
+    """The folder a `ccstd.dialects` entry names, found without running the package's code;
+    None unless it lies inside the package (an absolute path or `..` is refused)."""
     top, _, rest = value.strip().partition("/")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
         return None
@@ -265,7 +272,10 @@ def _entry_folder(value: str) -> Path | None:
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     if not locations:
         return None
-    return Path(locations[0]) / rest if rest else Path(locations[0])
+    package = Path(locations[0])
+    folder = package / rest if rest else package
+    inside = Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(package))
+    return folder if inside else None
 
 
 def discover(family: str, schema: dict[str, Any], builtin: Path) -> list[DataFile]:
@@ -274,6 +284,11 @@ def discover(family: str, schema: dict[str, Any], builtin: Path) -> list[DataFil
     by the default family only, so that it is listed once; so is a folder that is not one."""
     found: list[DataFile] = []
     default = family == DEFAULT_FAMILY
+    if default:
+        for value, folder, origin in _entry_folders():
+            if folder is None:
+                problem = "not a folder inside the package it names: refused"
+                found.append(DataFile(Path(value), origin, None, f"{value}: {problem} ({origin})"))
     for folder, origin in folders(builtin):
         if not folder.is_dir():
             if default:

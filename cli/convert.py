@@ -82,12 +82,13 @@ def convert(
     source: Annotated[
         str, typer.Option("--from", help="Adapter name, or auto to detect it.")
     ] = "auto",
-    dialect: Annotated[
-        Path | None,
+    dialects: Annotated[
+        list[Path] | None,
         typer.Option(
             "--dialect",
+            metavar="FILE",
             help="A dialect file to convert with: an access-control XML dialect or an order "
-            "platform (TOML, docs/dialects.md).",
+            "platform (TOML, docs/dialects.md). One only.",
         ),
     ] = None,
     out: Annotated[
@@ -163,6 +164,9 @@ def convert(
     options = _options(generalise or [], default_region, timezone)
     label = _label(source_label)
     outputs = Outputs(out, rejects, ledger, rejects_redacted)
+    if dialects and len(dialects) > 1:  # a repeated option must not silently keep the last
+        fail(f"--dialect given {len(dialects)} times: give one dialect file")
+    dialect = dialects[0] if dialects else None
     if source != "auto" and dialect is not None:
         fail("give either --from NAME or --dialect FILE, not both")
     chosen = _dialect(dialect) if dialect is not None else None
@@ -435,15 +439,22 @@ def list_adapters() -> None:
     table = Table(title="Installed adapters (entry-point group ccstd.adapters)")
     for column in ("name", "version", "reads", "standard", "from"):
         table.add_column(column)
-    for listing in catalogue():
+    for listing in catalogue():  # names, descriptions, errors come from data files: escaped
         adapter = listing.adapter
         if adapter is None:
-            table.add_row(listing.name, "", f"[red]error:[/red] {escape(listing.error or '')}",
-                          "", escape(listing.origin))  # fmt: skip
+            error = f"[red]error:[/red] {_shown(listing.error or '')}"
+            table.add_row(_shown(listing.name), "", error, "", _shown(listing.origin))
             continue
-        table.add_row(listing.name, adapter.version, escape("; ".join(adapter.formats)),
-                      adapter.standard_version, escape(listing.origin))  # fmt: skip
+        table.add_row(_shown(listing.name), _shown(adapter.version),
+                      _shown("; ".join(adapter.formats)), _shown(adapter.standard_version),
+                      _shown(listing.origin))  # fmt: skip
     text.console().print(table)
+
+
+def _shown(value: str) -> str:
+    """Text from a data file as rich markup that prints it verbatim, control characters
+    escaped (a description cannot move the cursor or forge a `ccstd: error:` line)."""
+    return escape(printable(value))
 
 
 @adapters_app.command(
@@ -464,5 +475,5 @@ def check_dialect(
     adapter = _dialect(file)
     if not isinstance(adapter, TableAdapter):
         fail(f"{file}: its family does not describe what it maps")
-    for line in adapter.describe():
-        typer.echo(line)
+    for line in adapter.describe():  # what the file says, control characters escaped
+        typer.echo(printable(line))

@@ -9,6 +9,7 @@ dialect out.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,14 @@ from lxml import etree
 from ccstd.adapters.access_xml.dialect import BUILTIN, FAMILY, SCHEMA_FILE, Dialect, dialect_of
 from ccstd.adapters.access_xml.engine import PARSER_OPTIONS, element_value, read_records
 from ccstd.adapters.access_xml.mapping import convert_event
+from ccstd.adapters.access_xml.safe_stream import (
+    NotXMLError,
+    SafeXMLStream,
+    UnsafeXMLError,
+    UnsupportedEncodingError,
+    source_encoding,
+    text_codec,
+)
 from ccstd.adapters.base import Outcome, Rejected, SourceContext, SourceItem
 from ccstd.adapters.table_adapter import Family, TableAdapter
 
@@ -41,6 +50,21 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
         super().__init__(dialect)
         self.dialect = dialect
 
+    def sniff(self, sample: bytes, filename: str) -> float:
+        """0.5 to 0.9 by the dialect's priority when every marker appears in the sample, read in
+        the encoding the log declares (or the dialect's): a GB18030 log holds GB18030 markers."""
+        markers = self.dialect.markers
+        if not markers:
+            return 0.0
+        try:
+            codec = text_codec(source_encoding(sample, self.dialect.encoding))
+            text = sample.decode(codec, "replace")
+        except (UnsupportedEncodingError, LookupError):
+            return 0.0
+        if all(marker.decode("utf-8") in text for marker in markers):
+            return 0.5 + 0.4 * self.dialect.priority / 100
+        return 0.0
+
     def describe(self) -> Iterator[str]:
         """What the dialect maps, in words."""
         from ccstd.adapters.access_xml.describe import describe
@@ -52,12 +76,21 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
         document refused when first read has no bytes (`convert` says why again)."""
         if not raw and locator.startswith("document"):
             return SourceItem(file, locator, raw, line=line)
-        try:
-            element = etree.fromstring(raw, etree.XMLParser(**PARSER_OPTIONS))
+        try:  # through the stream `convert` reads: a replay refuses what convert refuses
+            root = etree.parse(SafeXMLStream(io.BytesIO(raw)), etree.XMLParser(**PARSER_OPTIONS))
+        except UnsafeXMLError as exc:
+            return SourceItem(file, locator, raw, problem=f"unsafe XML refused: {exc}", line=line)
+        except (NotXMLError, UnsupportedEncodingError, UnicodeError, LookupError) as exc:
+            problem = f"malformed XML: {str(exc)[:200]}"
+            return SourceItem(file, locator, raw, problem=problem, line=line)
         except etree.XMLSyntaxError as exc:
             problem = f"malformed XML: {exc.msg or 'no detail from the parser'}"
             return SourceItem(file, locator, raw, problem=problem, line=line)
-        return SourceItem(file, locator, raw, element_value(element), line=line)
+        elements = [child for child in root.getroot() if isinstance(child.tag, str)]
+        if len(elements) != 1:
+            problem = f"malformed XML: {len(elements)} elements where one record was kept"
+            return SourceItem(file, locator, raw, problem=problem, line=line)
+        return SourceItem(file, locator, raw, element_value(elements[0]), line=line)
 
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
         """Why a document was refused (so a replay says so again), or the attributes of the

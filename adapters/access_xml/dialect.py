@@ -182,6 +182,9 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
         if name not in fields:
             raise _error(file, ["values", name], f"a table for {name}, which [fields] does not map")
     key = lookup.get("key")
+    if spec.get("skip") and key is None:
+        first = next(iter(spec["skip"]))
+        raise _error(file, ["skip", first], "skip lists lookup keys, but [lookup] gives no key")
     if key is not None:
         names = _template_names(file, key)
         unknown = sorted(names - set(fields) - set(lookup.get("fields", {})))

@@ -40,7 +40,8 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     with path.open("rb") as raw:
         try:
             stream = SafeXMLStream(raw, dialect.encoding)
-            for element in _records(stream, dialect.record):
+            nested = [False]  # any element read inside a document's root
+            for element in _records(stream, dialect.record, nested):
                 counts += 1
                 parent = element.getparent()
                 if parent is not last_parent:
@@ -58,6 +59,10 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     str(path), f"{prefix}[{counts}]", raw, value, line=element.sourceline
                 )
                 _release(element)
+            if not counts and nested[0]:  # a log with content, but none of the dialect's records
+                yield SourceItem(str(path), "document", b"", reason="no-records",
+                                 problem=f"no <{dialect.record}> element found (the dialect's "
+                                 "record element) in this log")  # fmt: skip
         except UnsafeXMLError as exc:
             yield SourceItem(str(path), "document", b"", problem=f"unsafe XML refused: {exc}")
         except NotXMLError as exc:
@@ -87,23 +92,28 @@ def ancestor_attributes(element: Any) -> dict[str, dict[str, str]]:
     for node in reversed(chain):
         names.append(etree.QName(node).localname)
         if node.attrib:
-            attributes = {f"@{etree.QName(k).localname}": v for k, v in node.attrib.items()}
+            attributes = {f"@{etree.QName(k).localname}": v.strip() for k, v in node.attrib.items()}
             found["/" + "/".join(names)] = attributes
     return found
 
 
+_WRAPPER_TAG = WRAPPER.decode()
 _SWEEP_EVERY = 1024  # elements other than records read between two sweeps
 
 
-def _records(stream: SafeXMLStream, record: str) -> Iterator[Any]:
-    """Every record element as it ends; every 1024 other elements, what was read outside
-    records is freed (elements that are not records are never held for long)."""
+def _records(stream: SafeXMLStream, record: str, nested: list[bool]) -> Iterator[Any]:
+    """Every record element as it ends (`nested[0]`: whether any other element lay inside a
+    document's root); every 1024 other elements, what was read outside records is freed
+    (elements that are not records are never held for long)."""
     suffix, others = "}" + record, 0
     for _event, element in etree.iterparse(stream, events=("end",), **PARSER_OPTIONS):
         tag = element.tag
         if tag == record or (isinstance(tag, str) and tag.endswith(suffix)):
             yield element
             continue
+        if not nested[0]:
+            parent = element.getparent()
+            nested[0] = parent is not None and parent.tag != _WRAPPER_TAG
         others += 1
         if others % _SWEEP_EVERY == 0:
             _sweep(element, suffix)
@@ -145,10 +155,11 @@ def _release(element: Any) -> None:
 def element_value(element: Any) -> Any:
     """An element as a nested dict: `@attr`, child elements by local name, `#text` (after the
     attributes, before the children); an element with neither attributes nor children is its
-    text. One pass over the children; a leaf child without attributes is read without a call."""
+    text; attribute values are trimmed as text is. One pass over the children; a leaf child
+    without attributes is read without a call."""
     attributes = element.items()
     node: dict[str, Any] = (
-        {"@" + k.rpartition("}")[2]: v for k, v in attributes} if attributes else {}
+        {"@" + k.rpartition("}")[2]: v.strip() for k, v in attributes} if attributes else {}
     )
     text = element.text
     text = text.strip() if text else ""

@@ -38,7 +38,8 @@ META_PROPERTIES: dict[str, str | None] = {
     "exported_at": None,  # when the file was exported
 }
 NO_PLACE = f"no place for it in standard {STANDARD_VERSION}"
-_DROPPABLE = ("exported_at", *DEVICE_PROPERTIES)
+_DROPPABLE = ("exported_at", "door", "reader", *DEVICE_PROPERTIES)
+_NUMBERED = {"door": "doorNo", "reader": "readerNo"}  # field → AccessEvent property
 
 
 @functools.lru_cache(maxsize=4096)  # a log names few devices and sites, again and again
@@ -214,7 +215,11 @@ def _build(
         )
     device_id = dialect.device_prefix + readable_id(mapped["device"] or "")
     event = _event(item, dialect, mapped, occurred, device_id[:128])
-    dropped: list[tuple[str, str]] = []
+    dropped = [
+        (used[name], f"{name} number: not a whole number from 0 to 999999999")
+        for name, target in _NUMBERED.items()
+        if name in used and target not in event
+    ]
     if assumed:
         _provenance(event, "assumed_timezone", dialect.timezone, dropped, "=assumed_timezone",
                     f"local times: the dialect's zone {dialect.timezone} was assumed")  # fmt: skip
@@ -262,10 +267,10 @@ def _event(
     }
     if mapped.get("result") == "denied":
         record["denialReason"] = mapped.get("reason") or "other"
-    for name in ("door", "reader"):
+    for name, target in _NUMBERED.items():
         value = mapped.get(name)
         if value and value.isascii() and value.isdigit() and len(value) < 10:
-            record[f"{name}No"] = int(value)
+            record[target] = int(value)
     credential = _credential(mapped)
     if credential:
         record["credential"] = credential
@@ -344,11 +349,15 @@ def _device(
 
 
 def ip_address(text: str) -> str | None:
-    """An IPv4 or IPv6 address in its standard text form (no zone), or None."""
+    """An IPv4 or IPv6 address in its standard text form, or None. An IPv6 zone (`%eth0`, an
+    interface of the machine that wrote the log, meaningless elsewhere) is left out."""
     try:
-        return str(ipaddress.ip_address(text.strip()))
+        address = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        address = ipaddress.IPv6Address(address.packed)
+    return str(address)
 
 
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-]?[0-9A-Fa-f]{2}){5}")

@@ -89,10 +89,9 @@ class SafeXMLStream:
         start = chunk.lstrip()[:1]
         if start and start != b"<":
             raise NotXMLError("the content does not begin with markup")
-        declared = _ENCODING.search(chunk[:200]) if chunk.startswith(b"<?xml") else None
-        encoding = declared.group(1).decode("ascii").lower() if declared else self._default
-        if text_codec(encoding) != "utf-8":
-            self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        codec = text_codec(source_encoding(chunk, self._default))
+        if codec != "utf-8":
+            self._decoder = codecs.getincrementaldecoder(codec)(errors="strict")
         return chunk
 
     @staticmethod
@@ -110,6 +109,23 @@ class SafeXMLStream:
 
 
 _DOCTYPE_WHOLE = re.compile(rb"<!DOCTYPE[^>\[]*>")
+
+
+# Labels the WHATWG encoding standard reads with the GB18030 decoder: exports declared GB2312
+# or GBK routinely hold characters only GBK/GB18030 have (喆, 镕...).
+_GB18030_LABELS = frozenset({
+    "chinese", "csgb2312", "csiso58gb231280", "gb2312", "gb_2312", "gb_2312-80", "gbk",
+    "iso-ir-58", "x-gbk", "gb18030",
+})  # fmt: skip
+
+
+def source_encoding(head: bytes, default: str | None = None) -> str:
+    """The encoding a source is read in, from its first bytes: the `<?xml … encoding=…?>`
+    declaration, else `default` (the dialect's), else UTF-8; GB2312/GBK labels mean GB18030."""
+    head = head.removeprefix(codecs.BOM_UTF8)
+    declared = _ENCODING.search(head[:200]) if head.startswith(b"<?xml") else None
+    encoding = declared.group(1).decode("ascii") if declared else default or "utf-8"
+    return "gb18030" if encoding.lower() in _GB18030_LABELS else encoding
 
 
 def text_codec(encoding: str) -> str:

@@ -17,7 +17,7 @@ _TEXT = st.sampled_from(["", " ", "t", " 12 ", "东门", "\n"])
 
 def _reference(element: Any) -> Any:
     """The reading as the engine's docstring defines it, written plainly."""
-    node = {"@" + k.rpartition("}")[2]: v for k, v in element.attrib.items()}
+    node = {"@" + k.rpartition("}")[2]: v.strip() for k, v in element.attrib.items()}
     children = [c for c in element if isinstance(c.tag, str)]
     text = (element.text or "").strip()
     if not children and not node:
