@@ -662,10 +662,25 @@ def redacted_reject_line(line: dict[str, Any]) -> dict[str, Any]:
     replay context (it serves only replay, which a redacted line cannot do, and holds source
     ids and values: a payer's fullUrls embed member numbers)."""
     kept = {key: _redacted(value) for key, value in line.items() if key not in _NOT_SHARED}
+    if isinstance(kept.get("message"), str):
+        kept["message"] = _UNKNOWN_CODE.sub(_code_withheld, kept["message"])
     return kept | {"context": {}, "raw": {"sha256": line["sha256"]}, "redacted": True}
 
 
 _NOT_SHARED = frozenset({"raw", "context"})
+# A source value quoted as an unknown code (`method code '张三' not in …`, `event code 5/x not in
+# …`): a name or number read from the wrong element, so never echoed in a shared rejects line.
+_UNKNOWN_CODE = re.compile(
+    r"\b(code )('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|.+?)"
+    r"( not in the (?:dialect|platform)'s table)"
+)
+
+
+def _code_withheld(match: re.Match[str]) -> str:
+    code = match.group(2)
+    quoted = code[:1] in "'\"" and len(code) >= 2
+    length = len(code) - 2 if quoted else len(code)
+    return f"{match.group(1)}withheld (an unknown code of {length} chars){match.group(3)}"
 
 
 def _redacted(value: Any) -> Any:
