@@ -160,7 +160,7 @@ def _order(source: Record, platform: Platform) -> Record:
     currency = currency_code(get["currency"](source, source), platform.label("currency"))
     number = get["number"](source, source) if "number" in get else None
     record: Record = {
-        "id": _record_id(f"{platform.channel}-{source_id}"),
+        "id": _record_id(f"{_id_prefix(platform)}-{source_id}"),
         "type": "Order",
         "standardVersion": platform.standard,
         "meta": {"sourceSystem": platform.name},
@@ -344,7 +344,7 @@ def _delivery(
     at = get["at"](item, source)
     carrier = get["carrier"](item, source) if "carrier" in get else None
     return {
-        "id": _record_id(f"{platform.channel}-dlv-{get['key'](item, source)}"),
+        "id": _record_id(f"{_id_prefix(platform)}-dlv-{get['key'](item, source)}"),
         "type": "Delivery",
         "standardVersion": platform.standard,
         "meta": {"sourceSystem": platform.name},
@@ -371,6 +371,19 @@ def _time(value: Any, path: str, platform: Platform) -> str:
 
 def _present(value: Any) -> bool:
     return value is not None and value != ""
+
+
+# Channels that do not name one platform: the ids of their orders also carry the platform's name,
+# so that two platforms' order B1 are two Orders.
+_SHARED_CHANNELS = frozenset({"other", "offline"})
+
+
+def _id_prefix(platform: Platform) -> str:
+    """What a platform's record ids start with: its channel (`shopify-…`), and its name when
+    the channel is one many platforms share (`other-myshop-…`)."""
+    if platform.channel in _SHARED_CHANNELS:
+        return f"{platform.channel}-{platform.name}"
+    return platform.channel
 
 
 def _record_id(text: str) -> str:
