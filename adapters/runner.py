@@ -536,9 +536,10 @@ def _outcomes(
             _Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
         )
         for item, context in items:
-            outcome = repeats(
-                finish(_convert(adapter, item, context), item, context), item, context
-            )
+            finished = finish(_convert(adapter, item, context), item, context)
+            outcome = repeats(finished, item, context)
+            if outcome is not finished:
+                finish.forget(finished)
             if ledger is not None:
                 _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             yield item, context, outcome
@@ -812,6 +813,13 @@ class _Finisher:
                 return Rejected("invalid-output", message, errors[0].location.pointer)
         self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
         return Converted(records, outcome.dropped, outcome.notes)
+
+    def forget(self, outcome: Outcome) -> None:
+        """Take back the shared records of an outcome not written after all (a later item
+        that makes them writes them)."""
+        if isinstance(outcome, Converted):
+            shared = {(r["type"], r["id"]) for r in outcome.records if r["type"] in self.shared}
+            self.finished -= shared
 
     def _error_free(self, record: dict[str, Any]) -> bool:
         """Whether the checker would find no error in the record, decided without it: the

@@ -231,7 +231,7 @@ def _build(
     if personal is not None:
         return Rejected(
             "personal-data",
-            f"{personal[0]} holds {personal[1]}: not written to a Device (privacy)",
+            f"{personal[0]} holds {personal[1]}: not written (privacy)",
             dialect.source_path(personal[0]),
         )
     occurred, assumed = parse_time(mapped["time"] or "", dialect)
@@ -273,9 +273,10 @@ _CN_MOBILE = re.compile(r"(?:\+?86)?1[3-9][0-9]{9}")
 
 
 def personal_in_device(mapped: dict[str, str | None]) -> tuple[str, str] | None:
-    """The first device field (id, name, serial number) whose value is a raw resident ID
-    number or a phone number, and which: such a value is refused, never written."""
-    for name in ("device", "device_name", "device_serial"):
+    """The first field written unprotected to a Device or Community (the device's id, name and
+    serial number, the site's id and name) whose value is a raw resident ID number or a phone
+    number, and which: such a value is refused, never written."""
+    for name in ("device", "device_name", "device_serial", "site_id", "site_name"):
         value = mapped.get(name)
         if not value:
             continue

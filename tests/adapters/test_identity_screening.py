@@ -105,7 +105,7 @@ def test_a_resident_id_or_phone_number_read_as_a_device_is_rejected_never_writte
     for raw in ("11010519491231002X", "13812345678", "138 1234"):
         assert raw not in text
     reasons = [(r["reason"], r["message"]) for r in done["rejects"]]
-    said = "device holds a {}: not written to a Device (privacy)"
+    said = "device holds a {}: not written (privacy)"
     whats = ("resident ID number", "phone number", "phone number")
     assert reasons == [("personal-data", said.format(what)) for what in whats]
     devices = sorted(r["id"] for r in done["records"] if r["type"] == "Device")

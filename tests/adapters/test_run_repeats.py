@@ -66,3 +66,17 @@ def test_orders_of_two_platforms_on_channel_other_keep_apart(tmp_path: Path) -> 
         assert run.exit_code == 0, run.output
         ids += [r["id"] for r in lines(out)]
     assert ids == ["other-orders-corner-shop-B1", "other-orders-other-shop-B1"]
+
+
+def test_an_order_whose_id_is_a_resident_id_number_is_rejected(tmp_path: Path) -> None:
+    platform = tmp_path / "shop.toml"
+    platform.write_text(NEW_PLATFORM, encoding="utf-8")
+    source = bills(tmp_path, {**BILL, "bill_no": "11010519491231002X"}, BILL)
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["--dialect", str(platform), "-o", str(out), "--rejects", str(rejects)]
+    run = RUNNER.invoke(app, ["convert", str(source), *args], env=KEY)
+    assert run.exit_code == 1, run.output
+    assert "11010519491231002X" not in out.read_text(encoding="utf-8")
+    [reject] = lines(rejects)
+    assert reject["reason"] == "personal-data" and reject["path"] == "bill_no"
+    assert "11010519491231002X" not in reject["message"]
