@@ -533,12 +533,16 @@ def _outcomes(
     jobs: int,
 ) -> Iterator[tuple[SourceItem, SourceContext, Outcome]]:
     """(item, context, finished outcome) in input order; the ledger is filled on the way."""
+    repeats = _Repeats(adapter.shared_types)
     if jobs <= 1:
         finish = _Finisher(
             _Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
         )
         for item, context in items:
-            outcome = finish(_convert(adapter, item, context), item, context)
+            finished = finish(_convert(adapter, item, context), item, context)
+            outcome = repeats(finished, item, context)
+            if outcome is not finished:
+                finish.forget(finished)
             if ledger is not None:
                 _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             yield item, context, outcome
@@ -549,9 +553,91 @@ def _outcomes(
         for chunk in _chunks(items):
             pending.append((chunk, pool.submit(_finish_chunk, chunk, ledger is not None)))
             if len(pending) >= 2 * jobs:
-                yield from _settle(*pending.popleft(), protector, ledger)
+                yield from repeats.settled(
+                    _settle(*pending.popleft(), protector, ledger), ledger, adapter
+                )
         while pending:
-            yield from _settle(*pending.popleft(), protector, ledger)
+            yield from repeats.settled(
+                _settle(*pending.popleft(), protector, ledger), ledger, adapter
+            )
+
+
+class _Repeats:
+    """An item's own record (its first: the event, the order; not the shared types) written
+    once per run: the same item read again (a file given twice, an order a page repeats) is
+    skipped as `duplicate`; another item whose record has the same type and id and other content
+    is rejected as `conflicting-id`. Both name the two locations (source number in the run, its
+    digest, the item's locator)."""
+
+    def __init__(self, shared: frozenset[str]) -> None:
+        self.shared = shared
+        self.first: dict[tuple[str, str], tuple[bytes, str]] = {}  # → content digest, where
+        self.sources: dict[str, int] = {}  # a source's path → its number in the run
+
+    def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
+        if not isinstance(outcome, Converted):
+            return outcome
+        here, keys = self._where(item, context), []
+        for record in outcome.records[:1]:  # the item's own record (an event, an order)
+            if record["type"] in self.shared:
+                continue
+            key = (record["type"], str(record["id"]))
+            content = _content_digest(record)
+            first = self.first.get(key)
+            if first is None:
+                keys.append((key, content))
+            elif first[0] == content:
+                message = f"the same {key[0]} {key[1]} was made at {first[1]}; written there"
+                return Skipped("duplicate", f"{message}, not at {here}")
+            else:
+                message = (f"{key[0]} {key[1]} was made at {first[1]} with other content; "
+                           f"neither is chosen for the other: not written at {here}")  # fmt: skip
+                return Rejected("conflicting-id", message, "id")
+        for key, content in keys:
+            self.first[key] = (content, here)
+        return outcome
+
+    def settled(
+        self,
+        finished: Iterator[tuple[SourceItem, SourceContext, Outcome]],
+        ledger: Ledger | None,
+        adapter: Adapter,
+    ) -> Iterator[tuple[SourceItem, SourceContext, Outcome]]:
+        """`__call__` over outcomes finished in workers (their ledger has them as converted:
+        a skip is added to it)."""
+        for item, context, outcome in finished:
+            checked = self(outcome, item, context)
+            if ledger is not None and checked is not outcome:
+                _unobserve(ledger, adapter.kind_of(item), item, outcome)
+                _record_coverage(ledger, adapter.kind_of(item), item, checked)
+            yield item, context, checked
+
+    def _where(self, item: SourceItem, context: SourceContext) -> str:
+        number = self.sources.setdefault(context.file, len(self.sources) + 1)
+        line = f" line {item.line}" if item.line is not None else ""
+        line = "" if line and item.locator.startswith(line[1:]) else line
+        name = source_name(context) or ""
+        return f"source {number} {name} {item.locator}{line}".replace("  ", " ")
+
+
+def _unobserve(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:
+    """Take back what a worker's ledger counted for an outcome changed afterwards."""
+    counted = Ledger(ledger.coverage)
+    _record_coverage(counted, kind, item, outcome)
+    ledger.mapped -= counted.mapped
+    ledger.dropped -= counted.dropped
+    ledger.unknown -= counted.unknown
+    for mine, theirs in ((ledger.reasons, counted.reasons), (ledger.notes, counted.notes)):
+        for path, counts in theirs.items():
+            mine[path] -= counts
+            if not mine[path]:
+                del mine[path]
+
+
+def _content_digest(record: dict[str, Any]) -> bytes:
+    """A record's content without its provenance (which names where it was read)."""
+    body = {k: v for k, v in record.items() if k != "meta"}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).digest()
 
 
 def _chunks(items: Iterator[Work]) -> Iterator[list[Work]]:
@@ -665,10 +751,25 @@ def redacted_reject_line(line: dict[str, Any]) -> dict[str, Any]:
     replay context (it serves only replay, which a redacted line cannot do, and holds source
     ids and values: a payer's fullUrls embed member numbers)."""
     kept = {key: _redacted(value) for key, value in line.items() if key not in _NOT_SHARED}
+    if isinstance(kept.get("message"), str):
+        kept["message"] = _UNKNOWN_CODE.sub(_code_withheld, kept["message"])
     return kept | {"context": {}, "raw": {"sha256": line["sha256"]}, "redacted": True}
 
 
 _NOT_SHARED = frozenset({"raw", "context"})
+# A source value quoted as an unknown code (`method code '张三' not in …`, `event code 5/x not in
+# …`): a name or number read from the wrong element, so never echoed in a shared rejects line.
+_UNKNOWN_CODE = re.compile(
+    r"\b(code )('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|.+?)"
+    r"( not in the (?:dialect|platform)'s table)"
+)
+
+
+def _code_withheld(match: re.Match[str]) -> str:
+    code = match.group(2)
+    quoted = code[:1] in "'\"" and len(code) >= 2
+    length = len(code) - 2 if quoted else len(code)
+    return f"{match.group(1)}withheld (an unknown code of {length} chars){match.group(3)}"
 
 
 def _redacted(value: Any) -> Any:
@@ -716,6 +817,13 @@ class _Finisher:
                 return Rejected("invalid-output", message, errors[0].location.pointer)
         self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
         return Converted(records, outcome.dropped, outcome.notes)
+
+    def forget(self, outcome: Outcome) -> None:
+        """Take back the shared records of an outcome not written after all (a later item
+        that makes them writes them)."""
+        if isinstance(outcome, Converted):
+            shared = {(r["type"], r["id"]) for r in outcome.records if r["type"] in self.shared}
+            self.finished -= shared
 
     def _error_free(self, record: dict[str, Any]) -> bool:
         """Whether the checker would find no error in the record, decided without it: the

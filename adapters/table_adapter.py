@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -125,13 +126,18 @@ class Family(Generic[TableT]):
         from ccstd.adapters.registry import Listing
 
         listings = []
-        for file, table, error in self.build(self.discover()):
+        files = self.discover()
+        builtins = {f.spec["name"] for f in files if f.origin == "built-in" and f.spec}
+        for file, table, error in self.build(files):
             origin = f"{file.origin}: {file.path}" if file.origin != "built-in" else "built-in"
             if table is None:
                 name = file.spec["name"] if file.spec else (file.name or file.path.stem)[:64]
                 listings.append(Listing(name, origin, None, error))
             else:
-                listings.append(Listing(table.name, origin, self.adapter(table), None))
+                adapter = self.adapter(table)
+                if file.origin != "built-in" and table.name in builtins:
+                    _shadowing(adapter, file.origin.split(":")[0], origin)
+                listings.append(Listing(table.name, origin, adapter, None))
         return listings
 
     def from_file(self, path: Path) -> TableAdapter[TableT]:
@@ -157,6 +163,20 @@ class Family(Generic[TableT]):
             if error is not None and file.name == name:
                 raise DataFileError(error)
         raise LookupError(f"no built-in {self.name} file {name}")
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _shadowing(adapter: TableAdapter[Any], label: str, origin: str) -> None:
+    """A file named like a built-in replaces it: said on stderr (once a run), and in the
+    provenance of every record it writes (`meta.adapter.version` names the kind of place it
+    came from, never its path)."""
+    adapter.version = f"{type(adapter).version} ({label}; not the built-in)"
+    if (adapter.name, origin) not in _WARNED:
+        _WARNED.add((adapter.name, origin))
+        print(f"ccstd: warning: {adapter.name} from {origin} replaces the built-in of that name",
+              file=sys.stderr)  # fmt: skip
 
 
 @functools.cache

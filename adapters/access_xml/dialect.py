@@ -11,6 +11,7 @@ import datetime
 import functools
 import hashlib
 import json
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -195,11 +196,41 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
         raise _error(file, ["timezone"], problem)
     _check_formats(file, spec.get("time_formats", []))
     _check_targets(file, spec)
+    _check_person_paths(file, fields)
     if "encoding" in spec:
         try:
             text_codec(spec["encoding"])
         except UnsupportedEncodingError as exc:
             raise _error(file, ["encoding"], str(exc)) from None
+
+
+# Fields that name the device (written to Device ids, names, serial numbers) and those that read a
+# person; a source element whose local name says it holds a person's data (a name, an ID number, a
+# phone, an address) is a person field whatever the dialect calls it (privacy: docs/dialects.md).
+DEVICE_FIELDS = ("device", "device_name", "device_serial", "device_ip", "device_mac")
+PERSON_FIELDS = ("person", "id_card", "card")
+_PERSON_WORDS = re.compile(
+    r"(?:person|user|employee|owner|resident|visitor)?(?:name|certificate(?:number|no)?|idcard"
+    r"(?:no|number)?|idnumber|idno|phone(?:no|number)?|mobile(?:no|number)?|tel|telephone|"
+    r"(?:person)?address|email)",
+    re.IGNORECASE,
+)
+
+
+def _check_person_paths(file: DataFile, fields: Mapping[str, Any]) -> None:
+    """A device field may not read what a person field reads, nor an element named for a
+    person's data (`name`, `certificateNumber`, `phoneNo`, `personAddress`)."""
+    person = {p for name in PERSON_FIELDS if name in fields for p in _listed(fields[name])}
+    for name in DEVICE_FIELDS:
+        for index, path in enumerate(_listed(fields.get(name, []))):
+            local = path.rsplit("/", 1)[-1].lstrip("@").rsplit(":", 1)[-1]
+            if path in person or _PERSON_WORDS.fullmatch(local):
+                keys = ["fields", name] + ([str(index)] if isinstance(fields[name], list) else [])
+                raise _error(file, keys, f"{path}: a person's data cannot identify a device")
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _check_formats(file: DataFile, formats: list[str]) -> None:

@@ -13,12 +13,15 @@ import functools
 import hashlib
 import ipaddress
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from ccstd.adapters.access_xml.dialect import STANDARD_VERSION, Dialect, Paths
 from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
+from ccstd.standard.formats import is_phone
+from ccstd.standard.raw_ids import is_raw_resident_id
 
 _ID_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
@@ -149,6 +152,8 @@ def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | R
             value, index = first_value(node, alternatives)
             for name in names:
                 source[name], which[name] = value, index
+    if source.get("device") is not None and "device_mac" in dialect.fields:
+        source["device"] = _device_identity(node, dialect, which.get("device", 0))
     used = {  # the fields whose values may be dropped → the source path of each
         name: dialect.ledger_paths[name][which.get(name, 0)]
         for name in _DROPPABLE
@@ -188,6 +193,23 @@ def convert_event(item: SourceItem, dialect: Dialect) -> Converted | Skipped | R
     return _build(item, dialect, mapped, used)
 
 
+def _device_identity(node: Any, dialect: Dialect, start: int) -> str | None:
+    """The device's identity from the first of its paths that holds a usable value: a MAC
+    address (where `device_mac` reads one) in its normalised form, so that one device written
+    `44-19-B6-…`, `4419b6…` and `44:19:b6:…` is one Device; an invalid MAC is passed over."""
+    macs = set(dialect.fields["device_mac"])
+    for steps in dialect.fields["device"][start:]:
+        value = value_of(node, steps)
+        if value is None:
+            continue
+        if steps not in macs:
+            return value
+        mac = mac_address(value)
+        if mac is not None:
+            return mac
+    return None
+
+
 def _unknown_code(dialect: Dialect, name: str, code: str) -> Rejected:
     """A vendor code the dialect's values table does not map: the code and the table named."""
     shown = code if len(code) <= 40 else code[:40] + "…"
@@ -206,6 +228,13 @@ def _build(
         return Rejected(
             "missing-required", f"no {', '.join(missing)} in the record", ", ".join(missing)
         )
+    personal = personal_in_device(mapped)
+    if personal is not None:
+        return Rejected(
+            "personal-data",
+            f"{personal[0]} holds {personal[1]}: not written (privacy)",
+            dialect.source_path(personal[0]),
+        )
     occurred, assumed = parse_time(mapped["time"] or "", dialect)
     if occurred is None:
         return Rejected(
@@ -213,9 +242,19 @@ def _build(
             f"time not in the dialect's formats {list(dialect.time_formats)}",
             dialect.source_path("time"),
         )
+    if assumed:
+        problem = local_time_problem(occurred, dialect.timezone)
+        if problem is not None:
+            return Rejected("invalid-time", problem, dialect.source_path("time"))
+    dropped: list[tuple[str, str]] = []
+    if mapped.get("id_card"):
+        mapped["id_card"] = resident_id_number(mapped["id_card"] or "")
+        if mapped["id_card"] is None:
+            why = "id_card: not a valid resident ID number (GB 11643); left out"
+            dropped.append((dialect.ledger_paths["id_card"][0], why))
     device_id = dialect.device_prefix + readable_id(mapped["device"] or "")
     event = _event(item, dialect, mapped, occurred, device_id[:128])
-    dropped = [
+    dropped += [
         (used[name], f"{name} number: not a whole number from 0 to 999999999")
         for name, target in _NUMBERED.items()
         if name in used and target not in event
@@ -233,6 +272,38 @@ def _build(
     if community is not None:
         records.append(community)
     return Converted(tuple(records), tuple(dropped))
+
+
+_PHONE_WRITTEN = re.compile(r"\+?[0-9][0-9 ()\-]{6,22}")
+_CN_MOBILE = re.compile(r"(?:\+?86)?1[3-9][0-9]{9}")
+
+
+def personal_in_device(mapped: dict[str, str | None]) -> tuple[str, str] | None:
+    """The first field written unprotected to a Device or Community (the device's id, name and
+    serial number, the site's id and name) whose value is a raw resident ID number or a phone
+    number, and which: such a value is refused, never written."""
+    for name in ("device", "device_name", "device_serial", "site_id", "site_name"):
+        value = mapped.get(name)
+        if not value:
+            continue
+        if is_raw_resident_id(value):
+            return name, "a resident ID number"
+        if is_phone_number(value):
+            return name, "a phone number"
+    return None
+
+
+def is_phone_number(value: str) -> bool:
+    """A Chinese mobile number (+86 optional), or any number written with a leading `+` that
+    is a valid E.164 number, however grouped; bare digits otherwise are not taken for a phone
+    (device ids are often numeric)."""
+    text = unicodedata.normalize("NFKC", value).strip()  # full-width digits read as ASCII
+    if not _PHONE_WRITTEN.fullmatch(text):
+        return False
+    digits = re.sub(r"[ ()\-]", "", text)
+    if _CN_MOBILE.fullmatch(digits):
+        return True
+    return digits.startswith("+") and is_phone(digits)
 
 
 def _provenance(
@@ -395,6 +466,31 @@ def _community(
         "name": name[:4000],
         "divisionCode": division,
     }
+
+
+def resident_id_number(text: str) -> str | None:
+    """A resident ID number in one form (full-width digits read as ASCII, spaces and grouping
+    removed, check character `X` upper case), or None when it is not a valid one."""
+    number = re.sub(r"[-\s._:]", "", unicodedata.normalize("NFKC", text)).upper()
+    return number if is_raw_resident_id(number) else None
+
+
+def local_time_problem(written: str, zone_name: str) -> str | None:
+    """Why a local time read in a zone is not one instant: it never happened (skipped by a
+    change to summer time) or happened twice (the hour repeated when summer time ends)."""
+    moment = datetime.datetime.fromisoformat(written)
+    zone, local = _zone(zone_name), moment.replace(tzinfo=None)
+    there = local.replace(tzinfo=zone)
+    said = f"local time {local.isoformat()}"
+    try:
+        back = there.astimezone(datetime.UTC).astimezone(zone)
+    except OverflowError:
+        return f"{said} is out of range"
+    if back.replace(tzinfo=None) != local:
+        return f"{said} does not exist in {zone_name} (clocks went forward)"
+    if there.replace(fold=1).utcoffset() != there.utcoffset():
+        return f"{said} happened twice in {zone_name} (clocks went back): ambiguous"
+    return None
 
 
 def parse_time(text: str, dialect: Dialect) -> tuple[str | None, bool]:

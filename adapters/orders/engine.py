@@ -41,6 +41,7 @@ from ccstd.adapters.orders.values import (
 )
 from ccstd.standard.formats import is_country, is_phone
 from ccstd.standard.money import parts_imbalance
+from ccstd.standard.raw_ids import is_raw_resident_id
 
 __all__ = ["Platform", "convert_order", "load_platform", "read_orders"]
 
@@ -157,10 +158,14 @@ def _order(source: Record, platform: Platform) -> Record:
         raise UnconvertibleOrderError(
             "invalid-id", "the order id is not an exact identifier (give it as a string)", "id"
         )
-    currency = currency_code(get["currency"](source, source), platform.label("currency"))
     number = get["number"](source, source) if "number" in get else None
+    for name, given in (("id", source_id), ("number", number)):
+        if isinstance(given, str | int) and is_raw_resident_id(str(given)):
+            message = f"the order {name} is a resident ID number: not written (privacy)"
+            raise UnconvertibleOrderError("personal-data", message, platform.label(name))
+    currency = currency_code(get["currency"](source, source), platform.label("currency"))
     record: Record = {
-        "id": _record_id(f"{platform.channel}-{source_id}"),
+        "id": _record_id(f"{_id_prefix(platform)}-{source_id}"),
         "type": "Order",
         "standardVersion": platform.standard,
         "meta": {"sourceSystem": platform.name},
@@ -343,8 +348,12 @@ def _delivery(
     status = _code(spec.status, item, source)
     at = get["at"](item, source)
     carrier = get["carrier"](item, source) if "carrier" in get else None
+    key = get["key"](item, source)
+    if isinstance(key, str | int) and is_raw_resident_id(str(key)):
+        message = "the delivery's key is a resident ID number: not written (privacy)"
+        raise UnconvertibleOrderError("personal-data", message, f"{path}.key")
     return {
-        "id": _record_id(f"{platform.channel}-dlv-{get['key'](item, source)}"),
+        "id": _record_id(f"{_id_prefix(platform)}-dlv-{key}"),
         "type": "Delivery",
         "standardVersion": platform.standard,
         "meta": {"sourceSystem": platform.name},
@@ -371,6 +380,19 @@ def _time(value: Any, path: str, platform: Platform) -> str:
 
 def _present(value: Any) -> bool:
     return value is not None and value != ""
+
+
+# Channels that do not name one platform: the ids of their orders also carry the platform's name,
+# so that two platforms' order B1 are two Orders.
+_SHARED_CHANNELS = frozenset({"other", "offline"})
+
+
+def _id_prefix(platform: Platform) -> str:
+    """What a platform's record ids start with: its channel (`shopify-…`), and its name when
+    the channel is one many platforms share (`other-myshop-…`)."""
+    if platform.channel in _SHARED_CHANNELS:
+        return f"{platform.channel}-{platform.name}"
+    return platform.channel
 
 
 def _record_id(text: str) -> str:

@@ -88,7 +88,8 @@ def test_compressed_logs_in_a_folder_are_converted(tmp_path: Path) -> None:
     folder.mkdir()
     text = log_text(event("A", "OK"), event("B", "OK")).encode("utf-8")
     (folder / "monday.xml.gz").write_bytes(gzip.compress(text))
-    (folder / "tuesday.xml").write_bytes(text)
+    other_day = text.replace(b"2024-05-01", b"2024-05-02")  # the same events would be duplicates
+    (folder / "tuesday.xml").write_bytes(other_day)
     out = tmp_path / "out.ndjson"
     run = RUNNER.invoke(app, ["convert", str(folder), "-o", str(out)], env=KEY)
     assert run.exit_code == 0, run.output

@@ -62,8 +62,11 @@ def test_an_entity_declared_mid_stream_is_refused_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(safe_stream, "_CHUNK", 4096)  # the DOCTYPE arrives in a later chunk
-    good = f"<?xml version='1.0'?><AccessLog>{EVENT.replace('&e;', '123')}</AccessLog>\n"
-    report, rejects, _ = convert(tmp_path, good * 2000 + CASES["xxe-file"])
+    good = "".join(  # distinct events: a repeated one is a duplicate
+        f"<?xml version='1.0'?><AccessLog>{EVENT.replace('&e;', str(n))}</AccessLog>\n"
+        for n in range(2000)
+    )
+    report, rejects, _ = convert(tmp_path, good + CASES["xxe-file"])
     assert report["converted"] > 0 and report["rejected"] == 1  # what came before stands
     assert report["read"] == report["converted"] + 1
     assert "unsafe XML refused" in rejects[0]["message"]
@@ -84,8 +87,8 @@ def test_a_plain_doctype_without_declarations_is_harmless(tmp_path: Path) -> Non
 
 
 def test_truncated_log_keeps_what_was_read_and_says_where_it_broke(tmp_path: Path) -> None:
-    event = EVENT.replace("&e;", "1")
-    report, rejects, _ = convert(tmp_path, "<AccessLog>\n" + (event + "\n") * 3 + event[:40])
+    events = "".join(EVENT.replace("&e;", str(n)) + "\n" for n in range(3))  # distinct events
+    report, rejects, _ = convert(tmp_path, "<AccessLog>\n" + events + EVENT[:40])
     assert (report["read"], report["converted"], report["rejected"]) == (4, 3, 1)
     assert rejects[0]["locator"].startswith("document at line")
 
