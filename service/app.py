@@ -91,6 +91,7 @@ def server_config(config: ServiceConfig, log_level: str | None = None) -> uvicor
         create_app(config),
         http=with_head_deadline(config.limits.head_timeout_seconds),
         limit_concurrency=config.limits.max_connections + 1,  # uvicorn counts the new one too
+        timeout_keep_alive=min(5, config.limits.head_timeout_seconds),  # type: ignore[arg-type]
         root_path=config.root_path,
         lifespan="on",
         log_config=None,
