@@ -20,6 +20,7 @@ from tests.service.conftest import running
 from tests.service.test_limits import RECORD, status_of
 
 PACKED = gzip.compress(RECORD)
+TWICE = gzip.compress(PACKED)
 TOKEN = "vendor-ci-token-0123456789abcdef"
 
 
@@ -65,6 +66,8 @@ def length(body: bytes) -> bytes:
         (b"Content-Encoding: gzip,\r\n" + length(PACKED), PACKED, 200),
         (b"Content-Encoding: gzip\r\nContent-Encoding: br\r\n" + length(PACKED), PACKED, 415),
         (b"Content-Encoding: gzip, gzip\r\n" + length(PACKED), PACKED, 415),
+        (b"Content-Encoding: gzip\r\n" + length(TWICE), TWICE, 415),  # gzip twice, said once
+        (length(TWICE), TWICE, 415),  # gzip twice, found by the magic bytes
         (b"Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n" + length(PACKED), PACKED, 415),
         (b"Content-Encoding: \xff\xfe\r\n" + length(PACKED), PACKED, 415),
         (b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", chunked(RECORD), 400),
