@@ -189,6 +189,14 @@ def _fingerprints(path: Path, document: object) -> dict[str, int]:
         findings = document["findings"]
         prints = [f.get("fingerprint") if isinstance(f, dict) else 0 for f in findings]
         prints = [f for f in prints if f is not None]
+    counted = isinstance(document, dict) and document.get("version") == BASELINE_VERSION
+    if isinstance(prints, dict) != counted and (counted or prints is not None):
+        what = "counts by key (an object)" if counted else "a list of strings"
+        version = document.get("version", "none") if isinstance(document, dict) else "none"
+        raise ValueError(
+            f"{path}: fingerprints: must be {what} in a baseline of version {version} (counts "
+            f"by key are version {BASELINE_VERSION}; a hand-edited file may have lost its version)"
+        )
     if isinstance(prints, dict):  # version 3: key -> count
         if not all(type(n) is int and n >= 1 for n in prints.values()):
             raise ValueError(f"{path}: fingerprints: each count must be a whole number, at least 1")

@@ -195,6 +195,9 @@ def test_a_baseline_of_unknown_version_or_keying_is_refused_naming_the_field(
         ({"version": 3, "key": None, "fingerprints": {}}, "key: null", "file, record"),
         ({"version": 3, "fingerprints": {"ab": 0}}, "fingerprints: each", "at least 1"),
         ({"version": 3, "fingerprints": {"ab": 1.5}}, "fingerprints: each", "at least 1"),
+        ({"key": "file", "fingerprints": {"ab": 1}}, "fingerprints: must", "of version none"),
+        ({"version": 2, "fingerprints": {"ab": 1}}, "fingerprints: must", "of version 2"),
+        ({"version": 3, "fingerprints": ["ab"]}, "fingerprints: must", "counts by key"),
     ]
     for document, field, accepted in cases:
         run = _bad_header(project, document)
