@@ -101,10 +101,14 @@ def test_keep_uploads_keeps_the_body_as_sent(tmp_path: Path) -> None:
             httpx.post(service.url + "/v1/validate", content=data, headers=again)
         packed = gzip.compress(body)
         httpx.post(service.url + "/v1/validate", content=packed, headers=again)
+        dotted = httpx.post(
+            service.url + "/v1/validate", content=b"{}", headers={"X-Request-Id": ".."}
+        )
+        assert dotted.headers["X-Request-Id"] == ".."
         refused = httpx.post(service.url + "/v1/validate", params={"type": "Nope"}, content=body)
         assert refused.status_code == 400
     names = sorted(p.name for p in kept.iterdir())
-    assert len(names) == 4 and all(re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.upload", n) for n in names)
+    assert len(names) == 5 and all(re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.upload", n) for n in names)
     mine = [p for p in kept.iterdir() if p.name.startswith(rid + ".")]
     assert len(mine) == 1 and mine[0].read_bytes() == body
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in kept.iterdir())  # personal data
