@@ -125,7 +125,7 @@ def _progress(
     console: Console, enabled: bool
 ) -> Iterator[Callable[[str, int, int | None], None] | None]:
     """Bars for reading, the network build and routing on stderr when it is a terminal."""
-    if not enabled or not console.is_terminal:
+    if not enabled or not text.on_terminal(console):
         yield None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),

@@ -21,9 +21,18 @@ def console(stderr: bool = False) -> Console:
     """A console for people: the terminal's width at a terminal; when the stream is a file or
     a pipe (a CI log), no width at all, so a summary line or table row never wraps."""
     out = Console(stderr=stderr, highlight=False)
-    if not out.is_terminal:
+    if not on_terminal(out):
         out.width = LOG_WIDTH
     return out
+
+
+def on_terminal(console: Console) -> bool:
+    """True when the console's stream really is a terminal. rich's `is_terminal` is also true
+    under FORCE_COLOR (which should bring colour, not a terminal's width or live spinners)."""
+    try:
+        return console.file.isatty()
+    except (AttributeError, ValueError, OSError):  # a closed or odd stream
+        return False
 
 
 def recording_console() -> Console:
@@ -79,7 +88,7 @@ def progress_bar(
     console: Console, enabled: bool, unit: str = "records"
 ) -> Iterator[Callable[[int], None] | None]:
     """A live counter on stderr when it is a terminal; None otherwise."""
-    if not enabled or not console.is_terminal:
+    if not enabled or not on_terminal(console):
         yield None
         return
     columns = (SpinnerColumn(), TextColumn(f"{{task.completed:,}} {unit}"), TimeElapsedColumn())

@@ -91,6 +91,7 @@ def server_config(config: ServiceConfig, log_level: str | None = None) -> uvicor
         create_app(config),
         http=with_head_deadline(config.limits.head_timeout_seconds),
         limit_concurrency=config.limits.max_connections + 1,  # uvicorn counts the new one too
+        timeout_keep_alive=min(5, config.limits.head_timeout_seconds),  # type: ignore[arg-type]
         root_path=config.root_path,
         lifespan="on",
         log_config=None,
@@ -408,12 +409,13 @@ def _validation(
 @contextlib.contextmanager
 def _kept_upload(folder: Path | None, rid: str) -> Iterator[BinaryIO | None]:
     """With --keep-uploads, the body as received goes to FOLDER/<request id>.<random>.upload
-    (whole or not at all; a client's reused id never overwrites); without it, nothing is
-    written."""
+    (whole or not at all; a client's reused id never overwrites; dots in the id become `_`, so
+    no name is hidden or odd); without it, nothing is written."""
     if folder is None:
         yield None
         return
-    with atomic_output(folder / f"{rid}.{secrets.token_hex(4)}.upload", private=True) as handle:
+    name = f"{rid.replace('.', '_')}.{secrets.token_hex(4)}.upload"
+    with atomic_output(folder / name, private=True) as handle:
         yield handle
 
 

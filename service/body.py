@@ -63,6 +63,7 @@ class BodyDecoder:
         self._output_pending = False  # the last step filled its chunk: zlib may hold more
         self._head = b""  # the first bytes, held until the magic bytes can be checked
         self._decided = False  # gzip or not, known once two bytes have come
+        self._inner = b""  # the first decompressed bytes, until gzip twice is ruled out
         self.received = 0  # bytes as sent
         self.size = 0  # bytes after decompression
         self.compressed = False
@@ -135,6 +136,12 @@ class BodyDecoder:
         return self._counted(out)
 
     def _counted(self, data: bytes) -> bytes:
+        if self.compressed and len(self._inner) < len(_GZIP_MAGIC):
+            self._inner += data[: len(_GZIP_MAGIC)]
+            if self._inner[: len(_GZIP_MAGIC)] == _GZIP_MAGIC:  # no record starts so
+                raise UnsupportedEncodingError(
+                    "gzip applied twice: the decompressed body is gzip data again"
+                )
         self.size += len(data)
         if self.size > self._limit:
             raise BodyTooLargeError(

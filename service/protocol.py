@@ -1,6 +1,6 @@
 """uvicorn's HTTP/1.1 protocol with a deadline on each request's head (without one, a client that
-sends its headers a byte at a time holds its connection for ever: uvicorn times out idle
-keep-alive connections only), and no request framed two ways.
+sends its headers a byte at a time, or nothing at all, holds its connection for ever: uvicorn
+times out idle keep-alive connections only), and no request framed two ways.
 
 h11 accepts a request with both Content-Length and Transfer-Encoding and frames it by the
 latter (RFC 9112 §6.3 allows that); a proxy in front may frame it by the former, and a second
@@ -38,7 +38,10 @@ class _OneFraming(h11.Connection):
 
 
 class HeadDeadlineProtocol(H11Protocol):
-    """Headers still incomplete `head_seconds` after their first byte: 408, connection closed."""
+    """A connection's first request head must be complete `head_seconds` after the accept (a
+    connection that sent nothing by then is closed without an answer; one that sent part of a
+    head gets 408 and is closed). A later request's head has `head_seconds` from its first byte;
+    between requests, uvicorn's keep-alive timeout closes the idle connection."""
 
     head_seconds = 10.0
 
@@ -52,6 +55,11 @@ class HeadDeadlineProtocol(H11Protocol):
         """uvicorn's 400 for a request h11 refused, saying why when the reason is ours."""
         refusal = getattr(self.conn, "refusal", None)
         super().send_400_response(refusal or msg)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock on the accept: a connection that never sends must not hold a slot."""
+        super().connection_made(transport)
+        self._head_timer = self.loop.call_later(self.head_seconds, self._head_late)
 
     def data_received(self, data: bytes) -> None:
         """Start the clock on a request's first bytes; stop it once its head is parsed."""
@@ -72,6 +80,9 @@ class HeadDeadlineProtocol(H11Protocol):
     def _head_late(self) -> None:
         self._head_timer = None
         if self.conn.their_state is not h11.IDLE or self.transport.is_closing():
+            return
+        if not self.conn.trailing_data[0]:  # not a byte of a request: nothing to answer
+            self.transport.close()
             return
         self.transport.write(
             b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"

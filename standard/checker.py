@@ -33,6 +33,7 @@ from ccstd.standard.reading import (
     record_id,
     serialised,
 )
+from ccstd.standard.redaction import redact
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 
 _COMPARISONS = {
@@ -298,16 +299,21 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
 def _identify_content(
     findings: list[Finding], start: int, raw: bytes | None, value: Any = None
 ) -> None:
-    """Give the findings from `start` on that name no record id the digest of the record's
-    content (baselines keyed by record tell broken records apart by it)."""
+    """Give the findings from `start` on that name no record id, or one holding a resident ID
+    number, the digest of the record's content (baselines tell broken records apart by it)."""
     digest: str | None = None
     for n in range(start, len(findings)):
         where = findings[n].location
-        if where.record_id is None and where.content is None and where.file is not None:
+        if where.content is None and where.file is not None and _anonymous(where.record_id):
             digest = digest or record_digest(raw, value)
             if digest is None:
                 return
             findings[n] = replace(findings[n], location=replace(where, content=digest))
+
+
+def _anonymous(record_id: str | None) -> bool:
+    """True when a record id cannot key a baseline: none, or one holding an ID number."""
+    return record_id is None or redact(record_id, thorough=False) != record_id
 
 
 def _order_findings(record: dict[str, Any], at: Locator) -> list[Finding]:

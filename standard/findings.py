@@ -40,8 +40,9 @@ class Location:
     """Where a finding is: file, line (NDJSON), JSON Pointer from the document root, record id,
     and the record's entity type when known (it decides the profiles a finding counts against).
 
-    `content`: for a record without an id, a digest of its content (`record_digest`), so a
-    baseline keyed by record can tell the same broken record from another; never reported.
+    `content`: for a record without an id, or whose id holds an ID number, a digest of its
+    content (`record_digest`), so a baseline can tell the same broken record from another;
+    never reported.
     """
 
     file: str | None = None

@@ -68,7 +68,8 @@ def render_json(result: ValidationResult) -> bytes:
 
 def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -> bytes:
     """JUnit XML: a test case per record with findings (failing when one is an error), one
-    passing case for the valid records; `tests` and `failures` count the cases written."""
+    passing case for the valid records without a finding (a valid record with only warnings
+    has its own passing case, counted once); `tests` and `failures` count the cases written."""
     by_place: dict[tuple[str, int | None, str], list[Finding]] = {}
     for finding in result.findings:  # a record is its line (NDJSON) or its item (`/17`)
         where = finding.location
@@ -91,8 +92,14 @@ def render_junit(result: ValidationResult, suite_name: str = "ccstd validate") -
             element.set("type", findings[0].code)
             element.set("message", printable(findings[0].message))
         element.text = text
+    passing = sum(
+        1
+        for (_, line, pointer), found in by_place.items()
+        if not _fails(found) and (line is not None or pointer)
+    )  # records only: not a file's own warning
+    others = max(0, result.valid - passing)  # fmt: skip
     ElementTree.SubElement(
-        suite, "testcase", classname="ccstd", name=f"{result.valid} valid records"
+        suite, "testcase", classname="ccstd", name=f"{others} valid records without findings"
     )
     cases = suite.findall("testcase")  # the counts say what was written, nothing else
     suite.set("tests", str(len(cases)))

@@ -189,6 +189,14 @@ def _fingerprints(path: Path, document: object) -> dict[str, int]:
         findings = document["findings"]
         prints = [f.get("fingerprint") if isinstance(f, dict) else 0 for f in findings]
         prints = [f for f in prints if f is not None]
+    counted = isinstance(document, dict) and document.get("version") == BASELINE_VERSION
+    if isinstance(prints, dict) != counted and (counted or prints is not None):
+        what = "counts by key (an object)" if counted else "a list of strings"
+        version = document.get("version", "none") if isinstance(document, dict) else "none"
+        raise ValueError(
+            f"{path}: fingerprints: must be {what} in a baseline of version {version} (counts "
+            f"by key are version {BASELINE_VERSION}; a hand-edited file may have lost its version)"
+        )
     if isinstance(prints, dict):  # version 3: key -> count
         if not all(type(n) is int and n >= 1 for n in prints.values()):
             raise ValueError(f"{path}: fingerprints: each count must be a whole number, at least 1")
@@ -238,12 +246,15 @@ def _shown(value: object, limit: int = 40) -> str:
 class BaselineKey:
     """The key of a finding in a baseline written in (or read from) `folder`.
 
-    `file`: code, file path relative to `folder`, record id (or line) and JSON Pointer, so the
-    key does not depend on how the path was spelt or where the command ran. `record`: code,
-    record type and id and the pointer inside the record, without the file, so date-stamped
-    export names do not matter. A finding without a record id is keyed, by record, by the digest
-    of its record's content (`scheme` 3; scheme 2, of version-2 files, used its line), so the
-    same broken record stays known and another one is new.
+    `file`: code, file path relative to `folder`, record id (or line) and JSON Pointer (inside
+    the record when it has an id: an array item's index is left out, so inserting a record does
+    not make the later ones new), so the key does not depend on how the path was spelt or where
+    the command ran. `record`: code, record type and id and the pointer inside the record,
+    without the file, so date-stamped export names do not matter. A finding without a record id
+    is keyed, by record, by the digest of its record's content (`scheme` 3; scheme 2, of
+    version-2 files, used its line), so the same broken record stays known and another one is
+    new. A record id holding an ID number is keyed by content in both ways (the number left out
+    of the id would make records differing only in it one record).
     """
 
     folder: str
@@ -253,21 +264,45 @@ class BaselineKey:
     def __call__(self, finding: Finding) -> str:
         where = finding.location
         record_id = _fingerprinted_id(where)
+        numbered = self.scheme >= 3 and record_id != where.record_id and where.content is not None
+        if numbered:
+            record_id = None  # an id holding an ID number: known by content, as id-less records
         inner = _RECORD_IN_ARRAY.sub("", where.pointer) if where.line is None else where.pointer
         if self.by == "record" and record_id is not None:
             parts = ("record", finding.code, where.record_type or "", record_id, inner)
         elif self.by == "record" and where.content is not None and self.scheme >= 3:
             parts = ("content", finding.code, where.record_type or "", where.content, inner)
+        elif numbered and where.content is not None:
+            parts = ("file-content", finding.code, self._relative(where.file), where.content, inner)
         else:
             file = "" if self.by == "record" else self._relative(where.file)
             anchor = record_id if record_id is not None else str(where.line)
-            parts = ("file", finding.code, file, anchor, where.pointer)
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+            pointer = inner if record_id is not None and self.scheme >= 3 else where.pointer
+            parts = ("file", finding.code, file, anchor, pointer)
+        return _digest(parts)
+
+    def earlier(self, finding: Finding) -> str | None:
+        """The key an earlier ccstd gave `finding` in a version-3 file keyed by file, when it
+        differs and is safe to match: an array item with an id was keyed by its index too."""
+        where = finding.location
+        record_id = where.record_id
+        if self.scheme != 3 or self.by != "file" or record_id is None or where.line is not None:
+            return None
+        if _fingerprinted_id(where) != record_id or where.pointer == _RECORD_IN_ARRAY.sub(
+            "", where.pointer
+        ):
+            return None
+        parts = ("file", finding.code, self._relative(where.file), record_id, where.pointer)
+        return _digest(parts)
 
     def _relative(self, file: str | None) -> str:
         if file is None or file.startswith("<"):  # <stdin>, <input>: not a path
             return file or ""
         return _relative_path(file, self.folder)
+
+
+def _digest(parts: tuple[str, ...]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -302,6 +337,8 @@ class Baseline:
             return None
         key = self.keyer(finding)
         count = self.keys.get(key)
+        if count is None and (earlier := self.keyer.earlier(finding)) is not None:
+            key, count = earlier, self.keys.get(earlier)
         return None if count is None else (key, count)
 
 

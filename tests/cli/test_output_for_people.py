@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.conftest import REPO_ROOT, valid_record
 
@@ -19,24 +20,26 @@ DEMO_OUTPUTS = REPO_ROOT / "scripts" / "demo_outputs.py"
 ACCESS_ROW = "an access-control XML log as standard records (dialect detected)"
 
 
-def _ccstd(*args: str | Path, columns: str = "40") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": columns, **KEY}
+def _ccstd(*args: str | Path, columns: str = "40", **more: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": columns, **KEY, **more}
     command = [sys.executable, "-m", "ccstd.cli", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_summary_line_does_not_wrap_in_a_ci_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize("colour", [{}, {"FORCE_COLOR": "1"}])
+def test_summary_line_does_not_wrap_in_a_ci_log(tmp_path: Path, colour: dict[str, str]) -> None:
     folder = tmp_path / "a folder with a rather long name for a community export"
     folder.mkdir()
     bad = valid_record("Resident") | {"gender": "X"}
     for n in range(12):
         (folder / f"export-{n}.ndjson").write_bytes(orjson.dumps(bad | {"id": f"r{n}"}) + b"\n")
-    run = _ccstd("validate", folder, "--max-findings", "0")  # COLUMNS=40: a narrow "terminal"
+    run = _ccstd("validate", folder, "--max-findings", "0", **colour)  # COLUMNS=40: narrow
     assert run.returncode == 1
-    lines = run.stderr.splitlines()
+    assert "\r" not in run.stderr and "\x1b[?25" not in run.stderr  # no spinner, even coloured
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", run.stderr).splitlines()  # colour may follow FORCE_COLOR
     assert len(lines) == 1, lines
     assert lines[0].startswith("12 records in 12 file(s) · 0 valid · 12 invalid · 12 errors")
-    findings = run.stdout.splitlines()
+    findings = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout).splitlines()
     assert len(findings) == 12 and all(str(folder) in line for line in findings)
 
 

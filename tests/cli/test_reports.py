@@ -187,3 +187,16 @@ def test_junit_has_one_case_per_record_with_all_its_findings(tmp_path: Path, lay
         assert failure is not None and failure.text is not None
         assert "/gender" in failure.text and "/birthDate" in failure.text
     assert int(suite.get("tests", "0")) == 3  # two records with findings, one for the valid
+
+
+def test_junit_counts_a_record_with_only_a_warning_once(tmp_path: Path) -> None:
+    warned = valid_record("Resident") | {"id": "11010519491231002X"}  # a warning, no error
+    records = [warned, valid_record("Resident") | {"id": "ok"}, {"id": "bad", "gender": "X"}]
+    path = tmp_path / "r.ndjson"
+    path.write_bytes(b"".join(orjson.dumps(valid_record("Resident") | r) + b"\n" for r in records))
+    code, out = validate(path, "--format", "junit")
+    assert code == 1
+    suite = ElementTree.fromstring(out.encode()).find("testsuite")
+    assert suite is not None
+    names = [c.get("name", "") for c in suite.findall("testcase")]
+    assert len(names) == 3 and names[-1] == "1 valid records without findings"  # 3 records

@@ -20,6 +20,7 @@ from tests.service.conftest import running
 from tests.service.test_limits import RECORD, status_of
 
 PACKED = gzip.compress(RECORD)
+TWICE = gzip.compress(PACKED)
 TOKEN = "vendor-ci-token-0123456789abcdef"
 
 
@@ -65,11 +66,16 @@ def length(body: bytes) -> bytes:
         (b"Content-Encoding: gzip,\r\n" + length(PACKED), PACKED, 200),
         (b"Content-Encoding: gzip\r\nContent-Encoding: br\r\n" + length(PACKED), PACKED, 415),
         (b"Content-Encoding: gzip, gzip\r\n" + length(PACKED), PACKED, 415),
+        (b"Content-Encoding: gzip\r\n" + length(TWICE), TWICE, 415),  # gzip twice, said once
+        (length(TWICE), TWICE, 415),  # gzip twice, found by the magic bytes
         (b"Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n" + length(PACKED), PACKED, 415),
         (b"Content-Encoding: \xff\xfe\r\n" + length(PACKED), PACKED, 415),
         (b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", chunked(RECORD), 400),
         (b"Content-Length: 5\r\n", RECORD, 422),  # the first 5 bytes are the body
         (b"Content-Length: 5\r\nContent-Length: 6\r\n", RECORD, 400),
+        (b"Content-Length: 5, 6\r\n", RECORD, 400),
+        (length(RECORD) * 2, RECORD, 200),  # identical repeats are one length (RFC 9112 6.3)
+        (length(RECORD)[:-2] + b", %d\r\n" % len(RECORD), RECORD, 200),
         (b"Content-Length: -1\r\n", RECORD, 400),
         (b"Content-Length: 99999999999999999999999\r\n", RECORD, 400),
         (b"Transfer-Encoding: gzip, chunked\r\n", chunked(PACKED), 400),
@@ -82,6 +88,11 @@ def test_framing_and_encoding_tricks(url: str, headers: bytes, body: bytes, stat
     assert got == status, answer
     if status == 400 and b"Transfer-Encoding: chunked" in headers:
         assert b"connection: close" in answer.lower()  # no second request on that framing
+
+
+def test_bare_lf_line_endings_are_accepted(url: str) -> None:
+    request = post(length(RECORD), RECORD).replace(b"\r\n", b"\n")
+    assert exchange(url, request)[0] == 200  # RFC 9112 2.2: a recipient may accept a bare LF
 
 
 @pytest.mark.parametrize(

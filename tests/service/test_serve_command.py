@@ -101,10 +101,14 @@ def test_keep_uploads_keeps_the_body_as_sent(tmp_path: Path) -> None:
             httpx.post(service.url + "/v1/validate", content=data, headers=again)
         packed = gzip.compress(body)
         httpx.post(service.url + "/v1/validate", content=packed, headers=again)
+        dotted = httpx.post(
+            service.url + "/v1/validate", content=b"{}", headers={"X-Request-Id": ".."}
+        )
+        assert dotted.headers["X-Request-Id"] == ".."
         refused = httpx.post(service.url + "/v1/validate", params={"type": "Nope"}, content=body)
         assert refused.status_code == 400
     names = sorted(p.name for p in kept.iterdir())
-    assert len(names) == 4 and all(re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.upload", n) for n in names)
+    assert len(names) == 5 and all(re.fullmatch(r"[\w-]+\.[0-9a-f]{8}\.upload", n) for n in names)
     mine = [p for p in kept.iterdir() if p.name.startswith(rid + ".")]
     assert len(mine) == 1 and mine[0].read_bytes() == body
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in kept.iterdir())  # personal data
@@ -207,3 +211,25 @@ def test_no_room_for_a_body_is_503_not_500(tmp_path: Path) -> None:
         assert "no room to hold the body" in answer.json()["detail"]
         assert httpx.post(service.url + "/v1/validate", content=record).status_code == 200
     assert "Traceback" not in service.log_text()
+
+
+def test_silent_connections_are_closed_after_the_header_timeout(tmp_path: Path) -> None:
+    """Connections that never send a byte must not fill --max-connections for ever."""
+    limits = ("--max-connections", "5", "--header-timeout", "1")
+    with child_service(*limits, log=tmp_path / "log") as service:
+        where = urlsplit(service.url)
+        silent = [socket.create_connection((where.hostname, where.port)) for _ in range(5)]
+        time.sleep(0.3)
+        assert httpx.get(service.url + "/healthz", timeout=10).status_code == 503  # all taken
+        started = time.monotonic()
+        for connection in silent:
+            connection.settimeout(10)
+            assert connection.recv(100) == b""  # closed, with nothing written to it
+            connection.close()
+        assert time.monotonic() - started < 3
+        with socket.create_connection((where.hostname, where.port), timeout=10) as kept:
+            kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            answer, idle = b"", time.monotonic()
+            while chunk := kept.recv(65536):  # kept alive, then idle: the service closes it
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200") and time.monotonic() - idle < 3
