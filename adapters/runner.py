@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import os
 import re
+import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -571,8 +572,13 @@ class _Repeats:
 
     def __init__(self, shared: frozenset[str]) -> None:
         self.shared = shared
-        self.first: dict[tuple[str, str], tuple[bytes, str]] = {}  # → content digest, where
         self.sources: dict[str, int] = {}  # a source's path → its number in the run
+        # (type, id) → content digest and where, on disk: memory stays flat however long the run
+        self._db = sqlite3.connect("")  # "" = private temporary database on disk
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE first (key BLOB PRIMARY KEY, content BLOB, place TEXT) WITHOUT ROWID;"
+        )
 
     def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
         if not isinstance(outcome, Converted):
@@ -583,7 +589,7 @@ class _Repeats:
                 continue
             key = (record["type"], str(record["id"]))
             content = _content_digest(record)
-            first = self.first.get(key)
+            first = self._first(key)
             if first is None:
                 keys.append((key, content))
             elif first[0] == content:
@@ -594,8 +600,14 @@ class _Repeats:
                            f"neither is chosen for the other: not written at {here}")  # fmt: skip
                 return Rejected("conflicting-id", message, "id")
         for key, content in keys:
-            self.first[key] = (content, here)
+            self._db.execute("INSERT INTO first VALUES (?,?,?)", (_key_bytes(key), content, here))
         return outcome
+
+    def _first(self, key: tuple[str, str]) -> tuple[bytes, str] | None:
+        row = self._db.execute(
+            "SELECT content, place FROM first WHERE key = ?", (_key_bytes(key),)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def settled(
         self,
@@ -632,6 +644,11 @@ def _unobserve(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) ->
             mine[path] -= counts
             if not mine[path]:
                 del mine[path]
+
+
+def _key_bytes(key: tuple[str, str]) -> bytes:
+    """A record's (type, id) as one key (a type name holds no NUL)."""
+    return f"{key[0]}\0{key[1]}".encode("utf-8", "surrogatepass")
 
 
 def _content_digest(record: dict[str, Any]) -> bytes:
