@@ -581,33 +581,27 @@ class _Repeats:
         )
 
     def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
-        if not isinstance(outcome, Converted):
+        if not isinstance(outcome, Converted) or not outcome.records:
             return outcome
-        here, keys = self._where(item, context), []
-        for record in outcome.records[:1]:  # the item's own record (an event, an order)
-            if record["type"] in self.shared:
-                continue
-            key = (record["type"], str(record["id"]))
-            content = _content_digest(record)
-            first = self._first(key)
-            if first is None:
-                keys.append((key, content))
-            elif first[0] == content:
-                message = f"the same {key[0]} {key[1]} was made at {first[1]}; written there"
-                return Skipped("duplicate", f"{message}, not at {here}")
-            else:
-                message = (f"{key[0]} {key[1]} was made at {first[1]} with other content; "
-                           f"neither is chosen for the other: not written at {here}")  # fmt: skip
-                return Rejected("conflicting-id", message, "id")
-        for key, content in keys:
-            self._db.execute("INSERT INTO first VALUES (?,?,?)", (_key_bytes(key), content, here))
-        return outcome
-
-    def _first(self, key: tuple[str, str]) -> tuple[bytes, str] | None:
-        row = self._db.execute(
+        record = outcome.records[0]  # the item's own record (an event, an order)
+        if record["type"] in self.shared:
+            return outcome
+        key, content = (record["type"], str(record["id"])), _content_digest(record)
+        here = self._where(item, context)
+        added = self._db.execute(
+            "INSERT OR IGNORE INTO first VALUES (?,?,?)", (_key_bytes(key), content, here)
+        )
+        if added.rowcount == 1:  # the first sighting: one statement for the common case
+            return outcome
+        first, place = self._db.execute(
             "SELECT content, place FROM first WHERE key = ?", (_key_bytes(key),)
         ).fetchone()
-        return None if row is None else (row[0], row[1])
+        if first == content:
+            message = f"the same {key[0]} {key[1]} was made at {place}; written there"
+            return Skipped("duplicate", f"{message}, not at {here}")
+        message = (f"{key[0]} {key[1]} was made at {place} with other content; "
+                   f"neither is chosen for the other: not written at {here}")  # fmt: skip
+        return Rejected("conflicting-id", message, "id")
 
     def settled(
         self,

@@ -475,10 +475,27 @@ def resident_id_number(text: str) -> str | None:
     return number if is_raw_resident_id(number) else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _steady_day(zone_name: str, day: datetime.date) -> bool:
+    """Whether the zone keeps one UTC offset from the start of `day` to the start of the next,
+    with no repeated hour at its start: then every local time of that day happened exactly once
+    (most days, and every day of a zone without summer time)."""
+    zone = _zone(zone_name)
+    try:
+        start = datetime.datetime.combine(day, datetime.time(), zone)
+        after = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
+    except OverflowError:
+        return False
+    offset = start.utcoffset()
+    return offset == after.utcoffset() == start.replace(fold=1).utcoffset()
+
+
 def local_time_problem(written: str, zone_name: str) -> str | None:
     """Why a local time read in a zone is not one instant: it never happened (skipped by a
     change to summer time) or happened twice (the hour repeated when summer time ends)."""
     moment = datetime.datetime.fromisoformat(written)
+    if _steady_day(zone_name, moment.date()):
+        return None
     zone, local = _zone(zone_name), moment.replace(tzinfo=None)
     there = local.replace(tzinfo=zone)
     said = f"local time {local.isoformat()}"
