@@ -312,8 +312,9 @@ def _identify_content(
 
 
 def _anonymous(record_id: str | None) -> bool:
-    """True when a record id cannot key a baseline: none, or one holding an ID number."""
-    return record_id is None or redact(record_id, thorough=False) != record_id
+    """True when a record id cannot key a baseline: none, or one holding an ID-shaped number
+    (reports black out a mistyped one too: it is still personal)."""
+    return record_id is None or redact(record_id) != record_id
 
 
 def _order_findings(record: dict[str, Any], at: Locator) -> list[Finding]:

@@ -264,7 +264,12 @@ class BaselineKey:
     def __call__(self, finding: Finding) -> str:
         where = finding.location
         record_id = _fingerprinted_id(where)
-        numbered = self.scheme >= 3 and record_id != where.record_id and where.content is not None
+        numbered = (  # an id holding an ID-shaped number, as reports redact it (any check digit)
+            self.scheme >= 3
+            and where.content is not None
+            and where.record_id is not None
+            and redact(where.record_id) != where.record_id
+        )
         if numbered:
             record_id = None  # an id holding an ID number: known by content, as id-less records
         inner = _RECORD_IN_ARRAY.sub("", where.pointer) if where.line is None else where.pointer

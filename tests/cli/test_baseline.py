@@ -319,3 +319,19 @@ def test_ids_holding_an_id_number_are_keyed_by_content(tmp_path: Path) -> None:
         run = ccstd(*known, cwd=project)
         assert run.returncode == 1, keying
         assert json.loads(run.stdout)["summary"]["baselined"] == 0
+
+
+def test_ids_holding_a_mistyped_id_number_are_keyed_by_content_too(tmp_path: Path) -> None:
+    """An ID number with a wrong check digit is still personal (reports black it out): it
+    keys by content, so a different broken record under the same id is new."""
+    project = _project(tmp_path)
+    for keying in BASELINE_KEYINGS:
+        _export(project, "data.ndjson", [_resident("320106195208183021", gender="X")])
+        write = ("validate", "exports", "--write-baseline", "known.json", "--baseline-key", keying)
+        assert ccstd(*write, cwd=project).returncode == 0
+        known = ("validate", "exports", "--baseline", "known.json", "-f", "json", "-q")
+        assert ccstd(*known, cwd=project).returncode == 0, keying
+        _export(project, "data.ndjson", [_resident("320106195208183021", gender="Y")])
+        run = ccstd(*known, cwd=project)
+        assert run.returncode == 1, keying
+        assert json.loads(run.stdout)["summary"]["baselined"] == 0
