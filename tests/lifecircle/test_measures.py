@@ -81,8 +81,15 @@ def test_one_hour_counts_households_not_records() -> None:
     assert table["c"]["delivery"]["jd"] == {"count": None, "suppressed": True}
 
 
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a real one does (`isatty`)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_progress_bars_on_a_terminal() -> None:
-    console = Console(file=io.StringIO(), force_terminal=True, width=80)
+    console = Console(file=_Terminal(), force_terminal=True, width=80)
     with _progress(console, enabled=True) as tick:
         assert tick is not None
         tick("records", 5, None)
