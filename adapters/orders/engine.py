@@ -353,7 +353,7 @@ def _delivery(
         message = "the delivery's key is a resident ID number: not written (privacy)"
         raise UnconvertibleOrderError("personal-data", message, f"{path}.key")
     return {
-        "id": _record_id(f"{_id_prefix(platform)}-dlv-{key}"),
+        "id": _record_id(f"{order['id']}-dlv-{key}"),  # one parcel for two orders: two ids
         "type": "Delivery",
         "standardVersion": platform.standard,
         "meta": {"sourceSystem": platform.name},

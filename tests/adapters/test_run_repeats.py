@@ -80,3 +80,30 @@ def test_an_order_whose_id_is_a_resident_id_number_is_rejected(tmp_path: Path) -
     [reject] = lines(rejects)
     assert reject["reason"] == "personal-data" and reject["path"] == "bill_no"
     assert "11010519491231002X" not in reject["message"]
+
+
+def test_one_parcel_for_two_orders_is_two_deliveries_that_validate(tmp_path: Path) -> None:
+    """A combined shipment: two trades with one tracking number give one Delivery per order
+    (its id starts with the order's), so the output passes --check-references on its own."""
+    sample = Path(__file__).parents[2] / "examples" / "vendors" / "orders" / "taobao-trades.ndjson"
+    page = json.loads(sample.read_text(encoding="utf-8").splitlines()[0])
+    shipped = [t for t in page["trades_sold_get_response"]["trades"]["trade"]
+               if any(o.get("invoice_no") for o in t["orders"]["order"])][:2]  # fmt: skip
+    assert len(shipped) == 2
+    tracking = shipped[0]["orders"]["order"][0]["invoice_no"]
+    for trade in shipped:
+        for order in trade["orders"]["order"]:
+            order["invoice_no"] = tracking
+    page["trades_sold_get_response"]["trades"]["trade"] = shipped
+    source = tmp_path / "trades.ndjson"
+    source.write_text(json.dumps(page, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.ndjson"
+    run = RUNNER.invoke(app, ["convert", str(source), "--from", "orders-taobao", "-o", str(out)],
+                        env=KEY)  # fmt: skip
+    assert run.exit_code == 0, run.output
+    deliveries = [r for r in lines(out) if r["type"] == "Delivery"]
+    assert len(deliveries) == 2 and len({d["id"] for d in deliveries}) == 2
+    orders = {r["id"] for r in lines(out) if r["type"] == "Order"}
+    assert {d["order"]["id"] for d in deliveries} == orders
+    checked = RUNNER.invoke(app, ["validate", str(out), "--check-references"], env=KEY)
+    assert checked.exit_code == 0, checked.output
