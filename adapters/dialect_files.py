@@ -23,6 +23,7 @@ import json
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -403,3 +404,46 @@ def _field_validator(standard: Any, uri: str, pointer: str) -> jsonschema_rs.Val
     return jsonschema_rs.validator_for(
         {"$ref": f"{uri}#{pointer}"}, registry=_compiled_registry(standard), **options
     )
+
+
+# Source names that say a value is a person's (privacy: docs/dialects.md, "Personal data"): a
+# field written unprotected may not read an element or key so named. Compared as the last step of
+# a path, case and `_`/`-`/spaces ignored; an English word may follow one of PERSON_PREFIXES
+# (`receiverMobile`, `buyer_name`). GENERIC words are personal bare only where a family says so
+# (an order line's `name` is the product's).
+PERSONAL_WORDS = frozenset(
+    {
+        # Chinese
+        "姓名", "人员姓名", "名字", "真实姓名", "用户名", "持卡人", "手机号", "手机", "手机号码",
+        "联系电话", "联系方式", "电话", "电话号码", "身份证号", "身份证", "身份证号码", "证件号码",
+        "证件号", "住址", "地址", "家庭住址", "详细地址", "工号", "收货人", "收件人", "联系人",
+        # English
+        "fullname", "realname", "firstname", "lastname", "surname", "givenname", "familyname",
+        "cardholder", "holdername", "staffname", "cnname", "username", "nick", "nickname",
+        "mobile", "mobileno", "mobilenumber", "mobilephone", "cellphone", "phone", "phoneno",
+        "phonenumber", "tel", "telno", "telephone", "idcard", "idcardno", "idcardnumber", "idno",
+        "idnumber", "certificate", "certificateno", "certificatenumber", "certno", "address",
+        "address1", "address2", "addressline", "street", "email",
+    }
+)  # fmt: skip
+GENERIC_PERSONAL_WORDS = frozenset({"name"})
+PERSON_PREFIXES = (
+    "person", "user", "employee", "owner", "resident", "visitor", "staff", "holder", "contact",
+    "receiver", "recipient", "consignee", "buyer", "customer", "人员", "用户", "员工", "业主",
+    "住户", "访客", "收货人", "收件人", "买家",
+)  # fmt: skip
+_NAME_NOISE = re.compile(r"[\s_\-]+")
+
+
+def personal_name(name: str, generic: bool = True) -> bool:
+    """Whether a source element or key name says it holds a person's data (`姓名`,
+    `receiver_mobile`, `cardHolder`); bare `name` too unless `generic` is false."""
+    plain = _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    words = PERSONAL_WORDS | GENERIC_PERSONAL_WORDS if generic else PERSONAL_WORDS
+    if plain in words:
+        return True
+    for prefix in PERSON_PREFIXES:
+        rest = plain.removeprefix(prefix)
+        if rest != plain and rest in PERSONAL_WORDS | GENERIC_PERSONAL_WORDS:
+            return True
+    return False

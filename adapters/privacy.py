@@ -185,11 +185,15 @@ class Protector:
     """Protects direct identifiers in records; counts what it did, never what it saw.
 
     `key=None` means raw output, which the caller must have been asked for explicitly.
+    `screen=False`: the runner writes records that hold a raw ID or mobile number outside the
+    fields meant for one instead of rejecting their items (`personal-data`); only certification
+    asks for it, to report the leaks of the adapter it certifies itself.
     """
 
     standard: StandardVersion
     key: bytes | None
     counts: Counter[str] = field(default_factory=Counter)
+    screen: bool = True
 
     def __post_init__(self) -> None:
         self.key_id = "k-" + hashlib.sha256(self.key or b"").hexdigest()[:12]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import hashlib
 import itertools
 import os
@@ -41,13 +42,14 @@ from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
+from ccstd.conformance.leaks import identifier_paths, leaks
 from ccstd.standard.checker import RecordChecker, build_plan
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.findings import Severity
 from ccstd.standard.money import order_imbalance
 from ccstd.standard.reading import RawItem
 from ccstd.standard.redaction import redact
-from ccstd.standard.registry import StandardRegistry, UnknownVersionError
+from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 
 
 class CountMismatchError(AssertionError):
@@ -548,7 +550,7 @@ def _outcomes(
                 _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             yield item, context, outcome
         return
-    init = (adapter, protector.key, converted_at)
+    init = (adapter, protector.key, converted_at, protector.screen)
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
         pending: deque[tuple[list[Work], Future[_ChunkResult]]] = deque()
         for chunk in _chunks(items):
@@ -670,10 +672,12 @@ def _settle(
 _worker: tuple[Adapter, _Finisher] | None = None
 
 
-def _init_worker(chosen: Adapter | str, key: bytes | None, converted_at: str) -> None:
+def _init_worker(
+    chosen: Adapter | str, key: bytes | None, converted_at: str, screen: bool = True
+) -> None:
     global _worker
     adapter = by_name(chosen) if isinstance(chosen, str) else chosen
-    protector = Protector(StandardRegistry().get(adapter.standard_version), key)
+    protector = Protector(StandardRegistry().get(adapter.standard_version), key, screen=screen)
     finish = _Finisher(_Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry()))
     _worker = adapter, finish
 
@@ -818,6 +822,9 @@ class _Finisher:
             except orjson.JSONEncodeError:  # nested too deep, or an integer beyond 64 bits
                 message = f"the {record['type']} made from it cannot be written as JSON"
                 return Rejected("invalid-output", message)
+            leaked = self._leak(record) if self.protector.screen else None
+            if leaked is not None:
+                return leaked
             if self._error_free(record):
                 continue
             found = self.checker.check(RawItem(name or "", None, value=record)).findings
@@ -828,6 +835,28 @@ class _Finisher:
                 return Rejected("invalid-output", message, errors[0].location.pointer)
         self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
         return Converted(records, outcome.dropped, outcome.notes)
+
+    def _leak(self, record: dict[str, Any]) -> Rejected | None:
+        """`personal-data` if a raw resident ID or mobile number is in a field the standard does
+        not mean for one (the certify scanner's test: convert and certify agree on a leak). The
+        message names the field, never the value."""
+        try:
+            standard = self.checker.registry.get(str(record.get("standardVersion")))
+        except UnknownVersionError:
+            return None  # the checker rejects the record
+        kind = record.get("type")
+        if not isinstance(kind, str) or kind not in standard.entity_ids:
+            return None
+        allowed = identifier_paths(standard, kind)
+        if self.protector.key is None:  # raw identifiers asked for: ids made from them too
+            allowed |= _id_paths(standard, kind)
+        for path, what in leaks(record, allowed):
+            pointer = redact(
+                "/" + "/".join(_pointer_part(part) for part in path)
+            )  # a key may hold one
+            message = f"the {kind} made from it holds a raw {what} at {pointer}"
+            return Rejected("personal-data", message, pointer)
+        return None
 
     def forget(self, outcome: Outcome) -> None:
         """Take back the shared records of an outcome not written after all (a later item
@@ -853,6 +882,20 @@ class _Finisher:
 
 
 _UNPLANNED = object()
+
+
+@functools.cache
+def _id_paths(standard: StandardVersion, kind: str) -> frozenset[tuple[str, ...]]:
+    """The paths a key would pseudonymise besides the protected fields: the record's id, the
+    ids it refers to, its FHIR id in provenance (`Protector.protect` with `ids`)."""
+    fields = entity_fields(standard, kind)
+    refs = {(*f.path, "id") for f in fields if f.reference_type is not None}
+    return frozenset({("id",), ("meta", "source", "fhirId"), *refs})
+
+
+def _pointer_part(part: str | int) -> str:
+    """One step of a JSON pointer (RFC 6901 escapes)."""
+    return str(part).replace("~", "~0").replace("/", "~1")
 
 
 def _plan_of(registry: StandardRegistry, version: str, kind: str) -> Callable[[Any], bool] | None:

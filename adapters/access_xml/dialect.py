@@ -11,7 +11,6 @@ import datetime
 import functools
 import hashlib
 import json
-import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from ccstd.adapters.dialect_files import (
     DataFileError,
     field_problem,
     line_of,
+    personal_name,
     zone_problem,
 )
 from ccstd.adapters.ledger import Coverage
@@ -196,7 +196,7 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
         raise _error(file, ["timezone"], problem)
     _check_formats(file, spec.get("time_formats", []))
     _check_targets(file, spec)
-    _check_person_paths(file, fields)
+    _check_person_paths(file, fields, lookup)
     if "encoding" in spec:
         try:
             text_codec(spec["encoding"])
@@ -205,28 +205,34 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
 
 
 # Fields that name the device (written to Device ids, names, serial numbers) and those that read a
-# person; a source element whose local name says it holds a person's data (a name, an ID number, a
-# phone, an address) is a person field whatever the dialect calls it (privacy: docs/dialects.md).
+# person (pseudonymised); every other field is written as read. A source element whose local name
+# says it holds a person's data (`dialect_files.PERSONAL_WORDS`) is a person field whatever the
+# dialect calls it (privacy: docs/dialects.md).
 DEVICE_FIELDS = ("device", "device_name", "device_serial", "device_ip", "device_mac")
 PERSON_FIELDS = ("person", "id_card", "card")
-_PERSON_WORDS = re.compile(
-    r"(?:person|user|employee|owner|resident|visitor)?(?:name|certificate(?:number|no)?|idcard"
-    r"(?:no|number)?|idnumber|idno|phone(?:no|number)?|mobile(?:no|number)?|tel|telephone|"
-    r"(?:person)?address|email)",
-    re.IGNORECASE,
-)
 
 
-def _check_person_paths(file: DataFile, fields: Mapping[str, Any]) -> None:
-    """A device field may not read what a person field reads, nor an element named for a
-    person's data (`name`, `certificateNumber`, `phoneNo`, `personAddress`)."""
+_WRITTEN_AS_READ = "a person's data, written here unprotected"
+_PERSONAL = dict.fromkeys(DEVICE_FIELDS, "a person's data cannot identify a device")
+
+
+def _check_person_paths(
+    file: DataFile, fields: Mapping[str, Any], lookup: Mapping[str, Any]
+) -> None:
+    """A field written unprotected (all but PERSON_FIELDS, and the lookup key's fields) may not
+    read what a person field reads, nor an element named for a person's data (`姓名`, `phoneNo`,
+    `cardHolder`)."""
     person = {p for name in PERSON_FIELDS if name in fields for p in _listed(fields[name])}
-    for name in DEVICE_FIELDS:
-        for index, path in enumerate(_listed(fields.get(name, []))):
+    written = [(["fields", name], value) for name, value in fields.items()]
+    written += [(["lookup", "fields", name], v) for name, v in lookup.get("fields", {}).items()]
+    for keys, value in written:
+        if keys[-1] in PERSON_FIELDS and keys[0] == "fields":
+            continue
+        for index, path in enumerate(_listed(value)):
             local = path.rsplit("/", 1)[-1].lstrip("@").rsplit(":", 1)[-1]
-            if path in person or _PERSON_WORDS.fullmatch(local):
-                keys = ["fields", name] + ([str(index)] if isinstance(fields[name], list) else [])
-                raise _error(file, keys, f"{path}: a person's data cannot identify a device")
+            if path in person or personal_name(local):
+                at = keys + ([str(index)] if isinstance(value, list) else [])
+                raise _error(file, at, f"{path}: {_PERSONAL.get(keys[-1], _WRITTEN_AS_READ)}")
 
 
 def _listed(value: str | list[str]) -> list[str]:

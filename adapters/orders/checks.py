@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ccstd.adapters.dialect_files import field_problem, zone_problem
+from ccstd.adapters.dialect_files import field_problem, personal_name, zone_problem
 from ccstd.adapters.orders.values import UnconvertibleOrderError, currency_code, decimal
 
 Keys = list[str]
@@ -71,6 +71,7 @@ def check_meaning(spec: Mapping[str, Any]) -> None:
     if problem:
         raise KeyValueError(["timezone"], problem)
     _order_level_paths(spec)
+    _personal_paths(spec)
     _section(version, ["order"], spec["order"], ORDER_TARGETS)
     if "currency" in spec["order"]:
         for keys, value in _constants(spec["order"]["currency"], ["order", "currency"]):
@@ -192,6 +193,40 @@ def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
         for where, path in _paths(spec.get(section, {}), [section]):
             if "[]" in path and "sum" not in where and "less" not in where:
                 raise KeyValueError(where, f"{path!r}: {WALKS_IN_SUMS}")
+
+
+PERSON_KEYS = ("name", "phone")  # the recipient fields pseudonymised; all else is written as read
+_WRITTEN = ("order", "money", "recipient", "status", "lines", "deliveries")
+
+
+def _personal_paths(spec: Mapping[str, Any]) -> None:
+    """A value written unprotected (all but the recipient's name and phone) may not read what
+    those read, nor a key named for a person's data (`receiver_mobile`, `buyer_name`, `手机`;
+    a bare `name` is a product's or a shop's here)."""
+    recipient = spec.get("recipient", {})
+    person = {
+        _step(term)[0]
+        for key in PERSON_KEYS
+        for _, path in _paths(recipient.get(key, []), [])
+        for term in path.split("*")
+    }
+    for section in _WRITTEN:
+        value = spec.get(section, {})
+        if section == "recipient":
+            value = {k: v for k, v in value.items() if k not in PERSON_KEYS}
+        for where, path in _paths(value, [section]):
+            for term in path.split("*"):
+                full, local = _step(term)
+                if full in person or personal_name(local, generic=False):
+                    raise KeyValueError(
+                        where, f"{path!r}: a person's data, written here unprotected"
+                    )
+
+
+def _step(term: str) -> tuple[str, str]:
+    """A path term without `^` and `[]`, and its last step (the key's own name)."""
+    full = term.strip().lstrip("^").replace("[]", "")
+    return full, full.rsplit(".", 1)[-1]
 
 
 def _unrooted(path: str) -> str:

@@ -1,0 +1,67 @@
+"""Personal data through vendor data files, end to end through `ccstd convert`: a dialect or
+platform file whose unprotected field reads what a person field reads, or an element or key named
+for a person's data (`dialect_files.PERSONAL_WORDS`), is refused at load time: file, line, key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.adapters.test_personal_data_screen import (
+    DIALECT,
+    MOBILE,
+    TAOBAO,
+    TRADE,
+    dialect,
+    log,
+    run,
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('code = "身份证号"', "fields.code"),
+        ('door = "卡号"', "fields.door"),  # what a person field reads
+        ('reader = "手机"', "fields.reader"),
+        ('device_name = "姓名"', "fields.device_name"),
+        ('code = "Person/@cardHolder"', "fields.code"),
+    ],
+)
+def test_a_dialect_writing_a_persons_data_unprotected_is_refused(
+    tmp_path: Path, extra: str, key: str
+) -> None:
+    done = run(tmp_path, log(tmp_path), dialect(tmp_path, extra))
+    assert done["run"].exit_code == 2
+    assert f"d.toml:{DIALECT.format(extra=extra).splitlines().index(extra) + 1}: {key}" in (
+        done["run"].output
+    )
+    assert not (tmp_path / "out.ndjson").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('number = "tid"', 'number = "receiver_mobile"', "order.number"),
+        ('merchant = ["seller_nick", {const = "(taobao seller)"}]', 'merchant = ["buyer_name"]',
+         "order.merchant.0"),
+        ('name = "title"', 'name = "^receiver_name"', "lines.0.name"),
+        ('city = "receiver_city"', 'city = "receiver_address"', "recipient.city"),
+    ],
+)  # fmt: skip
+def test_a_platform_writing_a_persons_data_unprotected_is_refused(
+    tmp_path: Path, old: str, new: str, key: str
+) -> None:
+    text = TAOBAO.read_text("utf-8")
+    assert old in text
+    platform = tmp_path / "p.toml"
+    platform.write_text(text.replace(old, new, 1), encoding="utf-8")
+    orders = tmp_path / "o.ndjson"
+    orders.write_text(json.dumps(TRADE, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = run(tmp_path, orders, platform)
+    line = text.splitlines().index(old) + 1
+    assert done["run"].exit_code == 2
+    assert f"p.toml:{line}: {key}" in done["run"].output
+    assert MOBILE not in done["written"]

@@ -1,0 +1,111 @@
+"""Personal data through vendor data files, end to end through `ccstd convert`: whatever carries a
+raw resident ID or mobile number into a field the standard does not mean for one is rejected as
+`personal-data` by the runner (the certify leak scanner), naming the field, never the value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+
+RUNNER = CliRunner()
+KEY = {"CCSTD_PSEUDONYM_KEY": "personal-data-screen-test-key-5a4b3c2d", "COLUMNS": "300"}
+ID_NUMBER, MOBILE = "11010519491231002X", "13800138000"
+LOG = f"""<?xml version="1.0" encoding="UTF-8"?>
+<门禁记录>
+<刷卡 门="东门"><时间>2024年05月01日 07:10:00</时间><方式>刷卡</方式><结果>通过</结果>
+<卡号>31000000</卡号><姓名>张三</姓名><身份证号>{ID_NUMBER}</身份证号><手机>{MOBILE}</手机>
+<备注>{ID_NUMBER}</备注><事件>7</事件></刷卡>
+</门禁记录>
+"""
+DIALECT = """family = "access-xml"
+name = "test-screen"
+description = "test"
+record = "刷卡"
+markers = ["<门禁记录"]
+time_formats = ["%Y年%m月%d日 %H:%M:%S"]
+timezone = "Asia/Shanghai"
+[fields]
+time = "时间"
+device = "@门"
+method = "方式"
+result = "结果"
+card = "卡号"
+{extra}
+[values.method]
+"刷卡" = "card"
+[values.result]
+"通过" = "granted"
+[site]
+id = "comm-x"
+division_code = "310115"
+"""
+TAOBAO = Path(__file__).parents[2] / "adapters" / "orders" / "platforms" / "taobao.toml"
+TRADE = {
+    "tid": "T1", "status": "TRADE_FINISHED", "created": "2024-05-01 10:00:00",
+    "total_fee": "10.00", "post_fee": "0.00", "discount_fee": "0.00", "payment": "10.00",
+    "seller_nick": "shop", "seller_memo": f"call {MOBILE}", "receiver_name": "张三",
+    "receiver_mobile": MOBILE, "receiver_city": "上海", "receiver_address": "某路1号",
+    "orders": [{"title": "tea", "num": 1, "price": "10.00", "total_fee": "10.00"}],
+}  # fmt: skip
+
+
+def run(tmp_path: Path, data: Path, mapping: Path) -> dict:  # type: ignore[type-arg]
+    out, ledger = tmp_path / "out.ndjson", tmp_path / "ledger.json"
+    redacted = tmp_path / "redacted.ndjson"
+    result = RUNNER.invoke(
+        app,
+        ["convert", str(data), "--dialect", str(mapping), "-o", str(out), "--ledger", str(ledger),
+         "--rejects-redacted", str(redacted)],
+        env=KEY,
+    )  # fmt: skip
+    assert "Traceback" not in result.output
+    written = "".join(p.read_text("utf-8") for p in (out, ledger, redacted) if p.exists())
+    return {"run": result, "written": written + result.output, "ledger": ledger}
+
+
+def dialect(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "d.toml"
+    path.write_text(DIALECT.format(extra=extra), encoding="utf-8")
+    return path
+
+
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "log.xml"
+    path.write_text(LOG, encoding="utf-8")
+    return path
+
+
+def test_an_id_number_in_an_innocent_element_is_rejected_as_personal_data(tmp_path: Path) -> None:
+    done = run(tmp_path, log(tmp_path), dialect(tmp_path, 'code = "备注"'))
+    assert done["run"].exit_code == 1, done["run"].output
+    assert ID_NUMBER not in done["written"]
+    (reject,) = [
+        json.loads(line) for line in (tmp_path / "redacted.ndjson").read_text("utf-8").splitlines()
+    ]
+    assert (reject["reason"], reject["path"]) == ("personal-data", "/vendorEventCode")
+
+
+def test_a_harmless_code_still_converts(tmp_path: Path) -> None:
+    done = run(tmp_path, log(tmp_path), dialect(tmp_path, 'code = "事件"'))
+    assert done["run"].exit_code == 0, done["run"].output
+    assert '"vendorEventCode":"7"' in (tmp_path / "out.ndjson").read_text("utf-8")
+
+
+def test_a_mobile_number_in_an_unprotected_order_field_is_rejected(tmp_path: Path) -> None:
+    text = TAOBAO.read_text("utf-8")
+    platform = tmp_path / "p.toml"
+    old = 'merchant = ["seller_nick", {const = "(taobao seller)"}]'
+    platform.write_text(text.replace(old, 'merchant = ["seller_memo"]'), encoding="utf-8")
+    orders = tmp_path / "o.ndjson"
+    orders.write_text(json.dumps(TRADE, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = run(tmp_path, orders, platform)
+    assert done["run"].exit_code == 1, done["run"].output
+    assert MOBILE not in done["written"]
+    (reject,) = [
+        json.loads(line) for line in (tmp_path / "redacted.ndjson").read_text("utf-8").splitlines()
+    ]
+    assert (reject["reason"], reject["path"]) == ("personal-data", "/merchant/name")
