@@ -797,6 +797,17 @@ def _redacted(value: Any) -> Any:
     return value
 
 
+# Hex digests this runner writes into provenance: never source data, and a run of eleven decimal
+# digits in 64 hex characters is common, which would send every record to the field walk.
+_DIGESTS = frozenset(
+    {
+        ("meta", "source", "sha256"),
+        ("meta", "source", "fileSha256"),
+        ("meta", "adapter", "mappingDigest"),
+    }
+)
+
+
 class _Finisher:
     """Stamps and protects converted records, then holds them to the standard: an item whose
     records do not validate is rejected whole (`invalid-output`), so output always validates."""
@@ -847,7 +858,7 @@ class _Finisher:
         kind = record.get("type")
         if not isinstance(kind, str) or kind not in standard.entity_ids:
             return None
-        allowed = identifier_paths(standard, kind)
+        allowed = identifier_paths(standard, kind) | _DIGESTS
         if self.protector.key is None:  # raw identifiers asked for: ids made from them too
             allowed |= _id_paths(standard, kind)
         for path, what in leaks(record, allowed):
