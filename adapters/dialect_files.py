@@ -423,14 +423,21 @@ PERSONAL_WORDS = frozenset(
         "mobile", "mobileno", "mobilenumber", "mobilephone", "cellphone", "phone", "phoneno",
         "phonenumber", "tel", "telno", "telephone", "idcard", "idcardno", "idcardnumber", "idno",
         "idnumber", "certificate", "certificateno", "certificatenumber", "certno", "address",
-        "address1", "address2", "addressline", "street", "email",
+        "address1", "address2", "addressline", "street", "email", "holder",
+        # pinyin and its initials, as government systems name columns
+        "xm", "xingming", "sfzh", "sfzhm", "lxdh", "sjhm", "sjh", "shoujihao", "dianhua",
     }
 )  # fmt: skip
+# Chinese words that say "a person's data" wherever they sit in a name (持卡人姓名, 联系人电话);
+# not 地址 or 名称 on their own: IP地址 and 设备名称 are a device's
+PERSONAL_PARTS = ("姓名", "电话", "手机", "身份证", "证件号", "住址", "持卡人")
 GENERIC_PERSONAL_WORDS = frozenset({"name"})
+AFTER_PERSON = frozenset({"name", "名称", "person"})  # personal after a person-like prefix
 PERSON_PREFIXES = (
     "person", "user", "employee", "owner", "resident", "visitor", "staff", "holder", "contact",
-    "receiver", "recipient", "consignee", "buyer", "customer", "人员", "用户", "员工", "业主",
-    "住户", "访客", "收货人", "收件人", "买家",
+    "receiver", "recipient", "consignee", "buyer", "customer", "cardholder", "personnel", "emp",
+    "worker", "member", "tenant", "client", "patient", "人员", "用户", "员工", "业主", "住户",
+    "访客", "收货人", "收件人", "买家", "客户", "租户", "会员", "联系人",
 )  # fmt: skip
 _NAME_NOISE = re.compile(r"[\s_\-]+")
 
@@ -440,10 +447,10 @@ def personal_name(name: str, generic: bool = True) -> bool:
     `receiver_mobile`, `cardHolder`); bare `name` too unless `generic` is false."""
     plain = _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
     words = PERSONAL_WORDS | GENERIC_PERSONAL_WORDS if generic else PERSONAL_WORDS
-    if plain in words:
+    if plain in words or any(part in plain for part in PERSONAL_PARTS):
         return True
     for prefix in PERSON_PREFIXES:
         rest = plain.removeprefix(prefix)
-        if rest != plain and rest in PERSONAL_WORDS | GENERIC_PERSONAL_WORDS:
+        if rest != plain and rest in PERSONAL_WORDS | AFTER_PERSON:
             return True
     return False

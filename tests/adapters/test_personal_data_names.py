@@ -65,3 +65,25 @@ def test_a_platform_writing_a_persons_data_unprotected_is_refused(
     assert done["run"].exit_code == 2
     assert f"p.toml:{line}: {key}" in done["run"].output
     assert MOBILE not in done["written"]
+
+
+@pytest.mark.parametrize(
+    "element",
+    ["持卡人姓名", "客户姓名", "业主名称", "人员名称", "联系人电话", "cardHolderName",
+     "personnelName", "empName", "workerName", "memberName", "tenantName", "ContactPerson",
+     "holder", "xm", "sfzh", "lxdh", "sjhm"],
+)  # fmt: skip
+def test_compound_and_pinyin_names_of_personal_fields_are_refused(
+    tmp_path: Path, element: str
+) -> None:
+    extra = f'device_name = "{element}"'
+    done = run(tmp_path, log(tmp_path), dialect(tmp_path, extra))
+    assert done["run"].exit_code == 2, element
+    assert "fields.device_name" in done["run"].output
+
+
+@pytest.mark.parametrize("element", ["设备名称", "IP地址", "deviceName", "doorName", "名称"])
+def test_a_devices_own_names_are_not_taken_for_a_persons(element: str) -> None:
+    from ccstd.adapters.dialect_files import personal_name
+
+    assert not personal_name(element, generic=False)
