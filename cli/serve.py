@@ -1,4 +1,4 @@
-"""`ccstd serve`: the validator as an HTTP service for vendors without Python (docs/serve.md)."""
+"""`ccstd serve`: the validator as an HTTP service for vendors without Python (docs/service.md)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""`ccstd serve`: the validator as an HTTP service with a browser page (docs/serve.md)."""
+"""`ccstd serve`: the validator as an HTTP service with a browser page (docs/service.md)."""
