@@ -44,7 +44,7 @@ from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.conformance.leaks import identifier_paths, leaks
 from ccstd.standard.checker import RecordChecker, build_plan
-from ccstd.standard.fields import ANY_ITEM, entity_fields
+from ccstd.standard.fields import entity_fields
 from ccstd.standard.findings import Severity
 from ccstd.standard.money import order_imbalance
 from ccstd.standard.reading import RawItem
@@ -806,10 +806,6 @@ _DIGESTS = frozenset(
         ("meta", "adapter", "mappingDigest"),
     }
 )
-# Carriers' and vendors' codes: a UPS number (1ZW9V7F15901234569) or a SKU built from a district
-# code and a date can hold a run that looks like a mobile or ID number, and is never personal;
-# rejecting its item would lose a real order (the load-time checks keep person fields out of them).
-_CODES = frozenset({("trackingNumber",), ("lines", ANY_ITEM, "sku")})
 
 
 class _Finisher:
@@ -862,7 +858,7 @@ class _Finisher:
         kind = record.get("type")
         if not isinstance(kind, str) or kind not in standard.entity_ids:
             return None
-        allowed = identifier_paths(standard, kind) | _DIGESTS | _CODES
+        allowed = identifier_paths(standard, kind) | _DIGESTS
         if self.protector.key is None:  # raw identifiers asked for: ids made from them too
             allowed |= _id_paths(standard, kind)
         for path, what in leaks(record, allowed):

@@ -109,26 +109,3 @@ def test_a_mobile_number_in_an_unprotected_order_field_is_rejected(tmp_path: Pat
         json.loads(line) for line in (tmp_path / "redacted.ndjson").read_text("utf-8").splitlines()
     ]
     assert (reject["reason"], reject["path"]) == ("personal-data", "/merchant/name")
-
-
-def test_carrier_numbers_and_skus_that_look_like_numbers_of_people_convert(tmp_path: Path) -> None:
-    """A UPS tracking number holding a mobile-shaped run and a SKU built from a district code
-    and a date are a carrier's and a vendor's codes: the order converts, nothing is lost."""
-    sample = Path(__file__).parents[2] / "examples" / "vendors" / "orders" / "shopify-orders.json"
-    page = json.loads(sample.read_text(encoding="utf-8"))
-    order = page["orders"][0]
-    order["line_items"][0]["sku"] = "310115-20240501-0011"
-    order["fulfillments"] = [
-        order.get("fulfillments", [{}])[0] | {"tracking_number": "1ZW9V7F15901234569"}
-    ]
-    page["orders"] = [order]
-    source = tmp_path / "orders.json"
-    source.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
-    out = tmp_path / "out.ndjson"
-    arguments = ["convert", str(source), "--from", "orders-shopify", "-o", str(out)]
-    key = {"CCSTD_PSEUDONYM_KEY": "3f9a1c7e5b2d8f40a6c1e9b7d3f5a2c8"}
-    done = CliRunner().invoke(app, arguments, env=key)
-    assert done.exit_code == 0, done.output
-    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert {r["type"] for r in written} == {"Order", "Delivery"}
-    assert any(r.get("trackingNumber") == "1ZW9V7F15901234569" for r in written)
