@@ -99,7 +99,9 @@ def key_weakness(key: bytes) -> str | None:
     and, for words between separators (`correct horse battery staple`), 12.9 bits a word (a
     diceware list). A key that repeats a short pattern or uses fewer than 6 distinct byte values
     is refused whatever its length. Only patterns a random key shows with a probability below
-    2^-48 count, so a random key of 128 bits or more is never refused. Certification's
+    2^-48 count, so a random key of 128 bits or more is not refused for a pattern; 16 random
+    bytes that all happen to be printable (a chance of about 2^-23) are credited as a printable
+    password of 105 bits and refused, and the message says why. Certification's
     published key is used through Protector directly, never checked.
     """
     if len(key) < _MIN_KEY_BYTES:
