@@ -439,13 +439,52 @@ PERSON_PREFIXES = (
     "worker", "member", "tenant", "client", "patient", "人员", "用户", "员工", "业主", "住户",
     "访客", "收货人", "收件人", "买家", "客户", "租户", "会员", "联系人",
 )  # fmt: skip
+# Containers whose keys are a person's, so that their `name`, `phone` or street line is too
+# (`billing_address.name`, `customer.first_name`, `buyer/nick`): a step that is a PERSON_PREFIX
+# (alone or followed by one of CONTAINER_SUFFIXES: `customerInfo`, `buyer_details`), or that ends
+# in one of ADDRESS_CONTAINERS (`shipping_address`, `defaultAddress`, `收货地址`) but is not one of
+# NOT_CONTAINERS (a device's own address). CONTAINED_WORDS are personal inside such a container
+# only (bare, `name` is a product's or a device's); every PERSONAL_WORDS name is personal anywhere.
+CONTAINER_SUFFIXES = ("", "info", "information", "data", "detail", "details", "信息", "资料")
+ADDRESS_CONTAINERS = ("address", "addresses", "addr", "地址")
+NOT_CONTAINERS = frozenset({"ipaddress", "macaddress", "ip地址", "mac地址", "ipaddr", "macaddr"})
+CONTAINED_WORDS = frozenset(
+    {"name", "名称", "line", "line1", "line2", "line3", "street1", "street2", "streetaddress"}
+)
 _NAME_NOISE = re.compile(r"[\s_\-]+")
+
+
+def personal_path(steps: Sequence[str], generic: bool = True) -> bool:
+    """Whether a source path (its element or key names, outermost first) says it holds a
+    person's data: its last name does (`personal_name`), or it is one of CONTAINED_WORDS inside
+    a person's container (`billing_address.name`, `customer.name`, `receiverInfo/line1`)."""
+    if not steps:
+        return False
+    *outer, last = steps
+    if personal_name(last, generic):
+        return True
+    return _plain(last) in CONTAINED_WORDS and any(_person_container(step) for step in outer)
+
+
+def _person_container(step: str) -> bool:
+    plain = _plain(step)
+    if plain in NOT_CONTAINERS:
+        return False
+    if plain.endswith(ADDRESS_CONTAINERS):
+        return True
+    return any(
+        plain == prefix + suffix for prefix in PERSON_PREFIXES for suffix in CONTAINER_SUFFIXES
+    )
+
+
+def _plain(name: str) -> str:
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
 def personal_name(name: str, generic: bool = True) -> bool:
     """Whether a source element or key name says it holds a person's data (`姓名`,
     `receiver_mobile`, `cardHolder`); bare `name` too unless `generic` is false."""
-    plain = _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    plain = _plain(name)
     words = PERSONAL_WORDS | GENERIC_PERSONAL_WORDS if generic else PERSONAL_WORDS
     if plain in words or any(part in plain for part in PERSONAL_PARTS):
         return True

@@ -23,7 +23,7 @@ from ccstd.adapters.dialect_files import (
     DataFileError,
     field_problem,
     line_of,
-    personal_name,
+    personal_path,
     zone_problem,
 )
 from ccstd.adapters.ledger import Coverage
@@ -229,8 +229,8 @@ def _check_person_paths(
         if keys[-1] in PERSON_FIELDS and keys[0] == "fields":
             continue
         for index, path in enumerate(_listed(value)):
-            local = path.rsplit("/", 1)[-1].lstrip("@").rsplit(":", 1)[-1]
-            if path in person or personal_name(local):
+            steps = [step.lstrip("@").rsplit(":", 1)[-1] for step in path.split("/") if step]
+            if path in person or personal_path(steps):
                 at = keys + ([str(index)] if isinstance(value, list) else [])
                 raise _error(file, at, f"{path}: {_PERSONAL.get(keys[-1], _WRITTEN_AS_READ)}")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ccstd.adapters.dialect_files import field_problem, personal_name, zone_problem
+from ccstd.adapters.dialect_files import field_problem, personal_path, zone_problem
 from ccstd.adapters.orders.values import UnconvertibleOrderError, currency_code, decimal
 
 Keys = list[str]
@@ -201,8 +201,8 @@ _WRITTEN = ("order", "money", "recipient", "status", "lines", "deliveries")
 
 def _personal_paths(spec: Mapping[str, Any]) -> None:
     """A value written unprotected (all but the recipient's name and phone) may not read what
-    those read, nor a key named for a person's data (`receiver_mobile`, `buyer_name`, `手机`;
-    a bare `name` is a product's or a shop's here)."""
+    those read, nor a key named for a person's data (`receiver_mobile`, `buyer_name`, `手机`,
+    `billing_address.name`; a bare `name` is a product's or a shop's here)."""
     recipient = spec.get("recipient", {})
     person = {
         _step(term)[0]
@@ -216,8 +216,8 @@ def _personal_paths(spec: Mapping[str, Any]) -> None:
             value = {k: v for k, v in value.items() if k not in PERSON_KEYS}
         for where, path in _paths(value, [section]):
             for term in path.split("*"):
-                full, local = _step(term)
-                if full in person or personal_name(local, generic=False):
+                full, _local = _step(term)
+                if full in person or personal_path(full.split("."), generic=False):
                     raise KeyValueError(
                         where, f"{path!r}: a person's data, written here unprotected"
                     )
