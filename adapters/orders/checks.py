@@ -223,6 +223,24 @@ def _personal_paths(spec: Mapping[str, Any]) -> None:
                     )
 
 
+def mapping_of(spec: Mapping[str, Any], path: str) -> str:
+    """The key of the first mapping that reads `path` (`recipient.name`, `lines.0.sku`), for
+    messages; an item array's fields are read within it (`line_items.sku`)."""
+    for section in ("required", *_WRITTEN):
+        value = spec.get(section, {})
+        tables = value if isinstance(value, list) and section != "required" else [value]
+        for index, table in enumerate(tables):
+            within = table.get("items", "") if isinstance(table, dict) else ""
+            keys = [section, str(index)] if table is not value else [section]
+            for where, found in _paths(table, keys):
+                for term in found.split("*"):
+                    full, rooted = _step(term)[0], term.strip().startswith("^")
+                    read = f"{within.replace('[]', '')}.{full}" if within and not rooted else full
+                    if read == path:
+                        return ".".join(where)
+    return "a mapping"
+
+
 def _step(term: str) -> tuple[str, str]:
     """A path term without `^` and `[]`, and its last step (the key's own name)."""
     full = term.strip().lstrip("^").replace("[]", "")
