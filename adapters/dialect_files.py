@@ -439,15 +439,18 @@ PERSON_PREFIXES = (
     "worker", "member", "tenant", "client", "patient", "人员", "用户", "员工", "业主", "住户",
     "访客", "收货人", "收件人", "买家", "客户", "租户", "会员", "联系人",
 )  # fmt: skip
-# Containers whose keys are a person's, so that their `name`, `phone` or street line is too
-# (`billing_address.name`, `customer.first_name`, `buyer/nick`): a step that is a PERSON_PREFIX
-# (alone or followed by one of CONTAINER_SUFFIXES: `customerInfo`, `buyer_details`), or that ends
-# in one of ADDRESS_CONTAINERS (`shipping_address`, `defaultAddress`, `收货地址`) but is not one of
-# NOT_CONTAINERS (a device's own address). CONTAINED_WORDS are personal inside such a container
-# only (bare, `name` is a product's or a device's); every PERSONAL_WORDS name is personal anywhere.
+# An address is a person's unless a device's or a network's: a name ending in one of
+# ADDRESS_SUFFIXES (`full_address`, `shippingAddress`, `收货地址`) is personal, and so is what it
+# contains, unless what precedes the suffix is one of DEVICE_ADDRESSES (`ipAddress`, `IP地址`).
+# Other containers whose keys are a person's: a step that is a PERSON_PREFIX, alone or followed
+# by one of CONTAINER_SUFFIXES (`customer`, `buyerInfo`). CONTAINED_WORDS are personal inside a
+# container only (bare, `name` is a product's or a device's); PERSONAL_WORDS are personal anywhere.
 CONTAINER_SUFFIXES = ("", "info", "information", "data", "detail", "details", "信息", "资料")
-ADDRESS_CONTAINERS = ("address", "addresses", "addr", "地址")
-NOT_CONTAINERS = frozenset({"ipaddress", "macaddress", "ip地址", "mac地址", "ipaddr", "macaddr"})
+ADDRESS_SUFFIXES = ("address", "addresses", "addr", "地址")
+DEVICE_ADDRESSES = frozenset(
+    {"ip", "ipv4", "ipv6", "mac", "server", "host", "device", "gateway", "network", "net",
+     "local", "remote", "bluetooth", "wifi", "web", "url", "设备", "服务器", "网关", "主机", "网络"}
+)  # fmt: skip
 CONTAINED_WORDS = frozenset(
     {"name", "名称", "line", "line1", "line2", "line3", "street1", "street2", "streetaddress"}
 )
@@ -461,18 +464,21 @@ def personal_path(steps: Sequence[str], generic: bool = True) -> bool:
     if not steps:
         return False
     *outer, last = steps
-    if personal_name(last, generic):
+    if personal_name(last, generic) or _persons_address(_plain(last)):
         return True
     return _plain(last) in CONTAINED_WORDS and any(_person_container(step) for step in outer)
 
 
+def _persons_address(plain: str) -> bool:
+    for suffix in ADDRESS_SUFFIXES:
+        if plain.endswith(suffix):
+            return plain.removesuffix(suffix) not in DEVICE_ADDRESSES
+    return False
+
+
 def _person_container(step: str) -> bool:
     plain = _plain(step)
-    if plain in NOT_CONTAINERS:
-        return False
-    if plain.endswith(ADDRESS_CONTAINERS):
-        return True
-    return any(
+    return _persons_address(plain) or any(
         plain == prefix + suffix for prefix in PERSON_PREFIXES for suffix in CONTAINER_SUFFIXES
     )
 

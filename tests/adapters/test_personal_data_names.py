@@ -96,7 +96,7 @@ SHOPIFY = TAOBAO.parent / "shopify.toml"
     "path",
     ["billing_address.name", "shipping_address.name", "customer.first_name", "buyer.nick",
      "billing_address.address1", "default_address.phone", "customer.name", "buyerInfo.name",
-     "billing_address.line1", "收货地址.名称"],
+     "billing_address.line1", "收货地址.名称", "full_address", "delivery_addr"],
 )  # fmt: skip
 def test_a_persons_key_inside_an_address_or_customer_is_refused(tmp_path: Path, path: str) -> None:
     """`name`, a phone or a street line under an address, customer or buyer container is a
@@ -128,7 +128,10 @@ def test_a_dialect_reading_a_persons_key_inside_a_container_is_refused(
     )
 
 
-@pytest.mark.parametrize("path", ["IPAddress.name", "line_items.title", "shop.name", "store.name"])
+@pytest.mark.parametrize(
+    "path", ["IPAddress.name", "line_items.title", "shop.name", "store.name", "ipv6Address",
+             "设备地址", "billing_address.city"]
+)  # fmt: skip
 def test_a_name_outside_a_persons_container_is_not_personal(path: str) -> None:
     from ccstd.adapters.dialect_files import personal_path
 
