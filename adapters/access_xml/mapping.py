@@ -46,16 +46,18 @@ _NUMBERED = {"door": "doorNo", "reader": "readerNo"}  # field → AccessEvent pr
 
 
 @functools.lru_cache(maxsize=4096)  # a log names few devices and sites, again and again
-def readable_id(value: str, prefix: str = "") -> str:
+def readable_id(value: str, prefix: str = "", reserved: str | None = None) -> str:
     """A record id from a source value, after `prefix`: the value itself when it is already a
     safe id that fits; else a readable form (Chinese through pinyin: 东门 → dong-men) and a short
     digest of the original, so that values differing only in what cannot be written in an id
     never share one. A value that already has that shape (`dong-men-79f2d165`: ends in `-` and
-    eight hex digits) gets a digest too, so no name is taken for another's derived id."""
+    eight hex digits) gets a digest too, so no name is taken for another's derived id; so does
+    one starting with `reserved`, the prefix of ids made from other values."""
     if (
         _ID_SAFE.fullmatch(value)
         and not _DERIVED.search(value)
         and len(prefix) + len(value) <= _ID_MAX
+        and not (reserved and value.startswith(reserved))
     ):
         return prefix + value
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
@@ -385,10 +387,13 @@ def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | N
     if "id" in dialect.site:
         return dialect.site["id"], name
     if mapped.get("site_id"):
-        return readable_id(mapped["site_id"] or ""), name
+        return readable_id(mapped["site_id"] or "", reserved=_NAMED_SITE), name
     if name:
-        return readable_id(name, "community-"), name
+        return readable_id(name, _NAMED_SITE), name
     return unnamed_site(dialect), None
+
+
+_NAMED_SITE = "community-"  # the ids of sites known by name only
 
 
 def unnamed_site(dialect: Dialect) -> str:

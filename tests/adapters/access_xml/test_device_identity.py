@@ -52,3 +52,27 @@ def test_a_long_name_after_a_prefix_is_not_cut_into_anothers_id() -> None:
     first, second = "a" * 127 + "1", "a" * 127 + "2"
     ids = {readable_id(first, "community-"), readable_id(second, "community-")}
     assert len(ids) == 2 and all(len(i) <= 128 for i in ids)
+
+
+def test_a_site_id_shaped_like_a_named_sites_id_is_another_site(tmp_path: Path) -> None:
+    """A site known by name only gets `community-<name>`; a site id of that shape read from
+    another log row gets a digest, so the two sites' devices do not share a Community."""
+    text = DIALECT.format(extra='site_id = "@编号"\nsite_name = "@小区"')
+    text = text.replace('[site]\nid = "comm-x"\ndivision_code = "310115"\n', "")
+    dialect = tmp_path / "d.toml"
+    dialect.write_text(text, encoding="utf-8")
+    rows = [swipe("A", 1).replace("<刷卡 ", '<刷卡 编号="community-foo" '),
+            swipe("B", 2).replace("<刷卡 ", '<刷卡 小区="foo" ')]  # fmt: skip
+    log = tmp_path / "log.xml"
+    log.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<门禁记录>\n{"".join(rows)}</门禁记录>\n'
+    )
+    out = tmp_path / "out.ndjson"
+    done = RUNNER.invoke(
+        app, ["convert", str(log), "--dialect", str(dialect), "-o", str(out)], env=KEY
+    )
+    assert done.exit_code == 0, done.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    sites = {r["id"]: r["community"]["id"] for r in records if r["type"] == "Device"}
+    assert sites["B"] == "community-foo"
+    assert sites["A"].startswith("community-foo-") and sites["A"] != sites["B"]
