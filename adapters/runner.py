@@ -452,7 +452,11 @@ def _run(
             written=set(already),
         )
         ledger_file = files.open(outputs.ledger) if outputs.ledger and ledger else None
-        work = (engine or _outcomes)(adapter, items, protector, ledger, converted_at, jobs)
+        if engine is None:
+            work = _outcomes(adapter, items, protector, ledger, converted_at, jobs)
+        else:  # finished elsewhere (a cluster): repeats are told here, as for --jobs
+            finished = engine(adapter, items, protector, ledger, converted_at, jobs)
+            work = _Repeats.after(finished, adapter, ledger, converted_at)
         for item, context, outcome in work:
             report.read += 1
             _account(report, item, outcome, sinks, adapter, context)
@@ -536,8 +540,8 @@ def _outcomes(
     jobs: int,
 ) -> Iterator[tuple[SourceItem, SourceContext, Outcome]]:
     """(item, context, finished outcome) in input order; the ledger is filled on the way."""
-    repeats = _Repeats(adapter.shared_types)
     if jobs <= 1:
+        repeats = _Repeats(adapter.shared_types)
         finish = _Finisher(
             _Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
         )
@@ -550,20 +554,30 @@ def _outcomes(
                 _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             yield item, context, outcome
         return
-    repeats.stamp = _Stamp(adapter, converted_at)  # to put back what a worker left out
+    yield from _Repeats.after(
+        _in_workers(adapter, items, protector, ledger, converted_at, jobs), adapter, ledger,
+        converted_at,
+    )  # fmt: skip
+
+
+def _in_workers(
+    adapter: Adapter,
+    items: Iterator[Work],
+    protector: Protector,
+    ledger: Ledger | None,
+    converted_at: str,
+    jobs: int,
+) -> Finished:
+    """(item, context, outcome finished in one of `jobs` processes) in input order."""
     init = (adapter, protector.key, converted_at, protector.screen)
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
         pending: deque[tuple[list[Work], Future[_ChunkResult]]] = deque()
         for chunk in _chunks(items):
             pending.append((chunk, pool.submit(_finish_chunk, chunk, ledger is not None)))
             if len(pending) >= 2 * jobs:
-                yield from repeats.settled(
-                    _settle(*pending.popleft(), protector, ledger), ledger, adapter
-                )
+                yield from _settle(*pending.popleft(), protector, ledger)
         while pending:
-            yield from repeats.settled(
-                _settle(*pending.popleft(), protector, ledger), ledger, adapter
-            )
+            yield from _settle(*pending.popleft(), protector, ledger)
 
 
 class _Repeats:
@@ -609,6 +623,15 @@ class _Repeats:
         message = (f"{key[0]} {key[1]} was made at {place} with other content; "
                    f"neither is chosen for the other: not written at {here}")  # fmt: skip
         return Rejected("conflicting-id", message, "id")
+
+    @classmethod
+    def after(
+        cls, finished: Finished, adapter: Adapter, ledger: Ledger | None, converted_at: str
+    ) -> Finished:
+        """Outcomes finished in other processes, checked for repeats in input order."""
+        repeats = cls(adapter.shared_types)
+        repeats.stamp = _Stamp(adapter, converted_at)  # to put back what a worker left out
+        yield from repeats.settled(finished, ledger, adapter)
 
     def settled(
         self,

@@ -33,21 +33,27 @@ def write_log(path: Path, controller: str, swipes: list[int]) -> Path:
     return path
 
 
-def test_a_conflict_between_workers_keeps_the_devices_it_made(tmp_path: Path) -> None:
-    """The second log's controller c2 is first made by its first swipe, in the second chunk of
-    200 items; that swipe is byte for byte one of the first log's (same event id, another
-    device): rejected when the outcomes meet, after its worker has left c2 out of the rest."""
-    dialect = tmp_path / "d.toml"
+def conflict_inputs(folder: Path) -> list[str]:
+    """A dialect and two logs whose controller is a root attribute; the second log's controller
+    c2 is first made by its first swipe, in the second chunk of 200 items, and that swipe is byte
+    for byte one of the first log's (same event id, another device): rejected only when the
+    workers' outcomes meet, after its worker has left c2 out of the rest."""
+    dialect = folder / "d.toml"
     text = DIALECT.format(extra="").replace('device = "@门"', 'device = "/门禁记录/@控制器"')
     dialect.write_text(text + 'name = "联洋花园"\n', encoding="utf-8")  # under [site]
-    first = write_log(tmp_path / "a.xml", "c1", list(range(250)))
-    second = write_log(tmp_path / "b.xml", "c2", [249, *range(1000, 1050)])
+    first = write_log(folder / "a.xml", "c1", list(range(250)))
+    second = write_log(folder / "b.xml", "c2", [249, *range(1000, 1050)])
+    return [str(first), str(second), "--dialect", str(dialect)]
+
+
+def test_a_conflict_between_workers_keeps_the_devices_it_made(tmp_path: Path) -> None:
+    inputs = conflict_inputs(tmp_path)
     outputs = {}
     for jobs in ("1", "2"):
         out, rejects, ledger = (tmp_path / f"{name}-{jobs}" for name in ("out", "rej", "led"))
         done = RUNNER.invoke(
             app,
-            ["convert", str(first), str(second), "--dialect", str(dialect), "--jobs", jobs,
+            ["convert", *inputs, "--jobs", jobs,
              "-o", str(out), "--rejects", str(rejects), "--ledger", str(ledger)],
             env=ENV,
         )  # fmt: skip
