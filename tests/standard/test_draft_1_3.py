@@ -1,7 +1,8 @@
 """The claims of the next standard version (the draft of 1.3.0, until it is released), end to end.
 
 - `ccstd diff 1.2.0 draft --version 1.3.0` finds only minor changes and accepts the number;
-- clinical free text has a protected sibling that never appears beside its clear twin, and the
+- clinical free text has a protected sibling that never appears beside its clear twin (FHIR
+  notes a new `notes` field whose items are either form), and the
   privacy machinery, reading nothing but the schemas, pseudonymises it (or, for raw output,
   moves it back to the clear field);
 - the new entities (CarePlan, Consent, Communication, ClinicalDocument, MedicalDevice) keep the
@@ -151,6 +152,17 @@ def test_the_protected_form_stands_in_for_the_clear_one_never_beside_it(
     assert _validate(tmp_path, record) == (1, [("conflicting-properties", pointer)])
 
 
+@pytest.mark.parametrize("entity", ["MedicationUse", "AllergyIntolerance", "Procedure"])
+def test_notes_are_carried_each_in_clear_or_protected(tmp_path: Path, entity: str) -> None:
+    record = _record(entity)
+    record["notes"] = ["Uneventful", _pseudonym("Seen with her son Wang Lei")]
+    assert _validate(tmp_path, record) == (0, [])
+    record["notes"] = ["Uneventful", 7]
+    assert _validate(tmp_path, record) == (1, [("wrong-type", "/notes/1")])
+    record["notes"] = []
+    assert _validate(tmp_path, record)[0] == 1
+
+
 def test_an_uncoded_medication_keeps_its_wording_in_clear(tmp_path: Path) -> None:
     """Letting the protected form replace the required wording is a major change: not in 1.x."""
     record = _record("MedicationUse")
@@ -166,6 +178,7 @@ def test_the_privacy_machinery_protects_what_the_schemas_say(standard: StandardV
     def dosage(record: dict[str, Any]) -> None:
         del record["dosages"][0]["text"]
         record["dosages"][0]["textProtected"] = "5 mg daily, Mrs Zhang Xiuying checks"
+        record["notes"] = ["Refills collected by Zhang Wei"]
 
     written = {
         "MedicationUse": dosage,
