@@ -298,15 +298,19 @@ class Protector:
         }
 
 
-def _unprotected_twin(record: dict[str, Any], path: tuple[str, ...]) -> None:
+def _unprotected_twin(node: Any, path: tuple[str, ...]) -> None:
     """A raw value left at a field meant for its protected form (`lineProtected`) moves to its
-    plain twin (`line`): raw output was asked for, and the protected field takes no raw value."""
-    parent: Any = record
-    for part in path[:-1]:
-        parent = parent.get(part) if isinstance(parent, dict) else None
+    plain twin (`line`): raw output was asked for, and the protected field takes no raw value.
+    `*` fans out over arrays (`dosages.*.textProtected`)."""
+    for index, part in enumerate(path[:-1]):
+        if part == "*":
+            for item in node if isinstance(node, list) else ():
+                _unprotected_twin(item, path[index + 1 :])
+            return
+        node = node.get(part) if isinstance(node, dict) else None
     name = path[-1]
-    if isinstance(parent, dict) and isinstance(parent.get(name), str):
-        parent[name.removesuffix("Protected")] = parent.pop(name)
+    if isinstance(node, dict) and isinstance(node.get(name), str):
+        node[name.removesuffix("Protected")] = node.pop(name)
 
 
 def _apply(node: Any, path: tuple[str, ...], change: Callable[[Any], Any]) -> None:
