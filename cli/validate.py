@@ -138,7 +138,7 @@ def validate(
         baseline_key=keyer,
     )
     check = CheckOptions(standard, entity_type, check_references)
-    err = text.console(stderr=True)
+    err = None if quiet else text.console(stderr=True)  # -q: rich is not even imported
     try:
         files = list(iter_paths(inputs, run.include, run.exclude))
         refuse_collisions(files, [("--output", output), ("--write-baseline", write_baseline)])
@@ -158,7 +158,7 @@ def validate(
     _emit(result, output_format.value, output)
     if write_baseline and keyer:
         write_output(write_baseline, baseline_document(result, keyer))
-    if not quiet:
+    if err is not None:
         err.print(text.summary_text(result))
     raise typer.Exit(EXIT_OK if write_baseline else exit_code(result, fail_on))
 
@@ -205,7 +205,8 @@ def _baseline_keyer(path: Path | None, by: BaselineKeying | None) -> BaselineKey
 def _emit(result: ValidationResult, output_format: str, output: Path | None) -> None:
     if output_format == "text":
         if output is None:
-            text.print_findings(text.console(), result)
+            if result.findings:  # nothing to print: no console (rich) needed
+                text.print_findings(text.console(), result)
             return
         console = text.recording_console()
         text.print_findings(console, result)
