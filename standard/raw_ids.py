@@ -20,6 +20,7 @@ _LENGTH = 18
 _MAX_WRITTEN = 2 * _LENGTH  # a number grouped with a separator between every digit
 _SEPARATORS = re.compile(r"[-\s._:]")
 _SEVENTEEN_DIGITS = re.compile(r"(?:[^0-9]*[0-9]){17}")  # anywhere in the text, in order
+_RAW_CHARACTERS = re.compile(r"[0-9Xx\s._:-]*")  # all a raw number written in ASCII can hold
 
 
 def is_raw_resident_id(value: Any) -> bool:
@@ -78,7 +79,10 @@ def _kept(
 
 def _candidate(value: Any) -> bool:
     """The cheap test that nearly every id fails: a string of a raw number's written length that,
-    when ASCII (which NFKC leaves as it is), holds at least 17 digits."""
+    when ASCII (which NFKC leaves as it is), holds only digits, X and separators, at least 17 of
+    them digits (what `is_raw_resident_id` needs once separators are gone)."""
     if not isinstance(value, str) or not _LENGTH <= len(value) <= _MAX_WRITTEN:
         return False
-    return not value.isascii() or _SEVENTEEN_DIGITS.match(value) is not None
+    if not value.isascii():
+        return True
+    return bool(_RAW_CHARACTERS.fullmatch(value)) and bool(_SEVENTEEN_DIGITS.match(value))
