@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -254,7 +255,8 @@ class RecordChecker:
             findings.extend(place_findings(places, at))
         if identity is None:
             return None
-        entity: str = options.entity_type or value["type"]
+        # one object per type name: a block's identities pickle compactly (--jobs)
+        entity = sys.intern(options.entity_type or value["type"])
         refs = _references(value, plan) if options.check_references else ()
         return entity, identity, refs
 
