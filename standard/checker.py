@@ -22,7 +22,7 @@ from ccstd.standard.findings import (
     record_digest,
 )
 from ccstd.standard.formats import DOMAIN_FORMATS
-from ccstd.standard.plan import compile_plan
+from ccstd.standard.plan import FastPlan, compile_plan
 from ccstd.standard.raw_ids import place_findings, raw_id_places
 from ccstd.standard.reading import (
     NESTING_LIMIT,
@@ -315,8 +315,16 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
         validator,
         tuple(f.path for f in fields if f.format == "cn-division-code"),
         tuple(f.path for f in fields if f.reference_type is not None),
-        validator.is_valid if fast is None else fast.is_valid,
+        _verdict(validator, fast),
     )
+
+
+def _verdict(validator: jsonschema_rs.Validator, fast: FastPlan | None) -> Callable[[Any], bool]:
+    """The fast plan's verdict; the engine's own method when the plan has no second pass (no
+    Python call around it per record)."""
+    if fast is None:
+        return validator.is_valid
+    return fast.is_valid if fast.formats else fast.validator.is_valid
 
 
 def _identify_content(
