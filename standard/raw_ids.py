@@ -12,7 +12,7 @@ from typing import Any
 from stdnum.cn import ric
 
 from ccstd.standard import rules
-from ccstd.standard.fields import values_at
+from ccstd.standard.fields import ANY_ITEM, values_at
 from ccstd.standard.findings import Finding, Locator, json_pointer
 from ccstd.standard.formats import is_resident_id
 
@@ -54,20 +54,22 @@ def raw_id_places(
     record: dict[str, Any], reference_paths: tuple[tuple[str, ...], ...]
 ) -> list[tuple[str | int, ...]] | tuple[()]:
     """Where the record's `id` and its reference ids are raw ID numbers: an empty tuple (nothing
-    allocated) for nearly every record, which is on every record's path. A top-level reference
-    is read directly, deeper ones walked."""
+    allocated) for nearly every record, which is on every record's path. A reference at a plain
+    field path is read by walking it directly, one inside arrays through `values_at`."""
     found: list[tuple[str | int, ...]] | tuple[()] = ()
     if _candidate(record.get("id")) and is_raw_resident_id(record["id"]):
         found = [("id",)]
     for path in reference_paths:
-        if len(path) == 1:
-            ref = record.get(path[0])
-            if isinstance(ref, dict) and _candidate(ref.get("id")):
-                found = _kept(found, (path[0], "id"), ref["id"])
+        if ANY_ITEM in path:
+            for concrete, ref in values_at(record, path):
+                if isinstance(ref, dict) and _candidate(ref.get("id")):
+                    found = _kept(found, (*concrete, "id"), ref["id"])
             continue
-        for concrete, ref in values_at(record, path):
-            if isinstance(ref, dict) and _candidate(ref.get("id")):
-                found = _kept(found, (*concrete, "id"), ref["id"])
+        node: Any = record  # a plain path, walked without a generator
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and _candidate(node.get("id")):
+            found = _kept(found, (*path, "id"), node["id"])
     return found
 
 
