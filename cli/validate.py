@@ -36,6 +36,7 @@ EPILOG = exit_codes(
     "usage error, unreadable or empty input, unknown --standard or --type, unreadable baseline, "
     "an output that is an input or cannot be written",
 )
+MAX_JOBS = 1024  # processes; beyond, the OS refuses the pool's semaphore (a traceback)
 BaselineKeyOption = enum.Enum("BaselineKeyOption", {k: k for k in BASELINE_KEYINGS})  # type: ignore[misc]
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]
 
@@ -105,7 +106,9 @@ def validate(
             "record (record type and id, rule, place: for date-stamped file names).",
         ),
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=MAX_JOBS, help="Worker processes.")
+    ] = 1,
     dask: Annotated[
         str | None,
         typer.Option(

@@ -49,3 +49,17 @@ def test_values_coerced_without_pydantic_keep_typers_messages(tmp_path: Path) ->
     assert "'--input-format': 'x' is not one of 'auto', 'json'" in error("--input-format", "x")
     assert "Input should be greater than or equal to 1" in error("--jobs", "0")
     assert "unable to parse string as an integer" in error("--jobs", "two")
+
+
+def test_too_many_jobs_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    resident = (EXAMPLES_ROOT / "1.2.0" / "Resident" / "valid-1.json").read_bytes()
+    (tmp_path / "one.json").write_bytes(resident)
+    for jobs in ("1025", "99999999999999999999"):
+        command = [sys.executable, "-m", "ccstd.cli", "validate", str(tmp_path / "one.json")]
+        done = subprocess.run([*command, "--jobs", jobs], capture_output=True, text=True)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+        assert "'--jobs' / '-j': Input should be less than or equal to 1024" in done.stderr
