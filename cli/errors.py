@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.console import Console
 from typer import _click as click
 
 from ccstd.standard.files import write_atomic
 from ccstd.standard.findings import printable
 
-_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@functools.cache
+def _stderr() -> Console:
+    """The console errors go to (rich is imported only when one is printed)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def exit_codes(ok: str, findings: str | None, error: str) -> str:
@@ -34,7 +43,7 @@ def fail(message: str) -> NoReturn:
     """Print `ccstd: error: message` on stderr and exit 2."""
     from ccstd.standard.results import EXIT_ERROR  # not at start-up: it loads the redaction stack
 
-    _stderr.print(f"ccstd: error: {printable(message)}", markup=False)
+    _stderr().print(f"ccstd: error: {printable(message)}", markup=False)
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -44,5 +53,5 @@ def usage_error(exc: click.ClickException) -> NoReturn:
     message = " ".join(exc.format_message().replace("Value error, ", "").split()).rstrip(".")
     ctx = getattr(exc, "ctx", None)
     hint = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
-    _stderr.print(f"ccstd: error: {printable(message)}{hint}", markup=False)
+    _stderr().print(f"ccstd: error: {printable(message)}{hint}", markup=False)
     sys.exit(exc.exit_code)

@@ -16,6 +16,10 @@ import typer.core
 import typer.main
 from typer import _click as click  # typer's own click: its groups take and return these types
 
+from ccstd.cli import coercion
+
+coercion.install()  # plain values coerced without importing pydantic (start-up, issue 13)
+
 
 @dataclass(frozen=True)
 class LazyCommand:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable, Iterator
-
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ccstd.standard.findings import Finding, Severity, printable
-from ccstd.standard.results import ValidationResult
+
+if TYPE_CHECKING:  # rich is imported when something is rendered: `validate -q` of a valid file
+    from rich.console import Console  # renders nothing and does not pay for it (issue 13)
+    from rich.text import Text
+
+    from ccstd.standard.results import ValidationResult
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 LOG_WIDTH = 100_000  # in effect unbounded: a CI log is not a terminal and wraps nothing itself
@@ -20,6 +22,8 @@ LOG_WIDTH = 100_000  # in effect unbounded: a CI log is not a terminal and wraps
 def console(stderr: bool = False) -> Console:
     """A console for people: the terminal's width at a terminal; when the stream is a file or
     a pipe (a CI log), no width at all, so a summary line or table row never wraps."""
+    from rich.console import Console
+
     out = Console(stderr=stderr, highlight=False)
     if not on_terminal(out):
         out.width = LOG_WIDTH
@@ -38,12 +42,16 @@ def on_terminal(console: Console) -> bool:
 def recording_console() -> Console:
     """A console that renders into memory for a report file (`export_text()`): no width, so
     no table is cut or wrapped and no line is broken."""
+    from rich.console import Console
+
     return Console(record=True, file=io.StringIO(), width=LOG_WIDTH, highlight=False)
 
 
 def finding_text(finding: Finding) -> Text:
     """One finding on one line: place, severity, code, message, record id; control characters in
     names and values taken from the input are shown escaped, never sent to the terminal."""
+    from rich.text import Text
+
     where = finding.location
     text = Text()
     text.append(printable(where.describe()), style="bold")
@@ -64,6 +72,8 @@ def print_findings(console: Console, result: ValidationResult) -> None:
 
 def summary_text(result: ValidationResult) -> Text:
     """The one-line summary printed at the end of a run."""
+    from rich.text import Text
+
     parts = [
         f"{result.records:,} records in {result.files:,} file(s)",
         f"{result.valid:,} valid",
@@ -85,12 +95,14 @@ def plural(count: int, noun: str) -> str:
 
 @contextlib.contextmanager
 def progress_bar(
-    console: Console, enabled: bool, unit: str = "records"
+    console: Console | None, enabled: bool, unit: str = "records"
 ) -> Iterator[Callable[[int], None] | None]:
     """A live counter on stderr when it is a terminal; None otherwise."""
-    if not enabled or not on_terminal(console):
+    if not enabled or console is None or not on_terminal(console):
         yield None
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (SpinnerColumn(), TextColumn(f"{{task.completed:,}} {unit}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("validate", total=None)

@@ -36,6 +36,7 @@ EPILOG = exit_codes(
     "usage error, unreadable or empty input, unknown --standard or --type, unreadable baseline, "
     "an output that is an input or cannot be written",
 )
+MAX_JOBS = 1024  # processes; beyond, the OS refuses the pool's semaphore (a traceback)
 BaselineKeyOption = enum.Enum("BaselineKeyOption", {k: k for k in BASELINE_KEYINGS})  # type: ignore[misc]
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]
 
@@ -105,7 +106,9 @@ def validate(
             "record (record type and id, rule, place: for date-stamped file names).",
         ),
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=MAX_JOBS, help="Worker processes.")
+    ] = 1,
     dask: Annotated[
         str | None,
         typer.Option(
@@ -138,7 +141,7 @@ def validate(
         baseline_key=keyer,
     )
     check = CheckOptions(standard, entity_type, check_references)
-    err = text.console(stderr=True)
+    err = None if quiet else text.console(stderr=True)  # -q: rich is not even imported
     try:
         files = list(iter_paths(inputs, run.include, run.exclude))
         refuse_collisions(files, [("--output", output), ("--write-baseline", write_baseline)])
@@ -158,7 +161,7 @@ def validate(
     _emit(result, output_format.value, output)
     if write_baseline and keyer:
         write_output(write_baseline, baseline_document(result, keyer))
-    if not quiet:
+    if err is not None:
         err.print(text.summary_text(result))
     raise typer.Exit(EXIT_OK if write_baseline else exit_code(result, fail_on))
 
@@ -205,7 +208,8 @@ def _baseline_keyer(path: Path | None, by: BaselineKeying | None) -> BaselineKey
 def _emit(result: ValidationResult, output_format: str, output: Path | None) -> None:
     if output_format == "text":
         if output is None:
-            text.print_findings(text.console(), result)
+            if result.findings:  # nothing to print: no console (rich) needed
+                text.print_findings(text.console(), result)
             return
         console = text.recording_console()
         text.print_findings(console, result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -11,7 +12,7 @@ import jsonschema_rs
 import orjson
 
 from ccstd.standard import divisions, rules
-from ccstd.standard.fields import entity_fields, values_at
+from ccstd.standard.fields import ANY_ITEM, entity_fields, values_at
 from ccstd.standard.findings import (
     Finding,
     Location,
@@ -21,8 +22,8 @@ from ccstd.standard.findings import (
     record_digest,
 )
 from ccstd.standard.formats import DOMAIN_FORMATS
-from ccstd.standard.plan import compile_plan
-from ccstd.standard.raw_ids import raw_id_findings
+from ccstd.standard.plan import FastPlan, compile_plan
+from ccstd.standard.raw_ids import place_findings, raw_id_places
 from ccstd.standard.reading import (
     NESTING_LIMIT,
     Block,
@@ -107,17 +108,35 @@ class RecordChecker:
     def check_block(self, block: Block) -> BlockResult:
         """Check every line and item of a block; never raises on bad content."""
         result = BlockResult(block.file)
-        line_no = block.first_line
-        check_line = self._check_line
+        line_no = block.first_line - 1
         findings = result.findings
+        record = self._record
+        loads, dumps = orjson.loads, orjson.dumps
         for data in block.lines:
-            text = data.strip()
-            if text:
-                start = len(findings)
-                check_line(result, line_no, text)
-                if len(findings) > start:
-                    _identify_content(findings, start, text)
             line_no += 1
+            text = data.strip()
+            if not text:
+                continue
+            start = len(findings)
+            try:
+                value = loads(text)
+            except orjson.JSONDecodeError as exc:
+                findings.append(explain_parse_error(text, exc, Location(result.file, line_no)))
+                result.records += 1
+                result.invalid += 1
+                _identify_content(findings, start, text)
+                continue
+            try:  # the hot path: an object whose text is orjson's own rendering (no repeated
+                plain = type(value) is dict and dumps(value) == text  # key, nesting bounded)
+            except orjson.JSONEncodeError:
+                plain = False
+            if plain:
+                result.records += 1
+                record(result, value, line_no, "", findings, start)
+            else:
+                self._check_line(result, line_no, text, value)
+            if len(findings) > start:
+                _identify_content(findings, start, text)
         for item in block.items:
             start = len(findings)
             self._check_one(result, item.line, item.pointer, item.data, item.value, item.problems)
@@ -132,24 +151,17 @@ class RecordChecker:
         _identify_content(result.findings, 0, data, item.value)
         return result
 
-    def _check_line(self, result: BlockResult, line: int, text: bytes) -> None:
-        """The hot path: one NDJSON line. A well-formed object whose text is orjson's own
-        rendering (no repeated key possible, nesting bounded) goes straight to the checks."""
+    def _check_line(self, result: BlockResult, line: int, text: bytes, value: Any) -> None:
+        """One NDJSON line parsed to `value` that is not an object in orjson's own rendering:
+        nesting bounded and repeated keys found before the checks."""
         findings = result.findings
         start = len(findings)
         result.records += 1
-        try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            findings.append(explain_parse_error(text, exc, Location(result.file, line)))
+        problem = _inspect_parsed(text, value, Location(result.file, line), findings)
+        if problem is not None:
+            findings.append(problem)
             result.invalid += 1
             return
-        if type(value) is not dict or _rendering(value) != text:
-            problem = _inspect_parsed(text, value, Location(result.file, line), findings)
-            if problem is not None:
-                findings.append(problem)
-                result.invalid += 1
-                return
         self._record(result, value, line, "", findings, start)
 
     def _check_one(  # any item: one record, its findings appended to the block's
@@ -203,6 +215,9 @@ class RecordChecker:
     def _check_value(
         self, value: Any, file: str, line: int | None, pointer: str, findings: list[Finding]
     ) -> tuple[str, str, tuple[Reference, ...]] | None:
+        """The hot path of a record: a valid one costs its plan's verdict and the few checks
+        beyond the schema, and allocates only its identity (a locator is built only when a
+        visitor or a finding needs one)."""
         if not isinstance(value, dict):
             where = Location(file, line, pointer)
             findings.append(rules.NOT_AN_OBJECT.finding(where, found=_json_type(value)))
@@ -210,31 +225,39 @@ class RecordChecker:
         identity = value.get("id")
         if type(identity) is not str:
             identity = None
-        record_type = self.options.entity_type or value.get("type")
-        at = Locator(file, line, pointer, identity, _text_or_none(record_type))
+        options = self.options
+        record_type = options.entity_type or value.get("type")
+        at = None
         if self.visit is not None:
+            at = Locator(file, line, pointer, identity, _text_or_none(record_type))
             self.visit(value, at)
-        version = self.options.standard or value.get("standardVersion")
+        version = options.standard or value.get("standardVersion")
         plan = None
         if type(version) is str and type(record_type) is str:
             plan = self._plans.get((version, record_type))
         if plan is None:
+            at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
             plan = self._resolve_plan(value, at, findings)
             if plan is None:
                 return None
-        valid = plan.is_valid(value) if self.fast else plan.validator.is_valid(value)
-        if not valid:  # the common case costs one fast pass; findings come from the canonical
-            errors = plan.validator.iter_errors(value)
+        if not (plan.is_valid(value) if self.fast else plan.validator.is_valid(value)):
+            at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
+            errors = plan.validator.iter_errors(value)  # findings come from the canonical schema
             findings.extend(dict.fromkeys(f for e in errors for f in _translate(e, at)))
-        if plan.division_paths:
-            _retired_divisions(value, plan, at, findings)
+        if plan.division_paths and (retired := _retired_divisions(value, plan)):
+            at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
+            findings.extend(_retired_findings(retired, at))
         if record_type == "Order":
+            at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
             findings.extend(_order_findings(value, at))
-        findings.extend(raw_id_findings(value, plan.reference_paths, at))
+        if places := raw_id_places(value, plan.reference_paths):
+            at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
+            findings.extend(place_findings(places, at))
         if identity is None:
             return None
-        entity: str = self.options.entity_type or value["type"]
-        refs = _references(value, plan) if self.options.check_references else ()
+        # one object per type name: a block's identities pickle compactly (--jobs)
+        entity = sys.intern(options.entity_type or value["type"])
+        refs = _references(value, plan) if options.check_references else ()
         return entity, identity, refs
 
     def _resolve_plan(
@@ -292,8 +315,16 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
         validator,
         tuple(f.path for f in fields if f.format == "cn-division-code"),
         tuple(f.path for f in fields if f.reference_type is not None),
-        validator.is_valid if fast is None else fast.is_valid,
+        _verdict(validator, fast),
     )
+
+
+def _verdict(validator: jsonschema_rs.Validator, fast: FastPlan | None) -> Callable[[Any], bool]:
+    """The fast plan's verdict; the engine's own method when the plan has no second pass (no
+    Python call around it per record)."""
+    if fast is None:
+        return validator.is_valid
+    return fast.is_valid if fast.formats else fast.validator.is_valid
 
 
 def _identify_content(
@@ -334,13 +365,6 @@ def _parse_record(
     except orjson.JSONDecodeError as exc:
         return explain_parse_error(data, exc, where), None
     return _inspect_parsed(data, value, where, findings), value
-
-
-def _rendering(value: dict[str, Any]) -> bytes | None:
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return None
 
 
 def _inspect_parsed(
@@ -460,17 +484,37 @@ def _union_types(branches: list[list[jsonschema_rs.ValidationError]]) -> str:
 
 
 def _retired_divisions(
-    record: dict[str, Any], plan: _EntityPlan, at: Locator, findings: list[Finding]
-) -> None:
+    record: dict[str, Any], plan: _EntityPlan
+) -> list[tuple[tuple[str | int, ...], str, int]] | tuple[()]:
+    """(concrete path, code, year retired) of each retired division code the record holds; an
+    empty tuple, allocating nothing, for nearly every record (plain paths are walked directly)."""
+    found: list[tuple[tuple[str | int, ...], str, int]] | tuple[()] = ()
     for path in plan.division_paths:
+        if ANY_ITEM not in path:
+            node: Any = record
+            for key in path:
+                if not isinstance(node, dict) or key not in node:
+                    break
+                node = node[key]
+            else:
+                division = divisions.lookup(node) if isinstance(node, str) else None
+                if division is not None and division.retired_in is not None:
+                    found = [*found, (path, node, division.retired_in)]
+            continue
         for concrete, code in values_at(record, path):
             division = divisions.lookup(code) if isinstance(code, str) else None
             if division is not None and division.retired_in is not None:
-                findings.append(
-                    rules.RETIRED_DIVISION_CODE.finding(
-                        at(*concrete), year=division.retired_in, successor=divisions.advice(code)
-                    )
-                )
+                found = [*found, (concrete, code, division.retired_in)]
+    return found
+
+
+def _retired_findings(
+    retired: list[tuple[tuple[str | int, ...], str, int]], at: Locator
+) -> Iterator[Finding]:
+    for concrete, code, year in retired:
+        yield rules.RETIRED_DIVISION_CODE.finding(
+            at(*concrete), year=year, successor=divisions.advice(code)
+        )
 
 
 def _references(record: dict[str, Any], plan: _EntityPlan) -> tuple[Reference, ...]:

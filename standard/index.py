@@ -15,10 +15,13 @@ from ccstd.standard.checker import BlockResult
 from ccstd.standard.findings import Finding, Location
 
 _SCHEMA = """
-CREATE TABLE record (no INTEGER PRIMARY KEY, type TEXT, id TEXT, file TEXT, line INTEGER,
-                     pointer TEXT, valid INTEGER);
+CREATE TABLE record (no INTEGER PRIMARY KEY, type TEXT, id TEXT, line INTEGER, pointer TEXT,
+                     valid INTEGER);
+CREATE TABLE file (first_no INTEGER PRIMARY KEY, name TEXT);
 CREATE TABLE ref (record_no INTEGER, type TEXT, id TEXT, pointer TEXT);
 """
+# the file of record `no`: the last one whose records began at or before it
+_FILE_OF = "(SELECT name FROM file WHERE first_no <= {no} ORDER BY first_no DESC LIMIT 1)"
 
 _INDEX = "CREATE INDEX IF NOT EXISTS record_key ON record (type, id, no)"
 
@@ -34,17 +37,19 @@ class StreamIndex:
         if index_as_added:
             self._db.execute(_INDEX)
         self._count = 0
+        self._file: str | None = None  # the file of the last records added
 
     def add(self, result: BlockResult) -> None:
-        """Remember the identities and references of a checked block's records."""
+        """Remember the identities and references of a checked block's records (numbered from 1
+        in the order added: the rowids SQLite gives them); the file is kept once per file."""
         base = self._count + 1
-        file = result.file
+        if not result.keys:
+            return
+        if result.file != self._file:
+            self._db.execute("INSERT INTO file VALUES (?,?)", (base, result.file))
+            self._file = result.file
         self._db.executemany(
-            "INSERT INTO record VALUES (?,?,?,?,?,?,?)",
-            [
-                (base + n, t, i, file, line, ptr, valid)
-                for n, (t, i, line, ptr, valid) in enumerate(result.keys)
-            ],
+            "INSERT INTO record (type, id, line, pointer, valid) VALUES (?,?,?,?,?)", result.keys
         )
         if result.refs:
             self._db.executemany(
@@ -64,11 +69,13 @@ class StreamIndex:
 
     def _duplicates(self) -> Iterator[tuple[Finding, int | None]]:
         rows = self._db.execute(
-            """SELECT r.type, r.id, r.file, r.line, r.pointer, r.valid,
-                      f.file, f.line, f.pointer, r.no
-               FROM record r JOIN record f
-                 ON f.no = (SELECT MIN(no) FROM record WHERE type = r.type AND id = r.id)
-               WHERE f.no < r.no ORDER BY r.no"""
+            f"""SELECT r.type, r.id, {_FILE_OF.format(no="r.no")}, r.line, r.pointer, r.valid,
+                       {_FILE_OF.format(no="f.no")}, f.line, f.pointer, r.no
+                FROM (SELECT type, id, MIN(no) AS first FROM record GROUP BY type, id
+                      HAVING COUNT(*) > 1) d
+                JOIN record r ON r.type = d.type AND r.id = d.id AND r.no > d.first
+                JOIN record f ON f.no = d.first
+                ORDER BY r.no"""
         )
         for type_, id_, file, line, pointer, valid, f_file, f_line, f_pointer, no in rows:
             first = Location(f_file, f_line, f_pointer, id_, type_)
@@ -85,8 +92,8 @@ class StreamIndex:
         self, reference_types: Collection[str] | None
     ) -> Iterator[tuple[Finding, int | None]]:
         rows = self._db.execute(
-            """SELECT ref.type, ref.id, ref.pointer, r.file, r.line, r.pointer, r.id, r.valid,
-                      ref.record_no, r.type
+            f"""SELECT ref.type, ref.id, ref.pointer, {_FILE_OF.format(no="r.no")}, r.line,
+                       r.pointer, r.id, r.valid, ref.record_no, r.type
                FROM ref JOIN record r ON r.no = ref.record_no
                WHERE NOT EXISTS (SELECT 1 FROM record t WHERE t.type = ref.type AND t.id = ref.id)
                ORDER BY ref.record_no"""

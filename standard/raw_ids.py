@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from stdnum.cn import ric
 
 from ccstd.standard import rules
-from ccstd.standard.fields import values_at
+from ccstd.standard.fields import ANY_ITEM, values_at
 from ccstd.standard.findings import Finding, Locator, json_pointer
 from ccstd.standard.formats import is_resident_id
 
 _LENGTH = 18
 _MAX_WRITTEN = 2 * _LENGTH  # a number grouped with a separator between every digit
 _SEPARATORS = re.compile(r"[-\s._:]")
+_SEVENTEEN_DIGITS = re.compile(r"(?:[^0-9]*[0-9]){17}")  # anywhere in the text, in order
+_RAW_CHARACTERS = re.compile(r"[0-9Xx\s._:-]*")  # all a raw number written in ASCII can hold
 
 
 def is_raw_resident_id(value: Any) -> bool:
@@ -35,31 +38,53 @@ def is_raw_resident_id(value: Any) -> bool:
 def raw_id_findings(
     record: dict[str, Any], reference_paths: tuple[tuple[str, ...], ...], at: Locator
 ) -> list[Finding]:
-    """A finding for the record's `id` and for each reference id that is a raw ID number.
+    """A finding for the record's `id` and for each reference id that is a raw ID number."""
+    return place_findings(raw_id_places(record, reference_paths), at)
 
-    On every record's path: a top-level reference is read directly, deeper ones walked."""
-    found = []
-    if _candidate(record.get("id")):
-        found += _finding(at, ("id",), record["id"])
+
+def place_findings(places: Iterable[tuple[str | int, ...]], at: Locator) -> list[Finding]:
+    """The findings for raw ID numbers found at `places` (from `raw_id_places`)."""
+    return [
+        rules.RESIDENT_ID_AS_RECORD_ID.finding(at(*where), field=json_pointer(where).lstrip("/"))
+        for where in places
+    ]
+
+
+def raw_id_places(
+    record: dict[str, Any], reference_paths: tuple[tuple[str, ...], ...]
+) -> list[tuple[str | int, ...]] | tuple[()]:
+    """Where the record's `id` and its reference ids are raw ID numbers: an empty tuple (nothing
+    allocated) for nearly every record, which is on every record's path. A reference at a plain
+    field path is read by walking it directly, one inside arrays through `values_at`."""
+    found: list[tuple[str | int, ...]] | tuple[()] = ()
+    if _candidate(record.get("id")) and is_raw_resident_id(record["id"]):
+        found = [("id",)]
     for path in reference_paths:
-        if len(path) == 1:
-            ref = record.get(path[0])
-            if isinstance(ref, dict) and _candidate(ref.get("id")):
-                found += _finding(at, (path[0], "id"), ref["id"])
+        if ANY_ITEM in path:
+            for concrete, ref in values_at(record, path):
+                if isinstance(ref, dict) and _candidate(ref.get("id")):
+                    found = _kept(found, (*concrete, "id"), ref["id"])
             continue
-        for concrete, ref in values_at(record, path):
-            if isinstance(ref, dict) and _candidate(ref.get("id")):
-                found += _finding(at, (*concrete, "id"), ref["id"])
+        node: Any = record  # a plain path, walked without a generator
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and _candidate(node.get("id")):
+            found = _kept(found, (*path, "id"), node["id"])
     return found
 
 
+def _kept(
+    found: list[tuple[str | int, ...]] | tuple[()], where: tuple[str | int, ...], value: str
+) -> list[tuple[str | int, ...]] | tuple[()]:
+    return [*found, where] if is_raw_resident_id(value) else found
+
+
 def _candidate(value: Any) -> bool:
-    """The cheap test that nearly every id fails."""
-    return isinstance(value, str) and _LENGTH <= len(value) <= _MAX_WRITTEN
-
-
-def _finding(at: Locator, where: tuple[str | int, ...], value: str) -> list[Finding]:
-    if not is_raw_resident_id(value):
-        return []
-    field = json_pointer(where).lstrip("/")
-    return [rules.RESIDENT_ID_AS_RECORD_ID.finding(at(*where), field=field)]
+    """The cheap test that nearly every id fails: a string of a raw number's written length that,
+    when ASCII (which NFKC leaves as it is), holds only digits, X and separators, at least 17 of
+    them digits (what `is_raw_resident_id` needs once separators are gone)."""
+    if not isinstance(value, str) or not _LENGTH <= len(value) <= _MAX_WRITTEN:
+        return False
+    if not value.isascii():
+        return True
+    return bool(_RAW_CHARACTERS.fullmatch(value)) and bool(_SEVENTEEN_DIGITS.match(value))

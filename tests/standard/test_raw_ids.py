@@ -106,3 +106,45 @@ def test_the_rule_agrees_with_python_stdnum(value: str) -> None:
         assert is_raw_resident_id(value)
     if len(value) != 18:
         assert not is_raw_resident_id(value)
+
+
+def _unscreened(value: str) -> bool:
+    """is_raw_resident_id without its cheap screen of ASCII ids (the full reading of a value)."""
+    import unicodedata
+
+    from ccstd.standard.formats import is_resident_id
+    from ccstd.standard.raw_ids import _SEPARATORS
+
+    number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
+    if len(number) != 18 or not (number[:17].isascii() and number[:17].isdigit()):
+        return False
+    return bool(ric.is_valid(number)) or is_resident_id(number)
+
+
+@given(
+    st.lists(
+        st.sampled_from([*RAW_ID, *RAW_ID.lower(), "-", " ", ".", "_", ":", "\t", "a", "/", "0"]),
+        min_size=18,
+        max_size=36,
+    )
+)
+def test_the_screen_of_ascii_ids_drops_no_raw_number(characters: list[str]) -> None:
+    """The screen (digits, X and separators only, 17 digits at least) never hides a number the
+    full reading finds: the same verdict on the number's own characters, shuffled, grouped,
+    mistyped."""
+    value = "".join(characters)
+    assert is_raw_resident_id(value) == _unscreened(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        RAW_ID,
+        RAW_ID.lower(),
+        "110105-19491231-002X",
+        "110105 1949 1231 002x",
+        "1101051949123100.2X",
+    ],
+)
+def test_grouped_and_lower_case_numbers_pass_the_screen(value: str) -> None:
+    assert is_raw_resident_id(value) == _unscreened(value) == True  # noqa: E712
