@@ -16,9 +16,12 @@ import typer.core
 import typer.main
 from typer import _click as click  # typer's own click: its groups take and return these types
 
-from ccstd.cli import coercion
+try:  # typer's private coercion hooks: a typer without them keeps its own (slower start-up)
+    from ccstd.cli import coercion
 
-coercion.install()  # plain values coerced without importing pydantic (start-up, issue 13)
+    coercion.install()  # plain values coerced without importing pydantic (start-up, issue 13)
+except (ImportError, AttributeError):  # pragma: no cover - another typer release
+    pass
 
 
 @dataclass(frozen=True)
