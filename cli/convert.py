@@ -49,6 +49,7 @@ from ccstd.adapters.scale import DaskEngine
 from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail
 from ccstd.cli.groups import CommandGroup
+from ccstd.cli.options import Dask, Jobs
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import printable
 from ccstd.standard.reading import InputError, iter_paths
@@ -114,13 +115,8 @@ def convert(
     raw_identifiers: Annotated[
         bool, typer.Option("--raw-identifiers", help="Emit direct identifiers unprotected.")
     ] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
-    dask: Annotated[
-        str | None,
-        typer.Option(
-            "--dask", metavar="SCHEDULER", help="Run on Dask: local, local:N or tcp://host:8786."
-        ),
-    ] = None,
+    jobs: Jobs = 1,
+    dask: Dask = None,
     replay: Annotated[
         Path | None,
         typer.Option("--replay", help="Convert again only the items of a rejects file."),

@@ -10,6 +10,7 @@ import typer
 
 from ccstd.cli import text
 from ccstd.cli.errors import exit_codes, fail, write_output
+from ccstd.cli.options import Dask, Jobs
 from ccstd.standard.checker import CheckOptions
 from ccstd.standard.files import PathCollisionError, refuse_collisions
 from ccstd.standard.findings import Severity, printable
@@ -36,7 +37,6 @@ EPILOG = exit_codes(
     "usage error, unreadable or empty input, unknown --standard or --type, unreadable baseline, "
     "an output that is an input or cannot be written",
 )
-MAX_JOBS = 1024  # processes; beyond, the OS refuses the pool's semaphore (a traceback)
 BaselineKeyOption = enum.Enum("BaselineKeyOption", {k: k for k in BASELINE_KEYINGS})  # type: ignore[misc]
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in ["text", *REPORTERS]})  # type: ignore[misc]
 
@@ -106,15 +106,8 @@ def validate(
             "record (record type and id, rule, place: for date-stamped file names).",
         ),
     ] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, max=MAX_JOBS, help="Worker processes.")
-    ] = 1,
-    dask: Annotated[
-        str | None,
-        typer.Option(
-            "--dask", metavar="SCHEDULER", help="Run on Dask: local, local:N or tcp://host:8786."
-        ),
-    ] = None,
+    jobs: Jobs = 1,
+    dask: Dask = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")
     ] = False,

@@ -3,6 +3,7 @@ need is not imported (issue 13)."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from ccstd.standard.registry import EXAMPLES_ROOT
@@ -57,9 +58,10 @@ def test_too_many_jobs_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
 
     resident = (EXAMPLES_ROOT / "1.2.0" / "Resident" / "valid-1.json").read_bytes()
     (tmp_path / "one.json").write_bytes(resident)
-    for jobs in ("1025", "99999999999999999999"):
-        command = [sys.executable, "-m", "ccstd.cli", "validate", str(tmp_path / "one.json")]
-        done = subprocess.run([*command, "--jobs", jobs], capture_output=True, text=True)
+    commands = (["validate"], ["convert", "--from", "fhir-r4", "-o", str(tmp_path / "out")])
+    for command, jobs in itertools.product(commands, ("1025", "99999999999999999999")):
+        run = [sys.executable, "-m", "ccstd.cli", *command, str(tmp_path / "one.json")]
+        done = subprocess.run([*run, "--jobs", jobs], capture_output=True, text=True)
         assert done.returncode == 2
         assert "Traceback" not in done.stderr
         assert "'--jobs' / '-j': Input should be less than or equal to 1024" in done.stderr
