@@ -130,18 +130,23 @@ class FhirAdapter(Adapter):
         seen: dict[tuple[str, str], tuple[str, str]] = run.setdefault("fhir-resources", {})
         medicines: Memory = run.setdefault("fhir-medications", Memory())
         self.people = medicines.people
+        remembered: set[str] = run.setdefault("fhir-remembered", set())
         if "paths" in run and not run.get("fhir-scanned"):
             run["fhir-scanned"] = True  # every source's Medications and people, before any item
             for source in run["paths"]:
                 document = scan_medications(source, medicines)
+                if document is not None:  # every resource of it remembered: not again below
+                    remembered.add(str(source))
                 if document is not None and len(run["paths"]) == 1:  # read next: not parsed again
                     run["fhir-document"] = (context.file, document)
         parsed = run.pop("fhir-document", None)
         parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
         scan = not run.get("fhir-scanned")
-        for item in self._items(path, context, medicines, scan, parsed):
+        known = context.file in remembered
+        for item in self._items(path, context, None if known else medicines, scan, parsed):
             shows = b'"display"' in item.raw or b"\\u" in item.raw  # may show a name
-            _remember(item.value, None, medicines, shows)
+            if not known:
+                _remember(item.value, None, medicines, shows)
             extra: dict[str, Any] = _first_reading(item, context, seen)
             extra["medication"] = _medication_for(item.value, medicines)
             extra["people"] = _people_in(item, medicines.people) or None
@@ -158,7 +163,7 @@ class FhirAdapter(Adapter):
         self,
         path: Path,
         context: SourceContext,
-        medicines: dict[str, Any],
+        medicines: dict[str, Any] | None,  # None: the run's look-ahead remembered this source
         scan: bool = True,
         parsed: Any = None,  # the document, parsed when the run looked ahead
     ) -> Iterator[SourceItem]:
@@ -166,12 +171,12 @@ class FhirAdapter(Adapter):
         if not is_lines and path.stat().st_size > STREAM_ABOVE:
             streamed = self.streamed_bundle(path, context)
             if streamed is not None:
-                if scan:  # the run has not looked for its Medications before
+                if scan and medicines is not None:  # the run has not looked ahead
                     _stream_medications(path, medicines)
                 yield from streamed
                 return
         if is_lines:
-            if scan:
+            if scan and medicines is not None:
                 _scan_medications(path, medicines)
             yield from self._lines(path, context, medicines)
             return
@@ -193,7 +198,7 @@ class FhirAdapter(Adapter):
             yield _item(str(path), "document", data, document)
 
     def _lines(
-        self, path: Path, context: SourceContext, medicines: dict[str, Any]
+        self, path: Path, context: SourceContext, medicines: dict[str, Any] | None
     ) -> Iterator[SourceItem]:
         file = str(path)
         with path.open("rb") as handle:
@@ -768,7 +773,8 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
     is screened. Lines that do not name these types are not parsed; a document is parsed whole
     only when it names one and is no larger than `STREAM_ABOVE` (larger, it is streamed). A
     source that cannot be read is left to its own reading, which says so. Returns the document
-    when it was parsed whole (its reading may reuse it), else None."""
+    when it was parsed whole (its reading may reuse it; every resource in it is remembered, so
+    its reading need not remember them again), else None."""
     try:
         limit, read, lines, value = expansion_limit(path), 0, 0, None
         with _opened(path) as handle:  # a gzip bomb is refused when the file is read
