@@ -267,3 +267,16 @@ def odd_fhir_ndjson(folder: Path) -> Path:
     path = folder / "odd-fhir.ndjson"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def odd_fhir_array(folder: Path) -> Path:
+    """The odd Bundle's entries as a JSON array of Bundles of different sizes (each with its
+    own fullUrls) and resources between them."""
+    entries = json.loads(odd_fhir(folder).read_text(encoding="utf-8"))["entry"]
+    parts: list[Any] = []
+    for start, end in [(0, 9), (9, 80), (80, 85), (85, 190), (190, 200), (200, len(entries))]:
+        parts.append({"resourceType": "Bundle", "type": "collection", "entry": entries[start:end]})
+        parts.append(entries[end - 1]["resource"] | {"id": f"loose-{end}"})
+    path = folder / "odd-fhir-array.json"
+    path.write_text(json.dumps(parts), encoding="utf-8")
+    return path

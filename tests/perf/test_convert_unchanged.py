@@ -45,6 +45,7 @@ CASES: dict[str, tuple[str, Builder]] = {
     "bench-fhir": ("fhir-r4", make.bench_fhir),
     "odd-fhir": ("fhir-r4", make.odd_fhir),
     "odd-fhir-ndjson": ("fhir-r4", make.odd_fhir_ndjson),
+    "odd-fhir-array": ("fhir-r4", make.odd_fhir_array),
     "example-fhir": ("fhir-r4", _example("fhir", "clinic-export.json")),
 }
 OUTPUTS = ("records", "rejects", "ledger")
