@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import re
 import zlib
@@ -105,6 +106,11 @@ class FhirAdapter(Adapter):
 
     people: People | None = None  # the run's people, once `items` has read them
 
+    def __init__(self) -> None:
+        # results of `validated` by the id of the item's value (`_validated_ahead`)
+        self._ahead: dict[int, tuple[Any, str | None, _Validated | Rejected]] = {}
+        self._converts_here = False  # whether `convert` runs in this process (not in workers)
+
     def ledger_path(self, path: str) -> str:
         """A path with every key that is not a FHIR name (and the resource type, when it is not
         one) shown as a placeholder with a short digest: vendor junk keys can be names; so is
@@ -143,7 +149,9 @@ class FhirAdapter(Adapter):
         parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
         scan = not run.get("fhir-scanned")
         known = context.file in remembered
-        for item in self._items(path, context, None if known else medicines, scan, parsed):
+        found = self._items(path, context, None if known else medicines, scan, parsed)
+        self._ahead, self._converts_here = {}, False
+        for item in self._validated_ahead(found, context) if known else found:
             shows = b'"display"' in item.raw or b"\\u" in item.raw  # may show a name
             if not known:
                 _remember(item.value, None, medicines, shows)
@@ -158,6 +166,44 @@ class FhirAdapter(Adapter):
             context.facts = {**facts, **extra}
             yield item
             context.facts = facts
+
+    def _validated_ahead(
+        self, items: Iterator[SourceItem], context: SourceContext
+    ) -> Iterator[SourceItem]:
+        """The items, each validated with its R4B model `_AHEAD` items before it is converted
+        (`convert` takes the result): one validation after another runs several times faster
+        than each between a mapping and the checks of its records. Only for a source whose
+        people the run's look-ahead remembered (reading ahead changes nothing an earlier item
+        finds), and once `convert` runs in this process (not when workers convert); each item
+        is given back with the facts it was read with."""
+        zone = context.options.timezone
+        while not self._converts_here:
+            item = next(items, None)
+            if item is None:
+                return
+            yield item
+        while chunk := [(item, context.facts) for item in itertools.islice(items, _AHEAD)]:
+            self._ahead = {}
+            for item, _ in chunk:
+                value = item.value
+                if item.problem is None and isinstance(value, dict) and _is_validated(value):
+                    resource, _artefacts = _without_export_artefacts(value)
+                    checked = validated(value["resourceType"], resource, zone)
+                    self._ahead[id(value)] = (value, zone, checked)
+            for item, facts in chunk:
+                context.facts = facts
+                yield item
+        self._ahead = {}
+
+    def _validation(
+        self, value: Any, kind: str, resource: dict[str, Any], zone: str | None
+    ) -> _Validated | Rejected:
+        """`validated`, made ahead (`_validated_ahead`) when it was."""
+        self._converts_here = True
+        ahead = self._ahead.pop(id(value), None)
+        if ahead is not None and ahead[0] is value and ahead[1] == zone:
+            return ahead[2]
+        return validated(kind, resource, zone)
 
     def _items(
         self,
@@ -298,7 +344,7 @@ class FhirAdapter(Adapter):
         why = "not FHIR: an exporter's own field (e.g. a database _id)"
         dropped = [(a, why) for a in artefacts]
         zone = context.options.timezone
-        checked = validated(kind, resource, zone)
+        checked = self._validation(item.value, kind, resource, zone)
         if isinstance(checked, Rejected):
             return checked
         resource, invalid, model, local = checked
@@ -365,6 +411,13 @@ def _skipped(
 
 
 _Validated = tuple[dict[str, Any], list[tuple[str, str]], Any, list[str]]
+_AHEAD = 64  # items validated ahead of their conversion (`FhirAdapter._validated_ahead`)
+
+
+def _is_validated(resource: dict[str, Any]) -> bool:
+    """Whether `convert` validates a resource of this type (it skips the others first)."""
+    kind = resource.get("resourceType")
+    return kind in mapping.ENTITY_OF and kind not in mapping.ADMINISTRATIVE and kind != "Medication"
 
 
 def validated(
