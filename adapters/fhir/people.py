@@ -13,6 +13,7 @@ alone ("999-12-3456" is "999123456"), and a phone number without its country cod
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -210,6 +211,12 @@ def holds_phone_or_id(text: str) -> bool:
     """Whether a text holds a phone-shaped number (ten to fifteen digits, perhaps grouped; a
     date is not one), a US SSN-shaped one, or what `redaction.redact` hides (a Chinese resident
     ID number, ID-shaped or not valid, or a mobile number), known to the run or not."""
+    if len(text) > _MAX_FOUND_TEXT:
+        return _holds_phone_or_id(text)
+    return _short_holds_phone_or_id(text)
+
+
+def _holds_phone_or_id(text: str) -> bool:
     if not any(c.isdigit() for c in text):
         return False
     text = unicodedata.normalize("NFKC", text)
@@ -220,6 +227,10 @@ def holds_phone_or_id(text: str) -> bool:
         if 10 <= digits <= 15 and not _NOT_A_PHONE.search(match.group()):
             return True
     return False
+
+
+# the same code displays and texts, item after item: remembered (a pure function of the text)
+_short_holds_phone_or_id = functools.lru_cache(maxsize=_MAX_FOUND)(_holds_phone_or_id)
 
 
 def _phone_forms(value: str) -> list[str]:
