@@ -188,7 +188,10 @@ class FhirAdapter(Adapter):
                 value = item.value
                 if item.problem is None and isinstance(value, dict) and _is_validated(value):
                     resource, _artefacts = _without_export_artefacts(value)
-                    checked = validated(value["resourceType"], resource, zone)
+                    try:
+                        checked = validated(value["resourceType"], resource, zone)
+                    except Exception:
+                        continue
                     self._ahead[id(value)] = (value, zone, checked)
             for item, facts in chunk:
                 context.facts = facts
