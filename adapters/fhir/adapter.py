@@ -107,8 +107,8 @@ class FhirAdapter(Adapter):
     people: People | None = None  # the run's people, once `items` has read them
 
     def __init__(self) -> None:
-        # results of `validated` by the id of the item's value (`_validated_ahead`)
-        self._ahead: dict[int, tuple[Any, str | None, _Validated | Rejected]] = {}
+        # outcomes made ahead, by the id of the item (`_converted_ahead`)
+        self._ahead: dict[int, tuple[SourceItem, dict[str, Any], Outcome]] = {}
         self._converts_here = False  # whether `convert` runs in this process (not in workers)
 
     def ledger_path(self, path: str) -> str:
@@ -150,63 +150,36 @@ class FhirAdapter(Adapter):
         scan = not run.get("fhir-scanned")
         known = context.file in remembered
         found = self._items(path, context, None if known else medicines, scan, parsed)
+        read = _with_facts(found, context, seen, medicines, known)
         self._ahead, self._converts_here = {}, False
-        for item in self._validated_ahead(found, context) if known else found:
-            shows = b'"display"' in item.raw or b"\\u" in item.raw  # may show a name
-            if not known:
-                _remember(item.value, None, medicines, shows)
-            extra: dict[str, Any] = _first_reading(item, context, seen)
-            extra["medication"] = _medication_for(item.value, medicines)
-            extra["people"] = _people_in(item, medicines.people) or None
-            extra = {k: v for k, v in extra.items() if v is not None}
-            if not extra:
-                yield item
-                continue
-            facts = context.facts
-            context.facts = {**facts, **extra}
+        for item, facts, shown in self._converted_ahead(read, context) if known else read:
+            context.facts = shown
             yield item
             context.facts = facts
 
-    def _validated_ahead(
-        self, items: Iterator[SourceItem], context: SourceContext
-    ) -> Iterator[SourceItem]:
-        """The items, each validated with its R4B model `_AHEAD` items before it is converted
-        (`convert` takes the result): one validation after another runs several times faster
-        than each between a mapping and the checks of its records. Only for a source whose
-        people the run's look-ahead remembered (reading ahead changes nothing an earlier item
-        finds), and once `convert` runs in this process (not when workers convert); each item
-        is given back with the facts it was read with."""
-        zone = context.options.timezone
+    def _converted_ahead(self, read: Iterator[_Read], context: SourceContext) -> Iterator[_Read]:
+        """The items, each converted `_AHEAD` items before the runner asks for it (`convert`
+        then gives that outcome): one validation and mapping after another run markedly faster
+        than each between the checks of the records made before. Only for a source whose people
+        the run's look-ahead remembered (reading ahead changes nothing an earlier item finds),
+        and once `convert` runs in this process (not when workers convert). An item is given
+        the outcome made ahead only with the very facts it was made with."""
         while not self._converts_here:
-            item = next(items, None)
-            if item is None:
+            ready = next(read, None)
+            if ready is None:
                 return
-            yield item
-        while chunk := [(item, context.facts) for item in itertools.islice(items, _AHEAD)]:
+            yield ready
+        while chunk := list(itertools.islice(read, _AHEAD)):
             self._ahead = {}
-            for item, _ in chunk:
-                value = item.value
-                if item.problem is None and isinstance(value, dict) and _is_validated(value):
-                    resource, _artefacts = _without_export_artefacts(value)
-                    try:
-                        checked = validated(value["resourceType"], resource, zone)
-                    except Exception:
-                        continue
-                    self._ahead[id(value)] = (value, zone, checked)
-            for item, facts in chunk:
-                context.facts = facts
-                yield item
+            for item, _, shown in chunk:
+                here = SourceContext(context.file, shown, context.options, context.digest,
+                                     context.label)  # fmt: skip
+                try:
+                    self._ahead[id(item)] = (item, shown, self._convert(item, here))
+                except Exception:
+                    continue
+            yield from chunk
         self._ahead = {}
-
-    def _validation(
-        self, value: Any, kind: str, resource: dict[str, Any], zone: str | None
-    ) -> _Validated | Rejected:
-        """`validated`, made ahead (`_validated_ahead`) when it was."""
-        self._converts_here = True
-        ahead = self._ahead.pop(id(value), None)
-        if ahead is not None and ahead[0] is value and ahead[1] == zone:
-            return ahead[2]
-        return validated(kind, resource, zone)
 
     def _items(
         self,
@@ -332,7 +305,15 @@ class FhirAdapter(Adapter):
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
         """Validate the resource with its R4B model, then map it (or skip it, with the reason).
         Elements that fail validation but that the mapping does not use are left out (and
-        reported dropped); a defect in a mapped element rejects the resource."""
+        reported dropped); a defect in a mapped element rejects the resource. The outcome may
+        have been made ahead (`_converted_ahead`), with the same item and facts."""
+        self._converts_here = True
+        ahead = self._ahead.pop(id(item), None)
+        if ahead is not None and ahead[0] is item and ahead[1] is context.facts:
+            return ahead[2]
+        return self._convert(item, context)
+
+    def _convert(self, item: SourceItem, context: SourceContext) -> Outcome:
         resource = item.value
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             return Rejected("not-a-resource", "the item has no resourceType")
@@ -347,7 +328,7 @@ class FhirAdapter(Adapter):
         why = "not FHIR: an exporter's own field (e.g. a database _id)"
         dropped = [(a, why) for a in artefacts]
         zone = context.options.timezone
-        checked = self._validation(item.value, kind, resource, zone)
+        checked = validated(kind, resource, zone)
         if isinstance(checked, Rejected):
             return checked
         resource, invalid, model, local = checked
@@ -414,13 +395,30 @@ def _skipped(
 
 
 _Validated = tuple[dict[str, Any], list[tuple[str, str]], Any, list[str]]
-_AHEAD = 64  # items validated ahead of their conversion (`FhirAdapter._validated_ahead`)
+_AHEAD = 64  # items converted ahead of the runner's asking (`FhirAdapter._converted_ahead`)
+_Read = tuple[SourceItem, dict[str, Any], dict[str, Any]]  # item, facts read, facts shown
 
 
-def _is_validated(resource: dict[str, Any]) -> bool:
-    """Whether `convert` validates a resource of this type (it skips the others first)."""
-    kind = resource.get("resourceType")
-    return kind in mapping.ENTITY_OF and kind not in mapping.ADMINISTRATIVE and kind != "Medication"
+def _with_facts(
+    found: Iterator[SourceItem],
+    context: SourceContext,
+    seen: dict[tuple[str, str], tuple[str, str]],
+    medicines: Memory,
+    known: bool,
+) -> Iterator[_Read]:
+    """Each item with the facts it was read with, and those the runner is to see with it: a
+    duplicate's first location, the Medication it refers to, the terms naming people it holds.
+    Its names are remembered first, unless the run's look-ahead did (`known`)."""
+    for item in found:
+        if not known:
+            shows = b'"display"' in item.raw or b"\\u" in item.raw  # may show a name
+            _remember(item.value, None, medicines, shows)
+        extra: dict[str, Any] = _first_reading(item, context, seen)
+        extra["medication"] = _medication_for(item.value, medicines)
+        extra["people"] = _people_in(item, medicines.people) or None
+        extra = {k: v for k, v in extra.items() if v is not None}
+        facts = context.facts
+        yield item, facts, {**facts, **extra} if extra else facts
 
 
 def validated(

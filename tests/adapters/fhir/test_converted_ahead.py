@@ -1,5 +1,6 @@
-"""Resources of a document the run read ahead are validated in chunks before their conversion
-(`FhirAdapter._validated_ahead`): what convert writes is the same as validating each in turn."""
+"""Resources of a document the run read ahead are validated and mapped in chunks before the
+runner asks for them (`FhirAdapter._converted_ahead`): what convert writes is the same as
+converting each in turn."""
 
 from __future__ import annotations
 
