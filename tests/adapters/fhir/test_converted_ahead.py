@@ -43,8 +43,10 @@ def _convert(tmp_path: Path, source: Path, jobs: int = 1) -> tuple[dict[str, Any
     adapter = FhirAdapter()
     outputs = Outputs(tmp_path / f"out{jobs}.ndjson", tmp_path / f"rejects{jobs}.ndjson")
     protector = Protector(StandardRegistry().get("1.2.0"), b"ahead-test-key-0123456")
+    ledger = Ledger(adapter.coverage())
+    at = "2024-05-01T00:00:00Z"
     report = convert_paths(
-        adapter, [source], outputs, protector, Ledger(adapter.coverage()), jobs=jobs
+        adapter, [source], outputs, protector, ledger, jobs=jobs, converted_at=at
     )
     assert outputs.rejects is not None
     rejects = [json.loads(line) for line in outputs.rejects.read_text().splitlines()]
