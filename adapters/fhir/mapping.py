@@ -49,7 +49,8 @@ class Drops(list[tuple[str, str]]):
         super().__init__()
         self.notes: list[tuple[str, str]] = []
         self.records: list[Record] = []  # more records made from the item (contained results)
-        self.people = people or People()  # terms naming people the item holds (`screened`)
+        # terms naming people the item holds (`screened`)
+        self.people = people if people is not None else People()
 
 
 NAMES_SOMEONE = (

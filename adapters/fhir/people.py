@@ -13,6 +13,7 @@ alone ("999-12-3456" is "999123456"), and a phone number without its country cod
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -42,6 +43,8 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 _TOKEN = re.compile(rf"[{_CJK}]|[0-9]+|[^\W\d_{_CJK}]+")
 _MAX_TERMS = 500_000  # per run: a few hundred bytes each
 _MAX_TOKENS = 12  # a longer name or identifier is matched by its first 12 tokens
+_MAX_FOUND = 4096  # texts whose terms `found_in` remembers, each of up to _MAX_FOUND_TEXT chars
+_MAX_FOUND_TEXT = 4096
 Term = tuple[str, ...]
 
 
@@ -80,6 +83,8 @@ class People:
         self.longest = 0
         self.ids: set[str] = set()  # the resource ids of the people (`holds_id`)
         self._read: set[tuple[str, bool]] = set()  # texts whose terms are in
+        self._found: dict[str, list[Term]] = {}  # `found_in` by text, for `_found_with` terms
+        self._found_with = 0
         for term in terms:
             self._add(tuple(term))
 
@@ -131,9 +136,20 @@ class People:
             self.longest = max(self.longest, len(term))
 
     def found_in(self, text: str) -> list[Term]:
-        """The terms a text holds (token for token), in the order found."""
+        """The terms a text holds (token for token), in the order found. Remembered per text
+        while the terms stay the same (item after item shows the same code displays)."""
         if not self.terms:
             return []
+        if len(text) > _MAX_FOUND_TEXT:
+            return self._terms_in(text)
+        if self._found_with != len(self.terms) or len(self._found) >= _MAX_FOUND:
+            self._found, self._found_with = {}, len(self.terms)  # terms are only ever added
+        found = self._found.get(text)
+        if found is None:
+            found = self._found[text] = self._terms_in(text)
+        return list(found)
+
+    def _terms_in(self, text: str) -> list[Term]:
         found_tokens = tokens(text) + numbers(text)
         hits = self.firsts.intersection(found_tokens)
         if not hits:
@@ -195,6 +211,12 @@ def holds_phone_or_id(text: str) -> bool:
     """Whether a text holds a phone-shaped number (ten to fifteen digits, perhaps grouped; a
     date is not one), a US SSN-shaped one, or what `redaction.redact` hides (a Chinese resident
     ID number, ID-shaped or not valid, or a mobile number), known to the run or not."""
+    if len(text) > _MAX_FOUND_TEXT:
+        return _holds_phone_or_id(text)
+    return _short_holds_phone_or_id(text)
+
+
+def _holds_phone_or_id(text: str) -> bool:
     if not any(c.isdigit() for c in text):
         return False
     text = unicodedata.normalize("NFKC", text)
@@ -205,6 +227,10 @@ def holds_phone_or_id(text: str) -> bool:
         if 10 <= digits <= 15 and not _NOT_A_PHONE.search(match.group()):
             return True
     return False
+
+
+# the same code displays and texts, item after item: remembered (a pure function of the text)
+_short_holds_phone_or_id = functools.lru_cache(maxsize=_MAX_FOUND)(_holds_phone_or_id)
 
 
 def _phone_forms(value: str) -> list[str]:

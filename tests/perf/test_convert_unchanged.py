@@ -1,10 +1,11 @@
 """`ccstd convert` writes what it wrote before the fast paths (issue 13), byte for byte.
 
 tests/perf/golden/convert-outputs.json holds the SHA-256 of the records, rejects and ledger that
-`ccstd convert` wrote, before the work on throughput, for the XML and orders benchmarks' inputs
-(small sizes), seeded variants that reach what the benchmarks do not (tests/perf/convert_inputs.py)
-and every vendor example of those families. Regenerate it only for a change meant to alter
-outputs: `python -m tests.perf.test_convert_unchanged > tests/perf/golden/convert-outputs.json`.
+`ccstd convert` wrote, before the work on throughput, for the XML, orders and FHIR benchmarks'
+inputs (small sizes), seeded variants that reach what the benchmarks do not
+(tests/perf/convert_inputs.py) and every vendor example of those families. Regenerate it only
+for a change meant to alter outputs:
+`python -m tests.perf.test_convert_unchanged > tests/perf/golden/convert-outputs.json`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ CASES: dict[str, tuple[str, Builder]] = {
     "example-taobao": ("orders-taobao", _example("orders", "taobao-trades.ndjson")),
     "example-shopify": ("orders-shopify", _example("orders", "shopify-orders.json")),
     "example-woocommerce": ("orders-woocommerce", _example("orders", "woocommerce-orders.json")),
+    "bench-fhir": ("fhir-r4", make.bench_fhir),
+    "odd-fhir": ("fhir-r4", make.odd_fhir),
+    "odd-fhir-ndjson": ("fhir-r4", make.odd_fhir_ndjson),
+    "odd-fhir-array": ("fhir-r4", make.odd_fhir_array),
+    "example-fhir": ("fhir-r4", _example("fhir", "clinic-export.json")),
 }
 OUTPUTS = ("records", "rejects", "ledger")
 
@@ -66,7 +72,7 @@ def test_outputs_are_unchanged(case: str, tmp_path: Path) -> None:
     assert digests(case, tmp_path) == golden[case]
 
 
-@pytest.mark.parametrize("case", ["odd-xml", "odd-orders"])
+@pytest.mark.parametrize("case", ["odd-xml", "odd-orders", "odd-fhir"])
 def test_outputs_are_unchanged_in_worker_processes(case: str, tmp_path: Path) -> None:
     golden = json.loads(GOLDEN_FILE.read_text(encoding="utf-8"))
     assert digests(case, tmp_path, jobs=2) == golden[case]
