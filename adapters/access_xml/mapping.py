@@ -451,11 +451,15 @@ _MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-]?[0-9A-Fa-f]{2}){5}")
 
 
 def mac_address(text: str) -> str | None:
-    """Six hex pairs, colon-separated and lower case (44-19-B6-0A-1B-2C, 4419b60a1b2c), or None."""
+    """Six hex pairs, colon-separated and lower case (44-19-B6-0A-1B-2C, 4419b60a1b2c), or None;
+    None too for a placeholder no one device holds: all zeros, or the group bit set (broadcast
+    ff:ff:…, multicast 01:00:5e:…), so that terminals sending one are not merged into one Device."""
     text = text.strip()
     if not _MAC.fullmatch(text):
         return None
     digits = re.sub(r"[:-]", "", text).lower()
+    if int(digits, 16) == 0 or int(digits[:2], 16) & 1:
+        return None
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
