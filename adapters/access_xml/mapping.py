@@ -380,7 +380,8 @@ def _credential(mapped: dict[str, str | None]) -> dict[str, Any]:
 
 
 def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | None]:
-    """The community's id and name: from the dialect's [site], else from the log; a log that
+    """The community's id and name: from the dialect's [site], else from the log (an id made
+    from a name holds the division code too, when known: two 阳光花园 are two); a log that
     names none refers its Devices to `<dialect>-site`, a Community expected from elsewhere (the
     summary says so; a dialect extending this one with `[site] id` names it)."""
     name = dialect.site.get("name") or mapped.get("site_name")
@@ -389,7 +390,8 @@ def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | N
     if mapped.get("site_id"):
         return readable_id(mapped["site_id"] or "", reserved=_NAMED_SITE), name
     if name:
-        return readable_id(name, _NAMED_SITE), name
+        division = dialect.site.get("division_code")
+        return readable_id(f"{division}-{name}" if division else name, _NAMED_SITE), name
     return unnamed_site(dialect), None
 
 
