@@ -439,8 +439,10 @@ PERSONAL_WORDS = frozenset(
 PERSONAL_PARTS = (
     "姓名", "电话", "手机", "身份证", "证件号", "住址", "持卡人", "卡号", "座机", "固话", "门牌",
     "邮箱", "微信号", "护照", "车牌", "出生日期",
+    # the same in traditional characters
+    "電話", "手機", "身份證", "證件號", "卡號", "門牌", "郵箱", "護照", "車牌",
 )  # fmt: skip
-DEVICE_NOUNS = ("阅读器", "读卡器", "读头")
+DEVICE_NOUNS = ("阅读器", "读卡器", "读头", "閱讀器", "讀卡器", "讀頭")
 # Words that make a name a phone's wherever they stand in it (`backup_recipient_phone`,
 # `cellPhoneNumber`, `phone1`, `shipToPhone`); a name is cut into words at case changes, digits,
 # `_`, `-` and spaces.
@@ -474,15 +476,15 @@ SITE_ADDRESSES = frozenset(
     {"ip", "ipv4", "ipv6", "mac", "server", "host", "device", "gateway", "network", "net",
      "local", "remote", "bluetooth", "wifi", "web", "url", "wan", "lan", "store", "shop",
      "merchant", "seller", "warehouse", "return", "community", "site", "office", "company",
-     "business", "branch", "sender"}
+     "business", "branch"}
 )  # fmt: skip
 SITE_PARTS = (
     "ip", "mac", "设备", "服务器", "网关", "主机", "网络", "门店", "店铺", "商家", "商户", "小区",
-    "仓库", "公司", "退货", "发货",
+    "仓库", "公司", "退货",
 )  # fmt: skip
 CONTAINED_WORDS = frozenset(
     {"name", "名称", "line", "line1", "line2", "line3", "street1", "street2", "streetaddress",
-     "latitude", "longitude", "lat", "lng", "lon"}
+     "latitude", "longitude", "lat", "lng", "lon", "经度", "纬度"}
 )  # fmt: skip
 _NAME_NOISE = re.compile(r"[\s_\-]+")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\x00-\x7f]+")

@@ -78,6 +78,8 @@ PERSONAL = [
     "操作员", "linkman", "lxr", "buyer_alipay_no",
     # decided: a customer's address, and 手机开门 (its element may as well hold the phone)
     "clientAddress", "手机开门",
+    # traditional characters
+    "電話", "手機號碼", "身份證號", "卡號",
 ]  # fmt: skip
 
 
@@ -107,7 +109,9 @@ def test_a_sites_a_businesss_or_a_networks_address_is_not_refused(
     assert (tmp_path / "out.ndjson").exists()
 
 
-@pytest.mark.parametrize("path", ["shipping_address.latitude", "shipping_address.longitude"])
+@pytest.mark.parametrize(
+    "path", ["shipping_address.latitude", "shipping_address.longitude", "收货地址.纬度"]
+)
 def test_a_persons_coordinates_are_refused(path: str) -> None:
     from ccstd.adapters.dialect_files import personal_path
 
