@@ -417,44 +417,77 @@ PERSONAL_WORDS = frozenset(
         "姓名", "人员姓名", "名字", "真实姓名", "用户名", "持卡人", "手机号", "手机", "手机号码",
         "联系电话", "联系方式", "电话", "电话号码", "身份证号", "身份证", "身份证号码", "证件号码",
         "证件号", "住址", "地址", "家庭住址", "详细地址", "工号", "收货人", "收件人", "联系人",
+        "邮箱", "昵称", "微信", "微信号", "出生日期", "生日", "护照号", "车牌号", "紧急联系人",
+        "操作员", "门牌号", "房号", "房间号",
         # English
         "fullname", "realname", "firstname", "lastname", "surname", "givenname", "familyname",
         "cardholder", "holdername", "staffname", "cnname", "username", "nick", "nickname",
         "mobile", "mobileno", "mobilenumber", "mobilephone", "cellphone", "phone", "phoneno",
         "phonenumber", "tel", "telno", "telephone", "idcard", "idcardno", "idcardnumber", "idno",
         "idnumber", "certificate", "certificateno", "certificatenumber", "certno", "address",
-        "address1", "address2", "addressline", "street", "email", "holder",
+        "address1", "address2", "addressline", "street", "email", "holder", "cardno",
+        "cardnumber", "qq", "wechat", "birthday", "birthdate", "dateofbirth", "dob", "passport",
+        "passportno", "passportnumber", "licenseplate", "plateno", "platenumber",
+        "emergencycontact", "linkman", "alipayno", "alipayaccount",
         # pinyin and its initials, as government systems name columns
-        "xm", "xingming", "sfzh", "sfzhm", "lxdh", "sjhm", "sjh", "shoujihao", "dianhua",
+        "xm", "xingming", "sfzh", "sfzhm", "lxdh", "sjhm", "sjh", "shoujihao", "dianhua", "lxr",
     }
 )  # fmt: skip
-# Chinese words that say "a person's data" wherever they sit in a name (持卡人姓名, 联系人电话);
-# not 地址 or 名称 on their own: IP地址 and 设备名称 are a device's
-PERSONAL_PARTS = ("姓名", "电话", "手机", "身份证", "证件号", "住址", "持卡人")
+# Chinese words that say "a person's data" wherever they sit in a name (持卡人姓名, 联系人电话,
+# 门禁卡号); not 地址 or 名称 on their own: IP地址 and 设备名称 are a device's. A name that also
+# holds one of DEVICE_NOUNS is a device's (身份证阅读器编号: an ID-card reader's number).
+PERSONAL_PARTS = (
+    "姓名", "电话", "手机", "身份证", "证件号", "住址", "持卡人", "卡号", "座机", "固话", "门牌",
+    "邮箱", "微信号", "护照", "车牌", "出生日期",
+    # the same in traditional characters
+    "電話", "手機", "身份證", "證件號", "卡號", "門牌", "郵箱", "護照", "車牌",
+)  # fmt: skip
+DEVICE_NOUNS = ("阅读器", "读卡器", "读头", "閱讀器", "讀卡器", "讀頭")
+# Words that make a name a phone's wherever they stand in it (`backup_recipient_phone`,
+# `cellPhoneNumber`, `phone1`, `shipToPhone`); a name is cut into words at case changes, digits,
+# `_`, `-` and spaces.
+PHONE_WORDS = frozenset({"phone", "phones", "tel", "telephone", "mobile", "cellphone", "fax"})
 GENERIC_PERSONAL_WORDS = frozenset({"name"})
-AFTER_PERSON = frozenset({"name", "名称", "person"})  # personal after a person-like prefix
+# personal after a person-like prefix: a name, or a number that identifies the person
+# (`employeeNo`, `employeeNoString`, `staffNo`, `personId`, `员工编号`, `cardNumber`)
+AFTER_PERSON = frozenset(
+    {"name", "名称", "person", "no", "number", "num", "id", "code", "nostring", "idstring",
+     "编号", "号", "id号", "号码"}
+)  # fmt: skip
 PERSON_PREFIXES = (
     "person", "user", "employee", "owner", "resident", "visitor", "staff", "holder", "contact",
     "receiver", "recipient", "consignee", "buyer", "customer", "cardholder", "personnel", "emp",
-    "worker", "member", "tenant", "client", "patient", "人员", "用户", "员工", "业主", "住户",
-    "访客", "收货人", "收件人", "买家", "客户", "租户", "会员", "联系人",
+    "worker", "member", "tenant", "client", "patient", "card", "driver", "account", "operator",
+    "shipto", "billto", "人员", "用户", "员工", "业主", "住户", "访客", "收货人", "收件人", "买家",
+    "客户", "租户", "会员", "联系人", "司机", "操作员",
 )  # fmt: skip
-# An address is a person's unless a device's or a network's: a name ending in one of
-# ADDRESS_SUFFIXES (`full_address`, `shippingAddress`, `收货地址`) is personal, and so is what it
-# contains, unless what precedes the suffix is one of DEVICE_ADDRESSES (`ipAddress`, `IP地址`).
+# An address is a person's unless a site's, a business's or a network's: a name ending in one of
+# ADDRESS_SUFFIXES (`full_address`, `shippingAddress`, `收货地址`), or in one of them followed by
+# one of DETAIL_WORDS (`addressDetail`, `收货地址详情`), is personal, and so is what it contains,
+# unless a word before the suffix is one of SITE_ADDRESSES (`DeviceIPAddress`, `store_address`)
+# or, in Chinese, holds one of SITE_PARTS (`设备IP地址`, `门店地址`).
 # Other containers whose keys are a person's: a step that is a PERSON_PREFIX, alone or followed
 # by one of CONTAINER_SUFFIXES (`customer`, `buyerInfo`). CONTAINED_WORDS are personal inside a
 # container only (bare, `name` is a product's or a device's); PERSONAL_WORDS are personal anywhere.
 CONTAINER_SUFFIXES = ("", "info", "information", "data", "detail", "details", "信息", "资料")
 ADDRESS_SUFFIXES = ("address", "addresses", "addr", "地址")
-DEVICE_ADDRESSES = frozenset(
+DETAIL_WORDS = ("detail", "details", "详情", "详细")
+SITE_ADDRESSES = frozenset(
     {"ip", "ipv4", "ipv6", "mac", "server", "host", "device", "gateway", "network", "net",
-     "local", "remote", "bluetooth", "wifi", "web", "url", "设备", "服务器", "网关", "主机", "网络"}
+     "local", "remote", "bluetooth", "wifi", "web", "url", "wan", "lan", "store", "shop",
+     "merchant", "seller", "warehouse", "return", "community", "site", "office", "company",
+     "business", "branch"}
+)  # fmt: skip
+SITE_PARTS = (
+    "ip", "mac", "设备", "服务器", "网关", "主机", "网络", "门店", "店铺", "商家", "商户", "小区",
+    "仓库", "公司", "退货",
 )  # fmt: skip
 CONTAINED_WORDS = frozenset(
-    {"name", "名称", "line", "line1", "line2", "line3", "street1", "street2", "streetaddress"}
-)
+    {"name", "名称", "line", "line1", "line2", "line3", "street1", "street2", "streetaddress",
+     "latitude", "longitude", "lat", "lng", "lon", "经度", "纬度"}
+)  # fmt: skip
 _NAME_NOISE = re.compile(r"[\s_\-]+")
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\x00-\x7f]+")
 
 
 def personal_path(steps: Sequence[str], generic: bool = True) -> bool:
@@ -464,21 +497,37 @@ def personal_path(steps: Sequence[str], generic: bool = True) -> bool:
     if not steps:
         return False
     *outer, last = steps
-    if personal_name(last, generic) or _persons_address(_plain(last)):
+    if personal_name(last, generic) or _persons_address(last):
         return True
     return _plain(last) in CONTAINED_WORDS and any(_person_container(step) for step in outer)
 
 
-def _persons_address(plain: str) -> bool:
-    for suffix in ADDRESS_SUFFIXES:
-        if plain.endswith(suffix):
-            return plain.removesuffix(suffix) not in DEVICE_ADDRESSES
-    return False
+def _words(name: str) -> list[str]:
+    return [word.casefold() for word in _WORDS.findall(unicodedata.normalize("NFKC", name))]
+
+
+def _persons_address(name: str) -> bool:
+    """Whether a name is a person's address (`recipient_address_detail`, `收货地址`), not a
+    site's, a business's or a network's (`wanIpAddress`, `店铺地址`)."""
+    words = _words(name)
+    if len(words) > 1 and words[-1] in DETAIL_WORDS:
+        words.pop()
+    elif words and words[-1].endswith(DETAIL_WORDS) and not words[-1].isascii():
+        words[-1] = words[-1][:-2]  # 收货地址详情
+    if not words or not words[-1].endswith(ADDRESS_SUFFIXES):
+        return False
+    last = words[-1]
+    suffix = next(s for s in ADDRESS_SUFFIXES if last.endswith(s))
+    before = [*words[:-1], last.removesuffix(suffix)]
+    owner = "".join(before)
+    if owner in SITE_ADDRESSES or any(word in SITE_ADDRESSES for word in before):
+        return False
+    return not any(part in owner for part in SITE_PARTS if not part.isascii())
 
 
 def _person_container(step: str) -> bool:
     plain = _plain(step)
-    return _persons_address(plain) or any(
+    return _persons_address(step) or any(
         plain == prefix + suffix for prefix in PERSON_PREFIXES for suffix in CONTAINER_SUFFIXES
     )
 
@@ -489,11 +538,14 @@ def _plain(name: str) -> str:
 
 def personal_name(name: str, generic: bool = True) -> bool:
     """Whether a source element or key name says it holds a person's data (`姓名`,
-    `receiver_mobile`, `cardHolder`); bare `name` too unless `generic` is false."""
+    `receiver_mobile`, `cardHolder`, `employeeNo`, `homePhone`); bare `name` too unless
+    `generic` is false."""
     plain = _plain(name)
     words = PERSONAL_WORDS | GENERIC_PERSONAL_WORDS if generic else PERSONAL_WORDS
-    if plain in words or any(part in plain for part in PERSONAL_PARTS):
+    if plain in words or any(word.rstrip("s") in PHONE_WORDS for word in _words(name)):
         return True
+    if any(part in plain for part in PERSONAL_PARTS):
+        return not any(noun in plain for noun in DEVICE_NOUNS)
     for prefix in PERSON_PREFIXES:
         rest = plain.removeprefix(prefix)
         if rest != plain and rest in PERSONAL_WORDS | AFTER_PERSON:

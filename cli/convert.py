@@ -44,6 +44,7 @@ from ccstd.adapters.runner import (
     conversion_time,
     convert_paths,
     replay_rejects,
+    written_before,
 )
 from ccstd.adapters.scale import DaskEngine
 from ccstd.cli import text
@@ -175,6 +176,7 @@ def convert(
         extra = [*([key_file] if key_file else []), *([dialect] if dialect else [])]
         _check_outputs([rejects_file, *extra], outputs)
         other = chosen or (_named(source) if source != "auto" else None)
+        _warn_replay(rejects_file, other)
         _finish(
             _guarded(lambda: replay_rejects(rejects_file, outputs, key, other, options=options)),
             outputs,
@@ -207,6 +209,21 @@ def convert(
             empty=", ".join(map(str, inputs)),
         )
     _finish(report, outputs, quiet)
+
+
+def _warn_replay(rejects_file: Path, adapter: Adapter | None) -> None:
+    """Say so when the ids a replay makes may not be the first output's (an edited
+    `device_prefix`); a rejects file that cannot be read is left for the replay to report."""
+    warn = getattr(adapter, "replay_warning", None)
+    if adapter is None or warn is None:
+        return
+    try:
+        written = written_before(rejects_file, adapter.shared_types)
+    except (ReplayError, OSError):
+        return
+    message = warn(written)
+    if message is not None:
+        _stderr.print(f"ccstd: warning: {printable(message)}", markup=False)
 
 
 def _guarded(run: Callable[[], ConversionReport], empty: str = "") -> ConversionReport:

@@ -102,6 +102,19 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
             return {"around": around} if around else {}
         return {}
 
+    def replay_warning(self, written: frozenset[tuple[str, str]]) -> str | None:
+        """Why the Device ids a replay makes may not be those of the first output (`written`,
+        from the rejects file): none of them starts with this dialect's `device_prefix`, so
+        the dialect changed it, and a door replayed here gets a second id. None otherwise."""
+        devices = sorted(record_id for kind, record_id in written if kind == "Device")
+        prefix = self.dialect.device_prefix
+        if not devices or any(record_id.startswith(prefix) for record_id in devices):
+            return None
+        return (
+            f"no Device of the first output ({devices[0]}, ...) starts with {self.name}'s "
+            f"device_prefix {prefix!r}: a door replayed here gets a second id"
+        )
+
     def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
         """A locator this family writes, and a context as `replay_context` writes it."""
         if not self.replay_locators.fullmatch(locator):

@@ -380,7 +380,8 @@ def _credential(mapped: dict[str, str | None]) -> dict[str, Any]:
 
 
 def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | None]:
-    """The community's id and name: from the dialect's [site], else from the log; a log that
+    """The community's id and name: from the dialect's [site], else from the log (an id made
+    from a name holds the division code too, when known: two 阳光花园 are two); a log that
     names none refers its Devices to `<dialect>-site`, a Community expected from elsewhere (the
     summary says so; a dialect extending this one with `[site] id` names it)."""
     name = dialect.site.get("name") or mapped.get("site_name")
@@ -389,7 +390,8 @@ def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | N
     if mapped.get("site_id"):
         return readable_id(mapped["site_id"] or "", reserved=_NAMED_SITE), name
     if name:
-        return readable_id(name, _NAMED_SITE), name
+        division = dialect.site.get("division_code")
+        return readable_id(f"{division}-{name}" if division else name, _NAMED_SITE), name
     return unnamed_site(dialect), None
 
 
@@ -451,11 +453,15 @@ _MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-]?[0-9A-Fa-f]{2}){5}")
 
 
 def mac_address(text: str) -> str | None:
-    """Six hex pairs, colon-separated and lower case (44-19-B6-0A-1B-2C, 4419b60a1b2c), or None."""
+    """Six hex pairs, colon-separated and lower case (44-19-B6-0A-1B-2C, 4419b60a1b2c), or None;
+    None too for a placeholder no one device holds: all zeros, or the group bit set (broadcast
+    ff:ff:…, multicast 01:00:5e:…), so that terminals sending one are not merged into one Device."""
     text = text.strip()
     if not _MAC.fullmatch(text):
         return None
     digits = re.sub(r"[:-]", "", text).lower()
+    if int(digits, 16) == 0 or int(digits[:2], 16) & 1:
+        return None
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 

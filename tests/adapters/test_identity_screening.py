@@ -125,6 +125,22 @@ def test_one_device_per_mac_however_written_and_an_invalid_mac_is_passed_over(
     assert devices == ["hik-10.0.0.4", "hik-44:19:b6:0a:1b:2c"]
 
 
+def test_a_placeholder_mac_is_passed_over_for_the_next_identity(tmp_path: Path) -> None:
+    """All zeros, broadcast and multicast MACs are held by no one device: terminals sending
+    one are told apart by the next path (here the IP address), never merged into one Device."""
+    placeholders = (
+        "00:00:00:00:00:00",
+        "ff:ff:ff:ff:ff:ff",
+        "01:00:5e:00:00:01",
+        "33-33-00-00-00-01",
+    )
+    log = "".join(alert(ip=f"10.0.0.{n}", mac=mac) for n, mac in enumerate(placeholders, 1))
+    done = convert(tmp_path, log, "--from", "xml-hikvision-isapi")
+    devices = sorted(r["id"] for r in done["records"] if r["type"] == "Device")
+    assert devices == [f"hik-10.0.0.{n}" for n in range(1, 5)]
+    assert all("macAddress" not in r for r in done["records"] if r["type"] == "Device")
+
+
 def test_id_card_numbers_are_normalised_and_checked(tmp_path: Path) -> None:
     path = tmp_path / "idc.toml"
     path.write_text(

@@ -76,3 +76,28 @@ def test_a_site_id_shaped_like_a_named_sites_id_is_another_site(tmp_path: Path) 
     sites = {r["id"]: r["community"]["id"] for r in records if r["type"] == "Device"}
     assert sites["B"] == "community-foo"
     assert sites["A"].startswith("community-foo-") and sites["A"] != sites["B"]
+
+
+def test_two_sites_of_one_name_in_two_divisions_are_two_communities(tmp_path: Path) -> None:
+    """A Community id made from the site's name holds the division code: 阳光花园 in Pudong
+    (310115) and 阳光花园 in Dongcheng (110101) are two communities."""
+    ids = set()
+    for division in ("310115", "110101"):
+        text = DIALECT.format(extra='site_name = "@小区"')
+        text = text.replace('id = "comm-x"\n', "").replace("310115", division)
+        dialect = tmp_path / f"{division}.toml"
+        dialect.write_text(text, encoding="utf-8")
+        log = tmp_path / "log.xml"
+        row = swipe("A", 1).replace("<刷卡 ", '<刷卡 小区="阳光花园" ')
+        log.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<门禁记录>\n{row}</门禁记录>\n')
+        out = tmp_path / f"{division}.ndjson"
+        done = RUNNER.invoke(
+            app, ["convert", str(log), "--dialect", str(dialect), "-o", str(out)], env=KEY
+        )
+        assert done.exit_code == 0, done.output
+        records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+        (community,) = [r for r in records if r["type"] == "Community"]
+        assert community["divisionCode"] == division and community["name"] == "阳光花园"
+        assert {r["community"]["id"] for r in records if r["type"] == "Device"} == {community["id"]}
+        ids.add(community["id"])
+    assert len(ids) == 2

@@ -229,3 +229,29 @@ def test_records_with_chinese_element_names_replay(tmp_path: Path) -> None:
     assert replayed.exit_code == 0, replayed.output
     (event,) = [json.loads(x) for x in out.read_text().splitlines() if '"AccessEvent"' in x]
     assert event["method"] == "fingerprint"
+
+
+def test_a_replay_through_an_edited_device_prefix_is_warned_of(tmp_path: Path) -> None:
+    """The first output wrote Device `gate-LY-1`; a dialect replaying its rejects with another
+    `device_prefix` makes `door-LY-1` for the same door: the replay says so on stderr."""
+    log, rejects = tmp_path / "log.xml", tmp_path / "rejects.ndjson"
+    event = '<Event time="2024-05-01 07:00:4{n}" controller="LY-1"><Result code="{code}"/>'
+    events = [event.format(n=n, code=c) + "<Method>CARD</Method></Event>" for n, c in
+              ((1, "OK"), (2, "E77"))]  # fmt: skip
+    log.write_text(f'<AccessLog site="s">{"".join(events)}</AccessLog>', encoding="utf-8")
+    code, _, _ = convert(tmp_path, log, "--rejects", str(rejects))
+    assert code == 1 and '"Device":["gate-LY-1"]' in rejects.read_text()
+    for prefix, warned in (("gate-", False), ("door-", True)):
+        dialect = tmp_path / "fixed.toml"
+        line = f'device_prefix = "{prefix}"\n\n[values.result]'
+        text = LEGACY_CODES.replace("\n[values.result]", line, 1)
+        dialect.write_text(text, encoding="utf-8")
+        out = tmp_path / f"{prefix}ndjson"
+        replayed = RUNNER.invoke(
+            app,
+            ["convert", "--replay", str(rejects), "--dialect", str(dialect), "-o", str(out)],
+            env=KEY,
+        )
+        assert replayed.exit_code == 0, replayed.output
+        said = "ccstd: warning: no Device of the first output (gate-LY-1, ...)"
+        assert (said in replayed.stderr) is warned, replayed.stderr
