@@ -88,6 +88,10 @@ def _walk(
         kind = raw_identifier_kind(node)
         if kind is not None:
             yield concrete, kind
+    elif type(node) is int:  # a number written as a JSON number: `"doorNo": 13800138000`
+        kind = raw_identifier_kind(str(node))
+        if kind is not None:
+            yield concrete, kind
     elif isinstance(node, dict):
         for key, value in node.items():
             key_kind = raw_identifier_kind(key)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
@@ -14,6 +15,7 @@ from ccstd.cli.app import app
 RUNNER = CliRunner()
 KEY = {"CCSTD_PSEUDONYM_KEY": "personal-data-screen-test-key-5a4b3c2d", "COLUMNS": "300"}
 ID_NUMBER, MOBILE = "11010519491231002X", "13800138000"
+FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in "138-0013-8000")  # digits and hyphens
 LOG = f"""<?xml version="1.0" encoding="UTF-8"?>
 <门禁记录>
 <刷卡 门="东门"><时间>2024年05月01日 07:10:00</时间><方式>刷卡</方式><结果>通过</结果>
@@ -108,4 +110,38 @@ def test_a_mobile_number_in_an_unprotected_order_field_is_rejected(tmp_path: Pat
     (reject,) = [
         json.loads(line) for line in (tmp_path / "redacted.ndjson").read_text("utf-8").splitlines()
     ]
+    assert (reject["reason"], reject["path"]) == ("personal-data", "/merchant/name")
+
+
+def taobao_with_memo_as_merchant(tmp_path: Path, trade: dict) -> dict:  # type: ignore[type-arg]
+    """Convert one Taobao trade through a platform file that maps the seller's memo to the
+    merchant's name (a mapping mistake that can carry a person's number)."""
+    text = TAOBAO.read_text("utf-8")
+    platform = tmp_path / "p.toml"
+    old = 'merchant = ["seller_nick", {const = "(taobao seller)"}]'
+    platform.write_text(text.replace(old, 'merchant = ["seller_memo"]'), encoding="utf-8")
+    orders = tmp_path / "o.ndjson"
+    orders.write_text(json.dumps(trade, ensure_ascii=False) + "\n", encoding="utf-8")
+    return run(tmp_path, orders, platform)
+
+
+def redacted_rejects(tmp_path: Path) -> list[dict]:  # type: ignore[type-arg]
+    lines = (tmp_path / "redacted.ndjson").read_text("utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+@pytest.mark.parametrize(
+    "memo",
+    ["call " + FULL_WIDTH, "138 - 0013 - 8000", "(+86) 138/0013/8000",
+     "008613800138000", "id 110102570113189", 13800138000],
+)  # fmt: skip
+def test_numbers_in_forms_once_missed_are_caught_by_the_screen(
+    tmp_path: Path, memo: object
+) -> None:
+    trade = TRADE | {"seller_memo": memo, "receiver_mobile": "", "receiver_name": ""}
+    done = taobao_with_memo_as_merchant(tmp_path, trade)
+    assert done["run"].exit_code == 1, done["run"].output
+    for digits in ("0013", FULL_WIDTH[4:8], "570113"):
+        assert digits not in done["written"]
+    (reject,) = redacted_rejects(tmp_path)
     assert (reject["reason"], reject["path"]) == ("personal-data", "/merchant/name")
