@@ -14,6 +14,9 @@ number. Two policies share the patterns:
   UUID group) is taken for part of that token;
 - `redact` prepares text for a report, so it hides more: any ID-shaped number with a plausible
   birth date (a typo is still someone's number) and every mobile-shaped number.
+
+`is_carrier_tracking_number` tells a carrier's published tracking number (UPS `1Z…` with its check
+digit), which may hold a mobile-shaped run, from a person's number.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ _CANDIDATE = re.compile(
 )
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
+_UPS = re.compile(r"1Z[0-9A-Z]{6}[0-9A-Z]{2}[0-9]{8}")
 
 
 def might_hold_identifier(text: str) -> bool:
@@ -136,6 +140,19 @@ def redact(text: str, thorough: bool = True) -> str:
     for start, end in sorted(_merged(spans), reverse=True):
         text = text[:start] + PLACEHOLDER + text[end:]
     return text
+
+
+def is_carrier_tracking_number(text: str) -> bool:
+    """A UPS tracking number (`1Z`, six characters of shipper, two of service, seven digits of
+    package and a check digit), its check digit right: a carrier's code, never a person's. The
+    check digit: letters count (code point - 63) mod 10, digits as they are; the characters after
+    `1Z` at odd places count twice; the digit brings the sum to a multiple of ten."""
+    number = text.replace(" ", "").upper()
+    if _UPS.fullmatch(number) is None:
+        return False
+    values = [int(c) if c.isdigit() else (ord(c) - 63) % 10 for c in number[2:17]]
+    total = sum(v * (2 if i % 2 else 1) for i, v in enumerate(values))
+    return (10 - total % 10) % 10 == int(number[17])
 
 
 class _Fold(dict[int, int]):

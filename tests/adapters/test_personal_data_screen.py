@@ -145,3 +145,37 @@ def test_numbers_in_forms_once_missed_are_caught_by_the_screen(
         assert digits not in done["written"]
     (reject,) = redacted_rejects(tmp_path)
     assert (reject["reason"], reject["path"]) == ("personal-data", "/merchant/name")
+
+
+SHOPIFY = Path(__file__).parents[2] / "examples" / "vendors" / "orders" / "shopify-orders.json"
+
+
+def shopify(tmp_path: Path, tracking: str, sku: str = "BP-MON") -> dict:  # type: ignore[type-arg]
+    """Convert the example's first Shopify order with this tracking number and SKU."""
+    page = json.loads(SHOPIFY.read_text(encoding="utf-8"))
+    order = page["orders"][0]
+    order["line_items"][0]["sku"] = sku
+    order["fulfillments"][0]["tracking_number"] = tracking
+    page["orders"] = [order]
+    source = tmp_path / "orders.json"
+    source.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    out, ledger = tmp_path / "out.ndjson", tmp_path / "ledger.json"
+    redacted = tmp_path / "redacted.ndjson"
+    done = RUNNER.invoke(
+        app,
+        ["convert", str(source), "--from", "orders-shopify", "-o", str(out), "--ledger",
+         str(ledger), "--rejects-redacted", str(redacted)],
+        env=KEY,
+    )  # fmt: skip
+    assert "Traceback" not in done.output
+    written = "".join(p.read_text("utf-8") for p in (out, ledger, redacted) if p.exists())
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    return {"run": done, "written": written + done.output, "records": records}
+
+
+def test_a_ups_number_with_its_check_digit_converts_with_its_order(tmp_path: Path) -> None:
+    """1ZW9V7F15901234569 holds a mobile-shaped run; its UPS check digit is right."""
+    done = shopify(tmp_path, "1ZW9V7F15901234569")
+    assert done["run"].exit_code == 0, done["run"].output
+    (delivery,) = [r for r in done["records"] if r["type"] == "Delivery"]
+    assert delivery["trackingNumber"] == "1ZW9V7F15901234569"

@@ -153,3 +153,15 @@ def test_numbers_in_forms_once_missed_are_leaks(tmp_path: Path) -> None:
     assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
     for digits in ("8765", "\uff18\uff17\uff16\uff15", "570113"):
         assert digits not in written
+
+
+def test_a_ups_number_with_its_check_digit_is_no_leak_where_a_planted_one_is(
+    tmp_path: Path,
+) -> None:
+    record = valid_record("Delivery") | {"trackingNumber": "1ZW9V7F15901234569"}
+    assert certify_leaks(tmp_path / "ups", record)[0] == []
+    for planted in ("13800138000", "1ZW9V7F15901234568", "1Z13800138000"):
+        record["trackingNumber"] = planted
+        assert certify_leaks(tmp_path / planted, record)[0] == ["/trackingNumber"]
+    record = valid_record("Delivery") | {"extensions": {"x": {"sku": "1ZW9V7F15901234569"}}}
+    assert certify_leaks(tmp_path / "sku", record)[0] == ["/extensions/x/sku"]  # no tracking field

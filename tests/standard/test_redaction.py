@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from ccstd.cli.app import app
 from ccstd.standard.redaction import (
     PLACEHOLDER,
+    is_carrier_tracking_number,
     raw_identifier_kind,
     redact,
 )
@@ -121,6 +122,22 @@ def test_reports_hide_id_shaped_first_generation_numbers_with_a_wrong_region() -
 def test_full_width_spellings_keep_the_rest_of_the_text() -> None:
     text = fw("电话:138-0013-8000,谢谢")
     assert redact(text) == f"电话{fw(':')}{PLACEHOLDER}{fw(',')}谢谢"
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("1ZW9V7F15901234569", True),
+        ("1Z 999 AA1 01 2345 678 4", True),
+        ("1ZW9V7F15901234568", False),  # check digit off by one
+        ("1Z999AA10123456784", True),
+        ("1Z999AA10123456783", False),
+        ("13800138000", False),
+        ("1ZW9V7F1590123456X", False),
+    ],
+)
+def test_ups_tracking_numbers_are_told_by_their_check_digit(number: str, valid: bool) -> None:
+    assert is_carrier_tracking_number(number) is valid
 
 
 def test_baselines_that_are_not_baselines_are_one_line_errors(tmp_path: Path) -> None:
