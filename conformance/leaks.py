@@ -20,6 +20,9 @@ _IDENTIFIER_FORMATS = frozenset({"cn-resident-id", "phone"})
 # Fields that hold a carrier's tracking number: there, a number in a carrier's published format
 # with its check digit right (`is_carrier_tracking_number`) is the carrier's, not a person's.
 TRACKING_NUMBER_KEYS = frozenset({"trackingNumber"})
+# An integer holds a number only as all its digits (no separators, no leading zeros): at most 18
+# of them. Larger ones are not written out (Python refuses past 4,300 digits).
+_NUMBER_LIMIT = 10**18
 
 Path = tuple[str, ...]
 
@@ -95,7 +98,7 @@ def _walk(
         kind = raw_identifier_kind(node)
         if kind is not None and not _carriers(path, node):
             yield concrete, kind
-    elif type(node) is int:  # a number written as a JSON number: `"doorNo": 13800138000`
+    elif type(node) is int and -_NUMBER_LIMIT < node < _NUMBER_LIMIT:  # `"doorNo": 13800138000`
         kind = raw_identifier_kind(str(node))
         if kind is not None:
             yield concrete, kind

@@ -165,3 +165,13 @@ def test_a_ups_number_with_its_check_digit_is_no_leak_where_a_planted_one_is(
         assert certify_leaks(tmp_path / planted, record)[0] == ["/trackingNumber"]
     record = valid_record("Delivery") | {"extensions": {"x": {"sku": "1ZW9V7F15901234569"}}}
     assert certify_leaks(tmp_path / "sku", record)[0] == ["/extensions/x/sku"]  # no tracking field
+
+
+def test_integers_are_numbers_only_up_to_eighteen_digits() -> None:
+    """An integer holds a number only as all its digits; a huge one is not written out (Python
+    refuses to past 4,300 digits) and holds none."""
+    record = {"a": 10**5000, "b": 110102195701131895, "c": -13800138000, "d": 10**18 + 7}
+    assert list(leaks(record, frozenset())) == [
+        (("b",), "resident ID number"),
+        (("c",), "mobile number"),
+    ]
