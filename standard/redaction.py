@@ -172,10 +172,13 @@ class _Fold(dict[int, int]):
             folded = code - 0xFEE0
         else:
             folded = code
+        if len(self) >= _FOLD_CACHE:  # text of every script cannot fill the memory
+            self.clear()
         self[code] = folded
         return folded
 
 
+_FOLD_CACHE = 1 << 16
 _FOLD = _Fold()
 
 
