@@ -439,13 +439,58 @@ PERSON_PREFIXES = (
     "worker", "member", "tenant", "client", "patient", "人员", "用户", "员工", "业主", "住户",
     "访客", "收货人", "收件人", "买家", "客户", "租户", "会员", "联系人",
 )  # fmt: skip
+# An address is a person's unless a device's or a network's: a name ending in one of
+# ADDRESS_SUFFIXES (`full_address`, `shippingAddress`, `收货地址`) is personal, and so is what it
+# contains, unless what precedes the suffix is one of DEVICE_ADDRESSES (`ipAddress`, `IP地址`).
+# Other containers whose keys are a person's: a step that is a PERSON_PREFIX, alone or followed
+# by one of CONTAINER_SUFFIXES (`customer`, `buyerInfo`). CONTAINED_WORDS are personal inside a
+# container only (bare, `name` is a product's or a device's); PERSONAL_WORDS are personal anywhere.
+CONTAINER_SUFFIXES = ("", "info", "information", "data", "detail", "details", "信息", "资料")
+ADDRESS_SUFFIXES = ("address", "addresses", "addr", "地址")
+DEVICE_ADDRESSES = frozenset(
+    {"ip", "ipv4", "ipv6", "mac", "server", "host", "device", "gateway", "network", "net",
+     "local", "remote", "bluetooth", "wifi", "web", "url", "设备", "服务器", "网关", "主机", "网络"}
+)  # fmt: skip
+CONTAINED_WORDS = frozenset(
+    {"name", "名称", "line", "line1", "line2", "line3", "street1", "street2", "streetaddress"}
+)
 _NAME_NOISE = re.compile(r"[\s_\-]+")
+
+
+def personal_path(steps: Sequence[str], generic: bool = True) -> bool:
+    """Whether a source path (its element or key names, outermost first) says it holds a
+    person's data: its last name does (`personal_name`), or it is one of CONTAINED_WORDS inside
+    a person's container (`billing_address.name`, `customer.name`, `receiverInfo/line1`)."""
+    if not steps:
+        return False
+    *outer, last = steps
+    if personal_name(last, generic) or _persons_address(_plain(last)):
+        return True
+    return _plain(last) in CONTAINED_WORDS and any(_person_container(step) for step in outer)
+
+
+def _persons_address(plain: str) -> bool:
+    for suffix in ADDRESS_SUFFIXES:
+        if plain.endswith(suffix):
+            return plain.removesuffix(suffix) not in DEVICE_ADDRESSES
+    return False
+
+
+def _person_container(step: str) -> bool:
+    plain = _plain(step)
+    return _persons_address(plain) or any(
+        plain == prefix + suffix for prefix in PERSON_PREFIXES for suffix in CONTAINER_SUFFIXES
+    )
+
+
+def _plain(name: str) -> str:
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
 def personal_name(name: str, generic: bool = True) -> bool:
     """Whether a source element or key name says it holds a person's data (`姓名`,
     `receiver_mobile`, `cardHolder`); bare `name` too unless `generic` is false."""
-    plain = _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    plain = _plain(name)
     words = PERSONAL_WORDS | GENERIC_PERSONAL_WORDS if generic else PERSONAL_WORDS
     if plain in words or any(part in plain for part in PERSONAL_PARTS):
         return True

@@ -99,7 +99,9 @@ def key_weakness(key: bytes) -> str | None:
     and, for words between separators (`correct horse battery staple`), 12.9 bits a word (a
     diceware list). A key that repeats a short pattern or uses fewer than 6 distinct byte values
     is refused whatever its length. Only patterns a random key shows with a probability below
-    2^-48 count, so a random key of 128 bits or more is never refused. Certification's
+    2^-48 count, so a random key of 128 bits or more is not refused for a pattern; 16 random
+    bytes that all happen to be printable (a chance of about 2^-23) are credited as a printable
+    password of 105 bits and refused, and the message says why. Certification's
     published key is used through Protector directly, never checked.
     """
     if len(key) < _MIN_KEY_BYTES:
@@ -296,15 +298,19 @@ class Protector:
         }
 
 
-def _unprotected_twin(record: dict[str, Any], path: tuple[str, ...]) -> None:
+def _unprotected_twin(node: Any, path: tuple[str, ...]) -> None:
     """A raw value left at a field meant for its protected form (`lineProtected`) moves to its
-    plain twin (`line`): raw output was asked for, and the protected field takes no raw value."""
-    parent: Any = record
-    for part in path[:-1]:
-        parent = parent.get(part) if isinstance(parent, dict) else None
+    plain twin (`line`): raw output was asked for, and the protected field takes no raw value.
+    `*` fans out over arrays (`dosages.*.textProtected`)."""
+    for index, part in enumerate(path[:-1]):
+        if part == "*":
+            for item in node if isinstance(node, list) else ():
+                _unprotected_twin(item, path[index + 1 :])
+            return
+        node = node.get(part) if isinstance(node, dict) else None
     name = path[-1]
-    if isinstance(parent, dict) and isinstance(parent.get(name), str):
-        parent[name.removesuffix("Protected")] = parent.pop(name)
+    if isinstance(node, dict) and isinstance(node.get(name), str):
+        node[name.removesuffix("Protected")] = node.pop(name)
 
 
 def _apply(node: Any, path: tuple[str, ...], change: Callable[[Any], Any]) -> None:

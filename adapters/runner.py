@@ -452,7 +452,11 @@ def _run(
             written=set(already),
         )
         ledger_file = files.open(outputs.ledger) if outputs.ledger and ledger else None
-        work = (engine or _outcomes)(adapter, items, protector, ledger, converted_at, jobs)
+        if engine is None:
+            work = _outcomes(adapter, items, protector, ledger, converted_at, jobs)
+        else:  # finished elsewhere (a cluster): repeats are told here, as for --jobs
+            finished = engine(adapter, items, protector, ledger, converted_at, jobs)
+            work = _Repeats.after(finished, adapter, ledger, converted_at)
         for item, context, outcome in work:
             report.read += 1
             _account(report, item, outcome, sinks, adapter, context)
@@ -536,8 +540,8 @@ def _outcomes(
     jobs: int,
 ) -> Iterator[tuple[SourceItem, SourceContext, Outcome]]:
     """(item, context, finished outcome) in input order; the ledger is filled on the way."""
-    repeats = _Repeats(adapter.shared_types)
     if jobs <= 1:
+        repeats = _Repeats(adapter.shared_types)
         finish = _Finisher(
             _Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
         )
@@ -550,19 +554,30 @@ def _outcomes(
                 _record_coverage(ledger, adapter.kind_of(item), item, outcome)
             yield item, context, outcome
         return
+    yield from _Repeats.after(
+        _in_workers(adapter, items, protector, ledger, converted_at, jobs), adapter, ledger,
+        converted_at,
+    )  # fmt: skip
+
+
+def _in_workers(
+    adapter: Adapter,
+    items: Iterator[Work],
+    protector: Protector,
+    ledger: Ledger | None,
+    converted_at: str,
+    jobs: int,
+) -> Finished:
+    """(item, context, outcome finished in one of `jobs` processes) in input order."""
     init = (adapter, protector.key, converted_at, protector.screen)
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=init) as pool:
         pending: deque[tuple[list[Work], Future[_ChunkResult]]] = deque()
         for chunk in _chunks(items):
             pending.append((chunk, pool.submit(_finish_chunk, chunk, ledger is not None)))
             if len(pending) >= 2 * jobs:
-                yield from repeats.settled(
-                    _settle(*pending.popleft(), protector, ledger), ledger, adapter
-                )
+                yield from _settle(*pending.popleft(), protector, ledger)
         while pending:
-            yield from repeats.settled(
-                _settle(*pending.popleft(), protector, ledger), ledger, adapter
-            )
+            yield from _settle(*pending.popleft(), protector, ledger)
 
 
 class _Repeats:
@@ -575,6 +590,10 @@ class _Repeats:
     def __init__(self, shared: frozenset[str]) -> None:
         self.shared = shared
         self.sources: dict[str, int] = {}  # a source's path → its number in the run
+        # shared records (Devices, Communities) made by an item not written after all, which
+        # the worker that made them leaves out of its later items: put back by `restore`
+        self.orphans: dict[tuple[str, str], dict[str, Any]] = {}
+        self.stamp: _Stamp | None = None
         # (type, id) → content digest and where, on disk: memory stays flat however long the run
         self._db = sqlite3.connect("")  # "" = private temporary database on disk
         self._db.executescript(
@@ -605,6 +624,15 @@ class _Repeats:
                    f"neither is chosen for the other: not written at {here}")  # fmt: skip
         return Rejected("conflicting-id", message, "id")
 
+    @classmethod
+    def after(
+        cls, finished: Finished, adapter: Adapter, ledger: Ledger | None, converted_at: str
+    ) -> Finished:
+        """Outcomes finished in other processes, checked for repeats in input order."""
+        repeats = cls(adapter.shared_types)
+        repeats.stamp = _Stamp(adapter, converted_at)  # to put back what a worker left out
+        yield from repeats.settled(finished, ledger, adapter)
+
     def settled(
         self,
         finished: Iterator[tuple[SourceItem, SourceContext, Outcome]],
@@ -614,11 +642,54 @@ class _Repeats:
         """`__call__` over outcomes finished in workers (their ledger has them as converted:
         a skip is added to it)."""
         for item, context, outcome in finished:
+            outcome = self.restore(outcome, item, context)
             checked = self(outcome, item, context)
-            if ledger is not None and checked is not outcome:
-                _unobserve(ledger, adapter.kind_of(item), item, outcome)
-                _record_coverage(ledger, adapter.kind_of(item), item, checked)
+            if checked is not outcome:
+                self._orphan(outcome)
+                if ledger is not None:
+                    _unobserve(ledger, adapter.kind_of(item), item, outcome)
+                    _record_coverage(ledger, adapter.kind_of(item), item, checked)
             yield item, context, checked
+
+    def restore(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
+        """An outcome with the orphaned shared records its worker left out put back where the
+        adapter made them, stamped for this item: what a one-process run writes (there the
+        item not written is forgotten, and the next item that makes them writes them)."""
+        if not self.orphans or not isinstance(outcome, Converted):
+            return outcome
+        order = outcome.order if isinstance(outcome, _Carried) else ()
+        if not any(key in self.orphans for key in order):
+            for record in outcome.records:  # made afresh: the orphan is not needed
+                self.orphans.pop((record["type"], record["id"]), None)
+            return outcome
+        kept, records = iter(outcome.records), list[dict[str, Any]]()
+        following = next(kept, None)
+        for key in order:
+            if following is not None and (following["type"], following["id"]) == key:
+                self.orphans.pop(key, None)
+                records.append(following)
+                following = next(kept, None)
+            elif key in self.orphans:
+                own = outcome.records[0] if outcome.records else {}
+                records.append(self._restamped(self.orphans.pop(key), own, item, context))
+        return Converted(tuple(records), outcome.dropped, outcome.notes)
+
+    def _orphan(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Converted):
+            for record in outcome.records:
+                if record["type"] in self.shared:
+                    self.orphans[(record["type"], record["id"])] = record
+
+    def _restamped(
+        self, record: dict[str, Any], own: dict[str, Any], item: SourceItem, context: SourceContext
+    ) -> dict[str, Any]:
+        """The record's provenance made this item's: where the adapter placed the item (as in
+        the item's own record), then the stamp's digests and line."""
+        assert self.stamp is not None
+        meta, place = record.get("meta"), own.get("meta", {}).get("source", {})
+        if isinstance(meta, dict) and isinstance(meta.get("source"), dict):
+            meta["source"] = {k: v for k, v in place.items() if k not in _STAMPED_SOURCE}
+        return self.stamp(record, item, context)
 
     def _where(self, item: SourceItem, context: SourceContext) -> str:
         number = self.sources.setdefault(context.file, len(self.sources) + 1)
@@ -679,6 +750,7 @@ def _init_worker(
     adapter = by_name(chosen) if isinstance(chosen, str) else chosen
     protector = Protector(StandardRegistry().get(adapter.standard_version), key, screen=screen)
     finish = _Finisher(_Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry()))
+    finish.carry = True
     _worker = adapter, finish
 
 
@@ -808,6 +880,18 @@ _DIGESTS = frozenset(
 )
 
 
+_STAMPED_SOURCE = frozenset({"file", "fileSha256", "label", "line", "sha256"})  # by _Stamp
+
+
+@dataclass(frozen=True, slots=True)
+class _Carried(Converted):
+    """A worker's outcome without the shared records an earlier item in that worker carried:
+    `order` keys every record the adapter made, in its order, so that one of those the main
+    process did not write after all is put back here (`_Repeats.restore`)."""
+
+    order: tuple[tuple[str, str], ...] = ()
+
+
 class _Finisher:
     """Stamps and protects converted records, then holds them to the standard: an item whose
     records do not validate is rejected whole (`invalid-output`), so output always validates."""
@@ -817,6 +901,7 @@ class _Finisher:
         self.ids = stamp.adapter.identifying_ids
         self.shared, self.finished = stamp.adapter.shared_types, set[tuple[str, str]]()
         self.plans: dict[tuple[str, str], Any] = {}  # (version, type) -> is_valid, or None
+        self.carry = False  # in a worker: say which shared records were left out (_Carried)
 
     def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
         if not isinstance(outcome, Converted):
@@ -849,6 +934,9 @@ class _Finisher:
                 message = f"the {record['type']} made from it is invalid: {where}"
                 return Rejected("invalid-output", message, errors[0].location.pointer)
         self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
+        if self.carry and len(fresh) != len(outcome.records):
+            order = tuple((r["type"], r["id"]) for r in outcome.records)
+            return _Carried(records, dropped, outcome.notes, order)
         return Converted(records, dropped, outcome.notes)
 
     def _screen(

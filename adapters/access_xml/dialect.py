@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from ccstd.adapters.dialect_files import (
     DataFileError,
     field_problem,
     line_of,
-    personal_name,
+    personal_path,
     zone_problem,
 )
 from ccstd.adapters.ledger import Coverage
@@ -143,6 +143,7 @@ def dialect_of(file: DataFile, known: Mapping[str, DataFile]) -> Dialect:
     (every required mapping present, a zone and an encoding that exist)."""
     assert file.spec is not None
     spec, digests, seen = file.spec, [file.data], [file.spec["name"]]
+    chain = [file.spec]  # this file, then each base it extends
     while "extends" in spec:
         base = known.get(spec["extends"])
         if base is None or base.spec is None or base.spec["name"] in seen:
@@ -155,10 +156,57 @@ def dialect_of(file: DataFile, known: Mapping[str, DataFile]) -> Dialect:
             raise _error(file, ["extends"], f"{spec['extends']}: {problem}")
         seen.append(base.spec["name"])
         digests.append(base.data)
+        chain.append(base.spec)
         spec = _merge(base.spec, {k: v for k, v in spec.items() if k != "extends"})
+    spec = _mapped_or_dropped(file, spec, chain)
     _check_meaning(file, spec)
     digest = "sha256:" + hashlib.sha256(b"\0".join(digests)).hexdigest()
     return Dialect.from_spec(spec, digest, file.origin, str(file.path))
+
+
+def _mapped_or_dropped(
+    file: DataFile, spec: dict[str, Any], chain: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """A path is mapped or dropped, never both (the ledger would call dropped what is written).
+    A mapping written in a file that extends the one that drops the path wins over that entry
+    (a site maps what its vendor's dialect left out); any other overlap is an error naming the
+    field and the `[dropped]` entry."""
+    dropped = dict(spec.get("dropped", {}))
+    lookup = spec.get("lookup", {}).get("fields", {})
+    tables = [("fields", spec.get("fields", {})), ("lookup", lookup)]
+    for table, fields in tables:
+        for name, value in fields.items():
+            for index, path in enumerate(_listed(value)):
+                dotted = ".".join(_steps(path))
+                if dotted not in dropped:
+                    continue
+                mapped_in = _defined_in(chain, table, name)
+                dropped_in = next(i for i, s in enumerate(chain) if dotted in s.get("dropped", {}))
+                if mapped_in < dropped_in:
+                    del dropped[dotted]
+                    continue
+                keys = ["fields", name] if table == "fields" else ["lookup", "fields", name]
+                at = keys + ([str(index)] if isinstance(value, list) else [])
+                mapper = ".".join(keys) + _of(chain, mapped_in)
+                problem = (
+                    f"{path} is read by {mapper} and listed in [dropped] {dotted!r}"
+                    f"{_of(chain, dropped_in)}: map it or drop it, not both"
+                )
+                raise _error(file, at if mapped_in == 0 else ["dropped", dotted], problem)
+    return {**spec, "dropped": dropped} if "dropped" in spec else spec
+
+
+def _of(chain: Sequence[Mapping[str, Any]], depth: int) -> str:
+    return f" of {chain[depth]['name']}" if 0 < depth < len(chain) else ""
+
+
+def _defined_in(chain: Sequence[Mapping[str, Any]], table: str, name: str) -> int:
+    """How far up the chain (0: this file) a field's mapping is written."""
+    for depth, spec in enumerate(chain):
+        fields = spec.get("fields", {}) if table == "fields" else spec.get("lookup", {})
+        if name in (fields if table == "fields" else fields.get("fields", {})):
+            return depth
+    return len(chain)
 
 
 def _merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,8 +277,8 @@ def _check_person_paths(
         if keys[-1] in PERSON_FIELDS and keys[0] == "fields":
             continue
         for index, path in enumerate(_listed(value)):
-            local = path.rsplit("/", 1)[-1].lstrip("@").rsplit(":", 1)[-1]
-            if path in person or personal_name(local):
+            steps = [step.lstrip("@").rsplit(":", 1)[-1] for step in path.split("/") if step]
+            if path in person or personal_path(steps):
                 at = keys + ([str(index)] if isinstance(value, list) else [])
                 raise _error(file, at, f"{path}: {_PERSONAL.get(keys[-1], _WRITTEN_AS_READ)}")
 

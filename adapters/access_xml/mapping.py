@@ -46,15 +46,28 @@ _NUMBERED = {"door": "doorNo", "reader": "readerNo"}  # field → AccessEvent pr
 
 
 @functools.lru_cache(maxsize=4096)  # a log names few devices and sites, again and again
-def readable_id(value: str) -> str:
-    """A record id from a source value: the value itself when it is already a safe id; else a
-    readable form (Chinese through pinyin: 东门 → dong-men) and a short digest of the original,
-    so that values differing only in what cannot be written in an id never share one."""
-    if _ID_SAFE.fullmatch(value):
-        return value
+def readable_id(value: str, prefix: str = "", reserved: str | None = None) -> str:
+    """A record id from a source value, after `prefix`: the value itself when it is already a
+    safe id that fits; else a readable form (Chinese through pinyin: 东门 → dong-men) and a short
+    digest of the original, so that values differing only in what cannot be written in an id
+    never share one. A value that already has that shape (`dong-men-79f2d165`: ends in `-` and
+    eight hex digits) gets a digest too, so no name is taken for another's derived id; so does
+    one starting with `reserved`, the prefix of ids made from other values."""
+    if (
+        _ID_SAFE.fullmatch(value)
+        and not _DERIVED.search(value)
+        and len(prefix) + len(value) <= _ID_MAX
+        and not (reserved and value.startswith(reserved))
+    ):
+        return prefix + value
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
-    slug = _ID_UNSAFE.sub("-", _romanised(value[:100])).strip("-._:")[:100]
-    return f"{slug}-{digest}" if slug else f"x-{digest}"
+    room = min(100, _ID_MAX - len(prefix) - len(digest) - 1)
+    slug = _ID_UNSAFE.sub("-", _romanised(value[:100])).strip("-._:")[:room]
+    return f"{prefix}{slug}-{digest}" if slug else f"{prefix}x-{digest}"
+
+
+_DERIVED = re.compile(r"-[0-9a-f]{8}\Z")  # the shape readable_id gives a value it rewrites
+_ID_MAX = 128
 
 
 def _romanised(value: str) -> str:
@@ -252,7 +265,7 @@ def _build(
         if mapped["id_card"] is None:
             why = "id_card: not a valid resident ID number (GB 11643); left out"
             dropped.append((dialect.ledger_paths["id_card"][0], why))
-    device_id = dialect.device_prefix + readable_id(mapped["device"] or "")
+    device_id = readable_id(mapped["device"] or "", dialect.device_prefix)
     event = _event(item, dialect, mapped, occurred, device_id[:128])
     dropped += [
         (used[name], f"{name} number: not a whole number from 0 to 999999999")
@@ -374,10 +387,13 @@ def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | N
     if "id" in dialect.site:
         return dialect.site["id"], name
     if mapped.get("site_id"):
-        return readable_id(mapped["site_id"] or "")[:128], name
+        return readable_id(mapped["site_id"] or "", reserved=_NAMED_SITE), name
     if name:
-        return ("community-" + readable_id(name))[:128], name
+        return readable_id(name, _NAMED_SITE), name
     return unnamed_site(dialect), None
+
+
+_NAMED_SITE = "community-"  # the ids of sites known by name only
 
 
 def unnamed_site(dialect: Dialect) -> str:

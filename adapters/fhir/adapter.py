@@ -73,8 +73,10 @@ class FhirAdapter(Adapter):
         shared = sorted(refs & set(context.facts.get("sharedFullUrls", ())))
         medicine = context.facts.get("medication")
         people = context.facts.get("people")
+        conflict = {k: context.facts[k] for k in _CONFLICT if context.facts.get("conflictsWith")}
         return (
-            ({"fullUrls": used} if used else {})
+            conflict  # a conflicting duplicate stays one on replay (read alone: not seen twice)
+            | ({"fullUrls": used} if used else {})
             | ({"sharedFullUrls": shared} if shared else {})
             | ({"medication": medicine} if medicine is not None else {})
             | ({"people": people} if people else {})
@@ -88,7 +90,8 @@ class FhirAdapter(Adapter):
             return f"the locator is not one {self.name} writes"
         full_urls, shared = context.get("fullUrls", {}), context.get("sharedFullUrls", [])
         if (
-            set(context) - {"fullUrls", "sharedFullUrls", "medication", "people"}
+            set(context) - {"fullUrls", "sharedFullUrls", "medication", "people", *_CONFLICT}
+            or not _is_conflict(context)
             or not isinstance(context.get("medication", {}), dict)
             or not _is_terms(context.get("people", []))
             or not isinstance(full_urls, dict)
@@ -429,6 +432,20 @@ def _invalid(kind: str, error: Any, count: int) -> Rejected:
 _ENTRY = r"Bundle\.entry(?:\[[0-9]+\](?: (?:[A-Za-z]{1,64}|\?))?)?"
 _LOCATOR = re.compile(rf"document|(?:line [1-9][0-9]*|array\[[0-9]+\])(?: {_ENTRY})?|{_ENTRY}")
 _TARGET_ID = re.compile(r"[!-~]{1,256}")  # printable ASCII: no space, no control character
+
+
+_CONFLICT = ("duplicateOf", "conflictsWith")  # where it was first read, and that reading's digest
+
+
+def _is_conflict(context: dict[str, Any]) -> bool:
+    """Whether a replayed context's conflict facts are both absent or as `_first_reading` gives."""
+    place, digest = context.get("duplicateOf"), context.get("conflictsWith")
+    if place is None and digest is None:
+        return True
+    return (
+        isinstance(place, str) and 0 < len(place) <= 600 and place.isprintable()
+        and isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest) is not None
+    )  # fmt: skip
 
 
 def _is_target(target: Any) -> bool:

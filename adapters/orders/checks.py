@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ccstd.adapters.dialect_files import field_problem, personal_name, zone_problem
+from ccstd.adapters.dialect_files import field_problem, personal_path, zone_problem
 from ccstd.adapters.orders.values import UnconvertibleOrderError, currency_code, decimal
 
 Keys = list[str]
@@ -201,8 +201,8 @@ _WRITTEN = ("order", "money", "recipient", "status", "lines", "deliveries")
 
 def _personal_paths(spec: Mapping[str, Any]) -> None:
     """A value written unprotected (all but the recipient's name and phone) may not read what
-    those read, nor a key named for a person's data (`receiver_mobile`, `buyer_name`, `手机`;
-    a bare `name` is a product's or a shop's here)."""
+    those read, nor a key named for a person's data (`receiver_mobile`, `buyer_name`, `手机`,
+    `billing_address.name`; a bare `name` is a product's or a shop's here)."""
     recipient = spec.get("recipient", {})
     person = {
         _step(term)[0]
@@ -216,11 +216,29 @@ def _personal_paths(spec: Mapping[str, Any]) -> None:
             value = {k: v for k, v in value.items() if k not in PERSON_KEYS}
         for where, path in _paths(value, [section]):
             for term in path.split("*"):
-                full, local = _step(term)
-                if full in person or personal_name(local, generic=False):
+                full, _local = _step(term)
+                if full in person or personal_path(full.split("."), generic=False):
                     raise KeyValueError(
                         where, f"{path!r}: a person's data, written here unprotected"
                     )
+
+
+def mapping_of(spec: Mapping[str, Any], path: str) -> str:
+    """The key of the first mapping that reads `path` (`recipient.name`, `lines.0.sku`), for
+    messages; an item array's fields are read within it (`line_items.sku`)."""
+    for section in ("required", *_WRITTEN):
+        value = spec.get(section, {})
+        tables = value if isinstance(value, list) and section != "required" else [value]
+        for index, table in enumerate(tables):
+            within = table.get("items", "") if isinstance(table, dict) else ""
+            keys = [section, str(index)] if table is not value else [section]
+            for where, found in _paths(table, keys):
+                for term in found.split("*"):
+                    full, rooted = _step(term)[0], term.strip().startswith("^")
+                    read = f"{within.replace('[]', '')}.{full}" if within and not rooted else full
+                    if read == path:
+                        return ".".join(where)
+    return "a mapping"
 
 
 def _step(term: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ccstd.adapters.dialect_files import DataFile, DataFileError, line_of, load
 from ccstd.adapters.ledger import Coverage
-from ccstd.adapters.orders.checks import KeyValueError, check_meaning
+from ccstd.adapters.orders.checks import KeyValueError, check_meaning, mapping_of
 from ccstd.adapters.orders.values import Record, UnconvertibleOrderError, decimal
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 
@@ -176,6 +176,10 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     )
     paths.update(spec.get("required", ()))
     mapped = frozenset(p.replace("[]", "") for p in paths)
+    both = sorted(mapped & set(spec.get("dropped", {})))
+    if both:  # the ledger would call dropped what is written
+        where = f"{both[0]!r} is also read by {mapping_of(spec, both[0])}"
+        raise KeyValueError(["dropped", both[0]], f"{where}: map it or drop it, not both")
     return dataclasses.replace(platform, mapped=mapped - set(dropped))
 
 

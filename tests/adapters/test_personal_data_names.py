@@ -87,3 +87,52 @@ def test_a_devices_own_names_are_not_taken_for_a_persons(element: str) -> None:
     from ccstd.adapters.dialect_files import personal_name
 
     assert not personal_name(element, generic=False)
+
+
+SHOPIFY = TAOBAO.parent / "shopify.toml"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["billing_address.name", "shipping_address.name", "customer.first_name", "buyer.nick",
+     "billing_address.address1", "default_address.phone", "customer.name", "buyerInfo.name",
+     "billing_address.line1", "收货地址.名称", "full_address", "delivery_addr"],
+)  # fmt: skip
+def test_a_persons_key_inside_an_address_or_customer_is_refused(tmp_path: Path, path: str) -> None:
+    """`name`, a phone or a street line under an address, customer or buyer container is a
+    person's: exit 2 with the file, line and key, nothing written."""
+    old = 'merchant = {const = "(shopify store)"}'
+    text = SHOPIFY.read_text("utf-8")
+    platform = tmp_path / "p.toml"
+    platform.write_text(text.replace(old, f'merchant = ["{path}"]'), encoding="utf-8")
+    orders = tmp_path / "o.json"
+    orders.write_text("[]", encoding="utf-8")
+    done = run(tmp_path, orders, platform)
+    assert done["run"].exit_code == 2, path
+    assert f"p.toml:{text.splitlines().index(old) + 1}: order.merchant.0: " in done["run"].output
+    assert not (tmp_path / "out.ndjson").exists()
+
+
+@pytest.mark.parametrize(
+    "extra", ['device_name = "BillingAddress/Name"', 'code = "Customer/@name"',
+              'reader = "收货地址/名称"']
+)  # fmt: skip
+def test_a_dialect_reading_a_persons_key_inside_a_container_is_refused(
+    tmp_path: Path, extra: str
+) -> None:
+    done = run(tmp_path, log(tmp_path), dialect(tmp_path, extra))
+    assert done["run"].exit_code == 2
+    key = "fields." + extra.split(" ")[0]
+    assert f"d.toml:{DIALECT.format(extra=extra).splitlines().index(extra) + 1}: {key}" in (
+        done["run"].output
+    )
+
+
+@pytest.mark.parametrize(
+    "path", ["IPAddress.name", "line_items.title", "shop.name", "store.name", "ipv6Address",
+             "设备地址", "billing_address.city"]
+)  # fmt: skip
+def test_a_name_outside_a_persons_container_is_not_personal(path: str) -> None:
+    from ccstd.adapters.dialect_files import personal_path
+
+    assert not personal_path(path.split("."), generic=False)

@@ -55,6 +55,7 @@ AS_IS = {
     "caregiver": "holds a protected value", "destination": "holds regions",
     "shippingAddress": "holds regions", "birthDatePartial": "a partial date",
     "deceased": "a flag", "deceasedDate": "a partial date",
+    "udi": "holds a protected value",  # MedicalDevice, since the draft of 1.3.0
 }  # fmt: skip
 
 

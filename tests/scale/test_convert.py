@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from tests.adapters.test_jobs_shared_records import conflict_inputs
 from tests.conftest import REPO_ROOT
 
 RUNNER = CliRunner()
@@ -54,3 +55,12 @@ def test_several_sources_of_one_adapter_in_order(scheduler: str, tmp_path: Path)
     assert _convert([*sources, "--dask", scheduler], tmp_path / "d") == _convert(
         sources, tmp_path / "l"
     )
+
+
+def test_repeats_found_across_the_cluster_are_a_local_runs(scheduler: str, tmp_path: Path) -> None:
+    """An event read twice with other content (`conflicting-id`) is told on the cluster too, and
+    the Device its item made is still written: the outputs are a local run's."""
+    inputs = conflict_inputs(tmp_path)
+    local = _convert(inputs, tmp_path / "l")
+    assert local[0] == 1 and b"conflicting-id" in local[1]["rejects.ndjson"]
+    assert _convert([*inputs, "--dask", scheduler], tmp_path / "d") == local
