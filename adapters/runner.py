@@ -44,7 +44,7 @@ from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
 from ccstd.conformance.leaks import identifier_paths, leaks
 from ccstd.standard.checker import RecordChecker, build_plan
-from ccstd.standard.fields import entity_fields
+from ccstd.standard.fields import ANY_ITEM, entity_fields
 from ccstd.standard.findings import Severity
 from ccstd.standard.money import order_imbalance
 from ccstd.standard.reading import RawItem
@@ -910,6 +910,13 @@ class _Finisher:
         fresh = [r for r in outcome.records if (r["type"], r["id"]) not in self.finished]
         stamp, protect = self.stamp, self.protector.protect
         records = tuple(protect(stamp(r, item, context), self.ids) for r in fresh)
+        dropped = outcome.dropped
+        if self.protector.screen:
+            primary = bool(fresh) and fresh[0] is outcome.records[0]
+            screened = self._screen(records, primary)
+            if isinstance(screened, Rejected):
+                return screened
+            records, dropped = screened[0], dropped + screened[1]
         if len(_ENCODED) > _MAX_ENCODED:  # left by outcomes written elsewhere (a worker's)
             _ENCODED.clear()
         for record in records:
@@ -918,9 +925,6 @@ class _Finisher:
             except orjson.JSONEncodeError:  # nested too deep, or an integer beyond 64 bits
                 message = f"the {record['type']} made from it cannot be written as JSON"
                 return Rejected("invalid-output", message)
-            leaked = self._leak(record) if self.protector.screen else None
-            if leaked is not None:
-                return leaked
             if self._error_free(record):
                 continue
             found = self.checker.check(RawItem(name or "", None, value=record)).findings
@@ -932,30 +936,69 @@ class _Finisher:
         self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
         if self.carry and len(fresh) != len(outcome.records):
             order = tuple((r["type"], r["id"]) for r in outcome.records)
-            return _Carried(records, outcome.dropped, outcome.notes, order)
-        return Converted(records, outcome.dropped, outcome.notes)
+            return _Carried(records, dropped, outcome.notes, order)
+        return Converted(records, dropped, outcome.notes)
 
-    def _leak(self, record: dict[str, Any]) -> Rejected | None:
-        """`personal-data` if a raw resident ID or mobile number is in a field the standard does
-        not mean for one (the certify scanner's test: convert and certify agree on a leak). The
-        message names the field, never the value."""
+    def _screen(
+        self, records: tuple[dict[str, Any], ...], primary: bool
+    ) -> Rejected | tuple[tuple[dict[str, Any], ...], tuple[tuple[str, str], ...]]:
+        """The personal-data screen over an item's records (`primary`: the first is the item's
+        own record, not one it brings along): the records to write and the ledger drops, or
+        the item's rejection."""
+        kept: list[dict[str, Any]] = []
+        drops: list[tuple[str, str]] = []
+        for index, record in enumerate(records):
+            others = records[:index] + records[index + 1 :]
+            optional = functools.partial(_brought_along, record, others, primary and index == 0)
+            screened = self._leak(record, optional)
+            if isinstance(screened, Rejected):
+                return screened
+            if screened[0] is not None:
+                kept.append(screened[0])
+            drops += screened[1]
+        if drops:  # the run's summary counts them with what protection did
+            self.protector.counts[_DROPPED] += len(drops)
+        return tuple(kept), tuple(drops)
+
+    def _leak(
+        self, record: dict[str, Any], optional: Callable[[], bool]
+    ) -> Rejected | tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+        """The personal-data screen of one record: a raw resident ID or mobile number in a
+        field the standard does not mean for one (the certify scanner's test: convert and
+        certify agree on a leak). In an optional field the value is left out (the narrowest
+        optional field holding it; the record must still validate); in a required one the item
+        is rejected, unless the whole record is `optional()` (one the item brings along that no
+        other of its records refers to: a Delivery), which is then left out. Returns the record
+        to write (None: left out) and the ledger drops, or the rejection; messages and drops
+        name the field, never the value."""
         try:
             standard = self.checker.registry.get(str(record.get("standardVersion")))
         except UnknownVersionError:
-            return None  # the checker rejects the record
+            return record, []  # the checker rejects the record
         kind = record.get("type")
         if not isinstance(kind, str) or kind not in standard.entity_ids:
-            return None
+            return record, []
         allowed = identifier_paths(standard, kind) | _DIGESTS
         if self.protector.key is None:  # raw identifiers asked for: ids made from them too
             allowed |= _id_paths(standard, kind)
-        for path, what in leaks(record, allowed):
-            pointer = redact(
-                "/" + "/".join(_pointer_part(part) for part in path)
-            )  # a key may hold one
-            message = f"the {kind} made from it holds a raw {what} at {pointer}"
-            return Rejected("personal-data", message, pointer)
-        return None
+        drops: list[tuple[str, str]] = []
+        while (found := next(leaks(record, allowed), None)) is not None:
+            path, what = found
+            pointer = redact("/" + "/".join(_pointer_part(p) for p in path))  # a key may hold one
+            cut = _optional_part(standard, kind, path)
+            if cut is None and optional():
+                why = f"a raw {what} at {pointer}, required there: the {kind} is"
+                return None, [*drops, _drop(kind, (), why)]
+            if cut is None or len(drops) >= _MAX_DROPS:
+                message = f"the {kind} made from it holds a raw {what} at {pointer}"
+                return Rejected("personal-data", message, pointer)
+            screened = _without(record, cut)
+            if not self._error_free(screened) and self._error_free(record):
+                message = f"the {kind} made from it holds a raw {what} at {pointer}, needed there"
+                return Rejected("personal-data", message, pointer)
+            record = screened
+            drops.append(_drop(kind, cut, f"a raw {what}: the value is"))
+        return record, drops
 
     def forget(self, outcome: Outcome) -> None:
         """Take back the shared records of an outcome not written after all (a later item
@@ -990,6 +1033,71 @@ def _id_paths(standard: StandardVersion, kind: str) -> frozenset[tuple[str, ...]
     fields = entity_fields(standard, kind)
     refs = {(*f.path, "id") for f in fields if f.reference_type is not None}
     return frozenset({("id",), ("meta", "source", "fhirId"), *refs})
+
+
+_MAX_DROPS = 20  # values left out of one record before its item is rejected instead
+_DROPPED = "left out (personal data)"
+
+
+def _optional_part(
+    standard: StandardVersion, kind: str, path: tuple[str | int, ...]
+) -> tuple[str | int, ...] | None:
+    """The longest prefix of `path` that names an optional field (not required where its
+    parent is, or unknown to the schema: an extension's key) and not an array item; None when
+    every step is required (an id, an order number)."""
+    required = _required_paths(standard, kind)
+    steps = tuple(ANY_ITEM if isinstance(p, int) else p for p in path)
+    for end in range(len(path), 0, -1):
+        if not isinstance(path[end - 1], int) and steps[:end] not in required:
+            return path[:end]
+    return None
+
+
+@functools.cache
+def _required_paths(standard: StandardVersion, kind: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(f.path for f in entity_fields(standard, kind) if f.required == "yes")
+
+
+def _without(node: Any, path: tuple[str | int, ...]) -> Any:
+    """A copy of `node` without the key at `path` (the containers on the way copied, the rest
+    shared: the adapter's records are not changed)."""
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        copy = dict(node)
+        if rest:
+            copy[head] = _without(node[head], rest)
+        else:
+            del copy[head]
+        return copy
+    items = list(node)
+    items[int(head)] = _without(node[int(head)], rest)
+    return items
+
+
+def _drop(kind: str, path: tuple[str | int, ...], what: str) -> tuple[str, str]:
+    """A ledger drop for a value left out of a record: `=Kind/field/*/field` (array indexes as
+    `*`, keys that may hold numbers redacted) with the reason."""
+    field = "/".join("*" if isinstance(p, int) else _pointer_part(p) for p in path)
+    return redact(f"={kind}/{field}".rstrip("/")), f"personal-data: {what} left out"
+
+
+def _brought_along(
+    record: dict[str, Any], others: tuple[dict[str, Any], ...], primary: bool
+) -> bool:
+    """Whether an item's record may be left out whole: not the item's own, and none of the
+    item's other records refers to it."""
+    return not primary and not any(_refers(other, record) for other in others)
+
+
+def _refers(node: Any, record: dict[str, Any]) -> bool:
+    """Whether `node` holds a reference to `record` ({"type": …, "id": …})."""
+    if isinstance(node, dict):
+        if node.get("type") == record["type"] and node.get("id") == record["id"]:
+            return True
+        return any(_refers(value, record) for value in node.values())
+    if isinstance(node, list):
+        return any(_refers(value, record) for value in node)
+    return False
 
 
 def _pointer_part(part: str | int) -> str:

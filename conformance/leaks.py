@@ -9,10 +9,20 @@ from typing import Any
 import orjson
 
 from ccstd.standard.fields import ANY_ITEM, entity_fields
-from ccstd.standard.redaction import might_hold_identifier_json, raw_identifier_kind
+from ccstd.standard.redaction import (
+    is_carrier_tracking_number,
+    might_hold_identifier_json,
+    raw_identifier_kind,
+)
 from ccstd.standard.registry import StandardVersion
 
 _IDENTIFIER_FORMATS = frozenset({"cn-resident-id", "phone"})
+# Fields that hold a carrier's tracking number: there, a number in a carrier's published format
+# with its check digit right (`is_carrier_tracking_number`) is the carrier's, not a person's.
+TRACKING_NUMBER_KEYS = frozenset({"trackingNumber"})
+# An integer holds a number only as all its digits (no separators, no leading zeros): at most 18
+# of them. Larger ones are not written out (Python refuses past 4,300 digits).
+_NUMBER_LIMIT = 10**18
 
 Path = tuple[str, ...]
 
@@ -86,6 +96,10 @@ def _walk(
         return
     if isinstance(node, str):
         kind = raw_identifier_kind(node)
+        if kind is not None and not _carriers(path, node):
+            yield concrete, kind
+    elif type(node) is int and -_NUMBER_LIMIT < node < _NUMBER_LIMIT:  # `"doorNo": 13800138000`
+        kind = raw_identifier_kind(str(node))
         if kind is not None:
             yield concrete, kind
     elif isinstance(node, dict):
@@ -97,3 +111,8 @@ def _walk(
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _walk(value, (*concrete, index), (*path, ANY_ITEM), allowed)
+
+
+def _carriers(path: Path, value: str) -> bool:
+    """Whether `value` is a carrier's tracking number in a tracking-number field."""
+    return bool(path) and path[-1] in TRACKING_NUMBER_KEYS and is_carrier_tracking_number(value)

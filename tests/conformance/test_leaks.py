@@ -15,6 +15,7 @@ from benchmarks.generate import generate
 from ccstd.cli.app import app
 from ccstd.conformance.leaks import _walk, identifier_paths, leaks
 from ccstd.standard.redaction import (
+    SEPARATORS,
     SUSPECT_LEADS,
     might_hold_identifier,
     might_hold_identifier_json,
@@ -26,13 +27,16 @@ STANDARD = StandardRegistry().get("1.0.0")
 # Characters that make numbers: ASCII and other digits, every separator, letters, escapes.
 _PIECES = st.sampled_from(
     [*"0123456789", "13812345678", "110102195701131895", *"-.:_ \t\n\x1f\"\\", "\u3000", "\xa0",
-     "\uff11", "\u0661", "\U0001d7ce", "x", "a", "X", "号", "\u201c", "\uff0c", "+86"]
+     "\uff11", "\u0661", "\U0001d7ce", "x", "a", "X", "号", "\u201c", "\uff0c", "+86",
+     "/", "(", ")", "\uff0d", "\u2010", "\u2015", "\u2212", "\uff08", "\uff0f", "0086",
+     "110102570113189", "1ZW9V7F15901234569"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
-NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note"]
+NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
+NUMBERS = [13800138000, -13800138000, 8613800138000, 110102570113189, 138001380001, 1380013800]
 KEYS = st.one_of(st.sampled_from(NAMES), TEXTS)
 VALUES = st.recursive(
-    st.one_of(TEXTS, st.integers(), st.none(), st.booleans()),
+    st.one_of(TEXTS, st.integers(), st.sampled_from(NUMBERS), st.none(), st.booleans()),
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
     max_leaves=20,
 )
@@ -52,6 +56,14 @@ def test_the_json_scan_holds_wherever_the_text_scan_does(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(-(1 << 63), (1 << 63) - 1), st.sampled_from(NUMBERS)))
+def test_the_json_scan_holds_for_numbers_written_as_json_numbers(number: int) -> None:
+    for document in ({"k": number}, [1, number], number):
+        if might_hold_identifier(str(number)):
+            assert might_hold_identifier_json(orjson.dumps(document))
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.sampled_from(sorted(STANDARD.entity_ids)), st.dictionaries(KEYS, VALUES, max_size=6))
 def test_leaks_agree_with_the_exact_walk(entity: str, extra: dict[str, Any]) -> None:
     record = valid_record(entity) | extra
@@ -67,9 +79,9 @@ def test_leaks_agree_with_the_exact_walk_on_benchmark_records(tmp_path: Path) ->
         assert list(leaks(record, allowed)) == exact(record, allowed)
 
 
-def test_suspect_lead_bytes_are_those_of_every_non_ascii_digit_or_space() -> None:
+def test_suspect_lead_bytes_are_those_of_every_non_ascii_digit_space_or_separator() -> None:
     chars = (chr(c) for c in range(0x80, 0x110000) if c < 0xD800 or c > 0xDFFF)
-    leads = {c.encode()[0] for c in chars if c.isdecimal() or c.isspace()}
+    leads = {c.encode()[0] for c in chars if c.isdecimal() or c.isspace() or c in SEPARATORS}
     assert bytes(sorted(leads)) == SUSPECT_LEADS
 
 
@@ -105,3 +117,61 @@ def test_records_orjson_cannot_write_are_walked() -> None:
 def test_the_json_scan_takes_any_bytes() -> None:
     assert might_hold_identifier_json(b'"\xff\xef\xbc\x9138123456789"')
     assert not might_hold_identifier_json(b'{"a":"\xef\xbc\x8c\xff"}')
+
+
+def certify_leaks(tmp_path: Path, record: dict[str, Any]) -> tuple[list[str], str]:
+    """The pointers of certify's raw-identifier-leak findings on one record, and the report."""
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "records.ndjson").write_bytes(orjson.dumps(record) + b"\n")
+    (tmp_path / "ccstd-vendor.toml").write_text(
+        '[vendor]\nname = "V"\nproduct = "P"\n[claim]\nstandard = "1.0.0"\n'
+        'profiles = ["logistics"]\nlevel = "quality"\n[data]\nrecords = ["records.ndjson"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(app, ["certify", "run", str(tmp_path), "--out", str(out), "-q"])
+    assert outcome.exit_code in (0, 1), outcome.output
+    written = (out / "report.json").read_text(encoding="utf-8")
+    report = json.loads(written)
+    found = [f["pointer"] for f in report["findings"] if f["code"] == "raw-identifier-leak"]
+    return sorted(found), written + outcome.output
+
+
+def test_numbers_in_forms_once_missed_are_leaks(tmp_path: Path) -> None:
+    """A JSON number, a full-width hyphenated, a spaced, a prefixed and a 15-digit ID number."""
+    notes = {
+        "doorNo": 13987654321,
+        "a": "\uff11\uff13\uff19\uff0d\uff18\uff17\uff16\uff15\uff0d\uff14\uff13\uff12\uff11",
+        "b": "139 - 8765 - 4321",
+        "c": "(139) 8765 4321",
+        "d": "008613987654321",
+        "e": "110102570113189",
+        "f": "139/8765/4321",
+    }
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path, record)
+    assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
+    for digits in ("8765", "\uff18\uff17\uff16\uff15", "570113"):
+        assert digits not in written
+
+
+def test_a_ups_number_with_its_check_digit_is_no_leak_where_a_planted_one_is(
+    tmp_path: Path,
+) -> None:
+    record = valid_record("Delivery") | {"trackingNumber": "1ZW9V7F15901234569"}
+    assert certify_leaks(tmp_path / "ups", record)[0] == []
+    for planted in ("13800138000", "1ZW9V7F15901234568", "1Z13800138000"):
+        record["trackingNumber"] = planted
+        assert certify_leaks(tmp_path / planted, record)[0] == ["/trackingNumber"]
+    record = valid_record("Delivery") | {"extensions": {"x": {"sku": "1ZW9V7F15901234569"}}}
+    assert certify_leaks(tmp_path / "sku", record)[0] == ["/extensions/x/sku"]  # no tracking field
+
+
+def test_integers_are_numbers_only_up_to_eighteen_digits() -> None:
+    """An integer holds a number only as all its digits; a huge one is not written out (Python
+    refuses to past 4,300 digits) and holds none."""
+    record = {"a": 10**5000, "b": 110102195701131895, "c": -13800138000, "d": 10**18 + 7}
+    assert list(leaks(record, frozenset())) == [
+        (("b",), "resident ID number"),
+        (("c",), "mobile number"),
+    ]

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from ccstd.standard.redaction import PLACEHOLDER, raw_identifier_kind, redact
+from ccstd.cli.app import app
+from ccstd.standard.redaction import (
+    PLACEHOLDER,
+    is_carrier_tracking_number,
+    raw_identifier_kind,
+    redact,
+)
 from ccstd.standard.reporting import REPORTERS
 from ccstd.standard.results import load_baseline
 from ccstd.standard.runner import validate_paths
+from tests.conftest import valid_record
 
 ID = "110102195701131895"  # valid GB 11643 check character (a test number, no person)
+
+
+def fw(text: str) -> str:
+    """`text` with its ASCII digits and punctuation written full-width (U+FF01..U+FF5E)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
 @pytest.mark.parametrize(
@@ -43,13 +57,87 @@ def test_raw_identifiers_are_found_in_any_text(text: str, kind: str | None) -> N
         "138-1234-5678",
         "138 1234 5678",
         "110102-19570113-1895",
-        "\uff11\uff13\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18",  # full-width
+        fw("13812345678"),  # full-width
         "a13812345678",  # glued to a hex letter: strict would spare it, reports do not
         "resident-110101199003071234",  # a wrong check character is still someone's number
     ],
 )
 def test_reports_hide_every_spelling_of_a_number(text: str) -> None:
     assert redact(text).replace(PLACEHOLDER, "").strip("-a ") in ("", "resident")
+
+
+MOBILE_FORMS = [
+    fw("138-0013-8000"),  # full-width digits and hyphen
+    *(f"138{d}0013{d}8000" for d in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"),
+    *(f"138{s}0013{s}8000" for s in ("\u3000", "\xa0", fw("."), fw("/"))),
+    "138 - 0013 - 8000", "138--0013--8000", "(138) 0013 8000", "138/0013/8000",
+    "138 0013  8000", fw("(138)0013 8000"), "tel: 138 . 0013 . 8000",
+    "008613800138000", "+8613800138000", "0086 13800138000", "86-138-0013-8000",
+    "(+86) 13800138000", "(+86)13800138000", "+86-13800138000", "+86 (138) 0013-8000",
+    fw("+86 13800138000"), "0086-138-0013-8000",
+]  # fmt: skip
+OLD_ID = "110102570113189"  # 15 digits: Xicheng district, born 1957-01-13, sequence 189
+OLD_ID_FORMS = [OLD_ID, "110102-570113-189", "110102 570113 189", fw(OLD_ID)]
+
+
+@pytest.mark.parametrize("text", MOBILE_FORMS)
+def test_mobile_numbers_are_found_however_grouped_or_prefixed(text: str) -> None:
+    assert raw_identifier_kind(text) == "mobile number"
+    for thorough in (True, False):
+        left = redact(text, thorough)
+        assert PLACEHOLDER in left
+        assert not any(c.isdecimal() for c in left.replace(PLACEHOLDER, "")), left
+
+
+@pytest.mark.parametrize("text", OLD_ID_FORMS)
+def test_first_generation_id_numbers_are_found(text: str) -> None:
+    assert raw_identifier_kind(text) == "resident ID number"
+    for thorough in (True, False):
+        assert redact(f"id {text}.", thorough) == f"id {PLACEHOLDER}."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "110102571313189",  # month 13
+        "990102570113189",  # no such region
+        "1101025701131890",  # 16 digits
+        "202405011234567",  # an order number: no region
+        "138 - - - - 0013 8000",  # more separators than a grouping
+        "12800138000",  # no mobile prefix
+    ],
+)
+def test_numbers_that_are_no_ones_are_not_leaks(text: str) -> None:
+    assert raw_identifier_kind(text) is None
+    assert redact(text, thorough=False) == text
+
+
+def test_reports_hide_id_shaped_first_generation_numbers_with_a_wrong_region() -> None:
+    """A typo in the region is still someone's number: reports hide it, leaks need a region."""
+    shaped = "119902570113189"
+    assert raw_identifier_kind(shaped) is None
+    assert redact(shaped) == PLACEHOLDER
+
+
+def test_full_width_spellings_keep_the_rest_of_the_text() -> None:
+    text = fw("电话:138-0013-8000,谢谢")
+    assert redact(text) == f"电话{fw(':')}{PLACEHOLDER}{fw(',')}谢谢"
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("1ZW9V7F15901234569", True),
+        ("1Z 999 AA1 01 2345 678 4", True),
+        ("1ZW9V7F15901234568", False),  # check digit off by one
+        ("1Z999AA10123456784", True),
+        ("1Z999AA10123456783", False),
+        ("13800138000", False),
+        ("1ZW9V7F1590123456X", False),
+    ],
+)
+def test_ups_tracking_numbers_are_told_by_their_check_digit(number: str, valid: bool) -> None:
+    assert is_carrier_tracking_number(number) is valid
 
 
 def test_baselines_that_are_not_baselines_are_one_line_errors(tmp_path: Path) -> None:
@@ -67,3 +155,17 @@ def test_file_names_in_reports_lose_numbers(tmp_path: Path) -> None:
     result = validate_paths([str(source)])
     for render in REPORTERS.values():
         assert "13812345678" not in render(result).decode()
+
+
+def test_validate_reports_hide_numbers_written_in_the_forms_once_missed(tmp_path: Path) -> None:
+    """End to end: a file and a record id named with a spaced, full-width or prefixed number."""
+    record = valid_record("Delivery") | {"id": "dlv-(+86) 139 8765 4321", "trackingNumber": 7}
+    source = tmp_path / (fw("住户-139-8765-4321") + ".ndjson")
+    source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    renamed = tmp_path / "old-110102 570113 189.ndjson"
+    renamed.write_text(json.dumps(record | {"id": "r-008613987654321"}) + "\n", encoding="utf-8")
+    for fmt in ("json", "text", "sarif", "junit", "github"):
+        done = CliRunner().invoke(app, ["validate", str(source), str(renamed), "--format", fmt])
+        assert done.exit_code == 1, done.output
+        for digits in ("8765", fw("4321"), "570113"):
+            assert digits not in done.output, (fmt, done.output)
