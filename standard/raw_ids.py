@@ -89,7 +89,7 @@ def raw_id_places(
             for key in path:
                 node = node.get(key) if isinstance(node, dict) else None
         if (
-            type(node) is dict  # checked inline: nearly every id is cut here, without a call
+            isinstance(node, dict)  # checked inline: nearly every id is cut here, without a call
             and isinstance(ref_id := node.get("id"), str)
             and _MAX_WRITTEN >= len(ref_id) >= _LENGTH
             and ref_id[0] not in NEVER_OPENS
