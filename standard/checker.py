@@ -87,6 +87,7 @@ class _EntityPlan:
     division_paths: tuple[tuple[str, ...], ...]
     reference_paths: tuple[tuple[str, ...], ...]
     is_valid: Callable[[Any], bool]  # the fast plan's verdict (standard/plan.py), same as canonical
+    entity: str  # the record type it checks, interned
 
 
 class RecordChecker:
@@ -200,28 +201,16 @@ class RecordChecker:
         findings: list[Finding],
         start: int,
     ) -> None:
-        key = self._check_value(value, result.file, line, pointer, findings)
-        valid = len(findings) == start or all(
-            f.severity is not Severity.ERROR for f in findings[start:]
-        )
-        result.invalid += not valid
-        if key is not None:
-            entity, record_id, refs = key
-            if refs:
-                index = len(result.keys)
-                result.refs.extend((index, *ref) for ref in refs)
-            result.keys.append((entity, record_id, line, pointer, valid))
-
-    def _check_value(
-        self, value: Any, file: str, line: int | None, pointer: str, findings: list[Finding]
-    ) -> tuple[str, str, tuple[Reference, ...]] | None:
         """The hot path of a record: a valid one costs its plan's verdict and the few checks
         beyond the schema, and allocates only its identity (a locator is built only when a
-        visitor or a finding needs one)."""
+        visitor or a finding needs one); counted invalid when a finding from `start` on is an
+        error."""
         if not isinstance(value, dict):
-            where = Location(file, line, pointer)
+            where = Location(result.file, line, pointer)
             findings.append(rules.NOT_AN_OBJECT.finding(where, found=_json_type(value)))
-            return None
+            result.invalid += 1
+            return
+        file = result.file
         identity = value.get("id")
         if type(identity) is not str:
             identity = None
@@ -239,7 +228,8 @@ class RecordChecker:
             at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
             plan = self._resolve_plan(value, at, findings)
             if plan is None:
-                return None
+                result.invalid += not _passes(findings, start)
+                return
         if not (plan.is_valid(value) if self.fast else plan.validator.is_valid(value)):
             at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
             errors = plan.validator.iter_errors(value)  # findings come from the canonical schema
@@ -253,12 +243,15 @@ class RecordChecker:
         if places := raw_id_places(value, plan.reference_paths):
             at = at or Locator(file, line, pointer, identity, _text_or_none(record_type))
             findings.extend(place_findings(places, at))
+        valid = len(findings) == start or _passes(findings, start)
+        result.invalid += not valid
         if identity is None:
-            return None
-        # one object per type name: a block's identities pickle compactly (--jobs)
-        entity = sys.intern(options.entity_type or value["type"])
-        refs = _references(value, plan) if options.check_references else ()
-        return entity, identity, refs
+            return
+        if options.check_references and (refs := _references(value, plan)):
+            index = len(result.keys)
+            result.refs.extend((index, *ref) for ref in refs)
+        # the plan's entity name, one object per type: a block's identities pickle compactly
+        result.keys.append((plan.entity, identity, line, pointer, valid))
 
     def _resolve_plan(
         self, value: dict[str, Any], at: Locator, findings: list[Finding]
@@ -316,6 +309,7 @@ def build_plan(standard: StandardVersion, entity: str) -> _EntityPlan:
         tuple(f.path for f in fields if f.format == "cn-division-code"),
         tuple(f.path for f in fields if f.reference_type is not None),
         _verdict(validator, fast),
+        sys.intern(entity),
     )
 
 
@@ -379,6 +373,11 @@ def _inspect_parsed(
         if may_repeat_keys(data, canonical):
             findings.extend(duplicate_key_findings(data, at))
     return None
+
+
+def _passes(findings: list[Finding], start: int) -> bool:
+    """No finding from `start` on is an error."""
+    return all(f.severity is not Severity.ERROR for f in findings[start:])
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -21,6 +21,9 @@ _MAX_WRITTEN = 2 * _LENGTH  # a number grouped with a separator between every di
 _SEPARATORS = re.compile(r"[-\s._:]")
 _SEVENTEEN_DIGITS = re.compile(r"(?:[^0-9]*[0-9]){17}")  # anywhere in the text, in order
 _RAW_CHARACTERS = re.compile(r"[0-9Xx\s._:-]*")  # all a raw number written in ASCII can hold
+# ASCII characters no raw number starts with (NFKC leaves ASCII as it is, and what it composes
+# from an ASCII letter is a letter): one set lookup turns away nearly every id (`acc-…`, `res-…`)
+NEVER_OPENS = frozenset(c for c in map(chr, range(128)) if not _RAW_CHARACTERS.fullmatch(c))
 
 
 def is_raw_resident_id(value: Any) -> bool:
@@ -32,7 +35,16 @@ def is_raw_resident_id(value: Any) -> bool:
     number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
     if len(number) != _LENGTH or not (number[:17].isascii() and number[:17].isdigit()):
         return False
-    return bool(ric.is_valid(number)) or is_resident_id(number)
+    return stdnum_accepts(number) or is_resident_id(number)
+
+
+def stdnum_accepts(number: str) -> bool:
+    """python-stdnum's `cn.ric` verdict; a division it knows without a county (`411111…`) makes
+    it raise KeyError, which is its no."""
+    try:
+        return bool(ric.is_valid(number))
+    except KeyError:
+        return False
 
 
 def raw_id_findings(
@@ -57,19 +69,32 @@ def raw_id_places(
     allocated) for nearly every record, which is on every record's path. A reference at a plain
     field path is read by walking it directly, one inside arrays through `values_at`."""
     found: list[tuple[str | int, ...]] | tuple[()] = ()
-    if _candidate(record.get("id")) and is_raw_resident_id(record["id"]):
-        found = [("id",)]
+    identity = record.get("id")
+    if (
+        isinstance(identity, str)
+        and _MAX_WRITTEN >= len(identity) >= _LENGTH
+        and identity[0] not in NEVER_OPENS
+    ):
+        found = [("id",)] if is_raw_resident_id(identity) else ()
     for path in reference_paths:
-        if ANY_ITEM in path:
+        if len(path) == 1:  # the common case: a reference held directly by the record
+            node: Any = record.get(path[0])
+        elif ANY_ITEM in path:
             for concrete, ref in values_at(record, path):
                 if isinstance(ref, dict) and _candidate(ref.get("id")):
                     found = _kept(found, (*concrete, "id"), ref["id"])
             continue
-        node: Any = record  # a plain path, walked without a generator
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict) and _candidate(node.get("id")):
-            found = _kept(found, (*path, "id"), node["id"])
+        else:
+            node = record  # a plain path, walked without a generator
+            for key in path:
+                node = node.get(key) if isinstance(node, dict) else None
+        if (
+            isinstance(node, dict)  # checked inline: nearly every id is cut here, without a call
+            and isinstance(ref_id := node.get("id"), str)
+            and _MAX_WRITTEN >= len(ref_id) >= _LENGTH
+            and ref_id[0] not in NEVER_OPENS
+        ):
+            found = _kept(found, (*path, "id"), ref_id)
     return found
 
 
@@ -84,6 +109,8 @@ def _candidate(value: Any) -> bool:
     when ASCII (which NFKC leaves as it is), holds only digits, X and separators, at least 17 of
     them digits (what `is_raw_resident_id` needs once separators are gone)."""
     if not isinstance(value, str) or not _LENGTH <= len(value) <= _MAX_WRITTEN:
+        return False
+    if value[0] in NEVER_OPENS:
         return False
     if not value.isascii():
         return True

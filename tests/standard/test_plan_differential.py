@@ -168,3 +168,45 @@ def test_plan_and_schema_agree_on_generated_records(record: dict[str, Any]) -> N
     fast, canonical = _verdicts(record["standardVersion"], record)
     assert fast == canonical
     _same_report([orjson.dumps(record)])
+
+
+def _strings_at(node: Any, path: tuple[str, ...]) -> list[str]:
+    """The strings at a field path (`*`: every item of an array), read the obvious way."""
+    if not path:
+        return [node] if isinstance(node, str) else []
+    key, rest = path[0], path[1:]
+    if key == "*":
+        return (
+            [s for item in node for s in _strings_at(item, rest)] if isinstance(node, list) else []
+        )
+    return _strings_at(node[key], rest) if isinstance(node, dict) and key in node else []
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["ok", "bad", ""]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "*"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_JSON, st.lists(st.sampled_from(["a", "b", "*"]), min_size=1, max_size=4))
+def test_the_second_pass_reads_the_strings_at_a_path_as_a_walk_would(
+    value: Any, path: list[str]
+) -> None:
+    """The compiled second pass judges exactly the strings found at a field path: through
+    arrays at `*`, nothing where a step is missing or of another type (a key named `*` in an
+    object is not an array step)."""
+    from ccstd.standard.plan import _holds
+
+    seen: list[str] = []
+
+    def check(text: str) -> bool:
+        seen.append(text)
+        return text != "bad"
+
+    strings = _strings_at(value, tuple(path))
+    assert _holds(value, tuple(path), check) == ("bad" not in strings)
+    assert seen == strings[: strings.index("bad") + 1] if "bad" in strings else seen == strings
