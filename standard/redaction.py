@@ -75,14 +75,15 @@ _EMAIL = re.compile(
 )
 # What any pattern needs, on the text as written (\d and \s are Unicode's): an "@" (an e-mail
 # address); eleven digits grouped 3-4-4, fifteen grouped 6-6-3, or fourteen grouped 6-8; an area
-# code set off from a subscriber number; or a country prefix, then one.
+# code set off from a subscriber number; or a country prefix ("86", or two digits not both
+# ASCII), then one.
 _RAW_GAP = rf"[-\s.:_/(){SEPARATORS}]{{0,3}}"
 _RAW_SUBSCRIBER = rf"\d{{3,4}}{_RAW_GAP}\d{{4}}(?!\d)"
 _CANDIDATE = re.compile(
     rf"(?<!\d)\d{{3}}(?:{_RAW_GAP}\d{{4}}{_RAW_GAP}\d{{4}}"
     rf"|\d{{3}}{_RAW_GAP}(?:\d{{6}}{_RAW_GAP}\d{{3}}|\d{{8}}))"
     rf"|(?<!\d)\d{{3,4}}[-\s.:_/(){SEPARATORS}]{{1,3}}{_RAW_SUBSCRIBER}"
-    rf"|(?:[+\uff0b]|(?<!\d)\d\d)\d\d{_RAW_GAP}(?:\d{_RAW_GAP})?\d{{2,4}}{_RAW_GAP}{_RAW_SUBSCRIBER}"
+    rf"|(?:[+\uff0b]|(?<!\d)\d\d)(?:86|(?![0-9]{{2}})\d\d){_RAW_GAP}(?:\d{_RAW_GAP})?\d{{2,4}}{_RAW_GAP}{_RAW_SUBSCRIBER}"
 )
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
@@ -94,7 +95,7 @@ def might_hold_identifier(text: str) -> bool:
     """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4, an ID number's
     groups, an area code set off or after +86 and a subscriber number) or an "@"? Most text
     does not."""
-    return "@" in text or _CANDIDATE.search(text) is not None
+    return "@" in text or "\uff20" in text or _CANDIDATE.search(text) is not None
 
 
 # A JSON text's bytes by class, for a scan that never decodes: ASCII digits "0", the separators
@@ -206,7 +207,8 @@ def is_carrier_tracking_number(text: str) -> bool:
 class _Fold(dict[int, int]):
     """str.translate table, filled on demand: every Unicode digit to its ASCII digit, every
     space to " ", every separator to its ASCII one (hyphens, dashes and the minus sign to "-"),
-    full-width X to "X"; one character to one, so that spans hold in the text as written."""
+    full-width X to "X" and @ to "@"; one character to one, so that spans hold in the text as
+    written."""
 
     def __missing__(self, code: int) -> int:
         char = chr(code)
@@ -216,7 +218,7 @@ class _Fold(dict[int, int]):
             folded = ord(" ")
         elif char in SEPARATORS[:9]:
             folded = ord("-")
-        elif char in SEPARATORS or char in "\uff38\uff58":  # full-width: by a fixed offset
+        elif char in SEPARATORS or char in "\uff38\uff58\uff20":  # full-width: by an offset
             folded = code - 0xFEE0
         else:
             folded = code

@@ -192,7 +192,9 @@ def test_landlines_are_found_however_grouped_or_prefixed(text: str) -> None:
         assert left == f"tel {PLACEHOLDER}.", left
 
 
-@pytest.mark.parametrize("text", ["zs@example.cn", "zhang.san+x@mail.example.com.cn"])
+@pytest.mark.parametrize(
+    "text", ["zs@example.cn", "zhang.san+x@mail.example.com.cn", "zs\uff20example\uff0ecn"]
+)
 def test_e_mail_addresses_are_found_and_hidden(text: str) -> None:
     assert raw_identifier_kind(f"mail {text};") == "e-mail address"
     assert redact(f"mail {text};") == f"mail {PLACEHOLDER};"
