@@ -963,14 +963,14 @@ class _Finisher:
     def _leak(
         self, record: dict[str, Any], optional: Callable[[], bool]
     ) -> Rejected | tuple[dict[str, Any] | None, list[tuple[str, str]]]:
-        """The personal-data screen of one record: a raw resident ID or mobile number in a
-        field the standard does not mean for one (the certify scanner's test: convert and
-        certify agree on a leak). In an optional field the value is left out (the narrowest
-        optional field holding it; the record must still validate); in a required one the item
-        is rejected, unless the whole record is `optional()` (one the item brings along that no
-        other of its records refers to: a Delivery), which is then left out. Returns the record
-        to write (None: left out) and the ledger drops, or the rejection; messages and drops
-        name the field, never the value."""
+        """The personal-data screen of one record: a raw resident ID, mobile or fixed-line number
+        or e-mail address in a field the standard does not mean for one (the certify scanner's
+        test: convert and certify agree on a leak). In an optional field the value is left out
+        (the narrowest optional field holding it; the record must still validate); in a required
+        one the item is rejected, unless the whole record is `optional()` (one the item brings
+        along that no other of its records refers to: a Delivery), which is then left out.
+        Returns the record to write (None: left out) and the ledger drops, or the rejection;
+        messages and drops name the field, never the value."""
         try:
             standard = self.checker.registry.get(str(record.get("standardVersion")))
         except UnknownVersionError:

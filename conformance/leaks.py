@@ -1,4 +1,5 @@
-"""Finding raw resident ID numbers and mobile numbers where pseudonymisation cannot reach them."""
+"""Finding raw resident ID numbers, phone numbers and e-mail addresses where pseudonymisation
+cannot reach them."""
 
 from __future__ import annotations
 

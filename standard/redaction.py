@@ -1,19 +1,25 @@
-"""Raw resident ID numbers and mobile numbers in free text: found, and redacted from reports.
+"""Raw resident ID numbers, phone numbers and e-mail addresses in free text: found, and redacted
+from reports.
 
 Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by
 up to three separators between groups (spaces, ". : _ / ( )", hyphens and dashes: "138-1234-5678",
 "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width or other Unicode
 digits and separators (full-width digits and hyphen, ideographic and no-break spaces), after a
 country prefix ("+86", "0086", "(+86)", "86", glued or not), as 18-digit and 15-digit
-(first-generation: region, YYMMDD, sequence, no check character) ID numbers. Only digits bound a
-number. Two policies share the patterns:
+(first-generation: region, YYMMDD, sequence, no check character) ID numbers. A fixed-line number
+(area code 0 and two or three digits, subscriber number of seven or eight) counts when its area
+code is set off ("021-63201234", "(021)63201234", "0571 8888 6666") or after "+86"/"0086"
+(glued or not): a glued run of digits starting with 0 is too often something else. An e-mail
+address is ASCII `local@domain.tld`. Only digits bound a number. Two policies share the patterns:
 
 - `raw_identifier_kind` decides that a record leaks (a failing finding), so it is strict: an ID
   number must pass GB 11643 (region, date, check character; a 15-digit one a GB/T 2260 region and
-  a real 19YY date), and a mobile number inside a token of hex digits and letters (a digest, a
-  UUID group) is taken for part of that token;
+  a real 19YY date), a mobile number inside a token of hex digits and letters (a digest, a
+  UUID group) is taken for part of that token, and a fixed-line number must be a valid CN one
+  (phonenumbers, area codes and lengths included);
 - `redact` prepares text for a report, so it hides more: any ID-shaped number with a plausible
-  birth date (a typo is still someone's number) and every mobile-shaped number.
+  birth date (a typo is still someone's number), every mobile-shaped and fixed-line-shaped
+  number, and every e-mail address.
 
 `is_carrier_tracking_number` tells a carrier's published tracking number (UPS `1Z…` with its check
 digit), which may hold a mobile-shaped run, from a person's number.
@@ -22,6 +28,7 @@ digit), which may hold a mobile-shaped run, from a person's number.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 
@@ -54,27 +61,48 @@ _MOBILE = re.compile(
     rf"(?<![0-9])(?:\(?(?:\+|00)?86{_GAP})?([0-9]{{3}}){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9])"
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
-# What any pattern needs at its start, on the text as written (\d and \s are Unicode's): eleven
-# digits grouped 3-4-4, fifteen grouped 6-6-3, or fourteen grouped 6-8.
+# A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
+# be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
+_LANDLINE = re.compile(
+    rf"(?<![0-9])(?:\(?(?:\+|00)(86){_GAP}(?:\(0\))?)?\(?(0?[1-9][0-9]{{1,2}})({_GAP})"
+    rf"([0-9]{{3,4}}){_GAP}([0-9]{{4}})(?![0-9])"
+)
+# A well-formed e-mail address (ASCII, as folded): local part, "@", a dotted domain, a TLD.
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+    r"(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}(?![A-Za-z0-9-])"
+)
+# What any pattern needs, on the text as written (\d and \s are Unicode's): an "@" (an e-mail
+# address); eleven digits grouped 3-4-4, fifteen grouped 6-6-3, or fourteen grouped 6-8; an area
+# code set off from a subscriber number; or a country prefix ("86", or two digits not both
+# ASCII), then one.
 _RAW_GAP = rf"[-\s.:_/(){SEPARATORS}]{{0,3}}"
+_RAW_SUBSCRIBER = rf"\d{{3,4}}{_RAW_GAP}\d{{4}}(?!\d)"
 _CANDIDATE = re.compile(
     rf"(?<!\d)\d{{3}}(?:{_RAW_GAP}\d{{4}}{_RAW_GAP}\d{{4}}"
     rf"|\d{{3}}{_RAW_GAP}(?:\d{{6}}{_RAW_GAP}\d{{3}}|\d{{8}}))"
+    rf"|(?<!\d)\d{{3,4}}[-\s.:_/(){SEPARATORS}]{{1,3}}{_RAW_SUBSCRIBER}"
+    rf"|(?:[+\uff0b]|(?<!\d)\d\d)(?:86|(?![0-9]{{2}})\d\d){_RAW_GAP}(?:\d{_RAW_GAP})?\d{{2,4}}{_RAW_GAP}{_RAW_SUBSCRIBER}"
 )
+_UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
 _UPS = re.compile(r"1Z[0-9A-Z]{6}[0-9A-Z]{2}[0-9]{8}")
 
 
 def might_hold_identifier(text: str) -> bool:
-    """Cheap test: does `text` hold eleven digits (perhaps grouped)? Most text does not."""
-    return _CANDIDATE.search(text) is not None
+    """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4, an ID number's
+    groups, an area code set off or after +86 and a subscriber number) or an "@"? Most text
+    does not."""
+    return "@" in text or "\uff20" in text or _CANDIDATE.search(text) is not None
 
 
 # A JSON text's bytes by class, for a scan that never decodes: ASCII digits "0", the separators
-# _RAW_GAP allows "s", everything else "x". One of the shapes below holds wherever _CANDIDATE
-# matches (the text is searched after an "x", so a number is always after an "s" or an "x"); two
-# searches with a literal start are far quicker than one with a look-behind.
+# _RAW_GAP allows "s", everything else "x" ("+" too). One of the shapes below holds wherever
+# _CANDIDATE matches (the text is searched after an "x", so a number is always after an "s" or an
+# "x"; a "+" is an "x"); two searches with a literal start are far quicker than one with a
+# look-behind.
 _CLASSES = (
     bytes(
         ord("0")
@@ -87,8 +115,17 @@ _CLASSES = (
     + b"x" * 128
 )
 _SHAPES = tuple(
-    re.compile(edge + rb"000(?:s{0,3}0000s{0,3}0000|000s{0,3}(?:000000s{0,3}000|00000000))")
+    re.compile(
+        edge + rb"000(?:s{0,3}0000s{0,3}0000|000s{0,3}(?:000000s{0,3}000|00000000)"
+        rb"|0?s{1,3}0000?s{0,3}0000(?!0))"  # the last: an area code set off
+    )
     for edge in (b"x", b"s")
+)
+# After a country prefix: the classes with "6" and "8" kept (searched only where "86" is).
+_CLASSES_86 = bytes(b if chr(b) in "68" else c for b, c in enumerate(_CLASSES))
+_PREFIXED = re.compile(
+    rb"(?:(?<=[xs])|(?<=[xs][068][068]))86s{0,3}(?:[068]s{0,3})?[068]{2,4}s{0,3}"
+    rb"[068]{3,4}s{0,3}[068]{4}(?![068])"
 )
 # Lead bytes of the UTF-8 encodings of every non-ASCII digit, space or separator (classed "x"
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
@@ -97,19 +134,23 @@ _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
 
 
 def might_hold_identifier_json(data: bytes) -> bool:
-    """Cheap test on a JSON text (UTF-8): could one of its strings or numbers hold eleven digits
-    (perhaps grouped)? Never false where `might_hold_identifier` holds for a string of it;
-    escapes and non-ASCII digits, spaces or separators are left to the exact test."""
-    if b"\\" in data:
-        return True  # an escape may hide a separator (a newline) or a digit
+    """Cheap test on a JSON text (UTF-8): could one of its strings or numbers hold a number or an
+    e-mail address? Never false where `might_hold_identifier` holds for a string of it; escapes,
+    "@" and non-ASCII digits, spaces or separators are left to the exact test. About 4.5 µs a
+    benchmark record (3.2 before fixed-line numbers; the same 6% of records pass)."""
+    if b"\\" in data or b"@" in data:
+        return True  # an escape may hide a separator (a newline) or a digit; "@" an address
     if not data.isascii() and data.translate(None, _NOT_SUSPECT):
         return might_hold_identifier(data.decode("utf-8", "replace"))
     classes = b"x" + data.translate(_CLASSES)  # a text may start with a number
-    return any(shape.search(classes) is not None for shape in _SHAPES)
+    if any(shape.search(classes) is not None for shape in _SHAPES):
+        return True
+    return b"86" in data and _PREFIXED.search(b"x" + data.translate(_CLASSES_86)) is not None
 
 
 def raw_identifier_kind(text: str) -> str | None:
-    """'resident ID number' or 'mobile number' if `text` holds one (strict policy), else None."""
+    """'resident ID number', 'mobile number', 'landline number' or 'e-mail address' if `text`
+    holds one (strict policy), else None."""
     if not might_hold_identifier(text):
         return None
     text = _folded(text)
@@ -119,12 +160,17 @@ def raw_identifier_kind(text: str) -> str | None:
         return "resident ID number"
     if any(_is_mobile(m) and not _in_hex_token(text, m) for m in _MOBILE.finditer(text)):
         return "mobile number"
+    if any(_is_landline(text, m, strict=True) for m in _LANDLINE.finditer(text)):
+        return "landline number"
+    if "@" in text and _EMAIL.search(text) is not None:
+        return "e-mail address"
     return None
 
 
 def redact(text: str, thorough: bool = True) -> str:
-    """`text` with every ID-shaped and mobile-shaped number replaced by a placeholder; with
-    `thorough` false, only what `raw_identifier_kind` would find (baselines fingerprint that)."""
+    """`text` with every ID-, mobile- and fixed-line-shaped number and every e-mail address
+    replaced by a placeholder; with `thorough` false, only what `raw_identifier_kind` would find
+    (baselines fingerprint that)."""
     if not might_hold_identifier(text):
         return text
     folded = _folded(text)  # as long as `text`: spans found in it hold in `text`
@@ -137,6 +183,9 @@ def redact(text: str, thorough: bool = True) -> str:
         for m in _MOBILE.finditer(folded)
         if _is_mobile(m) and (thorough or not _in_hex_token(folded, m))
     ]
+    spans += [m.span() for m in _LANDLINE.finditer(folded) if _is_landline(folded, m, not thorough)]
+    if "@" in folded:
+        spans += [m.span() for m in _EMAIL.finditer(folded)]
     for start, end in sorted(_merged(spans), reverse=True):
         text = text[:start] + PLACEHOLDER + text[end:]
     return text
@@ -158,7 +207,8 @@ def is_carrier_tracking_number(text: str) -> bool:
 class _Fold(dict[int, int]):
     """str.translate table, filled on demand: every Unicode digit to its ASCII digit, every
     space to " ", every separator to its ASCII one (hyphens, dashes and the minus sign to "-"),
-    full-width X to "X"; one character to one, so that spans hold in the text as written."""
+    full-width X to "X" and @ to "@"; one character to one, so that spans hold in the text as
+    written."""
 
     def __missing__(self, code: int) -> int:
         char = chr(code)
@@ -168,7 +218,7 @@ class _Fold(dict[int, int]):
             folded = ord(" ")
         elif char in SEPARATORS[:9]:
             folded = ord("-")
-        elif char in SEPARATORS or char in "\uff38\uff58":  # full-width: by a fixed offset
+        elif char in SEPARATORS or char in "\uff38\uff58\uff20":  # full-width: by an offset
             folded = code - 0xFEE0
         else:
             folded = code
@@ -209,6 +259,34 @@ def _is_old_id_shaped(match: re.Match[str]) -> bool:
 
 def _is_mobile(match: re.Match[str]) -> bool:
     return _MOBILE_PREFIX.match(_digits(match)) is not None
+
+
+def _is_landline(text: str, match: re.Match[str], strict: bool) -> bool:
+    """A fixed-line number's shape: after a +86/0086 prefix, or with an area code that starts
+    with 0 and is set off by a separator or parentheses (a glued run of digits starting with 0
+    is too often something else), not groups of a UUID; `strict`: phonenumbers takes it for a
+    valid CN fixed line."""
+    prefix, area, gap, first, last = match.groups()
+    if prefix is None and (not area.startswith("0") or not gap):
+        return False
+    start = max(0, match.start() - 14)
+    if any(u.start() <= match.start() for u in _UUID.finditer(text, start, match.end() + 23)):
+        return False
+    national = area.removeprefix("0") + first + last
+    return not strict or is_cn_fixed_line(national)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_cn_fixed_line(national: str) -> bool:
+    """Whether +86 `national` (digits, no leading 0) is a valid CN fixed-line number."""
+    import phonenumbers  # imported on first use: most text never gets here
+
+    number = phonenumbers.parse("+86" + national)
+    kinds = (
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in kinds
 
 
 def _digits(match: re.Match[str]) -> str:

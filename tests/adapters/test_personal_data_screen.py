@@ -241,3 +241,59 @@ def test_a_sku_made_of_a_district_code_and_a_date_costs_only_itself(tmp_path: Pa
     assert "sku" not in order["lines"][0] and delivery["trackingNumber"] == "1ZW9V7F15901234569"
     assert list(dropped(tmp_path)) == ["orders-shopify.=Order/lines/*/sku"]
     assert "20240501" not in done["written"]
+
+
+LANDLINES = ["021-63201234", "(021)63201234", "0571 8888 6666", "010-6552-9988",
+             "+86 21 6320 1234", "0086-21-63201234"]  # fmt: skip
+
+
+def log_with_note(tmp_path: Path, note: str) -> Path:
+    path = tmp_path / "log.xml"
+    path.write_text(LOG.replace(f"<备注>{ID_NUMBER}</备注>", f"<备注>{note}</备注>"), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("note", "what"),
+    [*((n, "landline number") for n in LANDLINES), ("zs@example.cn", "e-mail address")],
+)
+def test_a_landline_or_e_mail_address_in_a_free_field_is_left_out(
+    tmp_path: Path, note: str, what: str
+) -> None:
+    """vendorEventCode is optional: the value is left out, the event converts, the ledger says."""
+    done = run(tmp_path, log_with_note(tmp_path, note), dialect(tmp_path, 'code = "备注"'))
+    assert done["run"].exit_code == 0, done["run"].output
+    assert note not in done["written"] and "1234" not in done["written"]
+    event = json.loads((tmp_path / "out.ndjson").read_text("utf-8").splitlines()[0])
+    assert event["type"] == "AccessEvent" and "vendorEventCode" not in event
+    assert dropped(tmp_path) == {
+        "test-screen.=AccessEvent/vendorEventCode": f"personal-data: a raw {what}: the value is "
+        "left out"
+    }
+
+
+@pytest.mark.parametrize("memo", ["shop tel 0571-8888-6666", "(+86) 21 6320 1234", "a.b@shop.com"])
+def test_a_landline_or_e_mail_address_in_a_required_order_field_rejects_the_order(
+    tmp_path: Path, memo: str
+) -> None:
+    """A merchant's name is no place for a phone number or an address, even a shop's: rejected."""
+    trade = TRADE | {"seller_memo": memo, "receiver_mobile": "", "receiver_name": ""}
+    done = taobao_with_memo_as_merchant(tmp_path, trade)
+    assert done["run"].exit_code == 1, done["run"].output
+    assert "6666" not in done["written"] and "1234" not in done["written"]
+    assert "b@shop" not in done["written"]
+    (reject,) = redacted_rejects(tmp_path)
+    assert (reject["reason"], reject["path"]) == ("personal-data", "/merchant/name")
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["2024-05-01 12:30:45", "2024-05-01", "0.00", "10.0.0.1", "v2.10.3", "ORD-2024-0501-0001"],
+)
+def test_timestamps_amounts_addresses_and_order_numbers_still_convert(
+    tmp_path: Path, code: str
+) -> None:
+    done = run(tmp_path, log_with_note(tmp_path, code), dialect(tmp_path, 'code = "备注"'))
+    assert done["run"].exit_code == 0, done["run"].output
+    event = json.loads((tmp_path / "out.ndjson").read_text("utf-8").splitlines()[0])
+    assert event["vendorEventCode"] == code and not dropped(tmp_path)

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from benchmarks.generate import generate
 from ccstd.cli.app import app
 from ccstd.conformance.leaks import _walk, identifier_paths, leaks
+from ccstd.standard import redaction
 from ccstd.standard.redaction import (
     SEPARATORS,
     SUSPECT_LEADS,
@@ -29,7 +30,8 @@ _PIECES = st.sampled_from(
     [*"0123456789", "13812345678", "110102195701131895", *"-.:_ \t\n\x1f\"\\", "\u3000", "\xa0",
      "\uff11", "\u0661", "\U0001d7ce", "x", "a", "X", "号", "\u201c", "\uff0c", "+86",
      "/", "(", ")", "\uff0d", "\u2010", "\u2015", "\u2212", "\uff08", "\uff0f", "0086",
-     "110102570113189", "1ZW9V7F15901234569"]
+     "110102570113189", "1ZW9V7F15901234569", "021", "0571", "6320", "8888", "86", "(0)", "@",
+     "a@b.cn", "\uff18\uff16", "\uff10"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
@@ -53,6 +55,21 @@ def test_the_json_scan_holds_wherever_the_text_scan_does(text: str) -> None:
     for document in (text, {"k": text}, {text: 1}, [1, text]):
         if might_hold_identifier(text):
             assert might_hold_identifier_json(orjson.dumps(document))
+
+
+_PATTERNS = ("_RESIDENT_ID", "_OLD_RESIDENT_ID", "_MOBILE", "_EMAIL")
+
+
+@settings(max_examples=600, deadline=None)
+@given(TEXTS)
+def test_the_text_scan_holds_wherever_a_pattern_matches(text: str) -> None:
+    """The cheap test may pass text no pattern matches, never the other way round."""
+    folded = redaction._folded(text)
+    landlines = redaction._LANDLINE.finditer(folded)
+    if any(getattr(redaction, name).search(folded) for name in _PATTERNS) or any(
+        redaction._is_landline(folded, m, strict=False) for m in landlines
+    ):
+        assert might_hold_identifier(text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -175,3 +192,22 @@ def test_integers_are_numbers_only_up_to_eighteen_digits() -> None:
         (("b",), "resident ID number"),
         (("c",), "mobile number"),
     ]
+
+
+def test_certify_finds_a_landline_and_an_e_mail_address(tmp_path: Path) -> None:
+    note = {"note": "0571 8888 6666", "contact": "zs@example.cn"}
+    record = valid_record("Delivery") | {"extensions": {"com.example": note}}
+    (tmp_path / "records.ndjson").write_bytes(orjson.dumps(record) + b"\n")
+    (tmp_path / "ccstd-vendor.toml").write_text(
+        '[vendor]\nname = "V"\nproduct = "P"\n[claim]\nstandard = "1.0.0"\n'
+        'profiles = ["logistics"]\nlevel = "quality"\n[data]\nrecords = ["records.ndjson"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    outcome = CliRunner().invoke(app, ["certify", "run", str(tmp_path), "--out", str(out), "-q"])
+    assert outcome.exit_code == 1, outcome.output
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    leaked = sorted(f["pointer"] for f in report["findings"] if f["code"] == "raw-identifier-leak")
+    assert leaked == ["/extensions/com.example/contact", "/extensions/com.example/note"]
+    written = "".join(p.read_text("utf-8", "replace") for p in out.rglob("*") if p.is_file())
+    assert "6666" not in written and "zs@example" not in written

@@ -169,3 +169,54 @@ def test_validate_reports_hide_numbers_written_in_the_forms_once_missed(tmp_path
         assert done.exit_code == 1, done.output
         for digits in ("8765", fw("4321"), "570113"):
             assert digits not in done.output, (fmt, done.output)
+
+
+LANDLINE_FORMS = [
+    "021-63201234", "(021)63201234", "0571 8888 6666", "010-6552-9988", "+86 21 6320 1234",
+    "0086-21-63201234", "+862163201234", "+86 (0)21 6320 1234", fw("021-63201234"),
+    "(+86) 571-8888-6666", "010\u20136552\u20139988",
+]  # fmt: skip
+QUIET = [
+    "2024-05-01 12:30:45", "2024-05-01", "2024-05-01T12:30:45.1234567+08:00", "0.00", "10.0.0.1",
+    "192.168.100.200", "v2.10.3", "1.2.3456.7890", "ORD-2024-0501-0001", "02163201234",
+    "acc-20240501-000002-4993", "1714550400", "x@y", "user@localhost", "@handle",
+    "12345678-0571-4888-9666-123456789012",  # a UUID's groups
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", LANDLINE_FORMS)
+def test_landlines_are_found_however_grouped_or_prefixed(text: str) -> None:
+    assert raw_identifier_kind(f"tel {text}.") == "landline number"
+    for thorough in (True, False):
+        left = redact(f"tel {text}.", thorough)
+        assert left == f"tel {PLACEHOLDER}.", left
+
+
+@pytest.mark.parametrize(
+    "text", ["zs@example.cn", "zhang.san+x@mail.example.com.cn", "zs\uff20example\uff0ecn"]
+)
+def test_e_mail_addresses_are_found_and_hidden(text: str) -> None:
+    assert raw_identifier_kind(f"mail {text};") == "e-mail address"
+    assert redact(f"mail {text};") == f"mail {PLACEHOLDER};"
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_timestamps_dates_amounts_addresses_and_versions_are_no_ones(text: str) -> None:
+    assert raw_identifier_kind(text) is None
+    assert redact(text, thorough=False) == text
+
+
+def test_an_unassigned_area_code_is_hidden_from_reports_but_no_leak() -> None:
+    """0755 numbers have eight digits: a seven-digit one is no valid number, yet its shape."""
+    assert raw_identifier_kind("0755 1234567") is None
+    assert redact("0755 1234567") == PLACEHOLDER
+
+
+def test_validate_reports_hide_landlines_and_e_mail_addresses(tmp_path: Path) -> None:
+    record = valid_record("Delivery") | {"id": "dlv-010-6552-9988", "trackingNumber": 7}
+    source = tmp_path / "zs@example.cn.ndjson"
+    source.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    for fmt in ("json", "text", "sarif", "junit", "github"):
+        done = CliRunner().invoke(app, ["validate", str(source), "--format", fmt])
+        assert done.exit_code == 1, done.output
+        assert "9988" not in done.output and "zs@example" not in done.output, (fmt, done.output)
