@@ -4,6 +4,7 @@ cannot reach them."""
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,9 +22,11 @@ _IDENTIFIER_FORMATS = frozenset({"cn-resident-id", "phone"})
 # Fields that hold a carrier's tracking number: there, a number in a carrier's published format
 # with its check digit right (`is_carrier_tracking_number`) is the carrier's, not a person's.
 TRACKING_NUMBER_KEYS = frozenset({"trackingNumber"})
+IP_ADDRESS_KEYS = frozenset({"ipAddress"})
 # An integer holds a number only as all its digits (no separators, no leading zeros): at most 18
 # of them. Larger ones are not written out (Python refuses past 4,300 digits).
 _NUMBER_LIMIT = 10**18
+_FLOAT_LIMIT = 1e16
 
 Path = tuple[str, ...]
 
@@ -99,8 +102,8 @@ def _walk(
         kind = raw_identifier_kind(node)
         if kind is not None and not _carriers(path, node):
             yield concrete, kind
-    elif type(node) is int and -_NUMBER_LIMIT < node < _NUMBER_LIMIT:  # `"doorNo": 13800138000`
-        kind = raw_identifier_kind(str(node))
+    elif (type(node) is int and -_NUMBER_LIMIT < node < _NUMBER_LIMIT) or _whole_float(node):
+        kind = raw_identifier_kind(str(int(node)))  # `"doorNo": 13800138000` or `13800138000.0`
         if kind is not None:
             yield concrete, kind
     elif isinstance(node, dict):
@@ -114,6 +117,25 @@ def _walk(
             yield from _walk(value, (*concrete, index), (*path, ANY_ITEM), allowed)
 
 
+def _whole_float(node: Any) -> bool:
+    """A float written with all its digits (JSON writers print `13800138000.0`; from 10^16 on,
+    an exponent, which holds no number)."""
+    return type(node) is float and node.is_integer() and -_FLOAT_LIMIT < node < _FLOAT_LIMIT
+
+
 def _carriers(path: Path, value: str) -> bool:
-    """Whether `value` is a carrier's tracking number in a tracking-number field."""
-    return bool(path) and path[-1] in TRACKING_NUMBER_KEYS and is_carrier_tracking_number(value)
+    """Whether `value` is a carrier's tracking number in a tracking-number field, or a network
+    address in an IP-address field (an IPv6 address's groups can look like a grouped number)."""
+    if not path:
+        return False
+    if path[-1] in IP_ADDRESS_KEYS:
+        return _is_ip_address(value)
+    return path[-1] in TRACKING_NUMBER_KEYS and is_carrier_tracking_number(value)
+
+
+def _is_ip_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True

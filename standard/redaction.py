@@ -2,15 +2,17 @@
 from reports.
 
 Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by
-up to three separators between groups (spaces, ". : _ / ( )", hyphens and dashes: "138-1234-5678",
-"138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width or other Unicode
-digits and separators (full-width digits and hyphen, ideographic and no-break spaces), after a
-country prefix ("+86", "0086", "(+86)", "86", glued or not), as 18-digit and 15-digit
-(first-generation: region, YYMMDD, sequence, no check character) ID numbers. A fixed-line number
-(area code 0 and two or three digits, subscriber number of seven or eight) counts when its area
-code is set off ("021-63201234", "(021)63201234", "0571 8888 6666") or after "+86"/"0086"
-(glued or not): a glued run of digits starting with 0 is too often something else. An e-mail
-address is ASCII `local@domain.tld`. Only digits bound a number. Two policies share the patterns:
+up to three separators between groups (spaces, ". : _ / ( ) ~ | * # + =", hyphens and dashes:
+"138-1234-5678", "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width
+or other Unicode digits and separators (full-width digits and hyphen, ideographic and no-break
+spaces), after a country prefix ("+86", "0086", "(+86)", "86", glued or not) or a trunk 0
+("0138…"), with invisible characters between digits (zero-width spaces, soft hyphens), as 18-digit
+and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID numbers. A
+fixed-line number (area code 0 and two or three digits, subscriber number of seven or eight)
+counts when its area code is set off ("021-63201234", "(021)63201234", "0571 8888 6666") or after
+"+86"/"0086" (glued or not): a glued run of digits starting with 0 is too often something else.
+An e-mail address is ASCII `local@domain.tld`. Only digits bound a number. Two policies share the
+patterns:
 
 - `raw_identifier_kind` decides that a record leaks (a failing finding), so it is strict: an ID
   number must pass GB 11643 (region, date, check character; a 15-digit one a GB/T 2260 region and
@@ -42,7 +44,10 @@ SEPARATORS = (
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
     "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b"
 )
-_GAP = r"[-\s.:_/()]{0,3}"  # between groups, once folded: up to three separators
+# Invisible characters typed or pasted between digits (zero-width spaces and joiners, the soft
+# hyphen, the Mongolian vowel separator, the word joiner, the byte-order mark): folded to a space.
+INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+_GAP = r"[-\s.:_/()~|*#+=]{0,3}"  # between groups, once folded: up to three separators
 _CHECK = r"[0-9Xx]"  # the check character: a digit or X
 _RESIDENT_ID = re.compile(
     rf"(?<![0-9])([0-9]{{6}}){_GAP}([0-9]{{8}}){_GAP}([0-9]{{3}}{_CHECK})(?![0-9])"
@@ -58,7 +63,8 @@ _OLD_ID_SHAPED = re.compile(
     rf"{_PROVINCE}\d{{4}}\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{{3}}"
 )
 _MOBILE = re.compile(
-    rf"(?<![0-9])(?:\(?(?:\+|00)?86{_GAP})?([0-9]{{3}}){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9])"
+    rf"(?<![0-9])(?:\(?(?:\+|00)?86{_GAP}|0)?"  # a country prefix, or the trunk 0 of a call
+    rf"([0-9]{{3}}){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9])"
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
@@ -74,13 +80,14 @@ _EMAIL = re.compile(
     r"[A-Za-z]{2,63}(?![A-Za-z0-9-])"
 )
 # What any pattern needs, on the text as written (\d and \s are Unicode's): an "@" (an e-mail
-# address); eleven digits grouped 3-4-4, fifteen grouped 6-6-3, or fourteen grouped 6-8; an area
+# address); eleven digits grouped 3-4-4 (after a trunk 0 perhaps), fifteen grouped 6-6-3, or
+# fourteen grouped 6-8; an area
 # code set off from a subscriber number; or a country prefix ("86", or two digits not both
 # ASCII), then one.
-_RAW_GAP = rf"[-\s.:_/(){SEPARATORS}]{{0,3}}"
+_RAW_GAP = rf"[-\s.:_/()~|*#+={SEPARATORS}{INVISIBLE}]{{0,3}}"
 _RAW_SUBSCRIBER = rf"\d{{3,4}}{_RAW_GAP}\d{{4}}(?!\d)"
 _CANDIDATE = re.compile(
-    rf"(?<!\d)\d{{3}}(?:{_RAW_GAP}\d{{4}}{_RAW_GAP}\d{{4}}"
+    rf"(?<!\d)0?\d{{3}}(?:{_RAW_GAP}\d{{4}}{_RAW_GAP}\d{{4}}"
     rf"|\d{{3}}{_RAW_GAP}(?:\d{{6}}{_RAW_GAP}\d{{3}}|\d{{8}}))"
     rf"|(?<!\d)\d{{3,4}}[-\s.:_/(){SEPARATORS}]{{1,3}}{_RAW_SUBSCRIBER}"
     rf"|(?:[+\uff0b]|(?<!\d)\d\d)(?:86|(?![0-9]{{2}})\d\d){_RAW_GAP}(?:\d{_RAW_GAP})?\d{{2,4}}{_RAW_GAP}{_RAW_SUBSCRIBER}"
@@ -108,7 +115,7 @@ _CLASSES = (
         ord("0")
         if chr(b).isdigit()
         else ord("s")
-        if chr(b) in "-.:_/()" or chr(b).isspace()
+        if chr(b) in "-.:_/()~|*#+=" or chr(b).isspace()
         else ord("x")
         for b in range(128)
     )
@@ -116,7 +123,7 @@ _CLASSES = (
 )
 _SHAPES = tuple(
     re.compile(
-        edge + rb"000(?:s{0,3}0000s{0,3}0000|000s{0,3}(?:000000s{0,3}000|00000000)"
+        edge + rb"0?000(?:s{0,3}0000s{0,3}0000|000s{0,3}(?:000000s{0,3}000|00000000)"
         rb"|0?s{1,3}0000?s{0,3}0000(?!0))"  # the last: an area code set off
     )
     for edge in (b"x", b"s")
@@ -214,7 +221,7 @@ class _Fold(dict[int, int]):
         char = chr(code)
         if char.isdecimal():
             folded = ord(str(unicodedata.decimal(char)))
-        elif char.isspace():
+        elif char.isspace() or char in INVISIBLE:
             folded = ord(" ")
         elif char in SEPARATORS[:9]:
             folded = ord("-")
@@ -303,9 +310,14 @@ def _in_hex_token(text: str, match: re.Match[str]) -> bool:
 
 
 def _token_start(text: str, index: int) -> int:
-    while index > 0 and text[index - 1].isascii() and text[index - 1].isalnum():
-        index -= 1
-    return index
+    """Where the letters and digits before `index` start; a percent escape (`%2B`) before them
+    is not part of the token (`tel:%2B8613812345678` holds a number, not a digest)."""
+    start = index
+    while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
+        start -= 1
+    if start > 0 and text[start - 1] == "%" and index - start >= 2:
+        start += 2
+    return start
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -16,6 +16,7 @@ from ccstd.cli.app import app
 from ccstd.conformance.leaks import _walk, identifier_paths, leaks
 from ccstd.standard import redaction
 from ccstd.standard.redaction import (
+    INVISIBLE,
     SEPARATORS,
     SUSPECT_LEADS,
     might_hold_identifier,
@@ -31,14 +32,14 @@ _PIECES = st.sampled_from(
      "\uff11", "\u0661", "\U0001d7ce", "x", "a", "X", "号", "\u201c", "\uff0c", "+86",
      "/", "(", ")", "\uff0d", "\u2010", "\u2015", "\u2212", "\uff08", "\uff0f", "0086",
      "110102570113189", "1ZW9V7F15901234569", "021", "0571", "6320", "8888", "86", "(0)", "@",
-     "a@b.cn", "\uff18\uff16", "\uff10"]
+     "a@b.cn", "\uff18\uff16", "\uff10", "\u200b", "\xad", "~", "|", "%2B", "0"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
 NUMBERS = [13800138000, -13800138000, 8613800138000, 110102570113189, 138001380001, 1380013800]
 KEYS = st.one_of(st.sampled_from(NAMES), TEXTS)
 VALUES = st.recursive(
-    st.one_of(TEXTS, st.integers(), st.sampled_from(NUMBERS), st.none(), st.booleans()),
+    st.one_of(TEXTS, st.integers(), st.sampled_from(NUMBERS), st.floats(), st.none()),
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
     max_leaves=20,
 )
@@ -98,7 +99,8 @@ def test_leaks_agree_with_the_exact_walk_on_benchmark_records(tmp_path: Path) ->
 
 def test_suspect_lead_bytes_are_those_of_every_non_ascii_digit_space_or_separator() -> None:
     chars = (chr(c) for c in range(0x80, 0x110000) if c < 0xD800 or c > 0xDFFF)
-    leads = {c.encode()[0] for c in chars if c.isdecimal() or c.isspace() or c in SEPARATORS}
+    marks = SEPARATORS + INVISIBLE
+    leads = {c.encode()[0] for c in chars if c.isdecimal() or c.isspace() or c in marks}
     assert bytes(sorted(leads)) == SUSPECT_LEADS
 
 
@@ -182,6 +184,21 @@ def test_a_ups_number_with_its_check_digit_is_no_leak_where_a_planted_one_is(
         assert certify_leaks(tmp_path / planted, record)[0] == ["/trackingNumber"]
     record = valid_record("Delivery") | {"extensions": {"x": {"sku": "1ZW9V7F15901234569"}}}
     assert certify_leaks(tmp_path / "sku", record)[0] == ["/extensions/x/sku"]  # no tracking field
+
+
+def test_floats_written_with_all_their_digits_are_numbers(tmp_path: Path) -> None:
+    record = {"a": 13800138000.0, "b": 13800138000.5, "c": 1.38e20, "d": float("nan"), "e": 7.0}
+    assert list(leaks(record, frozenset())) == [(("a",), "mobile number")]
+    for value in (13987654321.0, 1.3987654321e10):
+        delivery = valid_record("Delivery") | {"extensions": {"x": {"tel": value}}}
+        assert certify_leaks(tmp_path / str(value), delivery)[0] == ["/extensions/x/tel"]
+
+
+def test_an_ipv6_address_is_no_leak_in_an_ip_address_field(tmp_path: Path) -> None:
+    device = valid_record("Device") | {"ipAddress": "240e:3b0:138:1234:5678::2"}
+    assert certify_leaks(tmp_path / "ip", device)[0] == []
+    device = valid_record("Device") | {"name": "240e:3b0:138:1234:5678::2"}
+    assert certify_leaks(tmp_path / "name", device)[0] == ["/name"]
 
 
 def test_integers_are_numbers_only_up_to_eighteen_digits() -> None:

@@ -75,6 +75,9 @@ MOBILE_FORMS = [
     "008613800138000", "+8613800138000", "0086 13800138000", "86-138-0013-8000",
     "(+86) 13800138000", "(+86)13800138000", "+86-13800138000", "+86 (138) 0013-8000",
     fw("+86 13800138000"), "0086-138-0013-8000",
+    *(f"138{c}0013{c}8000" for c in "\u200b\u200c\u200d\u2060\ufeff\xad\u180e"),  # invisible
+    *(f"138{c}0013{c}8000" for c in "~|*#+="),
+    "013800138000", "0138-0013-8000", "(0138) 0013 8000",  # the trunk 0 of a call
 ]  # fmt: skip
 OLD_ID = "110102570113189"  # 15 digits: Xicheng district, born 1957-01-13, sequence 189
 OLD_ID_FORMS = [OLD_ID, "110102-570113-189", "110102 570113 189", fw(OLD_ID)]
@@ -110,6 +113,18 @@ def test_first_generation_id_numbers_are_found(text: str) -> None:
 def test_numbers_that_are_no_ones_are_not_leaks(text: str) -> None:
     assert raw_identifier_kind(text) is None
     assert redact(text, thorough=False) == text
+
+
+@pytest.mark.parametrize("text", ["tel:%2B8613800138000", "call?tel%3A13800138000"])
+def test_a_percent_escape_before_a_number_is_no_digest_around_it(text: str) -> None:
+    assert raw_identifier_kind(text) == "mobile number"
+    assert redact(text, thorough=False).endswith(PLACEHOLDER)
+
+
+def test_an_id_number_with_invisible_characters_between_its_groups_is_found() -> None:
+    text = "110101\u200b19900307\u200b1233"
+    assert raw_identifier_kind(text) == "resident ID number"
+    assert redact(text) == PLACEHOLDER
 
 
 def test_reports_hide_id_shaped_first_generation_numbers_with_a_wrong_region() -> None:
