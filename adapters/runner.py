@@ -95,8 +95,14 @@ class ConversionReport:
             "rejectedByReason": dict(self.rejected_by_reason),
             "identifiers": dict(self.protection), "unknownFields": self.unknown_fields,
             "expectedFromElsewhere": self.expected, "seconds": round(self.seconds, 3),
-            "sharedReadWithOtherContent": self.variants, "warnings": self.warnings,
-        }  # fmt: skip
+        } | self._variants()  # fmt: skip
+
+    def _variants(self) -> dict[str, Any]:
+        """Shared records read again with other content, when there are any (a report without
+        them is what it was before they were told)."""
+        if not self.variants:
+            return {}
+        return {"sharedReadWithOtherContent": self.variants, "warnings": self.warnings}
 
 
 @dataclass(frozen=True)
