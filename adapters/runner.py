@@ -42,6 +42,7 @@ from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
+from ccstd.adapters.variants import Made, Variants, content
 from ccstd.conformance.leaks import identifier_paths, leaks
 from ccstd.standard.checker import RecordChecker, build_plan
 from ccstd.standard.fields import ANY_ITEM, entity_fields
@@ -73,6 +74,8 @@ class ConversionReport:
     unknown_fields: int = 0
     seconds: float = 0.0
     expected: dict[str, int] = field(default_factory=dict)  # references to records not written
+    variants: int = 0  # shared records read again with other content (adapters/variants.py)
+    warnings: list[str] = field(default_factory=list)  # the first of them, told
 
     def check(self) -> None:
         """Raise CountMismatchError unless every item read is accounted for."""
@@ -92,7 +95,14 @@ class ConversionReport:
             "rejectedByReason": dict(self.rejected_by_reason),
             "identifiers": dict(self.protection), "unknownFields": self.unknown_fields,
             "expectedFromElsewhere": self.expected, "seconds": round(self.seconds, 3),
-        }  # fmt: skip
+        } | self._variants()  # fmt: skip
+
+    def _variants(self) -> dict[str, Any]:
+        """Shared records read again with other content, when there are any (a report without
+        them is what it was before they were told)."""
+        if not self.variants:
+            return {}
+        return {"sharedReadWithOtherContent": self.variants, "warnings": self.warnings}
 
 
 @dataclass(frozen=True)
@@ -472,6 +482,7 @@ def _run(
         report.unknown_fields = sum(ledger.unknown.values())
     report.protection = protector.counts
     report.expected = sinks.tally.expected()
+    report.variants, report.warnings = sinks.variants.count, sinks.variants.warnings
     report.seconds = time.perf_counter() - started
     return report
 
@@ -485,6 +496,7 @@ class _Sinks:
     written: set[tuple[str, str]] = field(default_factory=set)
     tally: ReferenceTally = field(default_factory=ReferenceTally)
     held: list[dict[str, Any]] = field(default_factory=list)  # the latest rejects line
+    variants: Variants = field(default_factory=Variants)
 
     def reject(self, line: dict[str, Any]) -> None:
         """Write the rejects line held back, and hold this one (the last gets `written`)."""
@@ -504,13 +516,16 @@ class _Sinks:
                 line["written"] = shared_written(self.written)
             self.rejects.write(encode_json(line) + b"\n")
 
-    def write(self, record: dict[str, Any]) -> bool:
-        """Write a record, unless it is a shared one already written; whether it was."""
+    def write(self, record: dict[str, Any], item: SourceItem, context: SourceContext) -> bool:
+        """Write a record, unless it is a shared one already written (another content of it is
+        told: `Variants`); whether it was."""
         if record["type"] in self.shared:
             key = (record["type"], record["id"])
             if key in self.written:
+                self.variants.again(record, item, context)
                 return False
             self.written.add(key)
+            self.variants.written(record, item, context)
         encoded = _ENCODED.pop(id(record), None)
         data = encoded[1] if encoded is not None and encoded[0] is record else orjson.dumps(record)
         self.records.write(data + b"\n")
@@ -720,8 +735,7 @@ def _key_bytes(key: tuple[str, str]) -> bytes:
 
 def _content_digest(record: dict[str, Any]) -> bytes:
     """A record's content without its provenance (which names where it was read)."""
-    body = {k: v for k, v in record.items() if k != "meta"}
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).digest()
+    return hashlib.sha256(content(record)).digest()
 
 
 def _chunks(items: Iterator[Work]) -> Iterator[list[Work]]:
@@ -789,7 +803,7 @@ def _account(
     if isinstance(outcome, Converted):
         report.converted += 1
         for record in outcome.records:
-            if sinks.write(record):
+            if sinks.write(record, item, context):
                 report.records += 1
                 report.records_by_type[record["type"]] += 1
     elif isinstance(outcome, Skipped):
@@ -899,7 +913,7 @@ class _Finisher:
     def __init__(self, stamp: _Stamp, protector: Protector, checker: RecordChecker) -> None:
         self.stamp, self.protector, self.checker = stamp, protector, checker
         self.ids = stamp.adapter.identifying_ids
-        self.shared, self.finished = stamp.adapter.shared_types, set[tuple[str, str]]()
+        self.shared, self.finished = stamp.adapter.shared_types, Made()
         self.plans: dict[tuple[str, str], Any] = {}  # (version, type) -> is_valid, or None
         self.carry = False  # in a worker: say which shared records were left out (_Carried)
 
@@ -907,7 +921,7 @@ class _Finisher:
         if not isinstance(outcome, Converted):
             return outcome
         name = source_name(context)
-        fresh = [r for r in outcome.records if (r["type"], r["id"]) not in self.finished]
+        fresh, made = self._fresh(outcome.records)
         stamp, protect = self.stamp, self.protector.protect
         records = tuple(protect(stamp(r, item, context), self.ids) for r in fresh)
         dropped = outcome.dropped
@@ -933,11 +947,27 @@ class _Finisher:
                 where = "; ".join(f"{f.code} at {f.location.pointer or '/'}" for f in errors[:3])
                 message = f"the {record['type']} made from it is invalid: {where}"
                 return Rejected("invalid-output", message, errors[0].location.pointer)
-        self.finished.update((r["type"], r["id"]) for r in records if r["type"] in self.shared)
+        for key, made_content in made:
+            self.finished.add(key, made_content)
         if self.carry and len(fresh) != len(outcome.records):
             order = tuple((r["type"], r["id"]) for r in outcome.records)
             return _Carried(records, dropped, outcome.notes, order)
         return Converted(records, dropped, outcome.notes)
+
+    def _fresh(
+        self, records: tuple[dict[str, Any], ...]
+    ) -> tuple[list[dict[str, Any]], list[tuple[tuple[str, str], bytes]]]:
+        """The records to pass on (all but the shared ones made before here with the same
+        content), and the (key, content) of the shared ones among them."""
+        fresh, made = [], []
+        for record in records:
+            if record["type"] in self.shared:
+                made_content = self.finished.check(record)
+                if made_content is None:
+                    continue
+                made.append(((record["type"], record["id"]), made_content))
+            fresh.append(record)
+        return fresh, made
 
     def _screen(
         self, records: tuple[dict[str, Any], ...], primary: bool
@@ -1005,7 +1035,7 @@ class _Finisher:
         that makes them writes them)."""
         if isinstance(outcome, Converted):
             shared = {(r["type"], r["id"]) for r in outcome.records if r["type"] in self.shared}
-            self.finished -= shared
+            self.finished.forget(shared)
 
     def _error_free(self, record: dict[str, Any]) -> bool:
         """Whether the checker would find no error in the record, decided without it: the

@@ -343,6 +343,11 @@ def _check_outputs(inputs: list[Path], outputs: Outputs) -> None:
 def _finish(report: ConversionReport, outputs: Outputs, quiet: bool) -> NoReturn:
     if not quiet:
         _print_summary(report, outputs.records)
+    for warning in report.warnings:  # told even with --quiet: the output lacks what was read
+        _stderr.print(f"ccstd: warning: {printable(warning)}", markup=False)
+    if report.variants > len(report.warnings):
+        more = report.variants - len(report.warnings)
+        _stderr.print(f"ccstd: warning: and {more:,} more read with other content", markup=False)
     if outputs.rejects is not None and report.rejected:
         _stderr.print(
             f"ccstd: {outputs.rejects} holds the raw rejected items (names, ID and phone numbers): "
@@ -420,6 +425,9 @@ def _print_summary(report: ConversionReport, out: Path) -> None:
         "identifiers", "", ", ".join(f"{k} {n}" for k, n in report.protection.items()) or "none"
     )
     table.add_row("references", "", _references_note(report))
+    if report.variants:
+        note = "ids read again with other content: the first is written (warnings below)"
+        table.add_row("read differently", f"{report.variants:,}", note)
     text.console(stderr=True).print(table)
 
 

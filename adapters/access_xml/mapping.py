@@ -265,8 +265,8 @@ def _build(
         if mapped["id_card"] is None:
             why = "id_card: not a valid resident ID number (GB 11643); left out"
             dropped.append((dialect.ledger_paths["id_card"][0], why))
-    device_id = readable_id(mapped["device"] or "", dialect.device_prefix)
-    event = _event(item, dialect, mapped, occurred, device_id[:128])
+    site = _site(dialect, mapped)
+    event = _event(item, dialect, mapped, occurred, device_id(dialect, mapped, site[0]))
     dropped += [
         (used[name], f"{name} number: not a whole number from 0 to 999999999")
         for name, target in _NUMBERED.items()
@@ -278,7 +278,6 @@ def _build(
     if "exported_at" in used:
         _provenance(event, "exported_at", mapped["exported_at"] or "", dropped,
                     used["exported_at"], "the file's export time")  # fmt: skip
-    site = _site(dialect, mapped)
     records: list[dict[str, Any]] = [event]
     records.append(_device(item, dialect, mapped, used, event["device"]["id"], site, dropped))
     community = _community(item, dialect, site)
@@ -396,6 +395,23 @@ def _site(dialect: Dialect, mapped: dict[str, str | None]) -> tuple[str, str | N
 
 
 _NAMED_SITE = "community-"  # the ids of sites known by name only
+
+
+def device_id(dialect: Dialect, mapped: dict[str, str | None], site_id: str) -> str:
+    """The Device id: the device's own id after the dialect's `device_prefix`; scoped to its
+    site when the site is read from the log (no constant `[site] id` or `name`), so that one
+    device name at two sites (GATE-A at each) makes two Devices in any file order."""
+    device = mapped["device"] or ""
+    if _site_from_log(dialect, mapped):
+        return readable_id(f"{site_id}/{device}", dialect.device_prefix)[:128]
+    return readable_id(device, dialect.device_prefix)[:128]
+
+
+def _site_from_log(dialect: Dialect, mapped: dict[str, str | None]) -> bool:
+    """Whether `_site` takes the community's id from the log rather than from the dialect."""
+    if "id" in dialect.site:
+        return False
+    return bool(mapped.get("site_id") or (not dialect.site.get("name") and mapped.get("site_name")))
 
 
 def unnamed_site(dialect: Dialect) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from ccstd.adapters.access_xml.mapping import readable_id
 from ccstd.cli.app import app
 
 RUNNER = CliRunner()
@@ -24,6 +25,11 @@ def event(controller: str, code: str, method: str = "CARD") -> str:
 
 def log_text(*events: str) -> str:
     return f'<?xml version="1.0"?>\n<AccessLog site="联洋花园">\n{"".join(events)}\n</AccessLog>\n'
+
+
+def gate(controller: str) -> str:
+    """The Device id of a controller at 联洋花园 (the site is read from the log: scoped to it)."""
+    return readable_id(f"{readable_id('联洋花园', 'community-')}/{controller}", "gate-")
 
 
 def lines(path: Path) -> list[dict]:  # type: ignore[type-arg]
@@ -44,7 +50,7 @@ def test_a_replay_output_joined_with_the_first_has_each_device_once(tmp_path: Pa
     assert run.exit_code == 1, run.output
     entries = lines(rejects)
     assert [e["reason"] for e in entries] == ["unknown-vendor-code"] * 2
-    assert "written" not in entries[0] and entries[-1]["written"]["Device"] == ["gate-A"]
+    assert "written" not in entries[0] and entries[-1]["written"]["Device"] == [gate("A")]
     dialect = tmp_path / "iris.toml"
     dialect.write_text(
         'family = "access-xml"\nname = "legacy-with-iris"\ndescription = "with iris scans"\n'
@@ -58,7 +64,7 @@ def test_a_replay_output_joined_with_the_first_has_each_device_once(tmp_path: Pa
     )  # fmt: skip
     assert again.exit_code == 0, again.output
     devices = [r["id"] for r in lines(second) if r["type"] == "Device"]
-    assert devices == ["gate-B"]  # gate-A is in the first output
+    assert devices == [gate("B")]  # gate A is in the first output
     assert "expected from elsewhere: Community 1, Device 1" in again.stderr
     both = RUNNER.invoke(app, ["validate", str(first), str(second), "--check-references",
                                "--format", "json"])  # fmt: skip
@@ -95,4 +101,5 @@ def test_compressed_logs_in_a_folder_are_converted(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
     records = lines(out)
     assert len([r for r in records if r["type"] == "AccessEvent"]) == 4
-    assert sorted(r["id"] for r in records if r["type"] == "Device") == ["gate-A", "gate-B"]
+    devices = sorted(r["id"] for r in records if r["type"] == "Device")
+    assert devices == sorted([gate("A"), gate("B")])

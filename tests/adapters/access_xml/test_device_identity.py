@@ -73,7 +73,8 @@ def test_a_site_id_shaped_like_a_named_sites_id_is_another_site(tmp_path: Path) 
     )
     assert done.exit_code == 0, done.output
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
-    sites = {r["id"]: r["community"]["id"] for r in records if r["type"] == "Device"}
+    # a Device id read with its site: `<site id>-<device>-<digest>`
+    sites = {r["id"].split("-")[-2]: r["community"]["id"] for r in records if r["type"] == "Device"}
     assert sites["B"] == "community-foo"
     assert sites["A"].startswith("community-foo-") and sites["A"] != sites["B"]
 

@@ -232,15 +232,17 @@ def test_records_with_chinese_element_names_replay(tmp_path: Path) -> None:
 
 
 def test_a_replay_through_an_edited_device_prefix_is_warned_of(tmp_path: Path) -> None:
-    """The first output wrote Device `gate-LY-1`; a dialect replaying its rejects with another
-    `device_prefix` makes `door-LY-1` for the same door: the replay says so on stderr."""
+    """The first output wrote Device `gate-community-s-LY-1-…` (site `s` read from the log); a
+    dialect replaying its rejects with another `device_prefix` makes `door-…` for the same door:
+    the replay says so on stderr."""
+    device = readable_id("community-s/LY-1", "gate-")
     log, rejects = tmp_path / "log.xml", tmp_path / "rejects.ndjson"
     event = '<Event time="2024-05-01 07:00:4{n}" controller="LY-1"><Result code="{code}"/>'
     events = [event.format(n=n, code=c) + "<Method>CARD</Method></Event>" for n, c in
               ((1, "OK"), (2, "E77"))]  # fmt: skip
     log.write_text(f'<AccessLog site="s">{"".join(events)}</AccessLog>', encoding="utf-8")
     code, _, _ = convert(tmp_path, log, "--rejects", str(rejects))
-    assert code == 1 and '"Device":["gate-LY-1"]' in rejects.read_text()
+    assert code == 1 and f'"Device":["{device}"]' in rejects.read_text()
     for prefix, warned in (("gate-", False), ("door-", True)):
         dialect = tmp_path / "fixed.toml"
         line = f'device_prefix = "{prefix}"\n\n[values.result]'
@@ -253,5 +255,5 @@ def test_a_replay_through_an_edited_device_prefix_is_warned_of(tmp_path: Path) -
             env=KEY,
         )
         assert replayed.exit_code == 0, replayed.output
-        said = "ccstd: warning: no Device of the first output (gate-LY-1, ...)"
+        said = f"ccstd: warning: no Device of the first output ({device}, ...)"
         assert (said in replayed.stderr) is warned, replayed.stderr
