@@ -251,9 +251,12 @@ class _Compiler:
         inner = self.path(spec["utc"])
         return lambda node, root: _utc(inner(node, root))
 
-    def path(self, path: str) -> Getter:
-        """The value at a dotted path (absent through anything that is not an object)."""
-        self.note(path)
+    def path(self, path: str, note: bool = True) -> Getter:
+        """The value at a dotted path (absent through anything that is not an object). An
+        array of items is not noted as read (`note=False`): the fields read within it are, so
+        the ledger lists the item fields nothing reads as unknown."""
+        if note:
+            self.note(path)
         from_root, steps = path.startswith("^"), tuple(path.lstrip("^").split("."))
         if len(steps) == 1:  # the common case, kept fast
             step = steps[0]
@@ -297,7 +300,7 @@ class _Compiler:
         if not rest:
             get = self.path(path)  # noted there
             return lambda node, root: _number(get(node, root), path)
-        array, outer = self.path(head), self.within
+        array, outer = self.path(head, note=False), self.within
         self.within = tuple(f"{w}.{head}" for w in outer) if outer else (head.lstrip("^"),)
         try:
             inner = self.factor(rest)
@@ -329,8 +332,6 @@ class _Compiler:
     def items(self, spec: dict[str, Any]) -> Items:
         """Lines or deliveries: the array, each field's getter, the fields they require."""
         paths = (spec["items"],) if isinstance(spec["items"], str) else tuple(spec["items"])
-        for path in paths:
-            self.note(path)
         skip = {"items", "requires", "status"}
         self.within = paths
         try:
