@@ -59,3 +59,22 @@ def test_unknown_fields_inside_item_arrays_reach_the_ledger(
     assert result.exit_code == 0, result.output
     assert set(json.loads(ledger.read_text("utf-8"))["unknown"]) == unknown
     assert f"unknown fields │ {len(unknown)} " in " ".join(result.output.split())
+
+
+def test_a_taobao_delivery_id_is_not_its_waybill_number(tmp_path: Path) -> None:
+    """A UPS waybill holds a mobile-shaped run: in the id it cost the Delivery (personal-data)."""
+    page = json.loads((SAMPLES / "taobao-trades.ndjson").read_text("utf-8").splitlines()[0])
+    trades = page["trades_sold_get_response"]["trades"]["trade"]
+    trade = next(t for t in trades if t.get("consign_time") and t["orders"]["order"])
+    for line in trade["orders"]["order"]:
+        line["invoice_no"] = "1ZW9V7F15901234569"
+    source = tmp_path / "ups.ndjson"
+    source.write_text(json.dumps(trade, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.ndjson"
+    result = CliRunner().invoke(app, ["convert", str(source), "--out", str(out)], env=KEY)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    deliveries = [r for r in records if r["type"] == "Delivery"]
+    assert [d["trackingNumber"] for d in deliveries] == ["1ZW9V7F15901234569"]  # one parcel
+    assert "1ZW9V7F15901234569" not in deliveries[0]["id"]
+    assert deliveries[0]["id"].startswith(f"taobao-{trade['tid']}-dlv-")
