@@ -418,7 +418,8 @@ PERSONAL_WORDS = frozenset(
         "联系电话", "联系方式", "电话", "电话号码", "身份证号", "身份证", "身份证号码", "证件号码",
         "证件号", "住址", "地址", "家庭住址", "详细地址", "工号", "收货人", "收件人", "联系人",
         "邮箱", "昵称", "微信", "微信号", "出生日期", "生日", "护照号", "车牌号", "紧急联系人",
-        "操作员", "门牌号", "房号", "房间号",
+        "操作员", "门牌号", "房号", "房间号", "业主", "户主", "住户", "访客", "车主", "房客",
+        "寄件人", "收货地", "联络人",
         # English
         "fullname", "realname", "firstname", "lastname", "surname", "givenname", "familyname",
         "cardholder", "holdername", "staffname", "cnname", "username", "nick", "nickname",
@@ -428,9 +429,11 @@ PERSONAL_WORDS = frozenset(
         "address1", "address2", "addressline", "street", "email", "holder", "cardno",
         "cardnumber", "qq", "wechat", "birthday", "birthdate", "dateofbirth", "dob", "passport",
         "passportno", "passportnumber", "licenseplate", "plateno", "platenumber",
-        "emergencycontact", "linkman", "alipayno", "alipayaccount",
+        "emergencycontact", "linkman", "alipayno", "alipayaccount", "owner", "visitor", "customer",
+        "buyer", "guest", "booker",
         # pinyin and its initials, as government systems name columns
         "xm", "xingming", "sfzh", "sfzhm", "lxdh", "sjhm", "sjh", "shoujihao", "dianhua", "lxr",
+        "sfz", "zjhm", "yzxm", "lxfs", "csrq", "jtzz",
     }
 )  # fmt: skip
 # Chinese words that say "a person's data" wherever they sit in a name (持卡人姓名, 联系人电话,
@@ -439,10 +442,8 @@ PERSONAL_WORDS = frozenset(
 PERSONAL_PARTS = (
     "姓名", "电话", "手机", "身份证", "证件号", "住址", "持卡人", "卡号", "座机", "固话", "门牌",
     "邮箱", "微信号", "护照", "车牌", "出生日期",
-    # the same in traditional characters
-    "電話", "手機", "身份證", "證件號", "卡號", "門牌", "郵箱", "護照", "車牌",
 )  # fmt: skip
-DEVICE_NOUNS = ("阅读器", "读卡器", "读头", "閱讀器", "讀卡器", "讀頭")
+DEVICE_NOUNS = ("阅读器", "读卡器", "读头")
 # Words that make a name a phone's wherever they stand in it (`backup_recipient_phone`,
 # `cellPhoneNumber`, `phone1`, `shipToPhone`); a name is cut into words at case changes, digits,
 # `_`, `-` and spaces.
@@ -452,14 +453,15 @@ GENERIC_PERSONAL_WORDS = frozenset({"name"})
 # (`employeeNo`, `employeeNoString`, `staffNo`, `personId`, `员工编号`, `cardNumber`)
 AFTER_PERSON = frozenset(
     {"name", "名称", "person", "no", "number", "num", "id", "code", "nostring", "idstring",
-     "编号", "号", "id号", "号码"}
+     "编号", "号", "id号", "号码", "名"}
 )  # fmt: skip
 PERSON_PREFIXES = (
     "person", "user", "employee", "owner", "resident", "visitor", "staff", "holder", "contact",
     "receiver", "recipient", "consignee", "buyer", "customer", "cardholder", "personnel", "emp",
     "worker", "member", "tenant", "client", "patient", "card", "driver", "account", "operator",
-    "shipto", "billto", "人员", "用户", "员工", "业主", "住户", "访客", "收货人", "收件人", "买家",
-    "客户", "租户", "会员", "联系人", "司机", "操作员",
+    "shipto", "billto", "guest", "booker", "人员", "用户", "员工", "业主", "户主", "住户", "访客",
+    "车主", "房客", "寄件人", "收货人", "收件人", "买家", "客户", "租户", "会员", "联系人",
+    "联络人", "司机", "操作员",
 )  # fmt: skip
 # An address is a person's unless a site's, a business's or a network's: a name ending in one of
 # ADDRESS_SUFFIXES (`full_address`, `shippingAddress`, `收货地址`), or in one of them followed by
@@ -486,6 +488,16 @@ CONTAINED_WORDS = frozenset(
     {"name", "名称", "line", "line1", "line2", "line3", "street1", "street2", "streetaddress",
      "latitude", "longitude", "lat", "lng", "lon", "经度", "纬度"}
 )  # fmt: skip
+# Names are compared in simplified characters: a traditional character of the lists above becomes
+# its simplified form before any comparison (戶主 is 户主, 聯繫方式 is 联系方式), so each word is
+# listed once. Only the characters those words use are here (one character to one; 係 and 繫 are
+# both 系); a character not here is compared as written.
+TRADITIONAL = str.maketrans(
+    "業買倉會關務區號員備頭實庫戶護機電碼稱緊緯細經絡編網聯設訪證話詳讀貨資車郵鋪門間閱暱係繫"
+    "連絡詢暫駕帳賬戸",
+    "业买仓会关务区号员备头实库户护机电码称紧纬细经络编网联设访证话详读货资车邮铺门间阅昵系系"
+    "连络询暂驾帐账户",
+)
 _NAME_NOISE = re.compile(r"[\s_\-]+")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\x00-\x7f]+")
 
@@ -503,7 +515,8 @@ def personal_path(steps: Sequence[str], generic: bool = True) -> bool:
 
 
 def _words(name: str) -> list[str]:
-    return [word.casefold() for word in _WORDS.findall(unicodedata.normalize("NFKC", name))]
+    simplified = unicodedata.normalize("NFKC", name).translate(TRADITIONAL)
+    return [word.casefold() for word in _WORDS.findall(simplified)]
 
 
 def _persons_address(name: str) -> bool:
@@ -533,7 +546,8 @@ def _person_container(step: str) -> bool:
 
 
 def _plain(name: str) -> str:
-    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    simplified = unicodedata.normalize("NFKC", name).translate(TRADITIONAL)
+    return _NAME_NOISE.sub("", simplified).casefold()
 
 
 def personal_name(name: str, generic: bool = True) -> bool:

@@ -126,6 +126,15 @@ class AdapterChecks:
                     self._where(), count=report.rejected, reasons=reasons
                 )
             )
+        if report is not None and not report.records:
+            findings.append(
+                r.SAMPLES_NOT_CONVERTED.finding(
+                    self._where(),
+                    read=report.read,
+                    rejected=report.rejected,
+                    skipped=report.skipped,
+                )
+            )
         return conversion, findings
 
     def level_findings(self, first: SampleConversion) -> Iterator[Finding]:

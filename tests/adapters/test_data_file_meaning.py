@@ -75,7 +75,8 @@ PLATFORM_CASES = {
              ":24: lines.0.name: 'parts[].label': `x[]` is read only in the terms of {sum = "),
     "shape": (('merchant = {const = "Corner shop"}', "merchant = {foo = 1}"),
               ":16: order.merchant: {'foo': 1} is not valid here (accepted: a path, a list of "
-              "them, {const = …}, {sum = …}, {join = …}, {prefix = …, value = …}, {utc = …})"),
+              "them, {const = …}, {sum = …}, {join = …}, {prefix = …, value = …}, {digest = …}, "
+              "{utc = …})"),
     "name": (('name = "orders-corner-shop"', 'name = "Corner Shop"'),
              ":4: name: 'Corner Shop' is not valid here (accepted: The adapter name used with "
              "--from, in provenance and in rejects files; text matching ^orders-[a-z0-9-]+$)"),

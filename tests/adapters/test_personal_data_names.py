@@ -28,6 +28,18 @@ from tests.adapters.test_personal_data_screen import (
         ('reader = "手机"', "fields.reader"),
         ('device_name = "姓名"', "fields.device_name"),
         ('code = "Person/@cardHolder"', "fields.code"),
+        # whole names, pinyin, traditional forms (compared in simplified characters)
+        ('device_name = "車主"', "fields.device_name"),
+        ('device_name = "戶主"', "fields.device_name"),
+        ('device_name = "业主名"', "fields.device_name"),
+        ('device_name = "收货地"', "fields.device_name"),
+        ('device_name = "owner"', "fields.device_name"),
+        ('device_name = "guest"', "fields.device_name"),
+        ('code = "sfz"', "fields.code"),
+        ('code = "jtzz"', "fields.code"),
+        ('code = "聯繫方式"', "fields.code"),
+        ('code = "暱稱"', "fields.code"),
+        ('code = "座機"', "fields.code"),
     ],
 )
 def test_a_dialect_writing_a_persons_data_unprotected_is_refused(

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ccstd.cli.app import app, main
 from ccstd.standard.registry import StandardRegistry
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, proves
 
 RUNNER = CliRunner()
 VENDORS = REPO_ROOT / "examples" / "vendors"
@@ -202,3 +202,29 @@ def test_the_html_report_in_a_real_browser(certified: dict[str, Path]) -> None:
         assert verdict and verdict.group(1) == expected["verdict"].upper(), vendor
         assert shown, f"{vendor}: the page's script did not run"
         assert int(shown.group(1)) == len(expected["findings"]), vendor
+
+
+@proves("samples-not-converted")
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        'return Rejected("unknown-result", "nope", "result")',  # every sample rejected
+        'return Converted(({"id": "x", "type": "AccessEvent"},))',  # every item invalid-output
+    ],
+)
+def test_samples_that_give_no_record_fail_the_adapter_level(
+    tmp_path: Path, keys: Path, first_line: str
+) -> None:
+    vendor = shutil.copytree(VENDORS / "leaky-gate", tmp_path / "vendor")
+    code = vendor / "adapter" / "leaky_gate.py"
+    text = code.read_text(encoding="utf-8")
+    head = "        row = item.value\n"
+    code.write_text(text.replace(head, f"        {first_line}\n{head}", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    args = [str(vendor / "ccstd-vendor.toml"), "--out", str(out), "-q"]
+    args += ["--signing-key", str(keys / "certify-signing.pem")]
+    result = RUNNER.invoke(app, ["certify", "run", *args])
+    assert result.exit_code == 1, result.output
+    assert "samples-not-converted" in report(out)["summary"]["byRule"]
+    assert report(out)["levelReached"] != "adapter"
+    assert not (out / "certificate.json").exists()
