@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import functools
 import hashlib
 import itertools
 import os
@@ -37,20 +36,23 @@ from ccstd.adapters.base import (
     encode_json,
 )
 from ccstd.adapters.compression import CompressedInputError, readable
+from ccstd.adapters.finishing import (
+    STAMPED_SOURCE,
+    Carried,
+    Finisher,
+    Stamp,
+    encoded,
+    source_name,
+)
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.references import ReferenceTally
 from ccstd.adapters.registry import UnknownAdapterError, by_name
-from ccstd.adapters.variants import Made, Variants, content
-from ccstd.conformance.leaks import identifier_paths, leaks
-from ccstd.standard.checker import RecordChecker, build_plan
-from ccstd.standard.fields import ANY_ITEM, entity_fields
-from ccstd.standard.findings import Severity
-from ccstd.standard.money import order_imbalance
-from ccstd.standard.reading import RawItem
+from ccstd.adapters.variants import Variants, content
+from ccstd.standard.checker import RecordChecker
 from ccstd.standard.redaction import redact
-from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
+from ccstd.standard.registry import StandardRegistry
 
 
 class CountMismatchError(AssertionError):
@@ -205,13 +207,6 @@ def file_digest(path: Path) -> str | None:
 
 
 _SOURCE_NAME = re.compile(r"(?:(?P<label>.+) )?(?P<digest>sha256:[0-9a-f]{64})")
-
-
-def source_name(context: SourceContext) -> str | None:
-    """How records and rejects name a source: its digest, after the user's label if any."""
-    if context.digest is None:
-        return None
-    return f"{context.label} {context.digest}" if context.label else context.digest
 
 
 def _replay_context(entry: _RejectEntry, options: ConvertOptions) -> SourceContext:
@@ -526,17 +521,10 @@ class _Sinks:
                 return False
             self.written.add(key)
             self.variants.written(record, item, context)
-        encoded = _ENCODED.pop(id(record), None)
-        data = encoded[1] if encoded is not None and encoded[0] is record else orjson.dumps(record)
-        self.records.write(data + b"\n")
+        self.records.write(encoded(record) + b"\n")
         self.tally.add(record)
         return True
 
-
-# A record's JSON, encoded once: by the finisher (which must know it can be written) for the
-# sink, by the record's identity (the entry holds the record, so the identity stays its own).
-_ENCODED: dict[int, tuple[dict[str, Any], bytes]] = {}
-_MAX_ENCODED = 256
 
 _CHUNK = 200
 Work = tuple[SourceItem, SourceContext]
@@ -557,8 +545,8 @@ def _outcomes(
     """(item, context, finished outcome) in input order; the ledger is filled on the way."""
     if jobs <= 1:
         repeats = _Repeats(adapter.shared_types)
-        finish = _Finisher(
-            _Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
+        finish = Finisher(
+            Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry())
         )
         for item, context in items:
             finished = finish(_convert(adapter, item, context), item, context)
@@ -608,7 +596,7 @@ class _Repeats:
         # shared records (Devices, Communities) made by an item not written after all, which
         # the worker that made them leaves out of its later items: put back by `restore`
         self.orphans: dict[tuple[str, str], dict[str, Any]] = {}
-        self.stamp: _Stamp | None = None
+        self.stamp: Stamp | None = None
         # (type, id) → content digest and where, on disk: memory stays flat however long the run
         self._db = sqlite3.connect("")  # "" = private temporary database on disk
         self._db.executescript(
@@ -645,7 +633,7 @@ class _Repeats:
     ) -> Finished:
         """Outcomes finished in other processes, checked for repeats in input order."""
         repeats = cls(adapter.shared_types)
-        repeats.stamp = _Stamp(adapter, converted_at)  # to put back what a worker left out
+        repeats.stamp = Stamp(adapter, converted_at)  # to put back what a worker left out
         yield from repeats.settled(finished, ledger, adapter)
 
     def settled(
@@ -672,7 +660,7 @@ class _Repeats:
         item not written is forgotten, and the next item that makes them writes them)."""
         if not self.orphans or not isinstance(outcome, Converted):
             return outcome
-        order = outcome.order if isinstance(outcome, _Carried) else ()
+        order = outcome.order if isinstance(outcome, Carried) else ()
         if not any(key in self.orphans for key in order):
             for record in outcome.records:  # made afresh: the orphan is not needed
                 self.orphans.pop((record["type"], record["id"]), None)
@@ -703,7 +691,7 @@ class _Repeats:
         assert self.stamp is not None
         meta, place = record.get("meta"), own.get("meta", {}).get("source", {})
         if isinstance(meta, dict) and isinstance(meta.get("source"), dict):
-            meta["source"] = {k: v for k, v in place.items() if k not in _STAMPED_SOURCE}
+            meta["source"] = {k: v for k, v in place.items() if k not in STAMPED_SOURCE}
         return self.stamp(record, item, context)
 
     def _where(self, item: SourceItem, context: SourceContext) -> str:
@@ -754,7 +742,7 @@ def _settle(
         yield item, context, outcome
 
 
-_worker: tuple[Adapter, _Finisher] | None = None
+_worker: tuple[Adapter, Finisher] | None = None
 
 
 def _init_worker(
@@ -763,7 +751,7 @@ def _init_worker(
     global _worker
     adapter = by_name(chosen) if isinstance(chosen, str) else chosen
     protector = Protector(StandardRegistry().get(adapter.standard_version), key, screen=screen)
-    finish = _Finisher(_Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry()))
+    finish = Finisher(Stamp(adapter, converted_at), protector, RecordChecker(StandardRegistry()))
     finish.carry = True
     _worker = adapter, finish
 
@@ -881,320 +869,3 @@ def _redacted(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_redacted(v) for v in value]
     return value
-
-
-# Hex digests this runner writes into provenance: never source data, and a run of eleven decimal
-# digits in 64 hex characters is common, which would send every record to the field walk.
-_DIGESTS = frozenset(
-    {
-        ("meta", "source", "sha256"),
-        ("meta", "source", "fileSha256"),
-        ("meta", "adapter", "mappingDigest"),
-    }
-)
-
-
-_STAMPED_SOURCE = frozenset({"file", "fileSha256", "label", "line", "sha256"})  # by _Stamp
-
-
-@dataclass(frozen=True, slots=True)
-class _Carried(Converted):
-    """A worker's outcome without the shared records an earlier item in that worker carried:
-    `order` keys every record the adapter made, in its order, so that one of those the main
-    process did not write after all is put back here (`_Repeats.restore`)."""
-
-    order: tuple[tuple[str, str], ...] = ()
-
-
-class _Finisher:
-    """Stamps and protects converted records, then holds them to the standard: an item whose
-    records do not validate is rejected whole (`invalid-output`), so output always validates."""
-
-    def __init__(self, stamp: _Stamp, protector: Protector, checker: RecordChecker) -> None:
-        self.stamp, self.protector, self.checker = stamp, protector, checker
-        self.ids = stamp.adapter.identifying_ids
-        self.shared, self.finished = stamp.adapter.shared_types, Made()
-        self.plans: dict[tuple[str, str], Any] = {}  # (version, type) -> is_valid, or None
-        self.carry = False  # in a worker: say which shared records were left out (_Carried)
-
-    def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
-        if not isinstance(outcome, Converted):
-            return outcome
-        name = source_name(context)
-        fresh, made = self._fresh(outcome.records)
-        stamp, protect = self.stamp, self.protector.protect
-        records = tuple(protect(stamp(r, item, context), self.ids) for r in fresh)
-        dropped = outcome.dropped
-        if self.protector.screen:
-            primary = bool(fresh) and fresh[0] is outcome.records[0]
-            screened = self._screen(records, primary)
-            if isinstance(screened, Rejected):
-                return screened
-            records, dropped = screened[0], dropped + screened[1]
-        if len(_ENCODED) > _MAX_ENCODED:  # left by outcomes written elsewhere (a worker's)
-            _ENCODED.clear()
-        for record in records:
-            try:
-                _ENCODED[id(record)] = (record, orjson.dumps(record))
-            except orjson.JSONEncodeError:  # nested too deep, or an integer beyond 64 bits
-                message = f"the {record['type']} made from it cannot be written as JSON"
-                return Rejected("invalid-output", message)
-            if self._error_free(record):
-                continue
-            found = self.checker.check(RawItem(name or "", None, value=record)).findings
-            errors = [f for f in found if f.severity is Severity.ERROR]
-            if errors:
-                where = "; ".join(f"{f.code} at {f.location.pointer or '/'}" for f in errors[:3])
-                message = f"the {record['type']} made from it is invalid: {where}"
-                return Rejected("invalid-output", message, errors[0].location.pointer)
-        for key, made_content in made:
-            self.finished.add(key, made_content)
-        if self.carry and len(fresh) != len(outcome.records):
-            order = tuple((r["type"], r["id"]) for r in outcome.records)
-            return _Carried(records, dropped, outcome.notes, order)
-        return Converted(records, dropped, outcome.notes)
-
-    def _fresh(
-        self, records: tuple[dict[str, Any], ...]
-    ) -> tuple[list[dict[str, Any]], list[tuple[tuple[str, str], bytes]]]:
-        """The records to pass on (all but the shared ones made before here with the same
-        content), and the (key, content) of the shared ones among them."""
-        fresh, made = [], []
-        for record in records:
-            if record["type"] in self.shared:
-                made_content = self.finished.check(record)
-                if made_content is None:
-                    continue
-                made.append(((record["type"], record["id"]), made_content))
-            fresh.append(record)
-        return fresh, made
-
-    def _screen(
-        self, records: tuple[dict[str, Any], ...], primary: bool
-    ) -> Rejected | tuple[tuple[dict[str, Any], ...], tuple[tuple[str, str], ...]]:
-        """The personal-data screen over an item's records (`primary`: the first is the item's
-        own record, not one it brings along): the records to write and the ledger drops, or
-        the item's rejection."""
-        kept: list[dict[str, Any]] = []
-        drops: list[tuple[str, str]] = []
-        for index, record in enumerate(records):
-            others = records[:index] + records[index + 1 :]
-            optional = functools.partial(_brought_along, record, others, primary and index == 0)
-            screened = self._leak(record, optional)
-            if isinstance(screened, Rejected):
-                return screened
-            if screened[0] is not None:
-                kept.append(screened[0])
-            drops += screened[1]
-        if drops:  # the run's summary counts them with what protection did
-            self.protector.counts[_DROPPED] += len(drops)
-        return tuple(kept), tuple(drops)
-
-    def _leak(
-        self, record: dict[str, Any], optional: Callable[[], bool]
-    ) -> Rejected | tuple[dict[str, Any] | None, list[tuple[str, str]]]:
-        """The personal-data screen of one record: a raw resident ID, mobile or fixed-line number
-        or e-mail address in a field the standard does not mean for one (the certify scanner's
-        test: convert and certify agree on a leak). In an optional field the value is left out
-        (the narrowest optional field holding it; the record must still validate); in a required
-        one the item is rejected, unless the whole record is `optional()` (one the item brings
-        along that no other of its records refers to: a Delivery), which is then left out.
-        Returns the record to write (None: left out) and the ledger drops, or the rejection;
-        messages and drops name the field, never the value."""
-        try:
-            standard = self.checker.registry.get(str(record.get("standardVersion")))
-        except UnknownVersionError:
-            return record, []  # the checker rejects the record
-        kind = record.get("type")
-        if not isinstance(kind, str) or kind not in standard.entity_ids:
-            return record, []
-        allowed = identifier_paths(standard, kind) | _DIGESTS
-        if self.protector.key is None:  # raw identifiers asked for: ids made from them too
-            allowed |= _id_paths(standard, kind)
-        drops: list[tuple[str, str]] = []
-        while (found := next(leaks(record, allowed), None)) is not None:
-            path, what = found
-            pointer = redact("/" + "/".join(_pointer_part(p) for p in path))  # a key may hold one
-            cut = _optional_part(standard, kind, path)
-            if cut is None and optional():
-                why = f"a raw {what} at {pointer}, required there: the {kind} is"
-                return None, [*drops, _drop(kind, (), why)]
-            if cut is None or len(drops) >= _MAX_DROPS:
-                message = f"the {kind} made from it holds a raw {what} at {pointer}"
-                return Rejected("personal-data", message, pointer)
-            screened = _without(record, cut)
-            if not self._error_free(screened) and self._error_free(record):
-                message = f"the {kind} made from it holds a raw {what} at {pointer}, needed there"
-                return Rejected("personal-data", message, pointer)
-            record = screened
-            drops.append(_drop(kind, cut, f"a raw {what}: the value is"))
-        return record, drops
-
-    def forget(self, outcome: Outcome) -> None:
-        """Take back the shared records of an outcome not written after all (a later item
-        that makes them writes them)."""
-        if isinstance(outcome, Converted):
-            shared = {(r["type"], r["id"]) for r in outcome.records if r["type"] in self.shared}
-            self.finished.forget(shared)
-
-    def _error_free(self, record: dict[str, Any]) -> bool:
-        """Whether the checker would find no error in the record, decided without it: the
-        entity's compiled plan accepts it and, for an Order, its parts add up (all else the
-        checker reports of a record the schema accepts is a warning). False: ask the checker,
-        which says why (the canonical schema's findings)."""
-        version, kind = record.get("standardVersion"), record.get("type")
-        if type(version) is not str or type(kind) is not str:
-            return False
-        is_valid = self.plans.get((version, kind), _UNPLANNED)
-        if is_valid is _UNPLANNED:
-            is_valid = self.plans[(version, kind)] = _plan_of(self.checker.registry, version, kind)
-        if is_valid is None or not is_valid(record):
-            return False
-        return kind != "Order" or order_imbalance(record) is None
-
-
-_UNPLANNED = object()
-
-
-@functools.cache
-def _id_paths(standard: StandardVersion, kind: str) -> frozenset[tuple[str, ...]]:
-    """The paths a key would pseudonymise besides the protected fields: the record's id, the
-    ids it refers to, its FHIR id in provenance (`Protector.protect` with `ids`)."""
-    fields = entity_fields(standard, kind)
-    refs = {(*f.path, "id") for f in fields if f.reference_type is not None}
-    return frozenset({("id",), ("meta", "source", "fhirId"), *refs})
-
-
-_MAX_DROPS = 20  # values left out of one record before its item is rejected instead
-_DROPPED = "left out (personal data)"
-
-
-def _optional_part(
-    standard: StandardVersion, kind: str, path: tuple[str | int, ...]
-) -> tuple[str | int, ...] | None:
-    """The longest prefix of `path` that names an optional field (not required where its
-    parent is, or unknown to the schema: an extension's key) and not an array item; None when
-    every step is required (an id, an order number)."""
-    required = _required_paths(standard, kind)
-    steps = tuple(ANY_ITEM if isinstance(p, int) else p for p in path)
-    for end in range(len(path), 0, -1):
-        if not isinstance(path[end - 1], int) and steps[:end] not in required:
-            return path[:end]
-    return None
-
-
-@functools.cache
-def _required_paths(standard: StandardVersion, kind: str) -> frozenset[tuple[str, ...]]:
-    return frozenset(f.path for f in entity_fields(standard, kind) if f.required == "yes")
-
-
-def _without(node: Any, path: tuple[str | int, ...]) -> Any:
-    """A copy of `node` without the key at `path` (the containers on the way copied, the rest
-    shared: the adapter's records are not changed)."""
-    head, rest = path[0], path[1:]
-    if isinstance(node, dict):
-        copy = dict(node)
-        if rest:
-            copy[head] = _without(node[head], rest)
-        else:
-            del copy[head]
-        return copy
-    items = list(node)
-    items[int(head)] = _without(node[int(head)], rest)
-    return items
-
-
-def _drop(kind: str, path: tuple[str | int, ...], what: str) -> tuple[str, str]:
-    """A ledger drop for a value left out of a record: `=Kind/field/*/field` (array indexes as
-    `*`, keys that may hold numbers redacted) with the reason."""
-    field = "/".join("*" if isinstance(p, int) else _pointer_part(p) for p in path)
-    return redact(f"={kind}/{field}".rstrip("/")), f"personal-data: {what} left out"
-
-
-def _brought_along(
-    record: dict[str, Any], others: tuple[dict[str, Any], ...], primary: bool
-) -> bool:
-    """Whether an item's record may be left out whole: not the item's own, and none of the
-    item's other records refers to it."""
-    return not primary and not any(_refers(other, record) for other in others)
-
-
-def _refers(node: Any, record: dict[str, Any]) -> bool:
-    """Whether `node` holds a reference to `record` ({"type": …, "id": …})."""
-    if isinstance(node, dict):
-        if node.get("type") == record["type"] and node.get("id") == record["id"]:
-            return True
-        return any(_refers(value, record) for value in node.values())
-    if isinstance(node, list):
-        return any(_refers(value, record) for value in node)
-    return False
-
-
-def _pointer_part(part: str | int) -> str:
-    """One step of a JSON pointer (RFC 6901 escapes)."""
-    return str(part).replace("~", "~0").replace("/", "~1")
-
-
-def _plan_of(registry: StandardRegistry, version: str, kind: str) -> Callable[[Any], bool] | None:
-    """The compiled verdict of an entity (`standard/checker.build_plan`), or None for a version
-    or type the registry does not know (the checker then says so)."""
-    try:
-        standard = registry.get(version)
-    except UnknownVersionError:
-        return None
-    return build_plan(standard, kind).is_valid if kind in standard.entity_ids else None
-
-
-class _Stamp:
-    """Fills in `meta`: adapter, mapping digest, source file digest (never its name) and the
-    user's label, line and item digest, conversion time. Where the record's standard version has
-    `meta.source.fileSha256` (1.2.0 on) the digest and label go to their own fields; older
-    versions name the source in `meta.source.file` as `[label ]sha256:<hex>`."""
-
-    def __init__(self, adapter: Adapter, converted_at: str) -> None:
-        self.adapter = adapter
-        self.converted_at = converted_at
-        self.adapter_meta = {
-            "name": adapter.name,
-            "version": adapter.version,
-            "mappingDigest": adapter.mapping_digest(),
-        }
-        self.registry = StandardRegistry()
-        self.digest_fields: dict[tuple[str, str], bool] = {}
-
-    def __call__(
-        self, record: dict[str, Any], item: SourceItem, context: SourceContext
-    ) -> dict[str, Any]:
-        meta = record.setdefault("meta", {})
-        meta.setdefault("sourceSystem", self.adapter.name)
-        meta["adapter"] = self.adapter_meta
-        source = meta.setdefault("source", {})
-        for name in ("file", "fileSha256", "label"):
-            source.pop(name, None)
-        if context.digest is not None:
-            if self._has_digest_fields(record):
-                source["fileSha256"] = context.digest.removeprefix("sha256:")
-                if context.label:
-                    source["label"] = context.label
-            else:
-                source["file"] = source_name(context)
-        if item.line is not None:
-            source["line"] = item.line
-        source["sha256"] = item.sha256
-        meta["convertedAt"] = self.converted_at
-        return record
-
-    def _has_digest_fields(self, record: dict[str, Any]) -> bool:
-        """Whether the record's version and entity have `meta.source.fileSha256`."""
-        key = (str(record.get("standardVersion")), str(record.get("type")))
-        known = self.digest_fields.get(key)
-        if known is None:
-            try:
-                fields = entity_fields(self.registry.get(key[0]), key[1])
-            except LookupError:  # an unknown version or entity: validation says so
-                fields = ()
-            known = self.digest_fields[key] = any(f.path == _FILE_DIGEST for f in fields)
-        return known
-
-
-_FILE_DIGEST = ("meta", "source", "fileSha256")

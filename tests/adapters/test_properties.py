@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from ccstd.adapters.access_xml import LegacyAccessLog
 from ccstd.adapters.base import Adapter, Converted, Rejected, Skipped, SourceContext, SourceItem
 from ccstd.adapters.fhir import FhirAdapter
+from ccstd.adapters.finishing import Finisher, Stamp
 from ccstd.adapters.orders import TaobaoOrders
 from ccstd.adapters.privacy import Protector
-from ccstd.adapters.runner import _convert, _Finisher, _Stamp
+from ccstd.adapters.runner import _convert
 from ccstd.standard.checker import RecordChecker
 from ccstd.standard.reading import RawItem
 from ccstd.standard.registry import StandardRegistry
@@ -35,7 +36,7 @@ JSONISH = st.recursive(
 
 
 def finished(adapter: Adapter, value: Any) -> Converted | Skipped | Rejected:
-    finish = _Finisher(_Stamp(adapter, "2024-01-01T00:00:00Z"), Protector(STANDARD, b"prop-key-0123456789"),
+    finish = Finisher(Stamp(adapter, "2024-01-01T00:00:00Z"), Protector(STANDARD, b"prop-key-0123456789"),
                        RecordChecker(StandardRegistry()))  # fmt: skip
     item, context = SourceItem("prop.json", "item", b"{}", value), SourceContext("prop.json")
     return finish(_convert(adapter, item, context), item, context)
