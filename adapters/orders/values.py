@@ -18,6 +18,7 @@ from typing import Any
 
 from iso4217 import Currency
 
+from ccstd.adapters.access_xml.mapping import local_time_problem
 from ccstd.standard.formats import is_currency
 
 Record = dict[str, Any]
@@ -135,8 +136,9 @@ def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -
     return {"amount": format(written if written else abs(written), "f"), "currency": currency}
 
 
-def moment(value: Any, path: str, zone: str) -> str:
-    """An RFC 3339 time; a time without offset is taken in `zone`."""
+def moment(value: Any, path: str, zone: str) -> tuple[str, bool]:
+    """An RFC 3339 time, and whether `zone` was assumed: a time without offset is taken in
+    `zone`, and one that zone skipped or repeated (a change of summer time) is `invalid-time`."""
     if not isinstance(value, str):
         raise UnconvertibleOrderError("invalid-time", f"{path} is not a date-time", path)
     text = value.strip().replace(" ", "T", 1)
@@ -144,9 +146,13 @@ def moment(value: Any, path: str, zone: str) -> str:
         parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UnconvertibleOrderError("invalid-time", f"{path} is not a date-time", path) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-    return parsed.isoformat()
+    if parsed.tzinfo is not None:
+        return parsed.isoformat(), False
+    written = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone)).isoformat()
+    problem = local_time_problem(written, zone)
+    if problem is not None:
+        raise UnconvertibleOrderError("invalid-time", f"{path}: {problem}", path)
+    return written, True
 
 
 def text(value: Any, path: str) -> str:

@@ -1,0 +1,185 @@
+"""Orders the red team wrote: deliveries without ids or with one id twice, local times a change
+of summer time skipped or repeated, zones assumed — each driven through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+
+RUNNER = CliRunner()
+ENV = {"CCSTD_PSEUDONYM_KEY": "6bc68fdd41bf7b808652f603a70558e3755e9aab1ebd5dd0109e266a6fd35863"}
+
+
+def _shopify(**fields: Any) -> dict[str, Any]:
+    order: dict[str, Any] = {
+        "id": 3001,
+        "name": "#3001",
+        "currency": "USD",
+        "created_at": "2024-05-01T10:00:00-04:00",
+        "total_line_items_price": "10.00",
+        "total_discounts": "0.00",
+        "total_tax": "0.00",
+        "total_price": "10.00",
+        "financial_status": "paid",
+        "line_items": [
+            {"id": 1, "sku": "A", "name": "T", "quantity": 1, "price": "10.00",
+             "total_discount": "0.00"}
+        ],
+        "shipping_lines": [],
+    }  # fmt: skip
+    return order | fields
+
+
+def _convert(tmp_path: Path, source: Path, *extra: str) -> tuple[int, list[dict[str, Any]], str]:
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["convert", str(source), "-o", str(out), "--rejects", str(rejects), "-q", *extra]
+    done = RUNNER.invoke(app, args, env=ENV)
+    assert done.exit_code in (0, 1), done.output
+    records = [json.loads(x) for x in out.read_text("utf-8").splitlines()] if out.exists() else []
+    return done.exit_code, records, rejects.read_text("utf-8") if rejects.exists() else ""
+
+
+def _write(tmp_path: Path, orders: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps({"orders": orders}), "utf-8")
+    return path
+
+
+def test_fulfilments_without_ids_are_two_deliveries_keyed_by_tracking(tmp_path: Path) -> None:
+    fulfilments = [
+        {"tracking_number": "T1", "tracking_company": "UPS"},
+        {"tracking_number": "T2", "tracking_company": "UPS"},
+    ]
+    source = _write(tmp_path, [_shopify(fulfillments=fulfilments)])
+    code, records, _ = _convert(tmp_path, source)
+    assert code == 0
+    ids = [r["id"] for r in records if r["type"] == "Delivery"]
+    assert ids == ["shopify-3001-dlv-trk-T1", "shopify-3001-dlv-trk-T2"]
+    assert not any("None" in r["id"] for r in records)
+
+
+@pytest.mark.parametrize(
+    "fulfilments",
+    [
+        [
+            {"id": 7, "tracking_number": "T1", "tracking_company": "UPS"},
+            {"id": 7, "tracking_number": "T2", "tracking_company": "UPS"},
+        ],
+        [
+            {"tracking_number": "T1", "tracking_company": "UPS"},
+            {"tracking_number": "T1", "tracking_company": "FedEx"},
+        ],
+    ],
+)
+def test_one_delivery_id_with_other_content_is_rejected_not_merged(
+    tmp_path: Path, fulfilments: list[dict[str, Any]]
+) -> None:
+    source = _write(tmp_path, [_shopify(fulfillments=fulfilments), _shopify(id=3002)])
+    code, records, rejects = _convert(tmp_path, source)
+    assert code == 1
+    assert [r["id"] for r in records] == ["shopify-3002"]  # counts add up: 1 + 1
+    reject = json.loads(rejects.splitlines()[0])
+    assert reject["reason"] == "conflicting-deliveries"
+    assert reject["path"] == "fulfillments[1]" and "fulfillments[0]" in reject["message"]
+
+
+def test_the_same_delivery_listed_twice_is_written_once(tmp_path: Path) -> None:
+    same = {"id": 7, "tracking_number": "T1", "tracking_company": "UPS"}
+    source = _write(tmp_path, [_shopify(fulfillments=[same, dict(same)])])
+    code, records, _ = _convert(tmp_path, source)
+    assert code == 0 and [r["type"] for r in records] == ["Order", "Delivery"]
+
+
+def test_taobao_sub_orders_with_one_waybill_and_two_carriers_are_rejected(
+    tmp_path: Path,
+) -> None:
+    from tests.adapters.orders.test_money import taobao_trades
+
+    trade = next(
+        t
+        for t in taobao_trades()
+        if len(t["orders"]["order"]) > 1 and "invoice_no" in t["orders"]["order"][0]
+    )
+    first, second, *rest = trade["orders"]["order"]
+    assert first["invoice_no"] == second["invoice_no"]  # one parcel, written once
+    second = dict(second, logistics_company="另一家快递")
+    changed = dict(trade, orders={"order": [first, second, *rest]})
+    source = tmp_path / "trades.json"
+    source.write_text(json.dumps([trade, changed], ensure_ascii=False), "utf-8")
+    code, records, rejects = _convert(tmp_path, source, "--from", "orders-taobao")
+    assert code == 1 and [r["type"] for r in records] == ["Order", "Delivery"]
+    reject = json.loads(rejects)
+    assert reject["reason"] == "conflicting-deliveries" and "carrier" in reject["message"]
+
+
+NY = """family = "orders"
+standard = "1.2.0"
+name = "orders-ny-shop"
+description = "A shop's own export"
+pages = ["bills"]
+markers = ["\\"bill_no\\""]
+channel = "other"
+timezone = "America/New_York"
+[order]
+id = "bill_no"
+placed_at = "at"
+currency = "ccy"
+merchant = {const = "Corner shop"}
+[money]
+total = "sum"
+[[lines]]
+items = "items"
+name = "label"
+quantity = "qty"
+total = "amount"
+[status.all]
+source = "state"
+codes = {paid = ["completed", "paid", "fulfilled"]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        ("2024-03-10 02:30:00", "does not exist in America/New_York"),
+        ("2024-11-03 01:30:00", "happened twice in America/New_York"),
+    ],
+)
+def test_a_local_time_summer_time_skipped_or_repeated_is_invalid(
+    tmp_path: Path, at: str, said: str
+) -> None:
+    dialect = tmp_path / "ny.toml"
+    dialect.write_text(NY, "utf-8")
+    bill = {"bill_no": "B1", "at": at, "ccy": "USD", "sum": "5.00", "state": "paid",
+            "items": [{"label": "Tea", "qty": 1, "amount": "5.00"}]}  # fmt: skip
+    steady = dict(bill, bill_no="B2", at="2024-05-01 10:00:00")
+    offset = dict(bill, bill_no="B3", at="2024-05-01T10:00:00-04:00")
+    source = tmp_path / "bills.json"
+    source.write_text(json.dumps({"bills": [bill, steady, offset]}), "utf-8")
+    code, records, rejects = _convert(tmp_path, source, "--dialect", str(dialect))
+    assert code == 1
+    reject = json.loads(rejects.splitlines()[0])
+    assert reject["reason"] == "invalid-time" and said in reject["message"]
+    assert reject["path"] == "at"
+    b2, b3 = records
+    assert b2["placedAt"] == "2024-05-01T10:00:00-04:00"
+    assert b2["meta"]["assumedTimeZone"] == "America/New_York"
+    assert "assumedTimeZone" not in b3["meta"]
+
+
+def test_shopify_time_without_offset_records_the_zone_assumed(tmp_path: Path) -> None:
+    fulfilment = {"id": 1, "tracking_number": "T1", "created_at": "2024-05-02T08:00:00"}
+    source = _write(
+        tmp_path, [_shopify(created_at="2024-05-01T10:00:00", fulfillments=[fulfilment])]
+    )
+    code, records, _ = _convert(tmp_path, source)
+    assert code == 0
+    assert [r["meta"].get("assumedTimeZone") for r in records] == ["UTC", "UTC"]
+    checked = RUNNER.invoke(app, ["validate", "--check-references", str(tmp_path / "out.ndjson")])
+    assert checked.exit_code == 0, checked.output
