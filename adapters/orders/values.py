@@ -13,7 +13,7 @@ import datetime
 import functools
 import re
 import zoneinfo
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from iso4217 import Currency
@@ -113,7 +113,9 @@ def currency_code(value: Any, path: str) -> str:
 
 def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -> Record:
     """`amount` written with the currency's minor units; finer amounts are rejected, except that
-    a unit price keeps up to four places."""
+    a unit price keeps up to four places (the standard's Money) and is rounded half-even to
+    them when finer (a platform's computed price, `3.3333333333333335`): it is not payable, the
+    line's total is."""
     if amount and amount.adjusted() >= _MAX_ADJUSTED:
         raise UnconvertibleOrderError("money-out-of-range", f"{path} comes to 10^15 or more", path)
     places = minor_units(currency) or 0
@@ -125,9 +127,10 @@ def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -
     if unit_price:
         places = max(places, min(_UNIT_PRICE_PLACES, -exponent))
     written = amount.quantize(
-        _QUANTA[places] if places < len(_QUANTA) else Decimal(1).scaleb(-places)
+        _QUANTA[places] if places < len(_QUANTA) else Decimal(1).scaleb(-places),
+        rounding=ROUND_HALF_EVEN,
     )
-    if written != amount:
+    if written != amount and not unit_price:
         raise UnconvertibleOrderError(
             "invalid-money",
             f"{path} has more decimal places than {currency} has minor units ({places})",

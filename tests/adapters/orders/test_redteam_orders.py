@@ -183,3 +183,23 @@ def test_shopify_time_without_offset_records_the_zone_assumed(tmp_path: Path) ->
     assert [r["meta"].get("assumedTimeZone") for r in records] == ["UTC", "UTC"]
     checked = RUNNER.invoke(app, ["validate", "--check-references", str(tmp_path / "out.ndjson")])
     assert checked.exit_code == 0, checked.output
+
+
+def test_woocommerce_float_unit_price_and_checkout_draft_convert(tmp_path: Path) -> None:
+    from tests.adapters.orders.test_platforms import SAMPLES
+
+    order = json.loads((SAMPLES / "woocommerce-orders.json").read_text("utf-8"))[0]
+    line = dict(order["line_items"][0], quantity=3, subtotal="10.00", total="10.00")
+    line["price"] = 3.3333333333333335  # what WooCommerce computes: total / quantity
+    order = dict(order, status="checkout-draft", line_items=[line], fee_lines=[])
+    order |= {"discount_total": "0.00", "shipping_total": "0.00", "total_tax": "0.00"}
+    order |= {"total": "10.00", "currency": "USD"}
+    source = tmp_path / "orders.json"
+    source.write_text(json.dumps([order], ensure_ascii=False), "utf-8")
+    code, records, rejects = _convert(tmp_path, source, "--from", "orders-woocommerce")
+    assert code == 0, rejects
+    [converted] = records
+    assert converted["lines"][0]["unitPrice"] == {"amount": "3.3333", "currency": "USD"}
+    assert converted["status"] == "pending" and converted["paymentStatus"] == "unpaid"
+    checked = RUNNER.invoke(app, ["validate", str(tmp_path / "out.ndjson")])
+    assert checked.exit_code == 0, checked.output
