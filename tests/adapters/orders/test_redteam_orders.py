@@ -11,8 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from tests.conftest import REPO_ROOT, proves
 
 RUNNER = CliRunner()
+ORDER_EXAMPLE = REPO_ROOT / "standard" / "examples" / "1.1.0" / "Order" / "valid-1.json"
 ENV = {"CCSTD_PSEUDONYM_KEY": "6bc68fdd41bf7b808652f603a70558e3755e9aab1ebd5dd0109e266a6fd35863"}
 
 
@@ -203,3 +205,19 @@ def test_woocommerce_float_unit_price_and_checkout_draft_convert(tmp_path: Path)
     assert converted["status"] == "pending" and converted["paymentStatus"] == "unpaid"
     checked = RUNNER.invoke(app, ["validate", str(tmp_path / "out.ndjson")])
     assert checked.exit_code == 0, checked.output
+
+
+@proves("order-currency-mismatch")
+def test_validate_finds_an_order_in_two_currencies(tmp_path: Path) -> None:
+    record = json.loads(ORDER_EXAMPLE.read_text("utf-8"))
+    record["subtotal"]["currency"] = "USD"
+    record["total"]["currency"] = "JPY"  # the others stay CNY
+    record["total"]["amount"] = "48"
+    path = tmp_path / "order.ndjson"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
+    done = RUNNER.invoke(app, ["validate", str(path), "--format", "json"])
+    assert done.exit_code == 1, done.output
+    assert "order-currency-mismatch" in done.output and "subtotal is in USD" in done.output
+    alike = json.loads(ORDER_EXAMPLE.read_text("utf-8"))
+    path.write_text(json.dumps(alike, ensure_ascii=False) + "\n", "utf-8")
+    assert RUNNER.invoke(app, ["validate", str(path)]).exit_code == 0
