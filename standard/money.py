@@ -24,6 +24,7 @@ from iso4217 import Currency
 from ccstd.standard import rules
 from ccstd.standard.fields import ANY_ITEM
 from ccstd.standard.findings import Finding, Locator
+from ccstd.standard.formats import is_currency
 
 _AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?")  # common.json#/$defs/Money
 _SUBTRACTED = frozenset({"discount"})
@@ -136,12 +137,12 @@ def currency_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
     """`order-currency-mismatch` for each amount of an Order in another currency than its total
     (the sum is not checked then: `order_imbalance`)."""
     total = amount(record.get("total"))
-    if total is None:
-        return []
+    if total is None or not is_currency(total[1]):
+        return []  # a code that is no currency is the schema's finding
     found = []
     for where, value in _amounts(record):
         currency = value.get("currency") if isinstance(value, dict) else None
-        if isinstance(currency, str) and currency != total[1]:
+        if isinstance(currency, str) and currency != total[1] and is_currency(currency):
             found.append(
                 rules.ORDER_CURRENCY_MISMATCH.finding(
                     at(*where, "currency"),
