@@ -200,10 +200,23 @@ def _order(source: Record, platform: Platform) -> Record:
             amounts[target] = decimal(value, where)
             record[target] = money(amounts[target], currency, where)
     if "prices_include_tax" in get:
-        record["pricesIncludeTax"] = get["prices_include_tax"](source, source) is True
+        flag = get["prices_include_tax"](source, source)
+        record["pricesIncludeTax"] = _flag(flag, platform.label("prices_include_tax"))
     _recipient(record, source, platform)
     _check_total(amounts, record.get("pricesIncludeTax") is True, currency)
     return record
+
+
+def _flag(value: Any, path: str) -> bool:
+    """A yes/no field: a JSON boolean, or `"true"`/`"false"` as some exports write it (absent
+    is no); another value is a rejection naming the field, never a guess."""
+    if value is True or value is False:
+        return value
+    if not _present(value):
+        return False
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise UnconvertibleOrderError("invalid-structure", f"{path} is not true or false", path)
 
 
 def _statuses(source: Record, platform: Platform) -> Record:

@@ -221,3 +221,21 @@ def test_validate_finds_an_order_in_two_currencies(tmp_path: Path) -> None:
     alike = json.loads(ORDER_EXAMPLE.read_text("utf-8"))
     path.write_text(json.dumps(alike, ensure_ascii=False) + "\n", "utf-8")
     assert RUNNER.invoke(app, ["validate", str(path)]).exit_code == 0
+
+
+def test_a_shopify_tip_and_taxes_included_as_text_add_up(tmp_path: Path) -> None:
+    tipped = _shopify(total_tip_received="2.00", total_price="12.00")
+    included = _shopify(id=3002, taxes_included="true", total_tax="1.67")
+    not_included = _shopify(id=3003, taxes_included="false", total_tax="1.00", total_price="11.00")
+    odd = _shopify(id=3004, taxes_included="yes")
+    source = _write(tmp_path, [tipped, included, not_included, odd])
+    code, records, rejects = _convert(tmp_path, source)
+    assert code == 1
+    assert [r["id"] for r in records] == ["shopify-3001", "shopify-3002", "shopify-3003"]
+    assert records[0]["subtotal"]["amount"] == "12.00"  # the goods and the tip
+    assert records[0]["total"]["amount"] == "12.00"
+    assert [r["pricesIncludeTax"] for r in records] == [False, True, False]
+    reject = json.loads(rejects)
+    assert (reject["reason"], reject["path"]) == ("invalid-structure", "taxes_included")
+    checked = RUNNER.invoke(app, ["validate", str(tmp_path / "out.ndjson")])
+    assert checked.exit_code == 0, checked.output
