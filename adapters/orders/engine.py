@@ -365,8 +365,8 @@ def _conflict(first: Record, other: Record, first_at: str, at: str) -> None:
     fields = sorted(k for k in first.keys() | other.keys() if first.get(k) != other.get(k))
     raise UnconvertibleOrderError(
         "conflicting-deliveries",
-        f"{first_at} and {at} are one delivery ({first['id']}) with another "
-        f"{', '.join(fields)}: not merged",
+        f"{first_at} and {at} are one delivery (one id) with another {', '.join(fields)}: "
+        "not merged",  # the id is left out: it holds the tracking number
         at,
     )
 
