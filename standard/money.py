@@ -24,6 +24,7 @@ from iso4217 import Currency
 from ccstd.standard import rules
 from ccstd.standard.fields import ANY_ITEM
 from ccstd.standard.findings import Finding, Locator
+from ccstd.standard.formats import is_currency
 
 _AMOUNT = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?")  # common.json#/$defs/Money
 _SUBTRACTED = frozenset({"discount"})
@@ -123,9 +124,43 @@ def order_total_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
 
 
 def order_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
-    """Every money finding of an Order: parts that do not add up, totals finer than the
-    currency's minor unit."""
-    return order_total_findings(record, at) + precision_findings(record, at)
+    """Every money finding of an Order: amounts in another currency than its total, parts that
+    do not add up, totals finer than the currency's minor unit."""
+    return (
+        currency_findings(record, at)
+        + order_total_findings(record, at)
+        + precision_findings(record, at)
+    )
+
+
+def currency_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
+    """`order-currency-mismatch` for each amount of an Order in another currency than its total
+    (the sum is not checked then: `order_imbalance`)."""
+    total = amount(record.get("total"))
+    if total is None or not is_currency(total[1]):
+        return []  # a code that is no currency is the schema's finding
+    found = []
+    for where, value in _amounts(record):
+        currency = value.get("currency") if isinstance(value, dict) else None
+        if isinstance(currency, str) and currency != total[1] and is_currency(currency):
+            found.append(
+                rules.ORDER_CURRENCY_MISMATCH.finding(
+                    at(*where, "currency"),
+                    field=".".join(map(str, where)),
+                    currency=currency,
+                    total_currency=total[1],
+                )
+            )
+    return found
+
+
+def _amounts(record: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every Money of an Order: its totals and each line's unit price."""
+    yield from _totals(record)
+    lines = record.get("lines")
+    for index, line in enumerate(lines if isinstance(lines, list) else ()):
+        if isinstance(line, dict) and "unitPrice" in line:
+            yield ("lines", index, "unitPrice"), line["unitPrice"]
 
 
 @functools.cache

@@ -398,6 +398,18 @@ ORDER_TOTAL_MISMATCH = _rule(
     "them so that the producer can find the missing part.",
     level=Level.SEMANTIC,
 )
+ORDER_CURRENCY_MISMATCH = _rule(
+    "order-currency-mismatch",
+    ERROR,
+    "Order amounts in more than one currency",
+    "{field} is in {currency}, but the order's total is in {total_currency}",
+    "§3 Records: money",
+    "Every amount of an Order (subtotal, discount, shipping, tax, amount paid, each line's unit "
+    "price and total) is in the currency of its total: the parts of one order are added up "
+    "(`order-total-mismatch`), and amounts in two currencies cannot be. Each amount in another "
+    "currency is a finding; the sum is then not checked.",
+    level=Level.SEMANTIC,
+)
 AMOUNT_FINER_THAN_MINOR_UNIT = _rule(
     "amount-finer-than-minor-unit",
     WARNING,

@@ -11,6 +11,7 @@ Before an order is written, its parts must add up to its total (the standard's
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -29,7 +30,15 @@ from ccstd.adapters.base import (
     loads_json,
     too_deep,
 )
-from ccstd.adapters.orders.tables import Codes, Items, Platform, is_utc, load_platform, objects
+from ccstd.adapters.orders.tables import (
+    Codes,
+    Items,
+    Platform,
+    is_utc,
+    letters_digest,
+    load_platform,
+    objects,
+)
 from ccstd.adapters.orders.values import (
     Record,
     UnconvertibleOrderError,
@@ -39,9 +48,11 @@ from ccstd.adapters.orders.values import (
     money,
     text,
 )
+from ccstd.standard.fields import entity_fields
 from ccstd.standard.formats import is_country, is_phone
 from ccstd.standard.money import parts_imbalance
 from ccstd.standard.raw_ids import is_raw_resident_id
+from ccstd.standard.registry import StandardRegistry
 
 __all__ = ["Platform", "convert_order", "load_platform", "read_orders"]
 
@@ -172,8 +183,11 @@ def _order(source: Record, platform: Platform) -> Record:
         "orderNumber": text(number if _present(number) else source_id, platform.label("number")),
         "channel": platform.channel,
         "merchant": {"name": text(get["merchant"](source, source), platform.label("merchant"))},
-        "placedAt": _time(get["placed_at"](source, source), platform.label("placed_at"), platform),
     }
+    placed, assumed = _time(get["placed_at"](source, source), platform.label("placed_at"), platform)
+    record["placedAt"] = placed
+    if assumed and _records_zone(platform.standard):
+        record["meta"]["assumedTimeZone"] = platform.timezone
     record.update(_statuses(source, platform))
     record["lines"] = [
         _line(line, source, spec, currency, f"{path}[{i}]")
@@ -194,10 +208,23 @@ def _order(source: Record, platform: Platform) -> Record:
             amounts[target] = decimal(value, where)
             record[target] = money(amounts[target], currency, where)
     if "prices_include_tax" in get:
-        record["pricesIncludeTax"] = get["prices_include_tax"](source, source) is True
+        flag = get["prices_include_tax"](source, source)
+        record["pricesIncludeTax"] = _flag(flag, platform.label("prices_include_tax"))
     _recipient(record, source, platform)
     _check_total(amounts, record.get("pricesIncludeTax") is True, currency)
     return record
+
+
+def _flag(value: Any, path: str) -> bool:
+    """A yes/no field: a JSON boolean, or `"true"`/`"false"` as some exports write it (absent
+    is no); another value is a rejection naming the field, never a guess."""
+    if value is True or value is False:
+        return value
+    if not _present(value):
+        return False
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise UnconvertibleOrderError("invalid-structure", f"{path} is not true or false", path)
 
 
 def _statuses(source: Record, platform: Platform) -> Record:
@@ -327,14 +354,29 @@ def _check_total(amounts: dict[str, Decimal], prices_include_tax: bool, currency
 
 
 def _deliveries(source: Record, order: Record, platform: Platform) -> list[Record]:
-    found: dict[str, Record] = {}
+    """The order's Deliveries, one per id: the same delivery listed twice is written once; two
+    with one id and other content reject the order (`conflicting-deliveries`), never merged."""
+    found: dict[str, tuple[Record, str]] = {}
     for spec in platform.deliveries:
         path, items = _items(source, spec)
         for i, item in enumerate(items):
             if all(_present(r(item, source)) for r in spec.requires):
-                delivery = _delivery(item, source, spec, order, platform, f"{path}[{i}]")
-                found.setdefault(delivery["id"], delivery)
-    return list(found.values())
+                at = f"{path}[{i}]"
+                delivery = _delivery(item, source, spec, order, platform, at)
+                first = found.setdefault(delivery["id"], (delivery, at))
+                if first[0] != delivery:
+                    _conflict(first[0], delivery, first[1], at)
+    return [delivery for delivery, _ in found.values()]
+
+
+def _conflict(first: Record, other: Record, first_at: str, at: str) -> None:
+    fields = sorted(k for k in first.keys() | other.keys() if first.get(k) != other.get(k))
+    raise UnconvertibleOrderError(
+        "conflicting-deliveries",
+        f"{first_at} and {at} are one delivery (one id) with another {', '.join(fields)}: "
+        "not merged",  # the id is left out: it holds the tracking number
+        at,
+    )
 
 
 def _delivery(
@@ -349,33 +391,46 @@ def _delivery(
     at = get["at"](item, source)
     carrier = get["carrier"](item, source) if "carrier" in get else None
     key = get["key"](item, source)
+    if not _present(key):  # no id of its own: keyed by its tracking number, never "None";
+        key = f"trk-{letters_digest(str(number))}"  # digested: a waybill in an id is screened
     if isinstance(key, str | int) and is_raw_resident_id(str(key)):
         message = "the delivery's key is a resident ID number: not written (privacy)"
         raise UnconvertibleOrderError("personal-data", message, f"{path}.key")
+    assumed = "assumedTimeZone" in order["meta"]
+    when = order["placedAt"]
+    if _present(at):
+        when, assumed = _time(at, f"{path}.at", platform)
+    meta: Record = {"sourceSystem": platform.name}
+    if assumed and _records_zone(platform.standard):
+        meta["assumedTimeZone"] = platform.timezone
     return {
         "id": _record_id(f"{order['id']}-dlv-{key}"),  # one parcel for two orders: two ids
         "type": "Delivery",
         "standardVersion": platform.standard,
-        "meta": {"sourceSystem": platform.name},
+        "meta": meta,
         "order": {"type": "Order", "id": order["id"]},
         "carrier": {"name": text(carrier if _present(carrier) else "(unknown carrier)", "carrier")},
         "trackingNumber": text(number, f"{path}.tracking_number"),
         "status": status,
-        "timeline": [
-            {
-                "status": status,
-                "at": _time(at, f"{path}.at", platform) if _present(at) else order["placedAt"],
-            }
-        ],
+        "timeline": [{"status": status, "at": when}],
     }
 
 
-def _time(value: Any, path: str, platform: Platform) -> str:
+def _time(value: Any, path: str, platform: Platform) -> tuple[str, bool]:
+    """An RFC 3339 time, and whether the platform's zone was assumed for it."""
     if not _present(value):
         raise UnconvertibleOrderError("missing-required", f"no {path}", path)
     if is_utc(value) and value[-1:].isdigit():
         value = f"{value}Z"
     return moment(value, path, platform.timezone)
+
+
+@functools.cache
+def _records_zone(version: str) -> bool:
+    """Whether records of that standard version can say the zone assumed for a local time
+    (`meta.assumedTimeZone`, from 1.2.0); earlier ones convert without saying it."""
+    fields = entity_fields(StandardRegistry().get(version), "Order")
+    return any(f.dotted == "meta.assumedTimeZone" for f in fields)
 
 
 def _present(value: Any) -> bool:

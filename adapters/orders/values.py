@@ -13,11 +13,12 @@ import datetime
 import functools
 import re
 import zoneinfo
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from iso4217 import Currency
 
+from ccstd.adapters.access_xml.mapping import local_time_problem
 from ccstd.standard.formats import is_currency
 
 Record = dict[str, Any]
@@ -112,7 +113,9 @@ def currency_code(value: Any, path: str) -> str:
 
 def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -> Record:
     """`amount` written with the currency's minor units; finer amounts are rejected, except that
-    a unit price keeps up to four places."""
+    a unit price keeps up to four places (the standard's Money) and is rounded half-even to
+    them when finer (a platform's computed price, `3.3333333333333335`): it is not payable, the
+    line's total is."""
     if amount and amount.adjusted() >= _MAX_ADJUSTED:
         raise UnconvertibleOrderError("money-out-of-range", f"{path} comes to 10^15 or more", path)
     places = minor_units(currency) or 0
@@ -124,9 +127,10 @@ def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -
     if unit_price:
         places = max(places, min(_UNIT_PRICE_PLACES, -exponent))
     written = amount.quantize(
-        _QUANTA[places] if places < len(_QUANTA) else Decimal(1).scaleb(-places)
+        _QUANTA[places] if places < len(_QUANTA) else Decimal(1).scaleb(-places),
+        rounding=ROUND_HALF_EVEN,
     )
-    if written != amount:
+    if written != amount and not unit_price:
         raise UnconvertibleOrderError(
             "invalid-money",
             f"{path} has more decimal places than {currency} has minor units ({places})",
@@ -135,8 +139,9 @@ def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -
     return {"amount": format(written if written else abs(written), "f"), "currency": currency}
 
 
-def moment(value: Any, path: str, zone: str) -> str:
-    """An RFC 3339 time; a time without offset is taken in `zone`."""
+def moment(value: Any, path: str, zone: str) -> tuple[str, bool]:
+    """An RFC 3339 time, and whether `zone` was assumed: a time without offset is taken in
+    `zone`, and one that zone skipped or repeated (a change of summer time) is `invalid-time`."""
     if not isinstance(value, str):
         raise UnconvertibleOrderError("invalid-time", f"{path} is not a date-time", path)
     text = value.strip().replace(" ", "T", 1)
@@ -144,9 +149,13 @@ def moment(value: Any, path: str, zone: str) -> str:
         parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UnconvertibleOrderError("invalid-time", f"{path} is not a date-time", path) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-    return parsed.isoformat()
+    if parsed.tzinfo is not None:
+        return parsed.isoformat(), False
+    written = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone)).isoformat()
+    problem = local_time_problem(written, zone)
+    if problem is not None:
+        raise UnconvertibleOrderError("invalid-time", f"{path}: {problem}", path)
+    return written, True
 
 
 def text(value: Any, path: str) -> str:

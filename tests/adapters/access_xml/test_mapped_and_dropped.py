@@ -79,7 +79,10 @@ def test_a_path_mapped_and_dropped_is_refused(
 
 @pytest.mark.parametrize(
     ("entry", "mapping"),
-    [('total_line_items_price = "x"', "money.subtotal"), ('"line_items.sku" = "x"', "lines.0.sku")],
+    [
+        ('total_line_items_price = "x"', "money.subtotal.sum.0"),
+        ('"line_items.sku" = "x"', "lines.0.sku"),
+    ],
 )
 def test_a_platform_mapping_and_dropping_a_path_is_refused(
     tmp_path: Path, entry: str, mapping: str
