@@ -123,9 +123,9 @@ def money(amount: Decimal, currency: str, path: str, unit_price: bool = False) -
     point = text.find(".")
     if amount and (len(text) - point - 1 if point >= 0 else 0) == places:  # already so written
         return {"amount": text, "currency": currency}
-    exponent = int(amount.as_tuple().exponent)
-    if unit_price:
-        places = max(places, min(_UNIT_PRICE_PLACES, -exponent))
+    if unit_price:  # the places its value needs (not its trailing zeros: "1500.00" JPY is 1500)
+        needed = -int(amount.normalize().as_tuple().exponent) if amount else 0
+        places = max(places, min(_UNIT_PRICE_PLACES, needed))
     written = amount.quantize(
         _QUANTA[places] if places < len(_QUANTA) else Decimal(1).scaleb(-places),
         rounding=ROUND_HALF_EVEN,

@@ -88,6 +88,7 @@ def test_taobao_totals_are_goods_less_discounts_plus_postage(tmp_path: Path) -> 
     [
         ("CNY", "20", "20.00"),
         ("JPY", "1500", "1500"),
+        ("JPY", "1500.00", "1500"),  # trailing zeros are not minor units, in a unit price too
         ("BHD", "1.234", "1.234"),
         ("USD", "1e1", "10.00"),
     ],
@@ -99,7 +100,8 @@ def test_amounts_carry_the_currency_minor_units(
     report, records, rejects = run(ShopifyOrders(), write(tmp_path, [source]), tmp_path / "o")
     assert report["converted"] == 1, rejects
     order = records[0]
-    money = [order["total"], order["subtotal"], order["lines"][0]["total"]]
+    line = order["lines"][0]
+    money = [order["total"], order["subtotal"], line["total"], line["unitPrice"]]
     assert all(m == {"amount": written, "currency": currency} for m in money)
 
 
