@@ -107,19 +107,8 @@ def test_suspect_lead_bytes_are_those_of_every_non_ascii_digit_space_or_separato
 def test_a_number_grouped_by_newlines_is_a_leak(tmp_path: Path) -> None:
     """Before the quick scan, such a number was missed unless the record held another."""
     record = valid_record("Delivery") | {"extensions": {"com.example": {"note": "139\n8765\n4321"}}}
-    (tmp_path / "records.ndjson").write_bytes(orjson.dumps(record) + b"\n")
-    (tmp_path / "ccstd-vendor.toml").write_text(
-        '[vendor]\nname = "V"\nproduct = "P"\n[claim]\nstandard = "1.0.0"\n'
-        'profiles = ["logistics"]\nlevel = "quality"\n[data]\nrecords = ["records.ndjson"]\n',
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
-    outcome = CliRunner().invoke(app, ["certify", "run", str(tmp_path), "--out", str(out), "-q"])
-    assert outcome.exit_code == 1, outcome.output
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    leaked = [f["pointer"] for f in report["findings"] if f["code"] == "raw-identifier-leak"]
-    assert leaked == ["/extensions/com.example/note"]
-    written = (out / "report.json").read_text(encoding="utf-8")
+    found, written = certify_leaks(tmp_path, record)
+    assert found == ["/extensions/com.example/note"]
     assert "8765" not in written and "4321" not in written
 
 
@@ -214,17 +203,8 @@ def test_integers_are_numbers_only_up_to_eighteen_digits() -> None:
 def test_certify_finds_a_landline_and_an_e_mail_address(tmp_path: Path) -> None:
     note = {"note": "0571 8888 6666", "contact": "zs@example.cn"}
     record = valid_record("Delivery") | {"extensions": {"com.example": note}}
-    (tmp_path / "records.ndjson").write_bytes(orjson.dumps(record) + b"\n")
-    (tmp_path / "ccstd-vendor.toml").write_text(
-        '[vendor]\nname = "V"\nproduct = "P"\n[claim]\nstandard = "1.0.0"\n'
-        'profiles = ["logistics"]\nlevel = "quality"\n[data]\nrecords = ["records.ndjson"]\n',
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
-    outcome = CliRunner().invoke(app, ["certify", "run", str(tmp_path), "--out", str(out), "-q"])
-    assert outcome.exit_code == 1, outcome.output
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    leaked = sorted(f["pointer"] for f in report["findings"] if f["code"] == "raw-identifier-leak")
-    assert leaked == ["/extensions/com.example/contact", "/extensions/com.example/note"]
+    found, _ = certify_leaks(tmp_path, record)
+    assert found == ["/extensions/com.example/contact", "/extensions/com.example/note"]
+    out = tmp_path / "out"  # where certify_leaks writes every report
     written = "".join(p.read_text("utf-8", "replace") for p in out.rglob("*") if p.is_file())
     assert "6666" not in written and "zs@example" not in written
