@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import datetime
 import functools
-import importlib.util
 import ipaddress
 import json
-import sys
 import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +39,7 @@ from ccstd.standard.publishing.examples_check import Example
 from ccstd.standard.publishing.reference import reference_validators
 from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVersion
 from tests.conftest import load_examples
+from tests.standard.generated import codegen_models
 
 REGISTRY = StandardRegistry()
 VERSION = "1.2.0"  # released; the next version's draft has tests of its own
@@ -284,18 +283,9 @@ def test_a_union_reports_through_the_alternative_of_the_values_type(
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """The pydantic models `ccstd codegen` writes for the version, imported."""
-    out = tmp_path_factory.mktemp("models") / "ccstd_models_draft12_test.py"
-    result = RUNNER.invoke(app, ["codegen", "--version", VERSION, "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    spec = importlib.util.spec_from_file_location(out.stem, out)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[out.stem] = module  # pydantic resolves the module of generic root models
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        del sys.modules[out.stem]
+    yield from codegen_models(
+        VERSION, tmp_path_factory.mktemp("models") / "ccstd_models_draft12_test.py"
+    )
 
 
 def test_generated_models_accept_every_valid_example(models: ModuleType) -> None:

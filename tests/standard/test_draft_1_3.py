@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +30,7 @@ from ccstd.cli.app import app
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVersion
 from tests.conftest import load_examples
+from tests.standard.generated import codegen_models
 
 REGISTRY = StandardRegistry()
 _INSTALLED = REGISTRY.versions(include_draft=True)
@@ -256,18 +255,9 @@ def test_a_medical_device_is_a_residents_and_its_identifiers_are_protected(
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """The pydantic models `ccstd codegen` writes for the draft, imported."""
-    out = tmp_path_factory.mktemp("models") / "ccstd_models_draft13_test.py"
-    result = RUNNER.invoke(app, ["codegen", "--version", VERSION, "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    spec = importlib.util.spec_from_file_location(out.stem, out)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[out.stem] = module  # pydantic resolves the module of generic root models
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        del sys.modules[out.stem]
+    yield from codegen_models(
+        VERSION, tmp_path_factory.mktemp("models") / "ccstd_models_draft13_test.py"
+    )
 
 
 def test_generated_models_accept_every_valid_example(models: ModuleType) -> None:
