@@ -89,7 +89,7 @@ _RAW_SUBSCRIBER = rf"\d{{3,4}}{_RAW_GAP}\d{{4}}(?!\d)"
 _CANDIDATE = re.compile(
     rf"(?<!\d)\d?\d{{3}}(?:{_RAW_GAP}\d{{4}}{_RAW_GAP}\d{{4}}"
     rf"|\d{{3}}{_RAW_GAP}(?:\d{{6}}{_RAW_GAP}\d{{3}}|\d{{8}}))"
-    rf"|(?<!\d)\d{{3,4}}[-\s.:_/(){SEPARATORS}]{{1,3}}{_RAW_SUBSCRIBER}"
+    rf"|(?<!\d)\d{{3,4}}[-\s.:_/()~|*#+={SEPARATORS}{INVISIBLE}]{{1,3}}{_RAW_SUBSCRIBER}"
     rf"|(?:[+\uff0b]|(?<!\d)\d\d)(?:86|(?![0-9]{{2}})\d\d){_RAW_GAP}(?:\d{_RAW_GAP})?\d{{2,4}}{_RAW_GAP}{_RAW_SUBSCRIBER}"
 )
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
