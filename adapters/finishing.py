@@ -5,7 +5,7 @@ its workers."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +21,13 @@ from ccstd.adapters.base import (
 )
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.variants import Made
-from ccstd.conformance.leaks import identifier_paths, leaks
+from ccstd.conformance.leaks import ALLOWED, allowed_trie, identifier_paths, leaks
 from ccstd.standard.checker import RecordChecker, build_plan
 from ccstd.standard.fields import ANY_ITEM, entity_fields
 from ccstd.standard.findings import Severity
 from ccstd.standard.money import order_imbalance
 from ccstd.standard.reading import RawItem
-from ccstd.standard.redaction import redact
+from ccstd.standard.redaction import might_hold_identifier_json, raw_identifier_kind, redact
 from ccstd.standard.registry import StandardRegistry, StandardVersion, UnknownVersionError
 
 # A record's JSON, encoded once: by the finisher (which must know it can be written) for the
@@ -82,6 +82,7 @@ class Finisher:
         self.shared, self.finished = stamp.adapter.shared_types, Made()
         self.plans: dict[tuple[str, str], Any] = {}  # (version, type) -> is_valid, or None
         self.carry = False  # in a worker: say which shared records were left out (Carried)
+        self.clean: set[str] = set()  # ids the screen found nothing in (`_ids_cleared`)
 
     def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
         if not isinstance(outcome, Converted):
@@ -175,10 +176,11 @@ class Finisher:
         if not isinstance(kind, str) or kind not in standard.entity_ids:
             return record, []
         allowed = identifier_paths(standard, kind) | _DIGESTS
+        ids = _id_paths(standard, kind)
         if self.protector.key is None:  # raw identifiers asked for: ids made from them too
-            allowed |= _id_paths(standard, kind)
+            allowed |= ids
         drops: list[tuple[str, str]] = []
-        while (found := next(leaks(record, allowed), None)) is not None:
+        while (found := next(self._leaks(record, allowed, ids), None)) is not None:
             path, what = found
             pointer = redact("/" + "/".join(_pointer_part(p) for p in path))  # a key may hold one
             cut = _optional_part(standard, kind, path)
@@ -195,6 +197,16 @@ class Finisher:
             record = screened
             drops.append(_drop(kind, cut, f"a raw {what}: the value is"))
         return record, drops
+
+    def _leaks(
+        self, record: dict[str, Any], allowed: frozenset[tuple[str, ...]], ids: frozenset[Any]
+    ) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """`leaks(record, allowed)`, with the ids at `ids` (hex digests when a key made them, a
+        run of eleven digits in most) nulled where the exact test already found nothing in
+        them: the same findings, but most records then clear the one-scan pre-filter."""
+        if len(self.clean) > _MAX_CLEAN:
+            self.clean.clear()
+        return leaks(_ids_cleared(record, allowed_trie(ids), self.clean), allowed)
 
     def forget(self, outcome: Outcome) -> None:
         """Take back the shared records of an outcome not written after all (a later item
@@ -252,6 +264,46 @@ def _optional_part(
 @functools.cache
 def _required_paths(standard: StandardVersion, kind: str) -> frozenset[tuple[str, ...]]:
     return frozenset(f.path for f in entity_fields(standard, kind) if f.required == "yes")
+
+
+_MAX_CLEAN = 100_000  # ids remembered as clear of raw identifiers (`Finisher.clean`)
+
+
+def _ids_cleared(node: Any, trie: dict[str, Any], clean: set[str]) -> Any:
+    """`node` with each string at a path of `trie` nulled where `raw_identifier_kind` finds
+    nothing in it (remembered in `clean`): the leak walk yields nothing for such a string, nor
+    for None, so its findings are unchanged. Containers on the way are copied."""
+    if isinstance(node, dict):
+        copy = None
+        for key, below in trie.items():
+            value = node.get(key)
+            if value is None:
+                continue
+            cleared = _ids_cleared(value, below, clean)
+            if cleared is not value:
+                copy = dict(node) if copy is None else copy
+                copy[key] = cleared
+        return node if copy is None else copy
+    if isinstance(node, list) and ANY_ITEM in trie:
+        items = [_ids_cleared(value, trie[ANY_ITEM], clean) for value in node]
+        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+    if isinstance(node, list):
+        return node
+    return None if trie is ALLOWED and isinstance(node, str) and _is_clean(node, clean) else node
+
+
+def _is_clean(value: str, clean: set[str]) -> bool:
+    """Whether `raw_identifier_kind` finds nothing in `value` (the byte pre-filter first)."""
+    if value in clean:
+        return True
+    try:
+        suspect = might_hold_identifier_json(orjson.dumps(value))
+    except orjson.JSONEncodeError:  # a lone surrogate
+        suspect = True
+    if suspect and raw_identifier_kind(value) is not None:
+        return False
+    clean.add(value)
+    return True
 
 
 def _without(node: Any, path: tuple[str | int, ...]) -> Any:
