@@ -2,22 +2,28 @@
 over the same resources in the same run (target: within 2x of parsing alone). Both count the
 resource types the adapter converts; the rest it skips without parsing. The two are measured in
 alternating rounds and the best round of each is kept, so that a machine shared with other work
-slows both alike."""
+slows both alike. `--phases` prints instead the CPU seconds of each phase of one conversion
+(the round with the least CPU time of three), against fhir.resources parsing alone."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import re
+import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 
-from ccstd.adapters.fhir import FhirAdapter
+from ccstd.adapters import finishing, runner
+from ccstd.adapters.fhir import FhirAdapter, mapping
+from ccstd.adapters.fhir import adapter as fhir_adapter
 from ccstd.adapters.fhir.mapping import ENTITY_OF
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
@@ -59,7 +65,85 @@ def _convert(source: Path, tmp: Path) -> float:
     return (report.read - report.skipped) / report.seconds
 
 
+# (label, owner, attribute): the phases of a conversion, each timed where it is called; an
+# indented label is part of the phase above it
+PHASES: tuple[tuple[str, Any, str], ...] = (
+    ("look-ahead (document parse, people)", fhir_adapter, "scan_medications"),
+    ("fhir.resources validation", fhir_adapter, "validated"),
+    ("mapping", mapping, "convert_resource"),
+    ("finishing", finishing.Finisher, "__call__"),
+    ("  protection", Protector, "protect"),
+    ("  personal-data screen", finishing.Finisher, "_screen"),
+    ("  output check (compiled plan)", finishing.Finisher, "_error_free"),
+    ("duplicates table", runner._Repeats, "__call__"),
+    ("ledger", runner, "_record_coverage"),
+    ("writing, references", runner, "_account"),
+)
+
+
+@contextlib.contextmanager
+def _timed(spent: Counter[str]) -> Iterator[None]:
+    """Each phase's callable wrapped to add its CPU seconds to `spent` (restored after)."""
+    saved = [(owner, name, getattr(owner, name)) for _, owner, name in PHASES]
+    for (label, owner, name), (_, _, original) in zip(PHASES, saved, strict=True):
+        setattr(owner, name, _timing(original, label, spent))
+    try:
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def _timing(original: Callable[..., Any], label: str, spent: Counter[str]) -> Any:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[label] += time.process_time() - started
+
+    return timed
+
+
+def phases(copies: int = COPIES, rounds: int = 3) -> None:
+    """The CPU seconds of each phase of one conversion, and of parsing alone."""
+    entries = _enlarged(copies)
+    resources = [e["resource"] for e in entries if e["resource"]["resourceType"] in ENTITY_OF]
+    _parse_alone(resources)
+    best: tuple[float, Counter[str]] | None = None
+    parse = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "export.json"
+        source.write_text(
+            json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+        )
+        for _ in range(rounds):
+            started = time.process_time()
+            _parse_alone(resources)
+            parse = min(parse, time.process_time() - started)
+            spent: Counter[str] = Counter()
+            with _timed(spent):
+                started = time.process_time()
+                _convert(source, Path(tmp))
+                total = time.process_time() - started
+            if best is None or total < best[0]:
+                best = (total, spent)
+    assert best is not None
+    total, spent = best
+    top = sum(seconds for label, seconds in spent.items() if not label.startswith(" "))
+    print(f"{'phase (CPU s, one conversion)':<40} {'s':>7} {'share':>6}")
+    for label, _, _ in PHASES:
+        print(f"{label:<40} {spent[label]:>7.3f} {spent[label] / total:>6.1%}")
+    other = total - top
+    print(f"{'other (reading, facts, generators)':<40} {other:>7.3f} {other / total:>6.1%}")
+    print(f"{'conversion':<40} {total:>7.3f}")
+    print(f"{'fhir.resources parse alone':<40} {parse:>7.3f}   ratio {parse / total:.2f}")
+
+
 def main() -> None:
+    if "--phases" in sys.argv[1:]:
+        phases()
+        return
     entries = _enlarged(COPIES)
     resources = [e["resource"] for e in entries if e["resource"]["resourceType"] in ENTITY_OF]
     _parse_alone(resources)  # the first pass loads the models
