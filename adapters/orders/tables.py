@@ -181,7 +181,7 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
             if _label(v)
         },
     )
-    paths.update(parse(p).dotted for p in (*spec.get("required", ()), *spec.get("json", ())))
+    paths.update(parse(p).dotted for p in spec.get("required", ()))  # `json`: what is read within
     mapped = frozenset(paths)
     both = sorted(mapped & set(spec.get("dropped", {})))
     if both:  # the ledger would call dropped what is written
