@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from ccstd.cli.app import app
 
 RUNNER = CliRunner()
+FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 ENV = {"CCSTD_PSEUDONYM_KEY": "platform-shapes-test-key-7c6b5a4d3e2f", "COLUMNS": "300"}
 
 HEAD = """family = "orders"
@@ -233,7 +234,7 @@ def test_epoch_seconds_and_milliseconds_as_numbers_or_text(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     "value", [-1, "-1714527000", 253402300800, "1e9", "NaN", "Infinity", 1.5e300, "soon", True,
-              [1], "１７１４５２７０００"],
+              [1], "1714527000".translate(FULL_WIDTH)],
 )  # fmt: skip
 def test_a_number_that_is_not_an_epoch_rejects_the_order_naming_the_field(
     tmp_path: Path, value: Any
@@ -249,8 +250,8 @@ def test_a_bad_epoch_unit_is_exit_2(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "shop.toml").write_text(broken, encoding="utf-8")
     (folder / "o.json").write_text(json.dumps([_pushed("E1", ctime=1)]), encoding="utf-8")
-    run = RUNNER.invoke(app, ["convert", str(folder / "o.json"), "--dialect",
-                              str(folder / "shop.toml"), "-o", str(tmp_path / "o")], env=ENV)  # fmt: skip
+    args = ["convert", str(folder / "o.json"), "--dialect", str(folder / "shop.toml")]
+    run = RUNNER.invoke(app, [*args, "-o", str(tmp_path / "o")], env=ENV)
     assert run.exit_code == 2
     assert f"{folder / 'shop.toml'}:12: order.placed_at.0.unit: 'min'" in run.stderr, run.stderr
 
