@@ -72,6 +72,7 @@ def check_meaning(spec: Mapping[str, Any]) -> None:
     if problem:
         raise KeyValueError(["timezone"], problem)
     _order_level_paths(spec)
+    _kinds_in_place(spec)
     _personal_paths(spec)
     _section(version, ["order"], spec["order"], ORDER_TARGETS)
     if "currency" in spec["order"]:
@@ -196,6 +197,40 @@ def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
             walks = any(any(parse(term).walks) for term in terms(path))
             if walks and "sum" not in where and "less" not in where:
                 raise KeyValueError(where, f"{path!r}: {WALKS_IN_SUMS}")
+
+
+# Where a value of a kind that only some targets read may stand: (section, key) pairs, a key of
+# None meaning any key of the section.
+_PLACES = {
+    "epoch": ({("order", "placed_at"), ("deliveries", "at")},
+              "a time: order.placed_at or a delivery's at"),
+    "minor": ({("money", None), ("lines", "unit_price"), ("lines", "total")},
+              "an amount: [money], or a line's unit_price or total"),
+}  # fmt: skip
+
+
+def _kinds_in_place(spec: Mapping[str, Any]) -> None:
+    """`{epoch = …}` only where a time is read, `{minor = …}` only where an amount is."""
+    for section in ("order", "money", "recipient", "lines", "deliveries"):
+        for keys, expression in _expressions(spec.get(section, {}), [section]):
+            for kind, (places, what) in _PLACES.items():
+                if kind in expression:
+                    key = keys[2] if section in ("lines", "deliveries") else keys[1]
+                    if (section, key) not in places and (section, None) not in places:
+                        raise KeyValueError(keys, f"{{{kind} = …}} reads {what}")
+
+
+def _expressions(value: Any, keys: Keys) -> Iterator[tuple[Keys, dict[str, Any]]]:
+    """Every table-valued expression inside a section, with its keys."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _expressions(item, [*keys, str(index)])
+    elif isinstance(value, dict):
+        if len(keys) > 1 and not (len(keys) == 2 and keys[0] in ("lines", "deliveries")):
+            yield keys, value
+        for name, item in value.items():
+            if name not in _NOT_PATHS:
+                yield from _expressions(item, [*keys, name])
 
 
 PERSON_KEYS = ("name", "phone")  # the recipient fields pseudonymised; all else is written as read

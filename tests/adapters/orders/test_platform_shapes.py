@@ -427,3 +427,30 @@ def test_json_text_fields_are_plain_order_paths(tmp_path: Path, json_line: str, 
     (folder / "shop.toml").write_text(broken, encoding="utf-8")
     run = RUNNER.invoke(app, ["adapters", "check", str(folder / "shop.toml")], env=ENV)
     assert run.exit_code == 2 and f"{folder / 'shop.toml'}{named}" in run.stderr, run.stderr
+
+
+TIME = '{epoch = "total", unit = "s"}'
+
+
+@pytest.mark.parametrize(
+    ("platform", "change", "named"),
+    [
+        (KEYS, ('number = "`Order No.`"', 'number = {minor = "`Order No.`"}'),
+         ":14: order.number: {minor = …} reads an amount"),
+        (EPOCH, ('total = "total"\n\n[[lines]]', f'total = {TIME}\n\n[[lines]]'),
+         ":17: money.total: {epoch = …} reads a time"),
+        (KEYS, ('merchant = "店铺.`名称 (全称)`"', 'merchant = "`Buyer Phone`"'),
+         ":17: order.merchant: '`Buyer Phone`': a person's data, written here unprotected"),
+        (KEYS, ('city = "收货人.城市"', 'city = "`收货人.手机`"'),
+         ":34: recipient.city: '`收货人.手机`': a person's data"),
+    ],
+)  # fmt: skip
+def test_a_kind_out_of_place_or_a_quoted_personal_key_is_exit_2(
+    tmp_path: Path, platform: str, change: tuple[str, str], named: str
+) -> None:
+    broken = platform.replace(*change)
+    assert broken != platform
+    file = tmp_path / "shop.toml"
+    file.write_text(broken, encoding="utf-8")
+    run = RUNNER.invoke(app, ["adapters", "check", str(file)], env=ENV)
+    assert run.exit_code == 2 and f"{file}{named}" in run.stderr, run.stderr
