@@ -201,7 +201,7 @@ def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
 
 # Where a value of a kind that only some targets read may stand: (section, key) pairs, a key of
 # None meaning any key of the section.
-_PLACES = {
+_PLACES: dict[str, tuple[set[tuple[str, str | None]], str]] = {
     "epoch": ({("order", "placed_at"), ("deliveries", "at")},
               "a time: order.placed_at or a delivery's at"),
     "minor": ({("money", None), ("lines", "unit_price"), ("lines", "total")},
