@@ -180,7 +180,7 @@ def _order_level_paths(spec: Mapping[str, Any]) -> None:
     for section in ("lines", "deliveries"):
         for index, items in enumerate(spec.get(section, ())):
             places.append(([section, str(index), "items"], items["items"]))
-    places.append((["json"], spec.get("json", [])))
+    places += [(["json"], spec.get("json", [])), (["pages"], spec["pages"])]
     for keys, value in places:
         for where, path in _paths(value, keys):
             if any(term.startswith("^") for term in terms(path)):
@@ -191,7 +191,8 @@ def _order_level_paths(spec: Mapping[str, Any]) -> None:
 def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
     """`x[]` is read in the terms of a sum (the sum over the array); anywhere else it would be
     a field called `x[]`, absent from every order."""
-    sections = ("required", "json", "order", "money", "recipient", "status", "lines", "deliveries")
+    sections = ("pages", "required", "json", "order", "money", "recipient", "status", "lines")
+    sections += ("deliveries",)
     for section in sections:
         for where, path in _paths(spec.get(section, {}), [section]):
             walks = any(any(parse(term).walks) for term in terms(path))

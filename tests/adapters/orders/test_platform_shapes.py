@@ -454,3 +454,12 @@ def test_a_kind_out_of_place_or_a_quoted_personal_key_is_exit_2(
     file.write_text(broken, encoding="utf-8")
     run = RUNNER.invoke(app, ["adapters", "check", str(file)], env=ENV)
     assert run.exit_code == 2 and f"{file}{named}" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(("page", "named"), [("^`Export Rows`", ":5: pages.0: "),
+                                             ("`Export Rows`[]", ":5: pages.0: ")])  # fmt: skip
+def test_a_page_path_is_a_plain_path(tmp_path: Path, page: str, named: str) -> None:
+    file = tmp_path / "shop.toml"
+    file.write_text(KEYS.replace('pages = ["`Export Rows`"]', f'pages = ["{page}"]'), "utf-8")
+    run = RUNNER.invoke(app, ["adapters", "check", str(file)], env=ENV)
+    assert run.exit_code == 2 and f"{file}{named}" in run.stderr, run.stderr
