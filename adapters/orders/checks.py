@@ -191,8 +191,8 @@ def _order_level_paths(spec: Mapping[str, Any]) -> None:
 def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
     """`x[]` is read in the terms of a sum (the sum over the array); anywhere else it would be
     a field called `x[]`, absent from every order."""
-    sections = ("pages", "required", "json", "order", "money", "recipient", "status", "lines")
-    sections += ("deliveries",)
+    sections = ("pages", "required", "json", "order", "money", "recipient", "status", "lines",
+                "deliveries")  # fmt: skip
     for section in sections:
         for where, path in _paths(spec.get(section, {}), [section]):
             walks = any(any(parse(term).walks) for term in terms(path))
