@@ -270,7 +270,8 @@ def mapping_of(spec: Mapping[str, Any], path: str) -> str:
         tables = value if isinstance(value, list) and section != "required" else [value]
         for index, table in enumerate(tables):
             within = table.get("items", "") if isinstance(table, dict) else ""
-            arrays = [_step(w).dotted for w in ([within] if isinstance(within, str) else within)]
+            within = [within] if isinstance(within, str) else within
+            arrays = [_step(w).dotted for w in within if w]
             keys = [section, str(index)] if table is not value else [section]
             for where, found in _paths(table, keys):
                 for term in terms(found):
