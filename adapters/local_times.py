@@ -78,7 +78,7 @@ def epoch_time(value: Any, unit: str) -> str | None:
         seconds = Decimal(text).scaleb(-EPOCH_UNITS[unit])
     except InvalidOperation:
         return None
-    if seconds > _LAST_SECOND:
+    if seconds >= _LAST_SECOND + 1:  # after 9999-12-31T23:59:59.999999Z
         return None
     whole = int(seconds)
     micro = int((seconds - whole) * 1_000_000)
