@@ -65,3 +65,11 @@ def test_unquoted_paths_of_the_built_in_platforms_read_as_before() -> None:
                 ):
                     steps = term.lstrip("^").replace("[]", "").split(".")
                     assert paths.parse(term).keys == tuple(steps), term
+
+
+def test_the_docs_name_every_key_and_value_kind_of_the_format() -> None:
+    docs = (BUILTIN.parent.parent.parent / "docs" / "convert.md").read_text(encoding="utf-8")
+    orders = docs[docs.index("## E-commerce orders") : docs.index("## Writing an adapter")]
+    kinds = {name for alt in SCHEMA["$defs"]["value"]["oneOf"] for name in alt.get("required", [])}
+    for key in [*SCHEMA["properties"], *sorted(kinds)]:
+        assert re.search(rf"(`|\{{|^|\[){re.escape(key)}\b", orders, re.M), key
