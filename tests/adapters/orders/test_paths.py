@@ -72,4 +72,4 @@ def test_the_docs_name_every_key_and_value_kind_of_the_format() -> None:
     orders = docs[docs.index("## E-commerce orders") : docs.index("## Writing an adapter")]
     kinds = {name for alt in SCHEMA["$defs"]["value"]["oneOf"] for name in alt.get("required", [])}
     for key in [*SCHEMA["properties"], *sorted(kinds)]:
-        assert re.search(rf"(`|\{{|^|\[){re.escape(key)}\b", orders, re.M), key
+        assert re.search(rf"(`|\{{|^|\[|, ){re.escape(key)}\b", orders, re.M), key
