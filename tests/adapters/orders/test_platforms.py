@@ -155,3 +155,15 @@ def test_meituan_pushes_read_epochs_json_text_and_fen_and_leave_out_privacy_numb
     by_reason = {r["reason"]: r for r in rejects}
     assert by_reason["invalid-json-text"]["message"].startswith("detail holds text")
     assert report["unknownFields"] == 0
+
+
+def test_adapters_check_says_what_the_meituan_file_parses() -> None:
+    from typer.testing import CliRunner
+
+    from ccstd.adapters.orders.tables import BUILTIN
+    from ccstd.cli.app import app
+
+    run = CliRunner().invoke(app, ["adapters", "check", str(BUILTIN / "meituan-waimai.toml")])
+    assert run.exit_code == 0, run.output
+    assert "JSON text parsed: detail, extras, poi_receive_detail" in run.stdout
+    assert "Order.placed_at          ← ctime" in run.stdout
