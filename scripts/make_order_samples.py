@@ -1,5 +1,6 @@
-"""Write examples/vendors/orders/: seeded Shopify, WooCommerce and Taobao exports in the shapes
-their APIs return, with deliberate problems. Rerun only to change the samples on purpose."""
+"""Write examples/vendors/orders/: seeded Shopify, WooCommerce, Taobao and Meituan Waimai exports
+in the shapes their APIs return (Meituan's: its order push, one pushed order a line), with
+deliberate problems. Rerun only to change the samples on purpose."""
 
 from __future__ import annotations
 
@@ -250,6 +251,81 @@ def taobao_pages(n: int, per_page: int = 40) -> list[dict]:
     ]
 
 
+DISHES = [  # app_food_code, food_name, price (yuan), box price
+    ("F-101", "宫保鸡丁饭", "22.00", "1.00"),
+    ("F-102", "番茄牛腩面", "26.50", "1.50"),
+    ("F-205", "清炒时蔬", "12.00", "0.50"),
+    ("F-301", "酸梅汤 500ml", "6.00", "0.00"),
+]
+MEITUAN_STATUS = [2, 4, 4, 6, 8, 8, 8, 9]  # pushed, confirmed, delivering, done, cancelled
+
+
+def meituan(n: int) -> list[dict]:
+    """Meituan Waimai order pushes: epoch-second times (a number or its text), amounts in yuan
+    as numbers, `detail`, `extras` and `poi_receive_detail` as JSON text, the amount paid in
+    fen inside `poi_receive_detail`, privacy (virtual) phone numbers."""
+    orders = []
+    for i in range(n):
+        picked = RNG.sample(DISHES, RNG.randrange(1, 4))
+        detail = [
+            {"app_food_code": code, "food_name": name, "sku_id": f"{code}-S", "quantity": q,
+             "price": float(price), "box_num": q if box != "0.00" else 0, "box_price": float(box),
+             "unit": "份", "food_discount": 1, "spec": ""}
+            for code, name, price, box in picked
+            for q in [RNG.randrange(1, 3)]
+        ]  # fmt: skip
+        goods = sum(Decimal(str(d["price"])) * d["quantity"] for d in detail)
+        boxes = sum(Decimal(str(d["box_price"])) * d["box_num"] for d in detail)
+        shipping = Decimal("3.5") if i % 3 else Decimal("0")
+        reduce = Decimal("5") if goods + boxes >= 30 else Decimal("0")
+        extras = [{"reduce_fee": float(reduce), "mt_charge": 2.0, "poi_charge": float(reduce) - 2,
+                   "remark": "满30减5", "type": 2}] if reduce else []  # fmt: skip
+        total = goods + boxes + shipping - reduce
+        ctime = 1714521600 + i * 617
+        order = {
+            "order_id": 27_061_900_338_300_000 + i,
+            "wm_order_id_view": str(27_061_900_338_300_000 + i),
+            "app_poi_code": "sq-kitchen-01",
+            "wm_poi_name": "社区鲜食厨房(文三路店)",
+            "wm_poi_address": "杭州市西湖区文三路 100 号",
+            "wm_poi_phone": "0571-88880000",
+            "recipient_name": RNG.choice(["张(先生)", "李(女士)", "王(先生)"]),
+            "recipient_phone": f"1380000{1000 + i % 9000:04d}_{RNG.randrange(1000, 9999)}",
+            "backup_recipient_phone": json.dumps([f"1380000{2000 + i % 7000:04d}_1234"]),
+            "recipient_address": "浙江省杭州市西湖区文三路 1 号 3 单元 502",
+            "latitude": 30.2799 + i / 1e5,
+            "longitude": 120.1301 + i / 1e5,
+            "shipping_fee": float(shipping),
+            "total": float(total),
+            "original_price": float(goods + boxes + shipping),
+            "caution": RNG.choice(["", "少放辣", "不要葱"]),
+            "status": MEITUAN_STATUS[i % len(MEITUAN_STATUS)],
+            "city_id": 330100,
+            "has_invoiced": 0,
+            "invoice_title": "",
+            "ctime": ctime if i % 2 else str(ctime),
+            "utime": ctime + 120,
+            "delivery_time": 0,
+            "is_third_shipping": 0,
+            "pay_type": 2,
+            "day_seq": 1 + i % 60,
+            "detail": json.dumps(detail, ensure_ascii=False),
+            "extras": json.dumps(extras, ensure_ascii=False),
+            "poi_receive_detail": json.dumps(
+                {
+                    "onlinePayment": int(total * 100),
+                    "logisticsFee": int(shipping * 100),
+                    "foodShareFeeChargeByPoi": 0,
+                    "wmPoiReceiveCent": int(total * 90),
+                }
+            ),
+        }
+        orders.append(order)
+    orders[17]["status"] = 99  # not a status of the push
+    orders[41]["detail"] = orders[41]["detail"][:-9]  # text cut short: not a JSON document
+    return orders
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "shopify-orders.json").write_text(
@@ -261,6 +337,8 @@ def main() -> None:
     pages = taobao_pages(200)
     trades = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages)
     (OUT / "taobao-trades.ndjson").write_text(trades, encoding="utf-8")
+    pushes = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in meituan(200))
+    (OUT / "meituan-waimai-orders.ndjson").write_text(pushes, encoding="utf-8")
     LINLI_SOURCES.mkdir(parents=True, exist_ok=True)
     (LINLI_SOURCES / "taobao-trades.ndjson").write_text(trades, encoding="utf-8")
 

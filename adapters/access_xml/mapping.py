@@ -14,12 +14,12 @@ import hashlib
 import ipaddress
 import re
 import unicodedata
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from ccstd.adapters.access_xml.dialect import STANDARD_VERSION, Dialect, Paths
 from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
+from ccstd.adapters.local_times import local_time_problem, zone
 from ccstd.standard.formats import is_phone
 from ccstd.standard.raw_ids import is_raw_resident_id
 
@@ -513,41 +513,6 @@ def resident_id_number(text: str) -> str | None:
     return number if is_raw_resident_id(number) else None
 
 
-@functools.lru_cache(maxsize=4096)
-def _steady_day(zone_name: str, day: datetime.date) -> bool:
-    """Whether the zone keeps one UTC offset from the start of `day` to the start of the next,
-    with no repeated hour at its start: then every local time of that day happened exactly once
-    (most days, and every day of a zone without summer time)."""
-    zone = _zone(zone_name)
-    try:
-        start = datetime.datetime.combine(day, datetime.time(), zone)
-        after = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
-    except OverflowError:
-        return False
-    offset = start.utcoffset()
-    return offset == after.utcoffset() == start.replace(fold=1).utcoffset()
-
-
-def local_time_problem(written: str, zone_name: str) -> str | None:
-    """Why a local time read in a zone is not one instant: it never happened (skipped by a
-    change to summer time) or happened twice (the hour repeated when summer time ends)."""
-    moment = datetime.datetime.fromisoformat(written)
-    if _steady_day(zone_name, moment.date()):
-        return None
-    zone, local = _zone(zone_name), moment.replace(tzinfo=None)
-    there = local.replace(tzinfo=zone)
-    said = f"local time {local.isoformat()}"
-    try:
-        back = there.astimezone(datetime.UTC).astimezone(zone)
-    except OverflowError:
-        return f"{said} is out of range"
-    if back.replace(tzinfo=None) != local:
-        return f"{said} does not exist in {zone_name} (clocks went forward)"
-    if there.replace(fold=1).utcoffset() != there.utcoffset():
-        return f"{said} happened twice in {zone_name} (clocks went back): ambiguous"
-    return None
-
-
 def parse_time(text: str, dialect: Dialect) -> tuple[str | None, bool]:
     """RFC 3339 with offset, and whether the zone was assumed: ISO times keep their offset;
     local times get the dialect's zone."""
@@ -563,16 +528,6 @@ def parse_time(text: str, dialect: Dialect) -> tuple[str | None, bool]:
         except ValueError:
             continue
         if moment.tzinfo is None:
-            return moment.replace(tzinfo=_zone(dialect.timezone)).isoformat(), True
+            return moment.replace(tzinfo=zone(dialect.timezone)).isoformat(), True
         return moment.isoformat(), False
     return None, False
-
-
-_ZONES: dict[str, zoneinfo.ZoneInfo] = {}
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    zone = _ZONES.get(name)
-    if zone is None:
-        zone = _ZONES[name] = zoneinfo.ZoneInfo(name)
-    return zone

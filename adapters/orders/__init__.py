@@ -1,5 +1,5 @@
-"""E-commerce orders (Shopify, WooCommerce, Taobao, and any platform written as a file) → Order
-and Delivery."""
+"""E-commerce orders (Shopify, WooCommerce, Taobao, Meituan Waimai, and any platform written as a
+file) → Order and Delivery."""
 
 from functools import partial
 
@@ -9,8 +9,10 @@ from ccstd.adapters.orders.adapter import OrdersAdapter, builtin, family
 ShopifyOrders = partial(builtin, "orders-shopify")
 WooCommerceOrders = partial(builtin, "orders-woocommerce")
 TaobaoOrders = partial(builtin, "orders-taobao")
+MeituanWaimaiOrders = partial(builtin, "orders-meituan-waimai")
 
 __all__ = [
+    "MeituanWaimaiOrders",
     "OrdersAdapter",
     "ShopifyOrders",
     "TaobaoOrders",

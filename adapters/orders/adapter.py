@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ccstd.adapters.base import Outcome, SourceContext, SourceItem
-from ccstd.adapters.orders.engine import convert_order, read_orders
+from ccstd.adapters.orders.engine import convert_order, order_item, read_orders
 from ccstd.adapters.orders.tables import BUILTIN, FAMILY, SCHEMA_FILE, Platform, compile_platform
 from ccstd.adapters.table_adapter import Family, TableAdapter
 
@@ -33,6 +33,14 @@ class OrdersAdapter(TableAdapter[Platform]):
     def items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         """Each order of the file (arrays, API pages, NDJSON)."""
         return read_orders(path, self.platform)
+
+    def item_from_raw(self, raw: bytes, file: str, locator: str, line: int | None) -> SourceItem:
+        """An order of a rejects file, read as when it was first read (its JSON text fields
+        parsed again)."""
+        item = super().item_from_raw(raw, file, locator, line)
+        if item.problem is not None or not self.platform.json_text:
+            return item
+        return order_item(file, locator, raw, item.value, line, self.platform)
 
     def convert(self, item: SourceItem, context: SourceContext) -> Outcome:
         """An Order (+ Deliveries) or a rejection."""

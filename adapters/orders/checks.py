@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ccstd.adapters.dialect_files import field_problem, personal_path, zone_problem
+from ccstd.adapters.orders.paths import Path, parse, terms
 from ccstd.adapters.orders.values import UnconvertibleOrderError, currency_code, decimal
 
 Keys = list[str]
@@ -71,6 +72,7 @@ def check_meaning(spec: Mapping[str, Any]) -> None:
     if problem:
         raise KeyValueError(["timezone"], problem)
     _order_level_paths(spec)
+    _kinds_in_place(spec)
     _personal_paths(spec)
     _section(version, ["order"], spec["order"], ORDER_TARGETS)
     if "currency" in spec["order"]:
@@ -178,9 +180,10 @@ def _order_level_paths(spec: Mapping[str, Any]) -> None:
     for section in ("lines", "deliveries"):
         for index, items in enumerate(spec.get(section, ())):
             places.append(([section, str(index), "items"], items["items"]))
+    places += [(["json"], spec.get("json", [])), (["pages"], spec["pages"])]
     for keys, value in places:
         for where, path in _paths(value, keys):
-            if path.startswith("^") or " * ^" in path:
+            if any(term.startswith("^") for term in terms(path)):
                 raise KeyValueError(where, f"{path!r}: {ROOT_ONLY} (write {_unrooted(path)!r})")
     _walks_only_in_sums(spec)
 
@@ -188,11 +191,47 @@ def _order_level_paths(spec: Mapping[str, Any]) -> None:
 def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
     """`x[]` is read in the terms of a sum (the sum over the array); anywhere else it would be
     a field called `x[]`, absent from every order."""
-    sections = ("required", "order", "money", "recipient", "status", "lines", "deliveries")
+    sections = ("pages", "required", "json", "order", "money", "recipient", "status", "lines",
+                "deliveries")  # fmt: skip
     for section in sections:
         for where, path in _paths(spec.get(section, {}), [section]):
-            if "[]" in path and "sum" not in where and "less" not in where:
+            walks = any(any(parse(term).walks) for term in terms(path))
+            if walks and "sum" not in where and "less" not in where:
                 raise KeyValueError(where, f"{path!r}: {WALKS_IN_SUMS}")
+
+
+# Where a value of a kind that only some targets read may stand: (section, key) pairs, a key of
+# None meaning any key of the section.
+_PLACES: dict[str, tuple[set[tuple[str, str | None]], str]] = {
+    "epoch": ({("order", "placed_at"), ("deliveries", "at")},
+              "a time: order.placed_at or a delivery's at"),
+    "minor": ({("money", None), ("lines", "unit_price"), ("lines", "total")},
+              "an amount: [money], or a line's unit_price or total"),
+}  # fmt: skip
+
+
+def _kinds_in_place(spec: Mapping[str, Any]) -> None:
+    """`{epoch = …}` only where a time is read, `{minor = …}` only where an amount is."""
+    for section in ("order", "money", "recipient", "lines", "deliveries"):
+        for keys, expression in _expressions(spec.get(section, {}), [section]):
+            for kind, (places, what) in _PLACES.items():
+                if kind in expression:
+                    key = keys[2] if section in ("lines", "deliveries") else keys[1]
+                    if (section, key) not in places and (section, None) not in places:
+                        raise KeyValueError(keys, f"{{{kind} = …}} reads {what}")
+
+
+def _expressions(value: Any, keys: Keys) -> Iterator[tuple[Keys, dict[str, Any]]]:
+    """Every table-valued expression inside a section, with its keys."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _expressions(item, [*keys, str(index)])
+    elif isinstance(value, dict):
+        if len(keys) > 1 and not (len(keys) == 2 and keys[0] in ("lines", "deliveries")):
+            yield keys, value
+        for name, item in value.items():
+            if name not in _NOT_PATHS:
+                yield from _expressions(item, [*keys, name])
 
 
 PERSON_KEYS = ("name", "phone")  # the recipient fields pseudonymised; all else is written as read
@@ -205,19 +244,19 @@ def _personal_paths(spec: Mapping[str, Any]) -> None:
     `billing_address.name`; a bare `name` is a product's or a shop's here)."""
     recipient = spec.get("recipient", {})
     person = {
-        _step(term)[0]
+        _step(term).dotted
         for key in PERSON_KEYS
         for _, path in _paths(recipient.get(key, []), [])
-        for term in path.split("*")
+        for term in terms(path)
     }
     for section in _WRITTEN:
         value = spec.get(section, {})
         if section == "recipient":
             value = {k: v for k, v in value.items() if k not in PERSON_KEYS}
         for where, path in _paths(value, [section]):
-            for term in path.split("*"):
-                full, _local = _step(term)
-                if full in person or personal_path(full.split("."), generic=False):
+            for term in terms(path):
+                step = _step(term)
+                if step.dotted in person or personal_path(step.keys, generic=False):
                     raise KeyValueError(
                         where, f"{path!r}: a person's data, written here unprotected"
                     )
@@ -231,24 +270,25 @@ def mapping_of(spec: Mapping[str, Any], path: str) -> str:
         tables = value if isinstance(value, list) and section != "required" else [value]
         for index, table in enumerate(tables):
             within = table.get("items", "") if isinstance(table, dict) else ""
+            within = [within] if isinstance(within, str) else within
+            arrays = [_step(w).dotted for w in within if w]
             keys = [section, str(index)] if table is not value else [section]
             for where, found in _paths(table, keys):
-                for term in found.split("*"):
-                    full, rooted = _step(term)[0], term.strip().startswith("^")
-                    read = f"{within.replace('[]', '')}.{full}" if within and not rooted else full
-                    if read == path:
+                for term in terms(found):
+                    step = _step(term)
+                    reads = [f"{a}.{step.dotted}" for a in arrays if a] if not step.rooted else []
+                    if path in (reads or [step.dotted]):
                         return ".".join(where)
     return "a mapping"
 
 
-def _step(term: str) -> tuple[str, str]:
-    """A path term without `^` and `[]`, and its last step (the key's own name)."""
-    full = term.strip().lstrip("^").replace("[]", "")
-    return full, full.rsplit(".", 1)[-1]
+def _step(term: str) -> Path:
+    """A path term, parsed (its dotted form has no `^` nor `[]`)."""
+    return parse(term.strip())
 
 
 def _unrooted(path: str) -> str:
-    return path.lstrip("^").replace(" * ^", " * ")
+    return " * ".join(term.removeprefix("^") for term in terms(path))
 
 
 def _paths(value: Any, keys: Keys) -> Iterator[tuple[Keys, str]]:
@@ -265,5 +305,5 @@ def _paths(value: Any, keys: Keys) -> Iterator[tuple[Keys, str]]:
 
 
 _NOT_PATHS = frozenset(  # keys whose values are text or codes, not paths
-    {"const", "prefix", "sep", "codes", "default", "otherwise", "status", "when"}
+    {"const", "prefix", "sep", "codes", "default", "otherwise", "status", "when", "unit"}
 )

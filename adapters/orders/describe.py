@@ -14,6 +14,10 @@ def describe(platform: Platform) -> Iterator[str]:
     yield f"  markers: {markers}; priority {platform.priority}; standard {platform.standard}"
     pages = ", ".join(platform.pages) or "none (JSON arrays and NDJSON only)"
     yield f"  orders in: {pages}; local times in {platform.timezone}; channel {platform.channel}"
+    if platform.json_text:
+        yield f"  JSON text parsed: {', '.join(path.dotted for path in platform.json_text)}"
+    if platform.minor_units:
+        yield "  amounts: whole numbers of the currency's minor units"
     for target in ("id", "number", "placed_at", "currency", "merchant", "prices_include_tax"):
         if target in platform.order:
             yield f"  Order.{target:<18} ← {platform.labels.get(target, '(constant)')}"

@@ -30,9 +30,12 @@ from ccstd.adapters.base import (
     loads_json,
     too_deep,
 )
+from ccstd.adapters.orders.paths import Path as KeyPath
+from ccstd.adapters.orders.paths import parse
 from ccstd.adapters.orders.tables import (
     Codes,
     Items,
+    MinorUnits,
     Platform,
     is_utc,
     letters_digest,
@@ -44,6 +47,7 @@ from ccstd.adapters.orders.values import (
     UnconvertibleOrderError,
     currency_code,
     decimal,
+    minor_units,
     moment,
     money,
     text,
@@ -54,7 +58,7 @@ from ccstd.standard.money import parts_imbalance
 from ccstd.standard.raw_ids import is_raw_resident_id
 from ccstd.standard.registry import StandardRegistry
 
-__all__ = ["Platform", "convert_order", "load_platform", "read_orders"]
+__all__ = ["Platform", "convert_order", "load_platform", "order_item", "read_orders"]
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]")
 _POSTAL_CODE = re.compile(r"[0-9]{6}")  # common.json#/$defs/Address.postalCode
@@ -113,21 +117,57 @@ def _orders_in(
         return
     orders, path = _page(document, platform)
     if orders is None:
-        yield _item(file, where or "document", data, document, line)
+        yield order_item(file, where or "document", data, document, line, platform)
         return
     for index, order in enumerate(orders):
         locator = f"{where} {path}[{index}]".strip()
-        yield _item(file, locator, encode_json(order), order, line)
+        yield order_item(file, locator, encode_json(order), order, line, platform)
 
 
-def _item(file: str, locator: str, raw: bytes, value: Any, line: int | None) -> SourceItem:
-    """An order as an item, or a problem item when it nests too deep to be an order (walked
-    only when its text has enough brackets to nest that deep: a count in C, not a walk)."""
-    brackets = raw.count(b"{") + raw.count(b"[")
-    deep = too_deep(value) if brackets > MAX_NESTING else None
+def order_item(
+    file: str, locator: str, raw: bytes, value: Any, line: int | None, platform: Platform
+) -> SourceItem:
+    """An order as an item, its JSON text fields parsed (the platform's `json`), or a problem
+    item when one is not JSON or it nests too deep to be an order (walked only when its text
+    has enough brackets to nest that deep: a count in C, not a walk)."""
+    if platform.json_text and isinstance(value, dict):
+        try:
+            value = _with_json_text(value, platform.json_text)
+        except UnconvertibleOrderError as problem:
+            return SourceItem(
+                file, locator, raw, value, problem=str(problem), line=line, reason=problem.reason
+            )
+        walk = True  # what the text held nests without brackets in `raw`
+    else:
+        walk = raw.count(b"{") + raw.count(b"[") > MAX_NESTING
+    deep = too_deep(value) if walk else None
     if deep is not None:
         return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
     return SourceItem(file, locator, raw, value, line=line)
+
+
+def _with_json_text(order: Record, fields: tuple[KeyPath, ...]) -> Record:
+    """The order with each field that holds JSON text replaced by the document it holds
+    (copied along the way: the order read stays as it was)."""
+    for field in fields:
+        order = _parsed_at(order, field.keys, field.dotted)
+    return order
+
+
+def _parsed_at(node: Record, keys: tuple[str, ...], name: str) -> Record:
+    value = node.get(keys[0])
+    if len(keys) > 1:
+        if not isinstance(value, dict):
+            return node  # absent, or not an object: nothing to parse there
+        return {**node, keys[0]: _parsed_at(value, keys[1:], name)}
+    if not isinstance(value, str) or not value.strip():
+        return node  # absent, empty, or given as JSON already
+    try:
+        document = _loads(value.encode("utf-8", "surrogatepass"))
+    except ValueError as exc:
+        message = f"{name} holds text that is not a JSON document: {exc}"
+        raise UnconvertibleOrderError("invalid-json-text", message, name) from None
+    return {**node, keys[0]: document}
 
 
 def _page(document: Any, platform: Platform) -> tuple[list[Any] | None, str]:
@@ -135,7 +175,7 @@ def _page(document: Any, platform: Platform) -> tuple[list[Any] | None, str]:
         return document, "$"
     for path in platform.pages:
         node = document
-        for step in path.split("."):
+        for step in parse(path).keys:
             node = node.get(step) if isinstance(node, dict) else None
         if isinstance(node, list):
             return node, path
@@ -190,7 +230,7 @@ def _order(source: Record, platform: Platform) -> Record:
         record["meta"]["assumedTimeZone"] = platform.timezone
     record.update(_statuses(source, platform))
     record["lines"] = [
-        _line(line, source, spec, currency, f"{path}[{i}]")
+        _line(line, source, spec, currency, f"{path}[{i}]", platform.minor_units)
         for spec in platform.lines
         for path, lines in [_items(source, spec)]
         for i, line in enumerate(lines)
@@ -205,7 +245,7 @@ def _order(source: Record, platform: Platform) -> Record:
         value = getter(source, source)
         if _present(value):
             where = platform.label(target)
-            amounts[target] = decimal(value, where)
+            amounts[target] = _amount(value, where, currency, platform.minor_units)
             record[target] = money(amounts[target], currency, where)
     if "prices_include_tax" in get:
         flag = get["prices_include_tax"](source, source)
@@ -270,16 +310,35 @@ def _items(source: Record, spec: Items) -> tuple[str, list[Record]]:
     return spec.paths[0][0], []
 
 
-def _line(line: Record, order: Record, spec: Items, currency: str, path: str) -> Record:
+def _amount(value: Any, where: str, currency: str, minor: bool) -> Decimal:
+    """An amount as a decimal of the currency; one in minor units (the platform's `amounts`,
+    or `{minor = …}`) must be a whole number, and is scaled by the currency's ISO 4217 exponent
+    (exactly: `3550` fen is 35.50 CNY, `1500` JPY is 1500)."""
+    if isinstance(value, MinorUnits):
+        value, minor = value.value, True
+    number = decimal(value, where)
+    if not minor:
+        return number
+    if number != number.to_integral_value():
+        message = f"{where} is not a whole number of {currency} minor units"
+        raise UnconvertibleOrderError("invalid-money", message, where)
+    return number.scaleb(-(minor_units(currency) or 0))
+
+
+def _line(
+    line: Record, order: Record, spec: Items, currency: str, path: str, minor: bool
+) -> Record:
     try:
-        return _line_fields(line, order, spec, currency, path)
+        return _line_fields(line, order, spec, currency, path, minor)
     except UnconvertibleOrderError as problem:  # a term's path is relative to the line
         if problem.path.startswith(path):
             raise
         raise problem.within(path) from None
 
 
-def _line_fields(line: Record, order: Record, spec: Items, currency: str, path: str) -> Record:
+def _line_fields(
+    line: Record, order: Record, spec: Items, currency: str, path: str, minor: bool
+) -> Record:
     get = spec.fields
 
     def where(field: str) -> str:
@@ -311,11 +370,13 @@ def _line_fields(line: Record, order: Record, spec: Items, currency: str, path: 
     price = get["unit_price"](line, order) if "unit_price" in get else None
     if _present(price):
         at = where("unit_price")
-        record["unitPrice"] = money(decimal(price, at), currency, at, unit_price=True)
+        amount = _amount(price, at, currency, minor)
+        record["unitPrice"] = money(amount, currency, at, unit_price=True)
     total = get["total"](line, order)
     if not _present(total):
         raise UnconvertibleOrderError("missing-required", "a line without a total", where("total"))
-    record["total"] = money(decimal(total, where("total")), currency, where("total"))
+    at = where("total")
+    record["total"] = money(_amount(total, at, currency, minor), currency, at)
     return record
 
 
@@ -391,8 +452,8 @@ def _delivery(
     at = get["at"](item, source)
     carrier = get["carrier"](item, source) if "carrier" in get else None
     key = get["key"](item, source)
-    if not _present(key):  # no id of its own: keyed by its tracking number, never "None";
-        key = f"trk-{letters_digest(str(number))}"  # digested: a waybill in an id is screened
+    if not _present(key):  # the file gives no key here (Shopify's says `trk-` + digest itself):
+        key = f"trk-{letters_digest(str(number))}"  # the same rule, never "None" in an id
     if isinstance(key, str | int) and is_raw_resident_id(str(key)):
         message = "the delivery's key is a resident ID number: not written (privacy)"
         raise UnconvertibleOrderError("personal-data", message, f"{path}.key")

@@ -19,7 +19,10 @@ from typing import Any
 
 from ccstd.adapters.dialect_files import DataFile, DataFileError, line_of, load
 from ccstd.adapters.ledger import Coverage
+from ccstd.adapters.local_times import epoch_time
 from ccstd.adapters.orders.checks import KeyValueError, check_meaning, mapping_of
+from ccstd.adapters.orders.paths import Path as KeyPath
+from ccstd.adapters.orders.paths import parse, terms
 from ccstd.adapters.orders.values import Record, UnconvertibleOrderError, decimal
 from ccstd.standard.registry import StandardRegistry, UnknownVersionError
 
@@ -81,6 +84,8 @@ class Platform:
     digest: str
     labels: dict[str, str] = dataclasses.field(default_factory=dict)  # target -> source field
     priority: int = 50
+    minor_units: bool = False  # every amount is in the currency's minor units (`amounts`)
+    json_text: tuple[KeyPath, ...] = ()  # fields holding a JSON document as text (`json`)
 
     def label(self, target: str) -> str:
         """The source field a target is read from, as rejections name it."""
@@ -153,7 +158,7 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
         channel=spec["channel"],
         timezone=spec["timezone"],
         standard=standard,
-        required=tuple((p, lenient(p)) for p in spec.get("required", ())),
+        required=tuple((parse(p).dotted, lenient(p)) for p in spec.get("required", ())),
         order={k: compile_value(v) for k, v in spec["order"].items()},
         money=money,
         statuses=statuses,
@@ -164,6 +169,8 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
         lines=tuple(compile_value.items(line) for line in spec["lines"]),
         recipient={k: compile_value(v) for k, v in spec.get("recipient", {}).items()},
         deliveries=tuple(compile_value.items(d) for d in spec.get("deliveries", ())),
+        minor_units=spec.get("amounts", "major") == "minor",
+        json_text=tuple(parse(p) for p in spec.get("json", ())),
         mapped=frozenset(),
         dropped=dropped,
         digest=digest,
@@ -174,8 +181,8 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
             if _label(v)
         },
     )
-    paths.update(spec.get("required", ()))
-    mapped = frozenset(p.replace("[]", "") for p in paths)
+    paths.update(parse(p).dotted for p in spec.get("required", ()))  # `json`: what is read within
+    mapped = frozenset(paths)
     both = sorted(mapped & set(spec.get("dropped", {})))
     if both:  # the ledger would call dropped what is written
         where = f"{both[0]!r} is also read by {mapping_of(spec, both[0])}"
@@ -195,22 +202,25 @@ _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 def _label(value: Any) -> str:
     """The field an expression reads first, to name it in rejections ("" if none)."""
     if isinstance(value, str):
-        return value.lstrip("^").split(" * ")[0]
+        return parse(terms(value)[0]).dotted
     if isinstance(value, list):
         return next(filter(None, map(_label, value)), "")
     if isinstance(value, dict):
         inner = value.get("sum", value.get("join")) or [
-            value.get("value") or value.get("utc") or value.get("digest")
+            next((value[k] for k in _WRAPPING if k in value), None)
         ]
         return _label(inner)
     return ""
 
 
+_WRAPPING = ("value", "utc", "digest", "epoch", "minor")  # expressions of one path
+
+
 def _sources(value: Any) -> Iterator[str]:
     """The source fields an expression reads (top-level names)."""
     if isinstance(value, str):
-        for term in value.split(" * "):
-            yield term.lstrip("^").split(".")[0].removesuffix("[]")
+        for term in terms(value):
+            yield parse(term).keys[0]
     elif isinstance(value, list):
         for v in value:
             yield from _sources(v)
@@ -218,7 +228,7 @@ def _sources(value: Any) -> Iterator[str]:
         for k in ("sum", "less", "join"):
             for v in value.get(k, ()):
                 yield from _sources(v)
-        for k in ("value", "utc", "digest"):
+        for k in _WRAPPING:
             if k in value:
                 yield from _sources(value[k])
 
@@ -228,14 +238,16 @@ class _Compiler:
 
     def __init__(self, paths: set[str]) -> None:
         self.paths = paths
-        self.within: tuple[str, ...] = ()  # the item arrays being compiled (lines, deliveries)
+        self.within: tuple[str, ...] = ()  # the item arrays being compiled (dotted)
 
     def note(self, path: str) -> None:
-        """Note a path read, qualified by the item arrays it is read within."""
-        if path.startswith("^") or not self.within:
-            self.paths.add(path.lstrip("^"))
+        """Note a path read (dotted, as the ledger names it), qualified by the item arrays it is
+        read within."""
+        parsed = parse(path)
+        if parsed.rooted or not self.within:
+            self.paths.add(parsed.dotted)
         else:
-            self.paths.update(f"{within}.{path}" for within in self.within)
+            self.paths.update(f"{within}.{parsed.dotted}" for within in self.within)
 
     def __call__(self, spec: Any) -> Getter:
         if isinstance(spec, str):
@@ -254,15 +266,22 @@ class _Compiler:
             return lambda node, root: (
                 sep.join(str(v) for v in (p(node, root) for p in parts) if _present(v)) or None
             )
-        if "prefix" in spec:
+        if "digest" in spec:
+            inner, start = self.path(spec["digest"]), spec.get("prefix", "")
+            return lambda node, root: (
+                None if not _present(v := inner(node, root)) else start + letters_digest(str(v))
+            )
+        if "value" in spec:
             prefix, inner = spec["prefix"], self.path(spec["value"])
             return lambda node, root: (
                 None if not _present(v := inner(node, root)) else f"{prefix}{v}"
             )
-        if "digest" in spec:
-            inner = self.path(spec["digest"])
+        if "epoch" in spec:
+            return _epoch(self.path(spec["epoch"]), parse(spec["epoch"]).dotted, spec["unit"])
+        if "minor" in spec:
+            inner = self.path(spec["minor"])
             return lambda node, root: (
-                None if not _present(v := inner(node, root)) else letters_digest(str(v))
+                None if not _present(v := inner(node, root)) else MinorUnits(v)
             )
         inner = self.path(spec["utc"])
         return lambda node, root: _utc(inner(node, root))
@@ -273,7 +292,8 @@ class _Compiler:
         the ledger lists the item fields nothing reads as unknown."""
         if note:
             self.note(path)
-        from_root, steps = path.startswith("^"), tuple(path.lstrip("^").split("."))
+        parsed = parse(path)
+        from_root, steps = parsed.rooted, parsed.keys
         if len(steps) == 1:  # the common case, kept fast
             step = steps[0]
             if from_root:
@@ -297,7 +317,7 @@ class _Compiler:
 
     def term(self, term: str) -> Callable[[Record, Record], Decimal | None]:
         """A number: a path, `a * b`, or `items[].x` (the sum over an array)."""
-        factors = [self.factor(f) for f in term.split(" * ")]
+        factors = [self.factor(f) for f in terms(term)]
 
         def get(node: Record, root: Record) -> Decimal | None:
             result = Decimal(1)
@@ -312,12 +332,15 @@ class _Compiler:
 
     def factor(self, path: str) -> Callable[[Record, Record], Decimal | None]:
         """A path's value as a decimal; through `x[]`, the sum over the array's objects."""
-        head, _, rest = path.partition("[].")
-        if not rest:
+        parsed = parse(path)
+        walk = parsed.first_walk()
+        if walk is None or walk == len(parsed.keys) - 1:
             get = self.path(path)  # noted there
-            return lambda node, root: _number(get(node, root), path)
-        array, outer = self.path(head, note=False), self.within
-        self.within = tuple(f"{w}.{head}" for w in outer) if outer else (head.lstrip("^"),)
+            return lambda node, root: _number(get(node, root), parsed.dotted)
+        head = KeyPath(parsed.rooted, parsed.keys[: walk + 1], (False,) * (walk + 1))
+        rest = KeyPath(False, parsed.keys[walk + 1 :], parsed.walks[walk + 1 :]).text()
+        array, outer = self.path(head.text(), note=False), self.within
+        self.within = tuple(f"{w}.{head.dotted}" for w in outer) if outer else (head.dotted,)
         try:
             inner = self.factor(rest)
         finally:
@@ -325,11 +348,11 @@ class _Compiler:
 
         def total(node: Record, root: Record) -> Decimal | None:
             values = []
-            for index, item in enumerate(objects(array(node, root), head)):
+            for index, item in enumerate(objects(array(node, root), head.dotted)):
                 try:
                     values.append(inner(item, root))
                 except UnconvertibleOrderError as problem:
-                    raise problem.within(f"{head.lstrip('^')}[{index}]") from None
+                    raise problem.within(f"{head.dotted}[{index}]") from None
             present = [v for v in values if v is not None]
             return sum(present, Decimal(0)) if present else None
 
@@ -339,7 +362,7 @@ class _Compiler:
         """A code table."""
         return Codes(
             self.path(spec["source"]),
-            spec["source"].lstrip("^"),
+            parse(spec["source"]).dotted,
             spec["codes"],
             spec.get("default"),
             spec.get("otherwise"),
@@ -349,10 +372,10 @@ class _Compiler:
         """Lines or deliveries: the array, each field's getter, the fields they require."""
         paths = (spec["items"],) if isinstance(spec["items"], str) else tuple(spec["items"])
         skip = {"items", "requires", "status"}
-        self.within = paths
+        self.within = tuple(parse(p).dotted for p in paths)
         try:
             return Items(
-                tuple((p, lenient(p)) for p in paths),
+                tuple((parse(p).dotted, lenient(p)) for p in paths),
                 {k: self(v) for k, v in spec.items() if k not in skip},
                 tuple(self.path(p) for p in spec.get("requires", ())),
                 self.codes(spec["status"]) if "status" in spec else None,
@@ -364,7 +387,7 @@ class _Compiler:
 
 def lenient(path: str) -> Getter:
     """The value at a dotted path of the order, absent through anything that is not an object."""
-    steps = tuple(path.split("."))
+    steps = parse(path).keys
 
     def get(node: Record, root: Record) -> Any:
         value: Any = node
@@ -405,6 +428,32 @@ def _sum(
 
 def _number(value: Any, path: str) -> Decimal | None:
     return decimal(value, path) if _present(value) else None
+
+
+def _epoch(inner: Getter, path: str, unit: str) -> Getter:
+    """An epoch time as RFC 3339 UTC; a value that is not a plausible one is `invalid-time`."""
+
+    def get(node: Record, root: Record) -> Any:
+        value = inner(node, root)
+        if not _present(value):
+            return None
+        written = epoch_time(value, unit)
+        if written is None:
+            message = f"{path} is not an epoch time in {EPOCH_WORDS[unit]} (0 to year 9999)"
+            raise UnconvertibleOrderError("invalid-time", message, path)
+        return written
+
+    return get
+
+
+EPOCH_WORDS = {"s": "seconds", "ms": "milliseconds"}
+
+
+@dataclass(frozen=True)
+class MinorUnits:
+    """An amount a platform gives in its currency's minor units (fen, cents): `{minor = …}`."""
+
+    value: Any
 
 
 class _Utc(str):

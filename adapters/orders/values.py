@@ -18,7 +18,7 @@ from typing import Any
 
 from iso4217 import Currency
 
-from ccstd.adapters.access_xml.mapping import local_time_problem
+from ccstd.adapters.local_times import local_time_problem
 from ccstd.standard.formats import is_currency
 
 Record = dict[str, Any]

@@ -76,7 +76,7 @@ PLATFORM_CASES = {
     "shape": (('merchant = {const = "Corner shop"}', "merchant = {foo = 1}"),
               ":16: order.merchant: {'foo': 1} is not valid here (accepted: a path, a list of "
               "them, {const = …}, {sum = …}, {join = …}, {prefix = …, value = …}, {digest = …}, "
-              "{utc = …})"),
+              "{utc = …}, {epoch = …, unit = …}, {minor = …})"),
     "name": (('name = "orders-corner-shop"', 'name = "Corner Shop"'),
              ":4: name: 'Corner Shop' is not valid here (accepted: The adapter name used with "
              "--from, in provenance and in rejects files; text matching ^orders-[a-z0-9-]+$)"),

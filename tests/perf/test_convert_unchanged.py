@@ -42,6 +42,10 @@ CASES: dict[str, tuple[str, Builder]] = {
     "example-taobao": ("orders-taobao", _example("orders", "taobao-trades.ndjson")),
     "example-shopify": ("orders-shopify", _example("orders", "shopify-orders.json")),
     "example-woocommerce": ("orders-woocommerce", _example("orders", "woocommerce-orders.json")),
+    "example-meituan": (
+        "orders-meituan-waimai",
+        _example("orders", "meituan-waimai-orders.ndjson"),
+    ),
     "bench-fhir": ("fhir-r4", make.bench_fhir),
     "odd-fhir": ("fhir-r4", make.odd_fhir),
     "odd-fhir-ndjson": ("fhir-r4", make.odd_fhir_ndjson),

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from ccstd.adapters.base import Adapter
 from ccstd.adapters.ledger import Ledger
-from ccstd.adapters.orders import ShopifyOrders, TaobaoOrders, WooCommerceOrders
+from ccstd.adapters.orders import (
+    MeituanWaimaiOrders,
+    ShopifyOrders,
+    TaobaoOrders,
+    WooCommerceOrders,
+)
 from ccstd.adapters.orders.values import money
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.registry import detect
@@ -33,6 +38,12 @@ CASES = [  # adapter, sample, (read, converted, rejected), rejection reasons
         {"invalid-quantity", "missing-required"},
     ),
     (TaobaoOrders, "taobao-trades.ndjson", (200, 198, 2), {"unknown-vendor-code", "invalid-time"}),
+    (
+        MeituanWaimaiOrders,
+        "meituan-waimai-orders.ndjson",
+        (200, 198, 2),
+        {"unknown-vendor-code", "invalid-json-text"},
+    ),
 ]
 
 
@@ -120,3 +131,39 @@ def test_ndjson_of_orders_and_single_pages(tmp_path: Path) -> None:
 )
 def test_money_round_trips_exactly(amount: Decimal) -> None:
     assert Decimal(money(amount, "CLF", "total")["amount"]) == amount
+
+
+def test_meituan_pushes_read_epochs_json_text_and_fen_and_leave_out_privacy_numbers(
+    tmp_path: Path,
+) -> None:
+    sample = SAMPLES / "meituan-waimai-orders.ndjson"
+    report, records, rejects = run(MeituanWaimaiOrders(), sample, tmp_path)
+    pushes = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
+    first, order = pushes[0], records[0]
+    assert order["placedAt"] == "2024-05-01T00:00:00+00:00"  # ctime 1714521600 (text)
+    assert records[1]["placedAt"] == "2024-05-01T00:10:17+00:00"  # ctime as a number
+    paid = json.loads(first["poi_receive_detail"])["onlinePayment"]  # fen
+    assert Decimal(order["amountPaid"]["amount"]) * 100 == paid
+    names = [d["food_name"] for d in json.loads(first["detail"])]
+    assert [line["name"] for line in order["lines"]] == names
+    assert order["recipientName"]["protection"] == "pseudonymised"
+    written = json.dumps(records, ensure_ascii=False)
+    for push in pushes:
+        for private in ("recipient_phone", "recipient_address", "wm_poi_phone"):
+            assert push[private] not in written
+    assert "_" not in "".join(str(o.get("recipientPhone", "")) for o in records)
+    by_reason = {r["reason"]: r for r in rejects}
+    assert by_reason["invalid-json-text"]["message"].startswith("detail holds text")
+    assert report["unknownFields"] == 0
+
+
+def test_adapters_check_says_what_the_meituan_file_parses() -> None:
+    from typer.testing import CliRunner
+
+    from ccstd.adapters.orders.tables import BUILTIN
+    from ccstd.cli.app import app
+
+    run = CliRunner().invoke(app, ["adapters", "check", str(BUILTIN / "meituan-waimai.toml")])
+    assert run.exit_code == 0, run.output
+    assert "JSON text parsed: detail, extras, poi_receive_detail" in run.stdout
+    assert "Order.placed_at          ← ctime" in run.stdout
