@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import settings
 
 from ccstd.standard.publishing import examples_check
 from ccstd.standard.publishing.examples_check import Example
@@ -15,6 +16,11 @@ from ccstd.standard.registry import EXAMPLES_ROOT, StandardRegistry, StandardVer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ACCEPTANCE = REPO_ROOT.parent / "shared" / "acceptance"
+
+# No test is timed (benchmarks measure speed): hypothesis's per-example deadline would fail
+# property tests on a loaded machine, so it is off for every test that does not set its own.
+settings.register_profile("untimed", deadline=None)
+settings.load_profile("untimed")
 
 
 def bumped(version: str, part: str) -> str:
