@@ -32,7 +32,9 @@ _PIECES = st.sampled_from(
      "\uff11", "\u0661", "\U0001d7ce", "x", "a", "X", "号", "\u201c", "\uff0c", "+86",
      "/", "(", ")", "\uff0d", "\u2010", "\u2015", "\u2212", "\uff08", "\uff0f", "0086",
      "110102570113189", "1ZW9V7F15901234569", "021", "0571", "6320", "8888", "86", "(0)", "@",
-     "a@b.cn", "\uff18\uff16", "\uff10", "\u200b", "\xad", "~", "|", "%2B", "0"]
+     "a@b.cn", "\uff18\uff16", "\uff10", "\u200b", "\xad", "~", "|", "%2B", "0",
+     "一三八", "一二三四", "幺", "\u3007", "○", "零", "壹贰叁", "捌", "陸", "两", "十", "八六",
+     "联系电话\uff1a"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
@@ -155,6 +157,7 @@ def test_numbers_in_forms_once_missed_are_leaks(tmp_path: Path) -> None:
         "d": "008613987654321",
         "e": "110102570113189",
         "f": "139/8765/4321",
+        "g": "86139-8765-4321",
     }
     record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
     found, written = certify_leaks(tmp_path, record)

@@ -78,6 +78,7 @@ MOBILE_FORMS = [
     *(f"138{c}0013{c}8000" for c in "\u200b\u200c\u200d\u2060\ufeff\xad\u180e"),  # invisible
     *(f"138{c}0013{c}8000" for c in "~|*#+="),
     "013800138000", "0138-0013-8000", "(0138) 0013 8000",  # the trunk 0 of a call
+    "86138-0013-8000", "0086138 0013 8000",  # a prefix glued to the first group
 ]  # fmt: skip
 OLD_ID = "110102570113189"  # 15 digits: Xicheng district, born 1957-01-13, sequence 189
 OLD_ID_FORMS = [OLD_ID, "110102-570113-189", "110102 570113 189", fw(OLD_ID)]
