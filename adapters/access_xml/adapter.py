@@ -19,7 +19,7 @@ from lxml import etree
 
 from ccstd.adapters.access_xml.dialect import BUILTIN, FAMILY, SCHEMA_FILE, Dialect, dialect_of
 from ccstd.adapters.access_xml.engine import PARSER_OPTIONS, element_value, read_records
-from ccstd.adapters.access_xml.mapping import convert_event
+from ccstd.adapters.access_xml.mapping import convert_event, unscoped_devices
 from ccstd.adapters.access_xml.safe_stream import (
     NotXMLError,
     SafeXMLStream,
@@ -105,15 +105,26 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
     def replay_warning(self, written: frozenset[tuple[str, str]]) -> str | None:
         """Why the Device ids a replay makes may not be those of the first output (`written`,
         from the rejects file): none of them starts with this dialect's `device_prefix`, so
-        the dialect changed it, and a door replayed here gets a second id. None otherwise."""
+        the dialect changed it; or they are not scoped to a site while the dialect reads one
+        (a rejects file written before Device ids were site-scoped). Either way a door replayed
+        here gets a second id. None otherwise."""
         devices = sorted(record_id for kind, record_id in written if kind == "Device")
         prefix = self.dialect.device_prefix
-        if not devices or any(record_id.startswith(prefix) for record_id in devices):
+        if not devices:
             return None
-        return (
-            f"no Device of the first output ({devices[0]}, ...) starts with {self.name}'s "
-            f"device_prefix {prefix!r}: a door replayed here gets a second id"
-        )
+        if not any(record_id.startswith(prefix) for record_id in devices):
+            return (
+                f"no Device of the first output ({devices[0]}, ...) starts with {self.name}'s "
+                f"device_prefix {prefix!r}: a door replayed here gets a second id"
+            )
+        unscoped = unscoped_devices(self.dialect, devices)
+        if unscoped:
+            return (
+                f"Devices of the first output ({unscoped[0]}, ...) have ids not scoped to a site, "
+                f"as ccstd wrote them before device ids became site-scoped; {self.name} reads the "
+                "site from the log, so a door replayed here gets a second, site-scoped id"
+            )
+        return None
 
     def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
         """A locator this family writes, and a context as `replay_context` writes it."""
