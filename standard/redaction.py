@@ -26,7 +26,8 @@ patterns:
   number, and every e-mail address.
 
 `is_carrier_tracking_number` tells a carrier's published tracking number (UPS `1Z…` with its check
-digit), which may hold a mobile-shaped run, from a person's number.
+digit; JD `JDVA…`/`JD0…`, SF `SF…`, YTO `YT…` waybills), which may hold a mobile-shaped run, from a
+person's number.
 """
 
 from __future__ import annotations
@@ -118,6 +119,13 @@ _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
 _UPS = re.compile(r"1Z[0-9A-Z]{6}[0-9A-Z]{2}[0-9]{8}")
+# Chinese carriers' waybills that start with the carrier's letters (no check digit to test):
+# JD Logistics `JDV` and a letter then eleven digits (JDVA…, JDVB…, JDVC…), or `JD` then thirteen
+# (JD0…); SF Express `SF` then twelve or thirteen; YTO `YT` then thirteen. A waybill of digits
+# only (ZTO, STO, YTO, JD, SF of old: 12 to 15 digits) is not among them: the runs it is taken
+# for are a mobile number after a trunk 0 (12 digits), after 86 (13) or 0086 (15), which is how
+# a person's number is written too.
+_LETTERED_WAYBILL = re.compile(r"JDV[A-Z][0-9]{11}|JD[0-9]{13}|SF[0-9]{12,13}|YT[0-9]{13}")
 
 
 def might_hold_identifier(text: str) -> bool:
@@ -230,10 +238,17 @@ def redact(text: str, thorough: bool = True) -> str:
 
 
 def is_carrier_tracking_number(text: str) -> bool:
-    """A UPS tracking number (`1Z`, six characters of shipper, two of service, seven digits of
-    package and a check digit), its check digit right: a carrier's code, never a person's. The
-    check digit: letters count (code point - 63) mod 10, digits as they are; the characters after
-    `1Z` at odd places count twice; the digit brings the sum to a multiple of ten."""
+    """A carrier's waybill, never a person's number: a UPS tracking number with its check digit
+    right (`_is_ups`), or a Chinese carrier's lettered waybill (`_LETTERED_WAYBILL`), whole. A
+    value of digits only is never one: an 11-digit 1[3-9]… value is a mobile number whatever
+    the field."""
+    return _is_ups(text) or _LETTERED_WAYBILL.fullmatch(text) is not None
+
+
+def _is_ups(text: str) -> bool:
+    """`1Z`, six characters of shipper, two of service, seven digits of package and a check
+    digit: letters count (code point - 63) mod 10, digits as they are; the characters after `1Z`
+    at odd places count twice; the digit brings the sum to a multiple of ten."""
     number = text.replace(" ", "").upper()
     if _UPS.fullmatch(number) is None:
         return False

@@ -211,3 +211,18 @@ def test_certify_finds_a_landline_and_an_e_mail_address(tmp_path: Path) -> None:
     out = tmp_path / "out"  # where certify_leaks writes every report
     written = "".join(p.read_text("utf-8", "replace") for p in out.rglob("*") if p.is_file())
     assert "6666" not in written and "zs@example" not in written
+
+
+def test_a_chinese_carriers_waybill_is_no_leak_where_a_number_of_digits_only_is(
+    tmp_path: Path,
+) -> None:
+    """JD, SF and YTO waybills start with the carrier's letters; a value of digits only may be
+    a person's number after a trunk 0 or 86, however many carriers print such waybills."""
+    for waybill in ("JDVA13800138000", "JD8613800138000", "SF013800138000", "YT8613800138000"):
+        record = valid_record("Delivery") | {"trackingNumber": waybill}
+        assert certify_leaks(tmp_path / waybill, record)[0] == [], waybill
+        record = valid_record("Delivery") | {"extensions": {"x": {"note": waybill}}}
+        assert certify_leaks(tmp_path / f"{waybill}-note", record)[0] != []  # not a tracking field
+    for planted in ("13800138000", "013800138000", "8613800138000", "SF13800138000"):
+        record = valid_record("Delivery") | {"trackingNumber": planted}
+        assert certify_leaks(tmp_path / planted, record)[0] == ["/trackingNumber"]
