@@ -28,6 +28,9 @@ FORMS = [
     ("身份证一一\u3007一\u3007二一九五七\u3007一一三一八九五", "resident ID number"),
     ("一一\u3007一\u3007二 一九五七\u3007一一三 一八九五", "resident ID number"),
     ("\u3007二一-六三二\u3007一二三四", "landline number"),
+    ("张三13812345678", "mobile number"),  # a name ending in a numeral, glued to a number
+    ("李四三138-1234-5678", "mobile number"),
+    ("一13812345678", "mobile number"),
 ]
 QUIET = [
     "一三八一二三四五六七两",  # 两 is a count word, not a digit
