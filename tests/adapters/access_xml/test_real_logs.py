@@ -277,7 +277,11 @@ def test_a_replay_of_rejects_written_before_site_scoped_device_ids_is_warned_of(
     old.write_text(rejects.read_text().replace(scoped, "gate-LY-1"), encoding="utf-8")
     dialect = tmp_path / "fixed.toml"
     dialect.write_text(LEGACY_CODES, encoding="utf-8")
-    for replayed_file, warned in ((rejects, False), (old, True)):
+    siteless, siteless_rejects = tmp_path / "siteless.xml", tmp_path / "siteless.rejects.ndjson"
+    siteless.write_text(f"<AccessLog>{''.join(events)}</AccessLog>", encoding="utf-8")
+    code, _, _ = convert(tmp_path, siteless, "--rejects", str(siteless_rejects))
+    assert code == 1 and '"Device":["gate-LY-1"]' in siteless_rejects.read_text()  # not scoped
+    for replayed_file, warned in ((rejects, False), (siteless_rejects, False), (old, True)):
         out = tmp_path / f"{replayed_file.stem}.out.ndjson"
         args = [
             "convert",
