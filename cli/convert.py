@@ -221,7 +221,7 @@ def _warn_replay(rejects_file: Path, adapter: Adapter | None) -> None:
         written = written_before(rejects_file, adapter.shared_types)
     except (ReplayError, OSError):
         return
-    message = warn(written)
+    message = warn(written, rejects_file)
     if message is not None:
         _stderr.print(f"ccstd: warning: {printable(message)}", markup=False)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,13 @@ import orjson
 from ccstd.adapters.base import Adapter
 from ccstd.adapters.ledger import Ledger
 from ccstd.adapters.privacy import Protector
-from ccstd.adapters.runner import ConversionReport, CountMismatchError, Outputs, convert_paths
+from ccstd.adapters.runner import (
+    ConversionReport,
+    CountMismatchError,
+    Outputs,
+    convert_paths,
+    file_digest,
+)
 from ccstd.conformance import hostile
 from ccstd.conformance import rules as r
 from ccstd.conformance.manifest import AdapterClaim, Manifest, ManifestError
@@ -126,16 +134,23 @@ class AdapterChecks:
                     self._where(), count=report.rejected, reasons=reasons
                 )
             )
-        if report is not None and not report.records:
-            findings.append(
-                r.SAMPLES_NOT_CONVERTED.finding(
-                    self._where(),
-                    read=report.read,
-                    rejected=report.rejected,
-                    skipped=report.skipped,
-                )
-            )
+        if conversion is not None:
+            findings += self._unconverted(claim.sources, conversion)
         return conversion, findings
+
+    def _unconverted(
+        self, sources: tuple[Path, ...], conversion: SampleConversion
+    ) -> Iterator[Finding]:
+        """A finding at every sample file that gave no record: each must prove the conversion
+        (one converting file must not carry others that convert nothing)."""
+        made = _records_by_source(conversion.records)
+        rejected = _records_by_source(conversion.records.with_suffix(".rejects.ndjson"), "file")
+        for source in dict.fromkeys(sources):
+            digest = file_digest(source)
+            if digest is None or made[digest] == 0:
+                yield r.SAMPLES_NOT_CONVERTED.finding(
+                    self._where(source), rejected=rejected[digest] if digest else 0
+                )
 
     def level_findings(self, first: SampleConversion) -> Iterator[Finding]:
         """Determinism, golden records, the hostile corpus."""
@@ -227,6 +242,39 @@ def first_difference(got: Any, want: Any, path: tuple[str | int, ...] = ()) -> s
 
 
 _MISSING = object()
+
+
+def _records_by_source(path: Path, key: str | None = None) -> Counter[str]:
+    """How many lines of an NDJSON output (`meta.source`) or rejects file (`key`) name each
+    source file's digest."""
+    counts: Counter[str] = Counter()
+    if not path.is_file():
+        return counts
+    for line in _lines(path):
+        value = orjson.loads(line)
+        if not isinstance(value, dict):
+            continue
+        named = value.get(key) if key else _source_of(value)
+        found = _DIGEST.search(named) if isinstance(named, str) else None
+        if found is not None:
+            counts[found.group()] += 1
+    return counts
+
+
+def _source_of(record: dict[str, Any]) -> str | None:
+    """The digest a record's provenance names: `meta.source.fileSha256`, or the digest at the
+    end of `meta.source.file` (versions before 1.2.0)."""
+    meta = record.get("meta")
+    source = meta.get("source") if isinstance(meta, dict) else None
+    if not isinstance(source, dict):
+        return None
+    digest, name = source.get("fileSha256"), source.get("file")
+    if isinstance(digest, str):
+        return "sha256:" + digest
+    return name if isinstance(name, str) else None
+
+
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
 
 
 def _lines(path: Path) -> list[bytes]:

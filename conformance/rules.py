@@ -121,11 +121,13 @@ SAMPLE_ITEMS_REJECTED = declare(
 SAMPLES_NOT_CONVERTED = declare(
     "samples-not-converted",
     ERROR,
-    "Samples gave no records",
-    "the samples gave no records ({read} item(s) read, {rejected} rejected, {skipped} skipped)",
+    "A sample gave no records",
+    "the sample gave no records ({rejected} of its items rejected, none converted)",
     "§6 Adapters: accounting",
-    "The adapter level certifies a conversion: sample sources that give no record at all (every "
-    "item rejected or skipped, or no item read) prove nothing and fail the level.",
+    "The adapter level certifies a conversion: every sample source must give at least one record. "
+    "A sample file that gives none (every item rejected or skipped, or no item read) proves "
+    "nothing and fails the level, even when the other samples convert; the finding names the "
+    "file.",
     ADAPTER,
 )
 ADAPTER_CRASHED = declare(

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from lxml import etree
 
 from ccstd.adapters.access_xml.dialect import BUILTIN, FAMILY, SCHEMA_FILE, Dialect, dialect_of
 from ccstd.adapters.access_xml.engine import PARSER_OPTIONS, element_value, read_records
-from ccstd.adapters.access_xml.mapping import convert_event
+from ccstd.adapters.access_xml.mapping import convert_event, site_around, unscoped_devices
 from ccstd.adapters.access_xml.safe_stream import (
     NotXMLError,
     SafeXMLStream,
@@ -102,18 +103,46 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
             return {"around": around} if around else {}
         return {}
 
-    def replay_warning(self, written: frozenset[tuple[str, str]]) -> str | None:
+    def replay_warning(
+        self, written: frozenset[tuple[str, str]], rejects_file: Path | None = None
+    ) -> str | None:
         """Why the Device ids a replay makes may not be those of the first output (`written`,
         from the rejects file): none of them starts with this dialect's `device_prefix`, so
-        the dialect changed it, and a door replayed here gets a second id. None otherwise."""
+        the dialect changed it; or they are not scoped to a site while the dialect reads one
+        that the rejected records have (a rejects file written before Device ids were
+        site-scoped). Either way a door replayed here gets a second id. None otherwise."""
         devices = sorted(record_id for kind, record_id in written if kind == "Device")
         prefix = self.dialect.device_prefix
-        if not devices or any(record_id.startswith(prefix) for record_id in devices):
+        if not devices:
             return None
-        return (
-            f"no Device of the first output ({devices[0]}, ...) starts with {self.name}'s "
-            f"device_prefix {prefix!r}: a door replayed here gets a second id"
-        )
+        if not any(record_id.startswith(prefix) for record_id in devices):
+            return (
+                f"no Device of the first output ({devices[0]}, ...) starts with {self.name}'s "
+                f"device_prefix {prefix!r}: a door replayed here gets a second id"
+            )
+        unscoped = unscoped_devices(self.dialect, devices)
+        if unscoped and (rejects_file is None or self._sites_in(rejects_file)):
+            return (
+                f"Devices of the first output ({unscoped[0]}, ...) have ids not scoped to a site, "
+                f"as ccstd wrote them before device ids became site-scoped; {self.name} reads the "
+                "site from the log, so a door replayed here gets a second, site-scoped id"
+            )
+        return None
+
+    def _sites_in(self, rejects_file: Path) -> bool:
+        """Whether a record of the rejects file may have a site read from the log."""
+        try:
+            with rejects_file.open("rb") as lines:
+                for line in lines:
+                    entry = orjson.loads(line) if line.strip() else None
+                    context = entry.get("context") if isinstance(entry, dict) else None
+                    if isinstance(context, dict) and site_around(
+                        self.dialect, context.get("around")
+                    ):
+                        return True
+        except (OSError, orjson.JSONDecodeError):
+            return True  # the replay says what is wrong with the file
+        return False
 
     def replay_problem(self, locator: str, context: dict[str, Any]) -> str | None:
         """A locator this family writes, and a context as `replay_context` writes it."""

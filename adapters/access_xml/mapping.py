@@ -407,6 +407,33 @@ def device_id(dialect: Dialect, mapped: dict[str, str | None], site_id: str) -> 
     return readable_id(device, dialect.device_prefix)[:128]
 
 
+def unscoped_devices(dialect: Dialect, devices: list[str]) -> list[str]:
+    """Those of `devices` (ids an earlier run wrote) that cannot be site-scoped, when the
+    dialect reads the site from the log (a site id, or a name without a constant `[site] id` or
+    `name`) and so scopes every Device id to its site: a scoped id is always rewritten with a
+    digest (`readable_id` of `site/device`), so an id without one was not scoped."""
+    if "id" in dialect.site or not (
+        "site_id" in dialect.fields
+        or ("site_name" in dialect.fields and "name" not in dialect.site)
+    ):
+        return []
+    return [record_id for record_id in devices if not _DERIVED.search(record_id)]
+
+
+def site_around(dialect: Dialect, around: Any) -> bool:
+    """Whether a replayed record may have a site read from the log, judged from the attributes
+    kept around it (a rejects line's `context.around`): a site field read from the document's
+    root has a value there; one read from the record itself cannot be told, so it may."""
+    for name in ("site_id", "site_name"):
+        for steps in dialect.fields.get(name, ()):
+            if len(steps) != 2 or not steps[0].startswith("/"):
+                return True
+            held = around.get(steps[0]) if isinstance(around, dict) else None
+            if isinstance(held, dict) and held.get(steps[1]):
+                return True
+    return False
+
+
 def _site_from_log(dialect: Dialect, mapped: dict[str, str | None]) -> bool:
     """Whether `_site` takes the community's id from the log rather than from the dialect."""
     if "id" in dialect.site:

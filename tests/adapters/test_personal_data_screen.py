@@ -212,7 +212,16 @@ def test_a_ups_number_with_its_check_digit_converts_with_its_order(tmp_path: Pat
     assert delivery["trackingNumber"] == "1ZW9V7F15901234569"
 
 
-@pytest.mark.parametrize("planted", [MOBILE, "+86 (138) 0013-8000"])
+@pytest.mark.parametrize("waybill", ["JDVA13800138000", "SF013800138000", "YT8613800138000"])
+def test_a_chinese_carriers_waybill_converts_with_its_order(tmp_path: Path, waybill: str) -> None:
+    """JD, SF and YTO waybills hold a mobile-shaped run after the carrier's letters."""
+    done = shopify(tmp_path, waybill)
+    assert done["run"].exit_code == 0, done["run"].output
+    (delivery,) = [r for r in done["records"] if r["type"] == "Delivery"]
+    assert delivery["trackingNumber"] == waybill
+
+
+@pytest.mark.parametrize("planted", [MOBILE, "+86 (138) 0013-8000", "013800138000"])
 def test_a_planted_number_loses_its_delivery_and_a_sku_its_value(
     tmp_path: Path, planted: str
 ) -> None:

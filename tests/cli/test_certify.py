@@ -228,3 +228,33 @@ def test_samples_that_give_no_record_fail_the_adapter_level(
     assert "samples-not-converted" in report(out)["summary"]["byRule"]
     assert report(out)["levelReached"] != "adapter"
     assert not (out / "certificate.json").exists()
+
+
+@proves("samples-not-converted")
+def test_every_sample_file_must_give_a_record(tmp_path: Path) -> None:
+    """One sample that converts does not carry others that convert nothing: each such file is
+    named by its own finding, and the adapter level is not reached."""
+    vendor = shutil.copytree(VENDORS / "linli-market", tmp_path / "vendor")
+    manifest = vendor / "ccstd-vendor.toml"
+    text = manifest.read_text(encoding="utf-8").replace(
+        'golden = "golden/taobao-trades.ndjson"', ""
+    )
+    sources = '"sources/taobao-trades.ndjson", "sources/closed.ndjson", "sources/notes.txt"'
+    manifest.write_text(text.replace('"sources/taobao-trades.ndjson"', sources), encoding="utf-8")
+    (vendor / "sources" / "closed.ndjson").write_text('{"tid": ""}\n{"status": 1}\n', "utf-8")
+    (vendor / "sources" / "notes.txt").write_text("not a trade export\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["certify", "run", str(manifest), "--out", str(out), "-q"])
+    assert result.exit_code == 1, result.output
+    found = [f for f in report(out)["findings"] if f["code"] == "samples-not-converted"]
+    assert sorted(f["file"] for f in found) == [
+        "sources/closed.ndjson",
+        "sources/notes.txt",
+    ]
+    assert report(out)["levelReached"] != "adapter"
+    manifest.write_text(text, encoding="utf-8")  # the one sample that converts: the level holds
+    assert (
+        RUNNER.invoke(app, ["certify", "run", str(manifest), "--out", str(out), "-q"]).exit_code
+        == 0
+    )
+    assert report(out)["levelReached"] == "adapter"

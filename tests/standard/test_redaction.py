@@ -78,6 +78,7 @@ MOBILE_FORMS = [
     *(f"138{c}0013{c}8000" for c in "\u200b\u200c\u200d\u2060\ufeff\xad\u180e"),  # invisible
     *(f"138{c}0013{c}8000" for c in "~|*#+="),
     "013800138000", "0138-0013-8000", "(0138) 0013 8000",  # the trunk 0 of a call
+    "86138-0013-8000", "0086138 0013 8000",  # a prefix glued to the first group
 ]  # fmt: skip
 OLD_ID = "110102570113189"  # 15 digits: Xicheng district, born 1957-01-13, sequence 189
 OLD_ID_FORMS = [OLD_ID, "110102-570113-189", "110102 570113 189", fw(OLD_ID)]
@@ -235,3 +236,25 @@ def test_validate_reports_hide_landlines_and_e_mail_addresses(tmp_path: Path) ->
         done = CliRunner().invoke(app, ["validate", str(source), "--format", fmt])
         assert done.exit_code == 1, done.output
         assert "9988" not in done.output and "zs@example" not in done.output, (fmt, done.output)
+
+
+@pytest.mark.parametrize(
+    ("number", "waybill"),
+    [
+        ("JDVA13800138000", True),  # JD: JDV, a letter, eleven digits
+        ("JDVC46783539436", True),
+        ("JD0013800138000", True),  # JD: JD and thirteen digits
+        ("SF013800138000", True),  # SF Express: SF and twelve or thirteen digits
+        ("SF1386013800138", True),
+        ("YT8613800138000", True),  # YTO: YT and thirteen digits
+        ("JDVA1380013800", False),  # ten digits
+        ("JDVA 138 0013 8000", False),  # grouped: a number after letters
+        ("jdva13800138000", False),
+        ("13800138000", False),  # digits only: a mobile number whatever the field
+        ("013800138000", False),  # a trunk 0 and a mobile number (a 12-digit waybill's shape)
+        ("8613800138000", False),
+        ("SF13800138000", False),  # SF and eleven digits: a mobile number after letters
+    ],
+)
+def test_chinese_carriers_lettered_waybills_are_theirs(number: str, waybill: bool) -> None:
+    assert is_carrier_tracking_number(number) is waybill

@@ -257,3 +257,44 @@ def test_a_replay_through_an_edited_device_prefix_is_warned_of(tmp_path: Path) -
         assert replayed.exit_code == 0, replayed.output
         said = f"ccstd: warning: no Device of the first output ({device}, ...)"
         assert (said in replayed.stderr) is warned, replayed.stderr
+
+
+def test_a_replay_of_rejects_written_before_site_scoped_device_ids_is_warned_of(
+    tmp_path: Path,
+) -> None:
+    """A rejects file from before Device ids were scoped to the site read from the log names
+    Device `gate-LY-1`; replayed now, the same door is `gate-community-s-LY-1-…`: warned once,
+    naming the dialect. A rejects file written now replays without a warning."""
+    log, rejects = tmp_path / "log.xml", tmp_path / "rejects.ndjson"
+    event = '<Event time="2024-05-01 07:00:4{n}" controller="LY-1"><Result code="{code}"/>'
+    events = [event.format(n=n, code=c) + "<Method>CARD</Method></Event>" for n, c in
+              ((1, "OK"), (2, "E77"))]  # fmt: skip
+    log.write_text(f'<AccessLog site="s">{"".join(events)}</AccessLog>', encoding="utf-8")
+    code, _, _ = convert(tmp_path, log, "--rejects", str(rejects))
+    assert code == 1
+    scoped = readable_id("community-s/LY-1", "gate-")
+    old = tmp_path / "old-rejects.ndjson"
+    old.write_text(rejects.read_text().replace(scoped, "gate-LY-1"), encoding="utf-8")
+    dialect = tmp_path / "fixed.toml"
+    dialect.write_text(LEGACY_CODES, encoding="utf-8")
+    siteless, siteless_rejects = tmp_path / "siteless.xml", tmp_path / "siteless.rejects.ndjson"
+    siteless.write_text(f"<AccessLog>{''.join(events)}</AccessLog>", encoding="utf-8")
+    code, _, _ = convert(tmp_path, siteless, "--rejects", str(siteless_rejects))
+    assert code == 1 and '"Device":["gate-LY-1"]' in siteless_rejects.read_text()  # not scoped
+    for replayed_file, warned in ((rejects, False), (siteless_rejects, False), (old, True)):
+        out = tmp_path / f"{replayed_file.stem}.out.ndjson"
+        args = [
+            "convert",
+            "--replay",
+            str(replayed_file),
+            "--dialect",
+            str(dialect),
+            "-o",
+            str(out),
+        ]
+        replayed = RUNNER.invoke(app, args, env=KEY)
+        assert replayed.exit_code == 0, replayed.output
+        said = "ccstd: warning: Devices of the first output (gate-LY-1, ...) have ids not scoped"
+        assert (said in replayed.stderr) is warned, replayed.stderr
+        assert replayed.stderr.count("warning") == int(warned)
+        assert ("legacy-fixed reads the site from the log" in replayed.stderr) is warned
