@@ -423,6 +423,18 @@ CODES = {
     ("Procedure", "status"): _codelist("procedure-status"),
     ("DiagnosticReport", "status"): _codelist("diagnostic-report-status"),
     ("Timing", "periodUnit"): _codelist("timing-unit"),
+    ("CarePlan", "status"): _codelist("care-plan-status"),
+    ("CarePlan", "intent"): _codelist("care-plan-intent"),
+    ("CarePlan", "activity.detail.status"): _codelist("care-plan-activity-status"),
+    ("Goal", "lifecycleStatus"): _codelist("goal-lifecycle-status"),
+    ("Consent", "status"): _codelist("consent-status"),
+    ("Consent", "provision.type"): _codelist("consent-decision"),
+    ("Communication", "status"): _codelist("communication-status"),
+    ("Composition", "status"): _codelist("clinical-document-status"),
+    ("DocumentReference", "status"): _codelist("clinical-document-status"),
+    ("DocumentManifest", "status"): _codelist("clinical-document-status"),
+    ("Device", "status"): _codelist("medical-device-status"),
+    ("DeviceUseStatement", "status"): _codelist("medical-device-status"),
 }
 
 
