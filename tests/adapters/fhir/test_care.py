@@ -537,3 +537,10 @@ def test_goals_and_devices_given_as_resources_of_their_own_are_carried(tmp_path:
     assert used["udi"]["value"] == protected("09504000059118")
     assert used["deviceName"] == protected(f"{SECRET}'s hearing aid")
     assert ledger(tmp_path)["skipped"] == {"Goal: carried-by-referrers": 1}
+
+
+def test_free_text_with_an_asterisk_is_pseudonymised_not_kept_as_masked(tmp_path: Path) -> None:
+    """A masked value (李*, 135****1234) has no spaces; words with an asterisk are free text."""
+    made = _run(tmp_path, care_plan(title=f"Call {SECRET} * urgent"))
+    assert made[pseudonym("cp1")]["title"] == protected(f"Call {SECRET} * urgent")
+    assert SECRET not in (tmp_path / "out" / "records.ndjson").read_text()
