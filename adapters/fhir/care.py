@@ -5,6 +5,7 @@ standard offers the protected form, and pseudonymised like names."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ccstd.adapters.base import Rejected, SourceContext
@@ -22,7 +23,9 @@ from ccstd.adapters.fhir.mapping import (
     partial_date,
     quantity,
     reference,
+    screened,
 )
+from ccstd.standard.formats import is_uri
 
 _MISSING = "missing-required"
 _NOWHERE = "a reference to nothing the standard holds"
@@ -223,7 +226,7 @@ def _consent(
                 if (c := concept(p, f"provision.purpose[{i}]", dropped))]  # fmt: skip
     _put(record, "purposes", purposes)
     policies = [p.get("uri") for p in resource.get("policy") or [] if isinstance(p, dict)]
-    uris = [u for u in policies if isinstance(u, str) and u]
+    uris = [u for i, p in enumerate(policies) if (u := _uri(p, f"policy[{i}].uri", dropped))]
     _put(record, "policyUri", uris[0] if uris else None)
     if len(uris) > 1:
         dropped.append(("policy", "only the first policy's uri is carried"))
@@ -254,6 +257,20 @@ def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
 
 _R5_MOVED = frozenset(("decision", "period"))
 _R5_ONLY = frozenset(("decision", "subject", "date", "period"))
+
+
+def _uri(value: Any, path: str, dropped: Drops) -> str | None:
+    """An absolute URI the standard takes, unless it names someone the export describes (a
+    portal's link can hold a name or a record number); else None, the reason reported."""
+    if not isinstance(value, str) or not value:
+        return None
+    if not is_uri(value):
+        dropped.append((path, "not an absolute URI"))
+        return None
+    return screened(value, path, dropped) or None
+
+
+_MEDIA_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
 
 
 # Communication -----------------------------------------------------------------------------------
@@ -367,11 +384,15 @@ def _attachments(values: Any, dropped: Drops) -> list[Record]:
         attachment = content.get("attachment") if isinstance(content, dict) else None
         if not isinstance(attachment, dict):
             continue
-        url, media = attachment.get("url"), attachment.get("contentType")
-        if isinstance(url, str) and url and isinstance(media, str) and media:
-            found.append({"url": url, "mediaType": media.split(";")[0].strip()})
+        url, media = (
+            _uri(attachment.get("url"), f"{at}.url", dropped),
+            attachment.get("contentType"),
+        )
+        kind = media.split(";")[0].strip().lower() if isinstance(media, str) else ""
+        if url and _MEDIA_TYPE.fullmatch(kind):
+            found.append({"url": url, "mediaType": kind})
         elif url:
-            dropped.append((f"{at}.url", "an attachment without a media type"))
+            dropped.append((f"{at}.url", "an attachment without a media type (type/subtype)"))
         if attachment.get("data"):
             dropped.append((f"{at}.data", _ATTACHMENT))
         leftovers(attachment, ("url", "contentType", "data"), at, dropped)

@@ -544,3 +544,20 @@ def test_free_text_with_an_asterisk_is_pseudonymised_not_kept_as_masked(tmp_path
     made = _run(tmp_path, care_plan(title=f"Call {SECRET} * urgent"))
     assert made[pseudonym("cp1")]["title"] == protected(f"Call {SECRET} * urgent")
     assert SECRET not in (tmp_path / "out" / "records.ndjson").read_text()
+
+
+def test_attachments_keep_only_absolute_urls_naming_no_one_with_a_media_type(
+    tmp_path: Path,
+) -> None:
+    content = [
+        {"attachment": {"contentType": "Application/PDF", "url": "https://example.org/a.pdf"}},
+        {"attachment": {"contentType": "application/pdf", "url": "Binary/123"}},
+        {"attachment": {"contentType": "application/pdf", "url": "https://portal.example/Doe/1"}},
+        {"attachment": {"contentType": "pdf", "url": "https://example.org/b.pdf"}},
+    ]
+    made = _run(tmp_path, document_reference(content=content))
+    assert made[pseudonym("dr1")]["attachments"] == [
+        {"url": "https://example.org/a.pdf", "mediaType": "application/pdf"}
+    ]
+    assert "Doe" not in (tmp_path / "out" / "records.ndjson").read_text()
+    assert "DocumentReference.content.attachment.url" in ledger(tmp_path)["dropped"]
