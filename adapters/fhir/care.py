@@ -101,6 +101,8 @@ def _care_plan(
     _put(record, "createdAt", clinical_time(resource.get("created")))
     addresses = _references(resource.get("addresses"), "addresses", context, dropped)
     _put(record, "addresses", [a for a in addresses if a["type"] == "Condition"])
+    if any(a["type"] != "Condition" for a in addresses):
+        dropped.append(("addresses", "a reference to a record that is not a Condition"))
     activities = []
     for index, activity in enumerate(resource.get("activity") or []):
         found = _activity(activity, f"activity[{index}]", dropped)
