@@ -4,6 +4,7 @@ built here in FHIR R4's shapes (and R5's `Consent.decision`), never copied from 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -561,3 +562,22 @@ def test_attachments_keep_only_absolute_urls_naming_no_one_with_a_media_type(
     ]
     assert "Doe" not in (tmp_path / "out" / "records.ndjson").read_text()
     assert "DocumentReference.content.attachment.url" in ledger(tmp_path)["dropped"]
+
+
+def test_a_rejected_plan_replays_with_the_goals_its_run_had_read(tmp_path: Path) -> None:
+    """The Goal read elsewhere travels in the reject's replay context, so the fixed plan, replayed
+    alone, still carries it."""
+    source = tmp_path / "plans.ndjson"
+    broken = care_plan(status="Active", goal=[{"reference": "Goal/g1"}], contained=[])
+    source.write_text(ndjson(PATIENT, broken, care_plan()["contained"][0]))
+    assert convert(tmp_path, source).exit_code == 1
+    [line] = rejects(tmp_path)
+    assert line["reason"] == "invalid-code" and "CarePlan.status" in line["message"]
+    fixed = json.loads(line["raw"]["text"]) | {"status": "active"}
+    (tmp_path / "fix.ndjson").write_text(json.dumps(line | {"raw": {"text": json.dumps(fixed)}}))
+    again = tmp_path / "again"
+    again.mkdir()
+    result = convert(again, Path("--replay"), tmp_path / "fix.ndjson")
+    assert result.exit_code == 0, result.output
+    [record] = records(again).values()
+    assert record["goals"][0]["description"] == {"text": "HbA1c below 7%"}
