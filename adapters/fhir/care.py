@@ -148,6 +148,9 @@ def _goals(resource: dict[str, Any], context: SourceContext, dropped: Drops) -> 
     elsewhere = context.facts.get("parts") or {}
     found = []
     for index, pointer in enumerate(pointers):
+        if pointer in pointers[:index]:
+            dropped.append((f"goal[{index}]", "the same Goal named again: carried once"))
+            continue
         goal = inside.get(pointer) if isinstance(pointer, str) else None
         goal = goal or (elsewhere.get(pointer) if isinstance(pointer, str) else None)
         if not isinstance(goal, dict):
