@@ -35,6 +35,8 @@ _RANK = [_ORDER.index(b) if b in _ORDER else 256 + b for b in range(256)]  # seq
 _WORD_SEPARATOR = re.compile(rb"[ ._,;:-]+")
 _PASSPHRASE = re.compile(rb"[A-Za-z][a-z]*(?:[ ._,;:-]+[A-Za-z][a-z]*)+")
 _MAX_KEY_BYTES = 4096
+_HAS_SPACE = re.compile(r"\s")
+_MAX_MASKED = 128  # the longest value the standard's masked form holds
 _MAX_REMEMBERED_IDS = 65536
 # The alphabets a key is usually drawn from, smallest first: (size, bytes it allows).
 _ALPHABETS = (
@@ -283,8 +285,9 @@ class Protector:
     def _protect_value(self, value: Any) -> Any:
         if not isinstance(value, str):
             return value  # already protected (or not a value this policy handles)
-        # 135****1234, 李*, ***5678: no real identifier has an asterisk (a line of text only)
-        if "*" in value and "\n" not in value:
+        # 135****1234, 李*, ***5678: no real identifier has an asterisk. A value with a space is
+        # words (a note, a title: "call Li * urgent"), not a masked value: never kept as masked
+        if "*" in value and len(value) <= _MAX_MASKED and not _HAS_SPACE.search(value):
             self.counts["masked"] += 1
             return {"protection": "masked", "value": value}
         if self.key is None:

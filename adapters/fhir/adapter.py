@@ -32,7 +32,7 @@ from ccstd.adapters.base import (
     too_deep,
 )
 from ccstd.adapters.compression import expansion_limit, is_gzip
-from ccstd.adapters.fhir import clinical, elements, mapping
+from ccstd.adapters.fhir import care, elements, mapping
 from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, strings_of
 from ccstd.adapters.ledger import Coverage
 
@@ -73,6 +73,7 @@ class FhirAdapter(Adapter):
         used = {ref: full_urls[ref] for ref in sorted(refs) if ref in full_urls}
         shared = sorted(refs & set(context.facts.get("sharedFullUrls", ())))
         medicine = context.facts.get("medication")
+        parts = context.facts.get("parts")
         people = context.facts.get("people")
         conflict = {k: context.facts[k] for k in _CONFLICT if context.facts.get("conflictsWith")}
         return (
@@ -80,6 +81,7 @@ class FhirAdapter(Adapter):
             | ({"fullUrls": used} if used else {})
             | ({"sharedFullUrls": shared} if shared else {})
             | ({"medication": medicine} if medicine is not None else {})
+            | ({"parts": parts} if parts else {})
             | ({"people": people} if people else {})
         )
 
@@ -91,9 +93,10 @@ class FhirAdapter(Adapter):
             return f"the locator is not one {self.name} writes"
         full_urls, shared = context.get("fullUrls", {}), context.get("sharedFullUrls", [])
         if (
-            set(context) - {"fullUrls", "sharedFullUrls", "medication", "people", *_CONFLICT}
+            set(context) - _REPLAYED
             or not _is_conflict(context)
             or not isinstance(context.get("medication", {}), dict)
+            or not _are_parts(context.get("parts", {}))
             or not _is_terms(context.get("people", []))
             or not isinstance(full_urls, dict)
             or not all(_is_target(target) for target in full_urls.values())
@@ -328,6 +331,7 @@ class FhirAdapter(Adapter):
         if shared is not None:
             return shared
         resource, artefacts = _without_export_artefacts(resource)
+        resource = care.as_r4(resource)
         why = "not FHIR: an exporter's own field (e.g. a database _id)"
         dropped = [(a, why) for a in artefacts]
         zone = context.options.timezone
@@ -336,7 +340,7 @@ class FhirAdapter(Adapter):
             return checked
         resource, invalid, model, local = checked
         dropped += invalid
-        mapper = clinical.MAPPERS_ALL[kind]
+        mapper = care.MAPPERS_ALL[kind]
         outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context, mapper)
         if isinstance(outcome, Converted) and (dropped or local):
             notes = tuple((path, f"a time without a UTC offset: {zone} assumed "
@@ -389,6 +393,10 @@ def _skipped(
             "records that refer to it, not as a record of its own"
         )
         return Skipped("carried-by-referrers", message)
+    if kind == "Device" and not item.value.get("patient"):
+        return Skipped("not-a-resident-device", _COMMUNITY_DEVICE)
+    if kind == "Goal":
+        return Skipped("carried-by-referrers", _GOAL)
     if kind not in mapping.ENTITY_OF:
         return Skipped(
             "unsupported-resource-type",
@@ -397,6 +405,14 @@ def _skipped(
     return None
 
 
+_GOAL = (
+    "a Goal is carried as one of the goals of the CarePlan that names it, not as a record of its "
+    "own (a Goal no plan names has no entity in the standard)"
+)
+_COMMUNITY_DEVICE = (
+    "a Device without a patient is not a resident's device (a gate, camera or sensor is the "
+    "community's Device entity, which needs a community): not converted"
+)
 _Validated = tuple[dict[str, Any], list[tuple[str, str]], Any, list[str]]
 _AHEAD = 64  # items converted ahead of the runner's asking (`FhirAdapter._converted_ahead`)
 _Read = tuple[SourceItem, dict[str, Any], dict[str, Any]]  # item, facts read, facts shown
@@ -418,6 +434,7 @@ def _with_facts(
             _remember(item.value, None, medicines, shows)
         extra: dict[str, Any] = _first_reading(item, context, seen)
         extra["medication"] = _medication_for(item.value, medicines)
+        extra["parts"] = _parts_for(item.value, medicines.parts)
         extra["people"] = _people_in(item, medicines.people) or None
         extra = {k: v for k, v in extra.items() if v is not None}
         facts = context.facts
@@ -494,6 +511,7 @@ _TARGET_ID = re.compile(r"[!-~]{1,256}")  # printable ASCII: no space, no contro
 
 
 _CONFLICT = ("duplicateOf", "conflictsWith")  # where it was first read, and that reading's digest
+_REPLAYED = frozenset(("fullUrls", "sharedFullUrls", "medication", "people", "parts", *_CONFLICT))
 
 
 def _is_conflict(context: dict[str, Any]) -> bool:
@@ -540,6 +558,8 @@ class Memory(dict[str, Any]):
     def __init__(self) -> None:
         super().__init__()
         self.people = People()
+        # Goals and Devices by reference, for the CarePlans and DeviceUseStatements naming them
+        self.parts: dict[str, Any] = {}
 
 
 def _people_in(item: SourceItem, people: People) -> list[list[str]]:
@@ -800,7 +820,7 @@ def _references_in(node: Any) -> Iterator[str]:
 
 _MAX_MEDICATIONS = 100_000  # Medication codes remembered per run (each a few hundred bytes)
 _MEDICATION_LINE = re.compile(
-    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person)"'
+    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person|Goal|Device)"'
 )
 _DISPLAYED = re.compile(rb'(?:"(\w+)"\s*:\s*\[?\s*)?\{([^{}]*"display"[^{}]*)\}')
 _PERSON_TARGET = re.compile(rb"(?:Patient|Practitioner|RelatedPerson|Person|PractitionerRole)[/\"]")
@@ -928,6 +948,8 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bo
         return
     if isinstance(medicines, Memory):
         medicines.people.remember(value, displays)
+        if value.get("resourceType") in _PARTS:
+            _remember_part(value, full_url, medicines.parts)
     if value.get("resourceType") != "Medication":
         return
     code = value.get("code")
@@ -952,3 +974,43 @@ def _medication_for(value: Any, medicines: dict[str, Any]) -> Any:
         return medicines[target]
     parts = target.split("/_history/")[0].split("/")
     return medicines.get("/".join(parts[-2:])) if len(parts) >= 2 else None
+
+
+_PARTS = frozenset(("Goal", "Device"))
+_NAMING = {"CarePlan": "goal", "DeviceUseStatement": "device"}  # the element naming the parts
+
+
+def _remember_part(value: dict[str, Any], full_url: Any, parts: dict[str, Any]) -> None:
+    """A Goal or Device under its fullUrl and `Type/<id>`, unless a copy read before holds the key
+    (the first reading is the one converted)."""
+    if len(parts) >= _MAX_MEDICATIONS:
+        return
+    if isinstance(full_url, str):
+        parts.setdefault(full_url, value)
+    if isinstance(value.get("id"), str):
+        parts.setdefault(f"{value['resourceType']}/{value['id']}", value)
+
+
+def _parts_for(value: Any, parts: dict[str, Any]) -> dict[str, Any] | None:
+    """The Goals a CarePlan names, or the Device a DeviceUseStatement names, that the run has read
+    (by the reference as written, else by its last `Type/<id>`), by the reference as written."""
+    if not isinstance(value, dict) or not parts or value.get("resourceType") not in _NAMING:
+        return None
+    named = value.get(_NAMING[value["resourceType"]])
+    found = {}
+    for pointer in named if isinstance(named, list) else [named]:
+        target = pointer.get("reference") if isinstance(pointer, dict) else None
+        if not isinstance(target, str) or target.startswith("#"):
+            continue
+        key = target if target in parts else "/".join(target.split("/_history/")[0].split("/")[-2:])
+        if key in parts:
+            found[target] = parts[key]
+    return found or None
+
+
+def _are_parts(value: Any) -> bool:
+    """Whether a replayed context's parts are Goals or Devices by reference."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, dict) and v.get("resourceType") in _PARTS
+        for k, v in value.items()
+    )

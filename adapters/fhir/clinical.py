@@ -1,5 +1,7 @@
-"""FHIR R4 allergies, medications, procedures and reports → the entities of standard 1.2.0
-(AllergyIntolerance, MedicationUse, Procedure, DiagnosticReport)."""
+"""FHIR R4 allergies, medications, procedures and reports → the entities of standard 1.3.0
+(AllergyIntolerance, MedicationUse, Procedure, DiagnosticReport). Their free text (a coded
+item's wording, a dose's instructions, a conclusion, notes) goes to the fields that offer the
+protected form, pseudonymised like names (standard 1.3.0)."""
 
 from __future__ import annotations
 
@@ -100,6 +102,25 @@ def _period(value: Any, path: str, dropped: Drops) -> Record | None:
     return found or None
 
 
+def notes(resource: dict[str, Any], record: Record, dropped: Drops, name: str = "note") -> None:
+    """FHIR `note` (Annotations) as the record's `notes`: each text, in the source's order,
+    pseudonymised like a name (it may name someone); an author and a time are not carried."""
+    found = []
+    for index, note in enumerate(resource.get(name) or []):
+        path = f"{name}[{index}]"
+        text = note.get("text") if isinstance(note, dict) else None
+        if isinstance(text, str) and text.strip():
+            found.append(text[:4000])
+        else:
+            dropped.append((path, "a note without text"))
+        leftovers(note, ("text",), path, dropped, _NOTE_PARTS)
+    if found:
+        record["notes"] = found
+
+
+_NOTE_PARTS = "only a note's text is carried: its author (often a name) and time are not"
+
+
 def _allergy(
     resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
@@ -127,6 +148,7 @@ def _allergy(
             reactions.append(found)
     if reactions:
         record["reactions"] = reactions
+    notes(resource, record, dropped)
     return None
 
 
@@ -195,6 +217,7 @@ def _medication_use(
     reasons = any_concepts(resource.get("reasonCode"), "reasonCode", dropped)
     if reasons:
         record["reasons"] = reasons
+    notes(resource, record, dropped)
     return None
 
 
@@ -253,12 +276,8 @@ def _dosage(dosage: Any, path: str, dropped: Drops) -> Record | None:
     found: Record = {}
     before = len(dropped)
     given = dosage.get("text")
-    if (
-        isinstance(given, str)
-        and given.strip()
-        and (text := screened(given, f"{path}.text", dropped))
-    ):
-        found["text"] = text[:4000]
+    if isinstance(given, str) and given.strip():
+        found["textProtected"] = given[:4000]  # may name someone: pseudonymised
     dose = _dose(dosage.get("doseAndRate"), f"{path}.doseAndRate", dropped)
     if dose:
         found["doseQuantity"] = dose
@@ -325,8 +344,7 @@ def _timing(timing: Any, path: str, dropped: Drops) -> Record | None:
     code: dict[str, Any] = timing["code"] if isinstance(timing.get("code"), dict) else {}
     wording = code.get("text")
     if isinstance(wording, str) and wording.strip():
-        text = screened(wording, f"{path}.code.text", dropped)
-        found.update({"text": text[:4000]} if text else {})
+        found["textProtected"] = wording[:4000]  # may name someone: pseudonymised
     leftovers(code, ("text",), f"{path}.code", dropped, "only the timing's text is carried")
     leftovers(repeat, ("frequency", "period", "periodUnit"), f"{path}.repeat", dropped)
     leftovers(timing, ("repeat", "code"), path, dropped)
@@ -359,6 +377,7 @@ def _procedure(
     outcome = any_concept(resource.get("outcome"), "outcome", dropped)
     if outcome:
         record["outcome"] = outcome
+    notes(resource, record, dropped)
     return None
 
 
@@ -385,8 +404,9 @@ def _report(
     results = _results(resource, record, context, dropped)
     if results:
         record["results"] = results
-    if resource.get("conclusion"):
-        dropped.append(("conclusion", FREE_TEXT))
+    conclusion = resource.get("conclusion")
+    if isinstance(conclusion, str) and conclusion.strip():
+        record["conclusionProtected"] = conclusion[:4000]  # may name someone: pseudonymised
     codes = any_concepts(resource.get("conclusionCode"), "conclusionCode", dropped)
     if codes:
         record["conclusionCodes"] = codes

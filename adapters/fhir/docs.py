@@ -33,7 +33,10 @@ def render() -> str:
         "Skipped with the reason `administrative:<type>` (so the summary counts them by type): "
         + ", ".join(f"`{t}`" for t in tables["administrative"]["types"])
         + ". A `Medication` is skipped as `carried-by-referrers`: its code is carried as the "
-        "medicine of the MedicationUse records that refer to it. Any other type without an "
+        "medicine of the MedicationUse records that refer to it; a `Goal` is skipped as "
+        "`carried-by-referrers` too: it is one of the `goals` of the CarePlan that names it. A "
+        "`Device` without a `patient` is skipped as `not-a-resident-device` (community equipment "
+        "is the standard's `Device`, which needs a community). Any other type without an "
         "entity is skipped as `unsupported-resource-type`.",
         "",
         END,

@@ -25,7 +25,7 @@ from ccstd.standard.registry import SCHEMAS_ROOT
 
 MAPPING_FILE = Path(__file__).with_name("mapping.toml")
 TABLES: dict[str, Any] = tomllib.loads(MAPPING_FILE.read_text(encoding="utf-8"))
-STANDARD_VERSION = "1.2.0"
+STANDARD_VERSION = "1.3.0"
 ENTITY_OF = {kind: spec["entity"] for kind, spec in TABLES["coverage"].items() if kind != "*"}
 ADMINISTRATIVE = frozenset(TABLES["administrative"]["types"])
 _UCUM = "http://unitsofmeasure.org"
@@ -423,6 +423,18 @@ CODES = {
     ("Procedure", "status"): _codelist("procedure-status"),
     ("DiagnosticReport", "status"): _codelist("diagnostic-report-status"),
     ("Timing", "periodUnit"): _codelist("timing-unit"),
+    ("CarePlan", "status"): _codelist("care-plan-status"),
+    ("CarePlan", "intent"): _codelist("care-plan-intent"),
+    ("CarePlan", "activity.detail.status"): _codelist("care-plan-activity-status"),
+    ("Goal", "lifecycleStatus"): _codelist("goal-lifecycle-status"),
+    ("Consent", "status"): _codelist("consent-status"),
+    ("Consent", "provision.type"): _codelist("consent-decision"),
+    ("Communication", "status"): _codelist("communication-status"),
+    ("Composition", "status"): _codelist("clinical-document-status"),
+    ("DocumentReference", "status"): _codelist("clinical-document-status"),
+    ("DocumentManifest", "status"): _codelist("clinical-document-status"),
+    ("Device", "status"): _codelist("medical-device-status"),
+    ("DeviceUseStatement", "status"): _codelist("medical-device-status"),
 }
 
 
@@ -675,6 +687,9 @@ def _value(source: dict[str, Any], prefix: str, dropped: Drops, allow_text: bool
         return {"valueConcept": coded}
     if allow_text and isinstance(source.get("valueBoolean"), bool):
         return {"valueBoolean": source["valueBoolean"]}
+    words = source.get("valueString")
+    if allow_text and isinstance(words, str) and words.strip():
+        return {"valueStringProtected": words[:_MAX_TEXT]}  # may name someone: pseudonymised
     dropped.extend((f"{prefix}{name}", FREE_TEXT if name == "valueString" else _NO_VALUE)
                    for name in _VALUES if name in source)  # fmt: skip
     return {}
@@ -872,9 +887,11 @@ def coded_fields(
 ) -> Record:
     """A CodeableConcept as the record fields `names` = (first coding, all codings): the first
     coding with a code, and every coding with a code in the source's order when there are
-    several. With `text`, the concept's text goes to the record's `text` field (and a concept
-    without a coded coding is carried as that text alone); without it, a text-only concept is
-    coded as such (`UNCODED`), as `concept` does."""
+    several. With `text`, the concept's text goes to the record's `textProtected` field when it
+    is coded (free text that may name someone: pseudonymised like a name), and a concept without
+    a coded coding is carried as its text alone, in clear (`text`, screened: the standard needs
+    the wording of an uncoded item in clear); without it, a text-only concept is coded as such
+    (`UNCODED`), as `concept` does."""
     if not isinstance(value, dict) or not value:
         return {}
     if not text and (only := _one_plain_coding(value, path, dropped)) is not None:
@@ -885,8 +902,9 @@ def coded_fields(
     wording = value.get("text") if isinstance(value.get("text"), str) else None
     found: Record = {}
     if text and wording and wording.strip():
-        wording = screened(wording, f"{path}.text", dropped)
-        if wording:
+        if coded:
+            found["textProtected"] = wording[:_MAX_TEXT]
+        elif wording := screened(wording, f"{path}.text", dropped):
             found["text"] = wording[:_MAX_TEXT]
     if not coded:
         if codings and "coding" in value:

@@ -1,4 +1,4 @@
-"""Allergies, medications, procedures and reports (standard 1.2.0), end to end through
+"""Allergies, medications, procedures and reports (standard 1.3.0), end to end through
 `ccstd convert` and `ccstd validate --check-references`; sources built here in FHIR R4's shapes."""
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ NAME_IN_NOTE = "Wilhelmina Quixotebury"
 
 def pseudonym(value: str) -> str:
     return hmac.new(KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def protected(value: str) -> dict[str, str]:
+    """The pseudonymised form (standard 1.3.0) a free-text value takes under KEY."""
+    key_id = "k-" + hashlib.sha256(KEY.encode()).hexdigest()[:12]
+    return {"protection": "pseudonymised", "value": f"hmac-sha256:{pseudonym(value)}",
+            "keyId": key_id}  # fmt: skip
 
 
 def ndjson(*values: dict[str, Any]) -> str:
@@ -93,7 +100,9 @@ def test_an_allergy_keeps_its_codings_partial_onset_and_reactions(tmp_path: Path
         {"system": SNOMED, "code": "373270004", "display": "Penicillin"},
         {"system": RXNORM, "code": "7980"},
     ]
-    assert record["code"] == record["codings"][0] and record["text"] == "penicillin"
+    assert record["code"] == record["codings"][0] and record["textProtected"] == protected(
+        "penicillin"
+    )
     assert (record["clinicalStatus"], record["verificationStatus"]) == ("active", "confirmed")
     assert (record["kind"], record["categories"], record["criticality"]) == (
         "allergy", ["medication"], "high")  # fmt: skip
@@ -107,7 +116,8 @@ def test_an_allergy_keeps_its_codings_partial_onset_and_reactions(tmp_path: Path
     assert record["subject"] == {"type": "Resident", "id": pseudonym("p1")}
     assert NAME_IN_NOTE not in (tmp_path / "out" / "records.ndjson").read_text()
     dropped = ledger(tmp_path)["dropped"]
-    assert "AllergyIntolerance.note.text" in dropped
+    assert "AllergyIntolerance.note.text" not in dropped  # 1.3.0: notes, pseudonymised
+    assert record["notes"] == [protected(f"{NAME_IN_NOTE} says so")]
     assert "name a person" in dropped["AllergyIntolerance.reaction.description"]["reason"]
     validates(tmp_path)
 
@@ -163,7 +173,8 @@ def test_a_prescription_finds_its_medication_on_a_later_line(tmp_path: Path) -> 
     assert record["code"]["code"] == "314076" and len(record["codings"]) == 2
     assert record["recordedAt"] == "2020-01-02"
     assert record["dosages"] == [{
-        "text": "one tablet twice a day", "doseQuantity": {"value": 1, "unit": "tablet"},
+        "textProtected": protected("one tablet twice a day"),
+        "doseQuantity": {"value": 1, "unit": "tablet"},
         "timing": {"frequency": 2, "period": 1, "periodUnit": "d"},
         "route": {"system": SNOMED, "code": "26643006", "display": "Oral"}, "asNeeded": False,
     }]  # fmt: skip

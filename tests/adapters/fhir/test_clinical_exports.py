@@ -14,6 +14,7 @@ from tests.adapters.fhir.test_clinical import (
     ledger,
     medication,
     ndjson,
+    protected,
     pseudonym,
     records,
     rejects,
@@ -103,7 +104,9 @@ def test_a_dose_with_a_comparator_is_not_carried_as_an_exact_dose(tmp_path: Path
     source.write_text(ndjson(PATIENT, medication(), request(dosageInstruction=[dosage])))
     result = convert(tmp_path, source)
     assert result.exit_code == 0, result.output
-    assert records(tmp_path)[pseudonym("r1")]["dosages"] == [{"text": "under 5 mg"}]
+    assert records(tmp_path)[pseudonym("r1")]["dosages"] == [
+        {"textProtected": protected("under 5 mg")}
+    ]
     book = ledger(tmp_path)
     path = "MedicationRequest.dosageInstruction.doseAndRate.doseQuantity"
     assert f"{path}.comparator" not in book["mapped"] and f"{path}.value" not in book["mapped"]

@@ -42,7 +42,9 @@ def _bundle(tmp_path: Path, count: int) -> Path:
 def _convert(tmp_path: Path, source: Path, jobs: int = 1) -> tuple[dict[str, Any], list[Any]]:
     adapter = FhirAdapter()
     outputs = Outputs(tmp_path / f"out{jobs}.ndjson", tmp_path / f"rejects{jobs}.ndjson")
-    protector = Protector(StandardRegistry().get("1.2.0"), b"ahead-test-key-0123456")
+    protector = Protector(
+        StandardRegistry().get(adapter.standard_version), b"ahead-test-key-0123456"
+    )
     ledger = Ledger(adapter.coverage())
     at = "2024-05-01T00:00:00Z"
     report = convert_paths(

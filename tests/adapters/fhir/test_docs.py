@@ -25,7 +25,7 @@ def test_a_stale_page_is_rewritten_in_place() -> None:
 def test_every_element_the_tables_call_mapped_is_read_by_the_mapping() -> None:
     code = "".join(
         (REPO_ROOT / "adapters" / "fhir" / name).read_text(encoding="utf-8")
-        for name in ("mapping.py", "clinical.py")
+        for name in ("mapping.py", "clinical.py", "care.py")
     )
     literals = set(re.findall(r'"([A-Za-z_]+)"', code))
     for kind, spec in mapping.TABLES["coverage"].items():

@@ -1,7 +1,9 @@
-"""Free text the mapping copies (a dosage as written, a concept's text and displays, a
-medication's reference display) has no protected form in standard 1.2.0: a text naming a person
-or identifier the export holds (a Patient's or Practitioner's name or identifier) is left out,
-with the reason in the ledger, wherever in the run that person was read; other text is carried."""
+"""Free text the mapping copies in clear (an uncoded concept's text, a coding's display, a
+medication's reference display: fields with no protected form in standard 1.3.0): a text naming
+a person or identifier the export holds (a Patient's or Practitioner's name or identifier) is
+left out, with the reason in the ledger, wherever in the run that person was read; other text is
+carried. Text with a protected form (a dosage as written, a coded item's text) is pseudonymised
+whatever it says."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from tests.adapters.fhir.test_clinical import (
     convert,
     ledger,
     ndjson,
+    protected,
     pseudonym,
     records,
     rejects,
@@ -59,20 +62,22 @@ def test_texts_naming_people_of_the_export_are_left_out_and_others_kept(tmp_path
     assert result.exit_code == 1, result.output  # r4 and r5 have no medicine left
     made = records(tmp_path)
     first, second, chinese = (made[pseudonym(r)] for r in ("r1", "r2", "r3"))
-    assert "dosages" not in first  # its text and timing text both name the practitioner
-    assert second["dosages"][0]["text"] == "one tablet twice a day"
-    assert second["reasons"] == [{"text": "hypertension"}]
-    assert "dosages" not in chinese or "text" not in chinese["dosages"][0]
-    assert first["text"] == "lisinopril 10 MG"
+    # a dosage's text and timing text have a protected form: pseudonymised, whatever they say
+    named = protected("one tablet, as Dr. Fairweather advised")
+    assert first["dosages"][0] == {"textProtected": named, "timing": {"textProtected": named}}
+    assert second["dosages"][0]["textProtected"] == protected("one tablet twice a day")
+    assert second["reasons"] == [{"text": "hypertension"}]  # a reason's words are in clear
+    assert chinese["dosages"][0]["textProtected"] == protected("请张三每日三次服用")
+    assert first["textProtected"] == protected("lisinopril 10 MG")
     output = (tmp_path / "out" / "records.ndjson").read_text()
     for secret in ("Fairweather", "ottoline", "张三", "88421390", "Jane Doe"):
         assert secret not in output
     dropped = ledger(tmp_path)["dropped"]
-    reason = dropped["MedicationRequest.dosageInstruction.text"]["reason"]
+    reason = dropped["MedicationRequest.reasonCode.text"]["reason"]
     assert "names a person" not in reason and "naming a person" in reason
-    assert dropped["MedicationRequest.dosageInstruction.text"]["count"] == 2
-    assert "MedicationRequest.reasonCode.text" in dropped
-    assert "MedicationRequest.dosageInstruction.timing.code.text" in dropped
+    assert dropped["MedicationRequest.reasonCode.text"]["count"] == 1
+    assert "MedicationRequest.dosageInstruction.text" not in dropped
+    assert "MedicationRequest.dosageInstruction.timing.code.text" not in dropped
     assert {r["message"] for r in rejects(tmp_path)} == {
         "MedicationRequest: the medication is named only in text that names a person"
     }
@@ -81,16 +86,16 @@ def test_texts_naming_people_of_the_export_are_left_out_and_others_kept(tmp_path
 def test_a_chinese_family_name_alone_does_not_hide_ordinary_text(tmp_path: Path) -> None:
     source = tmp_path / "meds.ndjson"
     source.write_text(
-        ndjson(CHINESE, request("r1", "Patient/p2", dosageInstruction=dosage("张医生 每日三次")))
+        ndjson(CHINESE, request("r1", "Patient/p2", reasonCode=[{"text": "张医生 建议"}]))
     )
     result = convert(tmp_path, source)
     assert result.exit_code == 0, result.output
-    assert records(tmp_path)[pseudonym("r1")]["dosages"][0]["text"] == "张医生 每日三次"
+    assert records(tmp_path)[pseudonym("r1")]["reasons"] == [{"text": "张医生 建议"}]
 
 
 def test_a_replayed_item_is_screened_against_the_people_its_run_knew(tmp_path: Path) -> None:
     source = tmp_path / "meds.ndjson"
-    broken = request("r1", status="Active", dosageInstruction=dosage("ask Ottoline first"))
+    broken = request("r1", status="Active", reasonCode=[{"text": "ask Ottoline first"}])
     source.write_text(ndjson(PATIENT, PRACTITIONER, broken))
     assert convert(tmp_path, source).exit_code == 1
     [line] = rejects(tmp_path)
@@ -102,4 +107,4 @@ def test_a_replayed_item_is_screened_against_the_people_its_run_knew(tmp_path: P
                      env={"CCSTD_PSEUDONYM_KEY": KEY})  # fmt: skip
     assert result.exit_code == 0, result.output
     [record] = records(again).values()
-    assert "Ottoline" not in json.dumps(record) and "dosages" not in record
+    assert "Ottoline" not in json.dumps(record) and "reasons" not in record

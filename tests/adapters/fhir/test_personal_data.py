@@ -293,9 +293,12 @@ def test_values_the_mapping_leaves_out_are_dropped_not_mapped(
     assert condition["codings"] == [CODING, SECOND] and condition["code"] == CODING
     assert "Patient.identifier.assigner.display" in dropped
     assert "Observation.performer.display" in dropped
+    # 1.3.0: a value in words reaches the record, pseudonymised (valueStringProtected)
     assert (
-        "Observation.valueString" in dropped and "Observation.valueString" not in ledger["mapped"]
+        "Observation.valueString" in ledger["mapped"] and "Observation.valueString" not in dropped
     )
+    told = [r for r in records(out) if "valueStringProtected" in r]
+    assert [r["valueStringProtected"]["protection"] for r in told] == ["pseudonymised"]
 
 
 # 6. Phone numbers --------------------------------------------------------------------------------
