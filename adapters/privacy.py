@@ -23,6 +23,7 @@ from typing import Any
 
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.files import read_regular
+from ccstd.standard.redaction import CHINESE_DIGITS, raw_identifier_kind
 from ccstd.standard.registry import StandardVersion
 
 KEY_ENV = "CCSTD_PSEUDONYM_KEY"
@@ -37,6 +38,9 @@ _PASSPHRASE = re.compile(rb"[A-Za-z][a-z]*(?:[ ._,;:-]+[A-Za-z][a-z]*)+")
 _MAX_KEY_BYTES = 4096
 _HAS_SPACE = re.compile(r"\s")
 _MAX_MASKED = 128  # the longest value the standard's masked form holds
+# The most clear digits a masked value keeps: a mobile number's mask `138****5678` keeps 7 (and
+# hides 4), so does an ID number's `110***********4514`-like mask at most; more is not a mask.
+MAX_CLEAR_DIGITS = 7
 _MAX_REMEMBERED_IDS = 65536
 # The alphabets a key is usually drawn from, smallest first: (size, bytes it allows).
 _ALPHABETS = (
@@ -285,9 +289,7 @@ class Protector:
     def _protect_value(self, value: Any) -> Any:
         if not isinstance(value, str):
             return value  # already protected (or not a value this policy handles)
-        # 135****1234, 李*, ***5678: no real identifier has an asterisk. A value with a space is
-        # words (a note, a title: "call Li * urgent"), not a masked value: never kept as masked
-        if "*" in value and len(value) <= _MAX_MASKED and not _HAS_SPACE.search(value):
+        if is_masked(value):
             self.counts["masked"] += 1
             return {"protection": "masked", "value": value}
         if self.key is None:
@@ -299,6 +301,18 @@ class Protector:
             "value": f"hmac-sha256:{self.pseudonym(value)}",
             "keyId": self.key_id,
         }
+
+
+def is_masked(value: str) -> bool:
+    """Whether `value` is a masked value that really hides what it masks (`135****1234`, `李*`,
+    `***5678`): it has an asterisk, no white space (a value with one is words, a note: "call Li *
+    urgent"), at most `_MAX_MASKED` characters, at most `MAX_CLEAR_DIGITS` clear digits (Chinese
+    ones too), and the detector finds no identifier in it (`138*1234*5678`, where `*` groups the
+    digits, or `a@qq.com*` is not masked). Anything else is pseudonymised."""
+    if "*" not in value or len(value) > _MAX_MASKED or _HAS_SPACE.search(value):
+        return False
+    clear = sum(1 for c in value if c.isdigit() or c in CHINESE_DIGITS)
+    return clear <= MAX_CLEAR_DIGITS and raw_identifier_kind(value) is None
 
 
 def _unprotected_twin(node: Any, path: tuple[str, ...]) -> None:

@@ -83,20 +83,40 @@ def _pruned(node: Any, trie: _Trie) -> Any:
         for key, below in trie.items():
             if key in node:
                 copy = dict(node) if copy is None else copy
-                copy[key] = None if below is ALLOWED else _pruned(node[key], below)
+                copy[key] = _allowed(node[key]) if below is ALLOWED else _pruned(node[key], below)
         return node if copy is None else copy
     if isinstance(node, list):
         below = trie.get(ANY_ITEM)
         if below is None:
             return node
-        return [None] * len(node) if below is ALLOWED else [_pruned(v, below) for v in node]
+        if below is ALLOWED:
+            return [_allowed(v) for v in node]
+        return [_pruned(v, below) for v in node]
     return node
+
+
+def _allowed(node: Any) -> Any:
+    """What the scan of a record sees of a value at an allowed path: a masked value's text (a
+    "masked" value must hide its number: `{"protection": "masked", "value": "1381234567*"}` leaks),
+    nothing of any other."""
+    return node.get("value") if _masked_text(node) is not None else None
+
+
+def _masked_text(node: Any) -> str | None:
+    if isinstance(node, dict) and node.get("protection") == "masked":
+        value = node.get("value")
+        return value if isinstance(value, str) else None
+    return None
 
 
 def _walk(
     node: Any, concrete: tuple[str | int, ...], path: Path, allowed: frozenset[Path]
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
     if path in allowed:
+        masked = _masked_text(node)
+        kind = raw_identifier_kind(masked) if masked is not None else None
+        if kind is not None:
+            yield (*concrete, "value"), kind
         return
     if isinstance(node, str):
         kind = raw_identifier_kind(node)
