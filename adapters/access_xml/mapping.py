@@ -22,6 +22,7 @@ from ccstd.adapters.base import Converted, Rejected, Skipped, SourceItem
 from ccstd.adapters.local_times import local_time_problem, zone
 from ccstd.standard.formats import is_phone
 from ccstd.standard.raw_ids import is_raw_resident_id
+from ccstd.standard.redaction import raw_identifier_kind
 
 _ID_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9._:-]+")
@@ -293,7 +294,8 @@ _CN_MOBILE = re.compile(r"(?:\+?86)?1[3-9][0-9]{9}")
 def personal_in_device(mapped: dict[str, str | None]) -> tuple[str, str] | None:
     """The first field written unprotected to a Device or Community (the device's id, name and
     serial number, the site's id and name) whose value is a raw resident ID number or a phone
-    number, and which: such a value is refused, never written."""
+    number, or holds one the detector finds (an e-mail address too), and which: such a value is
+    refused, never written (ids are derived from these values)."""
     for name in ("device", "device_name", "device_serial", "site_id", "site_name"):
         value = mapped.get(name)
         if not value:
@@ -302,6 +304,9 @@ def personal_in_device(mapped: dict[str, str | None]) -> tuple[str, str] | None:
             return name, "a resident ID number"
         if is_phone_number(value):
             return name, "a phone number"
+        kind = raw_identifier_kind(value)  # inside a name, in Chinese numerals: 一三八…
+        if kind is not None:
+            return name, f"a {kind}"
     return None
 
 
