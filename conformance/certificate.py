@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ccstd import __version__
 from ccstd.conformance.result import CertificationResult
 from ccstd.standard.files import file_sha256, read_regular
+from ccstd.standard.redaction import PLACEHOLDER, redact
 from ccstd.standard.rules import Level
 
 FORMAT = "ccstd-certificate/2"
@@ -394,8 +395,36 @@ def _input_problem(root: Path, written: str, sha256: str) -> str | None:
     relative = PurePosixPath(written)
     if relative.is_absolute() or ".." in relative.parts:
         return "outside the inputs folder"
+    problem: str | None = "missing"
+    for parts in _named(root, relative.parts):
+        problem = _file_problem(root, parts, sha256)
+        if problem is None:
+            break
+    return problem
+
+
+def _named(root: Path, parts: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """The paths below `root` an input's path may name: itself, or where a part is redacted
+    (a file named after a person is shown so), each entry whose name redacts to that part."""
+    if not parts:
+        yield ()
+        return
+    head, rest = parts[0], parts[1:]
+    if PLACEHOLDER not in head:
+        names = [head]
+    else:
+        try:
+            names = sorted(e.name for e in root.iterdir() if redact(e.name) == head)
+        except OSError:
+            names = []
+    for name in names:
+        for tail in _named(root / name, rest):
+            yield (name, *tail)
+
+
+def _file_problem(root: Path, parts: tuple[str, ...], sha256: str) -> str | None:
     try:
-        real = root.joinpath(*relative.parts).resolve()
+        real = root.joinpath(*parts).resolve()
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return "cannot be resolved"
     if not real.is_relative_to(root):
