@@ -145,12 +145,12 @@ class AdapterChecks:
         (one converting file must not carry others that convert nothing)."""
         made = _records_by_source(conversion.records)
         rejected = _records_by_source(conversion.records.with_suffix(".rejects.ndjson"), "file")
+        repeated = _duplicates_by_source(conversion.ledger)
         for source in dict.fromkeys(sources):
             digest = file_digest(source)
             if digest is None or made[digest] == 0:
-                yield r.SAMPLES_NOT_CONVERTED.finding(
-                    self._where(source), rejected=rejected[digest] if digest else 0
-                )
+                counts = (rejected[digest], repeated[digest]) if digest else (0, 0)
+                yield r.SAMPLES_NOT_CONVERTED.finding(self._where(source), why=_why(*counts))
 
     def level_findings(self, first: SampleConversion) -> Iterator[Finding]:
         """Determinism, golden records, the hostile corpus."""
@@ -259,6 +259,32 @@ def _records_by_source(path: Path, key: str | None = None) -> Counter[str]:
         if found is not None:
             counts[found.group()] += 1
     return counts
+
+
+_SKIPPED_AT = re.compile(r"not at source \d+ (?:.* )?(sha256:[0-9a-f]{64})")
+
+
+def _duplicates_by_source(ledger: Ledger) -> Counter[str]:
+    """How many items of each source file (by digest) were skipped as duplicates of an item
+    read before (the same file given twice, an order a page repeats): from the ledger's skip
+    messages, which name where each was skipped (the first `MAX_MESSAGES` per kind)."""
+    counts: Counter[str] = Counter()
+    for key, messages in ledger.messages.items():
+        if key.endswith(": duplicate"):
+            for message in messages:
+                found = _SKIPPED_AT.search(message)
+                if found is not None:
+                    counts[found.group(1)] += 1
+    return counts
+
+
+def _why(rejected: int, duplicates: int) -> str:
+    """Why a sample gave no records, for `samples-not-converted`."""
+    if duplicates and not rejected:
+        return f"{duplicates} of its items skipped as duplicates of items read before, none new"
+    if duplicates:
+        return f"{rejected} of its items rejected, {duplicates} skipped as duplicates"
+    return f"{rejected} of its items rejected, none converted"
 
 
 def _source_of(record: dict[str, Any]) -> str | None:

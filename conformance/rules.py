@@ -122,7 +122,7 @@ SAMPLES_NOT_CONVERTED = declare(
     "samples-not-converted",
     ERROR,
     "A sample gave no records",
-    "the sample gave no records ({rejected} of its items rejected, none converted)",
+    "the sample gave no records ({why})",
     "§6 Adapters: accounting",
     "The adapter level certifies a conversion: every sample source must give at least one record. "
     "A sample file that gives none (every item rejected or skipped, or no item read) proves "
