@@ -387,6 +387,12 @@ def _choose(source: str, paths: list[Path]) -> Adapter:
 
 
 def _key(key_file: Path | None, raw: bool) -> bytes | None:
+    """The run's pseudonymisation key; None with `--raw-identifiers`, which the command line
+    gives and so outranks $CCSTD_PSEUDONYM_KEY, but contradicts `--key-file`."""
+    if raw and key_file is not None:
+        fail("--key-file and --raw-identifiers exclude each other: pass one")
+    if raw:
+        return None
     try:
         key = load_key(key_file)
     except PseudonymKeyError as exc:
@@ -394,9 +400,9 @@ def _key(key_file: Path | None, raw: bool) -> bytes | None:
     warning = key_file_warning(key_file)
     if warning is not None:
         _stderr.print(f"ccstd: warning: {warning}", markup=False)
-    if key is None and not raw:
+    if key is None:
         fail(NO_KEY_HELP)
-    return None if raw and key is None else key
+    return key
 
 
 def _print_summary(report: ConversionReport, out: Path) -> None:

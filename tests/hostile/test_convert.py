@@ -566,6 +566,18 @@ def test_a_key_file_others_can_read_is_warned_about(tmp_path: Path) -> None:
     assert tight.exit_code == 0 and "warning" not in tight.stderr
 
 
+def test_raw_identifiers_contradict_a_key_file_and_outrank_the_environment(tmp_path: Path) -> None:
+    source = one_order(tmp_path)
+    key = tmp_path / "key"
+    key.write_text(KEY + "\n")
+    key.chmod(0o600)
+    both = convert(tmp_path, source, "--key-file", key, "--raw-identifiers")
+    assert_one_line_error(both, "--key-file and --raw-identifiers exclude each other")
+    raw = convert(tmp_path, source, "--raw-identifiers", env={"CCSTD_PSEUDONYM_KEY": KEY})
+    assert raw.exit_code == 0, raw.stderr
+    assert "pseudonymised" not in raw.stderr
+
+
 @pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
 def test_a_key_file_that_is_not_a_small_regular_file_is_refused_at_once(
     tmp_path: Path, kind: str
