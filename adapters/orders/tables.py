@@ -359,10 +359,13 @@ class _Compiler:
         return total
 
     def codes(self, spec: dict[str, Any]) -> Codes:
-        """A code table."""
+        """A code table; a source of several paths is keyed by their values joined by `/`
+        (`source = ["state", "kind"]`, `codes."9/2"`; an absent one is empty)."""
+        sources = [spec["source"]] if isinstance(spec["source"], str) else spec["source"]
+        getters = [self.path(source) for source in sources]
         return Codes(
-            self.path(spec["source"]),
-            parse(spec["source"]).dotted,
+            getters[0] if len(getters) == 1 else _joined(getters),
+            "/".join(parse(source).dotted for source in sources),
             spec["codes"],
             spec.get("default"),
             spec.get("otherwise"),
@@ -478,3 +481,15 @@ def objects(value: Any, path: str) -> list[Record]:
             "invalid-structure", f"{path} is not an array of objects", path
         )
     return value
+
+
+def _joined(getters: list[Getter]) -> Getter:
+    """The values of several paths joined by `/` (None when none is present)."""
+
+    def get(node: Record, root: Record) -> str | None:
+        values = [getter(node, root) for getter in getters]
+        if all(value is None or value == "" for value in values):
+            return None
+        return "/".join("" if value is None else str(value) for value in values)
+
+    return get

@@ -89,3 +89,28 @@ def test_a_shops_a_sites_a_devices_or_a_networks_name_is_allowed(tmp_path: Path,
     text = MEITUAN.read_text(encoding="utf-8").replace(MERCHANT, f'merchant = "{key}"')
     _, run = _check(tmp_path, text)
     assert run.exit_code == 0, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("status", "pay_type", "expected"),
+    [
+        (8, 1, ("completed", "paid", "fulfilled")),  # cash collected on delivery
+        (6, 1, ("processing", "unpaid", "fulfilled")),  # cash on delivery, not delivered yet
+        (2, 1, ("pending", "unpaid", "unfulfilled")),
+        (9, 1, ("cancelled", "unpaid", "unfulfilled")),  # never paid: not refunded
+        (9, 2, ("cancelled", "voided", "unfulfilled")),  # paid or not: no refund claimed
+        (1, 2, ("pending", "unpaid", "unfulfilled")),  # submitted, not paid yet
+        (3, 2, ("pending", "paid", "unfulfilled")),  # the shop has received it
+        (7, 2, ("processing", "paid", "fulfilled")),  # delivered
+        (2, 2, ("pending", "paid", "unfulfilled")),
+    ],
+)
+def test_meituan_payment_follows_pay_type_and_status(
+    tmp_path: Path, status: int, pay_type: int, expected: tuple[str, str, str]
+) -> None:
+    source = tmp_path / "mt.ndjson"
+    source.write_bytes(_ndjson([_order(status=status, pay_type=pay_type)]))
+    _, records, rejects = _convert(tmp_path, source)
+    [order] = [r for r in records if "paymentStatus" in r]
+    assert (order["status"], order["paymentStatus"], order["fulfilmentStatus"]) == expected
+    assert rejects == []
