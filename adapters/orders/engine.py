@@ -30,6 +30,7 @@ from ccstd.adapters.base import (
     loads_json,
     too_deep,
 )
+from ccstd.adapters.json_lines import holds_lines, without_bom
 from ccstd.adapters.orders.paths import Path as KeyPath
 from ccstd.adapters.orders.paths import parse
 from ccstd.adapters.orders.tables import (
@@ -66,11 +67,12 @@ _MAX_QUANTITY = Decimal("1e9")  # a line's quantity: more than 0, at most a bill
 
 
 def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
-    """Each order of a JSON array, an API page, or NDJSON (of orders or of pages)."""
-    data = path.read_bytes()
+    """Each order of a JSON array, an API page, or NDJSON (of orders or of pages), told apart
+    by content (`json_lines.holds_lines`); a UTF-8 byte order mark at the start is allowed."""
+    data = without_bom(path.read_bytes())
     if not data.strip():
         return  # an empty file holds no order
-    if path.name.endswith((".ndjson", ".jsonl")):
+    if path.name.endswith((".ndjson", ".jsonl")) or holds_lines(data):  # or by content
         for number, line in enumerate(data.splitlines(), 1):
             if line.strip():
                 yield from _orders_in(line, str(path), f"line {number}", platform, number)

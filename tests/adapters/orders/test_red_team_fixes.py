@@ -5,6 +5,7 @@ text nested too deep, digests in a redacted rejects line)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,30 @@ def test_meituan_payment_follows_pay_type_and_status(
     [order] = [r for r in records if "paymentStatus" in r]
     assert (order["status"], order["paymentStatus"], order["fulfilmentStatus"]) == expected
     assert rejects == []
+
+
+def _gz(data: bytes) -> bytes:
+    return gzip.compress(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "pack"),
+    [("mt.log", bytes), ("mt.txt", bytes), ("mt.json", bytes), ("mt.gz", _gz),
+     ("mt.ndjson", bytes)],
+)  # fmt: skip
+def test_ndjson_of_any_name_is_read_line_by_line(tmp_path: Path, name: str, pack: Any) -> None:
+    lines = EXAMPLE.read_bytes().splitlines(keepends=True)[:3]
+    source = tmp_path / name
+    source.write_bytes(pack(b"".join(lines)))
+    _, records, rejects = _convert(tmp_path, source, "--dialect", str(MEITUAN))
+    assert rejects == [] and len([r for r in records if "paymentStatus" in r]) == 3
+
+
+@pytest.mark.parametrize("shape", ["ndjson", "array"])
+def test_a_byte_order_mark_at_the_start_is_accepted(tmp_path: Path, shape: str) -> None:
+    orders = [_order(order_id=1, wm_order_id_view="1"), _order(order_id=2, wm_order_id_view="2")]
+    data = _ndjson(orders) if shape == "ndjson" else json.dumps(orders).encode()
+    source = tmp_path / ("mt.ndjson" if shape == "ndjson" else "mt.json")
+    source.write_bytes(b"\xef\xbb\xbf" + data)
+    _, records, rejects = _convert(tmp_path, source, "--dialect", str(MEITUAN))
+    assert rejects == [] and len([r for r in records if "paymentStatus" in r]) == 2
