@@ -388,17 +388,59 @@ class _Compiler:
             self.within = ()
 
 
-def lenient(path: str) -> Getter:
-    """The value at a dotted path of the order, absent through anything that is not an object."""
-    steps = parse(path).keys
+def _dotted(key: str) -> str:
+    """A `[dropped]` key as the ledger names the field: a path's keys unquoted
+    (`` `身份证号码` `` is 身份证号码); a key that is no path, as written."""
+    try:
+        return parse(key).dotted
+    except ValueError:
+        return key
 
+
+def lenient(path: str) -> Getter:
+    """The value at a dotted path of the order, absent through anything that is not an object;
+    a path that walks arrays (`groups[].items`) gives the arrays it reaches joined into one
+    (every group's items, in order), absent when none is."""
+    parsed = parse(path)
+    steps = parsed.keys
+    if not any(parsed.walks):
+
+        def get(node: Record, root: Record) -> Any:
+            value: Any = node
+            for step in steps:
+                value = value.get(step) if isinstance(value, dict) else None
+            return value
+
+        return get
+    return _walked(parsed.keys, parsed.walks)
+
+
+def _walked(steps: tuple[str, ...], walks: tuple[bool, ...]) -> Getter:
     def get(node: Record, root: Record) -> Any:
-        value: Any = node
-        for step in steps:
-            value = value.get(step) if isinstance(value, dict) else None
-        return value
+        values: list[Any] = [node]
+        for step, walk in zip(steps, walks, strict=True):
+            values = [v.get(step) if isinstance(v, dict) else None for v in values]
+            if walk:
+                values = _flattened(values, steps)
+        if not walks[-1]:  # `groups[].items`: each group's items array, joined
+            values = _flattened(values, steps)
+        return values or None
 
     return get
+
+
+def _flattened(values: list[Any], steps: tuple[str, ...]) -> list[Any]:
+    """The elements of each array among `values` (absent ones skipped; anything else kept, for
+    `objects` to reject)."""
+    flat: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            flat.extend(value)
+        elif _present(value):
+            raise UnconvertibleOrderError(
+                "invalid-structure", f"{'.'.join(steps)} is not an array of arrays", ".".join(steps)
+            )
+    return flat
 
 
 def _present(value: Any) -> bool:

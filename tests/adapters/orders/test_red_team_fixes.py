@@ -142,3 +142,92 @@ def test_a_byte_order_mark_at_the_start_is_accepted(tmp_path: Path, shape: str) 
     source.write_bytes(b"\xef\xbb\xbf" + data)
     _, records, rejects = _convert(tmp_path, source, "--dialect", str(MEITUAN))
     assert rejects == [] and len([r for r in records if "paymentStatus" in r]) == 2
+
+
+# Ele.me (饿了么) open platform order (eleme.order.getOrder, OOrder): lines sit in groups (a
+# basket each, OGoodsGroup) as items (OGoodsItem); amounts in yuan, times local ISO text.
+ELEME = """family = "orders"
+standard = "1.2.0"
+name = "orders-eleme-test"
+description = "Ele.me orders: lines in groups[].items"
+pages = []
+markers = ["\\"orderId\\""]
+channel = "other"
+timezone = "Asia/Shanghai"
+required = ["orderId", "createdAt", "totalPrice", "status"]
+
+[order]
+id = "orderId"
+placed_at = "createdAt"
+currency = {const = "CNY"}
+merchant = "shopName"
+
+[money]
+subtotal = {sum = ["groups[].items[].total"]}
+shipping = "deliverFee"
+total = "totalPrice"
+
+[[lines]]
+items = "groups[].items"
+sku = "skuId"
+name = "name"
+quantity = "quantity"
+unit_price = "price"
+total = "total"
+
+[status.all]
+source = "status"
+codes = {valid = ["confirmed", "paid", "unfulfilled"], settled = ["completed", "paid", "fulfilled"]}
+
+[dropped]
+consignee = "the recipient's name: not carried"
+phoneList = "the recipient's phones: not carried"
+address = "a street address line: not carried"
+deliveryGeo = "where the recipient lives: not carried"
+"groups.name" = "the basket's name"
+"groups.type" = "the basket's kind"
+"groups.items.id" = "the item's id on the platform: the sku is carried"
+"""
+
+
+def _eleme(order_id: str, groups: list[list[tuple[str, int, float]]]) -> dict[str, Any]:
+    baskets = [
+        {"name": f"{n}号篮子", "type": "normal",
+         "items": [{"id": 1, "skuId": sku, "name": sku, "quantity": q, "price": p,
+                    "total": q * p} for sku, q, p in basket]}
+        for n, basket in enumerate(groups, 1)
+    ]  # fmt: skip
+    total = sum(q * p for basket in groups for _, q, p in basket) + 5.0
+    return {"orderId": order_id, "createdAt": "2024-05-01T12:00:00", "shopName": "测试店",
+            "totalPrice": total, "deliverFee": 5.0, "status": "valid", "consignee": "王小明",
+            "phoneList": ["13800001111"], "address": "某路 1 号", "deliveryGeo": "120.1,30.2",
+            "groups": baskets}  # fmt: skip
+
+
+def test_eleme_lines_in_groups_are_every_groups_items(tmp_path: Path) -> None:
+    platform = tmp_path / "eleme.toml"
+    platform.write_text(ELEME, encoding="utf-8")
+    orders = [
+        _eleme("E1", [[("A", 2, 3.0), ("B", 1, 4.5)], [("C", 1, 10.0)]]),
+        _eleme("E2", [[("D", 1, 8.0)]]),
+    ]
+    source = tmp_path / "eleme.json"
+    source.write_text(json.dumps(orders, ensure_ascii=False), encoding="utf-8")
+    _, records, rejects = _convert(tmp_path, source, "--dialect", str(platform))
+    assert rejects == []
+    e1, e2 = [r for r in records if "lines" in r]
+    assert [line["sku"] for line in e1["lines"]] == ["A", "B", "C"]
+    assert [line["sku"] for line in e2["lines"]] == ["D"]
+    assert "王小明" not in json.dumps(records, ensure_ascii=False)
+
+
+def test_eleme_groups_that_are_not_arrays_reject_the_order(tmp_path: Path) -> None:
+    platform = tmp_path / "eleme.toml"
+    platform.write_text(ELEME, encoding="utf-8")
+    good, bad = _eleme("E1", [[("A", 1, 3.0)]]), _eleme("E2", [[("A", 1, 3.0)]])
+    bad["groups"] = [{"name": "x", "items": {"skuId": "A"}}]
+    source = tmp_path / "eleme.json"
+    source.write_text(json.dumps([good, bad], ensure_ascii=False), encoding="utf-8")
+    code, _, [reject] = _convert(tmp_path, source, "--dialect", str(platform))
+    assert code == 1 and reject["reason"] == "invalid-structure"
+    assert "groups.items" in reject["message"]
