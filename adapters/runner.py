@@ -861,11 +861,27 @@ def _code_withheld(match: re.Match[str]) -> str:
     return f"{match.group(1)}withheld (an unknown code of {length} chars){match.group(3)}"
 
 
+# A digest written in hex (MD5, SHA-1, SHA-256, SHA-512: `sha256:27003eef…`) is not a person's
+# number, whatever digit runs it holds: kept as written, the text around it redacted.
+_HEX_DIGEST = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})(?![0-9A-Za-z])"
+)
+
+
+def _redacted_text(text: str) -> str:
+    """`redact`, with hex digests left intact."""
+    pieces, at = [], 0
+    for digest in _HEX_DIGEST.finditer(text):
+        pieces += [redact(text[at : digest.start()]), digest.group()]
+        at = digest.end()
+    return "".join([*pieces, redact(text[at:])])
+
+
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
-        return redact(value)
+        return _redacted_text(value)
     if isinstance(value, dict):
-        return {redact(str(k)): _redacted(v) for k, v in value.items()}
+        return {_redacted_text(str(k)): _redacted(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redacted(v) for v in value]
     return value

@@ -132,7 +132,9 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     except UnknownVersionError:
         raise KeyValueError(["standard"], f"no standard {standard} is known") from None
     known = set(order_schema.get("properties", {}))
-    money, dropped = {}, dict(spec.get("dropped", {}))
+    written = {_dotted(key): key for key in spec.get("dropped", {})}  # `身份证号码` as read
+    money = {}
+    dropped = {_dotted(key): why for key, why in spec.get("dropped", {}).items()}
     for target, value in spec["money"].items():
         getter = compile_value(value)
         if target in known:
@@ -183,10 +185,10 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     )
     paths.update(parse(p).dotted for p in spec.get("required", ()))  # `json`: what is read within
     mapped = frozenset(paths)
-    both = sorted(mapped & set(spec.get("dropped", {})))
+    both = sorted(mapped & set(written))
     if both:  # the ledger would call dropped what is written
         where = f"{both[0]!r} is also read by {mapping_of(spec, both[0])}"
-        raise KeyValueError(["dropped", both[0]], f"{where}: map it or drop it, not both")
+        raise KeyValueError(["dropped", written[both[0]]], f"{where}: map it or drop it, not both")
     return dataclasses.replace(platform, mapped=mapped - set(dropped))
 
 
@@ -483,6 +485,9 @@ def _epoch(inner: Getter, path: str, unit: str) -> Getter:
         if not _present(value):
             return None
         written = epoch_time(value, unit)
+        if written == UNSET_EPOCH:
+            message = f"{path} is 0: a time never set, not {UNSET_EPOCH}"
+            raise UnconvertibleOrderError("invalid-time", message, path)
         if written is None:
             message = f"{path} is not an epoch time in {EPOCH_WORDS[unit]} (0 to year 9999)"
             raise UnconvertibleOrderError("invalid-time", message, path)
@@ -492,6 +497,7 @@ def _epoch(inner: Getter, path: str, unit: str) -> Getter:
 
 
 EPOCH_WORDS = {"s": "seconds", "ms": "milliseconds"}
+UNSET_EPOCH = "1970-01-01T00:00:00Z"  # epoch 0: what a platform writes for a time not set
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from ccstd.standard.redaction import redact
 from tests.conftest import REPO_ROOT
 
 RUNNER = CliRunner()
@@ -231,3 +233,38 @@ def test_eleme_groups_that_are_not_arrays_reject_the_order(tmp_path: Path) -> No
     code, _, [reject] = _convert(tmp_path, source, "--dialect", str(platform))
     assert code == 1 and reject["reason"] == "invalid-structure"
     assert "groups.items" in reject["message"]
+
+
+def test_a_quoted_dropped_key_is_dropped(tmp_path: Path) -> None:
+    text = MEITUAN.read_text(encoding="utf-8") + '"`身份证号码`" = "an ID number: not carried"\n'
+    platform = tmp_path / "mt.toml"
+    platform.write_text(text, encoding="utf-8")
+    source, ledger = tmp_path / "mt.ndjson", tmp_path / "ledger.json"
+    source.write_bytes(_ndjson([_order(身份证号码="x")]))
+    _convert(tmp_path, source, "--dialect", str(platform), "--ledger", str(ledger))
+    report = json.loads(ledger.read_text(encoding="utf-8"))
+    assert "身份证号码" not in json.dumps(report["unknown"], ensure_ascii=False)
+    assert "身份证号码" in json.dumps(report["dropped"], ensure_ascii=False)
+    both = text + '"`total`" = "dropped and mapped"\n'
+    _, run = _check(tmp_path, both)
+    assert run.exit_code == 2 and "map it or drop it" in run.stderr, run.stderr
+
+
+def test_epoch_zero_is_an_invalid_time_naming_the_field(tmp_path: Path) -> None:
+    source = tmp_path / "mt.ndjson"
+    source.write_bytes(_ndjson([_order(), _order(order_id=2, wm_order_id_view="2", ctime=0)]))
+    code, _, [reject] = _convert(tmp_path, source)
+    assert code == 1 and reject["reason"] == "invalid-time" and "ctime" in reject["message"]
+
+
+def test_redacted_rejects_keep_their_digests(tmp_path: Path) -> None:
+    # caution "v67": the item's digest holds a run of digits `redact` alone would cut
+    source = tmp_path / "mt.ndjson"
+    source.write_bytes(_ndjson([_order(status=99, caution="v67")]))
+    shared = tmp_path / "shared.ndjson"
+    _, _, [reject] = _convert(tmp_path, source, "--rejects-redacted", str(shared))
+    digests = re.findall(r"[0-9a-f]{64}", json.dumps(reject))
+    assert any(redact(d) != d for d in digests)  # the case this test is about
+    [line] = [json.loads(x) for x in shared.read_text("utf-8").splitlines()]
+    assert line["redacted"] is True and line["sha256"] == reject["sha256"]
+    assert line["file"] == reject["file"] and "[redacted]" not in json.dumps(line)
