@@ -22,8 +22,8 @@ def holds_lines(data: bytes) -> bool:
     corrupt line), the second decides: a whole object there means NDJSON."""
     lines = (line for line in _lines(without_bom(data)) if line.strip())
     first = next(lines, None)
-    if first is None:
-        return False
+    if first is None or first.lstrip().startswith(b"["):
+        return False  # nothing, or an array: one document (`[` alone on its first line too)
     whole = _is_object(first)
     if whole is None:
         second = next(lines, None)

@@ -268,3 +268,11 @@ def test_redacted_rejects_keep_their_digests(tmp_path: Path) -> None:
     [line] = [json.loads(x) for x in shared.read_text("utf-8").splitlines()]
     assert line["redacted"] is True and line["sha256"] == reject["sha256"]
     assert line["file"] == reject["file"] and "[redacted]" not in json.dumps(line)
+
+
+def test_an_array_with_one_order_a_line_is_one_document(tmp_path: Path) -> None:
+    orders = [_order(order_id=1, wm_order_id_view="1")]
+    source = tmp_path / "mt.json"
+    source.write_text("[\n" + json.dumps(orders[0], ensure_ascii=False) + "\n]\n", "utf-8")
+    _, records, rejects = _convert(tmp_path, source, "--dialect", str(MEITUAN))
+    assert rejects == [] and len([r for r in records if "paymentStatus" in r]) == 1
