@@ -498,6 +498,33 @@ TRADITIONAL = str.maketrans(
     "业买仓会关务区号员备头实库户护机电码称紧纬细经络编网联设访证话详读货资车邮铺门间阅昵系系"
     "连络询暂驾帐账户",
 )
+# Word classes (a name cut into words at `/`, `.`, `_`, `-`, spaces, case changes and digits):
+# a word of PERSON_NOUNS followed by a word of NAME_WORDS is a person's name
+# (`logistics_dispatcher_name`, `riderName`, `courier_nick`), a word of OWN_NAME_WORDS is one
+# wherever it stands (`fans_nickname`), and a name that is only RECIPIENT_NOUNS names the person
+# (`consignee`, `receiver`). A Chinese name holding one of PERSON_PARTS_ZH names a person
+# (收货人/提货人, 签收人, 买家会员名, 配送员, 骑手). Shop, site, device and network names hold none.
+PERSON_NOUNS = frozenset(
+    {"person", "user", "employee", "owner", "resident", "visitor", "staff", "holder", "contact",
+     "receiver", "recipient", "consignee", "buyer", "customer", "cardholder", "member", "tenant",
+     "client", "patient", "driver", "operator", "guest", "booker", "dispatcher", "rider",
+     "courier", "deliveryman", "deliverer", "picker", "payer", "signer", "fans", "fan",
+     "consumer", "shopper", "purchaser", "sender", "shipper", "addressee", "linkman", "contacts"}
+)  # fmt: skip
+NAME_WORDS = frozenset({"name", "names", "nick", "nickname", "realname", "fullname", "名", "名称"})
+OWN_NAME_WORDS = frozenset(
+    {"nickname", "nicknames", "realname", "fullname", "firstname", "lastname", "surname",
+     "givenname", "familyname", "username"}
+)  # fmt: skip
+RECIPIENT_NOUNS = frozenset({"receiver", "recipient", "consignee", "addressee"})
+# where a person receives an order: `deliveryGeo`, `recipient_location`, `shipping_coordinates`
+PLACE_WORDS = frozenset({"geo", "location", "coordinate", "coordinates", "latlng", "lnglat"})
+PLACE_OWNERS = PERSON_NOUNS | {"delivery", "shipping", "ship", "destination"}
+PERSON_PARTS_ZH = (
+    "收货人", "提货人", "签收人", "取件人", "下单人", "付款人", "收件人", "寄件人", "联系人",
+    "配送员", "骑手", "快递员", "送货员", "会员名", "买家名", "用户名",
+)  # fmt: skip
+_SEPARATORS = re.compile(r"[/.]")
 _NAME_NOISE = re.compile(r"[\s_\-]+")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\x00-\x7f]+")
 
@@ -552,8 +579,33 @@ def _plain(name: str) -> str:
 
 def personal_name(name: str, generic: bool = True) -> bool:
     """Whether a source element or key name says it holds a person's data (`姓名`,
-    `receiver_mobile`, `cardHolder`, `employeeNo`, `homePhone`); bare `name` too unless
-    `generic` is false."""
+    `receiver_mobile`, `cardHolder`, `employeeNo`, `homePhone`, `logistics_dispatcher_name`,
+    `收货人/提货人`); bare `name` too unless `generic` is false."""
+    pieces = [piece for piece in _SEPARATORS.split(name) if piece]
+    if len(pieces) > 1 and any(personal_name(piece, generic) for piece in pieces):
+        return True
+    return _personal_words(name) or _personal_one(name, generic)
+
+
+def _personal_words(name: str) -> bool:
+    """The word classes: a person noun then a name word, a name word of its own, a recipient
+    noun alone, a delivery place, or a Chinese person noun."""
+    words = _words(name)
+    if any(word in OWN_NAME_WORDS for word in words):
+        return True
+    if words and all(word in RECIPIENT_NOUNS for word in words):
+        return True
+    for index, word in enumerate(words):
+        later = words[index + 1 :]
+        if word in PERSON_NOUNS and any(w in NAME_WORDS for w in later):
+            return True
+        if word in PLACE_OWNERS and any(w in PLACE_WORDS for w in later):
+            return True
+    plain = _plain(name)
+    return any(part in plain for part in PERSON_PARTS_ZH)
+
+
+def _personal_one(name: str, generic: bool) -> bool:
     plain = _plain(name)
     words = PERSONAL_WORDS | GENERIC_PERSONAL_WORDS if generic else PERSONAL_WORDS
     if plain in words or any(word.rstrip("s") in PHONE_WORDS for word in _words(name)):

@@ -839,7 +839,11 @@ def redacted_reject_line(line: dict[str, Any]) -> dict[str, Any]:
     numbers in the file name, locator, message and path replaced by a placeholder, and no
     replay context (it serves only replay, which a redacted line cannot do, and holds source
     ids and values: a payer's fullUrls embed member numbers)."""
-    kept = {key: _redacted(value) for key, value in line.items() if key not in _NOT_SHARED}
+    kept = {
+        key: value if _is_digest(key, value) else _redacted(value)
+        for key, value in line.items()
+        if key not in _NOT_SHARED
+    }
     if isinstance(kept.get("message"), str):
         kept["message"] = _UNKNOWN_CODE.sub(_code_withheld, kept["message"])
     return kept | {"context": {}, "raw": {"sha256": line["sha256"]}, "redacted": True}
@@ -861,11 +865,35 @@ def _code_withheld(match: re.Match[str]) -> str:
     return f"{match.group(1)}withheld (an unknown code of {length} chars){match.group(3)}"
 
 
+# A digest the toolkit wrote (`sha256:27003eef…`, a line's `sha256`) is not a person's number,
+# whatever digit runs it holds: kept as written, the text around it redacted. Only a digest
+# named as one: a bare run of hex digits may hold a number.
+_HEX_DIGEST = re.compile(
+    r"(?<![0-9A-Za-z])(?:md5:[0-9a-f]{32}|sha1:[0-9a-f]{40}|sha256:[0-9a-f]{64}"
+    r"|sha512:[0-9a-f]{128})(?![0-9A-Za-z])"
+)
+_DIGEST_KEYS = frozenset({"sha256"})  # a rejects line's digest of its raw item
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_digest(key: str, value: Any) -> bool:
+    return key in _DIGEST_KEYS and isinstance(value, str) and _SHA256.fullmatch(value) is not None
+
+
+def _redacted_text(text: str) -> str:
+    """`redact`, with hex digests left intact."""
+    pieces, at = [], 0
+    for digest in _HEX_DIGEST.finditer(text):
+        pieces += [redact(text[at : digest.start()]), digest.group()]
+        at = digest.end()
+    return "".join([*pieces, redact(text[at:])])
+
+
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
-        return redact(value)
+        return _redacted_text(value)
     if isinstance(value, dict):
-        return {redact(str(k)): _redacted(v) for k, v in value.items()}
+        return {_redacted_text(str(k)): _redacted(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redacted(v) for v in value]
     return value

@@ -52,7 +52,10 @@ STATUS_TARGETS = {
     "fulfilment": ("Order.fulfilmentStatus",),
 }
 RULE_FACTS = ("paymentStatus", "fulfilmentStatus")  # what a status rule's `when` compares
-WALKS_IN_SUMS = "`x[]` is read only in the terms of {sum = [...]} (the sum over the array x)"
+WALKS_IN_SUMS = (
+    "`x[]` is read only in the terms of {sum = [...]} (the sum over the array x) and in the"
+    " items of lines and deliveries"
+)
 ROOT_ONLY = "`^` reads the order from inside a line or delivery; here the order is read already"
 
 
@@ -189,14 +192,16 @@ def _order_level_paths(spec: Mapping[str, Any]) -> None:
 
 
 def _walks_only_in_sums(spec: Mapping[str, Any]) -> None:
-    """`x[]` is read in the terms of a sum (the sum over the array); anywhere else it would be
+    """`x[]` is read in the terms of a sum (the sum over the array) and in the `items` of lines
+    and deliveries (`groups[].items`: every group's items, in order); anywhere else it would be
     a field called `x[]`, absent from every order."""
     sections = ("pages", "required", "json", "order", "money", "recipient", "status", "lines",
                 "deliveries")  # fmt: skip
     for section in sections:
         for where, path in _paths(spec.get(section, {}), [section]):
             walks = any(any(parse(term).walks) for term in terms(path))
-            if walks and "sum" not in where and "less" not in where:
+            items = section in ("lines", "deliveries") and where[2:3] == ["items"]
+            if walks and "sum" not in where and "less" not in where and not items:
                 raise KeyValueError(where, f"{path!r}: {WALKS_IN_SUMS}")
 
 

@@ -30,6 +30,7 @@ from ccstd.adapters.base import (
     loads_json,
     too_deep,
 )
+from ccstd.adapters.json_lines import holds_lines, without_bom
 from ccstd.adapters.orders.paths import Path as KeyPath
 from ccstd.adapters.orders.paths import parse
 from ccstd.adapters.orders.tables import (
@@ -66,11 +67,12 @@ _MAX_QUANTITY = Decimal("1e9")  # a line's quantity: more than 0, at most a bill
 
 
 def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
-    """Each order of a JSON array, an API page, or NDJSON (of orders or of pages)."""
-    data = path.read_bytes()
+    """Each order of a JSON array, an API page, or NDJSON (of orders or of pages), told apart
+    by content (`json_lines.holds_lines`); a UTF-8 byte order mark at the start is allowed."""
+    data = without_bom(path.read_bytes())
     if not data.strip():
         return  # an empty file holds no order
-    if path.name.endswith((".ndjson", ".jsonl")):
+    if path.name.endswith((".ndjson", ".jsonl")) or holds_lines(data):  # or by content
         for number, line in enumerate(data.splitlines(), 1):
             if line.strip():
                 yield from _orders_in(line, str(path), f"line {number}", platform, number)
@@ -91,14 +93,23 @@ def _loads(data: bytes) -> Any:
         try:
             return loads_json(data)
         except orjson.JSONDecodeError as exc:
+            if "depth" in exc.msg:
+                raise TooDeepError("nested too deeply") from None
             if "number" not in exc.msg:
                 raise ValueError(exc.msg) from None
     try:
         return json.loads(data, parse_float=str, parse_constant=_no_constant)
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise TooDeepError("nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, an integer of more than 4,300 digits
         raise ValueError(str(exc)) from None
+
+
+_DEEP = "nested-too-deep"
+
+
+class TooDeepError(ValueError):
+    """JSON that nests beyond what the parser follows."""
 
 
 def _no_constant(name: str) -> Any:
@@ -110,6 +121,10 @@ def _orders_in(
 ) -> Iterator[SourceItem]:
     try:
         document = _loads(data)
+    except TooDeepError as exc:
+        deep = f"nested more than {MAX_NESTING} deep ({exc})"
+        yield SourceItem(file, where or "document", data, problem=deep, line=line, reason=_DEEP)
+        return
     except ValueError as exc:
         yield SourceItem(
             file, where or "document", data, problem=f"not valid JSON: {exc}", line=line
@@ -142,7 +157,7 @@ def order_item(
         walk = raw.count(b"{") + raw.count(b"[") > MAX_NESTING
     deep = too_deep(value) if walk else None
     if deep is not None:
-        return SourceItem(file, locator, raw, problem=deep, line=line, reason="nested-too-deep")
+        return SourceItem(file, locator, raw, problem=deep, line=line, reason=_DEEP)
     return SourceItem(file, locator, raw, value, line=line)
 
 
@@ -164,6 +179,9 @@ def _parsed_at(node: Record, keys: tuple[str, ...], name: str) -> Record:
         return node  # absent, empty, or given as JSON already
     try:
         document = _loads(value.encode("utf-8", "surrogatepass"))
+    except TooDeepError:
+        message = f"{name} holds a JSON document nested more than {MAX_NESTING} deep"
+        raise UnconvertibleOrderError("nested-too-deep", message, name) from None
     except ValueError as exc:
         message = f"{name} holds text that is not a JSON document: {exc}"
         raise UnconvertibleOrderError("invalid-json-text", message, name) from None

@@ -132,7 +132,9 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     except UnknownVersionError:
         raise KeyValueError(["standard"], f"no standard {standard} is known") from None
     known = set(order_schema.get("properties", {}))
-    money, dropped = {}, dict(spec.get("dropped", {}))
+    written = {_dotted(key): key for key in spec.get("dropped", {})}  # `身份证号码` as read
+    money = {}
+    dropped = {_dotted(key): why for key, why in spec.get("dropped", {}).items()}
     for target, value in spec["money"].items():
         getter = compile_value(value)
         if target in known:
@@ -183,10 +185,10 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
     )
     paths.update(parse(p).dotted for p in spec.get("required", ()))  # `json`: what is read within
     mapped = frozenset(paths)
-    both = sorted(mapped & set(spec.get("dropped", {})))
+    both = sorted(mapped & set(written))
     if both:  # the ledger would call dropped what is written
         where = f"{both[0]!r} is also read by {mapping_of(spec, both[0])}"
-        raise KeyValueError(["dropped", both[0]], f"{where}: map it or drop it, not both")
+        raise KeyValueError(["dropped", written[both[0]]], f"{where}: map it or drop it, not both")
     return dataclasses.replace(platform, mapped=mapped - set(dropped))
 
 
@@ -359,10 +361,13 @@ class _Compiler:
         return total
 
     def codes(self, spec: dict[str, Any]) -> Codes:
-        """A code table."""
+        """A code table; a source of several paths is keyed by their values joined by `/`
+        (`source = ["state", "kind"]`, `codes."9/2"`; an absent one is empty)."""
+        sources = [spec["source"]] if isinstance(spec["source"], str) else spec["source"]
+        getters = [self.path(source) for source in sources]
         return Codes(
-            self.path(spec["source"]),
-            parse(spec["source"]).dotted,
+            getters[0] if len(getters) == 1 else _joined(getters),
+            "/".join(parse(source).dotted for source in sources),
             spec["codes"],
             spec.get("default"),
             spec.get("otherwise"),
@@ -385,17 +390,59 @@ class _Compiler:
             self.within = ()
 
 
-def lenient(path: str) -> Getter:
-    """The value at a dotted path of the order, absent through anything that is not an object."""
-    steps = parse(path).keys
+def _dotted(key: str) -> str:
+    """A `[dropped]` key as the ledger names the field: a path's keys unquoted
+    (`` `身份证号码` `` is 身份证号码); a key that is no path, as written."""
+    try:
+        return parse(key).dotted
+    except ValueError:
+        return key
 
+
+def lenient(path: str) -> Getter:
+    """The value at a dotted path of the order, absent through anything that is not an object;
+    a path that walks arrays (`groups[].items`) gives the arrays it reaches joined into one
+    (every group's items, in order), absent when none is."""
+    parsed = parse(path)
+    steps = parsed.keys
+    if not any(parsed.walks):
+
+        def get(node: Record, root: Record) -> Any:
+            value: Any = node
+            for step in steps:
+                value = value.get(step) if isinstance(value, dict) else None
+            return value
+
+        return get
+    return _walked(parsed.keys, parsed.walks)
+
+
+def _walked(steps: tuple[str, ...], walks: tuple[bool, ...]) -> Getter:
     def get(node: Record, root: Record) -> Any:
-        value: Any = node
-        for step in steps:
-            value = value.get(step) if isinstance(value, dict) else None
-        return value
+        values: list[Any] = [node]
+        for step, walk in zip(steps, walks, strict=True):
+            values = [v.get(step) if isinstance(v, dict) else None for v in values]
+            if walk:
+                values = _flattened(values, steps)
+        if not walks[-1]:  # `groups[].items`: each group's items array, joined
+            values = _flattened(values, steps)
+        return values or None
 
     return get
+
+
+def _flattened(values: list[Any], steps: tuple[str, ...]) -> list[Any]:
+    """The elements of each array among `values` (absent ones skipped; anything else kept, for
+    `objects` to reject)."""
+    flat: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            flat.extend(value)
+        elif _present(value):
+            raise UnconvertibleOrderError(
+                "invalid-structure", f"{'.'.join(steps)} is not an array of arrays", ".".join(steps)
+            )
+    return flat
 
 
 def _present(value: Any) -> bool:
@@ -438,6 +485,9 @@ def _epoch(inner: Getter, path: str, unit: str) -> Getter:
         if not _present(value):
             return None
         written = epoch_time(value, unit)
+        if written == UNSET_EPOCH:
+            message = f"{path} is 0: a time never set, not {UNSET_EPOCH}"
+            raise UnconvertibleOrderError("invalid-time", message, path)
         if written is None:
             message = f"{path} is not an epoch time in {EPOCH_WORDS[unit]} (0 to year 9999)"
             raise UnconvertibleOrderError("invalid-time", message, path)
@@ -447,6 +497,7 @@ def _epoch(inner: Getter, path: str, unit: str) -> Getter:
 
 
 EPOCH_WORDS = {"s": "seconds", "ms": "milliseconds"}
+UNSET_EPOCH = "1970-01-01T00:00:00Z"  # epoch 0: what a platform writes for a time not set
 
 
 @dataclass(frozen=True)
@@ -478,3 +529,15 @@ def objects(value: Any, path: str) -> list[Record]:
             "invalid-structure", f"{path} is not an array of objects", path
         )
     return value
+
+
+def _joined(getters: list[Getter]) -> Getter:
+    """The values of several paths joined by `/` (None when none is present)."""
+
+    def get(node: Record, root: Record) -> str | None:
+        values = [getter(node, root) for getter in getters]
+        if all(value is None or value == "" for value in values):
+            return None
+        return "/".join("" if value is None else str(value) for value in values)
+
+    return get
