@@ -4,12 +4,16 @@ from reports.
 Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by
 up to three separators between groups (spaces, ". : _ / ( ) ~ | * # + =", hyphens and dashes:
 "138-1234-5678", "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width
-or other Unicode digits and separators (full-width digits and hyphen, ideographic and no-break
-spaces), in Chinese numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…",
-alone or mixed with other digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086",
-"(+86)", "86", glued or not) or a trunk 0 ("0138…"), with invisible characters between digits
-(zero-width spaces, soft hyphens), as 18-digit and 15-digit (first-generation: region, YYMMDD,
-sequence, no check character) ID numbers. A fixed-line number (area code 0 and two or
+or other Unicode digits and separators (full-width digits, hyphen, asterisk, tilde, bar, number
+sign, equals and plus signs, solidus and parentheses; ideographic and no-break spaces; middle dots,
+the enumeration and full-width commas, the ellipsis, the ideographic full stop), in Chinese
+numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other
+digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not)
+or a trunk 0 ("0138…"), with invisible characters between digits, or percent-escaped
+(`_normalised`): invisible characters (zero-width spaces, soft hyphens) are deleted and runs of
+percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text,
+as 18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID
+numbers. A fixed-line number (area code 0 and two or
 three digits, subscriber number of seven or eight) counts when its area code is set off
 ("021-63201234", "(021)63201234", "0571 8888 6666") or after "+86"/"0086" (glued or not): a
 glued run of digits starting with 0 is too often something else.
@@ -45,8 +49,12 @@ PLACEHOLDER = "[redacted]"
 # dashes, the minus sign, and full-width punctuation (folded to ASCII before matching).
 SEPARATORS = (
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
-    "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b"
+    "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b\uff0a\uff5e\uff5c\uff03\uff1d"
+    "\u00b7\u30fb\uff65\u3001\uff0c\u2026\u3002"
 )
+# The last seven (middle dots, the enumeration comma, the full-width comma, the ellipsis, the
+# ideographic full stop) fold to "." (a number's groups, and an address's "qq。com").
+_DOTS = SEPARATORS[-7:]
 # Invisible characters typed or pasted between digits (zero-width spaces and joiners, the soft
 # hyphen, the Mongolian vowel separator, the word joiner, the byte-order mark): folded to a space.
 INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
@@ -309,6 +317,8 @@ class _Fold(dict[int, int]):
             folded = ord(" ")
         elif char in SEPARATORS[:9]:
             folded = ord("-")
+        elif char in _DOTS:
+            folded = ord(".")
         elif char in SEPARATORS or char in "\uff38\uff58\uff20":  # full-width: by an offset
             folded = code - 0xFEE0
         else:

@@ -227,3 +227,15 @@ def test_a_chinese_carriers_waybill_is_no_leak_where_a_number_of_digits_only_is(
     for planted in ("13800138000", "013800138000", "8613800138000", "SF13800138000"):
         record = valid_record("Delivery") | {"trackingNumber": planted}
         assert certify_leaks(tmp_path / planted, record)[0] == ["/trackingNumber"]
+
+
+def test_numbers_grouped_by_full_width_and_chinese_punctuation_are_leaks(tmp_path: Path) -> None:
+    """Full-width * ~ | # = + / ( ), middle dots, Chinese commas and the ellipsis between
+    groups; the ideographic and full-width full stops in an address."""
+    marks = "\uff0a\uff5e\uff5c\uff03\uff1d\uff0b\uff0f\u00b7\u30fb\u3001\uff0c\u2026"
+    notes = {f"n{i}": f"139{m}8765{m}4321" for i, m in enumerate(marks)}
+    notes |= {"p": "\uff08139\uff098765 4321", "q": "zhangsan@qq\u3002com", "r": "zs@qq\uff0ecom"}
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path, record)
+    assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
+    assert "8765" not in written and "zhangsan" not in written
