@@ -40,6 +40,7 @@ import datetime
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from ccstd.standard import divisions
 from ccstd.standard.formats import is_resident_id
@@ -148,8 +149,16 @@ _LETTERED_WAYBILL = re.compile(r"JDV[A-Z][0-9]{11}|JD[0-9]{13}|SF[0-9]{12,13}|YT
 
 def might_hold_identifier(text: str) -> bool:
     """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4, an ID number's
-    groups, an area code set off or after +86 and a subscriber number) or an "@"? Most text
-    does not."""
+    groups, an area code set off or after +86 and a subscriber number) or an "@", as written
+    or as `_normalised`? Most text does not."""
+    if _might_hold(text):
+        return True
+    normal = _normalised(text)
+    return normal is not None and _might_hold(normal[0])
+
+
+def _might_hold(text: str) -> bool:
+    """`might_hold_identifier` on one reading of a text."""
     if "@" in text or "\uff20" in text or _CANDIDATE.search(text) is not None:
         return True
     return _CHINESE_DIGIT.search(text) is not None and _CANDIDATE_CHINESE.search(text) is not None
@@ -202,6 +211,8 @@ def might_hold_identifier_json(data: bytes) -> bool:
     before fixed-line numbers; the same 6% of records pass)."""
     if b"\\" in data or b"@" in data:
         return True  # an escape may hide a separator (a newline) or a digit; "@" an address
+    if b"%" in data and _PERCENT_BYTES.search(data) is not None:
+        return might_hold_identifier(data.decode("utf-8", "replace"))  # read as decoded
     if not data.isascii():
         if data.translate(None, _NOT_SUSPECT):
             return might_hold_identifier(data.decode("utf-8", "replace"))
@@ -254,7 +265,7 @@ def redact(text: str, thorough: bool = True) -> str:
     (baselines fingerprint that)."""
     if not might_hold_identifier(text):
         return text
-    spans = [span for folded in _foldings(text) for span in _spans(folded, thorough)]
+    spans = [where(s) for folded, where in _readings(text) for s in _spans(folded, thorough)]
     for start, end in sorted(_merged(spans), reverse=True):
         text = text[:start] + PLACEHOLDER + text[end:]
     return text
@@ -334,6 +345,34 @@ _FOLD, _FOLD_CHINESE = _Fold(chinese=False), _Fold(chinese=True)
 
 
 def _foldings(text: str) -> list[str]:
+    """Every reading of `text` the patterns are tried on (`_readings`)."""
+    return [folded for folded, _ in _readings(text)]
+
+
+_Span = tuple[int, int]
+
+
+def _readings(text: str) -> list[tuple[str, Callable[[_Span], _Span]]]:
+    """`text` folded (`_folded`), and `_normalised` then folded where that changes it, each with
+    how a span found in it maps to one in `text`."""
+    readings: list[tuple[str, Callable[[_Span], _Span]]] = [(f, _same) for f in _folded(text)]
+    normal = _normalised(text)
+    if normal is not None:
+        changed, starts, ends = normal
+        spans = functools.partial(_mapped, starts, ends)
+        readings += [(folded, spans) for folded in _folded(changed)]
+    return readings
+
+
+def _same(span: _Span) -> _Span:
+    return span
+
+
+def _mapped(starts: list[int], ends: list[int], span: _Span) -> _Span:
+    return starts[span[0]], ends[span[1] - 1]
+
+
+def _folded(text: str) -> list[str]:
     """`text` folded (as long as `text`: spans found in it hold in `text`): Chinese digits read
     as letters, and, where it holds any, read as digits too."""
     if text.isascii():
@@ -342,6 +381,41 @@ def _foldings(text: str) -> list[str]:
     if _CHINESE_DIGIT.search(text) is not None:
         folded.append(text.translate(_FOLD_CHINESE))
     return folded
+
+
+# What `_normalised` changes: a run of percent-escapes, a run of invisible characters.
+_NORMALISE = re.compile(f"(?:%[0-9A-Fa-f]{{2}})+|[{INVISIBLE}]+")
+_PERCENT_BYTES = re.compile(rb"%[0-9A-Fa-f]{2}")
+_NO_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
+def _normalised(text: str) -> tuple[str, list[int], list[int]] | None:
+    """`text` with invisible characters deleted and runs of percent-escapes decoded (UTF-8, a
+    byte that is none U+FFFD; invisible characters they encode deleted too), and where each of
+    its characters starts and ends in `text`; None if there is nothing to change."""
+    if _NORMALISE.search(text) is None:
+        return None
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for match in _NORMALISE.finditer(text):
+        start, end = match.span()
+        parts.append(text[done:start])
+        starts += range(done, start)
+        ends += range(done + 1, start + 1)
+        run = match.group()
+        if run[0] == "%":
+            decoded = bytes.fromhex(run.replace("%", "")).decode("utf-8", "replace")
+            decoded = decoded.translate(_NO_INVISIBLE)
+            parts.append(decoded)
+            starts += [start] * len(decoded)
+            ends += [end] * len(decoded)
+        done = end
+    parts.append(text[done:])
+    starts += range(done, len(text))
+    ends += range(done + 1, len(text) + 1)
+    return "".join(parts), starts, ends
 
 
 def _is_old_resident_id(digits: str) -> bool:

@@ -34,7 +34,8 @@ _PIECES = st.sampled_from(
      "110102570113189", "1ZW9V7F15901234569", "021", "0571", "6320", "8888", "86", "(0)", "@",
      "a@b.cn", "\uff18\uff16", "\uff10", "\u200b", "\xad", "~", "|", "%2B", "0",
      "一三八", "一二三四", "幺", "\u3007", "○", "零", "壹贰叁", "捌", "陸", "两", "十", "八六",
-     "联系电话\uff1a"]
+     "联系电话\uff1a", "%20", "%40", "%2", "%E5%BC%A0", "%E2%80%8B", "%31", "\u2060", "\ufeff",
+     "\u200c", "\uff0a", "\u00b7", "\u3001", "\u2026", "\u3002", "qq.com"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
@@ -239,3 +240,29 @@ def test_numbers_grouped_by_full_width_and_chinese_punctuation_are_leaks(tmp_pat
     found, written = certify_leaks(tmp_path, record)
     assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
     assert "8765" not in written and "zhangsan" not in written
+
+
+def test_numbers_and_addresses_hidden_by_invisible_characters_or_percent_escapes_are_leaks(
+    tmp_path: Path,
+) -> None:
+    """Zero-width characters and soft hyphens are deleted, percent-escapes decoded, before the
+    test: in certify as in the pre-filter."""
+    notes = {
+        "a": "\u200b".join("13987654321"),
+        "b": "\u00ad".join("110101199003074514"),
+        "c": "\u2060".join("13987654321") + "\ufeff",
+        "d": "zhangsan\u200b@qq.com",
+        "e": "zhangsan@qq\u200c.com",
+        "f": "%2013987654321",
+        "g": "?id=%20110101199003074514",
+        "h": "%E5%BC%A0%E4%B8%8913987654321",
+        "i": "139%208765%204321",
+        "j": "mailto:zhangsan%40qq.com",
+        "k": "139%E2%80%8B8765%E2%80%8B4321",
+    }
+    device = valid_record("Device") | {"name": "\u200c".join("13987654321")}
+    assert certify_leaks(tmp_path / "device", device)[0] == ["/name"]
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path / "notes", record)
+    assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
+    assert "8765" not in written and "zhangsan" not in written and "0307" not in written
