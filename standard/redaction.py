@@ -23,7 +23,9 @@ patterns:
 - `raw_identifier_kind` decides that a record leaks (a failing finding), so it is strict: an ID
   number must pass GB 11643 (region, date, check character; a 15-digit one a GB/T 2260 region and
   a real 19YY date), a mobile number inside a token of hex digits and letters (a digest, a
-  UUID group) is taken for part of that token, and a fixed-line number must be a valid CN one
+  UUID group) is taken for part of that token, a mobile number after a trunk 0 or a bare "86"
+  must be in an allocated range (a UPC-A code "016000275263" is none; `_is_mobile`), and a
+  fixed-line number must be a valid CN one
   (phonenumbers, area codes and lengths included);
 - `redact` prepares text for a report, so it hides more: any ID-shaped number with a plausible
   birth date (a typo is still someone's number), every mobile-shaped and fixed-line-shaped
@@ -91,8 +93,8 @@ _OLD_ID_SHAPED = re.compile(
     rf"{_PROVINCE}\d{{4}}\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{{3}}"
 )
 _MOBILE = re.compile(
-    rf"(?<![0-9])(?:\(?(?:\+|00)?86{_GAP}|0)?"  # a country prefix, or the trunk 0 of a call
-    rf"([0-9]{{3}}){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9])"
+    rf"(?<![0-9])(?:(?P<cc>\(?(?:\+|00)?86){_GAP}|(?P<trunk>0))?"  # a country prefix, or a trunk 0
+    rf"(?P<a>[0-9]{{3}}){_GAP}(?P<b>[0-9]{{4}}){_GAP}(?P<c>[0-9]{{4}})(?![0-9])"
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
@@ -250,7 +252,8 @@ def _kind(text: str) -> str | None:
         return "resident ID number"
     if any(_is_old_resident_id(_digits(m)) for m in _OLD_RESIDENT_ID.finditer(text)):
         return "resident ID number"
-    if any(_is_mobile(m) and not _in_hex_token(text, m) for m in _MOBILE.finditer(text)):
+    mobiles = _MOBILE.finditer(text)
+    if any(_is_mobile(m, strict=True) and not _in_hex_token(text, m) for m in mobiles):
         return "mobile number"
     if any(_is_landline(text, m, strict=True) for m in _LANDLINE.finditer(text)):
         return "landline number"
@@ -280,7 +283,7 @@ def _spans(folded: str, thorough: bool) -> list[tuple[int, int]]:
     spans += [
         m.span()
         for m in _MOBILE.finditer(folded)
-        if _is_mobile(m) and (thorough or not _in_hex_token(folded, m))
+        if _is_mobile(m, strict=not thorough) and (thorough or not _in_hex_token(folded, m))
     ]
     spans += [m.span() for m in _LANDLINE.finditer(folded) if _is_landline(folded, m, not thorough)]
     if "@" in folded:
@@ -439,8 +442,17 @@ def _is_old_id_shaped(match: re.Match[str]) -> bool:
     return _is_old_resident_id(digits) or _OLD_ID_SHAPED.fullmatch(digits) is not None
 
 
-def _is_mobile(match: re.Match[str]) -> bool:
-    return _MOBILE_PREFIX.match(_digits(match)) is not None
+def _is_mobile(match: re.Match[str], strict: bool) -> bool:
+    """A mobile number's shape (1[3-9] and nine digits); `strict`, after a trunk 0 or a bare
+    "86" (no "+" or "00": a 12- or 13-digit code may be read so, a UPC-A "016000275263"), a
+    number phonenumbers takes for a valid CN mobile (an allocated range: 160 is none, while
+    "8615012345678" stays a number). A number written alone or after "+86"/"0086" is never
+    tested so: every 11-digit 1[3-9]… value is someone's number."""
+    digits = "".join(match.group("a", "b", "c"))
+    if _MOBILE_PREFIX.match(digits) is None:
+        return False
+    trunk_or_bare = match.group("trunk") is not None or match.group("cc") == "86"
+    return not strict or not trunk_or_bare or is_cn_mobile(digits)
 
 
 def _is_landline(text: str, match: re.Match[str], strict: bool) -> bool:
@@ -466,6 +478,19 @@ def is_cn_fixed_line(national: str) -> bool:
     number = phonenumbers.parse("+86" + national)
     kinds = (
         phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in kinds
+
+
+@functools.lru_cache(maxsize=4096)
+def is_cn_mobile(national: str) -> bool:
+    """Whether +86 `national` (eleven digits) is a valid CN mobile number (an allocated range)."""
+    import phonenumbers  # imported on first use: most text never gets here
+
+    number = phonenumbers.parse("+86" + national)
+    kinds = (
+        phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in kinds

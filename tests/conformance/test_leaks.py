@@ -266,3 +266,24 @@ def test_numbers_and_addresses_hidden_by_invisible_characters_or_percent_escapes
     found, written = certify_leaks(tmp_path / "notes", record)
     assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
     assert "8765" not in written and "zhangsan" not in written and "0307" not in written
+
+
+def test_a_upc_code_read_as_a_trunk_0_and_an_unallocated_mobile_range_is_no_number(
+    tmp_path: Path,
+) -> None:
+    """A 12-digit UPC-A code with a US prefix 016 reads as a trunk 0 and 160…, a range no
+    operator holds: convert keeps it as a SKU, certify passes it. A code whose reading is in an
+    allocated range (013000006408: 130…; 8615012345678: 86 then 150…) stays a number, as does
+    every 11-digit 1[3-9]… value."""
+    from tests.adapters.test_personal_data_screen import shopify
+
+    (tmp_path / "convert").mkdir()
+    done = shopify(tmp_path / "convert", "1ZW9V7F15901234569", sku="016000275263")
+    assert done["run"].exit_code == 0, done["run"].output
+    assert done["records"][0]["lines"][0]["sku"] == "016000275263"
+    for code in ("016000275263", "8616000275263"):
+        record = valid_record("Delivery") | {"extensions": {"x": {"sku": code}}}
+        assert certify_leaks(tmp_path / code, record)[0] == [], code
+    for number in ("013000006408", "8615012345678", "16000275263", "+8616000275263"):
+        record = valid_record("Delivery") | {"extensions": {"x": {"sku": number}}}
+        assert certify_leaks(tmp_path / number, record)[0] == ["/extensions/x/sku"], number
