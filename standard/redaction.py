@@ -100,7 +100,7 @@ _MOBILE_PREFIX = re.compile("1[3-9]")
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
 # be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
 _LANDLINE = re.compile(
-    rf"(?<![0-9])(?:\(?(?:\+|00)(86){_GAP}(?:\(0\))?)?\(?(0?[1-9][0-9]{{1,2}})({_GAP})"
+    rf"(?<![0-9])(?:\(?(?:\+|00)(86){_GAP}(?:\(0\){_GAP})?)?\(?(0?[1-9][0-9]{{1,2}})({_GAP})"
     rf"([0-9]{{3,4}}){_GAP}([0-9]{{4}})(?![0-9])"
 )
 # A well-formed e-mail address (ASCII, as folded): local part, "@", a dotted domain, a TLD.

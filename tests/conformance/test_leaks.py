@@ -287,3 +287,11 @@ def test_a_upc_code_read_as_a_trunk_0_and_an_unallocated_mobile_range_is_no_numb
     for number in ("013000006408", "8615012345678", "16000275263", "+8616000275263"):
         record = valid_record("Delivery") | {"extensions": {"x": {"sku": number}}}
         assert certify_leaks(tmp_path / number, record)[0] == ["/extensions/x/sku"], number
+
+
+def test_a_landline_with_a_spaced_trunk_0_in_parentheses_is_a_leak(tmp_path: Path) -> None:
+    notes = {"a": "+86 (0) 21 6320 1234", "b": "0086 (0) 571-8888-6666"}
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path, record)
+    assert found == ["/extensions/com.example/a", "/extensions/com.example/b"]
+    assert "6320" not in written and "8888" not in written
