@@ -77,6 +77,12 @@ CHINESE_DIGITS = {
     **dict.fromkeys("八捌", "8"),
     **dict.fromkeys("九玖", "9"),
 }
+# Digits as spoken on the phone (拐 7, 洞 0, 勾 9) and 参 written for 叁: common words
+# (拐弯, 漏洞, 勾选, 参加), so read as digits only in a run of digits, perhaps grouped by
+# spaces, hyphens or dots, of six digits or more, three of them others and one of those a
+# Chinese numeral (`_spoken`: "一三八洞洞拐拐勾勾一二", not "1381234567参考").
+SPOKEN_DIGITS = {"拐": "7", "洞": "0", "勾": "9", "参": "3"}
+_DIGIT_LIKE = "".join(CHINESE_DIGITS) + "".join(SPOKEN_DIGITS)
 _GAP = r"[-\s.:_/()~|*#+=]{0,3}"  # between groups, once folded: up to three separators
 _CHECK = r"[0-9Xx]"  # the check character: a digit or X
 _RESIDENT_ID = re.compile(
@@ -132,10 +138,12 @@ def _candidate(digit: str, eighty_six: str) -> re.Pattern[str]:
 
 _CANDIDATE = _candidate(r"\d", r"(?:86|(?![0-9]{2})\d\d)")
 _CANDIDATE_CHINESE = _candidate(
-    rf"[\d{''.join(CHINESE_DIGITS)}]",
+    rf"[\d{_DIGIT_LIKE}]",
     r"(?:86|(?![0-9]{2})\d\d|[8八捌][6六陆陸]|(?![0-9])\d[六陆陸]|[八捌](?![0-9])\d)",
 )
-_CHINESE_DIGIT = re.compile(f"[{''.join(CHINESE_DIGITS)}]")
+_CHINESE_DIGIT = re.compile(f"[{_DIGIT_LIKE}]")  # a Chinese or spoken digit
+_SPOKEN_RUN = re.compile(r"[0-9拐洞勾参]+(?:[-\s.]{1,3}[0-9拐洞勾参]+)*")
+_SPOKEN = str.maketrans(SPOKEN_DIGITS)
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
@@ -199,10 +207,13 @@ _PREFIXED = re.compile(
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
 _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
-# The UTF-8 encodings of the Chinese digits (most lead with bytes every Chinese character shares):
-# each is replaced by its ASCII digit before the scan, as the exact test folds it.
-_CHINESE_DIGIT_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in CHINESE_DIGITS))
-_ASCII_DIGIT = {c.encode(): d.encode() for c, d in CHINESE_DIGITS.items()}
+# The UTF-8 encodings of the Chinese and spoken digits (most lead with bytes every Chinese
+# character shares):
+# each is replaced by its ASCII digit before the scan, as the exact test folds it (a spoken one
+# wherever it is: the exact test reads it only in a run of digits).
+_DIGIT_MEANINGS = CHINESE_DIGITS | SPOKEN_DIGITS
+_CHINESE_DIGIT_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in _DIGIT_MEANINGS))
+_ASCII_DIGIT = {c.encode(): d.encode() for c, d in _DIGIT_MEANINGS.items()}
 
 
 def might_hold_identifier_json(data: bytes) -> bool:
@@ -382,8 +393,26 @@ def _folded(text: str) -> list[str]:
         return [text]
     folded = [text.translate(_FOLD)]
     if _CHINESE_DIGIT.search(text) is not None:
-        folded.append(text.translate(_FOLD_CHINESE))
+        folded.append(_spoken(text, text.translate(_FOLD_CHINESE)))
     return folded
+
+
+def _spoken(text: str, folded: str) -> str:
+    """`folded` (`text` with Chinese digits read as digits, as long) with spoken digits read as
+    digits in each run of six digits or more (spoken ones included), three of them others, one
+    of `text`'s Chinese numerals among them ("一三八洞洞拐拐勾勾一二")."""
+    if not any(c in folded for c in SPOKEN_DIGITS):
+        return folded
+    return _SPOKEN_RUN.sub(functools.partial(_read_spoken, text), folded)
+
+
+def _read_spoken(text: str, run: re.Match[str]) -> str:
+    spoken = sum(c in SPOKEN_DIGITS for c in run.group())
+    others = sum(c.isdigit() for c in run.group())
+    chinese = any(c in CHINESE_DIGITS for c in text[run.start() : run.end()])
+    if chinese and others >= 3 and spoken + others >= 6:
+        return run.group().translate(_SPOKEN)
+    return run.group()
 
 
 # What `_normalised` changes: a run of percent-escapes, a run of invisible characters.

@@ -35,7 +35,8 @@ _PIECES = st.sampled_from(
      "a@b.cn", "\uff18\uff16", "\uff10", "\u200b", "\xad", "~", "|", "%2B", "0",
      "一三八", "一二三四", "幺", "\u3007", "○", "零", "壹贰叁", "捌", "陸", "两", "十", "八六",
      "联系电话\uff1a", "%20", "%40", "%2", "%E5%BC%A0", "%E2%80%8B", "%31", "\u2060", "\ufeff",
-     "\u200c", "\uff0a", "\u00b7", "\u3001", "\u2026", "\u3002", "qq.com"]
+     "\u200c", "\uff0a", "\u00b7", "\u3001", "\u2026", "\u3002", "qq.com", "洞",
+     "拐拐", "勾", "参", "参加"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
