@@ -4,12 +4,16 @@ from reports.
 Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by
 up to three separators between groups (spaces, ". : _ / ( ) ~ | * # + =", hyphens and dashes:
 "138-1234-5678", "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width
-or other Unicode digits and separators (full-width digits and hyphen, ideographic and no-break
-spaces), in Chinese numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…",
-alone or mixed with other digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086",
-"(+86)", "86", glued or not) or a trunk 0 ("0138…"), with invisible characters between digits
-(zero-width spaces, soft hyphens), as 18-digit and 15-digit (first-generation: region, YYMMDD,
-sequence, no check character) ID numbers. A fixed-line number (area code 0 and two or
+or other Unicode digits and separators (full-width digits, hyphen, asterisk, tilde, bar, number
+sign, equals and plus signs, solidus and parentheses; ideographic and no-break spaces; middle dots,
+the enumeration and full-width commas, the ellipsis, the ideographic full stop), in Chinese
+numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other
+digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not)
+or a trunk 0 ("0138…"), with invisible characters between digits, or percent-escaped
+(`_normalised`): invisible characters (zero-width spaces, soft hyphens) are deleted and runs of
+percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text,
+as 18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID
+numbers. A fixed-line number (area code 0 and two or
 three digits, subscriber number of seven or eight) counts when its area code is set off
 ("021-63201234", "(021)63201234", "0571 8888 6666") or after "+86"/"0086" (glued or not): a
 glued run of digits starting with 0 is too often something else.
@@ -19,7 +23,9 @@ patterns:
 - `raw_identifier_kind` decides that a record leaks (a failing finding), so it is strict: an ID
   number must pass GB 11643 (region, date, check character; a 15-digit one a GB/T 2260 region and
   a real 19YY date), a mobile number inside a token of hex digits and letters (a digest, a
-  UUID group) is taken for part of that token, and a fixed-line number must be a valid CN one
+  UUID group) is taken for part of that token, a mobile number after a trunk 0 or a bare "86"
+  must be in an allocated range (a UPC-A code "016000275263" is none; `_is_mobile`), and a
+  fixed-line number must be a valid CN one
   (phonenumbers, area codes and lengths included);
 - `redact` prepares text for a report, so it hides more: any ID-shaped number with a plausible
   birth date (a typo is still someone's number), every mobile-shaped and fixed-line-shaped
@@ -36,6 +42,7 @@ import datetime
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from ccstd.standard import divisions
 from ccstd.standard.formats import is_resident_id
@@ -45,8 +52,12 @@ PLACEHOLDER = "[redacted]"
 # dashes, the minus sign, and full-width punctuation (folded to ASCII before matching).
 SEPARATORS = (
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
-    "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b"
+    "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b\uff0a\uff5e\uff5c\uff03\uff1d"
+    "\u00b7\u30fb\uff65\u3001\uff0c\u2026\u3002"
 )
+# The last seven (middle dots, the enumeration comma, the full-width comma, the ellipsis, the
+# ideographic full stop) fold to "." (a number's groups, and an address's "qq。com").
+_DOTS = SEPARATORS[-7:]
 # Invisible characters typed or pasted between digits (zero-width spaces and joiners, the soft
 # hyphen, the Mongolian vowel separator, the word joiner, the byte-order mark): folded to a space.
 INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
@@ -66,6 +77,12 @@ CHINESE_DIGITS = {
     **dict.fromkeys("八捌", "8"),
     **dict.fromkeys("九玖", "9"),
 }
+# Digits as spoken on the phone (拐 7, 洞 0, 勾 9) and 参 written for 叁: common words
+# (拐弯, 漏洞, 勾选, 参加), so read as digits only in a run of digits, perhaps grouped by
+# spaces, hyphens or dots, of six digits or more, three of them others and one of those a
+# Chinese numeral (`_spoken`: "一三八洞洞拐拐勾勾一二", not "1381234567参考").
+SPOKEN_DIGITS = {"拐": "7", "洞": "0", "勾": "9", "参": "3"}
+_DIGIT_LIKE = "".join(CHINESE_DIGITS) + "".join(SPOKEN_DIGITS)
 _GAP = r"[-\s.:_/()~|*#+=]{0,3}"  # between groups, once folded: up to three separators
 _CHECK = r"[0-9Xx]"  # the check character: a digit or X
 _RESIDENT_ID = re.compile(
@@ -82,14 +99,14 @@ _OLD_ID_SHAPED = re.compile(
     rf"{_PROVINCE}\d{{4}}\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{{3}}"
 )
 _MOBILE = re.compile(
-    rf"(?<![0-9])(?:\(?(?:\+|00)?86{_GAP}|0)?"  # a country prefix, or the trunk 0 of a call
-    rf"([0-9]{{3}}){_GAP}([0-9]{{4}}){_GAP}([0-9]{{4}})(?![0-9])"
+    rf"(?<![0-9])(?:(?P<cc>\(?(?:\+|00)?86){_GAP}|(?P<trunk>0))?"  # a country prefix, or a trunk 0
+    rf"(?P<a>[0-9]{{3}}){_GAP}(?P<b>[0-9]{{4}}){_GAP}(?P<c>[0-9]{{4}})(?![0-9])"
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
 # be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
 _LANDLINE = re.compile(
-    rf"(?<![0-9])(?:\(?(?:\+|00)(86){_GAP}(?:\(0\))?)?\(?(0?[1-9][0-9]{{1,2}})({_GAP})"
+    rf"(?<![0-9])(?:\(?(?:\+|00)(86){_GAP}(?:\(0\){_GAP})?)?\(?(0?[1-9][0-9]{{1,2}})({_GAP})"
     rf"([0-9]{{3,4}}){_GAP}([0-9]{{4}})(?![0-9])"
 )
 # A well-formed e-mail address (ASCII, as folded): local part, "@", a dotted domain, a TLD.
@@ -121,10 +138,12 @@ def _candidate(digit: str, eighty_six: str) -> re.Pattern[str]:
 
 _CANDIDATE = _candidate(r"\d", r"(?:86|(?![0-9]{2})\d\d)")
 _CANDIDATE_CHINESE = _candidate(
-    rf"[\d{''.join(CHINESE_DIGITS)}]",
+    rf"[\d{_DIGIT_LIKE}]",
     r"(?:86|(?![0-9]{2})\d\d|[8八捌][6六陆陸]|(?![0-9])\d[六陆陸]|[八捌](?![0-9])\d)",
 )
-_CHINESE_DIGIT = re.compile(f"[{''.join(CHINESE_DIGITS)}]")
+_CHINESE_DIGIT = re.compile(f"[{_DIGIT_LIKE}]")  # a Chinese or spoken digit
+_SPOKEN_RUN = re.compile(r"[0-9拐洞勾参]+(?:[-\s.]{1,3}[0-9拐洞勾参]+)*")
+_SPOKEN = str.maketrans(SPOKEN_DIGITS)
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
 _HEX_TOKEN = re.compile(r"[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*")
 _TOKEN_EDGE = re.compile(r"[0-9A-Za-z]*")
@@ -140,8 +159,16 @@ _LETTERED_WAYBILL = re.compile(r"JDV[A-Z][0-9]{11}|JD[0-9]{13}|SF[0-9]{12,13}|YT
 
 def might_hold_identifier(text: str) -> bool:
     """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4, an ID number's
-    groups, an area code set off or after +86 and a subscriber number) or an "@"? Most text
-    does not."""
+    groups, an area code set off or after +86 and a subscriber number) or an "@", as written
+    or as `_normalised`? Most text does not."""
+    if _might_hold(text):
+        return True
+    normal = _normalised(text)
+    return normal is not None and _might_hold(normal[0])
+
+
+def _might_hold(text: str) -> bool:
+    """`might_hold_identifier` on one reading of a text."""
     if "@" in text or "\uff20" in text or _CANDIDATE.search(text) is not None:
         return True
     return _CHINESE_DIGIT.search(text) is not None and _CANDIDATE_CHINESE.search(text) is not None
@@ -180,10 +207,13 @@ _PREFIXED = re.compile(
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
 _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
-# The UTF-8 encodings of the Chinese digits (most lead with bytes every Chinese character shares):
-# each is replaced by its ASCII digit before the scan, as the exact test folds it.
-_CHINESE_DIGIT_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in CHINESE_DIGITS))
-_ASCII_DIGIT = {c.encode(): d.encode() for c, d in CHINESE_DIGITS.items()}
+# The UTF-8 encodings of the Chinese and spoken digits (most lead with bytes every Chinese
+# character shares):
+# each is replaced by its ASCII digit before the scan, as the exact test folds it (a spoken one
+# wherever it is: the exact test reads it only in a run of digits).
+_DIGIT_MEANINGS = CHINESE_DIGITS | SPOKEN_DIGITS
+_CHINESE_DIGIT_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in _DIGIT_MEANINGS))
+_ASCII_DIGIT = {c.encode(): d.encode() for c, d in _DIGIT_MEANINGS.items()}
 
 
 def might_hold_identifier_json(data: bytes) -> bool:
@@ -194,6 +224,8 @@ def might_hold_identifier_json(data: bytes) -> bool:
     before fixed-line numbers; the same 6% of records pass)."""
     if b"\\" in data or b"@" in data:
         return True  # an escape may hide a separator (a newline) or a digit; "@" an address
+    if b"%" in data and _PERCENT_BYTES.search(data) is not None:
+        return might_hold_identifier(data.decode("utf-8", "replace"))  # read as decoded
     if not data.isascii():
         if data.translate(None, _NOT_SUSPECT):
             return might_hold_identifier(data.decode("utf-8", "replace"))
@@ -231,7 +263,8 @@ def _kind(text: str) -> str | None:
         return "resident ID number"
     if any(_is_old_resident_id(_digits(m)) for m in _OLD_RESIDENT_ID.finditer(text)):
         return "resident ID number"
-    if any(_is_mobile(m) and not _in_hex_token(text, m) for m in _MOBILE.finditer(text)):
+    mobiles = _MOBILE.finditer(text)
+    if any(_is_mobile(m, strict=True) and not _in_hex_token(text, m) for m in mobiles):
         return "mobile number"
     if any(_is_landline(text, m, strict=True) for m in _LANDLINE.finditer(text)):
         return "landline number"
@@ -246,7 +279,7 @@ def redact(text: str, thorough: bool = True) -> str:
     (baselines fingerprint that)."""
     if not might_hold_identifier(text):
         return text
-    spans = [span for folded in _foldings(text) for span in _spans(folded, thorough)]
+    spans = [where(s) for folded, where in _readings(text) for s in _spans(folded, thorough)]
     for start, end in sorted(_merged(spans), reverse=True):
         text = text[:start] + PLACEHOLDER + text[end:]
     return text
@@ -261,7 +294,7 @@ def _spans(folded: str, thorough: bool) -> list[tuple[int, int]]:
     spans += [
         m.span()
         for m in _MOBILE.finditer(folded)
-        if _is_mobile(m) and (thorough or not _in_hex_token(folded, m))
+        if _is_mobile(m, strict=not thorough) and (thorough or not _in_hex_token(folded, m))
     ]
     spans += [m.span() for m in _LANDLINE.finditer(folded) if _is_landline(folded, m, not thorough)]
     if "@" in folded:
@@ -309,6 +342,8 @@ class _Fold(dict[int, int]):
             folded = ord(" ")
         elif char in SEPARATORS[:9]:
             folded = ord("-")
+        elif char in _DOTS:
+            folded = ord(".")
         elif char in SEPARATORS or char in "\uff38\uff58\uff20":  # full-width: by an offset
             folded = code - 0xFEE0
         else:
@@ -324,14 +359,96 @@ _FOLD, _FOLD_CHINESE = _Fold(chinese=False), _Fold(chinese=True)
 
 
 def _foldings(text: str) -> list[str]:
+    """Every reading of `text` the patterns are tried on (`_readings`)."""
+    return [folded for folded, _ in _readings(text)]
+
+
+_Span = tuple[int, int]
+
+
+def _readings(text: str) -> list[tuple[str, Callable[[_Span], _Span]]]:
+    """`text` folded (`_folded`), and `_normalised` then folded where that changes it, each with
+    how a span found in it maps to one in `text`."""
+    readings: list[tuple[str, Callable[[_Span], _Span]]] = [(f, _same) for f in _folded(text)]
+    normal = _normalised(text)
+    if normal is not None:
+        changed, starts, ends = normal
+        spans = functools.partial(_mapped, starts, ends)
+        readings += [(folded, spans) for folded in _folded(changed)]
+    return readings
+
+
+def _same(span: _Span) -> _Span:
+    return span
+
+
+def _mapped(starts: list[int], ends: list[int], span: _Span) -> _Span:
+    return starts[span[0]], ends[span[1] - 1]
+
+
+def _folded(text: str) -> list[str]:
     """`text` folded (as long as `text`: spans found in it hold in `text`): Chinese digits read
     as letters, and, where it holds any, read as digits too."""
     if text.isascii():
         return [text]
     folded = [text.translate(_FOLD)]
     if _CHINESE_DIGIT.search(text) is not None:
-        folded.append(text.translate(_FOLD_CHINESE))
+        folded.append(_spoken(text, text.translate(_FOLD_CHINESE)))
     return folded
+
+
+def _spoken(text: str, folded: str) -> str:
+    """`folded` (`text` with Chinese digits read as digits, as long) with spoken digits read as
+    digits in each run of six digits or more (spoken ones included), three of them others, one
+    of `text`'s Chinese numerals among them ("一三八洞洞拐拐勾勾一二")."""
+    if not any(c in folded for c in SPOKEN_DIGITS):
+        return folded
+    return _SPOKEN_RUN.sub(functools.partial(_read_spoken, text), folded)
+
+
+def _read_spoken(text: str, run: re.Match[str]) -> str:
+    spoken = sum(c in SPOKEN_DIGITS for c in run.group())
+    others = sum(c.isdigit() for c in run.group())
+    chinese = any(c in CHINESE_DIGITS for c in text[run.start() : run.end()])
+    if chinese and others >= 3 and spoken + others >= 6:
+        return run.group().translate(_SPOKEN)
+    return run.group()
+
+
+# What `_normalised` changes: a run of percent-escapes, a run of invisible characters.
+_NORMALISE = re.compile(f"(?:%[0-9A-Fa-f]{{2}})+|[{INVISIBLE}]+")
+_NORMALISE_HINT = re.compile(f"[%{INVISIBLE}]")
+_PERCENT_BYTES = re.compile(rb"%[0-9A-Fa-f]{2}")
+_NO_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
+def _normalised(text: str) -> tuple[str, list[int], list[int]] | None:
+    """`text` with invisible characters deleted and runs of percent-escapes decoded (UTF-8, a
+    byte that is none U+FFFD; invisible characters they encode deleted too), and where each of
+    its characters starts and ends in `text`; None if there is nothing to change."""
+    if _NORMALISE_HINT.search(text) is None or _NORMALISE.search(text) is None:
+        return None  # the first search is the quicker
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for match in _NORMALISE.finditer(text):
+        start, end = match.span()
+        parts.append(text[done:start])
+        starts += range(done, start)
+        ends += range(done + 1, start + 1)
+        run = match.group()
+        if run[0] == "%":
+            decoded = bytes.fromhex(run.replace("%", "")).decode("utf-8", "replace")
+            decoded = decoded.translate(_NO_INVISIBLE)
+            parts.append(decoded)
+            starts += [start] * len(decoded)
+            ends += [end] * len(decoded)
+        done = end
+    parts.append(text[done:])
+    starts += range(done, len(text))
+    ends += range(done + 1, len(text) + 1)
+    return "".join(parts), starts, ends
 
 
 def _is_old_resident_id(digits: str) -> bool:
@@ -355,8 +472,17 @@ def _is_old_id_shaped(match: re.Match[str]) -> bool:
     return _is_old_resident_id(digits) or _OLD_ID_SHAPED.fullmatch(digits) is not None
 
 
-def _is_mobile(match: re.Match[str]) -> bool:
-    return _MOBILE_PREFIX.match(_digits(match)) is not None
+def _is_mobile(match: re.Match[str], strict: bool) -> bool:
+    """A mobile number's shape (1[3-9] and nine digits); `strict`, after a trunk 0 or a bare
+    "86" (no "+" or "00": a 12- or 13-digit code may be read so, a UPC-A "016000275263"), a
+    number phonenumbers takes for a valid CN mobile (an allocated range: 160 is none, while
+    "8615012345678" stays a number). A number written alone or after "+86"/"0086" is never
+    tested so: every 11-digit 1[3-9]… value is someone's number."""
+    digits = "".join(match.group("a", "b", "c"))
+    if _MOBILE_PREFIX.match(digits) is None:
+        return False
+    trunk_or_bare = match.group("trunk") is not None or match.group("cc") == "86"
+    return not strict or not trunk_or_bare or is_cn_mobile(digits)
 
 
 def _is_landline(text: str, match: re.Match[str], strict: bool) -> bool:
@@ -382,6 +508,19 @@ def is_cn_fixed_line(national: str) -> bool:
     number = phonenumbers.parse("+86" + national)
     kinds = (
         phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in kinds
+
+
+@functools.lru_cache(maxsize=4096)
+def is_cn_mobile(national: str) -> bool:
+    """Whether +86 `national` (eleven digits) is a valid CN mobile number (an allocated range)."""
+    import phonenumbers  # imported on first use: most text never gets here
+
+    number = phonenumbers.parse("+86" + national)
+    kinds = (
+        phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in kinds

@@ -34,7 +34,9 @@ _PIECES = st.sampled_from(
      "110102570113189", "1ZW9V7F15901234569", "021", "0571", "6320", "8888", "86", "(0)", "@",
      "a@b.cn", "\uff18\uff16", "\uff10", "\u200b", "\xad", "~", "|", "%2B", "0",
      "一三八", "一二三四", "幺", "\u3007", "○", "零", "壹贰叁", "捌", "陸", "两", "十", "八六",
-     "联系电话\uff1a"]
+     "联系电话\uff1a", "%20", "%40", "%2", "%E5%BC%A0", "%E2%80%8B", "%31", "\u2060", "\ufeff",
+     "\u200c", "\uff0a", "\u00b7", "\u3001", "\u2026", "\u3002", "qq.com", "洞",
+     "拐拐", "勾", "参", "参加"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
@@ -227,3 +229,70 @@ def test_a_chinese_carriers_waybill_is_no_leak_where_a_number_of_digits_only_is(
     for planted in ("13800138000", "013800138000", "8613800138000", "SF13800138000"):
         record = valid_record("Delivery") | {"trackingNumber": planted}
         assert certify_leaks(tmp_path / planted, record)[0] == ["/trackingNumber"]
+
+
+def test_numbers_grouped_by_full_width_and_chinese_punctuation_are_leaks(tmp_path: Path) -> None:
+    """Full-width * ~ | # = + / ( ), middle dots, Chinese commas and the ellipsis between
+    groups; the ideographic and full-width full stops in an address."""
+    marks = "\uff0a\uff5e\uff5c\uff03\uff1d\uff0b\uff0f\u00b7\u30fb\u3001\uff0c\u2026"
+    notes = {f"n{i}": f"139{m}8765{m}4321" for i, m in enumerate(marks)}
+    notes |= {"p": "\uff08139\uff098765 4321", "q": "zhangsan@qq\u3002com", "r": "zs@qq\uff0ecom"}
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path, record)
+    assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
+    assert "8765" not in written and "zhangsan" not in written
+
+
+def test_numbers_and_addresses_hidden_by_invisible_characters_or_percent_escapes_are_leaks(
+    tmp_path: Path,
+) -> None:
+    """Zero-width characters and soft hyphens are deleted, percent-escapes decoded, before the
+    test: in certify as in the pre-filter."""
+    notes = {
+        "a": "\u200b".join("13987654321"),
+        "b": "\u00ad".join("110101199003074514"),
+        "c": "\u2060".join("13987654321") + "\ufeff",
+        "d": "zhangsan\u200b@qq.com",
+        "e": "zhangsan@qq\u200c.com",
+        "f": "%2013987654321",
+        "g": "?id=%20110101199003074514",
+        "h": "%E5%BC%A0%E4%B8%8913987654321",
+        "i": "139%208765%204321",
+        "j": "mailto:zhangsan%40qq.com",
+        "k": "139%E2%80%8B8765%E2%80%8B4321",
+    }
+    device = valid_record("Device") | {"name": "\u200c".join("13987654321")}
+    assert certify_leaks(tmp_path / "device", device)[0] == ["/name"]
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path / "notes", record)
+    assert found == [f"/extensions/com.example/{key}" for key in sorted(notes)]
+    assert "8765" not in written and "zhangsan" not in written and "0307" not in written
+
+
+def test_a_upc_code_read_as_a_trunk_0_and_an_unallocated_mobile_range_is_no_number(
+    tmp_path: Path,
+) -> None:
+    """A 12-digit UPC-A code with a US prefix 016 reads as a trunk 0 and 160…, a range no
+    operator holds: convert keeps it as a SKU, certify passes it. A code whose reading is in an
+    allocated range (013000006408: 130…; 8615012345678: 86 then 150…) stays a number, as does
+    every 11-digit 1[3-9]… value."""
+    from tests.adapters.test_personal_data_screen import shopify
+
+    (tmp_path / "convert").mkdir()
+    done = shopify(tmp_path / "convert", "1ZW9V7F15901234569", sku="016000275263")
+    assert done["run"].exit_code == 0, done["run"].output
+    assert done["records"][0]["lines"][0]["sku"] == "016000275263"
+    for code in ("016000275263", "8616000275263"):
+        record = valid_record("Delivery") | {"extensions": {"x": {"sku": code}}}
+        assert certify_leaks(tmp_path / code, record)[0] == [], code
+    for number in ("013000006408", "8615012345678", "16000275263", "+8616000275263"):
+        record = valid_record("Delivery") | {"extensions": {"x": {"sku": number}}}
+        assert certify_leaks(tmp_path / number, record)[0] == ["/extensions/x/sku"], number
+
+
+def test_a_landline_with_a_spaced_trunk_0_in_parentheses_is_a_leak(tmp_path: Path) -> None:
+    notes = {"a": "+86 (0) 21 6320 1234", "b": "0086 (0) 571-8888-6666"}
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path, record)
+    assert found == ["/extensions/com.example/a", "/extensions/com.example/b"]
+    assert "6320" not in written and "8888" not in written

@@ -31,6 +31,9 @@ FORMS = [
     ("张三13812345678", "mobile number"),  # a name ending in a numeral, glued to a number
     ("李四三138-1234-5678", "mobile number"),
     ("一13812345678", "mobile number"),
+    ("一三八洞洞拐拐勾勾一二", "mobile number"),  # 洞 0, 拐 7, 勾 9 as spoken on the phone
+    ("幺三八 洞洞拐拐 勾勾一二", "mobile number"),
+    ("壹参捌壹贰参肆伍陆柒捌", "mobile number"),  # 参 written for 叁
 ]
 QUIET = [
     "一三八一二三四五六七两",  # 两 is a count word, not a digit
@@ -38,6 +41,10 @@ QUIET = [
     "二\u3007二四年五月一日",
     "一二三四五六七八九",
     "第一百三十八号",
+    "拐弯处参加勾选漏洞",  # spoken digits are common words: read only in a run of digits
+    "洞洞拐拐勾勾",  # with three other digits, one a Chinese numeral
+    "1381234567参考",
+    "138拐1234567",
 ]
 NOTE = "联系电话\uff1a一三八一二三四五六七八"
 
@@ -86,3 +93,19 @@ def test_validate_reports_hide_numbers_in_chinese_numerals(tmp_path: Path) -> No
         done = CliRunner().invoke(app, ["validate", str(source), "--format", fmt])
         assert done.exit_code == 1, done.output
         assert "二三四" not in done.output and "贰叁肆" not in done.output, (fmt, done.output)
+
+
+def test_spoken_digits_in_a_run_of_chinese_numerals_are_found_by_certify_and_validate(
+    tmp_path: Path,
+) -> None:
+    notes = {"a": "一三八洞洞拐拐勾勾一二", "b": "壹参捌壹贰参肆伍陆柒捌"}
+    notes["c"] = "拐弯处参加1381234567参考"
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path / "certify", record)
+    assert found == ["/extensions/com.example/a", "/extensions/com.example/b"]
+    assert "洞洞拐拐" not in written and "贰参肆" not in written
+    record = valid_record("Delivery") | {"id": "dlv-幺三八洞洞拐拐勾勾一二", "trackingNumber": 7}
+    source = tmp_path / "records.ndjson"
+    source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = CliRunner().invoke(app, ["validate", str(source), "--format", "json"])
+    assert done.exit_code == 1 and "洞洞拐拐" not in done.output, done.output
