@@ -1,0 +1,52 @@
+"""The byte pre-filter's quick exits never clear a text its shapes would find (issues 11/13)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ccstd.standard import redaction
+from ccstd.standard.redaction import (
+    _FEWEST_DIGITS,
+    _PREFIXED,
+    _SHAPED,
+    _SHAPES,
+    _shaped,
+)
+
+# Texts of byte classes ("0" a digit, "s" a separator, "x" anything else), with the runs that
+# make numbers more often than single bytes would.
+CLASSES = st.lists(
+    st.sampled_from(["0", "s", "x", "000", "0000", "00000000", "ss", "sss", "ssss"]), max_size=30
+).map(lambda parts: ("x" + "".join(parts)).encode())
+# JSON-ish texts whose digits are ASCII: digits, separators, letters, "86".
+TEXTS = st.lists(
+    st.sampled_from(
+        [*"0123456789", "86", "138", "1234", "5678", " ", "-", "(", ")", "+", "a", '"']
+    ),
+    max_size=30,
+).map(lambda parts: "".join(parts).encode())
+
+
+@settings(max_examples=600, deadline=None)
+@given(CLASSES)
+def test_where_the_edgeless_shape_finds_nothing_no_shape_does(classes: bytes) -> None:
+    if _SHAPED.search(classes) is None:
+        assert all(shape.search(classes) is None for shape in _SHAPES)
+
+
+@settings(max_examples=600, deadline=None)
+@given(CLASSES)
+def test_no_shape_holds_fewer_digits_than_the_fewest(classes: bytes) -> None:
+    if classes.count(b"0") < _FEWEST_DIGITS:
+        assert all(shape.search(classes) is None for shape in _SHAPES)
+        assert _PREFIXED.search(classes.replace(b"0", b"8")) is None
+
+
+@settings(max_examples=600, deadline=None)
+@given(TEXTS)
+def test_the_quick_exits_agree_with_the_shapes_they_skip(data: bytes) -> None:
+    classes = b"x" + data.translate(redaction._CLASSES)
+    prefixed = b"x" + data.translate(redaction._CLASSES_86)
+    expected = any(s.search(classes) for s in _SHAPES) or _PREFIXED.search(prefixed) is not None
+    assert _shaped(data) == expected
