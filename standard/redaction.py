@@ -171,9 +171,11 @@ _SHAPES = tuple(
     for edge in (b"x", b"s")
 )
 # The shapes without their edge, "0?000" written "0000?": a literal start ("000") that digits
-# alone make, so that the search skips the letters at C speed. Where it finds nothing, neither
-# shape holds; where it finds a number, the shapes decide (its start may be inside a longer run).
+# alone make, so that the search skips the letters at C speed. A shape holds where this finds a
+# number at the start of a run of digits (after an "x" or an "s": the edge); a number it finds
+# inside a run is passed over to the run's end (no edged shape starts inside a run).
 _SHAPED = re.compile(b"0000?" + _SHAPES[0].pattern[len(b"x0?000") :])
+_RUN = re.compile(b"0+")
 # Every shape (and _PREFIXED) takes ten digits at least (an area code of three, a subscriber
 # number of seven): a text with fewer holds none.
 _FEWEST_DIGITS = 10
@@ -192,6 +194,9 @@ _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
 # each is replaced by its ASCII digit before the scan, as the exact test folds it.
 _CHINESE_DIGIT_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in CHINESE_DIGITS))
 _ASCII_DIGIT = {c.encode(): d.encode() for c, d in CHINESE_DIGITS.items()}
+# ASCII bytes: deleted, they leave every multi-byte character whole (UTF-8's lead bytes are never
+# continuation bytes, so the decoder starts a character on each).
+_ASCII = bytes(range(128))
 
 
 def might_hold_identifier_json(data: bytes) -> bool:
@@ -207,8 +212,8 @@ def might_hold_identifier_json(data: bytes) -> bool:
             return might_hold_identifier(data.decode("utf-8", "replace"))
         if _shaped(data):
             return True
-        if _CHINESE_DIGIT.search(data.decode("utf-8", "replace")) is None:  # quicker in str
-            return False
+        if _CHINESE_DIGIT.search(data.translate(None, _ASCII).decode("utf-8", "replace")) is None:
+            return False  # searched in the non-ASCII bytes alone (a name or two), as a str
         return _shaped(_CHINESE_DIGIT_BYTES.sub(lambda m: _ASCII_DIGIT[m.group()], data))
     return _shaped(data)
 
@@ -217,12 +222,19 @@ def _shaped(data: bytes) -> bool:
     """Whether a JSON text's bytes (digits ASCII) hold one of the shapes above."""
     if len(data) - len(data.translate(None, _DIGITS)) < _FEWEST_DIGITS:
         return False
-    classes = b"x" + data.translate(_CLASSES)  # a text may start with a number
-    if _SHAPED.search(classes) is not None and any(
-        shape.search(classes) is not None for shape in _SHAPES
-    ):
+    if _holds_shape(b"x" + data.translate(_CLASSES)):  # a text may start with a number
         return True
     return b"86" in data and _PREFIXED.search(b"x" + data.translate(_CLASSES_86)) is not None
+
+
+def _holds_shape(classes: bytes) -> bool:
+    """Whether one of _SHAPES holds in `classes` (a text's classes after an "x")."""
+    start = 0
+    while (number := _SHAPED.search(classes, start)) is not None:
+        if classes[number.start() - 1] != ord("0"):
+            return True
+        start = _RUN.match(classes, number.start()).end()  # type: ignore[union-attr]
+    return False
 
 
 def raw_identifier_kind(text: str) -> str | None:

@@ -12,6 +12,8 @@ from ccstd.standard.redaction import (
     _SHAPED,
     _SHAPES,
     _shaped,
+    might_hold_identifier,
+    might_hold_identifier_json,
 )
 
 # Texts of byte classes ("0" a digit, "s" a separator, "x" anything else), with the runs that
@@ -50,3 +52,43 @@ def test_the_quick_exits_agree_with_the_shapes_they_skip(data: bytes) -> None:
     prefixed = b"x" + data.translate(redaction._CLASSES_86)
     expected = any(s.search(classes) for s in _SHAPES) or _PREFIXED.search(prefixed) is not None
     assert _shaped(data) == expected
+
+
+# Bytes that make numbers in UTF-8, whole or cut: Chinese digits, non-ASCII separators and spaces,
+# characters that share their lead bytes, lone lead and continuation bytes.
+_PIECES = [
+    *"0123456789",
+    "138",
+    "1234",
+    "5678",
+    *' -.()+x"',
+    "一",
+    "八六",
+    "\u3007",
+    "○",
+    "捌",
+    "陸",
+    "\u3000",
+    "\uff0d",
+    "\uff08",
+    "\u2010",
+    "\uff0c",
+    "\u201c",
+    "\u3001",
+    "张",
+    "\uff13",
+]
+BYTES = st.lists(
+    st.one_of(
+        st.sampled_from([p.encode() for p in _PIECES]),
+        st.sampled_from([b"\xe4", b"\xe4\xb8", b"\xb8", b"\x80", b"\xef\xbc", b"\xff"]),
+    ),
+    max_size=30,
+).map(b"".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(BYTES)
+def test_the_json_scan_holds_wherever_the_text_scan_does_on_any_bytes(data: bytes) -> None:
+    if might_hold_identifier(data.decode("utf-8", "replace")):
+        assert might_hold_identifier_json(data)
