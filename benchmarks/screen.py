@@ -48,7 +48,19 @@ def texts() -> dict[str, list[bytes]]:
     for name, items in (("records", lines), ("fhir strings", fhir)):
         sets[f"{name}, ASCII"] = [t for t in items if t.isascii()]
         sets[f"{name}, non-ASCII"] = [t for t in items if not t.isascii()]
+    sets["records, full-width punctuation"] = [_punctuated(t) for t in sets["records, non-ASCII"]]
     return sets
+
+
+def _punctuated(text: bytes) -> bytes:
+    """`text` with an ideographic space and a full-width comma after its first non-ASCII
+    character (as Chinese text is written), which send the screen past its plain byte path."""
+    end = len(text.decode("utf-8").encode("ascii", "ignore"))  # a bound only
+    for index, byte in enumerate(text):
+        if byte >= 0xC0:
+            end = index + len(text[index:].decode("utf-8", "ignore")[:1].encode())
+            break
+    return text[:end] + "\u3000\uff0c".encode() + text[end:]
 
 
 def _per_text(screen: Screen, items: list[bytes]) -> float:

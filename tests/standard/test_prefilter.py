@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +79,10 @@ _PIECES = [
     "\u3001",
     "张",
     "\uff13",
+    "\uff0b",
+    "\xa0",
+    "\u200b",
+    "\uff20",
 ]
 BYTES = st.lists(
     st.one_of(
@@ -92,3 +98,28 @@ BYTES = st.lists(
 def test_the_json_scan_holds_wherever_the_text_scan_does_on_any_bytes(data: bytes) -> None:
     if might_hold_identifier(data.decode("utf-8", "replace")):
         assert might_hold_identifier_json(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张三\u3000138\u30001234\u30005678",
+        "\uff0b86\u3000138-1234-5678",
+        "电话\uff1a\uff08021\uff09\u20106320\u20108888",
+        "一三八\uff0d一二三四\uff0d五六七八\uff0c谢谢",
+    ],
+)
+def test_numbers_grouped_by_wide_separators_pass_the_json_scan(text: str) -> None:
+    assert might_hold_identifier(text)
+    assert might_hold_identifier_json(orjson.dumps({"note": text}))
+
+
+def test_chinese_text_with_wide_punctuation_is_cleared_without_the_text_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def text_scan(text: str) -> bool:
+        raise AssertionError(f"the text scan ran on {text!r}")
+
+    monkeypatch.setattr(redaction, "might_hold_identifier", text_scan)
+    record = {"name": "张三", "address": "朝阳区\u3000建国路\uff0c“幸福里”3号楼2单元", "floor": 12}
+    assert not might_hold_identifier_json(orjson.dumps(record))
