@@ -190,18 +190,14 @@ _PREFIXED = re.compile(
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
 _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
-# The UTF-8 encodings of the Chinese digits (most lead with bytes every Chinese character shares):
-# each is replaced by its ASCII digit before the scan, as the exact test folds it.
-_CHINESE_DIGIT_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in CHINESE_DIGITS))
-_ASCII_DIGIT = {c.encode(): d.encode() for c, d in CHINESE_DIGITS.items()}
+# ASCII bytes: deleted, they leave every multi-byte character whole (UTF-8's lead bytes are never
+# continuation bytes, so the decoder starts a character on each).
+_ASCII = bytes(range(128))
 # In a text of non-ASCII characters: a digit (\d: Unicode's), a space or a separator, the last
 # written as an ASCII one (U+FF0B as "+": it leads a country prefix too; the rest as a space).
 _WIDE_DIGIT = re.compile(r"\d")
 _WIDE_GAP = re.compile(rf"[^\S\x00-\x7f]|[{SEPARATORS}{INVISIBLE}]")
 _NARROW = {"\uff0b": b"+"}
-# ASCII bytes: deleted, they leave every multi-byte character whole (UTF-8's lead bytes are never
-# continuation bytes, so the decoder starts a character on each).
-_ASCII = bytes(range(128))
 
 
 def might_hold_identifier_json(data: bytes) -> bool:
@@ -220,9 +216,11 @@ def might_hold_identifier_json(data: bytes) -> bool:
             data = narrowed
         if _shaped(data):
             return True
-        if _CHINESE_DIGIT.search(data.translate(None, _ASCII).decode("utf-8", "replace")) is None:
-            return False  # searched in the non-ASCII bytes alone (a name or two), as a str
-        return _shaped(_CHINESE_DIGIT_BYTES.sub(lambda m: _ASCII_DIGIT[m.group()], data))
+        wide = data.translate(None, _ASCII).decode("utf-8", "replace")  # a name or two
+        chinese = set(_CHINESE_DIGIT.findall(wide))
+        for digit in chinese:  # each replaced in C, as the exact test folds it
+            data = data.replace(digit.encode(), CHINESE_DIGITS[digit].encode())
+        return bool(chinese) and _shaped(data)
     return _shaped(data)
 
 
