@@ -148,10 +148,9 @@ def might_hold_identifier(text: str) -> bool:
 
 
 # A JSON text's bytes by class, for a scan that never decodes: ASCII digits "0", the separators
-# _RAW_GAP allows "s", everything else "x" ("+" too). One of the shapes below holds wherever
+# _RAW_GAP allows "s" ("+" too), everything else "x". One of the shapes below holds wherever
 # _CANDIDATE matches (the text is searched after an "x", so a number is always after an "s" or an
-# "x"; a "+" is an "x"); two searches with a literal start are far quicker than one with a
-# look-behind.
+# "x"); they define the scan, which searches them as _SHAPED (tests compare the two).
 _CLASSES = (
     bytes(
         ord("0")
@@ -252,7 +251,8 @@ def _holds_shape(classes: bytes) -> bool:
     while (number := _SHAPED.search(classes, start)) is not None:
         if classes[number.start() - 1] != ord("0"):
             return True
-        start = _RUN.match(classes, number.start()).end()  # type: ignore[union-attr]
+        run = _RUN.match(classes, number.start())
+        start = run.end() if run is not None else len(classes)  # it is a run: never None
     return False
 
 
