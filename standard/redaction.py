@@ -175,10 +175,9 @@ def _might_hold(text: str) -> bool:
 
 
 # A JSON text's bytes by class, for a scan that never decodes: ASCII digits "0", the separators
-# _RAW_GAP allows "s", everything else "x" ("+" too). One of the shapes below holds wherever
+# _RAW_GAP allows "s" ("+" too), everything else "x". One of the shapes below holds wherever
 # _CANDIDATE matches (the text is searched after an "x", so a number is always after an "s" or an
-# "x"; a "+" is an "x"); two searches with a literal start are far quicker than one with a
-# look-behind.
+# "x"); they define the scan, which searches them as _SHAPED (tests compare the two).
 _CLASSES = (
     bytes(
         ord("0")
@@ -197,6 +196,16 @@ _SHAPES = tuple(
     )
     for edge in (b"x", b"s")
 )
+# The shapes without their edge, "0?000" written "0000?": a literal start ("000") that digits
+# alone make, so that the search skips the letters at C speed. A shape holds where this finds a
+# number at the start of a run of digits (after an "x" or an "s": the edge); a number it finds
+# inside a run is passed over to the run's end (no edged shape starts inside a run).
+_SHAPED = re.compile(b"0000?" + _SHAPES[0].pattern[len(b"x0?000") :])
+_RUN = re.compile(b"0+")
+# Every shape (and _PREFIXED) takes ten digits at least (an area code of three, a subscriber
+# number of seven): a text with fewer holds none.
+_FEWEST_DIGITS = 10
+_DIGITS = b"0123456789"
 # After a country prefix: the classes with "6" and "8" kept (searched only where "86" is).
 _CLASSES_86 = bytes(b if chr(b) in "68" else c for b, c in enumerate(_CLASSES))
 _PREFIXED = re.compile(
@@ -207,42 +216,79 @@ _PREFIXED = re.compile(
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
 _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
-# The UTF-8 encodings of the Chinese and spoken digits (most lead with bytes every Chinese
-# character shares):
-# each is replaced by its ASCII digit before the scan, as the exact test folds it (a spoken one
-# wherever it is: the exact test reads it only in a run of digits).
+# The Chinese and spoken digits: each is replaced by its ASCII digit before the byte scan, as
+# the exact test folds it (a spoken one wherever it is: the exact test reads it only in a run of
+# digits).
 _DIGIT_MEANINGS = CHINESE_DIGITS | SPOKEN_DIGITS
-_CHINESE_DIGIT_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in _DIGIT_MEANINGS))
-_ASCII_DIGIT = {c.encode(): d.encode() for c, d in _DIGIT_MEANINGS.items()}
+# ASCII bytes: deleted, they leave every multi-byte character whole (UTF-8's lead bytes are never
+# continuation bytes, so the decoder starts a character on each).
+_ASCII = bytes(range(128))
+# In a text of non-ASCII characters: a digit (\d: Unicode's), a space or a separator, the last
+# written as an ASCII one (U+FF0B as "+": it leads a country prefix too; the rest as a space).
+_WIDE_DIGIT = re.compile(r"\d")
+_WIDE_GAP = re.compile(rf"[^\S\x00-\x7f]|[{SEPARATORS}]")
+_NARROW = {"\uff0b": b"+"}
+_HAS_INVISIBLE = re.compile(f"[{INVISIBLE}]")  # deleted by the exact test: left to the text scan
 
 
 def might_hold_identifier_json(data: bytes) -> bool:
     """Cheap test on a JSON text (UTF-8): could one of its strings or numbers hold a number or an
     e-mail address? Never false where `might_hold_identifier` holds for a string of it; escapes,
-    "@" and non-ASCII digits, spaces or separators are left to the exact test; Chinese digits
-    are read as ASCII ones too. About 5.2 µs a benchmark record (4.5 before Chinese digits, 3.2
-    before fixed-line numbers; the same 6% of records pass)."""
+    "@" and non-ASCII digits are left to the exact test; non-ASCII spaces and separators are
+    read as ASCII ones, Chinese digits as ASCII digits. About 5 µs a benchmark record of ASCII,
+    7.5 of Chinese text (`python -m benchmarks.screen`)."""
     if b"\\" in data or b"@" in data:
         return True  # an escape may hide a separator (a newline) or a digit; "@" an address
     if b"%" in data and _PERCENT_BYTES.search(data) is not None:
         return might_hold_identifier(data.decode("utf-8", "replace"))  # read as decoded
     if not data.isascii():
         if data.translate(None, _NOT_SUSPECT):
-            return might_hold_identifier(data.decode("utf-8", "replace"))
+            narrowed = _narrowed(data)
+            if narrowed is None:
+                return might_hold_identifier(data.decode("utf-8", "replace"))
+            data = narrowed
         if _shaped(data):
             return True
-        if _CHINESE_DIGIT.search(data.decode("utf-8", "replace")) is None:  # quicker in str
-            return False
-        return _shaped(_CHINESE_DIGIT_BYTES.sub(lambda m: _ASCII_DIGIT[m.group()], data))
+        wide = data.translate(None, _ASCII).decode("utf-8", "replace")  # a name or two
+        chinese = set(_CHINESE_DIGIT.findall(wide))
+        for digit in chinese:  # each replaced in C, as the exact test folds it
+            data = data.replace(digit.encode(), _DIGIT_MEANINGS[digit].encode())
+        return bool(chinese) and _shaped(data)
     return _shaped(data)
+
+
+def _narrowed(data: bytes) -> bytes | None:
+    """`data` (UTF-8) with every non-ASCII space or separator written as an ASCII one, one
+    character for one (where the text scan takes them alike); None where it holds a non-ASCII
+    digit, a full-width "@" or an invisible character (left to the text scan). Bytes that
+    encode a character always decode to it (a lead byte starts a character for the decoder,
+    whatever came before)."""
+    wide = data.translate(None, _ASCII).decode("utf-8", "replace")  # a name or two
+    if "\uff20" in wide or _WIDE_DIGIT.search(wide) is not None or _HAS_INVISIBLE.search(wide):
+        return None
+    for gap in set(_WIDE_GAP.findall(wide)):  # none where the leads were other characters'
+        data = data.replace(gap.encode(), _NARROW.get(gap, b" "))  # each a character of the text
+    return data
 
 
 def _shaped(data: bytes) -> bool:
     """Whether a JSON text's bytes (digits ASCII) hold one of the shapes above."""
-    classes = b"x" + data.translate(_CLASSES)  # a text may start with a number
-    if any(shape.search(classes) is not None for shape in _SHAPES):
+    if len(data) - len(data.translate(None, _DIGITS)) < _FEWEST_DIGITS:
+        return False
+    if _holds_shape(b"x" + data.translate(_CLASSES)):  # a text may start with a number
         return True
     return b"86" in data and _PREFIXED.search(b"x" + data.translate(_CLASSES_86)) is not None
+
+
+def _holds_shape(classes: bytes) -> bool:
+    """Whether one of _SHAPES holds in `classes` (a text's classes after an "x")."""
+    start = 0
+    while (number := _SHAPED.search(classes, start)) is not None:
+        if classes[number.start() - 1] != ord("0"):
+            return True
+        run = _RUN.match(classes, number.start())
+        start = run.end() if run is not None else len(classes)  # it is a run: never None
+    return False
 
 
 def raw_identifier_kind(text: str) -> str | None:

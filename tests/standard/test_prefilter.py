@@ -1,0 +1,125 @@
+"""The byte pre-filter's quick exits never clear a text its shapes would find (issues 11/13)."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ccstd.standard import redaction
+from ccstd.standard.redaction import (
+    _FEWEST_DIGITS,
+    _PREFIXED,
+    _SHAPED,
+    _SHAPES,
+    _shaped,
+    might_hold_identifier,
+    might_hold_identifier_json,
+)
+
+# Texts of byte classes ("0" a digit, "s" a separator, "x" anything else), with the runs that
+# make numbers more often than single bytes would.
+CLASSES = st.lists(
+    st.sampled_from(["0", "s", "x", "000", "0000", "00000000", "ss", "sss", "ssss"]), max_size=30
+).map(lambda parts: ("x" + "".join(parts)).encode())
+# JSON-ish texts whose digits are ASCII: digits, separators, letters, "86".
+TEXTS = st.lists(
+    st.sampled_from(
+        [*"0123456789", "86", "138", "1234", "5678", " ", "-", "(", ")", "+", "a", '"']
+    ),
+    max_size=30,
+).map(lambda parts: "".join(parts).encode())
+
+
+@settings(max_examples=600, deadline=None)
+@given(CLASSES)
+def test_where_the_edgeless_shape_finds_nothing_no_shape_does(classes: bytes) -> None:
+    if _SHAPED.search(classes) is None:
+        assert all(shape.search(classes) is None for shape in _SHAPES)
+
+
+@settings(max_examples=600, deadline=None)
+@given(CLASSES)
+def test_no_shape_holds_fewer_digits_than_the_fewest(classes: bytes) -> None:
+    if classes.count(b"0") < _FEWEST_DIGITS:
+        assert all(shape.search(classes) is None for shape in _SHAPES)
+        assert _PREFIXED.search(classes.replace(b"0", b"8")) is None
+
+
+@settings(max_examples=600, deadline=None)
+@given(TEXTS)
+def test_the_quick_exits_agree_with_the_shapes_they_skip(data: bytes) -> None:
+    classes = b"x" + data.translate(redaction._CLASSES)
+    prefixed = b"x" + data.translate(redaction._CLASSES_86)
+    expected = any(s.search(classes) for s in _SHAPES) or _PREFIXED.search(prefixed) is not None
+    assert _shaped(data) == expected
+
+
+# Bytes that make numbers in UTF-8, whole or cut: Chinese digits, non-ASCII separators and spaces,
+# characters that share their lead bytes, lone lead and continuation bytes.
+_PIECES = [
+    *"0123456789",
+    "138",
+    "1234",
+    "5678",
+    *' -.()+x"',
+    "一",
+    "八六",
+    "\u3007",
+    "○",
+    "捌",
+    "陸",
+    "\u3000",
+    "\uff0d",
+    "\uff08",
+    "\u2010",
+    "\uff0c",
+    "\u201c",
+    "\u3001",
+    "张",
+    "\uff13",
+    "\uff0b",
+    "\xa0",
+    "\u200b",
+    "\uff20",
+]
+BYTES = st.lists(
+    st.one_of(
+        st.sampled_from([p.encode() for p in _PIECES]),
+        st.sampled_from([b"\xe4", b"\xe4\xb8", b"\xb8", b"\x80", b"\xef\xbc", b"\xff"]),
+    ),
+    max_size=30,
+).map(b"".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(BYTES)
+def test_the_json_scan_holds_wherever_the_text_scan_does_on_any_bytes(data: bytes) -> None:
+    if might_hold_identifier(data.decode("utf-8", "replace")):
+        assert might_hold_identifier_json(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张三\u3000138\u30001234\u30005678",
+        "\uff0b86\u3000138-1234-5678",
+        "电话\uff1a\uff08021\uff09\u20106320\u20108888",
+        "一三八\uff0d一二三四\uff0d五六七八\uff0c谢谢",
+    ],
+)
+def test_numbers_grouped_by_wide_separators_pass_the_json_scan(text: str) -> None:
+    assert might_hold_identifier(text)
+    assert might_hold_identifier_json(orjson.dumps({"note": text}))
+
+
+def test_chinese_text_with_wide_punctuation_is_cleared_without_the_text_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def text_scan(text: str) -> bool:
+        raise AssertionError(f"the text scan ran on {text!r}")
+
+    monkeypatch.setattr(redaction, "might_hold_identifier", text_scan)
+    record = {"name": "张三", "address": "朝阳区\u3000建国路\uff0c“幸福里”3号楼2单元", "floor": 12}
+    assert not might_hold_identifier_json(orjson.dumps(record))
