@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 import ijson  # type: ignore[import-untyped]
 import orjson
@@ -121,6 +122,8 @@ class FhirAdapter(Adapter):
         """A path with every key that is not a FHIR name (and the resource type, when it is not
         one) shown as a placeholder with a short digest: vendor junk keys can be names; so is
         an extension URL that holds an identifier (`_holds_identifier`)."""
+        kind, referred, rest = path.partition(".=goal.")  # what a plan's Goal read elsewhere drops
+        path = f"{kind}.goal.{rest}" if referred else path
         return elements.shown_path(path, self._holds_identifier)
 
     def _holds_identifier(self, url: str) -> bool:
@@ -435,7 +438,7 @@ def _with_facts(
         extra: dict[str, Any] = _first_reading(item, context, seen)
         extra["medication"] = _medication_for(item.value, medicines)
         extra["parts"] = _parts_for(item.value, medicines.parts)
-        extra["people"] = _people_in(item, medicines.people) or None
+        extra["people"] = _people_in(item, medicines.people, extra["parts"]) or None
         extra = {k: v for k, v in extra.items() if v is not None}
         facts = context.facts
         yield item, facts, {**facts, **extra} if extra else facts
@@ -562,24 +565,32 @@ class Memory(dict[str, Any]):
         self.parts: dict[str, Any] = {}
 
 
-def _people_in(item: SourceItem, people: People) -> list[list[str]]:
-    """The terms naming the run's people that an item's free text holds (the mapping copies free
-    text only from `text` and `display` values, and screens it against these terms)."""
+def _people_in(item: SourceItem, people: People, parts: Any = None) -> list[list[str]]:
+    """The terms naming the run's people that an item's free text holds, or the Goals or Device
+    it names (`parts`: the mapping copies their text too). The mapping copies free text only
+    from `text`, `display`, url and maker values, and screens it against these terms; a URL is
+    read percent-decoded as well."""
     if not people or not isinstance(item.value, dict):
         return []
     if b"\\u" in item.raw:  # an escaped key or value: the parsed strings instead
         text = "\n".join(strings_of(item.value))
     else:
         found = _FREE_TEXT.findall(item.raw)
-        if not found:
-            return []
         text = "\n".join(_is_json(b'"' + t + b'"') or "" if b"\\" in t else t.decode(
             "utf-8", "replace") for t in found)  # fmt: skip
+    if parts:
+        text += "\n" + "\n".join(strings_of(parts))
+    if "%" in text:
+        text += "\n" + unquote(text)
+    if not text:
+        return []
     return [list(term) for term in people.found_in(text)]
 
 
 _DIGIT_RUN = re.compile(r"\d{7}")  # not 21090 (ISO 21090) nor 113883 (HL7's OID)
-_FREE_TEXT = re.compile(rb'"(?:text|display)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_FREE_TEXT = re.compile(
+    rb'"(?:text|display|url|uri|manufacturer|modelNumber)"\s*:\s*"((?:[^"\\]|\\.)*)"'
+)
 
 
 _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document

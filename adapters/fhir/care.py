@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from ccstd.adapters.base import Rejected, SourceContext
 from ccstd.adapters.fhir.clinical import MAPPERS_ALL as _CLINICAL
@@ -142,31 +143,48 @@ def _activity(activity: Any, path: str, dropped: Drops) -> Record | Rejected | N
 
 def _goals(resource: dict[str, Any], context: SourceContext, dropped: Drops) -> list[Record]:
     """Each Goal the plan names (`goal`): contained, or read elsewhere in the run (`parts` in
-    the context's facts, found by the adapter); one found nowhere is reported dropped."""
+    the context's facts, found by the adapter); one found nowhere is reported dropped. What a
+    contained Goal leaves out is reported at its place (`contained[i]…`); what a Goal read
+    elsewhere leaves out, under `goal.…` (`=goal` paths: the plan holds no such element)."""
     pointers = [g.get("reference") for g in resource.get("goal") or [] if isinstance(g, dict)]
     inside = _contained(resource, "Goal", {p for p in pointers if isinstance(p, str)}, dropped)
+    where = {id(part): i for i, part in enumerate(resource.get("contained") or [])}
     elsewhere = context.facts.get("parts") or {}
     found = []
     for index, pointer in enumerate(pointers):
+        at = f"goal[{index}]"
         if pointer in pointers[:index]:
-            dropped.append((f"goal[{index}]", "the same Goal named again: carried once"))
+            dropped.append((at, "the same Goal named again: carried once"))
             continue
         goal = inside.get(pointer) if isinstance(pointer, str) else None
-        goal = goal or (elsewhere.get(pointer) if isinstance(pointer, str) else None)
-        if not isinstance(goal, dict):
-            dropped.append((f"goal[{index}]", "a Goal found neither contained nor in the run"))
+        if isinstance(goal, dict):
+            made = _goal(goal, f"contained[{where[id(goal)]}]", dropped)
+        elif isinstance(goal := elsewhere.get(pointer) if isinstance(pointer, str) else None, dict):
+            own = Drops(dropped.people)
+            made = _goal(goal, "goal", own)
+            dropped.extend(("=" + _INDEX.sub("", p), why) for p, why in own)
+        else:
+            dropped.append((at, "a Goal found neither contained nor in the run"))
             continue
-        made = _goal(goal, f"goal[{index}]", dropped)
         if made:
             found.append(made)
+        else:
+            dropped.append((at, _NO_GOAL))
     return found
+
+
+_INDEX = re.compile(r"\[\d+\]")
+_NO_GOAL = "the Goal it names is not carried: it has no description the standard can hold"
 
 
 def _goal(goal: dict[str, Any], path: str, dropped: Drops) -> Record | None:
     """A FHIR Goal as one of a plan's goals (its own elements reported under `path`)."""
     description = any_concept(goal.get("description"), f"{path}.description", dropped)
     if description is None:
-        dropped.append((path, "a Goal without a description"))
+        if not any(p.startswith(f"{path}.description") for p, _ in dropped):
+            dropped.append((f"{path}.description", "a Goal without a description"))
+        why = "a Goal whose description is left out is not carried"
+        leftovers(goal, ("description", "resourceType", "id"), path, dropped, why)
         return None
     found: Record = {"description": description}
     status = goal.get("lifecycleStatus")
@@ -265,14 +283,16 @@ _R5_ONLY = frozenset(("decision", "subject", "date", "period"))
 
 
 def _uri(value: Any, path: str, dropped: Drops) -> str | None:
-    """An absolute URI the standard takes, unless it names someone the export describes (a
-    portal's link can hold a name or a record number); else None, the reason reported."""
+    """An absolute URI the standard takes, unless it names someone the export describes or holds
+    a phone-shaped or ID-shaped number (a portal's link can hold a name or a record number), as
+    written or percent-decoded; else None, the reason reported."""
     if not isinstance(value, str) or not value:
         return None
     if not is_uri(value):
         dropped.append((path, "not an absolute URI"))
         return None
-    return screened(value, path, dropped) or None
+    decoded = unquote(value)
+    return value if screened(decoded, path, dropped) and screened(value, path, dropped) else None
 
 
 _MEDIA_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
@@ -351,9 +371,8 @@ def _document(
     _put(record, "description", _text(resource.get("description")))
     if kind == "Composition":
         _put(record, "sections", _sections(resource.get("section"), "section", context, dropped))
-    contents = _references(resource.get("content"), "content", context, dropped)
     if kind == "DocumentManifest":
-        _put(record, "contents", contents)
+        _put(record, "contents", _references(resource.get("content"), "content", context, dropped))
     elif kind == "DocumentReference":
         _put(record, "attachments", _attachments(resource.get("content"), dropped))
     return None
@@ -398,6 +417,8 @@ def _attachments(values: Any, dropped: Drops) -> list[Record]:
             found.append({"url": url, "mediaType": kind})
         elif url:
             dropped.append((f"{at}.url", "an attachment without a media type (type/subtype)"))
+        if not url and media is not None:
+            dropped.append((f"{at}.contentType", "an attachment whose url is not carried"))
         if attachment.get("data"):
             dropped.append((f"{at}.data", _ATTACHMENT))
         leftovers(attachment, ("url", "contentType", "data"), at, dropped)
@@ -438,8 +459,9 @@ def _device_parts(
     names = [n.get("name") for n in device.get("deviceName") or [] if isinstance(n, dict)]
     _put(record, "deviceName", _text(next((n for n in names if _text(n)), None)))
     _put(record, "serialNumber", _text(device.get("serialNumber")))
-    _put(record, "manufacturer", _text(device.get("manufacturer")))
-    _put(record, "model", _text(device.get("modelNumber")))
+    maker = screened(_text(device.get("manufacturer")), f"{path}manufacturer", dropped)
+    _put(record, "manufacturer", maker)  # plain text, not protected: screened for names
+    _put(record, "model", screened(_text(device.get("modelNumber")), f"{path}modelNumber", dropped))
     if not any(k in record for k in ("deviceType", "udi", "deviceName")):
         return Rejected(_MISSING, "a medical device needs a type, a UDI or a name", "Device.type")
     notes(device, record, dropped)

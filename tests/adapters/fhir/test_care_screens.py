@@ -1,0 +1,99 @@
+"""What a red-team pass found in the care mappings, driven through `ccstd convert`: free text a
+plan's Goals and a document's attachments carry is screened for the run's people, Goals and
+Consents are carried or reported truthfully, and a Consent's nested denial is never widened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.adapters.fhir.test_clinical import (
+    KEY,
+    convert,
+    ledger,
+    ndjson,
+    pseudonym,
+    records,
+)
+
+NAME = "Eugenia Vandersloot"
+PATIENT = {"resourceType": "Patient", "id": "gp", "name": [{"family": "Vandersloot",
+           "given": ["Eugenia"]}], "identifier": [{"value": "999-12-3456"}]}  # fmt: skip
+SUBJECT = {"reference": "Patient/gp"}
+LOINC = "http://loinc.org"
+
+
+def _plan(**changes: Any) -> dict[str, Any]:
+    plan = {"resourceType": "CarePlan", "id": "cp", "status": "active", "intent": "plan",
+            "subject": SUBJECT}  # fmt: skip
+    return plan | changes
+
+
+def _goal(key: str, text: str, **changes: Any) -> dict[str, Any]:
+    goal = {"resourceType": "Goal", "id": key, "lifecycleStatus": "active",
+            "description": {"text": text}, "subject": SUBJECT}  # fmt: skip
+    return goal | changes
+
+
+def _run(tmp_path: Path, *resources: dict[str, Any], code: int = 0) -> str:
+    source = tmp_path / "in.ndjson"
+    source.write_text(ndjson(PATIENT, *resources))
+    result = convert(tmp_path, source, env={"CCSTD_PSEUDONYM_KEY": KEY})
+    assert result.exit_code == code, result.output
+    return (tmp_path / "out" / "records.ndjson").read_text()
+
+
+def test_a_goal_read_elsewhere_naming_the_patient_is_dropped_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    target = [{"measure": {"text": "Vandersloot steps"}, "dueDate": "2021-01-01"}]
+    written = _run(tmp_path, _plan(goal=[{"reference": "Goal/g1"}, {"reference": "Goal/g2"}]),
+                   _goal("g1", f"{NAME} walks daily"),
+                   _goal("g2", "Walks daily", target=target))  # fmt: skip
+    assert "Vandersloot" not in written and "Eugenia" not in written
+    plan = records(tmp_path)[pseudonym("cp")]
+    assert plan["goals"] == [{"description": {"text": "Walks daily"}, "lifecycleStatus": "active",
+                              "targets": [{"dueDate": "2021-01-01"}]}]  # fmt: skip
+    dropped = ledger(tmp_path)["dropped"]
+    assert "naming a person" in dropped["CarePlan.goal.description.text"]["reason"]
+    assert "naming a person" in dropped["CarePlan.goal.target.measure.text"]["reason"]
+    assert "not carried" in dropped["CarePlan.goal.reference"]["reason"]
+
+
+def test_a_device_maker_naming_the_patient_is_dropped(tmp_path: Path) -> None:
+    device = {"resourceType": "Device", "id": "d1", "patient": SUBJECT,
+              "deviceName": [{"name": "pump", "type": "user-friendly-name"}],
+              "manufacturer": "Vandersloot Medical", "modelNumber": "999-12-3456"}  # fmt: skip
+    written = _run(tmp_path, device)
+    assert "Vandersloot" not in written and "3456" not in written
+    dropped = ledger(tmp_path)["dropped"]
+    assert {"Device.manufacturer", "Device.modelNumber"} <= dropped.keys()
+
+
+def _document(url: str) -> dict[str, Any]:
+    return {"resourceType": "DocumentReference", "id": "dr", "status": "current",
+            "subject": SUBJECT, "content": [{"attachment": {"contentType": "application/pdf",
+                                                             "url": url}}]}  # fmt: skip
+
+
+def test_an_attachment_url_naming_the_patient_or_a_number_is_dropped_truthfully(
+    tmp_path: Path,
+) -> None:
+    for url in ("https://files.example.org/Eugenia_Vandersloot_999123456.pdf",
+                "https://files.example.org/Eugenia%20Vandersloot/scan.pdf",
+                "https://files.example.org/scan_13800138000.pdf"):  # fmt: skip
+        written = _run(tmp_path, _document(url))
+        assert "Vandersloot" not in written and "attachments" not in written, url
+        dropped = ledger(tmp_path)["dropped"]
+        url_drop = dropped["DocumentReference.content.attachment.url"]["reason"]
+        assert "person" in url_drop or "number" in url_drop, url
+        assert "nothing the standard holds" not in str(dropped), url
+
+
+def test_an_attachment_url_carried_is_counted_mapped(tmp_path: Path) -> None:
+    _run(tmp_path, _document("https://files.example.org/letter.pdf"))
+    [document] = [r for r in records(tmp_path).values() if r["type"] == "ClinicalDocument"]
+    assert document["attachments"][0]["url"] == "https://files.example.org/letter.pdf"
+    found = ledger(tmp_path)
+    assert "DocumentReference.content.attachment.url" in found["mapped"]
+    assert "DocumentReference.content.attachment.url" not in found["dropped"]
