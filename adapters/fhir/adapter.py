@@ -398,8 +398,10 @@ def _skipped(
         return Skipped("carried-by-referrers", message)
     if kind == "Device" and not item.value.get("patient"):
         return Skipped("not-a-resident-device", _COMMUNITY_DEVICE)
-    if kind == "Goal":
+    if kind == "Goal" and context.facts.get("namedByPlan"):
         return Skipped("carried-by-referrers", _GOAL)
+    if kind == "Goal":
+        return Skipped("not-named-by-a-plan", _GOAL_ALONE)
     if kind not in mapping.ENTITY_OF:
         return Skipped(
             "unsupported-resource-type",
@@ -411,6 +413,10 @@ def _skipped(
 _GOAL = (
     "a Goal is carried as one of the goals of the CarePlan that names it, not as a record of its "
     "own (a Goal no plan names has no entity in the standard)"
+)
+_GOAL_ALONE = (
+    "a Goal no CarePlan of the run names: the standard carries a Goal only as one of a plan's "
+    "goals (it has no entity of its own), so it is not converted"
 )
 _COMMUNITY_DEVICE = (
     "a Device without a patient is not a resident's device (a gate, camera or sensor is the "
@@ -438,6 +444,8 @@ def _with_facts(
         extra: dict[str, Any] = _first_reading(item, context, seen)
         extra["medication"] = _medication_for(item.value, medicines)
         extra["parts"] = _parts_for(item.value, medicines.parts)
+        if isinstance(medicines, Memory) and _is_named(item.value, medicines):
+            extra["namedByPlan"] = True
         extra["people"] = _people_in(item, medicines.people, extra["parts"]) or None
         extra = {k: v for k, v in extra.items() if v is not None}
         facts = context.facts
@@ -563,6 +571,8 @@ class Memory(dict[str, Any]):
         self.people = People()
         # Goals and Devices by reference, for the CarePlans and DeviceUseStatements naming them
         self.parts: dict[str, Any] = {}
+        self.named: set[str] = set()  # the Goals CarePlans name, by reference and `Goal/<id>`
+        self.urls: dict[str, str] = {}  # a Goal's fullUrl by its `Goal/<id>`
 
 
 def _people_in(item: SourceItem, people: People, parts: Any = None) -> list[list[str]]:
@@ -831,7 +841,8 @@ def _references_in(node: Any) -> Iterator[str]:
 
 _MAX_MEDICATIONS = 100_000  # Medication codes remembered per run (each a few hundred bytes)
 _MEDICATION_LINE = re.compile(
-    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person|Goal|Device)"'
+    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person|Goal|Device'
+    rb'|CarePlan)"'
 )
 _DISPLAYED = re.compile(rb'(?:"(\w+)"\s*:\s*\[?\s*)?\{([^{}]*"display"[^{}]*)\}')
 _PERSON_TARGET = re.compile(rb"(?:Patient|Practitioner|RelatedPerson|Person|PractitionerRole)[/\"]")
@@ -961,6 +972,10 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bo
         medicines.people.remember(value, displays)
         if value.get("resourceType") in _PARTS:
             _remember_part(value, full_url, medicines.parts)
+            if isinstance(full_url, str) and len(medicines.urls) < _MAX_MEDICATIONS:
+                medicines.urls.setdefault(f"{value['resourceType']}/{value.get('id')}", full_url)
+        elif value.get("resourceType") == "CarePlan" and len(medicines.named) < _MAX_MEDICATIONS:
+            medicines.named.update(_goals_named(value))
     if value.get("resourceType") != "Medication":
         return
     code = value.get("code")
@@ -1000,6 +1015,24 @@ def _remember_part(value: dict[str, Any], full_url: Any, parts: dict[str, Any]) 
         parts.setdefault(full_url, value)
     if isinstance(value.get("id"), str):
         parts.setdefault(f"{value['resourceType']}/{value['id']}", value)
+
+
+def _goals_named(plan: dict[str, Any]) -> Iterator[str]:
+    """The references (as written, and as `Goal/<id>`) of the Goals a CarePlan names."""
+    named = plan.get("goal")
+    for pointer in named if isinstance(named, list) else []:
+        target = pointer.get("reference") if isinstance(pointer, dict) else None
+        if isinstance(target, str) and not target.startswith("#"):
+            yield target
+            yield "/".join(target.split("/_history/")[0].split("/")[-2:])
+
+
+def _is_named(goal: Any, medicines: Memory) -> bool:
+    """Whether a CarePlan the run has read names a Goal (by `Goal/<id>` or its fullUrl)."""
+    if not isinstance(goal, dict) or goal.get("resourceType") != "Goal":
+        return False
+    key = f"Goal/{goal.get('id')}"
+    return key in medicines.named or medicines.urls.get(key) in medicines.named
 
 
 def _parts_for(value: Any, parts: dict[str, Any]) -> dict[str, Any] | None:

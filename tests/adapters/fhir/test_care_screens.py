@@ -97,3 +97,30 @@ def test_an_attachment_url_carried_is_counted_mapped(tmp_path: Path) -> None:
     found = ledger(tmp_path)
     assert "DocumentReference.content.attachment.url" in found["mapped"]
     assert "DocumentReference.content.attachment.url" not in found["dropped"]
+
+
+def test_every_goal_a_plan_names_is_carried_and_what_each_leaves_out_is_reported(
+    tmp_path: Path,
+) -> None:
+    contained = _goal("c1", "Keep blood pressure down")
+    named = [{"reference": f"Goal/g{i}"} for i in (1, 2, 3)] + [{"reference": "#c1"}]
+    extra = {"note": [{"text": "a note"}], "target": [{"detailString": "below 80kg"}],
+             "achievementStatus": {"text": "in progress"}}  # fmt: skip
+    _run(tmp_path, _plan(goal=named, contained=[contained]), _goal("g1", "Walks daily"),
+         _goal("g2", "Loses weight", **extra), _goal("g3", "Sleeps well"))  # fmt: skip
+    goals = records(tmp_path)[pseudonym("cp")]["goals"]
+    assert [g["description"]["text"] for g in goals] == [
+        "Walks daily", "Loses weight", "Sleeps well", "Keep blood pressure down"]  # fmt: skip
+    assert goals[1]["achievement"] == {"text": "in progress"}
+    found = ledger(tmp_path)
+    assert {"CarePlan.goal.note", "CarePlan.goal.target.detailString"} <= found["dropped"].keys()
+    assert "CarePlan.goal.reference" not in found["dropped"]
+    assert "CarePlan.contained.description.text" in found["mapped"]
+    assert found["skipped"] == {"Goal: carried-by-referrers": 3}
+
+
+def test_a_goal_no_plan_names_is_skipped_as_such(tmp_path: Path) -> None:
+    _run(tmp_path, _goal("g1", "Walks daily"), _plan(goal=[{"reference": "Goal/g2"}]),
+         _goal("g2", "Swims"))  # fmt: skip
+    skipped = ledger(tmp_path)["skipped"]
+    assert skipped == {"Goal: not-named-by-a-plan": 1, "Goal: carried-by-referrers": 1}
