@@ -334,6 +334,7 @@ class FhirAdapter(Adapter):
         if shared is not None:
             return shared
         resource, artefacts = _without_export_artefacts(resource)
+        resource, filled = care.for_validation(resource)
         resource = care.as_r4(resource)
         why = "not FHIR: an exporter's own field (e.g. a database _id)"
         dropped = [(a, why) for a in artefacts]
@@ -342,6 +343,8 @@ class FhirAdapter(Adapter):
         if isinstance(checked, Rejected):
             return checked
         resource, invalid, model, local = checked
+        if filled:  # given for validation only: never mapped
+            resource = {k: v for k, v in resource.items() if k not in filled}
         dropped += invalid
         mapper = care.MAPPERS_ALL[kind]
         outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context, mapper)

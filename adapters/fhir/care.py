@@ -13,6 +13,7 @@ from ccstd.adapters.base import Rejected, SourceContext
 from ccstd.adapters.fhir.clinical import MAPPERS_ALL as _CLINICAL
 from ccstd.adapters.fhir.clinical import _codes, _encounter, _period, notes
 from ccstd.adapters.fhir.mapping import (
+    STANDARD_VERSION,
     Drops,
     Mapper,
     Record,
@@ -234,6 +235,12 @@ def _consent(
     given = resource.get("provision")
     provision: dict[str, Any] = given if isinstance(given, dict) else {}
     decision = provision.get("type")
+    if decision == "permit" and (denied := _denial_within(provision, "provision")):
+        why = (
+            f"a permit with a denial nested in it ({denied}): the standard {STANDARD_VERSION} "
+            "holds one decision, and a blanket permit would share what the patient denied"
+        )
+        return Rejected("unsupported-consent", why, f"Consent.{denied}")
     if decision is not None:
         problem = _codes(
             kind, {"provision.type": decision}, record, (("provision.type", "decision"),)
@@ -257,7 +264,33 @@ def _consent(
     return None
 
 
+def _denial_within(provision: dict[str, Any], path: str) -> str | None:
+    """The path of the first provision nested in `provision` (at any depth) that denies."""
+    stack = [(provision, path)]
+    while stack:
+        node, at = stack.pop(0)
+        for index, inner in enumerate(node.get("provision") or []):
+            if isinstance(inner, dict):
+                if inner.get("type") == "deny":
+                    return f"{at}.provision[{index}]"
+                stack.append((inner, f"{at}.provision[{index}]"))
+    return None
+
+
 _R5_CONSENT = {"subject": "patient", "date": "dateTime"}
+# What R4 requires of a Consent and R5 does not (R5 has no scope; its category is optional):
+# given only for R4's validation when an R5 Consent lacks it, and removed before mapping
+_R4_REQUIRED = {"scope": {"text": "-"}, "category": [{"text": "-"}]}
+
+
+def for_validation(resource: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+    """An R5 Consent (one with `decision`, `subject`, `date` or `period`) with what R4 requires
+    and it lacks filled in for validation only, and the names filled (the mapping must not see
+    them: no value is invented); any other resource as it is."""
+    if resource.get("resourceType") != "Consent" or not (_R5_ONLY & resource.keys()):
+        return resource, frozenset()
+    missing = frozenset(k for k in _R4_REQUIRED if k not in resource)
+    return resource | {k: _R4_REQUIRED[k] for k in missing}, missing
 
 
 def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
@@ -269,6 +302,8 @@ def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
     renamed = {k: v for k, v in _R5_CONSENT.items() if v not in resource}  # R4's name wins
     found = {renamed.get(k, k): v for k, v in resource.items() if k not in _R5_MOVED}
     given = resource.get("provision")
+    if isinstance(given, list) and len(given) == 1:  # R5's provision is a list
+        given = given[0]
     provision = dict(given) if isinstance(given, dict) else {}
     for name, inside in (("decision", "type"), ("period", "period")):
         if name in resource:

@@ -14,6 +14,7 @@ from tests.adapters.fhir.test_clinical import (
     ndjson,
     pseudonym,
     records,
+    rejects,
 )
 
 NAME = "Eugenia Vandersloot"
@@ -124,3 +125,34 @@ def test_a_goal_no_plan_names_is_skipped_as_such(tmp_path: Path) -> None:
          _goal("g2", "Swims"))  # fmt: skip
     skipped = ledger(tmp_path)["skipped"]
     assert skipped == {"Goal: not-named-by-a-plan": 1, "Goal: carried-by-referrers": 1}
+
+
+def _consent(**changes: Any) -> dict[str, Any]:
+    consent = {"resourceType": "Consent", "id": "cs", "status": "active"}
+    return consent | changes
+
+
+def test_an_r5_consent_converts_without_r4_only_elements_invented(tmp_path: Path) -> None:
+    """R5 has no `scope` and an optional `category`: the record has neither."""
+    r5 = _consent(subject=SUBJECT, date="2023-01-01", decision="deny",
+                  period={"start": "2023-01-01"})  # fmt: skip
+    _run(tmp_path, r5)
+    made = records(tmp_path)[pseudonym("cs")]
+    assert (made["decision"], made["recordedAt"], made["period"]) == (
+        "deny", "2023-01-01", {"start": "2023-01-01"})  # fmt: skip
+    assert "scope" not in made and "categories" not in made
+    assert not any(
+        k.startswith(("Consent.scope", "Consent.category")) for k in ledger(tmp_path)["mapped"]
+    )
+
+
+def test_a_permit_with_a_nested_denial_is_rejected_naming_it(tmp_path: Path) -> None:
+    inner = {"type": "permit", "provision": [{"type": "deny", "action": [{"text": "disclose"}]}]}
+    provision = {"type": "permit", "provision": [inner]}
+    r4 = _consent(patient=SUBJECT, scope={"text": "privacy"}, category=[{"text": "x"}],
+                  provision=provision)  # fmt: skip
+    written = _run(tmp_path, r4, code=1)
+    assert '"Consent"' not in written
+    [reject] = rejects(tmp_path)
+    assert reject["reason"] == "unsupported-consent"
+    assert "provision.provision[0].provision[0]" in reject["message"]
