@@ -453,7 +453,10 @@ def _attachments(values: Any, dropped: Drops) -> list[Record]:
         elif url:
             dropped.append((f"{at}.url", "an attachment without a media type (type/subtype)"))
         if not url and media is not None:
-            dropped.append((f"{at}.contentType", "an attachment whose url is not carried"))
+            why = (
+                _ATTACHMENT if attachment.get("data") else "an attachment whose url is not carried"
+            )
+            dropped.append((f"{at}.contentType", why))
         if attachment.get("data"):
             dropped.append((f"{at}.data", _ATTACHMENT))
         leftovers(attachment, ("url", "contentType", "data"), at, dropped)
@@ -483,9 +486,11 @@ def _device_parts(
     _put(record, "deviceType", any_concept(device.get("type"), f"{path}type", dropped))
     carriers = [u for u in device.get("udiCarrier") or [] if isinstance(u, dict)]
     first = carriers[0] if carriers else {}
-    if first.get("deviceIdentifier"):
-        system = first.get("issuer") or first.get("jurisdiction") or "urn:unknown"
+    system = first.get("issuer") or first.get("jurisdiction")
+    if first.get("deviceIdentifier") and isinstance(system, str) and system:
         record["udi"] = {"system": system[:_MAX_TEXT], "value": first["deviceIdentifier"]}
+    elif first.get("deviceIdentifier"):  # the standard's Identifier needs its system
+        dropped.append((f"{path}udiCarrier[0].deviceIdentifier", _NO_ISSUER))
     for index, carrier in enumerate(carriers):
         why = "the UDI carrier's full string holds the serial and lot: not carried"
         for part in ("carrierHRF", "carrierAIDC"):
@@ -545,6 +550,10 @@ def _device_use(
     return None
 
 
+_NO_ISSUER = (
+    "a UDI without its issuer (or jurisdiction): the standard's identifier needs the system "
+    "that issued it, and none is invented"
+)
 _DEVICE_PARTS = ("resourceType", "id", "type", "udiCarrier", "deviceName", "serialNumber",
                  "manufacturer", "modelNumber", "note", "status", "patient")  # fmt: skip
 

@@ -156,3 +156,28 @@ def test_a_permit_with_a_nested_denial_is_rejected_naming_it(tmp_path: Path) -> 
     [reject] = rejects(tmp_path)
     assert reject["reason"] == "unsupported-consent"
     assert "provision.provision[0].provision[0]" in reject["message"]
+
+
+def test_a_udi_without_its_issuer_is_left_out_not_given_an_invented_system(
+    tmp_path: Path,
+) -> None:
+    device = {"resourceType": "Device", "id": "d1", "patient": SUBJECT,
+              "type": {"coding": [{"system": "http://snomed.info/sct", "code": "14106009"}]},
+              "udiCarrier": [{"deviceIdentifier": "00844588003288"}]}  # fmt: skip
+    _run(tmp_path, device)
+    made = records(tmp_path)[pseudonym("d1")]
+    assert "udi" not in made and made["deviceType"]["code"] == "14106009"
+    reason = ledger(tmp_path)["dropped"]["Device.udiCarrier.deviceIdentifier"]["reason"]
+    assert "issuer" in reason
+
+
+def test_an_inline_attachment_is_reported_as_such(tmp_path: Path) -> None:
+    document = _document("https://example.org/x.pdf")
+    document["content"] = [{"attachment": {"contentType": "application/pdf", "data": "SGVsbG8="}}]
+    _run(tmp_path, document)
+    dropped = ledger(tmp_path)["dropped"]
+    for path in ("contentType", "data"):
+        assert (
+            "content is not carried"
+            in dropped[f"DocumentReference.content.attachment.{path}"]["reason"]
+        )
