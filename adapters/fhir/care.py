@@ -302,8 +302,12 @@ def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
     renamed = {k: v for k, v in _R5_CONSENT.items() if v not in resource}  # R4's name wins
     found = {renamed.get(k, k): v for k, v in resource.items() if k not in _R5_MOVED}
     given = resource.get("provision")
-    if isinstance(given, list) and len(given) == 1:  # R5's provision is a list
-        given = given[0]
+    if isinstance(given, list):  # R5's provisions: exceptions to its decision, R4's nested ones
+        decision = resource.get("decision")
+        opposite = _OPPOSITE.get(decision) if isinstance(decision, str) else None
+        exceptions = [p | {"type": opposite} if isinstance(p, dict) and opposite else p
+                      for p in given]  # fmt: skip
+        given = {"provision": exceptions} if exceptions else {}
     provision = dict(given) if isinstance(given, dict) else {}
     for name, inside in (("decision", "type"), ("period", "period")):
         if name in resource:
@@ -313,6 +317,7 @@ def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+_OPPOSITE = {"permit": "deny", "deny": "permit"}
 _R5_MOVED = frozenset(("decision", "period"))
 _R5_ONLY = frozenset(("decision", "subject", "date", "period"))
 

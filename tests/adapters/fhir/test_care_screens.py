@@ -181,3 +181,16 @@ def test_an_inline_attachment_is_reported_as_such(tmp_path: Path) -> None:
             "content is not carried"
             in dropped[f"DocumentReference.content.attachment.{path}"]["reason"]
         )
+
+
+def test_an_r5_permit_with_exceptions_is_rejected_and_a_deny_with_them_is_carried(
+    tmp_path: Path,
+) -> None:
+    """R5's provisions are exceptions to its decision: to a permit, denials."""
+    exception = [{"action": [{"text": "disclose"}]}]
+    permit = _consent(subject=SUBJECT, decision="permit", provision=exception)
+    deny = _consent(id="cs2", subject=SUBJECT, decision="deny", provision=exception)
+    _run(tmp_path, permit, deny, code=1)
+    [reject] = rejects(tmp_path)
+    assert reject["reason"] == "unsupported-consent" and "provision" in reject["message"]
+    assert records(tmp_path)[pseudonym("cs2")]["decision"] == "deny"
