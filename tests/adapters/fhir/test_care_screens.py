@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ccstd.cli.app import app
 from tests.adapters.fhir.test_clinical import (
     KEY,
+    RUNNER,
     convert,
     ledger,
     ndjson,
@@ -194,3 +196,19 @@ def test_an_r5_permit_with_exceptions_is_rejected_and_a_deny_with_them_is_carrie
     [reject] = rejects(tmp_path)
     assert reject["reason"] == "unsupported-consent" and "provision" in reject["message"]
     assert records(tmp_path)[pseudonym("cs2")]["decision"] == "deny"
+
+
+def test_a_document_read_first_whose_entries_resolve_says_so(tmp_path: Path) -> None:
+    """A Composition's section entries may name a record of any type, written after it."""
+    composition = {"resourceType": "Composition", "id": "comp", "status": "final",
+                   "type": {"coding": [{"system": LOINC, "code": "60591-5"}]},
+                   "subject": SUBJECT, "date": "2020-06-01T00:00:00Z", "author": [SUBJECT],
+                   "title": "Summary",
+                   "section": [{"entry": [{"reference": "CarePlan/cp"}]}]}  # fmt: skip
+    source = tmp_path / "in.ndjson"
+    source.write_text(ndjson(composition, PATIENT, _plan()))
+    out = tmp_path / "out.ndjson"
+    result = RUNNER.invoke(app, ["convert", str(source), "--out", str(out)],
+                           env={"CCSTD_PSEUDONYM_KEY": KEY, "COLUMNS": "200"})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "every reference resolves" in result.output, result.output
