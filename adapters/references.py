@@ -77,11 +77,12 @@ def _targets(version: str) -> frozenset[str]:
         standard = StandardRegistry().get(version)
     except (UnknownVersionError, LookupError):
         return frozenset()
-    return frozenset(
-        {
-            f.reference_type
-            for entity in standard.entity_ids
-            for f in entity_fields(standard, entity)
-            if f.reference_type not in (None, "*")
-        }
-    )
+    found = {
+        f.reference_type
+        for entity in standard.entity_ids
+        for f in entity_fields(standard, entity)
+        if f.reference_type is not None
+    }
+    if "*" in found:  # a reference to a record of any type (a document's section entries)
+        return frozenset(standard.entity_ids)
+    return frozenset(found)

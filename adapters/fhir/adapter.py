@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 import ijson  # type: ignore[import-untyped]
 import orjson
@@ -121,6 +122,8 @@ class FhirAdapter(Adapter):
         """A path with every key that is not a FHIR name (and the resource type, when it is not
         one) shown as a placeholder with a short digest: vendor junk keys can be names; so is
         an extension URL that holds an identifier (`_holds_identifier`)."""
+        kind, referred, rest = path.partition(".=goal.")  # what a plan's Goal read elsewhere drops
+        path = f"{kind}.goal.{rest}" if referred else path
         return elements.shown_path(path, self._holds_identifier)
 
     def _holds_identifier(self, url: str) -> bool:
@@ -331,6 +334,7 @@ class FhirAdapter(Adapter):
         if shared is not None:
             return shared
         resource, artefacts = _without_export_artefacts(resource)
+        resource, filled = care.for_validation(resource)
         resource = care.as_r4(resource)
         why = "not FHIR: an exporter's own field (e.g. a database _id)"
         dropped = [(a, why) for a in artefacts]
@@ -339,6 +343,8 @@ class FhirAdapter(Adapter):
         if isinstance(checked, Rejected):
             return checked
         resource, invalid, model, local = checked
+        if filled:  # given for validation only: never mapped
+            resource = {k: v for k, v in resource.items() if k not in filled}
         dropped += invalid
         mapper = care.MAPPERS_ALL[kind]
         outcome = mapping.convert_resource(mapping.parsed_numbers(resource, model), context, mapper)
@@ -395,8 +401,10 @@ def _skipped(
         return Skipped("carried-by-referrers", message)
     if kind == "Device" and not item.value.get("patient"):
         return Skipped("not-a-resident-device", _COMMUNITY_DEVICE)
-    if kind == "Goal":
+    if kind == "Goal" and context.facts.get("namedByPlan"):
         return Skipped("carried-by-referrers", _GOAL)
+    if kind == "Goal":
+        return Skipped("not-named-by-a-plan", _GOAL_ALONE)
     if kind not in mapping.ENTITY_OF:
         return Skipped(
             "unsupported-resource-type",
@@ -408,6 +416,10 @@ def _skipped(
 _GOAL = (
     "a Goal is carried as one of the goals of the CarePlan that names it, not as a record of its "
     "own (a Goal no plan names has no entity in the standard)"
+)
+_GOAL_ALONE = (
+    "a Goal no CarePlan of the run names: the standard carries a Goal only as one of a plan's "
+    "goals (it has no entity of its own), so it is not converted"
 )
 _COMMUNITY_DEVICE = (
     "a Device without a patient is not a resident's device (a gate, camera or sensor is the "
@@ -435,7 +447,9 @@ def _with_facts(
         extra: dict[str, Any] = _first_reading(item, context, seen)
         extra["medication"] = _medication_for(item.value, medicines)
         extra["parts"] = _parts_for(item.value, medicines.parts)
-        extra["people"] = _people_in(item, medicines.people) or None
+        if isinstance(medicines, Memory) and _is_named(item.value, medicines):
+            extra["namedByPlan"] = True
+        extra["people"] = _people_in(item, medicines.people, extra["parts"]) or None
         extra = {k: v for k, v in extra.items() if v is not None}
         facts = context.facts
         yield item, facts, {**facts, **extra} if extra else facts
@@ -560,26 +574,36 @@ class Memory(dict[str, Any]):
         self.people = People()
         # Goals and Devices by reference, for the CarePlans and DeviceUseStatements naming them
         self.parts: dict[str, Any] = {}
+        self.named: set[str] = set()  # the Goals CarePlans name, by reference and `Goal/<id>`
+        self.urls: dict[str, str] = {}  # a Goal's fullUrl by its `Goal/<id>`
 
 
-def _people_in(item: SourceItem, people: People) -> list[list[str]]:
-    """The terms naming the run's people that an item's free text holds (the mapping copies free
-    text only from `text` and `display` values, and screens it against these terms)."""
+def _people_in(item: SourceItem, people: People, parts: Any = None) -> list[list[str]]:
+    """The terms naming the run's people that an item's free text holds, or the Goals or Device
+    it names (`parts`: the mapping copies their text too). The mapping copies free text only
+    from `text`, `display`, url and maker values, and screens it against these terms; a URL is
+    read percent-decoded as well."""
     if not people or not isinstance(item.value, dict):
         return []
     if b"\\u" in item.raw:  # an escaped key or value: the parsed strings instead
         text = "\n".join(strings_of(item.value))
     else:
         found = _FREE_TEXT.findall(item.raw)
-        if not found:
-            return []
         text = "\n".join(_is_json(b'"' + t + b'"') or "" if b"\\" in t else t.decode(
             "utf-8", "replace") for t in found)  # fmt: skip
+    if parts:
+        text += "\n" + "\n".join(strings_of(parts))
+    if "%" in text:
+        text += "\n" + unquote(text)
+    if not text:
+        return []
     return [list(term) for term in people.found_in(text)]
 
 
 _DIGIT_RUN = re.compile(r"\d{7}")  # not 21090 (ISO 21090) nor 113883 (HL7's OID)
-_FREE_TEXT = re.compile(rb'"(?:text|display)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_FREE_TEXT = re.compile(
+    rb'"(?:text|display|url|uri|manufacturer|modelNumber)"\s*:\s*"((?:[^"\\]|\\.)*)"'
+)
 
 
 _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
@@ -820,7 +844,8 @@ def _references_in(node: Any) -> Iterator[str]:
 
 _MAX_MEDICATIONS = 100_000  # Medication codes remembered per run (each a few hundred bytes)
 _MEDICATION_LINE = re.compile(
-    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person|Goal|Device)"'
+    rb'"resourceType"\s*:\s*"(?:Medication|Patient|Practitioner|RelatedPerson|Person|Goal|Device'
+    rb'|CarePlan)"'
 )
 _DISPLAYED = re.compile(rb'(?:"(\w+)"\s*:\s*\[?\s*)?\{([^{}]*"display"[^{}]*)\}')
 _PERSON_TARGET = re.compile(rb"(?:Patient|Practitioner|RelatedPerson|Person|PractitionerRole)[/\"]")
@@ -950,6 +975,10 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bo
         medicines.people.remember(value, displays)
         if value.get("resourceType") in _PARTS:
             _remember_part(value, full_url, medicines.parts)
+            if isinstance(full_url, str) and len(medicines.urls) < _MAX_MEDICATIONS:
+                medicines.urls.setdefault(f"{value['resourceType']}/{value.get('id')}", full_url)
+        elif value.get("resourceType") == "CarePlan" and len(medicines.named) < _MAX_MEDICATIONS:
+            medicines.named.update(_goals_named(value))
     if value.get("resourceType") != "Medication":
         return
     code = value.get("code")
@@ -989,6 +1018,24 @@ def _remember_part(value: dict[str, Any], full_url: Any, parts: dict[str, Any]) 
         parts.setdefault(full_url, value)
     if isinstance(value.get("id"), str):
         parts.setdefault(f"{value['resourceType']}/{value['id']}", value)
+
+
+def _goals_named(plan: dict[str, Any]) -> Iterator[str]:
+    """The references (as written, and as `Goal/<id>`) of the Goals a CarePlan names."""
+    named = plan.get("goal")
+    for pointer in named if isinstance(named, list) else []:
+        target = pointer.get("reference") if isinstance(pointer, dict) else None
+        if isinstance(target, str) and not target.startswith("#"):
+            yield target
+            yield "/".join(target.split("/_history/")[0].split("/")[-2:])
+
+
+def _is_named(goal: Any, medicines: Memory) -> bool:
+    """Whether a CarePlan the run has read names a Goal (by `Goal/<id>` or its fullUrl)."""
+    if not isinstance(goal, dict) or goal.get("resourceType") != "Goal":
+        return False
+    key = f"Goal/{goal.get('id')}"
+    return key in medicines.named or medicines.urls.get(key) in medicines.named
 
 
 def _parts_for(value: Any, parts: dict[str, Any]) -> dict[str, Any] | None:

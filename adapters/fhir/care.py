@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from ccstd.adapters.base import Rejected, SourceContext
 from ccstd.adapters.fhir.clinical import MAPPERS_ALL as _CLINICAL
 from ccstd.adapters.fhir.clinical import _codes, _encounter, _period, notes
 from ccstd.adapters.fhir.mapping import (
+    STANDARD_VERSION,
     Drops,
     Mapper,
     Record,
@@ -142,31 +144,48 @@ def _activity(activity: Any, path: str, dropped: Drops) -> Record | Rejected | N
 
 def _goals(resource: dict[str, Any], context: SourceContext, dropped: Drops) -> list[Record]:
     """Each Goal the plan names (`goal`): contained, or read elsewhere in the run (`parts` in
-    the context's facts, found by the adapter); one found nowhere is reported dropped."""
+    the context's facts, found by the adapter); one found nowhere is reported dropped. What a
+    contained Goal leaves out is reported at its place (`contained[i]…`); what a Goal read
+    elsewhere leaves out, under `goal.…` (`=goal` paths: the plan holds no such element)."""
     pointers = [g.get("reference") for g in resource.get("goal") or [] if isinstance(g, dict)]
     inside = _contained(resource, "Goal", {p for p in pointers if isinstance(p, str)}, dropped)
+    where = {id(part): i for i, part in enumerate(resource.get("contained") or [])}
     elsewhere = context.facts.get("parts") or {}
     found = []
     for index, pointer in enumerate(pointers):
+        at = f"goal[{index}]"
         if pointer in pointers[:index]:
-            dropped.append((f"goal[{index}]", "the same Goal named again: carried once"))
+            dropped.append((at, "the same Goal named again: carried once"))
             continue
         goal = inside.get(pointer) if isinstance(pointer, str) else None
-        goal = goal or (elsewhere.get(pointer) if isinstance(pointer, str) else None)
-        if not isinstance(goal, dict):
-            dropped.append((f"goal[{index}]", "a Goal found neither contained nor in the run"))
+        if isinstance(goal, dict):
+            made = _goal(goal, f"contained[{where[id(goal)]}]", dropped)
+        elif isinstance(goal := elsewhere.get(pointer) if isinstance(pointer, str) else None, dict):
+            own = Drops(dropped.people)
+            made = _goal(goal, "goal", own)
+            dropped.extend(("=" + _INDEX.sub("", p), why) for p, why in own)
+        else:
+            dropped.append((at, "a Goal found neither contained nor in the run"))
             continue
-        made = _goal(goal, f"goal[{index}]", dropped)
         if made:
             found.append(made)
+        else:
+            dropped.append((at, _NO_GOAL))
     return found
+
+
+_INDEX = re.compile(r"\[\d+\]")
+_NO_GOAL = "the Goal it names is not carried: it has no description the standard can hold"
 
 
 def _goal(goal: dict[str, Any], path: str, dropped: Drops) -> Record | None:
     """A FHIR Goal as one of a plan's goals (its own elements reported under `path`)."""
     description = any_concept(goal.get("description"), f"{path}.description", dropped)
     if description is None:
-        dropped.append((path, "a Goal without a description"))
+        if not any(p.startswith(f"{path}.description") for p, _ in dropped):
+            dropped.append((f"{path}.description", "a Goal without a description"))
+        why = "a Goal whose description is left out is not carried"
+        leftovers(goal, ("description", "resourceType", "id"), path, dropped, why)
         return None
     found: Record = {"description": description}
     status = goal.get("lifecycleStatus")
@@ -216,6 +235,12 @@ def _consent(
     given = resource.get("provision")
     provision: dict[str, Any] = given if isinstance(given, dict) else {}
     decision = provision.get("type")
+    if decision == "permit" and (denied := _denial_within(provision, "provision")):
+        why = (
+            f"a permit with a denial nested in it ({denied}): the standard {STANDARD_VERSION} "
+            "holds one decision, and a blanket permit would share what the patient denied"
+        )
+        return Rejected("unsupported-consent", why, f"Consent.{denied}")
     if decision is not None:
         problem = _codes(
             kind, {"provision.type": decision}, record, (("provision.type", "decision"),)
@@ -239,7 +264,33 @@ def _consent(
     return None
 
 
+def _denial_within(provision: dict[str, Any], path: str) -> str | None:
+    """The path of the first provision nested in `provision` (at any depth) that denies."""
+    stack = [(provision, path)]
+    while stack:
+        node, at = stack.pop(0)
+        for index, inner in enumerate(node.get("provision") or []):
+            if isinstance(inner, dict):
+                if inner.get("type") == "deny":
+                    return f"{at}.provision[{index}]"
+                stack.append((inner, f"{at}.provision[{index}]"))
+    return None
+
+
 _R5_CONSENT = {"subject": "patient", "date": "dateTime"}
+# What R4 requires of a Consent and R5 does not (R5 has no scope; its category is optional):
+# given only for R4's validation when an R5 Consent lacks it, and removed before mapping
+_R4_REQUIRED = {"scope": {"text": "-"}, "category": [{"text": "-"}]}
+
+
+def for_validation(resource: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+    """An R5 Consent (one with `decision`, `subject`, `date` or `period`) with what R4 requires
+    and it lacks filled in for validation only, and the names filled (the mapping must not see
+    them: no value is invented); any other resource as it is."""
+    if resource.get("resourceType") != "Consent" or not (_R5_ONLY & resource.keys()):
+        return resource, frozenset()
+    missing = frozenset(k for k in _R4_REQUIRED if k not in resource)
+    return resource | {k: _R4_REQUIRED[k] for k in missing}, missing
 
 
 def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +302,12 @@ def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
     renamed = {k: v for k, v in _R5_CONSENT.items() if v not in resource}  # R4's name wins
     found = {renamed.get(k, k): v for k, v in resource.items() if k not in _R5_MOVED}
     given = resource.get("provision")
+    if isinstance(given, list):  # R5's provisions: exceptions to its decision, R4's nested ones
+        decision = resource.get("decision")
+        opposite = _OPPOSITE.get(decision) if isinstance(decision, str) else None
+        exceptions = [p | {"type": opposite} if isinstance(p, dict) and opposite else p
+                      for p in given]  # fmt: skip
+        given = {"provision": exceptions} if exceptions else {}
     provision = dict(given) if isinstance(given, dict) else {}
     for name, inside in (("decision", "type"), ("period", "period")):
         if name in resource:
@@ -260,19 +317,22 @@ def as_r4(resource: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+_OPPOSITE = {"permit": "deny", "deny": "permit"}
 _R5_MOVED = frozenset(("decision", "period"))
 _R5_ONLY = frozenset(("decision", "subject", "date", "period"))
 
 
 def _uri(value: Any, path: str, dropped: Drops) -> str | None:
-    """An absolute URI the standard takes, unless it names someone the export describes (a
-    portal's link can hold a name or a record number); else None, the reason reported."""
+    """An absolute URI the standard takes, unless it names someone the export describes or holds
+    a phone-shaped or ID-shaped number (a portal's link can hold a name or a record number), as
+    written or percent-decoded; else None, the reason reported."""
     if not isinstance(value, str) or not value:
         return None
     if not is_uri(value):
         dropped.append((path, "not an absolute URI"))
         return None
-    return screened(value, path, dropped) or None
+    decoded = unquote(value)
+    return value if screened(decoded, path, dropped) and screened(value, path, dropped) else None
 
 
 _MEDIA_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
@@ -351,9 +411,8 @@ def _document(
     _put(record, "description", _text(resource.get("description")))
     if kind == "Composition":
         _put(record, "sections", _sections(resource.get("section"), "section", context, dropped))
-    contents = _references(resource.get("content"), "content", context, dropped)
     if kind == "DocumentManifest":
-        _put(record, "contents", contents)
+        _put(record, "contents", _references(resource.get("content"), "content", context, dropped))
     elif kind == "DocumentReference":
         _put(record, "attachments", _attachments(resource.get("content"), dropped))
     return None
@@ -398,6 +457,11 @@ def _attachments(values: Any, dropped: Drops) -> list[Record]:
             found.append({"url": url, "mediaType": kind})
         elif url:
             dropped.append((f"{at}.url", "an attachment without a media type (type/subtype)"))
+        if not url and media is not None:
+            why = (
+                _ATTACHMENT if attachment.get("data") else "an attachment whose url is not carried"
+            )
+            dropped.append((f"{at}.contentType", why))
         if attachment.get("data"):
             dropped.append((f"{at}.data", _ATTACHMENT))
         leftovers(attachment, ("url", "contentType", "data"), at, dropped)
@@ -427,9 +491,11 @@ def _device_parts(
     _put(record, "deviceType", any_concept(device.get("type"), f"{path}type", dropped))
     carriers = [u for u in device.get("udiCarrier") or [] if isinstance(u, dict)]
     first = carriers[0] if carriers else {}
-    if first.get("deviceIdentifier"):
-        system = first.get("issuer") or first.get("jurisdiction") or "urn:unknown"
+    system = first.get("issuer") or first.get("jurisdiction")
+    if first.get("deviceIdentifier") and isinstance(system, str) and system:
         record["udi"] = {"system": system[:_MAX_TEXT], "value": first["deviceIdentifier"]}
+    elif first.get("deviceIdentifier"):  # the standard's Identifier needs its system
+        dropped.append((f"{path}udiCarrier[0].deviceIdentifier", _NO_ISSUER))
     for index, carrier in enumerate(carriers):
         why = "the UDI carrier's full string holds the serial and lot: not carried"
         for part in ("carrierHRF", "carrierAIDC"):
@@ -438,8 +504,9 @@ def _device_parts(
     names = [n.get("name") for n in device.get("deviceName") or [] if isinstance(n, dict)]
     _put(record, "deviceName", _text(next((n for n in names if _text(n)), None)))
     _put(record, "serialNumber", _text(device.get("serialNumber")))
-    _put(record, "manufacturer", _text(device.get("manufacturer")))
-    _put(record, "model", _text(device.get("modelNumber")))
+    maker = screened(_text(device.get("manufacturer")), f"{path}manufacturer", dropped)
+    _put(record, "manufacturer", maker)  # plain text, not protected: screened for names
+    _put(record, "model", screened(_text(device.get("modelNumber")), f"{path}modelNumber", dropped))
     if not any(k in record for k in ("deviceType", "udi", "deviceName")):
         return Rejected(_MISSING, "a medical device needs a type, a UDI or a name", "Device.type")
     notes(device, record, dropped)
@@ -488,6 +555,10 @@ def _device_use(
     return None
 
 
+_NO_ISSUER = (
+    "a UDI without its issuer (or jurisdiction): the standard's identifier needs the system "
+    "that issued it, and none is invented"
+)
 _DEVICE_PARTS = ("resourceType", "id", "type", "udiCarrier", "deviceName", "serialNumber",
                  "manufacturer", "modelNumber", "note", "status", "patient")  # fmt: skip
 

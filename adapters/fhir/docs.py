@@ -34,7 +34,8 @@ def render() -> str:
         + ", ".join(f"`{t}`" for t in tables["administrative"]["types"])
         + ". A `Medication` is skipped as `carried-by-referrers`: its code is carried as the "
         "medicine of the MedicationUse records that refer to it; a `Goal` is skipped as "
-        "`carried-by-referrers` too: it is one of the `goals` of the CarePlan that names it. A "
+        "`carried-by-referrers` too: it is one of the `goals` of the CarePlan that names it (a "
+        "Goal no CarePlan of the run names is skipped as `not-named-by-a-plan`: it is lost). A "
         "`Device` without a `patient` is skipped as `not-a-resident-device` (community equipment "
         "is the standard's `Device`, which needs a community). Any other type without an "
         "entity is skipped as `unsupported-resource-type`.",

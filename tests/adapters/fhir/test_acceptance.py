@@ -32,7 +32,7 @@ SUPPORTED = {"Patient": "Resident", "Observation": "Observation", "Condition": "
 REJECTED = {"DiagnosticReport": 1, "Composition": 1, "DocumentManifest": 1, "Consent": 1,
             "Communication": 1}  # fmt: skip
 # Skipped without losing anything: carried by the records that refer to them.
-CARRIED = ("carried-by-referrers",)
+CARRIED = ("carried-by-referrers",)  # a Goal no plan names (not-named-by-a-plan) is lost
 KEY = "acceptance-test-key-0123456789"
 RUNNER = CliRunner()
 
