@@ -23,7 +23,7 @@ from typing import Any
 
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.files import read_regular
-from ccstd.standard.redaction import CHINESE_DIGITS, raw_identifier_kind
+from ccstd.standard.redaction import CHINESE_DIGITS, SPOKEN_DIGITS, raw_identifier_kind
 from ccstd.standard.registry import StandardVersion
 
 KEY_ENV = "CCSTD_PSEUDONYM_KEY"
@@ -307,11 +307,11 @@ def is_masked(value: str) -> bool:
     """Whether `value` is a masked value that really hides what it masks (`135****1234`, `李*`,
     `***5678`): it has an asterisk, no white space (a value with one is words, a note: "call Li *
     urgent"), at most `_MAX_MASKED` characters, at most `MAX_CLEAR_DIGITS` clear digits (Chinese
-    ones too), and the detector finds no identifier in it (`138*1234*5678`, where `*` groups the
-    digits, or `a@qq.com*` is not masked). Anything else is pseudonymised."""
+    and spoken ones too: 拐 is 7), and the detector finds no identifier in it (`138*1234*5678`,
+    where `*` groups the digits, or `a@qq.com*` is not masked). Anything else is pseudonymised."""
     if "*" not in value or len(value) > _MAX_MASKED or _HAS_SPACE.search(value):
         return False
-    clear = sum(1 for c in value if c.isdigit() or c in CHINESE_DIGITS)
+    clear = sum(1 for c in value if c.isdigit() or c in CHINESE_DIGITS or c in SPOKEN_DIGITS)
     return clear <= MAX_CLEAR_DIGITS and raw_identifier_kind(value) is None
 
 

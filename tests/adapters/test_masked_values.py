@@ -48,6 +48,8 @@ def convert(tmp_path: Path, phone: str) -> dict:  # type: ignore[type-arg]
         "138*1234*5678",  # `*` groups the digits
         "zhangsan@qq.com*",  # an e-mail address
         "1*3*8*1*2*3*4*5*6*7*8",  # eleven clear digits: no mask keeps that many
+        "138拐拐拐拐5678*",  # 拐 is 7 spoken on the phone: 13877775678
+        "¹³⁸¹²³⁴⁵⁶⁷⁸*",  # superscript digits are digits
     ],
 )
 def test_a_value_that_hides_nothing_is_pseudonymised(tmp_path: Path, phone: str) -> None:
