@@ -383,22 +383,30 @@ def _validity_problems(statement: dict[str, Any], now: datetime.datetime) -> lis
 def _input_problems(entries: list[dict[str, Any]], folder: Path) -> list[str]:
     root = folder.resolve()
     problems = []
+    matched: set[tuple[str, ...]] = set()  # a file answers for one input only
     for entry in entries:
-        problem = _input_problem(root, entry["path"], entry["sha256"])
+        problem = _input_problem(root, entry["path"], entry["sha256"], matched)
         if problem:
             problems.append(f"{entry['path']}: {problem}")
     return problems
 
 
-def _input_problem(root: Path, written: str, sha256: str) -> str | None:
-    """Why one input does not match (None when it does); never reads outside `root`."""
+def _input_problem(
+    root: Path, written: str, sha256: str, matched: set[tuple[str, ...]]
+) -> str | None:
+    """Why one input does not match (None when it does, and the file it matched joins
+    `matched`: two inputs whose names redact alike need two files); never reads outside
+    `root`."""
     relative = PurePosixPath(written)
     if relative.is_absolute() or ".." in relative.parts:
         return "outside the inputs folder"
     problem: str | None = "missing"
     for parts in _named(root, relative.parts):
+        if parts in matched:
+            continue
         problem = _file_problem(root, parts, sha256)
         if problem is None:
+            matched.add(parts)
             break
     return problem
 

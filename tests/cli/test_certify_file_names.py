@@ -33,3 +33,18 @@ def test_a_file_named_after_a_person_is_shown_redacted(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, verify)
     assert result.exit_code == 1 and "SHA-256 differs" in result.output
     assert "13812345678" not in result.output
+
+
+def test_one_file_answers_for_one_input_only(tmp_path: Path) -> None:
+    """Two inputs whose names redact alike need two files: deleting one is found, even when
+    the other holds the same bytes."""
+    from ccstd.conformance.certificate import _input_problems, _sha256
+
+    records = tmp_path / "records"
+    records.mkdir()
+    for name in ("13812345678.ndjson", "13912345678.ndjson"):
+        (records / name).write_text("{}\n", encoding="utf-8")
+    entry = {"path": "records/[redacted].ndjson", "sha256": _sha256(records / "13812345678.ndjson")}
+    assert _input_problems([entry, entry], tmp_path) == []
+    (records / "13912345678.ndjson").unlink()
+    assert _input_problems([entry, entry], tmp_path) == ["records/[redacted].ndjson: missing"]
