@@ -1,22 +1,23 @@
 """Raw resident ID numbers, phone numbers and e-mail addresses in free text: found, and redacted
 from reports.
 
-Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by
-up to three separators between groups (spaces, ". : _ / ( ) ~ | * # + =", hyphens and dashes:
-"138-1234-5678", "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width
-or other Unicode digits and separators (full-width digits, hyphen, asterisk, tilde, bar, number
-sign, equals and plus signs, solidus and parentheses; ideographic and no-break spaces; middle dots,
-the enumeration and full-width commas, the ellipsis, the ideographic full stop), in Chinese
-numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other
-digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not)
-or a trunk 0 ("0138…"), with invisible characters between digits, or percent-escaped
+Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by up to
+three separators between groups (spaces, ". : _ / ( ) ~ | * # + =", hyphens and dashes:
+"138-1234-5678", "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width or
+other Unicode digits and separators (full-width digits, hyphen, asterisk, tilde, bar, number sign,
+equals and plus signs, solidus and parentheses; ideographic and no-break spaces; middle dots, the
+enumeration and full-width commas, the ellipsis, the ideographic full stop), in Chinese numerals
+written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other digits:
+`CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not) or a trunk 0
+("0138…"); a mobile number spread out or grouped otherwise too ("1 3 8 1 2 …", "138 12 34 56 78":
+each pair of neighbouring digits set off by at most two separators, exactly eleven digits in the
+run: `_spread_mobiles`), with invisible characters between digits, or percent-escaped
 (`_normalised`): invisible characters (zero-width spaces, soft hyphens) are deleted and runs of
-percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text,
-as 18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID
-numbers. A fixed-line number (area code 0 and two or
-three digits, subscriber number of seven or eight) counts when its area code is set off
-("021-63201234", "(021)63201234", "0571 8888 6666") or after "+86"/"0086" (glued or not): a
-glued run of digits starting with 0 is too often something else.
+percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text, as
+18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID numbers. A
+fixed-line number (area code 0 and two or three digits, subscriber number of seven or eight) counts
+when its area code is set off ("021-63201234", "(021)63201234", "0571 8888 6666") or after
+"+86"/"0086" (glued or not): a glued run of digits starting with 0 is too often something else.
 An e-mail address is ASCII `local@domain.tld`. Only digits bound a number. Two policies share the
 patterns:
 
@@ -576,9 +577,12 @@ def _spread_mobiles(text: str, strict: bool) -> list[_Span]:
         number = _SPREAD_MOBILE.fullmatch(re.sub("[^0-9]", "", run.group()))
         if number is None:
             continue
-        bare = number.group("cc") == "86" and not text[: run.start()].endswith("+")
+        start = run.start()
+        for mark in ("+", "(") if number.group("cc") is not None else ():  # the prefix's too
+            start -= text.endswith(mark, 0, start)
+        bare = number.group("cc") == "86" and not text[start:].startswith(("+", "(+"))
         if not strict or not (bare or number.group("trunk")) or is_cn_mobile(number["number"]):
-            spans.append(run.span())
+            spans.append((start, run.end()))
     return spans
 
 
