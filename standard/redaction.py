@@ -235,15 +235,12 @@ _PREFIXED = re.compile(
     rb"[068]{3,4}s{0,3}[068]{4}(?![068])"
 )
 # A mobile number spread out (`_SPREAD_RUN`): "1", [3-9] and nine digits, each set off by at most
-# two separators; in classes of their own ("1", "3" for 3-9, "0" for 0 and 2), so that a timestamp
+# two separators (the bytes classed "s"), searched in the bytes themselves so that a timestamp
 # ("2026-11-27 13:46:10") holds none. A digit within two separators after it makes a longer run
 # (where spoken digits were read as digits, maybe wrongly, the shape is searched unbounded).
-_CLASSES_SPREAD = bytes(
-    ord("1") if b == ord("1") else ord("3") if chr(b) in "3456789" else c
-    for b, c in enumerate(_CLASSES)
-)
-_SPREAD = re.compile(rb"1s{0,2}3(?:s{0,2}[013]){9}(?!s{0,2}[013])")
-_SPREAD_UNBOUNDED = re.compile(_SPREAD.pattern[: -len(b"(?!s{0,2}[013])")])
+_GAP_BYTES = b"[" + re.escape(bytes(b for b in range(128) if _CLASSES[b] == ord("s"))) + b"]{0,2}"
+_SPREAD_UNBOUNDED = re.compile(rb"1%b[3-9](?:%b[0-9]){9}" % (_GAP_BYTES, _GAP_BYTES))
+_SPREAD = re.compile(_SPREAD_UNBOUNDED.pattern + rb"(?!%b[0-9])" % _GAP_BYTES)
 # Lead bytes of the UTF-8 encodings of every non-ASCII digit, space or separator (classed "x"
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
@@ -307,7 +304,7 @@ def _shaped(data: bytes, spoken: bool = False) -> bool:
     if _holds_shape(b"x" + data.translate(_CLASSES)):  # a text may start with a number
         return True
     spread = _SPREAD_UNBOUNDED if spoken else _SPREAD
-    if spread.search(data.translate(_CLASSES_SPREAD)) is not None:
+    if spread.search(data) is not None:
         return True
     return b"86" in data and _PREFIXED.search(b"x" + data.translate(_CLASSES_86)) is not None
 

@@ -52,7 +52,7 @@ def test_no_shape_holds_fewer_digits_than_the_fewest(classes: bytes) -> None:
 def test_the_quick_exits_agree_with_the_shapes_they_skip(data: bytes) -> None:
     classes = b"x" + data.translate(redaction._CLASSES)
     prefixed = b"x" + data.translate(redaction._CLASSES_86)
-    spread = redaction._SPREAD.search(data.translate(redaction._CLASSES_SPREAD)) is not None
+    spread = redaction._SPREAD.search(data) is not None
     expected = any(s.search(classes) for s in _SHAPES) or _PREFIXED.search(prefixed) is not None
     assert _shaped(data) == (expected or spread)
 
