@@ -113,7 +113,9 @@ _MOBILE_PREFIX = re.compile("1[3-9]")
 # that holds eleven digits 1[3-9]… (after "86", "0086" or a trunk 0: `_spread_mobile`). A twelfth
 # digit within two separators belongs to the run: a timestamp or a date is no number.
 _SPREAD_RUN = re.compile(r"[0-9](?:[-\s.:_/()~|*#+=]{0,2}[0-9])*")
-_SPREAD_MOBILE = re.compile(r"(?P<cc>86|0086|(?P<trunk>0))?(?P<number>1[3-9][0-9]{9})")
+_SPREAD_MOBILE = re.compile(
+    r"(?:(?P<cc>(?:00)?86)(?P<zero>0)?|(?P<trunk>0))?(?P<number>1[3-9][0-9]{9})"  # "+86 (0) 138…"
+)
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
 # be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
 _LANDLINE = re.compile(
@@ -578,7 +580,8 @@ def _spread_mobiles(text: str, strict: bool) -> list[_Span]:
         for mark in ("+", "(") if number.group("cc") is not None else ():  # the prefix's too
             start -= text.endswith(mark, 0, start)
         bare = number.group("cc") == "86" and not text[start:].startswith(("+", "(+"))
-        if not strict or not (bare or number.group("trunk")) or is_cn_mobile(number["number"]):
+        doubt = bare or number.group("trunk") or number.group("zero")
+        if not strict or not doubt or is_cn_mobile(number["number"]):
             spans.append((start, run.end()))
     return spans
 
