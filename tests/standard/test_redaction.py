@@ -258,3 +258,77 @@ def test_validate_reports_hide_landlines_and_e_mail_addresses(tmp_path: Path) ->
 )
 def test_chinese_carriers_lettered_waybills_are_theirs(number: str, waybill: bool) -> None:
     assert is_carrier_tracking_number(number) is waybill
+
+
+SPREAD_FORMS = [
+    "1 3 8 1 2 3 4 5 6 7 8", "138 12 34 56 78", "1-3-8-1-2-3-4-5-6-7-8", "138-1234-56-78",
+    "1381 2345 678", "13 81 23 45 67 8", "一 三 八 一 二 三 四 五 六 七 八", "138--12--34--56--78",
+    "1\u200b3\u200b8 12 34 56 78", "138%2012%2034%2056%2078", fw("138 12 34 56 78"),
+    "138\u300112\u300134\u300156\u300178", "+86 1 3 8 1 2 3 4 5 6 7 8", "0086-138-12-34-56-78",
+    "+86 (0) 138 12 34 56 78",
+]  # fmt: skip
+NOT_SPREAD = [
+    "2026-11-27 13:46:10", "2026/11/27 13:46", "13:46:10 2026-11-27", "1,381,234,567.80",
+    "¥138,123,456.78", "192.168.1.100", "10.13.81.234:8080", "138 12 34 56 789",
+    "9 138 12 34 56 78", "138 12 34 56 7", "138---12-34-56-78", "2.16.156.10011.1.1",
+    "128 12 34 56 78",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", SPREAD_FORMS)
+def test_mobile_numbers_spread_out_are_found(text: str) -> None:
+    """Eleven digits 1[3-9]…, each pair of neighbours set off by at most two separators."""
+    assert raw_identifier_kind(f"tel {text};") == "mobile number"
+    for thorough in (True, False):
+        assert redact(f"tel {text};", thorough) == f"tel {PLACEHOLDER};"
+
+
+@pytest.mark.parametrize("text", NOT_SPREAD)
+def test_a_twelfth_digit_within_two_separators_makes_no_spread_out_number(text: str) -> None:
+    """Timestamps, dates, amounts, IP addresses and OIDs hold longer runs; a 10-digit run or
+    three separators is no number."""
+    assert raw_identifier_kind(text) is None
+    assert redact(text) == text
+
+
+def test_validate_reports_hide_mobile_numbers_spread_out(tmp_path: Path) -> None:
+    record = valid_record("Delivery") | {"id": "dlv-138 12 34 56 78", "trackingNumber": 7}
+    source = tmp_path / "住户-1 3 8 1 2 3 4 5 6 7 8.ndjson"
+    source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    for fmt in ("json", "text", "sarif", "junit", "github"):
+        done = CliRunner().invoke(app, ["validate", str(source), "--format", fmt])
+        assert done.exit_code == 1, done.output
+        assert "56 78" not in done.output and "6 7 8" not in done.output, (fmt, done.output)
+
+
+@pytest.mark.parametrize("title", ["tea for 138 12 34 56 78", "1381 2345 678", "13-81-23-45-67-8"])
+def test_an_order_title_with_a_mobile_number_spread_out_is_screened(
+    tmp_path: Path, title: str
+) -> None:
+    """convert's screen: the order is rejected, its title never written."""
+    from tests.adapters.test_personal_data_screen import (
+        TRADE,
+        redacted_rejects,
+        taobao_with_memo_as_merchant,
+    )
+
+    item = TRADE["orders"][0] | {"title": title}  # type: ignore[index]
+    trade = TRADE | {"receiver_mobile": "", "seller_memo": "", "orders": [item]}
+    done = taobao_with_memo_as_merchant(tmp_path, trade)
+    assert done["run"].exit_code == 1, done["run"].output
+    assert title not in done["written"] and "34 5" not in done["written"]
+    assert [r["reason"] for r in redacted_rejects(tmp_path)] == ["personal-data"]
+
+
+@pytest.mark.parametrize("name", ["东门 138 12 34 56 78", "一 三 八 一 二 三 四 五 六 七 八"])
+def test_a_device_named_by_a_mobile_number_spread_out_rejects_the_event(
+    tmp_path: Path, name: str
+) -> None:
+    """The XML adapter's check before deriving ids: no id spells the number out."""
+    from tests.adapters.access_xml.test_ids_from_numbers import HIKVISION, NUMBER, convert
+
+    written, rejects = convert(
+        tmp_path, HIKVISION.replace(NUMBER, name).encode(), "xml-hikvision-isapi"
+    )
+    assert "12-34" not in written and "yi-san-ba" not in written and "san-ba" not in written
+    assert [r["reason"] for r in rejects] == ["personal-data"]
