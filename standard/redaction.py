@@ -1,23 +1,22 @@
 """Raw resident ID numbers, phone numbers and e-mail addresses in free text: found, and redacted
 from reports.
 
-Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by up to
-three separators between groups (spaces, ". : _ / ( ) ~ | * # + =", hyphens and dashes:
-"138-1234-5678", "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width or
-other Unicode digits and separators (full-width digits, hyphen, asterisk, tilde, bar, number sign,
-equals and plus signs, solidus and parentheses; ideographic and no-break spaces; middle dots, the
-enumeration and full-width commas, the ellipsis, the ideographic full stop), in Chinese numerals
-written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other digits:
-`CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not) or a trunk 0
-("0138…"); a mobile number spread out or grouped otherwise too ("1 3 8 1 2 …", "138 12 34 56 78":
-each pair of neighbouring digits set off by at most two separators, exactly eleven digits in the
-run: `_spread_mobiles`), with invisible characters between digits, or percent-escaped
+Numbers are found however they are written: glued to letters ("R1101…", "tel138…"), grouped by
+up to three separators between groups (spaces, ". : _ / ( ) ~ | * # + =", hyphens and dashes:
+"138-1234-5678", "138 - 1234 - 5678", "(138) 1234 5678", "110102:19570113:1895"), in full-width
+or other Unicode digits and separators (full-width digits, hyphen, asterisk, tilde, bar, number
+sign, equals and plus signs, solidus and parentheses; ideographic and no-break spaces; middle dots,
+the enumeration and full-width commas, the ellipsis, the ideographic full stop), in Chinese
+numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other
+digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not)
+or a trunk 0 ("0138…"), with invisible characters between digits, or percent-escaped
 (`_normalised`): invisible characters (zero-width spaces, soft hyphens) are deleted and runs of
-percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text, as
-18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID numbers. A
-fixed-line number (area code 0 and two or three digits, subscriber number of seven or eight) counts
-when its area code is set off ("021-63201234", "(021)63201234", "0571 8888 6666") or after
-"+86"/"0086" (glued or not): a glued run of digits starting with 0 is too often something else.
+percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text,
+as 18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID
+numbers. A fixed-line number (area code 0 and two or
+three digits, subscriber number of seven or eight) counts when its area code is set off
+("021-63201234", "(021)63201234", "0571 8888 6666") or after "+86"/"0086" (glued or not): a
+glued run of digits starting with 0 is too often something else.
 An e-mail address is ASCII `local@domain.tld`. Only digits bound a number. Two policies share the
 patterns:
 
@@ -84,10 +83,6 @@ CHINESE_DIGITS = {
 # Chinese numeral (`_spoken`: "一三八洞洞拐拐勾勾一二", not "1381234567参考").
 SPOKEN_DIGITS = {"拐": "7", "洞": "0", "勾": "9", "参": "3"}
 _DIGIT_LIKE = "".join(CHINESE_DIGITS) + "".join(SPOKEN_DIGITS)
-# The Chinese and spoken digits: each is replaced by its ASCII digit before the byte scan, as
-# the exact test folds it (a spoken one wherever it is: the exact test reads it only in a run of
-# digits).
-_DIGIT_MEANINGS = CHINESE_DIGITS | SPOKEN_DIGITS
 _GAP = r"[-\s.:_/()~|*#+=]{0,3}"  # between groups, once folded: up to three separators
 _CHECK = r"[0-9Xx]"  # the check character: a digit or X
 _RESIDENT_ID = re.compile(
@@ -108,14 +103,6 @@ _MOBILE = re.compile(
     rf"(?P<a>[0-9]{{3}}){_GAP}(?P<b>[0-9]{{4}}){_GAP}(?P<c>[0-9]{{4}})(?![0-9])"
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
-# A mobile number spread out digit by digit or grouped otherwise ("1 3 8 1 2 …", "138 12 34 56 78",
-# "1381 2345 678"): a run of digits, each pair of neighbours set off by at most two separators,
-# that holds eleven digits 1[3-9]… (after "86", "0086" or a trunk 0: `_spread_mobile`). A twelfth
-# digit within two separators belongs to the run: a timestamp or a date is no number.
-_SPREAD_RUN = re.compile(r"[0-9](?:[-\s.:_/()~|*#+=]{0,2}[0-9])*")
-_SPREAD_MOBILE = re.compile(
-    r"(?:(?P<cc>(?:00)?86)(?P<zero>0)?|(?P<trunk>0))?(?P<number>1[3-9][0-9]{9})"  # "+86 (0) 138…"
-)
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
 # be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
 _LANDLINE = re.compile(
@@ -138,32 +125,21 @@ _EMAIL = re.compile(
 _RAW_GAP = rf"[-\s.:_/()~|*#+={SEPARATORS}{INVISIBLE}]{{0,3}}"
 
 
-_RAW_GAP_2 = rf"[-\s.:_/()~|*#+={SEPARATORS}{INVISIBLE}]{{0,2}}"
-
-
-def _candidate(digit: str, eighty_six: str, chinese: str, bound: str) -> re.Pattern[str]:
-    """The text scan's pattern: `digit` a digit, `chinese` the Chinese and spoken ones in it,
-    `bound` a digit that makes a spread-out number's run longer."""
+def _candidate(digit: str, eighty_six: str) -> re.Pattern[str]:
     subscriber = rf"{digit}{{3,4}}{_RAW_GAP}{digit}{{4}}(?!{digit})"
-    ones = "".join(c for c in chinese if _DIGIT_MEANINGS[c] == "1")
-    threes = "".join(c for c in chinese if _DIGIT_MEANINGS[c] in "3456789")
-    one, three = rf"(?:[1{ones}]|(?![0-9])\d)", rf"(?:[3-9{threes}]|(?![0-9])\d)"  # "1[3-9]"
     return re.compile(
         rf"(?<!{digit}){digit}?{digit}{{3}}(?:{_RAW_GAP}{digit}{{4}}{_RAW_GAP}{digit}{{4}}"
         rf"|{digit}{{3}}{_RAW_GAP}(?:{digit}{{6}}{_RAW_GAP}{digit}{{3}}|{digit}{{8}}))"
         rf"|(?<!{digit}){digit}{{3,4}}[-\s.:_/()~|*#+={SEPARATORS}{INVISIBLE}]{{1,3}}{subscriber}"
         rf"|(?:[+\uff0b]|(?<!{digit}){digit}{digit}|(?<!{digit})){eighty_six}"
         rf"{_RAW_GAP}(?:{digit}{_RAW_GAP})?{digit}{{2,4}}{_RAW_GAP}{subscriber}"
-        rf"|{one}{_RAW_GAP_2}{three}(?:{_RAW_GAP_2}{digit}){{9}}(?!{_RAW_GAP_2}{bound})"
     )
 
 
-_CANDIDATE = _candidate(r"\d", r"(?:86|(?![0-9]{2})\d\d)", "", r"\d")
+_CANDIDATE = _candidate(r"\d", r"(?:86|(?![0-9]{2})\d\d)")
 _CANDIDATE_CHINESE = _candidate(
     rf"[\d{_DIGIT_LIKE}]",
     r"(?:86|(?![0-9]{2})\d\d|[8八捌][6六陆陸]|(?![0-9])\d[六陆陸]|[八捌](?![0-9])\d)",
-    _DIGIT_LIKE,
-    rf"[\d{''.join(CHINESE_DIGITS)}]",  # a spoken digit is one only in some runs: no bound
 )
 _CHINESE_DIGIT = re.compile(f"[{_DIGIT_LIKE}]")  # a Chinese or spoken digit
 _SPOKEN_RUN = re.compile(r"[0-9拐洞勾参]+(?:[-\s.]{1,3}[0-9拐洞勾参]+)*")
@@ -236,17 +212,14 @@ _PREFIXED = re.compile(
     rb"(?:(?<=[xs])|(?<=[xs][068][068]))86s{0,3}(?:[068]s{0,3})?[068]{2,4}s{0,3}"
     rb"[068]{3,4}s{0,3}[068]{4}(?![068])"
 )
-# A mobile number spread out (`_SPREAD_RUN`): "1", [3-9] and nine digits, each set off by at most
-# two separators (the bytes classed "s"), searched in the bytes themselves so that a timestamp
-# ("2026-11-27 13:46:10") holds none. A digit within two separators after it makes a longer run
-# (where spoken digits were read as digits, maybe wrongly, the shape is searched unbounded).
-_GAP_BYTES = b"[" + re.escape(bytes(b for b in range(128) if _CLASSES[b] == ord("s"))) + b"]{0,2}"
-_SPREAD_UNBOUNDED = re.compile(rb"1%b[3-9](?:%b[0-9]){9}" % (_GAP_BYTES, _GAP_BYTES))
-_SPREAD = re.compile(_SPREAD_UNBOUNDED.pattern + rb"(?!%b[0-9])" % _GAP_BYTES)
 # Lead bytes of the UTF-8 encodings of every non-ASCII digit, space or separator (classed "x"
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
 _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
+# The Chinese and spoken digits: each is replaced by its ASCII digit before the byte scan, as
+# the exact test folds it (a spoken one wherever it is: the exact test reads it only in a run of
+# digits).
+_DIGIT_MEANINGS = CHINESE_DIGITS | SPOKEN_DIGITS
 # ASCII bytes: deleted, they leave every multi-byte character whole (UTF-8's lead bytes are never
 # continuation bytes, so the decoder starts a character on each).
 _ASCII = bytes(range(128))
@@ -280,7 +253,7 @@ def might_hold_identifier_json(data: bytes) -> bool:
         chinese = set(_CHINESE_DIGIT.findall(wide))
         for digit in chinese:  # each replaced in C, as the exact test folds it
             data = data.replace(digit.encode(), _DIGIT_MEANINGS[digit].encode())
-        return bool(chinese) and _shaped(data, spoken=not chinese.isdisjoint(SPOKEN_DIGITS))
+        return bool(chinese) and _shaped(data)
     return _shaped(data)
 
 
@@ -298,15 +271,11 @@ def _narrowed(data: bytes) -> bytes | None:
     return data
 
 
-def _shaped(data: bytes, spoken: bool = False) -> bool:
-    """Whether a JSON text's bytes (digits ASCII) hold one of the shapes above; `spoken`: spoken
-    digits were read as digits."""
+def _shaped(data: bytes) -> bool:
+    """Whether a JSON text's bytes (digits ASCII) hold one of the shapes above."""
     if len(data) - len(data.translate(None, _DIGITS)) < _FEWEST_DIGITS:
         return False
     if _holds_shape(b"x" + data.translate(_CLASSES)):  # a text may start with a number
-        return True
-    spread = _SPREAD_UNBOUNDED if spoken else _SPREAD
-    if spread.search(data) is not None:
         return True
     return b"86" in data and _PREFIXED.search(b"x" + data.translate(_CLASSES_86)) is not None
 
@@ -343,8 +312,6 @@ def _kind(text: str) -> str | None:
     mobiles = _MOBILE.finditer(text)
     if any(_is_mobile(m, strict=True) and not _in_hex_token(text, m) for m in mobiles):
         return "mobile number"
-    if _spread_mobiles(text, strict=True):
-        return "mobile number"
     if any(_is_landline(text, m, strict=True) for m in _LANDLINE.finditer(text)):
         return "landline number"
     if "@" in text and _EMAIL.search(text) is not None:
@@ -375,7 +342,6 @@ def _spans(folded: str, thorough: bool) -> list[tuple[int, int]]:
         for m in _MOBILE.finditer(folded)
         if _is_mobile(m, strict=not thorough) and (thorough or not _in_hex_token(folded, m))
     ]
-    spans += _spread_mobiles(folded, strict=not thorough)
     spans += [m.span() for m in _LANDLINE.finditer(folded) if _is_landline(folded, m, not thorough)]
     if "@" in folded:
         spans += [m.span() for m in _EMAIL.finditer(folded)]
@@ -563,27 +529,6 @@ def _is_mobile(match: re.Match[str], strict: bool) -> bool:
         return False
     trunk_or_bare = match.group("trunk") is not None or match.group("cc") == "86"
     return not strict or not trunk_or_bare or is_cn_mobile(digits)
-
-
-def _spread_mobiles(text: str, strict: bool) -> list[_Span]:
-    """Where folded `text` holds a mobile number spread out (`_SPREAD_RUN`, separators in it: a
-    glued run is `_MOBILE`'s, hex tokens and all); `strict` as in `_is_mobile`, a bare "86"
-    being one not after "+"."""
-    spans = []
-    for run in _SPREAD_RUN.finditer(text):
-        if run.group().isdigit():
-            continue
-        number = _SPREAD_MOBILE.fullmatch(re.sub("[^0-9]", "", run.group()))
-        if number is None:
-            continue
-        start = run.start()
-        for mark in ("+", "(") if number.group("cc") is not None else ():  # the prefix's too
-            start -= text.endswith(mark, 0, start)
-        bare = number.group("cc") == "86" and not text[start:].startswith(("+", "(+"))
-        doubt = bare or number.group("trunk") or number.group("zero")
-        if not strict or not doubt or is_cn_mobile(number["number"]):
-            spans.append((start, run.end()))
-    return spans
 
 
 def _is_landline(text: str, match: re.Match[str], strict: bool) -> bool:

@@ -26,7 +26,7 @@ CLASSES = st.lists(
 # JSON-ish texts whose digits are ASCII: digits, separators, letters, "86".
 TEXTS = st.lists(
     st.sampled_from(
-        [*"0123456789", "86", "138", "1234", "5678", " ", "-", "(", ")", "+", "a", '"', "  "]
+        [*"0123456789", "86", "138", "1234", "5678", " ", "-", "(", ")", "+", "a", '"']
     ),
     max_size=30,
 ).map(lambda parts: "".join(parts).encode())
@@ -52,9 +52,8 @@ def test_no_shape_holds_fewer_digits_than_the_fewest(classes: bytes) -> None:
 def test_the_quick_exits_agree_with_the_shapes_they_skip(data: bytes) -> None:
     classes = b"x" + data.translate(redaction._CLASSES)
     prefixed = b"x" + data.translate(redaction._CLASSES_86)
-    spread = redaction._SPREAD.search(data) is not None
     expected = any(s.search(classes) for s in _SHAPES) or _PREFIXED.search(prefixed) is not None
-    assert _shaped(data) == (expected or spread)
+    assert _shaped(data) == expected
 
 
 # Bytes that make numbers in UTF-8, whole or cut: Chinese digits, non-ASCII separators and spaces,
@@ -84,9 +83,6 @@ _PIECES = [
     "\xa0",
     "\u200b",
     "\uff20",
-    "1 3 8 ",
-    "1 2 3 4",
-    "\u4e09 ",
 ]
 BYTES = st.lists(
     st.one_of(
@@ -127,32 +123,3 @@ def test_chinese_text_with_wide_punctuation_is_cleared_without_the_text_scan(
     monkeypatch.setattr(redaction, "might_hold_identifier", text_scan)
     record = {"name": "张三", "address": "朝阳区\u3000建国路\uff0c“幸福里”3号楼2单元", "floor": 12}
     assert not might_hold_identifier_json(orjson.dumps(record))
-
-
-# Mobile numbers spread out digit by digit or grouped otherwise than 3-4-4: the exact test finds
-# each, and both pre-filters pass it.
-SPREAD = [
-    "1 3 8 1 2 3 4 5 6 7 8",
-    "138 12 34 56 78",
-    "1-3-8-1-2-3-4-5-6-7-8",
-    "138-1234-56-78",
-    "1381 2345 678",
-    "13 81 23 45 67 8",
-    "\u4e00 \u4e09 \u516b \u4e00 \u4e8c \u4e09 \u56db \u4e94 \u516d \u4e03 \u516b",
-    "1\uff0d3\uff0d8\u30001\u30002 3 4 5 6 7 8",
-    "+86 1 3 8 12 34 56 78",
-]
-
-
-@pytest.mark.parametrize("text", SPREAD)
-def test_spread_out_mobile_numbers_pass_both_pre_filters(text: str) -> None:
-    assert redaction.raw_identifier_kind(text) == "mobile number"
-    assert might_hold_identifier(text)
-    assert might_hold_identifier_json(orjson.dumps({"name": f"sc-dong-men-{text}"}))
-
-
-@pytest.mark.parametrize(
-    "text", ["2026-11-27 13:46:10", "2026-11-27T13:46:10Z 2026-11-28 09:15:00", "1,380,000.50"]
-)
-def test_timestamps_and_amounts_are_cleared_by_the_byte_scan(text: str) -> None:
-    assert not might_hold_identifier_json(orjson.dumps({"at": text}))
