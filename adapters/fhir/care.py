@@ -46,6 +46,23 @@ def _subject(
     return None
 
 
+_STATUS = (("status", "status"),)
+
+
+def _subject_and_status(
+    kind: str, resource: dict[str, Any], subject: str, record: Record, context: SourceContext,
+    dropped: Drops, codes: tuple[tuple[str, str], ...] = _STATUS, needs: str | None = "a status",
+) -> Rejected | None:  # fmt: skip
+    """What every entity here starts with: the Patient as subject, the coded fields (the status
+    first) and, unless `needs` is None, a rejection naming what `needs` says when a coded field
+    is missing."""
+    problem = _subject(kind, resource, subject, record, context, dropped)
+    problem = problem or _codes(kind, resource, record, codes)
+    if problem is None and needs is not None and any(name not in record for name, _ in codes):
+        return Rejected(_MISSING, f"a {kind} needs {needs}", f"{kind}.{codes[0][0]}")
+    return problem
+
+
 def _text(value: Any) -> str | None:
     """Free text as the standard takes it (cut at its length), or None when empty."""
     return value[:_MAX_TEXT] if isinstance(value, str) and value.strip() else None
@@ -87,14 +104,12 @@ def _care_plan(
     resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
     kind = "CarePlan"
-    problem = _subject(kind, resource, "subject", record, context, dropped)
-    problem = problem or _codes(
-        kind, resource, record, (("status", "status"), ("intent", "intent"))
+    codes = (("status", "status"), ("intent", "intent"))
+    problem = _subject_and_status(
+        kind, resource, "subject", record, context, dropped, codes, "a status and an intent"
     )
     if problem is not None:
         return problem
-    if "status" not in record or "intent" not in record:
-        return Rejected(_MISSING, "a CarePlan needs a status and an intent", "CarePlan.status")
     _encounter(resource, "encounter", record, context, dropped)
     _put(record, "categories", any_concepts(resource.get("category"), "category", dropped))
     _put(record, "title", _text(resource.get("title")))
@@ -226,12 +241,9 @@ def _consent(
 ) -> Rejected | None:
     """A Consent (R5's spelling made R4's by `as_r4` before validation)."""
     kind = "Consent"
-    problem = _subject(kind, resource, "patient", record, context, dropped)
-    problem = problem or _codes(kind, resource, record, (("status", "status"),))
+    problem = _subject_and_status(kind, resource, "patient", record, context, dropped)
     if problem is not None:
         return problem
-    if "status" not in record:
-        return Rejected(_MISSING, "a Consent needs a status", "Consent.status")
     given = resource.get("provision")
     provision: dict[str, Any] = given if isinstance(given, dict) else {}
     decision = provision.get("type")
@@ -343,12 +355,9 @@ def _communication(
     resource: dict[str, Any], record: Record, context: SourceContext, dropped: Drops
 ) -> Rejected | None:
     kind = "Communication"
-    problem = _subject(kind, resource, "subject", record, context, dropped)
-    problem = problem or _codes(kind, resource, record, (("status", "status"),))
+    problem = _subject_and_status(kind, resource, "subject", record, context, dropped)
     if problem is not None:
         return problem
-    if "status" not in record:
-        return Rejected(_MISSING, "a Communication needs a status", "Communication.status")
     _encounter(resource, "encounter", record, context, dropped)
     _put(record, "categories", any_concepts(resource.get("category"), "category", dropped))
     _put(record, "media", any_concepts(resource.get("medium"), "medium", dropped))
@@ -388,12 +397,9 @@ def _document(
 ) -> Rejected | None:
     """Composition (sections), DocumentReference (attachments) or DocumentManifest (contents)."""
     kind = resource["resourceType"]
-    problem = _subject(kind, resource, "subject", record, context, dropped)
-    problem = problem or _codes(kind, resource, record, (("status", "status"),))
+    problem = _subject_and_status(kind, resource, "subject", record, context, dropped)
     if problem is not None:
         return problem
-    if "status" not in record:
-        return Rejected(_MISSING, f"a {kind} needs a status", f"{kind}.status")
     record["kind"] = _DOCUMENT_KIND[kind]
     encounter = resource.get("encounter")
     if kind == "DocumentReference":
@@ -519,8 +525,7 @@ def _device_use(
     """A DeviceUseStatement with the Device it names (contained, or read elsewhere in the run:
     `parts` in the context's facts, found by the adapter) as one MedicalDevice."""
     kind = "DeviceUseStatement"
-    problem = _subject(kind, resource, "subject", record, context, dropped)
-    problem = problem or _codes(kind, resource, record, (("status", "status"),))
+    problem = _subject_and_status(kind, resource, "subject", record, context, dropped, needs=None)
     if problem is not None:
         return problem
     pointer = (resource.get("device") or {}).get("reference")
