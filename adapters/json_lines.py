@@ -24,14 +24,14 @@ def holds_lines(data: bytes) -> bool:
     first = next(lines, None)
     if first is None or first.lstrip().startswith(b"["):
         return False  # nothing, or an array: one document (`[` alone on its first line too)
-    whole = _is_object(first)
+    whole = is_object_line(first)
     if whole is None:
         second = next(lines, None)
-        return second is not None and _is_object(second) is True
+        return second is not None and is_object_line(second) is True
     return whole and next(lines, None) is not None
 
 
-def _is_object(line: bytes) -> bool | None:
+def is_object_line(line: bytes) -> bool | None:
     """Whether a line is a whole JSON object (None: it is not JSON)."""
     try:
         return isinstance(orjson.loads(line), dict)

@@ -35,6 +35,7 @@ from ccstd.adapters.base import (
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import care, elements, mapping
 from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, strings_of
+from ccstd.adapters.json_lines import is_object_line
 from ccstd.adapters.ledger import Coverage
 
 
@@ -619,19 +620,11 @@ def is_ndjson(path: Path) -> bool:
         first = next(lines, b"")
         if not first.endswith(b"\n"):
             return False  # the whole file, or a line beyond the bound: a document
-        whole = _is_object(first)
+        whole = is_object_line(first)
         if whole is None:
             second = next(lines, b"")
-            return second.endswith(b"\n") and _is_object(second) is True
+            return second.endswith(b"\n") and is_object_line(second) is True
         return whole and next(lines, None) is not None
-
-
-def _is_object(line: bytes) -> bool | None:
-    """Whether a line is a whole JSON object (None: it is not JSON)."""
-    try:
-        return isinstance(orjson.loads(line), dict)
-    except orjson.JSONDecodeError:
-        return None
 
 
 def _some_lines(handle: BinaryIO) -> Iterator[bytes]:
