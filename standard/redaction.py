@@ -45,7 +45,7 @@ import datetime
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ccstd.standard import divisions
 from ccstd.standard.formats import is_resident_id
@@ -211,7 +211,7 @@ def _might_hold(text: str) -> bool:
 
 def _spread_in(text: str) -> bool:
     """Whether a reading of `text` holds a spread-out number's shape (`_spread_spans`)."""
-    return any(_spread_spans(folded, strict=False) for folded in _folded(text))
+    return any(_holds(_spread_spans(folded, strict=False)) for folded in _folded(text))
 
 
 # A JSON text's bytes by class, for a scan that never decodes: ASCII digits "0", the separators
@@ -335,7 +335,7 @@ def _spread_shaped(data: bytes) -> bool:
     if _SPREAD_BYTES.search(data) is None:
         return False
     spaced = _SPREAD_BYTES_GAP.sub(b" ", data).decode("utf-8", "replace")
-    return bool(_spread_spans(spaced, strict=False))
+    return _holds(_spread_spans(spaced, strict=False))
 
 
 def _holds_shape(classes: bytes) -> bool:
@@ -370,7 +370,7 @@ def _kind(text: str) -> str | None:
     mobiles = _MOBILE.finditer(text)
     if any(_is_mobile(m, strict=True) and not _in_hex_token(text, m) for m in mobiles):
         return "mobile number"
-    if _spread_spans(text, strict=True):
+    if _holds(_spread_spans(text, strict=True)):
         return "mobile number"
     if any(_is_landline(text, m, strict=True) for m in _LANDLINE.finditer(text)):
         return "landline number"
@@ -402,7 +402,7 @@ def _spans(folded: str, thorough: bool) -> list[tuple[int, int]]:
         for m in _MOBILE.finditer(folded)
         if _is_mobile(m, strict=not thorough) and (thorough or not _in_hex_token(folded, m))
     ]
-    spans += _spread_spans(folded, strict=not thorough)
+    spans += list(_spread_spans(folded, strict=not thorough))
     spans += [m.span() for m in _LANDLINE.finditer(folded) if _is_landline(folded, m, not thorough)]
     if "@" in folded:
         spans += [m.span() for m in _EMAIL.finditer(folded)]
@@ -592,51 +592,66 @@ def _is_mobile(match: re.Match[str], strict: bool) -> bool:
     return not strict or not trunk_or_bare or is_cn_mobile(digits)
 
 
-def _spread_spans(text: str, strict: bool) -> list[_Span]:
+def _spread_spans(text: str, strict: bool) -> Iterator[_Span]:
     """Where folded `text` holds a mobile number spread out or grouped otherwise than 3-4-4: in a
     run of groups (`_SPREAD_RUN`), whole consecutive groups holding eleven digits 1[3-9]…
-    (`_windows`). A prefix group just before them ("+86 ", "0086-", "0 ") is redacted with
-    them. `strict` as in `_is_mobile`, and more: an allocated range, not glued to a hex token
-    nor in a UUID (spread-out digits are less often a number)."""
-    spans: list[_Span] = []
+    (`_window`), the first perhaps after a prefix glued to it ("0138 12 34 56 78", "+8613 81 …").
+    A prefix group just before them ("+86 ", "0086-", "0 ") is redacted with them. `strict` as in
+    `_is_mobile`, and more: an allocated range, not glued to a hex token nor in a UUID
+    (spread-out digits are less often a number)."""
     for run in _SPREAD_RUN.finditer(text):
         groups = [g.span() for g in _GROUP.finditer(text, run.start(), run.end())]
-        for first, last in _windows([end - start for start, end in groups]):
-            start, end = groups[first][0], groups[last][1]
-            digits = "".join(text[a:b] for a, b in groups[first : last + 1])
-            if _MOBILE_PREFIX.match(digits) is None:
-                continue
-            if strict and not _strictly_spread(text, start, end, digits):
-                continue
-            prefix = groups[first - 1] if first else (start, start)
-            if text[prefix[0] : prefix[1]] in ("86", "0086", "0"):
-                start = prefix[0] - text.endswith("+", 0, prefix[0])
-            spans.append((start, end))
-    return spans
+        sizes = [end - start for start, end in groups]
+        for first, (start, _) in enumerate(groups):
+            for glued in _GLUED_PREFIXES:
+                if not text.startswith(glued, start) or (glued and sizes[first] - len(glued) < 2):
+                    continue
+                last = _window(sizes, first, len(glued))
+                if last is None:
+                    continue
+                end = groups[last][1]
+                digits = "".join(text[a:b] for a, b in groups[first : last + 1])[len(glued) :]
+                if _MOBILE_PREFIX.match(digits) is None:
+                    continue
+                if strict and not _strictly_spread(text, start, end, digits):
+                    continue
+                yield _prefixed(text, groups[first - 1] if first else None, start), end
+                break
 
 
 _MOBILE_DIGITS = 11
+_GLUED_PREFIXES = ("", "0086", "86", "0")  # a country prefix or a trunk 0 glued to the first group
 
 
-def _windows(sizes: list[int]) -> list[tuple[int, int]]:
-    """The first and last index of each window of consecutive groups (of `sizes` digits) that
-    holds eleven digits and is shaped as a spread-out number: eleven single digits, or groups of
-    two to five digits, the last of one to five, not every one after the first of three (an
-    amount, "13 800 000 000")."""
-    windows = []
-    for first in range(len(sizes)):
-        total, last = 0, first
-        while last < len(sizes) and total + sizes[last] <= _MOBILE_DIGITS:
-            total += sizes[last]
-            last += 1
-        if total != _MOBILE_DIGITS:
-            continue
-        window = sizes[first:last]
-        singles = len(window) == _MOBILE_DIGITS
-        grouped = all(2 <= n <= 5 for n in window[:-1]) and window[-1] <= 5
-        if singles or (grouped and any(n != 3 for n in window[1:])):
-            windows.append((first, last - 1))
-    return windows
+def _window(sizes: list[int], first: int, glued: int) -> int | None:
+    """The last of the groups (of `sizes` digits) from `first` on (less `glued` digits of
+    prefix) that hold eleven digits shaped as a spread-out number, if any: eleven single digits,
+    or groups of two to five digits, the last of one to five, not every one after the first of
+    three (an amount, "13 800 000 000")."""
+    window: list[int] = []
+    for size in (sizes[first] - glued, *sizes[first + 1 : first + _MOBILE_DIGITS]):
+        if sum(window) + size > _MOBILE_DIGITS:
+            break
+        window.append(size)
+    if sum(window) != _MOBILE_DIGITS:
+        return None
+    singles = len(window) == _MOBILE_DIGITS and not glued
+    grouped = all(2 <= n <= 5 for n in window[:-1]) and window[-1] <= 5
+    if singles or (grouped and any(n != 3 for n in window[1:])):
+        return first + len(window) - 1
+    return None
+
+
+def _holds(spans: Iterator[_Span]) -> bool:
+    return next(spans, None) is not None
+
+
+def _prefixed(text: str, before: _Span | None, start: int) -> int:
+    """Where a number at `start` starts with the group `before` it if that is a prefix ("86",
+    "0086", "0"), and with a "+" before "86"."""
+    if before is not None and text[before[0] : before[1]] in ("86", "0086", "0"):
+        start = before[0]
+    return start - (text.startswith("86", start) and text.endswith("+", 0, start))
 
 
 def _strictly_spread(text: str, start: int, end: int, digits: str) -> bool:
