@@ -85,7 +85,31 @@ CHINESE_DIGITS = {
 # spaces, hyphens or dots, of six digits or more, three of them others and one of those a
 # Chinese numeral (`_spoken`: "一三八洞洞拐拐勾勾一二", not "1381234567参考").
 SPOKEN_DIGITS = {"拐": "7", "洞": "0", "勾": "9", "参": "3"}
-_DIGIT_LIKE = "".join(CHINESE_DIGITS) + "".join(SPOKEN_DIGITS)
+# Digits written as symbols, read as their digit as Chinese numerals are (in a second reading):
+# superscript and subscript digits, circled, double-circled, negative circled and dingbat circled
+# ones, parenthesized ones and those with a full stop ("¹³⁸…", "①③⑧…", "❶❸❽…").
+SYMBOL_DIGITS = {
+    char: str(unicodedata.digit(char))
+    for first, last in (
+        ("\u2070", "\u2070"),
+        ("\u00b9", "\u00b9"),
+        ("\u00b2", "\u00b3"),
+        ("\u2074", "\u2079"),
+        ("\u2080", "\u2089"),
+        ("\u2460", "\u2468"),
+        ("\u24ea", "\u24ea"),
+        ("\u2474", "\u247c"),
+        ("\u2488", "\u2490"),
+        ("\u24f5", "\u24fd"),
+        ("\u24ff", "\u24ff"),
+        ("\u2776", "\u277e"),
+        ("\u2780", "\u2788"),
+        ("\u278a", "\u2792"),
+    )
+    for char in map(chr, range(ord(first), ord(last) + 1))
+}
+_READ_AS_DIGITS = CHINESE_DIGITS | SYMBOL_DIGITS  # in the second reading
+_DIGIT_LIKE = "".join(_READ_AS_DIGITS) + "".join(SPOKEN_DIGITS)
 _GAP = r"[-\s.:_/()~|*#+=]{0,3}"  # between groups, once folded: up to three separators
 _CHECK = r"[0-9Xx]"  # the check character: a digit or X
 _RESIDENT_ID = re.compile(
@@ -162,15 +186,18 @@ def _spread_candidate(digit: str, ones: str, threes: str) -> re.Pattern[str]:
 _SPREAD_CANDIDATE = _spread_candidate(r"\d", "", "")
 _SPREAD_CANDIDATE_CHINESE = _spread_candidate(
     rf"[\d{_DIGIT_LIKE}]",
-    "".join(c for c, d in (CHINESE_DIGITS | SPOKEN_DIGITS).items() if d == "1"),
-    "".join(c for c, d in (CHINESE_DIGITS | SPOKEN_DIGITS).items() if d in "3456789"),
+    "".join(c for c, d in (_READ_AS_DIGITS | SPOKEN_DIGITS).items() if d == "1"),
+    "".join(c for c, d in (_READ_AS_DIGITS | SPOKEN_DIGITS).items() if d in "3456789"),
 )
+_SYMBOL_8 = "".join(c for c, d in SYMBOL_DIGITS.items() if d == "8")
+_SYMBOL_6 = "".join(c for c, d in SYMBOL_DIGITS.items() if d == "6")
 _CANDIDATE = _candidate(r"\d", r"(?:86|(?![0-9]{2})\d\d)")
 _CANDIDATE_CHINESE = _candidate(
     rf"[\d{_DIGIT_LIKE}]",
-    r"(?:86|(?![0-9]{2})\d\d|[8八捌][6六陆陸]|(?![0-9])\d[六陆陸]|[八捌](?![0-9])\d)",
+    rf"(?:86|(?![0-9]{{2}})\d\d|[8八捌{_SYMBOL_8}][6六陆陸{_SYMBOL_6}]"
+    rf"|(?![0-9])\d[六陆陸{_SYMBOL_6}]|[八捌{_SYMBOL_8}](?![0-9])\d)",
 )
-_CHINESE_DIGIT = re.compile(f"[{_DIGIT_LIKE}]")  # a Chinese or spoken digit
+_CHINESE_DIGIT = re.compile(f"[{_DIGIT_LIKE}]")  # a Chinese, symbol or spoken digit
 _SPOKEN_RUN = re.compile(r"[0-9拐洞勾参]+(?:[-\s.]{1,3}[0-9拐洞勾参]+)*")
 _SPOKEN = str.maketrans(SPOKEN_DIGITS)
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
@@ -267,7 +294,7 @@ _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
 # The Chinese and spoken digits: each is replaced by its ASCII digit before the byte scan, as
 # the exact test folds it (a spoken one wherever it is: the exact test reads it only in a run of
 # digits).
-_DIGIT_MEANINGS = CHINESE_DIGITS | SPOKEN_DIGITS
+_DIGIT_MEANINGS = _READ_AS_DIGITS | SPOKEN_DIGITS
 # ASCII bytes: deleted, they leave every multi-byte character whole (UTF-8's lead bytes are never
 # continuation bytes, so the decoder starts a character on each).
 _ASCII = bytes(range(128))
@@ -443,8 +470,8 @@ class _Fold(dict[int, int]):
         char = chr(code)
         if char.isdecimal():
             folded = ord(str(unicodedata.decimal(char)))
-        elif char in CHINESE_DIGITS and self.chinese:
-            folded = ord(CHINESE_DIGITS[char])
+        elif char in _READ_AS_DIGITS and self.chinese:
+            folded = ord(_READ_AS_DIGITS[char])
         elif char.isspace() or char in INVISIBLE:
             folded = ord(" ")
         elif char in SEPARATORS[:9]:

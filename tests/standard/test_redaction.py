@@ -320,3 +320,29 @@ def test_a_spread_out_number_in_an_unallocated_range_or_a_hex_token_is_redacted_
     for text in ("140 12 34 56 78", "a1 3 8 1 2 3 4 5 6 7 8", "138 12 34 56 78ff"):
         assert raw_identifier_kind(text) is None, text
         assert PLACEHOLDER in redact(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u2460\u2462\u2467\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467",  # circled
+        "\u00b9\u00b3\u2078\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078",  # superscript
+        "\u00b9\u00b3\u2078 \u00b9\u00b2 \u00b3\u2074 \u2075\u2076 \u2077\u2078",
+        "\u2776\u2778\u277d-\u2776\u2777\u2778\u2779-\u277a\u277b\u277c\u277d",  # negative
+        "+\u2467\u2465 \u2460\u2462\u2467 \u2460\u2461\u2462\u2463 \u2464\u2465\u2466\u2467",
+        "1\u2462\u2467 1234 5678",  # mixed with ASCII digits
+    ],
+)
+def test_numbers_in_superscript_or_circled_digits_are_found(text: str) -> None:
+    """Symbol digits are read as their digits, as Chinese numerals are (a second reading)."""
+    assert raw_identifier_kind(f"tel {text};") == "mobile number"
+    assert redact(f"tel {text};") == f"tel {PLACEHOLDER};"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x\u00b2+y\u00b2=13", "H\u2082O 1\u00b3", "\u7b2c\u2460\u6761 \u2461", "note\u00b9 2026"],
+)
+def test_footnotes_exponents_and_list_marks_are_no_numbers(text: str) -> None:
+    assert raw_identifier_kind(text) is None
+    assert redact(text) == text
