@@ -214,9 +214,9 @@ _LETTERED_WAYBILL = re.compile(r"JDV[A-Z][0-9]{11}|JD[0-9]{13}|SF[0-9]{12,13}|YT
 
 
 def might_hold_identifier(text: str) -> bool:
-    """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4, an ID number's
-    groups, an area code set off or after +86 and a subscriber number) or an "@", as written
-    or as `_normalised`? Most text does not."""
+    """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4 or spread out, an ID
+    number's groups, an area code set off or after +86 and a subscriber number) or an "@", as
+    written or as `_normalised`? Most text does not."""
     if _might_hold(text):
         return True
     normal = _normalised(text)

@@ -83,6 +83,13 @@ def test_validate_reports_hide_spread_out_numbers(tmp_path: Path) -> None:
         assert "redacted" in done.output, (fmt, done.output)  # "%5Bredacted%5D" in a URI
 
 
+def order_titled(tmp_path: Path, title: str) -> dict:  # type: ignore[type-arg]
+    """Convert one Taobao trade whose one item has `title` (no other personal number in it)."""
+    item = TRADE["orders"][0] | {"title": title}  # type: ignore[index]
+    trade = TRADE | {"receiver_mobile": "", "seller_memo": "", "orders": [item]}
+    return taobao_with_memo_as_merchant(tmp_path, trade)
+
+
 @pytest.mark.parametrize(
     "title",
     [f"tea for {SPREAD}", "1381 2345 678", "13-81-23-45-67-8", "房 5 1 3 8 1 2 3 4 5 6 7 8"],
@@ -90,9 +97,7 @@ def test_validate_reports_hide_spread_out_numbers(tmp_path: Path) -> None:
 def test_an_order_title_with_a_spread_out_number_rejects_the_order(
     tmp_path: Path, title: str
 ) -> None:
-    item = TRADE["orders"][0] | {"title": title}  # type: ignore[index]
-    trade = TRADE | {"receiver_mobile": "", "seller_memo": "", "orders": [item]}
-    done = taobao_with_memo_as_merchant(tmp_path, trade)
+    done = order_titled(tmp_path, title)
     assert done["run"].exit_code == 1, done["run"].output
     assert title not in done["written"] and "34 5" not in done["written"]
     assert [r["reason"] for r in redacted_rejects(tmp_path)] == ["personal-data"]
@@ -102,9 +107,7 @@ def test_an_order_title_with_a_spread_out_number_rejects_the_order(
 def test_an_order_title_with_an_address_a_date_or_an_amount_converts(
     tmp_path: Path, title: str
 ) -> None:
-    item = TRADE["orders"][0] | {"title": title}  # type: ignore[index]
-    trade = TRADE | {"receiver_mobile": "", "seller_memo": "", "orders": [item]}
-    done = taobao_with_memo_as_merchant(tmp_path, trade)
+    done = order_titled(tmp_path, title)
     assert done["run"].exit_code == 0, done["run"].output
     assert redacted_rejects(tmp_path) == []
     assert title in (tmp_path / "out.ndjson").read_text("utf-8")
