@@ -9,7 +9,10 @@ sign, equals and plus signs, solidus and parentheses; ideographic and no-break s
 the enumeration and full-width commas, the ellipsis, the ideographic full stop), in Chinese
 numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other
 digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not)
-or a trunk 0 ("0138…"), with invisible characters between digits, or percent-escaped
+or a trunk 0 ("0138…"); a mobile number spread out or grouped otherwise too ("1 3 8 1 2 …",
+"138 12 34 56 78", "1381 2345 678": whole groups set off by spaces or hyphens holding eleven
+digits, `_spread_spans`; not by dots, colons or slashes, which make IP addresses, OIDs, dates and
+times), with invisible characters between digits, or percent-escaped
 (`_normalised`): invisible characters (zero-width spaces, soft hyphens) are deleted and runs of
 percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text,
 as 18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID
@@ -42,7 +45,7 @@ import datetime
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ccstd.standard import divisions
 from ccstd.standard.formats import is_resident_id
@@ -82,7 +85,31 @@ CHINESE_DIGITS = {
 # spaces, hyphens or dots, of six digits or more, three of them others and one of those a
 # Chinese numeral (`_spoken`: "一三八洞洞拐拐勾勾一二", not "1381234567参考").
 SPOKEN_DIGITS = {"拐": "7", "洞": "0", "勾": "9", "参": "3"}
-_DIGIT_LIKE = "".join(CHINESE_DIGITS) + "".join(SPOKEN_DIGITS)
+# Digits written as symbols, read as their digit as Chinese numerals are (in a second reading):
+# superscript and subscript digits, circled, double-circled, negative circled and dingbat circled
+# ones, parenthesized ones and those with a full stop ("¹³⁸…", "①③⑧…", "❶❸❽…").
+SYMBOL_DIGITS = {
+    char: str(unicodedata.digit(char))
+    for first, last in (
+        ("\u2070", "\u2070"),
+        ("\u00b9", "\u00b9"),
+        ("\u00b2", "\u00b3"),
+        ("\u2074", "\u2079"),
+        ("\u2080", "\u2089"),
+        ("\u2460", "\u2468"),
+        ("\u24ea", "\u24ea"),
+        ("\u2474", "\u247c"),
+        ("\u2488", "\u2490"),
+        ("\u24f5", "\u24fd"),
+        ("\u24ff", "\u24ff"),
+        ("\u2776", "\u277e"),
+        ("\u2780", "\u2788"),
+        ("\u278a", "\u2792"),
+    )
+    for char in map(chr, range(ord(first), ord(last) + 1))
+}
+_READ_AS_DIGITS = CHINESE_DIGITS | SYMBOL_DIGITS  # in the second reading
+_DIGIT_LIKE = "".join(_READ_AS_DIGITS) + "".join(SPOKEN_DIGITS)
 _GAP = r"[-\s.:_/()~|*#+=]{0,3}"  # between groups, once folded: up to three separators
 _CHECK = r"[0-9Xx]"  # the check character: a digit or X
 _RESIDENT_ID = re.compile(
@@ -103,6 +130,12 @@ _MOBILE = re.compile(
     rf"(?P<a>[0-9]{{3}}){_GAP}(?P<b>[0-9]{{4}}){_GAP}(?P<c>[0-9]{{4}})(?![0-9])"
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
+# A mobile number spread out or grouped otherwise than 3-4-4 (`_spread_spans`), in folded text: a
+# run of groups of digits, each gap one or two spaces or hyphens, or " - ". Not ". / : , ( )":
+# those make IP addresses, OIDs, dates, times and amounts.
+_SPREAD_GAP = r"(?:[-\s]{1,2}|\s-\s)"
+_SPREAD_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SPREAD_GAP}[0-9]+)+")
+_GROUP = re.compile("[0-9]+")
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
 # be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
 _LANDLINE = re.compile(
@@ -136,12 +169,35 @@ def _candidate(digit: str, eighty_six: str) -> re.Pattern[str]:
     )
 
 
+# Where a spread-out number may be, as written: eleven digits 1[3-9]…, each set off by at most
+# three spaces, hyphens, dashes or invisible characters (Chinese and spoken digits too, in a text
+# that holds one); where one is, `_spread_spans` decides on the text's readings.
+_RAW_SPREAD_GAP = rf"[-\s{SEPARATORS[:9]}\uff0d{INVISIBLE}]{{0,3}}"
+
+
+def _spread_candidate(digit: str, ones: str, threes: str) -> re.Pattern[str]:
+    """Eleven `digit`s, the first a 1 (or one of `ones`, or a non-ASCII digit), the second a 3
+    to 9 (or one of `threes`, or a non-ASCII digit)."""
+    one, three = rf"(?:[1{ones}]|(?![0-9])\d)", rf"(?:[3-9{threes}]|(?![0-9])\d)"
+    gap = _RAW_SPREAD_GAP
+    return re.compile(rf"{one}{gap}{three}(?:{gap}{digit}){{9}}")
+
+
+_SPREAD_CANDIDATE = _spread_candidate(r"\d", "", "")
+_SPREAD_CANDIDATE_CHINESE = _spread_candidate(
+    rf"[\d{_DIGIT_LIKE}]",
+    "".join(c for c, d in (_READ_AS_DIGITS | SPOKEN_DIGITS).items() if d == "1"),
+    "".join(c for c, d in (_READ_AS_DIGITS | SPOKEN_DIGITS).items() if d in "3456789"),
+)
+_SYMBOL_8 = "".join(c for c, d in SYMBOL_DIGITS.items() if d == "8")
+_SYMBOL_6 = "".join(c for c, d in SYMBOL_DIGITS.items() if d == "6")
 _CANDIDATE = _candidate(r"\d", r"(?:86|(?![0-9]{2})\d\d)")
 _CANDIDATE_CHINESE = _candidate(
     rf"[\d{_DIGIT_LIKE}]",
-    r"(?:86|(?![0-9]{2})\d\d|[8八捌][6六陆陸]|(?![0-9])\d[六陆陸]|[八捌](?![0-9])\d)",
+    rf"(?:86|(?![0-9]{{2}})\d\d|[8八捌{_SYMBOL_8}][6六陆陸{_SYMBOL_6}]"
+    rf"|(?![0-9])\d[六陆陸{_SYMBOL_6}]|[八捌{_SYMBOL_8}](?![0-9])\d)",
 )
-_CHINESE_DIGIT = re.compile(f"[{_DIGIT_LIKE}]")  # a Chinese or spoken digit
+_CHINESE_DIGIT = re.compile(f"[{_DIGIT_LIKE}]")  # a Chinese, symbol or spoken digit
 _SPOKEN_RUN = re.compile(r"[0-9拐洞勾参]+(?:[-\s.]{1,3}[0-9拐洞勾参]+)*")
 _SPOKEN = str.maketrans(SPOKEN_DIGITS)
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
@@ -158,9 +214,9 @@ _LETTERED_WAYBILL = re.compile(r"JDV[A-Z][0-9]{11}|JD[0-9]{13}|SF[0-9]{12,13}|YT
 
 
 def might_hold_identifier(text: str) -> bool:
-    """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4, an ID number's
-    groups, an area code set off or after +86 and a subscriber number) or an "@", as written
-    or as `_normalised`? Most text does not."""
+    """Cheap test: could `text` hold a number (eleven digits grouped 3-4-4 or spread out, an ID
+    number's groups, an area code set off or after +86 and a subscriber number) or an "@", as
+    written or as `_normalised`? Most text does not."""
     if _might_hold(text):
         return True
     normal = _normalised(text)
@@ -171,7 +227,18 @@ def _might_hold(text: str) -> bool:
     """`might_hold_identifier` on one reading of a text."""
     if "@" in text or "\uff20" in text or _CANDIDATE.search(text) is not None:
         return True
-    return _CHINESE_DIGIT.search(text) is not None and _CANDIDATE_CHINESE.search(text) is not None
+    if _SPREAD_CANDIDATE.search(text) is not None and _spread_in(text):
+        return True
+    if _CHINESE_DIGIT.search(text) is None:
+        return False
+    if _CANDIDATE_CHINESE.search(text) is not None:
+        return True
+    return _SPREAD_CANDIDATE_CHINESE.search(text) is not None and _spread_in(text)
+
+
+def _spread_in(text: str) -> bool:
+    """Whether a reading of `text` holds a spread-out number's shape (`_spread_spans`)."""
+    return any(_holds(_spread_spans(folded, strict=False)) for folded in _folded(text))
 
 
 # A JSON text's bytes by class, for a scan that never decodes: ASCII digits "0", the separators
@@ -212,6 +279,14 @@ _PREFIXED = re.compile(
     rb"(?:(?<=[xs])|(?<=[xs][068][068]))86s{0,3}(?:[068]s{0,3})?[068]{2,4}s{0,3}"
     rb"[068]{3,4}s{0,3}[068]{4}(?![068])"
 )
+# Where a spread-out number may be in the bytes (non-ASCII spaces and dashes narrowed to ASCII
+# ones, a byte each): "1", [3-9] and nine digits, each set off by at most three spaces or
+# hyphens (a literal start: the search skips to a "1" at C speed; a date or a time holds none).
+# Where one is, `_spread_spans` decides on the text with every gap written " " (which takes a
+# run for longer, never shorter: each of its windows is still one).
+_SPREAD_GAP_BYTES = rb"[-\s\x1c-\x1f]"
+_SPREAD_BYTES = re.compile(rb"1%b{0,3}[3-9](?:%b{0,3}[0-9]){9}" % ((_SPREAD_GAP_BYTES,) * 2))
+_SPREAD_BYTES_GAP = re.compile(_SPREAD_GAP_BYTES + b"+")
 # Lead bytes of the UTF-8 encodings of every non-ASCII digit, space or separator (classed "x"
 # above); tests/conformance/test_leaks.py derives them from Unicode again.
 SUSPECT_LEADS = bytes.fromhex("c2 d9 db df e0 e1 e2 e3 ea ef f0")
@@ -219,7 +294,7 @@ _NOT_SUSPECT = bytes(b for b in range(256) if b not in SUSPECT_LEADS)
 # The Chinese and spoken digits: each is replaced by its ASCII digit before the byte scan, as
 # the exact test folds it (a spoken one wherever it is: the exact test reads it only in a run of
 # digits).
-_DIGIT_MEANINGS = CHINESE_DIGITS | SPOKEN_DIGITS
+_DIGIT_MEANINGS = _READ_AS_DIGITS | SPOKEN_DIGITS
 # ASCII bytes: deleted, they leave every multi-byte character whole (UTF-8's lead bytes are never
 # continuation bytes, so the decoder starts a character on each).
 _ASCII = bytes(range(128))
@@ -277,7 +352,17 @@ def _shaped(data: bytes) -> bool:
         return False
     if _holds_shape(b"x" + data.translate(_CLASSES)):  # a text may start with a number
         return True
+    if _spread_shaped(data):
+        return True
     return b"86" in data and _PREFIXED.search(b"x" + data.translate(_CLASSES_86)) is not None
+
+
+def _spread_shaped(data: bytes) -> bool:
+    """Whether a JSON text's bytes (digits ASCII) hold a spread-out number's shape."""
+    if _SPREAD_BYTES.search(data) is None:
+        return False
+    spaced = _SPREAD_BYTES_GAP.sub(b" ", data).decode("utf-8", "replace")
+    return _holds(_spread_spans(spaced, strict=False))
 
 
 def _holds_shape(classes: bytes) -> bool:
@@ -312,6 +397,8 @@ def _kind(text: str) -> str | None:
     mobiles = _MOBILE.finditer(text)
     if any(_is_mobile(m, strict=True) and not _in_hex_token(text, m) for m in mobiles):
         return "mobile number"
+    if _holds(_spread_spans(text, strict=True)):
+        return "mobile number"
     if any(_is_landline(text, m, strict=True) for m in _LANDLINE.finditer(text)):
         return "landline number"
     if "@" in text and _EMAIL.search(text) is not None:
@@ -342,6 +429,7 @@ def _spans(folded: str, thorough: bool) -> list[tuple[int, int]]:
         for m in _MOBILE.finditer(folded)
         if _is_mobile(m, strict=not thorough) and (thorough or not _in_hex_token(folded, m))
     ]
+    spans += list(_spread_spans(folded, strict=not thorough))
     spans += [m.span() for m in _LANDLINE.finditer(folded) if _is_landline(folded, m, not thorough)]
     if "@" in folded:
         spans += [m.span() for m in _EMAIL.finditer(folded)]
@@ -382,8 +470,8 @@ class _Fold(dict[int, int]):
         char = chr(code)
         if char.isdecimal():
             folded = ord(str(unicodedata.decimal(char)))
-        elif char in CHINESE_DIGITS and self.chinese:
-            folded = ord(CHINESE_DIGITS[char])
+        elif char in _READ_AS_DIGITS and self.chinese:
+            folded = ord(_READ_AS_DIGITS[char])
         elif char.isspace() or char in INVISIBLE:
             folded = ord(" ")
         elif char in SEPARATORS[:9]:
@@ -529,6 +617,82 @@ def _is_mobile(match: re.Match[str], strict: bool) -> bool:
         return False
     trunk_or_bare = match.group("trunk") is not None or match.group("cc") == "86"
     return not strict or not trunk_or_bare or is_cn_mobile(digits)
+
+
+def _spread_spans(text: str, strict: bool) -> Iterator[_Span]:
+    """Where folded `text` holds a mobile number spread out or grouped otherwise than 3-4-4: in a
+    run of groups (`_SPREAD_RUN`), whole consecutive groups holding eleven digits 1[3-9]…
+    (`_window`), the first perhaps after a prefix glued to it ("0138 12 34 56 78", "+8613 81 …").
+    A prefix group just before them ("+86 ", "0086-", "0 ") is redacted with them. `strict` as in
+    `_is_mobile`, and more: an allocated range, not glued to a hex token nor in a UUID
+    (spread-out digits are less often a number)."""
+    for run in _SPREAD_RUN.finditer(text):
+        groups = [g.span() for g in _GROUP.finditer(text, run.start(), run.end())]
+        sizes = [end - start for start, end in groups]
+        for first, (start, _) in enumerate(groups):
+            for glued in _GLUED_PREFIXES:
+                if not text.startswith(glued, start) or (glued and sizes[first] - len(glued) < 2):
+                    continue
+                last = _window(sizes, first, len(glued))
+                if last is None:
+                    continue
+                end = groups[last][1]
+                digits = "".join(text[a:b] for a, b in groups[first : last + 1])[len(glued) :]
+                if _MOBILE_PREFIX.match(digits) is None:
+                    continue
+                if strict and not _strictly_spread(text, start, end, digits):
+                    continue
+                yield _prefixed(text, groups[first - 1] if first else None, start), end
+                break
+
+
+_MOBILE_DIGITS = 11
+_GLUED_PREFIXES = ("", "0086", "86", "0")  # a country prefix or a trunk 0 glued to the first group
+
+
+def _window(sizes: list[int], first: int, glued: int) -> int | None:
+    """The last of the groups (of `sizes` digits) from `first` on (less `glued` digits of
+    prefix) that hold eleven digits shaped as a spread-out number, if any: eleven single digits,
+    or groups of two to five digits, the last of one to five, not every one after the first of
+    three (an amount, "13 800 000 000")."""
+    window: list[int] = []
+    for size in (sizes[first] - glued, *sizes[first + 1 : first + _MOBILE_DIGITS]):
+        if sum(window) + size > _MOBILE_DIGITS:
+            break
+        window.append(size)
+    if sum(window) != _MOBILE_DIGITS:
+        return None
+    singles = len(window) == _MOBILE_DIGITS and not glued
+    grouped = all(2 <= n <= 5 for n in window[:-1]) and window[-1] <= 5
+    if singles or (grouped and any(n != 3 for n in window[1:])):
+        return first + len(window) - 1
+    return None
+
+
+def _holds(spans: Iterator[_Span]) -> bool:
+    return next(spans, None) is not None
+
+
+def _prefixed(text: str, before: _Span | None, start: int) -> int:
+    """Where a number at `start` starts with the group `before` it if that is a prefix ("86",
+    "0086", "0"), and with a "+" before "86"."""
+    if before is not None and text[before[0] : before[1]] in ("86", "0086", "0"):
+        start = before[0]
+    return start - (text.startswith("86", start) and text.endswith("+", 0, start))
+
+
+def _strictly_spread(text: str, start: int, end: int, digits: str) -> bool:
+    """A spread-out number at `start`:`end` of folded `text` in an allocated range, neither
+    glued to a hex token's letters ("a1 3 8…", "…7 8f") nor in a UUID."""
+    if not is_cn_mobile(digits):
+        return False
+    before = text[_token_start(text, start) : start]
+    after = _TOKEN_EDGE.match(text, end)
+    for glued in (before, after.group() if after is not None else ""):
+        if glued and _HEX_TOKEN.fullmatch(glued + "0") is not None:
+            return False
+    uuids = _UUID.finditer(text, max(0, start - 36), end + 36)
+    return not any(u.start() < end and start < u.end() for u in uuids)
 
 
 def _is_landline(text: str, match: re.Match[str], strict: bool) -> bool:

@@ -36,7 +36,10 @@ _PIECES = st.sampled_from(
      "一三八", "一二三四", "幺", "\u3007", "○", "零", "壹贰叁", "捌", "陸", "两", "十", "八六",
      "联系电话\uff1a", "%20", "%40", "%2", "%E5%BC%A0", "%E2%80%8B", "%31", "\u2060", "\ufeff",
      "\u200c", "\uff0a", "\u00b7", "\u3001", "\u2026", "\u3002", "qq.com", "洞",
-     "拐拐", "勾", "参", "参加"]
+     "拐拐", "勾", "参", "参加", "1 3 8 ", "1 2 3 4 5 ", "12 34 56 78", "138-12", " 一 三",
+     "2026-11-27 13:46:10", "1381 2345 ", " - ", "\u2013", "\u2014", "  ", "5 ", "\u3000 ",
+     "13 81 23 ", "192.168.10.101", "\u2460\u2462\u2467", "\u00b9\u00b3", "\u2078\u2076", "\u277d",
+     "\u2465", "\u2082", "\u2488"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
@@ -72,8 +75,10 @@ def test_the_text_scan_holds_wherever_a_pattern_matches(text: str) -> None:
     the ways the text is read: Chinese digits as letters, and as digits)."""
     for folded in redaction._foldings(text):
         landlines = redaction._LANDLINE.finditer(folded)
-        if any(getattr(redaction, name).search(folded) for name in _PATTERNS) or any(
-            redaction._is_landline(folded, m, strict=False) for m in landlines
+        if (
+            any(getattr(redaction, name).search(folded) for name in _PATTERNS)
+            or any(redaction._is_landline(folded, m, strict=False) for m in landlines)
+            or list(redaction._spread_spans(folded, strict=False))
         ):
             assert might_hold_identifier(text)
 
@@ -296,3 +301,39 @@ def test_a_landline_with_a_spaced_trunk_0_in_parentheses_is_a_leak(tmp_path: Pat
     found, written = certify_leaks(tmp_path, record)
     assert found == ["/extensions/com.example/a", "/extensions/com.example/b"]
     assert "6320" not in written and "8888" not in written
+
+
+def test_mobile_numbers_spread_out_are_leaks_and_addresses_and_times_are_not(
+    tmp_path: Path,
+) -> None:
+    """Whole groups holding eleven digits 1[3-9]…, single digits or groups of two to five; not
+    an IP address, an OID, a date, a time, an amount or a list."""
+    spread = {
+        "a": "1 3 8 1 2 3 4 5 6 7 8",
+        "b": "note: 138 12 34 56 78",
+        "c": "1-3-8-1-2-3-4-5-6-7-8",
+        "d": "138-1234-56-78",
+        "e": "1381 2345 678",
+        "f": "13 81 23 45 67 8",
+        "g": "一 三 八 一 二 三 四 五 六 七 八",
+        "h": "sc-dong-men-138-12-34-56-78",
+        "i": "+86 1 3 8 1 2 3 4 5 6 7 8",
+        "j": "房 5 1 3 8 1 2 3 4 5 6 7 8",
+    }
+    others = {
+        "t1": "2026-11-27 13:46:10",
+        "t2": "15/8/2026 14:30",
+        "t3": "1,380,000,000.00",
+        "t4": "192.168.10.101",
+        "t5": "192.168.1.64:80",
+        "t6": "1.3.6.1.4.1.2011.2.3",
+        "t7": "1732665970.1",
+        "t8": "13 800 000 000",
+        "t9": "6 901234 567892",
+        "u1": "1 3 5 7 9 11 13 15 17",
+        "u2": "2026 11 27 13 46 10",
+    }
+    record = valid_record("Delivery") | {"extensions": {"com.example": spread | others}}
+    found, written = certify_leaks(tmp_path, record)
+    assert found == [f"/extensions/com.example/{key}" for key in sorted(spread)]
+    assert "56 78" not in written and "5-6-7-8" not in written and "七 八" not in written

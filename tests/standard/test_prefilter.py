@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -26,7 +28,28 @@ CLASSES = st.lists(
 # JSON-ish texts whose digits are ASCII: digits, separators, letters, "86".
 TEXTS = st.lists(
     st.sampled_from(
-        [*"0123456789", "86", "138", "1234", "5678", " ", "-", "(", ")", "+", "a", '"']
+        [
+            *"0123456789",
+            "86",
+            "138",
+            "1234",
+            "5678",
+            " ",
+            "-",
+            "(",
+            ")",
+            "+",
+            "a",
+            '"',
+            "  ",
+            "1 3 8 ",
+            "12 34 ",
+            "\\t",
+            "\\u0020",
+            ":",
+            ".",
+            "\x1f",
+        ]
     ),
     max_size=30,
 ).map(lambda parts: "".join(parts).encode())
@@ -53,7 +76,10 @@ def test_the_quick_exits_agree_with_the_shapes_they_skip(data: bytes) -> None:
     classes = b"x" + data.translate(redaction._CLASSES)
     prefixed = b"x" + data.translate(redaction._CLASSES_86)
     expected = any(s.search(classes) for s in _SHAPES) or _PREFIXED.search(prefixed) is not None
-    assert _shaped(data) == expected
+    spread = redaction._spread_shaped(data)
+    assert _shaped(data) == (expected or spread)
+    if list(redaction._spread_spans(data.decode("ascii"), strict=False)):
+        assert spread  # the byte search never clears a spread-out number the exact test finds
 
 
 # Bytes that make numbers in UTF-8, whole or cut: Chinese digits, non-ASCII separators and spaces,
@@ -83,6 +109,20 @@ _PIECES = [
     "\xa0",
     "\u200b",
     "\uff20",
+    "1 3 8 ",
+    "1 2 3 4",
+    "13 81 ",
+    "\u4e09 ",
+    "\u3000",
+    "\u2013",
+    " - ",
+    "\\t",
+    "\\u0020",
+    "2026-11-27 13:46:10",
+    "\u2460\u2462\u2467",
+    "\u00b9\u00b3\u2078",
+    "\u2467\u2465",
+    "\u277d",
 ]
 BYTES = st.lists(
     st.one_of(
@@ -123,3 +163,56 @@ def test_chinese_text_with_wide_punctuation_is_cleared_without_the_text_scan(
     monkeypatch.setattr(redaction, "might_hold_identifier", text_scan)
     record = {"name": "张三", "address": "朝阳区\u3000建国路\uff0c“幸福里”3号楼2单元", "floor": 12}
     assert not might_hold_identifier_json(orjson.dumps(record))
+
+
+# Mobile numbers spread out or grouped otherwise than 3-4-4 (issue 10): the exact test finds each,
+# and both pre-filters pass it, written as it is or in a JSON text, raw or escaped.
+SPREAD = [
+    "1 3 8 1 2 3 4 5 6 7 8",
+    "138 12 34 56 78",
+    "1-3-8-1-2-3-4-5-6-7-8",
+    "138-1234-56-78",
+    "1381 2345 678",
+    "13 81 23 45 67 8",
+    "\u4e00 \u4e09 \u516b \u4e00 \u4e8c \u4e09 \u56db \u4e94 \u516d \u4e03 \u516b",
+    "1\uff0d3\uff0d8\u30001\u30002 3 4 5 6 7 8",
+    "+86 138 12 34 56 78",
+    "138\u201312 \u2014 34\xa056\u200b 78",
+    "\u623f 5 1 3 8 1 2 3 4 5 6 7 8",
+    "1\t3\t8\t1\t2\t3\t4\t5\t6\t7\t8",
+    "\uff11\uff13\uff18 12 34 56 78",
+]
+
+
+@pytest.mark.parametrize("text", SPREAD)
+def test_spread_out_mobile_numbers_pass_both_pre_filters(text: str) -> None:
+    assert redaction.raw_identifier_kind(text) == "mobile number"
+    assert might_hold_identifier(text)
+    for ascii_only in (False, True):
+        document = json.dumps({"name": f"sc-dong-men-{text}"}, ensure_ascii=ascii_only)
+        assert might_hold_identifier_json(document.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-27 13:46:10",
+        "2026-11-27T13:46:10Z 2026-11-28 09:15:00",
+        "15/8/2026 14:30",
+        "1,380,000.50",
+        "192.168.10.101 192.168.1.64:80",
+        "2026 11 27 13 46 10",
+    ],
+)
+def test_timestamps_and_addresses_are_cleared_without_the_exact_test(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """The spread-out shape's quick search lets ordinary timestamps, dates, amounts and IP
+    addresses pass by without a window being counted."""
+
+    def spans(text: str, strict: bool) -> list[tuple[int, int]]:
+        raise AssertionError(f"the windows were counted on {text!r}")
+
+    monkeypatch.setattr(redaction, "_spread_spans", spans)
+    assert not might_hold_identifier_json(orjson.dumps({"at": text, "n": 12}))
+    assert not might_hold_identifier(text)

@@ -258,3 +258,91 @@ def test_validate_reports_hide_landlines_and_e_mail_addresses(tmp_path: Path) ->
 )
 def test_chinese_carriers_lettered_waybills_are_theirs(number: str, waybill: bool) -> None:
     assert is_carrier_tracking_number(number) is waybill
+
+
+# A mobile number spread out or grouped otherwise than 3-4-4 (issue 10).
+SPREAD_FORMS = [
+    "1 3 8 1 2 3 4 5 6 7 8", "138 12 34 56 78", "1-3-8-1-2-3-4-5-6-7-8", "138-1234-56-78",
+    "1381 2345 678", "13 81 23 45 67 8", "一 三 八 一 二 三 四 五 六 七 八", "138--12--34--56--78",
+    "1 - 3 - 8 - 1 - 2 - 3 - 4 - 5 - 6 - 7 - 8", "1\u200b3\u200b8 12 34 56 78",
+    "138%2012%2034%2056%2078", fw("138 12 34 56 78"), "138\u300012\xa034\u300056\u300078",
+    "138\u201312\u201434\u201156\u201078", fw("1-3-8-1-2-3-4-5-6-7-8"), "+86 1 3 8 1 2 3 4 5 6 7 8",
+    "0086-138-12-34-56-78", "1 3 8\t1 2 3 4\n5 6 7 8", "幺 三 八 1 2 3 4 5 6 7 8",
+    "0138 12 34 56 78", "+8613 81 23 45 67 8", "86138-12-34-56-78",
+    "\u0660\u0661\u0663\u0668 12 34 56 78",
+]  # fmt: skip
+# A digit or a group beside the number does not hide it.
+SPREAD_BESIDE = [
+    ("房 5 1 3 8 1 2 3 4 5 6 7 8", "房 5 [redacted]"),
+    ("9 138 12 34 56 78", "9 [redacted]"),
+    ("1 3 8 1 2 3 4 5 6 7 8 9 室", "[redacted] 9 室"),
+    ("2026-11-27 138 12 34 56 78", "2026-11-27 [redacted]"),
+    ("sc-dong-men-138-12-34-56-78-1", "sc-dong-men-[redacted]-1"),
+]
+NOT_SPREAD = [
+    "192.168.10.101", "192.168.1.64:80", "10.13.81.234:8080", "1.3.6.1.4.1.2011.2.3.4.5",
+    "2.16.156.10011.1.1", "2026-11-27 13:46:10", "2026 11 27 13 46 10", "15/8/2026 14:30",
+    "13/08/2026 1:30", "1732665970.1", "1732665970 1", "550e8400-e29b-41d4-a716-446655440000",
+    "13812345-6789-4abc-8def-123456789012", "6 901234 567892", "13 800 000 000",
+    "1,380,000,000.00", "¥138,123,456.78", "1 3 5 7 9 11 13 15 17", "v1.3.8-12.34.5678",
+    "13 14 15 16 17 18", "2026-W13 14 15 16 17 18", "138 12 34 56 7", "138 12 34 56 789",
+    "138---12-34-56-78", "128 12 34 56 78", "1 3 8 1 2 3 4 5 6 7", "13:46:10 2026-11-27",
+    "13 81 23 45 67 890", "138 123456 78", "8613 800 000 000", "0 13 800 000 000",
+    "0013 81 23 45 67", "2086 13 81 23 45 6",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", SPREAD_FORMS)
+def test_mobile_numbers_spread_out_are_found(text: str) -> None:
+    """Whole groups holding eleven digits 1[3-9]…: single digits, or groups of two to five."""
+    assert raw_identifier_kind(f"tel {text};") == "mobile number"
+    for thorough in (True, False):
+        assert redact(f"tel {text};", thorough) == f"tel {PLACEHOLDER};"
+
+
+@pytest.mark.parametrize(("text", "redacted"), SPREAD_BESIDE)
+def test_a_digit_beside_a_spread_out_number_does_not_hide_it(text: str, redacted: str) -> None:
+    assert raw_identifier_kind(text) == "mobile number"
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize("text", NOT_SPREAD)
+def test_addresses_dates_times_amounts_and_lists_are_no_spread_out_numbers(text: str) -> None:
+    """Dots, colons, slashes and commas group no spread-out number; no window of whole groups
+    holds eleven digits in a shape of one; thousands grouping is an amount."""
+    assert raw_identifier_kind(text) is None
+    assert redact(text) == text
+
+
+def test_a_spread_out_number_in_an_unallocated_range_or_a_hex_token_is_redacted_only() -> None:
+    """The strict policy asks more of a spread-out number: an allocated range, no hex letters
+    glued to it; a report hides it all the same."""
+    for text in ("140 12 34 56 78", "a1 3 8 1 2 3 4 5 6 7 8", "138 12 34 56 78ff"):
+        assert raw_identifier_kind(text) is None, text
+        assert PLACEHOLDER in redact(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u2460\u2462\u2467\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467",  # circled
+        "\u00b9\u00b3\u2078\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078",  # superscript
+        "\u00b9\u00b3\u2078 \u00b9\u00b2 \u00b3\u2074 \u2075\u2076 \u2077\u2078",
+        "\u2776\u2778\u277d-\u2776\u2777\u2778\u2779-\u277a\u277b\u277c\u277d",  # negative
+        "+\u2467\u2465 \u2460\u2462\u2467 \u2460\u2461\u2462\u2463 \u2464\u2465\u2466\u2467",
+        "1\u2462\u2467 1234 5678",  # mixed with ASCII digits
+    ],
+)
+def test_numbers_in_superscript_or_circled_digits_are_found(text: str) -> None:
+    """Symbol digits are read as their digits, as Chinese numerals are (a second reading)."""
+    assert raw_identifier_kind(f"tel {text};") == "mobile number"
+    assert redact(f"tel {text};") == f"tel {PLACEHOLDER};"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x\u00b2+y\u00b2=13", "H\u2082O 1\u00b3", "\u7b2c\u2460\u6761 \u2461", "note\u00b9 2026"],
+)
+def test_footnotes_exponents_and_list_marks_are_no_numbers(text: str) -> None:
+    assert raw_identifier_kind(text) is None
+    assert redact(text) == text

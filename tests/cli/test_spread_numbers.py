@@ -1,0 +1,135 @@
+"""Mobile numbers spread out or grouped otherwise than 3-4-4 (issue 10), end to end through the
+CLI: validate's reports hide them, certify finds them as `raw-identifier-leak` (in records and in
+sample file names), convert's screen rejects an order or an event that carries one, and never
+takes an IP address, an OID, a date, a time or an amount for one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+from tests.adapters.access_xml.test_ids_from_numbers import HIKVISION, NUMBER
+from tests.adapters.access_xml.test_ids_from_numbers import convert as convert_xml
+from tests.adapters.test_personal_data_screen import (
+    TRADE,
+    redacted_rejects,
+    taobao_with_memo_as_merchant,
+)
+from tests.cli.test_certify_masked import certify, vendor
+from tests.conformance.test_leaks import certify_leaks
+from tests.conftest import valid_record
+
+RUNNER = CliRunner()
+SPREAD = "138 12 34 56 78"
+# Values of access logs and orders that hold eleven digits or more set off by separators: none is
+# a person's number.
+INNOCENT = [
+    "NVR 192.168.10.101",
+    "cam 192.168.1.64:80",
+    "oid 1.3.6.1.4.1.2011.2.3",
+    "2026-11-27 13:46:10",
+    "2026 11 27 13 46 10",
+    "15/8/2026 14:30",
+    "1732665970.1",
+    "1732665970 1",
+    "6 901234 567892",
+    "13 800 000 000",
+    "1,380,000,000.00",
+    "1 3 5 7 9 11 13 15 17",
+    "fw 1.3.8-12.34.5678",
+    "weeks 13 14 15 16 17 18",
+    "550e8400-e29b-41d4-a716-446655440000",
+]
+
+
+def test_certify_finds_a_spread_out_number_in_free_text(tmp_path: Path) -> None:
+    notes = {"note": f"call {SPREAD} after six", "code": "1 3 8 1 2 3 4 5 6 7 8"}
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, written = certify_leaks(tmp_path, record)
+    assert found == ["/extensions/com.example/code", "/extensions/com.example/note"]
+    assert "56 78" not in written and "6 7 8" not in written
+
+
+def test_certify_finds_no_number_in_addresses_dates_and_amounts(tmp_path: Path) -> None:
+    notes = {f"n{i}": text for i, text in enumerate(INNOCENT)}
+    record = valid_record("Delivery") | {"extensions": {"com.example": notes}}
+    found, _ = certify_leaks(tmp_path, record)
+    assert found == []
+
+
+def test_certify_shows_a_sample_file_named_with_a_spread_out_number_redacted(
+    tmp_path: Path,
+) -> None:
+    folder = vendor(tmp_path, "138****5678", f"住户 {SPREAD}")
+    code, report = certify(folder)
+    assert code == 0, report["findings"]
+    assert "records/住户 [redacted].ndjson" in {i["path"] for i in report["inputs"]}
+    for name in ("report.json", "report.html", "summary.md"):
+        assert "56 78" not in (tmp_path / "out" / name).read_text(encoding="utf-8"), name
+
+
+def test_validate_reports_hide_spread_out_numbers(tmp_path: Path) -> None:
+    record = valid_record("Delivery") | {"id": f"dlv-{SPREAD}", "trackingNumber": 7}
+    source = tmp_path / "住户-1 3 8 1 2 3 4 5 6 7 8.ndjson"
+    source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    for fmt in ("json", "text", "sarif", "junit", "github"):
+        done = RUNNER.invoke(app, ["validate", str(source), "--format", fmt])
+        assert done.exit_code == 1, done.output
+        assert "56 78" not in done.output and "6 7 8" not in done.output, (fmt, done.output)
+        assert "redacted" in done.output, (fmt, done.output)  # "%5Bredacted%5D" in a URI
+
+
+def order_titled(tmp_path: Path, title: str) -> dict:  # type: ignore[type-arg]
+    """Convert one Taobao trade whose one item has `title` (no other personal number in it)."""
+    item = TRADE["orders"][0] | {"title": title}  # type: ignore[index]
+    trade = TRADE | {"receiver_mobile": "", "seller_memo": "", "orders": [item]}
+    return taobao_with_memo_as_merchant(tmp_path, trade)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [f"tea for {SPREAD}", "1381 2345 678", "13-81-23-45-67-8", "房 5 1 3 8 1 2 3 4 5 6 7 8"],
+)
+def test_an_order_title_with_a_spread_out_number_rejects_the_order(
+    tmp_path: Path, title: str
+) -> None:
+    done = order_titled(tmp_path, title)
+    assert done["run"].exit_code == 1, done["run"].output
+    assert title not in done["written"] and "34 5" not in done["written"]
+    assert [r["reason"] for r in redacted_rejects(tmp_path)] == ["personal-data"]
+
+
+@pytest.mark.parametrize("title", INNOCENT)
+def test_an_order_title_with_an_address_a_date_or_an_amount_converts(
+    tmp_path: Path, title: str
+) -> None:
+    done = order_titled(tmp_path, title)
+    assert done["run"].exit_code == 0, done["run"].output
+    assert redacted_rejects(tmp_path) == []
+    assert title in (tmp_path / "out.ndjson").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    "name", [f"东门 {SPREAD}", "一 三 八 一 二 三 四 五 六 七 八", "gate 138-1234-56-78"]
+)
+def test_a_device_named_with_a_spread_out_number_rejects_the_event(
+    tmp_path: Path, name: str
+) -> None:
+    """As for a 3-4-4 number: no id derived from the name spells the number out."""
+    written, rejects = convert_xml(
+        tmp_path, HIKVISION.replace(NUMBER, name).encode(), "xml-hikvision-isapi"
+    )
+    assert "12-34" not in written and "34-56" not in written and "san-ba" not in written
+    assert [r["reason"] for r in rejects] == ["personal-data"]
+
+
+@pytest.mark.parametrize("name", ["NVR 192.168.10.101", "cam 192.168.1.64:80", "door 13 14 15"])
+def test_a_device_named_by_an_address_converts(tmp_path: Path, name: str) -> None:
+    written, rejects = convert_xml(
+        tmp_path, HIKVISION.replace(NUMBER, name).encode(), "xml-hikvision-isapi"
+    )
+    assert rejects == [] and written.count("\n") >= 1
