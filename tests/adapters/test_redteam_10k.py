@@ -1,0 +1,82 @@
+"""Red-team findings on issue 10 (dialects, sites, order sums, WooCommerce refunds), each driven
+through the `ccstd` CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+
+ENV = {"CCSTD_PSEUDONYM_KEY": "0f3a9c2e7b1d4f8a6c5e0b9d2a7f3c1e"}
+
+
+def ccstd(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args], env={**ENV, **(env or {})})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def records(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def alert(encoding: str, name: str) -> str:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n'
+        '<EventNotificationAlert version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema">\n'
+        f"<ipAddress>10.0.0.{ord(name[0]) % 200}</ipAddress>"
+        "<dateTime>2024-05-01T07:00:00+08:00</dateTime>"
+        "<eventType>AccessControllerEvent</eventType><AccessControllerEvent>"
+        f"<deviceName>{name}</deviceName><majorEventType>5</majorEventType>"
+        "<subEventType>1</subEventType><doorNo>1</doorNo></AccessControllerEvent>"
+        "</EventNotificationAlert>\n"
+    )
+
+
+def convert_isapi(tmp_path: Path, data: bytes) -> tuple[int, str, list[dict], list[dict]]:  # type: ignore[type-arg]
+    log, out, rejects = tmp_path / "alerts.xml", tmp_path / "out.ndjson", tmp_path / "rej.ndjson"
+    log.write_bytes(data)
+    code, output = ccstd("convert", log, "--from", "xml-hikvision-isapi", "--out", out,
+                         "--rejects", rejects)  # fmt: skip
+    return code, output, records(out), records(rejects)
+
+
+def device_names(found: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    return sorted(r["name"] for r in found if r["type"] == "Device")
+
+
+def test_concatenated_alerts_are_each_read_in_their_own_declared_encoding(tmp_path: Path) -> None:
+    gb_then_utf8 = alert("GB2312", "东门").encode("gb18030") + alert("UTF-8", "北门").encode()
+    code, output, found, _ = convert_isapi(tmp_path, gb_then_utf8)
+    assert code == 0, output
+    assert device_names(found) == ["东门", "北门"]
+    utf8_then_gb = alert("UTF-8", "北门").encode() + alert("GB2312", "东门").encode("gb18030")
+    code, output, found, _ = convert_isapi(tmp_path, utf8_then_gb)
+    assert code == 0, output
+    assert device_names(found) == ["东门", "北门"]
+
+
+def test_a_utf8_byte_order_mark_before_a_later_alert_means_utf8(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    data = alert("GB2312", "东门").encode("gb18030") + bom + alert("UTF-8", "北门").encode()
+    code, output, found, _ = convert_isapi(tmp_path, data)
+    assert code == 0, output
+    assert device_names(found) == ["东门", "北门"]
+
+
+def test_utf8_bytes_declared_gb2312_are_rejected_naming_the_declared_encoding(
+    tmp_path: Path,
+) -> None:
+    data = alert("GB2312", "北门").encode("utf-8") + alert("GB2312", "东门").encode("gb18030")
+    code, output, found, rejected = convert_isapi(tmp_path, data)
+    assert code == 1, output
+    assert device_names(found) == ["东门"]  # the honest alert still converts
+    [reject] = rejected
+    assert reject["reason"] == "encoding-mismatch"
+    assert "GB2312" in reject["message"] and "UTF-8" in reject["message"]
+    assert "鍖" not in json.dumps(found, ensure_ascii=False)
