@@ -42,7 +42,7 @@ META_PROPERTIES: dict[str, str | None] = {
     "exported_at": None,  # when the file was exported
 }
 NO_PLACE = f"no place for it in standard {STANDARD_VERSION}"
-_DROPPABLE = ("exported_at", "door", "reader", *DEVICE_PROPERTIES)
+_DROPPABLE = ("exported_at", "door", "reader", "site_id", "site_name", *DEVICE_PROPERTIES)
 _NUMBERED = {"door": "doorNo", "reader": "readerNo"}  # field → AccessEvent property
 
 
@@ -284,7 +284,39 @@ def _build(
     community = _community(item, dialect, site)
     if community is not None:
         records.append(community)
+    dropped += _site_left_out(dialect, mapped, used, site, community is not None)
     return Converted(tuple(records), tuple(dropped))
+
+
+def _site_left_out(
+    dialect: Dialect,
+    mapped: dict[str, str | None],
+    used: dict[str, str],
+    site: tuple[str, str | None],
+    written: bool,
+) -> list[tuple[str, str]]:
+    """The site values the log states that reach no record, with the reason: a constant `[site]
+    id` or `name` of the dialect is written in their place (the ledger says they differ), or no
+    Community record is written to hold the name."""
+    left: list[tuple[str, str]] = []
+    logged_id, logged_name = mapped.get("site_id"), mapped.get("site_name")
+    constant_id, constant_name = dialect.site.get("id"), dialect.site.get("name")
+    if logged_id and constant_id is not None and logged_id != constant_id:
+        why = "the log's site id differs from the dialect's [site] id, which is written instead"
+        left.append((used["site_id"], why))
+    if not logged_name or (written and site[1] == logged_name):
+        return left
+    if constant_name is not None and constant_name != logged_name:
+        why = "the log's site name differs from the dialect's [site] name, which is written instead"
+    elif _site_from_log(dialect, mapped) and not logged_id:
+        return left  # the site's id is made from the name
+    else:
+        why = (
+            "no record holds the site's name: the site id comes from the dialect's [site] id or "
+            "the log's site id, and a Community is written only with a [site] division_code"
+        )
+    left.append((used["site_name"], why))
+    return left
 
 
 _PHONE_WRITTEN = re.compile(r"\+?[0-9][0-9 ()\-]{6,22}")

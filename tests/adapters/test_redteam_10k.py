@@ -80,3 +80,52 @@ def test_utf8_bytes_declared_gb2312_are_rejected_naming_the_declared_encoding(
     assert reject["reason"] == "encoding-mismatch"
     assert "GB2312" in reject["message"] and "UTF-8" in reject["message"]
     assert "鍖" not in json.dumps(found, ensure_ascii=False)
+
+
+SITE_DIALECT = """family = "access-xml"
+name = "moon-gates"
+description = "the legacy log with a site pinned"
+extends = "xml-legacy-accesslog"
+[site]
+{site}
+"""
+LEGACY_EVENT = (
+    '<Event id="1" time="2024-05-01 07:00:49" controller="LY-1" door="1" reader="1">'
+    '<Card>23930928</Card><Result code="OK"/><Method>CARD</Method></Event>'
+)
+
+
+def convert_with_site(tmp_path: Path, site: str, logged: str) -> tuple[str, list[dict], dict]:  # type: ignore[type-arg]
+    dialect, log = tmp_path / "moon.toml", tmp_path / "log.xml"
+    dialect.write_text(SITE_DIALECT.format(site=site), encoding="utf-8")
+    log.write_text(f'<AccessLog site="{logged}">{LEGACY_EVENT}</AccessLog>', encoding="utf-8")
+    out, ledger = tmp_path / "out.ndjson", tmp_path / "ledger.json"
+    code, output = ccstd("convert", log, "--dialect", dialect, "--out", out, "--ledger", ledger)
+    assert code == 0, output
+    return output, records(out), json.loads(ledger.read_text(encoding="utf-8"))
+
+
+def test_a_site_constant_that_overrides_the_logs_site_is_reported_and_dropped(
+    tmp_path: Path,
+) -> None:
+    site = 'id = "comm-sun"\nname = "阳光花园"\ndivision_code = "310115"'
+    _, found, ledger = convert_with_site(tmp_path, site, "月亮湾")
+    [community] = [r for r in found if r["type"] == "Community"]
+    assert (community["id"], community["name"]) == ("comm-sun", "阳光花园")  # the constant wins
+    assert "月亮湾" not in json.dumps(found, ensure_ascii=False)
+    dropped = json.dumps(ledger["dropped"], ensure_ascii=False)
+    assert "@site" in dropped and "[site] name" in dropped
+    assert not any("@site" in path for path in ledger["mapped"])
+
+
+def test_a_log_site_no_record_holds_is_dropped_with_the_reason(tmp_path: Path) -> None:
+    _, found, ledger = convert_with_site(tmp_path, 'id = "comm-sun"', "月亮湾")
+    assert not [r for r in found if r["type"] == "Community"]
+    assert "@site" in json.dumps(ledger["dropped"])
+    assert not any("@site" in path for path in ledger["mapped"])
+
+
+def test_a_log_site_equal_to_the_constant_is_mapped(tmp_path: Path) -> None:
+    site = 'id = "comm-sun"\nname = "阳光花园"\ndivision_code = "310115"'
+    _, _, ledger = convert_with_site(tmp_path, site, "阳光花园")
+    assert any("@site" in path for path in ledger["mapped"])
