@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from tests.conftest import proves
 
 ENV = {"CCSTD_PSEUDONYM_KEY": "0f3a9c2e7b1d4f8a6c5e0b9d2a7f3c1e"}
 
@@ -129,3 +130,51 @@ def test_a_log_site_equal_to_the_constant_is_mapped(tmp_path: Path) -> None:
     site = 'id = "comm-sun"\nname = "阳光花园"\ndivision_code = "310115"'
     _, _, ledger = convert_with_site(tmp_path, site, "阳光花园")
     assert any("@site" in path for path in ledger["mapped"])
+
+
+def shopify(**fields: object) -> dict[str, object]:
+    order: dict[str, object] = {
+        "id": 3001, "name": "#3001", "currency": "USD", "created_at": "2024-05-01T10:00:00-04:00",
+        "total_line_items_price": "10.00", "total_discounts": "0.00", "total_tax": "0.00",
+        "total_price": "10.00", "financial_status": "paid", "shipping_lines": [],
+        "line_items": [{"id": 1, "sku": "A", "name": "T", "quantity": 3, "price": "999.00",
+                        "total_discount": "0.00"}],
+    }  # fmt: skip
+    return order | fields
+
+
+def test_order_lines_coming_to_more_than_the_subtotal_are_rejected(tmp_path: Path) -> None:
+    source, out, rejects = tmp_path / "o.json", tmp_path / "out.ndjson", tmp_path / "rej.ndjson"
+    fine = {"id": 3002, "line_items": [{"id": 1, "name": "T", "quantity": 3, "price": "4.00",
+                                        "total_discount": "2.00"}]}  # fmt: skip
+    source.write_text(json.dumps({"orders": [shopify(), shopify(**fine)]}), "utf-8")
+    code, output = ccstd("convert", source, "--from", "orders-shopify", "-o", out,
+                         "--rejects", rejects)  # fmt: skip
+    assert code == 1, output
+    assert [r["id"] for r in records(out)] == ["shopify-3002"]  # 3 x 4.00 - 2.00 = the 10.00
+    [reject] = records(rejects)
+    assert reject["reason"] == "order-lines-exceed-subtotal"
+    assert "2997.00" in reject["message"] and "+2987.00" in reject["message"]
+
+
+@proves("order-lines-exceed-subtotal")
+def test_validate_finds_lines_coming_to_more_than_the_subtotal(tmp_path: Path) -> None:
+    out = tmp_path / "out.ndjson"
+    order = {
+        "id": "o-1", "type": "Order", "standardVersion": "1.2.0", "meta": {"sourceSystem": "t"},
+        "orderNumber": "1",
+        "channel": "other", "merchant": {"name": "M"}, "placedAt": "2024-05-01T10:00:00+08:00",
+        "status": "completed", "paymentStatus": "paid", "fulfilmentStatus": "fulfilled",
+        "lines": [{"name": "T", "quantity": 3, "unitPrice": {"amount": "999.00", "currency": "CNY"},
+                   "total": {"amount": "2997.00", "currency": "CNY"}}],
+        "subtotal": {"amount": "10.00", "currency": "CNY"},
+        "total": {"amount": "10.00", "currency": "CNY"},
+    }  # fmt: skip
+    out.write_text(json.dumps(order) + "\n", "utf-8")
+    code, output = ccstd("validate", out, "--format", "json")
+    assert code == 1, output
+    assert "order-lines-exceed-subtotal" in output and "+2987.00" in output
+    order["lines"][0]["total"]["amount"] = "10.00"  # type: ignore[index]
+    out.write_text(json.dumps(order) + "\n", "utf-8")
+    code, output = ccstd("validate", out)
+    assert code == 0, output
