@@ -4,6 +4,7 @@ through the `ccstd` CLI."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -178,3 +179,51 @@ def test_validate_finds_lines_coming_to_more_than_the_subtotal(tmp_path: Path) -
     out.write_text(json.dumps(order) + "\n", "utf-8")
     code, output = ccstd("validate", out)
     assert code == 0, output
+
+
+TYPO = """family = "access-xml"
+name = "typo-gates"
+description = "a dialect with a misspelt field"
+record = "E"
+markers = ["<Gates"]
+[fields]
+time = "@t"
+device = "@d"
+metod = "@m"
+result = "@r"
+"""
+
+
+def test_a_broken_dialect_on_the_path_is_named_when_nothing_recognises_the_input(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "dialects"
+    folder.mkdir()
+    (folder / "typo.toml").write_text(TYPO, encoding="utf-8")
+    log = tmp_path / "gates.xml"
+    log.write_text('<Gates><E t="2024-05-01T07:00:00+08:00" d="A" m="c" r="ok"/></Gates>\n')
+    missing = tmp_path / "no-such-folder"
+    env = {"CCSTD_DIALECT_PATH": f"{folder}{os.pathsep}{missing}"}
+    code, output = ccstd("convert", log, "-o", tmp_path / "out.ndjson", env=env)
+    assert code == 2
+    assert "no installed adapter recognises" in output
+    assert f"{folder / 'typo.toml'}:9: fields.metod" in " ".join(output.split())
+
+
+def test_any_convert_warns_once_of_a_broken_dialect_or_missing_folder_it_skips(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "dialects"
+    folder.mkdir()
+    (folder / "typo.toml").write_text(TYPO, encoding="utf-8")
+    missing = tmp_path / "no-such-folder"
+    source = tmp_path / "o.json"
+    line = {"id": 1, "name": "T", "quantity": 1, "price": "10.00", "total_discount": "0.00"}
+    source.write_text(json.dumps({"orders": [shopify(line_items=[line])]}), "utf-8")
+    env = {**ENV, "CCSTD_DIALECT_PATH": f"{folder}{os.pathsep}{missing}"}
+    args = ["convert", str(source), "--from", "orders-shopify", "-q", "-o", str(tmp_path / "o.nd")]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1, result.stderr
+    assert "typo.toml:9: fields.metod" in warnings[0] and str(missing) in warnings[0]
