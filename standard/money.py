@@ -137,6 +137,15 @@ def order_lines_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
     ]
 
 
+def payment_after_refunds(payment: str, refunded: Decimal, total: Decimal | None) -> str:
+    """An Order's paymentStatus once `refunded` (its sign ignored) is refunded: a paid (or partly
+    refunded) order is partially-refunded, or refunded once the refunds reach its total; any
+    other status, and no refund, is kept."""
+    if not refunded or payment not in ("paid", "partially-refunded"):
+        return payment
+    return "refunded" if total is not None and abs(refunded) >= total else "partially-refunded"
+
+
 def order_total_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
     """The `order-total-mismatch` finding of an Order, if its parts do not add up."""
     imbalance = order_imbalance(record)

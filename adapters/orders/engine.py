@@ -56,7 +56,7 @@ from ccstd.adapters.orders.values import (
 )
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.formats import is_country, is_phone
-from ccstd.standard.money import lines_excess, parts_imbalance
+from ccstd.standard.money import lines_excess, parts_imbalance, payment_after_refunds
 from ccstd.standard.raw_ids import is_raw_resident_id
 from ccstd.standard.registry import StandardRegistry
 
@@ -271,6 +271,8 @@ def _order(source: Record, platform: Platform) -> Record:
         record["pricesIncludeTax"] = _flag(flag, platform.label("prices_include_tax"))
     _recipient(record, source, platform)
     _check_total(amounts, record.get("pricesIncludeTax") is True, currency)
+    if platform.refunded is not None:
+        _refunds(record, platform.refunded(source, source), amounts.get("total"), platform)
     if "subtotal" in amounts:
         lines = [Decimal(line["total"]["amount"]) for line in record["lines"]]
         _check_lines(lines, amounts["subtotal"], currency, platform.label("subtotal"))
@@ -434,6 +436,16 @@ def _check_total(amounts: dict[str, Decimal], prices_include_tax: bool, currency
             f"{imbalance.total} (difference {imbalance.difference:+})",
             "total",
         )
+
+
+def _refunds(record: Record, value: Any, total: Decimal | None, platform: Platform) -> None:
+    """An order its codes call paid, with refunds (`status.refunded`, the amount refunded so far
+    whatever its sign), is partially refunded, or refunded once the refunds reach its total."""
+    if not _present(value):
+        return
+    where = platform.label("refunded")
+    refunded = _amount(value, where, record["total"]["currency"], platform.minor_units)
+    record["paymentStatus"] = payment_after_refunds(record["paymentStatus"], refunded, total)
 
 
 def _check_lines(lines: list[Decimal], subtotal: Decimal, currency: str, where: str) -> None:

@@ -227,3 +227,50 @@ def test_any_convert_warns_once_of_a_broken_dialect_or_missing_folder_it_skips(
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1, result.stderr
     assert "typo.toml:9: fields.metod" in warnings[0] and str(missing) in warnings[0]
+
+
+def woo(
+    number: int, refunds: list[dict[str, object]], status: str = "completed"
+) -> dict[str, object]:
+    return {
+        "id": number, "number": str(number), "status": status, "currency": "CNY",
+        "date_created_gmt": "2024-05-01T01:15:00", "discount_total": "0.00",
+        "shipping_total": "0.00", "total_tax": "0.00", "total": "36.99",
+        "line_items": [{"sku": "BP", "name": "Monitor", "quantity": 1, "price": 36.99,
+                        "subtotal": "36.99", "total": "36.99"}],
+        "fee_lines": [], "refunds": refunds,
+    }  # fmt: skip
+
+
+def test_woocommerce_refunds_make_the_payment_partially_refunded_or_refunded(
+    tmp_path: Path,
+) -> None:
+    part = [{"id": 7, "reason": "a scratch", "total": "-10.00"}]
+    whole = [{"id": 8, "reason": "", "total": "-30.00"}, {"id": 9, "reason": "", "total": "-6.99"}]
+    orders = [woo(1, part), woo(2, whole), woo(3, []), woo(4, part, "refunded")]
+    source, out, ledger = tmp_path / "woo.json", tmp_path / "out.ndjson", tmp_path / "l.json"
+    source.write_text(json.dumps(orders), "utf-8")
+    code, output = ccstd("convert", source, "--from", "orders-woocommerce", "-o", out,
+                         "--ledger", ledger)  # fmt: skip
+    assert code == 0, output
+    payments = [(r["status"], r["paymentStatus"]) for r in records(out)]
+    assert payments == [("completed", "partially-refunded"), ("completed", "refunded"),
+                        ("completed", "paid"), ("refunded", "refunded")]  # fmt: skip
+    report = json.loads(ledger.read_text("utf-8"))
+    assert any(path.endswith("refunds.total") for path in report["mapped"]), report["mapped"]
+    assert not [path for path in report.get("unknown", {}) if "refunds" in path]
+    code, output = ccstd("validate", out)
+    assert code == 0, output
+
+
+def test_a_woocommerce_refund_that_is_no_amount_rejects_its_order_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    source, out, rejects = tmp_path / "woo.json", tmp_path / "out.ndjson", tmp_path / "r.ndjson"
+    source.write_text(json.dumps([woo(1, [{"id": 7, "total": "ten"}]), woo(2, [])]), "utf-8")
+    code, output = ccstd("convert", source, "--from", "orders-woocommerce", "-o", out,
+                         "--rejects", rejects)  # fmt: skip
+    assert code == 1, output
+    assert [r["paymentStatus"] for r in records(out)] == ["paid"]
+    [reject] = records(rejects)
+    assert reject["reason"] == "invalid-money" and "refunds" in reject["path"]
