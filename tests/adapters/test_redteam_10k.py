@@ -274,3 +274,21 @@ def test_a_woocommerce_refund_that_is_no_amount_rejects_its_order_naming_the_fie
     assert [r["paymentStatus"] for r in records(out)] == ["paid"]
     [reject] = records(rejects)
     assert reject["reason"] == "invalid-money" and "refunds" in reject["path"]
+
+
+def test_a_conflicting_duplicate_order_says_which_reading_was_written(tmp_path: Path) -> None:
+    line = {"id": 1, "name": "T", "quantity": 1, "price": "10.00", "total_discount": "0.00"}
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(
+        json.dumps({"orders": [shopify(line_items=[line], financial_status="pending")]})
+    )
+    second.write_text(json.dumps({"orders": [shopify(line_items=[line])]}))
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "r.ndjson"
+    code, output = ccstd("convert", first, second, "--from", "orders-shopify", "-o", out,
+                         "--rejects", rejects)  # fmt: skip
+    assert code == 1, output
+    assert [r["paymentStatus"] for r in records(out)] == ["unpaid"]  # the first reading
+    [reject] = records(rejects)
+    assert reject["reason"] == "conflicting-id"
+    assert "neither is chosen" not in reject["message"]
+    assert "the first reading is written" in reject["message"]
