@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
@@ -292,3 +293,24 @@ def test_a_conflicting_duplicate_order_says_which_reading_was_written(tmp_path: 
     assert reject["reason"] == "conflicting-id"
     assert "neither is chosen" not in reject["message"]
     assert "the first reading is written" in reject["message"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "kind"),
+    [
+        ('device_prefix = "13812345678-"\n', "5: device_prefix", "mobile number"),
+        ('[site]\nid = "110101199003074514"\n', "6: site.id", "resident ID number"),
+        ('[constants]\ndevice = "gate 138 1234 5678"\n', "6: constants.device", "mobile number"),
+    ],
+)
+def test_adapters_check_refuses_a_constant_holding_a_persons_number(
+    tmp_path: Path, extra: str, key: str, kind: str
+) -> None:
+    dialect = tmp_path / "d.toml"
+    head = 'family = "access-xml"\nname = "my-hik"\ndescription = "x"\n'
+    dialect.write_text(head + 'extends = "xml-hikvision-isapi"\n' + extra, encoding="utf-8")
+    code, output = ccstd("adapters", "check", dialect)
+    assert code == 2, output
+    flat = " ".join(output.split())
+    assert f"d.toml:{key}: holds a {kind}" in flat
+    assert "13812345678" not in flat.replace(str(dialect), "")
