@@ -51,9 +51,10 @@ def readable_id(value: str, prefix: str = "", reserved: str | None = None) -> st
     """A record id from a source value, after `prefix`: the value itself when it is already a
     safe id that fits; else a readable form (Chinese through pinyin: 东门 → dong-men) and a short
     digest of the original, so that values differing only in what cannot be written in an id
-    never share one. A value that already has that shape (`dong-men-79f2d165`: ends in `-` and
-    eight hex digits) gets a digest too, so no name is taken for another's derived id; so does
-    one starting with `reserved`, the prefix of ids made from other values."""
+    never share one (full-width letters and digits are read as ASCII for the readable form, the
+    digest is of the value as given). A value that already has that shape (`dong-men-79f2d165`:
+    ends in `-` and eight hex digits) gets a digest too, so no name is taken for another's
+    derived id; so does one starting with `reserved`, the prefix of ids made from other values."""
     if (
         _ID_SAFE.fullmatch(value)
         and not _DERIVED.search(value)
@@ -63,7 +64,8 @@ def readable_id(value: str, prefix: str = "", reserved: str | None = None) -> st
         return prefix + value
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
     room = min(100, _ID_MAX - len(prefix) - len(digest) - 1)
-    slug = _ID_UNSAFE.sub("-", _romanised(value[:100])).strip("-._:")[:room]
+    readable = unicodedata.normalize("NFKC", value[:100])  # Ａ门 → A门: full-width Latin read
+    slug = _ID_UNSAFE.sub("-", _romanised(readable)).strip("-._:")[:room]
     return f"{prefix}{slug}-{digest}" if slug else f"{prefix}x-{digest}"
 
 

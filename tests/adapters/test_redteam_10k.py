@@ -28,11 +28,12 @@ def records(path: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def alert(encoding: str, name: str) -> str:
+def alert(encoding: str, name: str, ip: bool = True) -> str:
+    address = f"<ipAddress>10.0.0.{ord(name[0]) % 200}</ipAddress>" if ip else ""
     return (
         f'<?xml version="1.0" encoding="{encoding}"?>\n'
         '<EventNotificationAlert version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema">\n'
-        f"<ipAddress>10.0.0.{ord(name[0]) % 200}</ipAddress>"
+        f"{address}"
         "<dateTime>2024-05-01T07:00:00+08:00</dateTime>"
         "<eventType>AccessControllerEvent</eventType><AccessControllerEvent>"
         f"<deviceName>{name}</deviceName><majorEventType>5</majorEventType>"
@@ -314,3 +315,15 @@ def test_adapters_check_refuses_a_constant_holding_a_persons_number(
     flat = " ".join(output.split())
     assert f"d.toml:{key}: holds a {kind}" in flat
     assert "13812345678" not in flat.replace(str(dialect), "")
+
+
+def test_full_width_latin_in_a_door_name_gives_a_readable_id(tmp_path: Path) -> None:
+    wide_a, wide_gate = "\uff21门", "\uff27\uff21\uff34\uff25-\uff21"  # full-width A, GATE-A
+    names = (wide_a, "东门", "GATE-A", wide_gate)
+    code, output, found, _ = convert_isapi(tmp_path, b"".join(alert("UTF-8", n, False).encode()
+                                                              for n in names))  # fmt: skip
+    assert code == 0, output
+    ids = {r["name"]: r["id"] for r in found if r["type"] == "Device"}
+    assert ids["GATE-A"] == "hik-GATE-A"  # an id-safe name keeps its id
+    assert ids[wide_gate].startswith("hik-GATE-A-")  # readable, and another device
+    assert [ids[n].rsplit("-", 1)[0] for n in (wide_a, "东门")] == ["hik-A-men", "hik-dong-men"]
