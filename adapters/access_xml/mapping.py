@@ -574,9 +574,19 @@ def _community(
 
 def resident_id_number(text: str) -> str | None:
     """A resident ID number in one form (full-width digits read as ASCII, spaces and grouping
-    removed, check character `X` upper case), or None when it is not a valid one."""
+    removed, check character `X` upper case; a first-generation 15-digit number, as the privacy
+    screen reads one, in its 18-digit form: 19 before the year, the check character computed,
+    so a person's old and new card are one Resident), or None when it is not a valid one."""
     number = re.sub(r"[-\s._:]", "", unicodedata.normalize("NFKC", text)).upper()
+    if len(number) == 15 and number.isdigit() and raw_identifier_kind(number) == _RESIDENT_ID:
+        from stdnum.cn import ric
+
+        body = f"{number[:6]}19{number[6:]}"
+        number = body + ric.calc_check_digit(body + "0")  # the check over the first 17
     return number if is_raw_resident_id(number) else None
+
+
+_RESIDENT_ID = "resident ID number"  # raw_identifier_kind's word for one
 
 
 def parse_time(text: str, dialect: Dialect) -> tuple[str | None, bool]:

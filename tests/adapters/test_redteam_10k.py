@@ -327,3 +327,27 @@ def test_full_width_latin_in_a_door_name_gives_a_readable_id(tmp_path: Path) -> 
     assert ids["GATE-A"] == "hik-GATE-A"  # an id-safe name keeps its id
     assert ids[wide_gate].startswith("hik-GATE-A-")  # readable, and another device
     assert [ids[n].rsplit("-", 1)[0] for n in (wide_a, "东门")] == ["hik-A-men", "hik-dong-men"]
+
+
+def test_a_first_generation_id_card_number_is_pseudonymised_as_its_18_digit_form(
+    tmp_path: Path,
+) -> None:
+    dialect = tmp_path / "ids.toml"
+    head = 'family = "access-xml"\nname = "hik-ids"\ndescription = "ids read"\n'
+    mapping = 'extends = "xml-hikvision-isapi"\n[fields]\n'
+    mapping += 'id_card = "AccessControllerEvent/certificateNumber"\n'
+    dialect.write_text(head + mapping, "utf-8")
+    subjects = []
+    for number in ("110105491231002", "11010519491231002X", "110105-491231-002"):
+        log, out = tmp_path / "a.xml", tmp_path / "out.ndjson"
+        event = alert("UTF-8", "东门").replace(
+            "<doorNo>", f"<certificateNumber>{number}</certificateNumber><doorNo>"
+        )
+        log.write_text(event, encoding="utf-8")
+        code, output = ccstd("convert", log, "--dialect", dialect, "-o", out)
+        assert code == 0, output
+        text = out.read_text("utf-8")
+        assert "491231002" not in text
+        [event_record] = [r for r in records(out) if r["type"] == "AccessEvent"]
+        subjects.append(event_record["subject"]["id"])
+    assert len(set(subjects)) == 1  # the old card and the new are one Resident
