@@ -58,6 +58,7 @@ class _Document:
         self.label = label  # "declared GB2312", "in the dialect's encoding gb18030"
         self._decoder = None if codec == "utf-8" else codecs.getincrementaldecoder(codec)("strict")
         self._checked = self._decoder is None
+        self._waiting = b""
         self._emitted = False
         self.refused = False
 
@@ -65,9 +66,13 @@ class _Document:
         """`data` (the document's next bytes) as UTF-8."""
         if self.refused:
             return b"\n" * data.count(b"\n")
-        if not self._checked and not data.isascii():
-            self._checked = True
-            if _is_utf8(data):
+        if not self._checked:  # ASCII so far: held (up to 1 MiB) until the first other byte
+            data, self._waiting = self._waiting + data, b""
+            if data.isascii() and not final and len(data) < _CHUNK:
+                self._waiting = data
+                return b""
+            self._checked = not data.isascii() or final
+            if not data.isascii() and _is_utf8(data):
                 return self._refuse(data)
         if self._decoder is not None:
             data = self._decoder.decode(data, final=final).encode("utf-8")
@@ -106,6 +111,7 @@ class SafeXMLStream:
         self._carry = b""  # decoded text a markup declaration may straddle
         self._held = b""  # source bytes a document's start may straddle
         self._document: _Document | None = None
+        self._before = b""  # the last byte read before `_held` that is not whitespace
         self._wide: codecs.IncrementalDecoder | None = None  # a UTF-16/UTF-32 source
         self._first = True
         self._done = False
@@ -149,18 +155,32 @@ class SafeXMLStream:
                     break  # the declaration is not all here yet
                 self._document = self._open(data)
                 data, search = data.removeprefix(codecs.BOM_UTF8), 1
-            found = _NEXT_DOCUMENT.search(data, search)
+            found = self._next_document(data, search)
             if found is None:
                 keep = len(data) if end else max(len(data) - _HOLD, 0)
-                out.append(self._document.decode(data[:keep], final=end))
+                out.append(self._consume(data[:keep], end))
                 data = data[keep:]
                 break
-            out.append(self._document.decode(data[: found.start()], final=True))
+            out.append(self._consume(data[: found.start()], True))
             data, self._document = data[found.start() :], None
         if end and self._document is not None:  # a sequence cut by the end of the file
             out.append(self._document.decode(b"", final=True))
         self._held = data
         return b"".join(out)
+
+    def _next_document(self, data: bytes, start: int) -> re.Match[bytes] | None:
+        """The next `<?xml ` that starts a document: after the end of a tag (only whitespace
+        between), not one inside a comment or CDATA section."""
+        for found in _NEXT_DOCUMENT.finditer(data, start):
+            before = data[max(0, found.start() - 4096) : found.start()].rstrip(b" \t\r\n")
+            if (before[-1:] or self._before) == b">":
+                return found
+        return None
+
+    def _consume(self, data: bytes, final: bool) -> bytes:
+        assert self._document is not None
+        self._before = data.rstrip(b" \t\r\n")[-1:] or self._before
+        return self._document.decode(data, final)
 
     def _open(self, data: bytes) -> _Document:
         """The document starting at `data`: its byte-order mark, else its declaration, else the

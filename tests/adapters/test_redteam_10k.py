@@ -351,3 +351,22 @@ def test_a_first_generation_id_card_number_is_pseudonymised_as_its_18_digit_form
         [event_record] = [r for r in records(out) if r["type"] == "AccessEvent"]
         subjects.append(event_record["subject"]["id"])
     assert len(set(subjects)) == 1  # the old card and the new are one Resident
+
+
+def test_a_declaration_inside_a_comment_starts_no_document(tmp_path: Path) -> None:
+    comment = '<!-- saved from <?xml version="1.0" encoding="GB2312"?> -->'
+    data = alert("UTF-8", "北门").replace("<dateTime>", comment + "<dateTime>").encode()
+    code, output, found, _ = convert_isapi(tmp_path, data)
+    assert code == 0, output
+    assert device_names(found) == ["北门"]
+
+
+def test_utf8_late_in_a_small_latin1_document_is_rejected_not_garbled(tmp_path: Path) -> None:
+    latin = alert("ISO-8859-1", "Porte") + "<!--é-->\n"  # its only non-ASCII byte at the end
+    data = alert("GB2312", "东门").encode("gb18030") + latin.encode()
+    code, output, found, rejected = convert_isapi(tmp_path, data)
+    assert code == 1, output
+    assert device_names(found) == ["东门"]
+    assert [(r["reason"], r["locator"]) for r in rejected] == [
+        ("encoding-mismatch", "document at line 4")
+    ]  # that document alone, not the file
