@@ -10,6 +10,7 @@ quadratic blow-up, external entities) makes it stop with UnsafeXMLError before l
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from typing import BinaryIO
 
@@ -44,7 +45,6 @@ class EncodingMismatchError(UnsupportedEncodingError):
 
 
 REFUSED = b"ccstd-refused"  # the element standing for a refused document in the stream
-_NEXT_DOCUMENT = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s")
 _HOLD = 9  # bytes kept back so that a byte-order mark + `<?xml ` never straddles a read
 
 
@@ -146,36 +146,42 @@ class SafeXMLStream:
             raise UnsafeXMLError("a markup declaration longer than 1 MiB")
 
     def _documents(self, chunk: bytes, end: bool) -> bytes:
-        """The source's next bytes as UTF-8, each document in its own encoding."""
-        data, out = self._held + chunk, []
-        while data:
-            search = 0
+        """The source's next bytes as UTF-8, each document in its own encoding (offsets into
+        the buffer, never a copy of its rest per document: many small alerts stay linear)."""
+        data, out, at = self._held + chunk, [], 0
+        while at < len(data):
+            search = at
             if self._document is None:
-                if not end and len(data) < 300 and b"?>" not in data:
+                if not end and len(data) - at < 300 and data.find(b"?>", at) == -1:
                     break  # the declaration is not all here yet
-                self._document = self._open(data)
-                data, search = data.removeprefix(codecs.BOM_UTF8), 1
+                self._document = self._open(data[at : at + 300])
+                at += len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8, at) else 0
+                search = at + 1
             found = self._next_document(data, search)
-            if found is None:
-                keep = len(data) if end else max(len(data) - _HOLD, 0)
-                out.append(self._consume(data[:keep], end))
-                data = data[keep:]
+            if found == -1:
+                keep = len(data) if end else max(len(data) - _HOLD, at)
+                out.append(self._consume(data[at:keep], end))
+                at = keep
                 break
-            out.append(self._consume(data[: found.start()], True))
-            data, self._document = data[found.start() :], None
+            out.append(self._consume(data[at:found], True))
+            at, self._document = found, None
         if end and self._document is not None:  # a sequence cut by the end of the file
             out.append(self._document.decode(b"", final=True))
-        self._held = data
+        self._held = data[at:]
         return b"".join(out)
 
-    def _next_document(self, data: bytes, start: int) -> re.Match[bytes] | None:
-        """The next `<?xml ` that starts a document: after the end of a tag (only whitespace
-        between), not one inside a comment or CDATA section."""
-        for found in _NEXT_DOCUMENT.finditer(data, start):
-            before = data[max(0, found.start() - 4096) : found.start()].rstrip(b" \t\r\n")
-            if (before[-1:] or self._before) == b">":
-                return found
-        return None
+    def _next_document(self, data: bytes, start: int) -> int:
+        """Where the next document starts (its `<?xml `, or the UTF-8 byte-order mark before
+        it), -1 if not in `data`: a declaration after the end of a tag (whitespace between),
+        not one inside a comment or CDATA section."""
+        at = data.find(b"<?xml", start)
+        while at != -1 and at + 5 < len(data):
+            begin = at - 3 if at - 3 >= start and data.startswith(codecs.BOM_UTF8, at - 3) else at
+            before = data[max(0, begin - 1024) : begin].rstrip(b" \t\r\n")
+            if data[at + 5 : at + 6].isspace() and (before[-1:] or self._before) == b">":
+                return begin
+            at = data.find(b"<?xml", at + 5)
+        return -1
 
     def _consume(self, data: bytes, final: bool) -> bytes:
         assert self._document is not None
@@ -188,7 +194,8 @@ class SafeXMLStream:
         if data.startswith(codecs.BOM_UTF8):
             return _Document("utf-8", "UTF-8")
         declared = declared_encoding(data)
-        codec = text_codec(source_encoding(data, self._default))
+        encoding = declared or self._default
+        codec = text_codec("gb18030" if encoding.lower() in _GB18030_LABELS else encoding)
         label = f"declared {declared}" if declared else f"read in the dialect's encoding {codec}"
         return _Document(codec, label)
 
@@ -250,6 +257,7 @@ def source_encoding(head: bytes, default: str | None = None) -> str:
     return "gb18030" if encoding.lower() in _GB18030_LABELS else encoding
 
 
+@functools.lru_cache(maxsize=64)  # one lookup per label, however many documents declare it
 def text_codec(encoding: str) -> str:
     """The codec's name if `encoding` is a text encoding that writes markup as ASCII does (the
     declaration was read as ASCII), else UnsupportedEncodingError."""
