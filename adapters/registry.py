@@ -98,13 +98,21 @@ def _unique(listings: list[Listing]) -> list[Listing]:
     return unique
 
 
-def installed() -> dict[str, Adapter]:
+def installed(listings: list[Listing] | None = None) -> dict[str, Adapter]:
     """Every working adapter by name (the first of a name wins)."""
     adapters: dict[str, Adapter] = {}
-    for listing in catalogue():
+    for listing in catalogue() if listings is None else listings:
         if listing.adapter is not None:
             adapters.setdefault(listing.name, listing.adapter)
     return adapters
+
+
+def skipped(listings: list[Listing] | None = None) -> list[str]:
+    """Why each adapter that is not built-in is left out: a dialect or platform file that
+    cannot be used (`file:line: key: message`), a `$CCSTD_DIALECT_PATH` folder that does not
+    exist, a plugin that fails to load."""
+    found = catalogue() if listings is None else listings
+    return [x.error for x in found if x.adapter is None and x.error and x.origin != "built-in"]
 
 
 def by_name(name: str) -> Adapter:
@@ -128,13 +136,18 @@ def detect(path: Path, adapters: dict[str, Adapter] | None = None) -> Adapter:
     except CompressedInputError as exc:
         raise UnknownAdapterError(str(exc)) from None
     name = plain_name(path.name)
-    candidates = installed() if adapters is None else adapters
+    listings = catalogue() if adapters is None else []
+    candidates = installed(listings) if adapters is None else adapters
     scored = sorted(
         ((a.sniff(head, name), key, a) for key, a in candidates.items()),
         key=lambda s: -s[0],
     )
     if not scored or scored[0][0] < 0.5:
-        raise UnknownAdapterError(f"{path}: no installed adapter recognises this input; use --from")
+        broken = skipped(listings)
+        unusable = f" (left out, as they cannot be used: {'; '.join(broken)})" if broken else ""
+        raise UnknownAdapterError(
+            f"{path}: no installed adapter recognises this input; use --from{unusable}"
+        )
     tied = [name for score, name, _ in scored if score == scored[0][0]]
     if len(tied) > 1:
         raise AmbiguousAdapterError(

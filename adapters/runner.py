@@ -623,8 +623,8 @@ class _Repeats:
         if first == content:
             message = f"the same {key[0]} {key[1]} was made at {place}; written there"
             return Skipped("duplicate", f"{message}, not at {here}")
-        message = (f"{key[0]} {key[1]} was made at {place} with other content; "
-                   f"neither is chosen for the other: not written at {here}")  # fmt: skip
+        message = (f"{key[0]} {key[1]} was made at {place} with other content; the first "
+                   f"reading is written, this one is not: not written at {here}")  # fmt: skip
         return Rejected("conflicting-id", message, "id")
 
     @classmethod

@@ -33,6 +33,7 @@ from ccstd.adapters.registry import (
     catalogue,
     detect,
     file_adapter,
+    skipped,
 )
 from ccstd.adapters.runner import (
     ConversionReport,
@@ -176,6 +177,7 @@ def convert(
         extra = [*([key_file] if key_file else []), *([dialect] if dialect else [])]
         _check_outputs([rejects_file, *extra], outputs)
         other = chosen or (_named(source) if source != "auto" else None)
+        _warn_skipped()
         _warn_replay(rejects_file, other)
         _finish(
             _guarded(lambda: replay_rejects(rejects_file, outputs, key, other, options=options)),
@@ -188,6 +190,7 @@ def convert(
     _check_outputs([*paths, *([key_file] if key_file else []), *([dialect] if dialect else [])],
                    outputs)  # fmt: skip
     adapter = chosen or _choose(source, paths)
+    _warn_skipped()
     protector = Protector(StandardRegistry().get(adapter.standard_version), key)
     with text.progress_bar(_stderr, enabled=not quiet, unit="items read") as progress:
         coverage = Ledger(adapter.coverage())
@@ -355,6 +358,20 @@ def _finish(report: ConversionReport, outputs: Outputs, quiet: bool) -> NoReturn
             markup=False,
         )
     raise typer.Exit(1 if report.rejected else 0)
+
+
+def _warn_skipped() -> None:
+    """One line on stderr (even with --quiet) naming the dialect and platform files, folders of
+    `$CCSTD_DIALECT_PATH` and plugins this run left out because they cannot be used."""
+    broken = skipped()
+    if broken:
+        shown = printable("; ".join(broken))
+        _stderr.print(
+            f"ccstd: warning: left out, as they cannot be used ({len(broken)}; see ccstd "
+            f"adapters list): {shown}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _dialect(path: Path) -> Adapter:

@@ -2,7 +2,8 @@
 
 An Order's parts add up to its total (the `order-total-mismatch` rule): subtotal - discount +
 shipping + tax = total, where an absent part counts as zero and `tax` is left out when
-`pricesIncludeTax` is true (the other amounts already contain it). The check applies when the
+`pricesIncludeTax` is true (the other amounts already contain it); its lines' totals come to no
+more than its subtotal (`order-lines-exceed-subtotal`). The check applies when the
 record has a subtotal and a total and every part is a well-formed amount in one currency; a
 malformed amount is the schema level's finding, not this one's.
 
@@ -102,6 +103,49 @@ def order_imbalance(record: dict[str, Any]) -> Imbalance | None:
     return parts_imbalance(amounts, record.get("pricesIncludeTax") is True, total[1])
 
 
+def lines_excess(lines: list[Decimal], subtotal: Decimal, currency: str) -> Imbalance | None:
+    """The `order-lines-exceed-subtotal` rule on amounts already read (one currency): the lines'
+    totals as `parts`, the subtotal as `total` (a negative difference), or None when they come
+    to no more than the subtotal."""
+    value = sum(lines, Decimal(0))
+    return Imbalance(value, subtotal, currency) if value > subtotal else None
+
+
+def order_lines_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
+    """The `order-lines-exceed-subtotal` finding of an Order, if its lines come to more than its
+    subtotal (not checked when an amount is malformed or in another currency)."""
+    subtotal, lines = amount(record.get("subtotal")), record.get("lines")
+    if subtotal is None or not isinstance(lines, list):
+        return []
+    totals = []
+    for line in lines:
+        total = amount(line.get("total")) if isinstance(line, dict) else None
+        if total is None or total[1] != subtotal[1]:
+            return []
+        totals.append(total[0])
+    excess = lines_excess(totals, *subtotal)
+    if excess is None:
+        return []
+    return [
+        rules.ORDER_LINES_EXCEED_SUBTOTAL.finding(
+            at("subtotal"),
+            lines=excess.parts,
+            currency=excess.currency,
+            subtotal=excess.total,
+            difference=f"{-excess.difference:+}",
+        )
+    ]
+
+
+def payment_after_refunds(payment: str, refunded: Decimal, total: Decimal | None) -> str:
+    """An Order's paymentStatus once `refunded` (its sign ignored) is refunded: a paid (or partly
+    refunded) order is partially-refunded, or refunded once the refunds reach its total; any
+    other status, and no refund, is kept."""
+    if not refunded or payment not in ("paid", "partially-refunded"):
+        return payment
+    return "refunded" if total is not None and abs(refunded) >= total else "partially-refunded"
+
+
 def order_total_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
     """The `order-total-mismatch` finding of an Order, if its parts do not add up."""
     imbalance = order_imbalance(record)
@@ -129,6 +173,7 @@ def order_findings(record: dict[str, Any], at: Locator) -> list[Finding]:
     return (
         currency_findings(record, at)
         + order_total_findings(record, at)
+        + order_lines_findings(record, at)
         + precision_findings(record, at)
     )
 

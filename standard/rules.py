@@ -398,6 +398,22 @@ ORDER_TOTAL_MISMATCH = _rule(
     "them so that the producer can find the missing part.",
     level=Level.SEMANTIC,
 )
+ORDER_LINES_EXCEED_SUBTOTAL = _rule(
+    "order-lines-exceed-subtotal",
+    ERROR,
+    "Order lines come to more than the subtotal",
+    "the lines' totals come to {lines} {currency}, more than the subtotal {subtotal} "
+    "(difference {difference})",
+    "§3 Records: money",
+    "An Order's subtotal is the value of its lines before order discounts, so the sum of the "
+    "lines' totals (each its quantity at its unit price, less the line's own discounts) is never "
+    "more than the subtotal, in exact decimal arithmetic; a line total written per unit instead "
+    "of for its quantity, or a subtotal that leaves lines out, is found here. Lines coming to "
+    "less are not a finding: discounts on a line, a tip or a fee the standard has no line for "
+    "are in the subtotal and not in the lines. Checked when the order has a subtotal and every "
+    "line total is a well-formed amount in its currency.",
+    level=Level.SEMANTIC,
+)
 ORDER_CURRENCY_MISMATCH = _rule(
     "order-currency-mismatch",
     ERROR,

@@ -27,6 +27,7 @@ from ccstd.adapters.dialect_files import (
     zone_problem,
 )
 from ccstd.adapters.ledger import Coverage
+from ccstd.standard.redaction import raw_identifier_kind
 
 FAMILY = "access-xml"
 SCHEMA_FILE = Path(__file__).with_name("dialect.schema.json")
@@ -245,6 +246,7 @@ def _check_meaning(file: DataFile, spec: Mapping[str, Any]) -> None:
     _check_formats(file, spec.get("time_formats", []))
     _check_targets(file, spec)
     _check_person_paths(file, fields, lookup)
+    _check_constants(file, spec)
     if "encoding" in spec:
         try:
             text_codec(spec["encoding"])
@@ -281,6 +283,20 @@ def _check_person_paths(
             if path in person or personal_path(steps):
                 at = keys + ([str(index)] if isinstance(value, list) else [])
                 raise _error(file, at, f"{path}: {_PERSONAL.get(keys[-1], _WRITTEN_AS_READ)}")
+
+
+def _check_constants(file: DataFile, spec: Mapping[str, Any]) -> None:
+    """No constant the dialect writes into records as it is (`device_prefix`, `[constants]`,
+    `[site]`, `[device]`) holds a resident ID, phone number or e-mail address (in any form the
+    detector reads): such a value would reach every record and Device id unprotected."""
+    found: list[tuple[list[str], Any]] = [(["device_prefix"], spec.get("device_prefix"))]
+    for section in ("constants", "site", "device"):
+        found += [([section, name], v) for name, v in spec.get(section, {}).items()]
+    for keys, value in found:
+        kind = raw_identifier_kind(value) if isinstance(value, str) else None
+        if kind is not None:
+            problem = f"holds a {kind}: a constant is written unprotected into every record"
+            raise _error(file, keys, problem)
 
 
 def _listed(value: str | list[str]) -> list[str]:

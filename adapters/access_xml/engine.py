@@ -12,7 +12,9 @@ from lxml import etree
 
 from ccstd.adapters.access_xml.dialect import Dialect
 from ccstd.adapters.access_xml.safe_stream import (
+    REFUSED,
     WRAPPER,
+    EncodingMismatchError,
     NotXMLError,
     SafeXMLStream,
     UnsafeXMLError,
@@ -42,6 +44,12 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
             stream = SafeXMLStream(raw, dialect.encoding)
             nested = [False]  # any element read inside a document's root
             for element in _records(stream, dialect.record, nested):
+                if element.tag == _REFUSED_TAG:  # a document of the log refused as a whole
+                    yield SourceItem(str(path), f"document at line {element.sourceline}", b"",
+                                     problem=element.get("message"), reason=element.get("reason"),
+                                     line=element.sourceline)  # fmt: skip
+                    _release(element)
+                    continue
                 counts += 1
                 parent = element.getparent()
                 if parent is not last_parent:
@@ -67,6 +75,10 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
             yield SourceItem(str(path), "document", b"", problem=f"unsafe XML refused: {exc}")
         except NotXMLError as exc:
             yield SourceItem(str(path), "document", b"", problem=f"not XML: {exc}")
+        except EncodingMismatchError as exc:
+            yield SourceItem(
+                str(path), "document", b"", problem=str(exc), reason="encoding-mismatch"
+            )
         except UnsupportedEncodingError as exc:
             yield SourceItem(str(path), "document", b"", problem=f"unsupported encoding: {exc}",
                              reason="unsupported-encoding")  # fmt: skip
@@ -98,6 +110,7 @@ def ancestor_attributes(element: Any) -> dict[str, dict[str, str]]:
 
 
 _WRAPPER_TAG = WRAPPER.decode()
+_REFUSED_TAG = REFUSED.decode()
 _SWEEP_EVERY = 1024  # elements other than records read between two sweeps
 
 
@@ -108,7 +121,7 @@ def _records(stream: SafeXMLStream, record: str, nested: list[bool]) -> Iterator
     suffix, others = "}" + record, 0
     for _event, element in etree.iterparse(stream, events=("end",), **PARSER_OPTIONS):
         tag = element.tag
-        if tag == record or (isinstance(tag, str) and tag.endswith(suffix)):
+        if tag in (record, _REFUSED_TAG) or (isinstance(tag, str) and tag.endswith(suffix)):
             yield element
             continue
         if not nested[0]:

@@ -42,7 +42,7 @@ META_PROPERTIES: dict[str, str | None] = {
     "exported_at": None,  # when the file was exported
 }
 NO_PLACE = f"no place for it in standard {STANDARD_VERSION}"
-_DROPPABLE = ("exported_at", "door", "reader", *DEVICE_PROPERTIES)
+_DROPPABLE = ("exported_at", "door", "reader", "site_id", "site_name", *DEVICE_PROPERTIES)
 _NUMBERED = {"door": "doorNo", "reader": "readerNo"}  # field → AccessEvent property
 
 
@@ -51,9 +51,10 @@ def readable_id(value: str, prefix: str = "", reserved: str | None = None) -> st
     """A record id from a source value, after `prefix`: the value itself when it is already a
     safe id that fits; else a readable form (Chinese through pinyin: 东门 → dong-men) and a short
     digest of the original, so that values differing only in what cannot be written in an id
-    never share one. A value that already has that shape (`dong-men-79f2d165`: ends in `-` and
-    eight hex digits) gets a digest too, so no name is taken for another's derived id; so does
-    one starting with `reserved`, the prefix of ids made from other values."""
+    never share one (full-width letters and digits are read as ASCII for the readable form, the
+    digest is of the value as given). A value that already has that shape (`dong-men-79f2d165`:
+    ends in `-` and eight hex digits) gets a digest too, so no name is taken for another's
+    derived id; so does one starting with `reserved`, the prefix of ids made from other values."""
     if (
         _ID_SAFE.fullmatch(value)
         and not _DERIVED.search(value)
@@ -63,7 +64,8 @@ def readable_id(value: str, prefix: str = "", reserved: str | None = None) -> st
         return prefix + value
     digest = hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
     room = min(100, _ID_MAX - len(prefix) - len(digest) - 1)
-    slug = _ID_UNSAFE.sub("-", _romanised(value[:100])).strip("-._:")[:room]
+    readable = unicodedata.normalize("NFKC", value[:100])  # Ａ门 → A门: full-width Latin read
+    slug = _ID_UNSAFE.sub("-", _romanised(readable)).strip("-._:")[:room]
     return f"{prefix}{slug}-{digest}" if slug else f"{prefix}x-{digest}"
 
 
@@ -284,7 +286,39 @@ def _build(
     community = _community(item, dialect, site)
     if community is not None:
         records.append(community)
+    dropped += _site_left_out(dialect, mapped, used, site, community is not None)
     return Converted(tuple(records), tuple(dropped))
+
+
+def _site_left_out(
+    dialect: Dialect,
+    mapped: dict[str, str | None],
+    used: dict[str, str],
+    site: tuple[str, str | None],
+    written: bool,
+) -> list[tuple[str, str]]:
+    """The site values the log states that reach no record, with the reason: a constant `[site]
+    id` or `name` of the dialect is written in their place (the ledger says they differ), or no
+    Community record is written to hold the name."""
+    left: list[tuple[str, str]] = []
+    logged_id, logged_name = mapped.get("site_id"), mapped.get("site_name")
+    constant_id, constant_name = dialect.site.get("id"), dialect.site.get("name")
+    if logged_id and constant_id is not None and logged_id != constant_id:
+        why = "the log's site id differs from the dialect's [site] id, which is written instead"
+        left.append((used["site_id"], why))
+    if not logged_name or (written and site[1] == logged_name):
+        return left
+    if constant_name is not None and constant_name != logged_name:
+        why = "the log's site name differs from the dialect's [site] name, which is written instead"
+    elif _site_from_log(dialect, mapped) and not logged_id:
+        return left  # the site's id is made from the name
+    else:
+        why = (
+            "no record holds the site's name: the site id comes from the dialect's [site] id or "
+            "the log's site id, and a Community is written only with a [site] division_code"
+        )
+    left.append((used["site_name"], why))
+    return left
 
 
 _PHONE_WRITTEN = re.compile(r"\+?[0-9][0-9 ()\-]{6,22}")
@@ -540,9 +574,19 @@ def _community(
 
 def resident_id_number(text: str) -> str | None:
     """A resident ID number in one form (full-width digits read as ASCII, spaces and grouping
-    removed, check character `X` upper case), or None when it is not a valid one."""
+    removed, check character `X` upper case; a first-generation 15-digit number, as the privacy
+    screen reads one, in its 18-digit form: 19 before the year, the check character computed,
+    so a person's old and new card are one Resident), or None when it is not a valid one."""
     number = re.sub(r"[-\s._:]", "", unicodedata.normalize("NFKC", text)).upper()
+    if len(number) == 15 and number.isdigit() and raw_identifier_kind(number) == _RESIDENT_ID:
+        from stdnum.cn import ric
+
+        body = f"{number[:6]}19{number[6:]}"
+        number = body + ric.calc_check_digit(body + "0")  # the check over the first 17
     return number if is_raw_resident_id(number) else None
+
+
+_RESIDENT_ID = "resident ID number"  # raw_identifier_kind's word for one
 
 
 def parse_time(text: str, dialect: Dialect) -> tuple[str | None, bool]:

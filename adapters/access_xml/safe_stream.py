@@ -10,6 +10,7 @@ quadratic blow-up, external entities) makes it stop with UnsafeXMLError before l
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from typing import BinaryIO
 
@@ -38,15 +39,80 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
 
 
+class EncodingMismatchError(UnsupportedEncodingError):
+    """A document declares a legacy encoding (GB2312...) but its bytes are UTF-8, found only
+    after part of it was read (a document whose first MiB is ASCII): the file is refused."""
+
+
+REFUSED = b"ccstd-refused"  # the element standing for a refused document in the stream
+_HOLD = 9  # bytes kept back so that a byte-order mark + `<?xml ` never straddles a read
+
+
+class _Document:
+    """One document of the source, decoded in its own encoding (its byte-order mark, else its
+    declaration, else the dialect's, else UTF-8). Bytes that are multibyte UTF-8 under a legacy
+    declaration (UTF-8 text declared GB2312) are refused, not read garbled: the document becomes
+    one REFUSED element (its newlines kept, so later line numbers stay right)."""
+
+    def __init__(self, codec: str, label: str) -> None:
+        self.label = label  # "declared GB2312", "in the dialect's encoding gb18030"
+        self._decoder = None if codec == "utf-8" else codecs.getincrementaldecoder(codec)("strict")
+        self._checked = self._decoder is None
+        self._waiting = b""
+        self._emitted = False
+        self.refused = False
+
+    def decode(self, data: bytes, final: bool) -> bytes:
+        """`data` (the document's next bytes) as UTF-8."""
+        if self.refused:
+            return b"\n" * data.count(b"\n")
+        if not self._checked:  # ASCII so far: held (up to 1 MiB) until the first other byte
+            data, self._waiting = self._waiting + data, b""
+            if data.isascii() and not final and len(data) < _CHUNK:
+                self._waiting = data
+                return b""
+            self._checked = not data.isascii() or final
+            if not data.isascii() and _is_utf8(data):
+                return self._refuse(data)
+        if self._decoder is not None:
+            data = self._decoder.decode(data, final=final).encode("utf-8")
+        self._emitted = self._emitted or bool(data)
+        return data
+
+    def _refuse(self, data: bytes) -> bytes:
+        message = (
+            f"a document {self.label} holds UTF-8 bytes (read so, every non-ASCII character "
+            "would be garbled): correct its declaration or re-encode it"
+        )
+        if self._emitted:  # part of it is read already: the stream cannot drop the rest
+            raise EncodingMismatchError(message)
+        self.refused = True
+        element = b'<%s reason="encoding-mismatch" message="%s"/>' % (REFUSED, message.encode())
+        return element + b"\n" * data.count(b"\n")
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether non-ASCII `data` is well-formed UTF-8 (a sequence may be cut at its end)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class SafeXMLStream:
-    """`read(n)` for lxml: the source's documents as one UTF-8 document under WRAPPER."""
+    """`read(n)` for lxml: the source's documents as one UTF-8 document under WRAPPER, each
+    document decoded by its own byte-order mark or declaration."""
 
     def __init__(self, raw: BinaryIO, encoding: str | None = None) -> None:
         self._raw = raw
         self._default = encoding or "utf-8"  # of a source that declares none
         self._pending = b"<" + WRAPPER + b">"
-        self._carry = b""
-        self._decoder: codecs.IncrementalDecoder | None = None
+        self._carry = b""  # decoded text a markup declaration may straddle
+        self._held = b""  # source bytes a document's start may straddle
+        self._document: _Document | None = None
+        self._before = b""  # the last byte read before `_held` that is not whitespace
+        self._wide: codecs.IncrementalDecoder | None = None  # a UTF-16/UTF-32 source
         self._first = True
         self._done = False
 
@@ -61,12 +127,15 @@ class SafeXMLStream:
 
     def _fill(self) -> None:
         chunk = self._raw.read(_CHUNK)
+        end = not chunk
         if self._first:
             chunk = self._start(chunk)
-        if self._decoder is not None:
-            chunk = self._decoder.decode(chunk, final=not chunk).encode("utf-8")
+        if self._wide is not None:
+            chunk = self._wide.decode(chunk, final=end).encode("utf-8")
+        else:
+            chunk = self._documents(chunk, end)
         text = self._carry + chunk
-        if not chunk:
+        if end:
             self._pending += self._clean(text) + b"</" + WRAPPER + b">"
             self._carry, self._done = b"", True
             return
@@ -76,22 +145,72 @@ class SafeXMLStream:
         if len(self._carry) > _MAX_CARRY:
             raise UnsafeXMLError("a markup declaration longer than 1 MiB")
 
+    def _documents(self, chunk: bytes, end: bool) -> bytes:
+        """The source's next bytes as UTF-8, each document in its own encoding (offsets into
+        the buffer, never a copy of its rest per document: many small alerts stay linear)."""
+        data, out, at = self._held + chunk, [], 0
+        while at < len(data):
+            search = at
+            if self._document is None:
+                if not end and len(data) - at < 300 and data.find(b"?>", at) == -1:
+                    break  # the declaration is not all here yet
+                self._document = self._open(data[at : at + 300])
+                at += len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8, at) else 0
+                search = at + 1
+            found = self._next_document(data, search)
+            if found == -1:
+                keep = len(data) if end else max(len(data) - _HOLD, at)
+                out.append(self._consume(data[at:keep], end))
+                at = keep
+                break
+            out.append(self._consume(data[at:found], True))
+            at, self._document = found, None
+        if end and self._document is not None:  # a sequence cut by the end of the file
+            out.append(self._document.decode(b"", final=True))
+        self._held = data[at:]
+        return b"".join(out)
+
+    def _next_document(self, data: bytes, start: int) -> int:
+        """Where the next document starts (its `<?xml `, or the UTF-8 byte-order mark before
+        it), -1 if not in `data`: a declaration after the end of a tag (whitespace between),
+        not one inside a comment or CDATA section."""
+        at = data.find(b"<?xml", start)
+        while at != -1 and at + 5 < len(data):
+            begin = at - 3 if at - 3 >= start and data.startswith(codecs.BOM_UTF8, at - 3) else at
+            before = data[max(0, begin - 1024) : begin].rstrip(b" \t\r\n")
+            if data[at + 5 : at + 6].isspace() and (before[-1:] or self._before) == b">":
+                return begin
+            at = data.find(b"<?xml", at + 5)
+        return -1
+
+    def _consume(self, data: bytes, final: bool) -> bytes:
+        assert self._document is not None
+        self._before = data.rstrip(b" \t\r\n")[-1:] or self._before
+        return self._document.decode(data, final)
+
+    def _open(self, data: bytes) -> _Document:
+        """The document starting at `data`: its byte-order mark, else its declaration, else the
+        dialect's encoding."""
+        if data.startswith(codecs.BOM_UTF8):
+            return _Document("utf-8", "UTF-8")
+        declared = declared_encoding(data)
+        encoding = declared or self._default
+        codec = text_codec("gb18030" if encoding.lower() in _GB18030_LABELS else encoding)
+        label = f"declared {declared}" if declared else f"read in the dialect's encoding {codec}"
+        return _Document(codec, label)
+
     def _start(self, chunk: bytes) -> bytes:
         self._first = False
-        if chunk.startswith(codecs.BOM_UTF8):
-            chunk = chunk[len(codecs.BOM_UTF8) :]
         wide = next((name for bom, name in _BOMS if chunk.startswith(bom)), None)
         if wide is not None:  # the decoder reads (and drops) the byte-order mark
-            self._decoder = codecs.getincrementaldecoder(wide)(errors="strict")
+            self._wide = codecs.getincrementaldecoder(wide)(errors="strict")
             return chunk
-        if chunk[:2] in (b"<\x00", b"\x00<") or chunk.startswith(b"\x00\x00"):
+        head = chunk.removeprefix(codecs.BOM_UTF8)
+        if head[:2] in (b"<\x00", b"\x00<") or head.startswith(b"\x00\x00"):
             raise UnsupportedEncodingError("UTF-16 or UTF-32 without a byte-order mark")
-        start = chunk.lstrip()[:1]
+        start = head.lstrip()[:1]
         if start and start != b"<":
             raise NotXMLError("the content does not begin with markup")
-        codec = text_codec(source_encoding(chunk, self._default))
-        if codec != "utf-8":
-            self._decoder = codecs.getincrementaldecoder(codec)(errors="strict")
         return chunk
 
     @staticmethod
@@ -119,15 +238,26 @@ _GB18030_LABELS = frozenset({
 })  # fmt: skip
 
 
+def declared_encoding(head: bytes) -> str | None:
+    """The encoding a document's `<?xml … encoding=…?>` declaration names, as written."""
+    head = head.removeprefix(codecs.BOM_UTF8)
+    if not head.startswith(b"<?xml"):
+        return None
+    close = head.find(b"?>", 0, 300)
+    declared = _ENCODING.search(head[: close if close != -1 else 300])
+    return declared.group(1).decode("ascii") if declared else None
+
+
 def source_encoding(head: bytes, default: str | None = None) -> str:
     """The encoding a source is read in, from its first bytes: the `<?xml … encoding=…?>`
     declaration, else `default` (the dialect's), else UTF-8; GB2312/GBK labels mean GB18030."""
-    head = head.removeprefix(codecs.BOM_UTF8)
-    declared = _ENCODING.search(head[:200]) if head.startswith(b"<?xml") else None
-    encoding = declared.group(1).decode("ascii") if declared else default or "utf-8"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    encoding = declared_encoding(head) or default or "utf-8"
     return "gb18030" if encoding.lower() in _GB18030_LABELS else encoding
 
 
+@functools.lru_cache(maxsize=64)  # one lookup per label, however many documents declare it
 def text_codec(encoding: str) -> str:
     """The codec's name if `encoding` is a text encoding that writes markup as ASCII does (the
     declaration was read as ASCII), else UnsupportedEncodingError."""

@@ -6,7 +6,8 @@ of its statuses. Money stays exact (values.py); statuses go through the tables, 
 outside them is a rejection; local times get the platform's zone; values the platform already
 masked stay marked as masked.
 Before an order is written, its parts must add up to its total (the standard's
-`order-total-mismatch` rule): an order that does not is rejected with the difference.
+`order-total-mismatch` rule) and its lines must come to no more than its subtotal
+(`order-lines-exceed-subtotal`): an order that does not is rejected with the difference.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from ccstd.adapters.orders.values import (
 )
 from ccstd.standard.fields import entity_fields
 from ccstd.standard.formats import is_country, is_phone
-from ccstd.standard.money import parts_imbalance
+from ccstd.standard.money import lines_excess, parts_imbalance, payment_after_refunds
 from ccstd.standard.raw_ids import is_raw_resident_id
 from ccstd.standard.registry import StandardRegistry
 
@@ -270,6 +271,11 @@ def _order(source: Record, platform: Platform) -> Record:
         record["pricesIncludeTax"] = _flag(flag, platform.label("prices_include_tax"))
     _recipient(record, source, platform)
     _check_total(amounts, record.get("pricesIncludeTax") is True, currency)
+    if platform.refunded is not None:
+        _refunds(record, platform.refunded(source, source), amounts.get("total"), platform)
+    if "subtotal" in amounts:
+        lines = [Decimal(line["total"]["amount"]) for line in record["lines"]]
+        _check_lines(lines, amounts["subtotal"], currency, platform.label("subtotal"))
     return record
 
 
@@ -429,6 +435,27 @@ def _check_total(amounts: dict[str, Decimal], prices_include_tax: bool, currency
             f"the order's parts come to {imbalance.parts} {imbalance.currency} but its total is "
             f"{imbalance.total} (difference {imbalance.difference:+})",
             "total",
+        )
+
+
+def _refunds(record: Record, value: Any, total: Decimal | None, platform: Platform) -> None:
+    """An order its codes call paid, with refunds (`status.refunded`, the amount refunded so far
+    whatever its sign), is partially refunded, or refunded once the refunds reach its total."""
+    if not _present(value):
+        return
+    where = platform.label("refunded")
+    refunded = _amount(value, where, record["total"]["currency"], platform.minor_units)
+    record["paymentStatus"] = payment_after_refunds(record["paymentStatus"], refunded, total)
+
+
+def _check_lines(lines: list[Decimal], subtotal: Decimal, currency: str, where: str) -> None:
+    excess = lines_excess(lines, subtotal, currency)
+    if excess is not None:
+        raise UnconvertibleOrderError(
+            "order-lines-exceed-subtotal",
+            f"the order's lines come to {excess.parts} {currency}, more than its subtotal "
+            f"{excess.total} (difference {-excess.difference:+})",
+            where,
         )
 
 

@@ -86,6 +86,7 @@ class Platform:
     priority: int = 50
     minor_units: bool = False  # every amount is in the currency's minor units (`amounts`)
     json_text: tuple[KeyPath, ...] = ()  # fields holding a JSON document as text (`json`)
+    refunded: Getter | None = None  # the amount refunded so far (`status.refunded`)
 
     def label(self, target: str) -> str:
         """The source field a target is read from, as rejections name it."""
@@ -173,13 +174,14 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
         deliveries=tuple(compile_value.items(d) for d in spec.get("deliveries", ())),
         minor_units=spec.get("amounts", "major") == "minor",
         json_text=tuple(parse(p) for p in spec.get("json", ())),
+        refunded=compile_value(status["refunded"]) if "refunded" in status else None,
         mapped=frozenset(),
         dropped=dropped,
         digest=digest,
         labels={
             k: _label(v)
-            for section in ("order", "money")
-            for k, v in spec[section].items()
+            for section in (spec["order"], spec["money"], {"refunded": status.get("refunded")})
+            for k, v in section.items()
             if _label(v)
         },
     )
