@@ -459,7 +459,7 @@ def _name(names: list[dict[str, Any]], record: Record, dropped: Drops) -> None:
     """The official (else usual, else first) name; the others are left out."""
     chosen = next((i for i, n in enumerate(names) if n.get("use") in ("official", "usual")), 0)
     name = names[chosen] if names else {}
-    given = " ".join(name.get("given") or [])
+    given = " ".join(str(part) for part in name.get("given") or [] if part)  # FHIR allows null
     human = {"text": name.get("text") or " ".join(p for p in (given, name.get("family", "")) if p)}
     if name.get("family"):
         human["family"] = name["family"]

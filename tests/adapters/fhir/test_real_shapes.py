@@ -450,3 +450,16 @@ def test_an_immunization_known_to_the_month_alone_is_rejected_saying_so(tmp_path
     assert result.exit_code == 1
     [line] = lines(out / "rejects.ndjson")
     assert "year or month alone" in line["message"]  # never padded to a day it did not have
+
+
+def test_a_null_given_name_part_is_left_out_not_a_crash(tmp_path: Path) -> None:
+    """FHIR JSON writes `null` in a primitive array where only the `_given` extension has a
+    value; the name is made of the parts there are."""
+    source = tmp_path / "patients.ndjson"
+    parts = {"family": "Doe", "given": [None, "Jane"], "_given": [{"id": "x"}, None]}
+    named = patient(name=[parts])
+    source.write_text(ndjson(named, patient("p2", name=[{"family": "Roe", "given": [None]}])))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    assert lines(out / "rejects.ndjson") == []
+    assert len(lines(out / "records.ndjson")) == 2
