@@ -3,6 +3,7 @@ and Bulk Data NDJSON; each resource is validated with fhir.resources' R4B models
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import itertools
@@ -155,6 +156,8 @@ class FhirAdapter(Adapter):
                     remembered.add(str(source))
                 if document is not None and len(run["paths"]) == 1:  # read next: not parsed again
                     run["fhir-document"] = (context.file, document)
+                else:
+                    _thaw()  # not kept: left to the collector again
         parsed = run.pop("fhir-document", None)
         parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
         scan = not run.get("fhir-scanned")
@@ -162,10 +165,13 @@ class FhirAdapter(Adapter):
         found = self._items(path, context, None if known else medicines, scan, parsed)
         read = _with_facts(found, context, seen, medicines, known)
         self._ahead, self._converts_here = {}, False
-        for item, facts, shown in self._converted_ahead(read, context) if known else read:
-            context.facts = shown
-            yield item
-            context.facts = facts
+        try:
+            for item, facts, shown in self._converted_ahead(read, context) if known else read:
+                context.facts = shown
+                yield item
+                context.facts = facts
+        finally:
+            _thaw()  # the document read: left to the collector again
 
     def _converted_ahead(self, read: Iterator[_Read], context: SourceContext) -> Iterator[_Read]:
         """The items, each converted `_AHEAD` items before the runner asks for it (`convert`
@@ -893,7 +899,7 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
                 if read > limit:
                     return None
                 if _MEDICATION_LINE.search(line):
-                    value = _is_json(line)
+                    value = _parsed_whole(line)  # the whole document when on one line
                     whole = whole or value is None
                     _remember_in(value, medicines)
                 else:
@@ -903,7 +909,7 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
         with _opened(path) as handle:
             data = handle.read(STREAM_ABOVE + 1)
         if len(data) <= STREAM_ABOVE:
-            document = _is_json(data)
+            document = _parsed_whole(data)
             _remember_in(document, medicines)
             return document
         _stream_medications(path, medicines)
@@ -935,6 +941,38 @@ def _stream_medications(path: Path, medicines: dict[str, Any]) -> None:
 def _opened(path: Path) -> BinaryIO:
     """A source's bytes, decompressed when it is gzip."""
     return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # type: ignore[return-value]
+
+
+_LARGE = 1 << 20  # bytes of JSON parsed apart from the cyclic collector (`_parsed_whole`)
+_frozen = [False]  # whether `_parsed_whole` froze the collector's objects (`_thaw` undoes it)
+
+
+def _parsed_whole(data: bytes) -> Any:
+    """A whole document (`_is_json`) parsed with the cyclic collector paused, then frozen out of
+    its collections (`gc.freeze`) until `_thaw`: a parsed JSON value is a tree that reference
+    counting frees, and its millions of objects otherwise set off full collections that walk
+    them all (a tenth of a conversion). Nothing is frozen when something else froze first, nor
+    for a text of under a megabyte (an NDJSON line)."""
+    if len(data) < _LARGE:
+        return _is_json(data)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        document = _is_json(data)
+        if document is not None and not _frozen[0] and gc.get_freeze_count() == 0:
+            gc.freeze()
+            _frozen[0] = True
+    finally:
+        if enabled:
+            gc.enable()
+    return document
+
+
+def _thaw() -> None:
+    """Give what `_parsed_whole` froze back to the collector."""
+    if _frozen[0]:
+        _frozen[0] = False
+        gc.unfreeze()
 
 
 def _is_json(data: bytes) -> Any:
