@@ -44,7 +44,7 @@ from ccstd.adapters.finishing import (
     encoded,
     source_name,
 )
-from ccstd.adapters.ledger import Ledger
+from ccstd.adapters.ledger import Ledger, drop_shape_ahead, forget_shapes_ahead
 from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.references import ReferenceTally
@@ -478,6 +478,7 @@ def _run(
     report.protection = protector.counts
     report.expected = sinks.tally.expected()
     report.variants, report.warnings = sinks.variants.count, sinks.variants.warnings
+    forget_shapes_ahead()  # of items the ledger did not observe
     report.seconds = time.perf_counter() - started
     return report
 
@@ -788,6 +789,7 @@ def _account(
     adapter: Adapter,
     context: SourceContext,
 ) -> None:
+    drop_shape_ahead(item.value)  # observed, or not to be
     if isinstance(outcome, Converted):
         report.converted += 1
         for record in outcome.records:

@@ -35,9 +35,9 @@ from ccstd.adapters.base import (
 )
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import care, elements, mapping
-from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, strings_of
+from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, shown_names_ahead, strings_of
 from ccstd.adapters.json_lines import is_object_line
-from ccstd.adapters.ledger import Coverage
+from ccstd.adapters.ledger import Coverage, forget_shapes_ahead
 
 
 class FhirAdapter(Adapter):
@@ -156,8 +156,9 @@ class FhirAdapter(Adapter):
                     remembered.add(str(source))
                 if document is not None and len(run["paths"]) == 1:  # read next: not parsed again
                     run["fhir-document"] = (context.file, document)
-                else:
-                    _thaw()  # not kept: left to the collector again
+                else:  # not kept: left to the collector again, its shapes not taken
+                    _thaw()
+                    forget_shapes_ahead()
         parsed = run.pop("fhir-document", None)
         parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
         scan = not run.get("fhir-scanned")
@@ -1003,7 +1004,8 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bo
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return
     if isinstance(medicines, Memory):
-        medicines.people.remember(value, displays)
+        shown = shown_names_ahead(value) if displays else None  # the ledger's shape with them
+        medicines.people.remember(value, displays, shown)
         if value.get("resourceType") in _PARTS:
             _remember_part(value, full_url, medicines.parts)
             if isinstance(full_url, str) and len(medicines.urls) < _MAX_MEDICATIONS:
