@@ -142,6 +142,13 @@ class FhirAdapter(Adapter):
         JSON by its content, not the file name. A Bundle larger than `STREAM_ABOVE` bytes is
         streamed (`streamed_bundle`). A resource (type and id) read before in the same run is
         marked a duplicate of its first location (`convert` skips it)."""
+        try:
+            yield from self._source_items(path, context)
+        finally:  # also when reading fails: nothing held past the file
+            _thaw()  # the document read: left to the collector again
+            forget_shapes_ahead()  # of its items the ledger did not observe
+
+    def _source_items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         run = context.facts.pop("run", None)
         run = run if run is not None else {}
         seen: dict[tuple[str, str], tuple[str, str]] = run.setdefault("fhir-resources", {})
@@ -166,13 +173,10 @@ class FhirAdapter(Adapter):
         found = self._items(path, context, None if known else medicines, scan, parsed)
         read = _with_facts(found, context, seen, medicines, known)
         self._ahead, self._converts_here = {}, False
-        try:
-            for item, facts, shown in self._converted_ahead(read, context) if known else read:
-                context.facts = shown
-                yield item
-                context.facts = facts
-        finally:
-            _thaw()  # the document read: left to the collector again
+        for item, facts, shown in self._converted_ahead(read, context) if known else read:
+            context.facts = shown
+            yield item
+            context.facts = facts
 
     def _converted_ahead(self, read: Iterator[_Read], context: SourceContext) -> Iterator[_Read]:
         """The items, each converted `_AHEAD` items before the runner asks for it (`convert`

@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ccstd.adapters import ledger
 from ccstd.adapters.fhir import adapter as fhir_adapter
+from ccstd.adapters.privacy import Protector
+from ccstd.adapters.runner import Outputs, convert_paths
 from ccstd.cli.app import app
+from ccstd.standard.registry import StandardRegistry
 
 KEY = "collector-test-key-0123456789"
 
@@ -82,3 +86,20 @@ def test_what_something_else_froze_stays_frozen(tmp_path: Path, frozen_counts: l
         assert gc.get_freeze_count() > 0  # not thawed by the conversion
     finally:
         gc.unfreeze()
+
+
+def test_a_conversion_that_fails_midway_leaves_nothing_frozen_or_held(tmp_path: Path) -> None:
+    class Failing(fhir_adapter.FhirAdapter):
+        def items(self, path, context):  # type: ignore[no-untyped-def]
+            for item in super().items(path, context):
+                yield item
+                raise OSError("disk went away")
+
+    adapter = Failing()
+    protector = Protector(StandardRegistry().get(adapter.standard_version), KEY.encode())
+    outputs = Outputs(tmp_path / "out.ndjson")
+    with pytest.raises(OSError, match="disk went away"):
+        convert_paths(adapter, [_large_bundle(tmp_path)], outputs, protector)
+    assert gc.get_freeze_count() == 0
+    assert not ledger._AHEAD
+    assert not outputs.records.exists()
