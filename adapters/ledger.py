@@ -71,7 +71,10 @@ class Ledger:
         the urls of its extensions) and its drops: the walk is made once per shape and drops,
         and the counts it gives are added for each item of that shape (exact, not a sample)."""
         try:
-            key = (kind, _shape(item, [_MAX_SHAPE_PARTS]), tuple(dropped))
+            shape = _AHEAD.pop(id(item), None)  # read ahead with the item (`shape_ahead`)
+            if shape is None or shape[0] is not item:
+                shape = (item, _shape(item, [_MAX_SHAPE_PARTS]))
+            key = (kind, shape[1], tuple(dropped))
             counts = self._shapes.get(key)
         except (_LargeShapeError, TypeError):  # large or deep, or odd drops: walked each time
             key, counts = None, None
@@ -320,34 +323,83 @@ class _LargeShapeError(Exception):
     """An item too large or deep to remember by its shape."""
 
 
-def _shape(node: Any, budget: list[int]) -> Any:
+# Shapes of source items taken while another walk read them (`shape_ahead`), by the item's
+# identity: `observe` takes an item's from here instead of walking it again.
+_AHEAD: dict[int, tuple[Any, Any]] = {}
+_MAX_AHEAD = 1 << 20
+_INTERNED: dict[Any, Any] = {}  # one copy of each shape held in _AHEAD
+
+
+def shape_ahead(item: Any, visit: Callable[[str, dict[str, Any]], None]) -> bool:
+    """Take an item's shape for `observe` in the walk of another reader, which `visit` serves:
+    it is called with every object of the item (and the key it is under; "" at the top, an
+    array's key for its objects; objects in an array of arrays are not visited). False, with
+    no shape kept, when the item is too large to be remembered by its shape: `visit` may then
+    have seen only some of its objects."""
+    try:
+        shape = _shape(item, [_MAX_SHAPE_PARTS], "", visit)
+    except _LargeShapeError:
+        return False
+    if len(_AHEAD) >= _MAX_AHEAD or len(_INTERNED) >= _MAX_AHEAD:
+        forget_shapes_ahead()
+    _AHEAD[id(item)] = (item, _INTERNED.setdefault(shape, shape))
+    return True
+
+
+def drop_shape_ahead(item: Any) -> None:
+    """Drop an item's shape taken ahead, if `observe` has not taken it (the item is done)."""
+    if _AHEAD:
+        _AHEAD.pop(id(item), None)
+
+
+def forget_shapes_ahead() -> None:
+    """Drop the shapes taken ahead (at the end of a run: of items never observed)."""
+    _AHEAD.clear()
+    _INTERNED.clear()
+
+
+def _shape(
+    node: Any,
+    budget: list[int],
+    at: str = "",
+    visit: Callable[[str, dict[str, Any]], None] | None = None,
+) -> Any:
     """What of a value decides its field paths and how many values each holds: keys, containers
     and list lengths (a leaf is None; a list is (None, its items' shapes), which no object's
     shape can be), and the urls of extensions, which name their paths. Hashable; equal shapes
     give equal walks. Each key and item spends one of `budget[0]`; past it, _LargeShapeError
-    (a shape is remembered only for items of a bounded size and depth)."""
+    (a shape is remembered only for items of a bounded size and depth). `visit`: see
+    `shape_ahead` (`at`: the key of `node`)."""
     if isinstance(node, dict):
         budget[0] -= len(node) + 1
         if budget[0] < 0:
             raise _LargeShapeError
+        if visit is not None:
+            visit(at, node)
         parts: list[Any] = []
         for key, child in node.items():
             if not isinstance(child, _CONTAINERS):
                 parts.append(key)
             elif key in _EXTENSIONS and isinstance(child, list):
-                parts.append((key, _shape(child, budget), tuple(_url_key(e) for e in child)))
+                shape = _shape(child, budget, key, visit)
+                parts.append((key, shape, tuple(_url_key(e) for e in child)))
             else:
-                parts.append((key, _shape(child, budget)))
+                parts.append((key, _shape(child, budget, key, visit)))
         return tuple(parts)
     if isinstance(node, list):
         budget[0] -= len(node) + 1
         if budget[0] < 0:
             raise _LargeShapeError
-        return (
-            None,
-            tuple([_shape(c, budget) if isinstance(c, _CONTAINERS) else None for c in node]),
-        )
+        return (None, tuple([_item_shape(c, budget, at, visit) for c in node]))
     return None
+
+
+def _item_shape(
+    node: Any, budget: list[int], at: str, visit: Callable[[str, dict[str, Any]], None] | None
+) -> Any:
+    if isinstance(node, dict):
+        return _shape(node, budget, at, visit)
+    return _shape(node, budget) if isinstance(node, list) else None
 
 
 def _url_key(ext: Any) -> Any:

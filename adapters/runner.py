@@ -44,7 +44,7 @@ from ccstd.adapters.finishing import (
     encoded,
     source_name,
 )
-from ccstd.adapters.ledger import Ledger
+from ccstd.adapters.ledger import Ledger, drop_shape_ahead, forget_shapes_ahead
 from ccstd.adapters.outputs import OutputFile, output_files
 from ccstd.adapters.privacy import Protector
 from ccstd.adapters.references import ReferenceTally
@@ -478,6 +478,7 @@ def _run(
     report.protection = protector.counts
     report.expected = sinks.tally.expected()
     report.variants, report.warnings = sinks.variants.count, sinks.variants.warnings
+    forget_shapes_ahead()  # of items the ledger did not observe
     report.seconds = time.perf_counter() - started
     return report
 
@@ -597,12 +598,10 @@ class _Repeats:
         # the worker that made them leaves out of its later items: put back by `restore`
         self.orphans: dict[tuple[str, str], dict[str, Any]] = {}
         self.stamp: Stamp | None = None
-        # (type, id) → content digest and where, on disk: memory stays flat however long the run
-        self._db = sqlite3.connect("")  # "" = private temporary database on disk
-        self._db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-            "CREATE TABLE first (key BLOB PRIMARY KEY, content BLOB, place TEXT) WITHOUT ROWID;"
-        )
+        # (type, id) → content digest and where: the first `_IN_MEMORY` in memory, then all on
+        # disk, so that memory stays flat however long the run
+        self._recent: dict[bytes, tuple[bytes, str]] = {}
+        self._db: sqlite3.Connection | None = None
 
     def __call__(self, outcome: Outcome, item: SourceItem, context: SourceContext) -> Outcome:
         if not isinstance(outcome, Converted) or not outcome.records:
@@ -612,20 +611,37 @@ class _Repeats:
             return outcome
         key, content = (record["type"], str(record["id"])), _content_digest(record)
         here = self._where(item, context)
-        added = self._db.execute(
-            "INSERT OR IGNORE INTO first VALUES (?,?,?)", (_key_bytes(key), content, here)
-        )
-        if added.rowcount == 1:  # the first sighting: one statement for the common case
+        seen = self._first(_key_bytes(key), content, here)
+        if seen is None:
             return outcome
-        first, place = self._db.execute(
-            "SELECT content, place FROM first WHERE key = ?", (_key_bytes(key),)
-        ).fetchone()
+        first, place = seen
         if first == content:
             message = f"the same {key[0]} {key[1]} was made at {place}; written there"
             return Skipped("duplicate", f"{message}, not at {here}")
         message = (f"{key[0]} {key[1]} was made at {place} with other content; the first "
                    f"reading is written, this one is not: not written at {here}")  # fmt: skip
         return Rejected("conflicting-id", message, "id")
+
+    def _first(self, key: bytes, content: bytes, here: str) -> tuple[bytes, str] | None:
+        """The content digest and place of the first record with this key, or None when this is
+        the first (remembered as it)."""
+        seen = self._recent.get(key)
+        if seen is not None:
+            return seen
+        if self._db is None:
+            self._recent[key] = (content, here)
+            if len(self._recent) >= _IN_MEMORY:  # from now on, on disk
+                self._db = _first_table()
+                rows = ((k, c, p) for k, (c, p) in self._recent.items())
+                self._db.executemany("INSERT INTO first VALUES (?,?,?)", rows)
+                self._recent.clear()
+            return None
+        added = self._db.execute("INSERT OR IGNORE INTO first VALUES (?,?,?)", (key, content, here))
+        if added.rowcount == 1:  # the first sighting: one statement for the common case
+            return None
+        found = self._db.execute("SELECT content, place FROM first WHERE key = ?", (key,))
+        first, place = found.fetchone()
+        return bytes(first), str(place)
 
     @classmethod
     def after(
@@ -700,6 +716,19 @@ class _Repeats:
         line = "" if line and item.locator.startswith(line[1:]) else line
         name = source_name(context) or ""
         return f"source {number} {name} {item.locator}{line}".replace("  ", " ")
+
+
+_IN_MEMORY = 50_000  # first sightings `_Repeats` holds in memory (~25 MB) before using disk
+
+
+def _first_table() -> sqlite3.Connection:
+    """A private temporary database on disk ("") with the table of first sightings."""
+    db = sqlite3.connect("")
+    db.executescript(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+        "CREATE TABLE first (key BLOB PRIMARY KEY, content BLOB, place TEXT) WITHOUT ROWID;"
+    )
+    return db
 
 
 def _unobserve(ledger: Ledger, kind: str, item: SourceItem, outcome: Outcome) -> None:
@@ -788,6 +817,7 @@ def _account(
     adapter: Adapter,
     context: SourceContext,
 ) -> None:
+    drop_shape_ahead(item.value)  # observed, or not to be
     if isinstance(outcome, Converted):
         report.converted += 1
         for record in outcome.records:

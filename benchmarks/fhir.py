@@ -68,7 +68,10 @@ def _convert(source: Path, tmp: Path) -> float:
 # (label, owner, attribute): the phases of a conversion, each timed where it is called; an
 # indented label is part of the phase above it
 PHASES: tuple[tuple[str, Any, str], ...] = (
-    ("look-ahead (document parse, people)", fhir_adapter, "scan_medications"),
+    ("look-ahead (parse, people, shapes)", fhir_adapter, "scan_medications"),
+    ("entries (encoding, item digest)", fhir_adapter, "_entry_item"),
+    ("first readings (content digest)", fhir_adapter, "_first_reading"),
+    ("people named in free text", fhir_adapter, "_people_in"),
     ("fhir.resources validation", fhir_adapter, "validated"),
     ("mapping", mapping, "convert_resource"),
     ("finishing", finishing.Finisher, "__call__"),

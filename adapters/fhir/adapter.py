@@ -3,6 +3,7 @@ and Bulk Data NDJSON; each resource is validated with fhir.resources' R4B models
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import itertools
@@ -34,9 +35,9 @@ from ccstd.adapters.base import (
 )
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import care, elements, mapping
-from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, strings_of
+from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, shown_names_ahead, strings_of
 from ccstd.adapters.json_lines import is_object_line
-from ccstd.adapters.ledger import Coverage
+from ccstd.adapters.ledger import Coverage, forget_shapes_ahead
 
 
 class FhirAdapter(Adapter):
@@ -141,6 +142,13 @@ class FhirAdapter(Adapter):
         JSON by its content, not the file name. A Bundle larger than `STREAM_ABOVE` bytes is
         streamed (`streamed_bundle`). A resource (type and id) read before in the same run is
         marked a duplicate of its first location (`convert` skips it)."""
+        try:
+            yield from self._source_items(path, context)
+        finally:  # also when reading fails: nothing held past the file
+            _thaw()  # the document read: left to the collector again
+            forget_shapes_ahead()  # of its items the ledger did not observe
+
+    def _source_items(self, path: Path, context: SourceContext) -> Iterator[SourceItem]:
         run = context.facts.pop("run", None)
         run = run if run is not None else {}
         seen: dict[tuple[str, str], tuple[str, str]] = run.setdefault("fhir-resources", {})
@@ -155,6 +163,9 @@ class FhirAdapter(Adapter):
                     remembered.add(str(source))
                 if document is not None and len(run["paths"]) == 1:  # read next: not parsed again
                     run["fhir-document"] = (context.file, document)
+                else:  # not kept: left to the collector again, its shapes not taken
+                    _thaw()
+                    forget_shapes_ahead()
         parsed = run.pop("fhir-document", None)
         parsed = parsed[1] if parsed is not None and parsed[0] == context.file else None
         scan = not run.get("fhir-scanned")
@@ -893,7 +904,7 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
                 if read > limit:
                     return None
                 if _MEDICATION_LINE.search(line):
-                    value = _is_json(line)
+                    value = _parsed_whole(line)  # the whole document when on one line
                     whole = whole or value is None
                     _remember_in(value, medicines)
                 else:
@@ -903,7 +914,7 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
         with _opened(path) as handle:
             data = handle.read(STREAM_ABOVE + 1)
         if len(data) <= STREAM_ABOVE:
-            document = _is_json(data)
+            document = _parsed_whole(data)
             _remember_in(document, medicines)
             return document
         _stream_medications(path, medicines)
@@ -937,6 +948,38 @@ def _opened(path: Path) -> BinaryIO:
     return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # type: ignore[return-value]
 
 
+_LARGE = 1 << 20  # bytes of JSON parsed apart from the cyclic collector (`_parsed_whole`)
+_frozen = [False]  # whether `_parsed_whole` froze the collector's objects (`_thaw` undoes it)
+
+
+def _parsed_whole(data: bytes) -> Any:
+    """A whole document (`_is_json`) parsed with the cyclic collector paused, then frozen out of
+    its collections (`gc.freeze`) until `_thaw`: a parsed JSON value is a tree that reference
+    counting frees, and its millions of objects otherwise set off full collections that walk
+    them all (a tenth of a conversion). Nothing is frozen when something else froze first, nor
+    for a text of under a megabyte (an NDJSON line)."""
+    if len(data) < _LARGE:
+        return _is_json(data)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        document = _is_json(data)
+        if document is not None and not _frozen[0] and gc.get_freeze_count() == 0:
+            gc.freeze()
+            _frozen[0] = True
+    finally:
+        if enabled:
+            gc.enable()
+    return document
+
+
+def _thaw() -> None:
+    """Give what `_parsed_whole` froze back to the collector."""
+    if _frozen[0]:
+        _frozen[0] = False
+        gc.unfreeze()
+
+
 def _is_json(data: bytes) -> Any:
     try:
         return loads_json(data)
@@ -965,7 +1008,8 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bo
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return
     if isinstance(medicines, Memory):
-        medicines.people.remember(value, displays)
+        shown = shown_names_ahead(value) if displays else None  # the ledger's shape with them
+        medicines.people.remember(value, displays, shown)
         if value.get("resourceType") in _PARTS:
             _remember_part(value, full_url, medicines.parts)
             if isinstance(full_url, str) and len(medicines.urls) < _MAX_MEDICATIONS:

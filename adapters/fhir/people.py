@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ccstd.adapters.ledger import shape_ahead
 from ccstd.standard.redaction import redact
 
 PERSON_TYPES = frozenset({"Patient", "Practitioner", "RelatedPerson", "Person"})
@@ -91,11 +92,14 @@ class People:
     def __bool__(self) -> bool:
         return bool(self.terms)
 
-    def remember(self, resource: Any, displays: bool = True) -> None:
+    def remember(
+        self, resource: Any, displays: bool = True, shown: Iterable[str] | None = None
+    ) -> None:
         """The names, identifiers, phone numbers and street lines of a Patient, Practitioner,
         RelatedPerson or Person, its contacts' names (not its id: references repeat it in every
         item, and it is pseudonymised), and in any resource the names its references to people
-        show (`requester.display`; not looked for when `displays` is false)."""
+        show (`requester.display`; not looked for when `displays` is false; `shown`: those
+        names, found already)."""
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(kind, str):
             return
@@ -107,7 +111,9 @@ class People:
             if person.get("resourceType") in PERSON_TYPES:
                 for text, whole_only in _personal_texts(person):
                     self._remember_text(text, whole_only)
-        for display in shown_names(resource) if displays else ():
+        if shown is None:
+            shown = shown_names(resource) if displays else ()
+        for display in shown:
             self._remember_text(display, False)
 
     def remember_shown(self, text: str) -> None:
@@ -262,6 +268,21 @@ def shown_names(resource: Any) -> Iterator[str]:
                     stack.extend((name, part) for part in value if isinstance(part, dict))
         elif isinstance(node, list):
             stack.extend((key, part) for part in node)
+
+
+def shown_names_ahead(resource: Any) -> list[str]:
+    """`shown_names`, found in the walk that takes the resource's shape for the ledger
+    (`ledger.shape_ahead`): one walk of the resource serves both."""
+    found: list[str] = []
+
+    def visit(key: str, node: dict[str, Any]) -> None:
+        display = node.get("display")
+        if isinstance(display, str) and _is_person_reference(key, node):
+            found.append(display)
+
+    if isinstance(resource, dict) and shape_ahead(resource, visit):
+        return found
+    return list(shown_names(resource))
 
 
 def _is_person_reference(key: str, node: dict[str, Any]) -> bool:
