@@ -607,9 +607,11 @@ def _us_core(extensions: list[dict[str, Any]]) -> Record:
             if "valueCode" in ext:
                 found[name] = ext["valueCode"]
             else:
-                parts = {e.get("url"): e for e in ext.get("extension") or []}
-                codes = [e["valueCoding"]["code"] for u, e in parts.items() if u == "ombCategory"]
-                found[name] = {"codes": codes, "text": (parts.get("text") or {}).get("valueString")}
+                parts = [e for e in ext.get("extension") or [] if isinstance(e, dict)]
+                codings = [e.get("valueCoding") for e in parts if e.get("url") == "ombCategory"]
+                codes = [c["code"] for c in codings if isinstance(c, dict) and c.get("code")]
+                text = next((e.get("valueString") for e in parts if e.get("url") == "text"), None)
+                found[name] = {"codes": codes, "text": text}
     return found
 
 

@@ -463,3 +463,21 @@ def test_a_null_given_name_part_is_left_out_not_a_crash(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert lines(out / "rejects.ndjson") == []
     assert len(lines(out / "records.ndjson")) == 2
+
+
+def test_us_core_race_keeps_every_category_and_survives_a_null_one(tmp_path: Path) -> None:
+    """A race extension names each OMB category in its own sub-extension: every code is kept;
+    one written `null` is left out instead of crashing the Patient."""
+    race = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race"
+    omb = "urn:oid:2.16.840.1.113883.6.238"
+    parts = [{"url": "ombCategory", "valueCoding": {"system": omb, "code": "2106-3"}},
+             {"url": "ombCategory", "valueCoding": None},
+             {"url": "ombCategory", "valueCoding": {"system": omb, "code": "2028-9"}},
+             {"url": "text", "valueString": "Mixed"}]  # fmt: skip
+    source = tmp_path / "patients.ndjson"
+    source.write_text(ndjson(patient(extension=[{"url": race, "extension": parts}])))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    [record] = lines(out / "records.ndjson")
+    [carried] = record["extensions"].values()
+    assert carried["race"] == {"codes": ["2106-3", "2028-9"], "text": "Mixed"}
