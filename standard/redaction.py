@@ -41,8 +41,11 @@ person's number.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -622,51 +625,122 @@ def _is_mobile(match: re.Match[str], strict: bool) -> bool:
 def _spread_spans(text: str, strict: bool) -> Iterator[_Span]:
     """Where folded `text` holds a mobile number spread out or grouped otherwise than 3-4-4: in a
     run of groups (`_SPREAD_RUN`), whole consecutive groups holding eleven digits 1[3-9]…
-    (`_window`), the first perhaps after a prefix glued to it ("0138 12 34 56 78", "+8613 81 …").
-    A prefix group just before them ("+86 ", "0086-", "0 ") is redacted with them. `strict` as in
-    `_is_mobile`, and more: an allocated range, not glued to a hex token nor in a UUID
-    (spread-out digits are less often a number)."""
+    (`_Groups.window`), the first perhaps after a prefix glued to it ("0138 12 34 56 78",
+    "+8613 81 …"). A prefix group just before them ("+86 ", "0086-", "0 ") is redacted with them.
+    `strict` as in `_is_mobile`, and more: an allocated range, not glued to a hex token nor in a
+    UUID (spread-out digits are less often a number). Linear in the run: the groups are read
+    once (`_Groups`), a window's shape is told in constant time, digits are read only from a
+    group a window may start at, and those in no allocated range are tested once a run; not
+    strict, a run in which `_MANY_NUMBERS` are found is redacted whole from the next one on."""
     for run in _SPREAD_RUN.finditer(text):
-        groups = [g.span() for g in _GROUP.finditer(text, run.start(), run.end())]
-        sizes = [end - start for start, end in groups]
-        for first, (start, _) in enumerate(groups):
-            for glued in _GLUED_PREFIXES:
-                if not text.startswith(glued, start) or (glued and sizes[first] - len(glued) < 2):
-                    continue
-                last = _window(sizes, first, len(glued))
-                if last is None:
-                    continue
-                end = groups[last][1]
-                digits = "".join(text[a:b] for a, b in groups[first : last + 1])[len(glued) :]
-                if _MOBILE_PREFIX.match(digits) is None:
-                    continue
-                if strict and not _strictly_spread(text, start, end, digits):
-                    continue
-                yield _prefixed(text, groups[first - 1] if first else None, start), end
+        groups = _Groups(run)
+        rejected: set[str] = set()  # digits in no allocated range (strict), tested once a run
+        found = 0
+        for first in groups.firsts():
+            if found == _MANY_NUMBERS and not strict:  # the rest of the run is redacted whole
+                yield groups.start(first), run.end()
                 break
+            for glued in _GLUED_PREFIXES if groups.digits[groups.before[first]] in "08" else ("",):
+                span = _spread_at(text, groups, first, glued, rejected if strict else None)
+                if span is not None:
+                    found += 1
+                    yield span
+                    break
+
+
+def _spread_at(
+    text: str, groups: _Groups, first: int, glued: str, rejected: set[str] | None
+) -> _Span | None:
+    """The span of a number in `groups` from group `first` on (less `glued`), if one is there;
+    `rejected` (strict only) the digits already found in no allocated range."""
+    head = groups.before[first] + len(glued)
+    digits = groups.digits[head : head + _MOBILE_DIGITS]
+    if _MOBILE_PREFIX.match(digits) is None or (rejected is not None and digits in rejected):
+        return None
+    last = groups.window(first, len(glued))
+    if last is None:
+        return None
+    start = groups.start(first)
+    if glued and (not text.startswith(glued, start) or groups.sizes[first] - len(glued) < 2):
+        return None
+    end = groups.end(last)
+    if rejected is not None and not _strictly_spread(text, start, end, digits):
+        if not is_cn_mobile(digits):
+            rejected.add(digits)
+        return None
+    before = groups.span(first - 1) if first else None
+    return _prefixed(text, before, start), end
 
 
 _MOBILE_DIGITS = 11
+# Numbers found in one run after which, not strict, the rest of the run is taken for numbers (a
+# bound on the work a run of spread-out digits makes redaction do).
+_MANY_NUMBERS = 64
 _GLUED_PREFIXES = ("", "0086", "86", "0")  # a country prefix or a trunk 0 glued to the first group
 
 
-def _window(sizes: list[int], first: int, glued: int) -> int | None:
-    """The last of the groups (of `sizes` digits) from `first` on (less `glued` digits of
-    prefix) that hold eleven digits shaped as a spread-out number, if any: eleven single digits,
-    or groups of two to five digits, the last of one to five, not every one after the first of
-    three (an amount, "13 800 000 000")."""
-    window: list[int] = []
-    for size in (sizes[first] - glued, *sizes[first + 1 : first + _MOBILE_DIGITS]):
-        if sum(window) + size > _MOBILE_DIGITS:
-            break
-        window.append(size)
-    if sum(window) != _MOBILE_DIGITS:
+class _Groups:
+    """A run of groups of digits (`_SPREAD_RUN`), read once, in C: each group's size, how many
+    digits and gap characters come before it, and counts that tell a window's shape in constant
+    time."""
+
+    def __init__(self, run: re.Match[str]) -> None:
+        self.offset = run.start()
+        groups = _GROUP.findall(run.group())
+        self.sizes = list(map(len, groups))
+        self.digits = "".join(groups)
+        self.before = list(itertools.accumulate(self.sizes, initial=0))
+        gaps = map(len, _SPREAD_GAPS.findall(run.group()))
+        self.gaps = list(itertools.accumulate(gaps, initial=0))
+        # How many groups before each are not of two to five digits, and not of three.
+        grouped = map(_GROUPED_SIZES.__contains__, self.sizes)
+        self.odd = list(itertools.accumulate(map(operator.not_, grouped), initial=0))
+        threes = map(operator.ne, self.sizes, itertools.repeat(3))
+        self.not3 = list(itertools.accumulate(threes, initial=0))
+
+    def firsts(self) -> list[int]:
+        """The groups a window may start at (found in C): a "1" whose eleven digits end at a
+        group's end, or a "0" or an "8" (a glued prefix's first digit)."""
+        starts = self.before[:-1]
+        leads = map(self.digits.__getitem__, starts)
+        whole = map(set(self.before).__contains__, map(_MOBILE_DIGITS.__add__, starts))
+        # A lead's weight and `whole` sum to 3 or more where a window may start.
+        weights = map(operator.add, map(_LEAD_WEIGHTS.__getitem__, leads), whole)
+        may = map(operator.ge, weights, itertools.repeat(3))
+        return list(itertools.compress(range(len(starts)), may))
+
+    def window(self, first: int, glued: int) -> int | None:
+        """The last of the groups from `first` on (less `glued` digits of prefix) that hold
+        eleven digits shaped as a spread-out number, if any: eleven single digits, or groups of
+        two to five digits, the last of one to five, not every one after the first of three (an
+        amount, "13 800 000 000")."""
+        target = self.before[first] + glued + _MOBILE_DIGITS
+        stop = min(first + _MOBILE_DIGITS + 1, len(self.before))
+        after = bisect.bisect_left(self.before, target, first + 1, stop)
+        if after == stop or self.before[after] != target:
+            return None
+        last = after - 1
+        if last - first == _MOBILE_DIGITS - 1 and not glued:
+            return last  # eleven groups of eleven digits: single digits
+        head = self.sizes[first] - glued
+        grouped = 2 <= head <= 5 and self.odd[last] == self.odd[first + 1] and self.sizes[last] <= 5
+        if grouped and self.not3[last + 1] > self.not3[first + 1]:
+            return last
         return None
-    singles = len(window) == _MOBILE_DIGITS and not glued
-    grouped = all(2 <= n <= 5 for n in window[:-1]) and window[-1] <= 5
-    if singles or (grouped and any(n != 3 for n in window[1:])):
-        return first + len(window) - 1
-    return None
+
+    def start(self, group: int) -> int:
+        return self.offset + self.before[group] + self.gaps[group]
+
+    def end(self, group: int) -> int:
+        return self.offset + self.before[group + 1] + self.gaps[group]
+
+    def span(self, group: int) -> _Span:
+        return self.start(group), self.end(group)
+
+
+_SPREAD_GAPS = re.compile("[^0-9]+")
+_GROUPED_SIZES = frozenset(range(2, 6))
+_LEAD_WEIGHTS = dict.fromkeys("0123456789", 0) | {"1": 2, "0": 3, "8": 3}
 
 
 def _holds(spans: Iterator[_Span]) -> bool:

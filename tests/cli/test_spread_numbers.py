@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from ccstd.standard import redaction
 from tests.adapters.access_xml.test_ids_from_numbers import HIKVISION, NUMBER
 from tests.adapters.access_xml.test_ids_from_numbers import convert as convert_xml
 from tests.adapters.test_personal_data_screen import (
@@ -133,3 +134,40 @@ def test_a_device_named_by_an_address_converts(tmp_path: Path, name: str) -> Non
         tmp_path, HIKVISION.replace(NUMBER, name).encode(), "xml-hikvision-isapi"
     )
     assert rejects == [] and written.count("\n") >= 1
+
+
+def counting_windows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time a spread-out window's shape is evaluated."""
+    calls: list[int] = []
+    window = redaction._Groups.window
+
+    def counted(groups: redaction._Groups, first: int, glued: int) -> int | None:
+        calls.append(first)
+        return window(groups, first, glued)
+
+    monkeypatch.setattr(redaction._Groups, "window", counted)
+    return calls
+
+
+def test_validate_evaluates_a_bounded_number_of_windows_on_a_long_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record refused whose id is a long run of spread-out digits ("1 4 1 4 …", each eleven
+    of them a number's shape): a group is looked at once at most (windows are told by sums of
+    sizes, not by rereading the groups), a number not in an allocated range once a run, and a
+    run that holds many numbers is redacted whole."""
+    calls = counting_windows(monkeypatch)
+    groups = 20000
+    record = valid_record("Community") | {"id": "1 4 " * (groups // 2), "divisionCode": "bad"}
+    source = tmp_path / "long.ndjson"
+    source.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    done = RUNNER.invoke(app, ["validate", str(source), "--format", "json"])
+    assert done.exit_code == 1, done.output[:500]
+    assert "1 4 1 4" not in done.output and "redacted" in done.output
+    # A number at each group "1", the first `_MANY_NUMBERS` of each text redacted (the message,
+    # the value) looked at, the rest of the run redacted whole; the other groups never.
+    assert 0 < len(calls) <= 8 * redaction._MANY_NUMBERS < groups // 10, len(calls)
+    calls.clear()
+    assert redaction.raw_identifier_kind("1 4 " * (groups // 2)) is None  # 141… is unallocated
+    assert redaction.might_hold_identifier("13 " * groups) is False  # no eleven digits end a group
+    assert len(calls) <= 2, len(calls)
