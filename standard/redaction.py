@@ -137,7 +137,11 @@ _MOBILE_PREFIX = re.compile("1[3-9]")
 # run of groups of digits, each gap one or two spaces or hyphens, or " - ". Not ". / : , ( )":
 # those make IP addresses, OIDs, dates, times and amounts.
 _SPREAD_GAP = r"(?:[-\s]{1,2}|\s-\s)"
-_SPREAD_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SPREAD_GAP}[0-9]+)+")
+# A run is read a part of at most `_PART_GROUPS` groups at a time (`_spread_spans`): a search
+# that finds one number stops early, and the work per part is bounded.
+_PART_GROUPS = 2048
+_SPREAD_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SPREAD_GAP}[0-9]+){{1,{_PART_GROUPS - 1}}}")
+_SPREAD_GAP_ONLY = re.compile(_SPREAD_GAP)
 _GROUP = re.compile("[0-9]+")
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
 # be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
@@ -631,21 +635,47 @@ def _spread_spans(text: str, strict: bool) -> Iterator[_Span]:
     UUID (spread-out digits are less often a number). Linear in the run: the groups are read
     once (`_Groups`), a window's shape is told in constant time, digits are read only from a
     group a window may start at, and those in no allocated range are tested once a run; not
-    strict, a run in which `_MANY_NUMBERS` are found is redacted whole from the next one on."""
-    for run in _SPREAD_RUN.finditer(text):
-        groups = _Groups(run)
-        rejected: set[str] = set()  # digits in no allocated range (strict), tested once a run
-        found = 0
+    strict, a run in which `_MANY_NUMBERS` are found is redacted whole from the next one on. A
+    run is read in parts (`_PART_GROUPS`): a search for one number stops early."""
+    rejected: set[str] = set()  # digits in no allocated range (strict), tested once a run
+    found, position, resume, whole_to = 0, 0, -1, -1
+    while (part := _SPREAD_RUN.search(text, position)) is not None:
+        overlaps = part.start() == resume  # the next part of a run, from its last part's end
+        going_on = overlaps or (
+            whole_to >= 0 and _SPREAD_GAP_ONLY.fullmatch(text, whole_to, part.start()) is not None
+        )
+        if not going_on:
+            rejected, found = set(), 0
+        if found >= _MANY_NUMBERS and not strict:  # the rest of the run is redacted whole
+            yield part.start() if overlaps else whole_to, part.end()  # the gap too
+            position = whole_to = part.end()
+            continue
+        groups = _Groups(part)
         for first in groups.firsts():
-            if found == _MANY_NUMBERS and not strict:  # the rest of the run is redacted whole
-                yield groups.start(first), run.end()
+            if first == 0 and overlaps:
+                continue  # read with the last part
+            if found >= _MANY_NUMBERS and not strict:
+                yield groups.start(first), part.end()
                 break
-            for glued in _GLUED_PREFIXES if groups.digits[groups.before[first]] in "08" else ("",):
-                span = _spread_at(text, groups, first, glued, rejected if strict else None)
-                if span is not None:
-                    found += 1
-                    yield span
-                    break
+            span = _spread_from(text, groups, first, rejected if strict else None)
+            if span is not None:
+                found += 1
+                yield span
+        whole_to = -1
+        if len(groups.sizes) < _PART_GROUPS:
+            position = part.end()
+        else:  # from the group before the last ten: the windows that did not fit, and a prefix
+            position = resume = groups.start(len(groups.sizes) - _MOBILE_DIGITS)
+
+
+def _spread_from(text: str, groups: _Groups, first: int, rejected: set[str] | None) -> _Span | None:
+    """The span of a number in `groups` from group `first` on, perhaps after a glued prefix."""
+    glued = _GLUED_PREFIXES if groups.digits[groups.before[first]] in "08" else ("",)
+    for prefix in glued:
+        span = _spread_at(text, groups, first, prefix, rejected)
+        if span is not None:
+            return span
+    return None
 
 
 def _spread_at(
