@@ -65,8 +65,11 @@ SEPARATORS = (
 # ideographic full stop) fold to "." (a number's groups, and an address's "qq。com").
 _DOTS = SEPARATORS[-7:]
 # Invisible characters typed or pasted between digits (zero-width spaces and joiners, the soft
-# hyphen, the Mongolian vowel separator, the word joiner, the byte-order mark): folded to a space.
-INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+# hyphen, the Mongolian vowel separator, the word joiner, the byte-order mark; the variation
+# selectors and the combining enclosing keycap, which make "1\ufe0f\u20e3" a keycap digit):
+# folded to a space.
+_VARIATION_SELECTORS = "".join(map(chr, range(0xFE00, 0xFE10)))
+INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff\u20e3" + _VARIATION_SELECTORS
 # Chinese numerals written digit by digit ("一三八…", "壹叁捌…"), each read as its ASCII
 # digit: the common ones (U+3007 and its stand-in ○, 零, 幺 as 1 is spoken on the phone),
 # the financial ones (simplified and traditional). Not 两 (a count word, "两个"; Unicode
@@ -585,6 +588,8 @@ def _normalised(text: str) -> tuple[str, list[int], list[int]] | None:
             parts.append(decoded)
             starts += [start] * len(decoded)
             ends += [end] * len(decoded)
+        elif ends and ends[-1] == start:  # a character's marks (a keycap's) go with it
+            ends[-1] = end
         done = end
     parts.append(text[done:])
     starts += range(done, len(text))

@@ -171,3 +171,64 @@ def test_validate_evaluates_a_bounded_number_of_windows_on_a_long_run(
     assert redaction.raw_identifier_kind("1 4 " * (groups // 2)) is None  # 141… is unallocated
     assert redaction.might_hold_identifier("13 " * groups) is False  # no eleven digits end a group
     assert len(calls) <= 2, len(calls)
+
+
+# Numbers written otherwise (issue 10's red team): keycap digits, with or without spaces; a
+# 5-3-3 grouping; CJK and other dash-like marks and tildes between groups.
+OTHERWISE = [
+    "1\ufe0f\u20e33\ufe0f\u20e38\ufe0f\u20e31\ufe0f\u20e32\ufe0f\u20e33\ufe0f\u20e34\ufe0f\u20e3"
+    "5\ufe0f\u20e36\ufe0f\u20e37\ufe0f\u20e38\ufe0f\u20e3",
+    " ".join(f"{d}\ufe0f\u20e3" for d in "13812345678"),
+]
+# Japanese text with a prolonged sound mark or a wave dash between words and numbers that are no
+# phone number.
+NOT_NUMBERS = [
+    "13 800 000 000",
+    "138 000 000 000",
+]
+
+
+@pytest.mark.parametrize("title", OTHERWISE)
+def test_an_order_title_with_a_number_written_otherwise_rejects_the_order(
+    tmp_path: Path, title: str
+) -> None:
+    done = order_titled(tmp_path, title)
+    assert done["run"].exit_code == 1, done["run"].output
+    assert title not in done["written"]
+    assert [r["reason"] for r in redacted_rejects(tmp_path)] == ["personal-data"]
+
+
+@pytest.mark.parametrize("title", NOT_NUMBERS)
+def test_an_order_title_in_japanese_or_with_an_amount_converts(tmp_path: Path, title: str) -> None:
+    done = order_titled(tmp_path, title)
+    assert done["run"].exit_code == 0, done["run"].output
+    assert redacted_rejects(tmp_path) == []
+    assert title in (tmp_path / "out.ndjson").read_text("utf-8")
+
+
+@pytest.mark.parametrize("number", OTHERWISE)
+def test_validate_reports_hide_a_number_written_otherwise(tmp_path: Path, number: str) -> None:
+    record = valid_record("Delivery") | {"id": f"dlv-{number}", "trackingNumber": 7}
+    source = tmp_path / "records.ndjson"
+    source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    for fmt in ("json", "text"):
+        done = RUNNER.invoke(app, ["validate", str(source), "--format", fmt])
+        assert done.exit_code == 1, done.output
+        assert number not in done.output and json.dumps(number)[1:-1] not in done.output
+        assert "redacted" in done.output, (fmt, done.output)
+
+
+@pytest.mark.parametrize("number", OTHERWISE)
+def test_certify_shows_a_sample_file_named_with_a_number_written_otherwise_redacted(
+    tmp_path: Path, number: str
+) -> None:
+    code, report = certify(vendor(tmp_path, "138****5678", f"\u4f4f\u6237 {number}"))
+    assert code == 0, report["findings"]
+    assert "records/\u4f4f\u6237 [redacted].ndjson" in {i["path"] for i in report["inputs"]}
+
+
+@pytest.mark.parametrize("name", NOT_NUMBERS)
+def test_certify_keeps_a_sample_file_named_in_japanese(tmp_path: Path, name: str) -> None:
+    code, report = certify(vendor(tmp_path, "138****5678", name))
+    assert code == 0, report["findings"]
+    assert f"records/{name}.ndjson" in {i["path"] for i in report["inputs"]}
