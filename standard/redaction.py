@@ -747,8 +747,9 @@ class _Groups:
     def window(self, first: int, glued: int) -> int | None:
         """The last of the groups from `first` on (less `glued` digits of prefix) that hold
         eleven digits shaped as a spread-out number, if any: eleven single digits, or groups of
-        two to five digits, the last of one to five, not every one after the first of three (an
-        amount, "13 800 000 000")."""
+        two to five digits, the last of one to five, not grouped in thousands (an amount,
+        "13 800 000 000": a first group of one to three digits, every later one of three;
+        "13812 345 678" is a number)."""
         target = self.before[first] + glued + _MOBILE_DIGITS
         stop = min(first + _MOBILE_DIGITS + 1, len(self.before))
         after = bisect.bisect_left(self.before, target, first + 1, stop)
@@ -759,7 +760,7 @@ class _Groups:
             return last  # eleven groups of eleven digits: single digits
         head = self.sizes[first] - glued
         grouped = 2 <= head <= 5 and self.odd[last] == self.odd[first + 1] and self.sizes[last] <= 5
-        if grouped and self.not3[last + 1] > self.not3[first + 1]:
+        if grouped and (head > 3 or self.not3[last + 1] > self.not3[first + 1]):
             return last
         return None
 

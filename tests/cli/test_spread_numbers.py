@@ -179,6 +179,8 @@ OTHERWISE = [
     "1\ufe0f\u20e33\ufe0f\u20e38\ufe0f\u20e31\ufe0f\u20e32\ufe0f\u20e33\ufe0f\u20e34\ufe0f\u20e3"
     "5\ufe0f\u20e36\ufe0f\u20e37\ufe0f\u20e38\ufe0f\u20e3",
     " ".join(f"{d}\ufe0f\u20e3" for d in "13812345678"),
+    "13800 138 000",
+    "13812 345 678",
 ]
 # Japanese text with a prolonged sound mark or a wave dash between words and numbers that are no
 # phone number.
