@@ -10,9 +10,11 @@ the enumeration and full-width commas, the ellipsis, the ideographic full stop),
 numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other
 digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not)
 or a trunk 0 ("0138…"); a mobile number spread out or grouped otherwise too ("1 3 8 1 2 …",
-"138 12 34 56 78", "1381 2345 678": whole groups set off by spaces or hyphens holding eleven
+"138 12 34 56 78", "1381 2345 678", "13812 345 678":
+whole groups set off by spaces, hyphens, dash-like marks ("ー", "─") or tildes holding eleven
 digits, `_spread_spans`; not by dots, colons or slashes, which make IP addresses, OIDs, dates and
-times), with invisible characters between digits, or percent-escaped
+times), with invisible characters between digits (keycap digits "1\ufe0f\u20e3" too), or
+percent-escaped
 (`_normalised`): invisible characters (zero-width spaces, soft hyphens) are deleted and runs of
 percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text,
 as 18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID
@@ -56,9 +58,14 @@ from ccstd.standard.formats import is_resident_id
 PLACEHOLDER = "[redacted]"
 # Non-ASCII characters that group a number's digits, besides every Unicode space: hyphens and
 # dashes, the minus sign, and full-width punctuation (folded to ASCII before matching).
+# Hyphens, dashes and dash-like marks (folded to "-"): the hyphens and dashes, the minus signs,
+# the hyphen bullet, the katakana prolonged sound mark (full and half width), the box-drawing
+# line, the heavy minus sign and the wave dash.
+DASHES = (
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\u2043\u30fc\uff70\u2500\u2796\u301c"
+)
 SEPARATORS = (
-    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
-    "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b\uff0a\uff5e\uff5c\uff03\uff1d"
+    DASHES + "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b\uff0a\uff5e\uff5c\uff03\uff1d"
     "\u00b7\u30fb\uff65\u3001\uff0c\u2026\u3002"
 )
 # The last seven (middle dots, the enumeration comma, the full-width comma, the ellipsis, the
@@ -137,9 +144,9 @@ _MOBILE = re.compile(
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
 # A mobile number spread out or grouped otherwise than 3-4-4 (`_spread_spans`), in folded text: a
-# run of groups of digits, each gap one or two spaces or hyphens, or " - ". Not ". / : , ( )":
-# those make IP addresses, OIDs, dates, times and amounts.
-_SPREAD_GAP = r"(?:[-\s]{1,2}|\s-\s)"
+# run of groups of digits, each gap one or two spaces, hyphens or tildes, or " - ". Not
+# ". / : , ( )": those make IP addresses, OIDs, dates, times and amounts.
+_SPREAD_GAP = r"(?:[-~\s]{1,2}|\s[-~]\s)"
 # A run is read a part of at most `_PART_GROUPS` groups at a time (`_spread_spans`): a search
 # that finds one number stops early, and the work per part is bounded.
 _PART_GROUPS = 2048
@@ -182,7 +189,7 @@ def _candidate(digit: str, eighty_six: str) -> re.Pattern[str]:
 # Where a spread-out number may be, as written: eleven digits 1[3-9]…, each set off by at most
 # three spaces, hyphens, dashes or invisible characters (Chinese and spoken digits too, in a text
 # that holds one); where one is, `_spread_spans` decides on the text's readings.
-_RAW_SPREAD_GAP = rf"[-\s{SEPARATORS[:9]}\uff0d{INVISIBLE}]{{0,3}}"
+_RAW_SPREAD_GAP = rf"[-~\s{DASHES}\uff0d\uff5e{INVISIBLE}]{{0,3}}"
 
 
 def _spread_candidate(digit: str, ones: str, threes: str) -> re.Pattern[str]:
@@ -294,7 +301,7 @@ _PREFIXED = re.compile(
 # hyphens (a literal start: the search skips to a "1" at C speed; a date or a time holds none).
 # Where one is, `_spread_spans` decides on the text with every gap written " " (which takes a
 # run for longer, never shorter: each of its windows is still one).
-_SPREAD_GAP_BYTES = rb"[-\s\x1c-\x1f]"
+_SPREAD_GAP_BYTES = rb"[-~\s\x1c-\x1f]"
 _SPREAD_BYTES = re.compile(rb"1%b{0,3}[3-9](?:%b{0,3}[0-9]){9}" % ((_SPREAD_GAP_BYTES,) * 2))
 _SPREAD_BYTES_GAP = re.compile(_SPREAD_GAP_BYTES + b"+")
 # Lead bytes of the UTF-8 encodings of every non-ASCII digit, space or separator (classed "x"
@@ -484,7 +491,7 @@ class _Fold(dict[int, int]):
             folded = ord(_READ_AS_DIGITS[char])
         elif char.isspace() or char in INVISIBLE:
             folded = ord(" ")
-        elif char in SEPARATORS[:9]:
+        elif char in DASHES:
             folded = ord("-")
         elif char in _DOTS:
             folded = ord(".")

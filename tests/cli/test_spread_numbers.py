@@ -181,10 +181,22 @@ OTHERWISE = [
     " ".join(f"{d}\ufe0f\u20e3" for d in "13812345678"),
     "13800 138 000",
     "13812 345 678",
+    "138\u30fc0013\u30fc8000",
+    "13\u250080\u250001\u250038\u250000\u25000",
+    "138\uff701234\uff705678",
+    "138\u20431234\u20435678",
+    "13\u279681\u279623\u279645\u279667\u27968",
+    "138\u301c1234\u301c5678",
+    "13~81~23~45~67~8",
+    "13\uff5e81\uff5e23\uff5e45\uff5e67\uff5e8",
 ]
 # Japanese text with a prolonged sound mark or a wave dash between words and numbers that are no
 # phone number.
 NOT_NUMBERS = [
+    "\u30ef\u30fc\u30c92026\u30fc11\u30fc28",
+    "\u30b3\u30fc\u30d2\u30fc 2026\u30fc11\u30fc28 13:46",
+    "\u7b2c1\u301c3\u8a71 2026\u301c2027",
+    "\u30bb\u30fc\u30eb 10~20% 2026~11~28",
     "13 800 000 000",
     "138 000 000 000",
 ]

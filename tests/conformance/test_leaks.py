@@ -39,7 +39,9 @@ _PIECES = st.sampled_from(
      "拐拐", "勾", "参", "参加", "1 3 8 ", "1 2 3 4 5 ", "12 34 56 78", "138-12", " 一 三",
      "2026-11-27 13:46:10", "1381 2345 ", " - ", "\u2013", "\u2014", "  ", "5 ", "\u3000 ",
      "13 81 23 ", "192.168.10.101", "\u2460\u2462\u2467", "\u00b9\u00b3", "\u2078\u2076", "\u277d",
-     "\u2465", "\u2082", "\u2488", "\ufe0f\u20e3", "1\ufe0f\u20e3", "\ufe0e"]
+     "\u2465", "\u2082", "\u2488", "\ufe0f\u20e3", "1\ufe0f\u20e3", "\ufe0e",
+     "\u30fc", "\uff70", "\u2500", "\u2043", "\u2796", "\u301c", "\uff5e", "13~81~",
+     "\u30ef\u30fc\u30c9"]
 )  # fmt: skip
 TEXTS = st.lists(_PIECES, max_size=14).map("".join)
 NAMES = ["phone", "nationalId", "identifiers", "value", "*", "note", "trackingNumber"]
