@@ -669,6 +669,9 @@ def _spread_spans(text: str, strict: bool) -> Iterator[_Span]:
             if found >= _MANY_NUMBERS and not strict:
                 yield groups.start(first), part.end()
                 break
+            head = groups.before[first]
+            if rejected and groups.digits[head : head + _MOBILE_DIGITS] in rejected:
+                continue  # a number in no allocated range, tested already
             span = _spread_from(text, groups, first, rejected if strict else None)
             if span is not None:
                 found += 1

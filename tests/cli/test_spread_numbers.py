@@ -173,6 +173,25 @@ def test_validate_evaluates_a_bounded_number_of_windows_on_a_long_run(
     assert len(calls) <= 2, len(calls)
 
 
+def test_a_number_in_no_allocated_range_is_tested_once_a_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Strict, a run of "1 4 1 4 …" (each window 14141414141, unallocated) asks for its windows
+    once, not at each group."""
+    calls: list[int] = []
+    spread_from = redaction._spread_from
+
+    def counted(
+        text: str, groups: redaction._Groups, first: int, rejected: set[str] | None
+    ) -> tuple[int, int] | None:
+        calls.append(first)
+        return spread_from(text, groups, first, rejected)
+
+    monkeypatch.setattr(redaction, "_spread_from", counted)
+    assert redaction.raw_identifier_kind("x " + "1 4 " * 20000) is None
+    assert len(calls) <= 2 * (20000 * 2 // redaction._PART_GROUPS + 1), len(calls)
+
+
 # Numbers written otherwise (issue 10's red team): keycap digits, with or without spaces; a
 # 5-3-3 grouping; CJK and other dash-like marks and tildes between groups.
 OTHERWISE = [
