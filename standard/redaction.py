@@ -10,9 +10,11 @@ the enumeration and full-width commas, the ellipsis, the ideographic full stop),
 numerals written digit by digit ("一三八…", "幺三八…", "壹叁捌…", alone or mixed with other
 digits: `CHINESE_DIGITS`), after a country prefix ("+86", "0086", "(+86)", "86", glued or not)
 or a trunk 0 ("0138…"); a mobile number spread out or grouped otherwise too ("1 3 8 1 2 …",
-"138 12 34 56 78", "1381 2345 678": whole groups set off by spaces or hyphens holding eleven
+"138 12 34 56 78", "1381 2345 678", "13812 345 678":
+whole groups set off by spaces, hyphens, dash-like marks ("ー", "─") or tildes holding eleven
 digits, `_spread_spans`; not by dots, colons or slashes, which make IP addresses, OIDs, dates and
-times), with invisible characters between digits, or percent-escaped
+times), with invisible characters between digits (keycap digits "1\ufe0f\u20e3" too), or
+percent-escaped
 (`_normalised`): invisible characters (zero-width spaces, soft hyphens) are deleted and runs of
 percent-escapes decoded ("%20", "%40", URL-encoded UTF-8) in a second reading of the text,
 as 18-digit and 15-digit (first-generation: region, YYMMDD, sequence, no check character) ID
@@ -41,8 +43,11 @@ person's number.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -53,17 +58,25 @@ from ccstd.standard.formats import is_resident_id
 PLACEHOLDER = "[redacted]"
 # Non-ASCII characters that group a number's digits, besides every Unicode space: hyphens and
 # dashes, the minus sign, and full-width punctuation (folded to ASCII before matching).
+# Hyphens, dashes and dash-like marks (folded to "-"): the hyphens and dashes, the minus signs,
+# the hyphen bullet, the katakana prolonged sound mark (full and half width), the box-drawing
+# line, the heavy minus sign and the wave dash.
+DASHES = (
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\u2043\u30fc\uff70\u2500\u2796\u301c"
+)
 SEPARATORS = (
-    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
-    "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b\uff0a\uff5e\uff5c\uff03\uff1d"
+    DASHES + "\uff0d\uff0e\uff1a\uff3f\uff0f\uff08\uff09\uff0b\uff0a\uff5e\uff5c\uff03\uff1d"
     "\u00b7\u30fb\uff65\u3001\uff0c\u2026\u3002"
 )
 # The last seven (middle dots, the enumeration comma, the full-width comma, the ellipsis, the
 # ideographic full stop) fold to "." (a number's groups, and an address's "qq。com").
 _DOTS = SEPARATORS[-7:]
 # Invisible characters typed or pasted between digits (zero-width spaces and joiners, the soft
-# hyphen, the Mongolian vowel separator, the word joiner, the byte-order mark): folded to a space.
-INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+# hyphen, the Mongolian vowel separator, the word joiner, the byte-order mark; the variation
+# selectors and the combining enclosing keycap, which make "1\ufe0f\u20e3" a keycap digit):
+# folded to a space.
+_VARIATION_SELECTORS = "".join(map(chr, range(0xFE00, 0xFE10)))
+INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff\u20e3" + _VARIATION_SELECTORS
 # Chinese numerals written digit by digit ("一三八…", "壹叁捌…"), each read as its ASCII
 # digit: the common ones (U+3007 and its stand-in ○, 零, 幺 as 1 is spoken on the phone),
 # the financial ones (simplified and traditional). Not 两 (a count word, "两个"; Unicode
@@ -131,10 +144,14 @@ _MOBILE = re.compile(
 )
 _MOBILE_PREFIX = re.compile("1[3-9]")
 # A mobile number spread out or grouped otherwise than 3-4-4 (`_spread_spans`), in folded text: a
-# run of groups of digits, each gap one or two spaces or hyphens, or " - ". Not ". / : , ( )":
-# those make IP addresses, OIDs, dates, times and amounts.
-_SPREAD_GAP = r"(?:[-\s]{1,2}|\s-\s)"
-_SPREAD_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SPREAD_GAP}[0-9]+)+")
+# run of groups of digits, each gap one or two spaces, hyphens or tildes, or " - ". Not
+# ". / : , ( )": those make IP addresses, OIDs, dates, times and amounts.
+_SPREAD_GAP = r"(?:[-~\s]{1,2}|\s[-~]\s)"
+# A run is read a part of at most `_PART_GROUPS` groups at a time (`_spread_spans`): a search
+# that finds one number stops early, and the work per part is bounded.
+_PART_GROUPS = 2048
+_SPREAD_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:{_SPREAD_GAP}[0-9]+){{1,{_PART_GROUPS - 1}}}")
+_SPREAD_GAP_ONLY = re.compile(_SPREAD_GAP)
 _GROUP = re.compile("[0-9]+")
 # A fixed-line number: an area code (0 and two or three digits; after a country prefix the 0 may
 # be left out or written "(0)") and a subscriber number of seven or eight digits, perhaps grouped.
@@ -172,7 +189,7 @@ def _candidate(digit: str, eighty_six: str) -> re.Pattern[str]:
 # Where a spread-out number may be, as written: eleven digits 1[3-9]…, each set off by at most
 # three spaces, hyphens, dashes or invisible characters (Chinese and spoken digits too, in a text
 # that holds one); where one is, `_spread_spans` decides on the text's readings.
-_RAW_SPREAD_GAP = rf"[-\s{SEPARATORS[:9]}\uff0d{INVISIBLE}]{{0,3}}"
+_RAW_SPREAD_GAP = rf"[-~\s{DASHES}\uff0d\uff5e{INVISIBLE}]{{0,3}}"
 
 
 def _spread_candidate(digit: str, ones: str, threes: str) -> re.Pattern[str]:
@@ -284,7 +301,7 @@ _PREFIXED = re.compile(
 # hyphens (a literal start: the search skips to a "1" at C speed; a date or a time holds none).
 # Where one is, `_spread_spans` decides on the text with every gap written " " (which takes a
 # run for longer, never shorter: each of its windows is still one).
-_SPREAD_GAP_BYTES = rb"[-\s\x1c-\x1f]"
+_SPREAD_GAP_BYTES = rb"[-~\s\x1c-\x1f]"
 _SPREAD_BYTES = re.compile(rb"1%b{0,3}[3-9](?:%b{0,3}[0-9]){9}" % ((_SPREAD_GAP_BYTES,) * 2))
 _SPREAD_BYTES_GAP = re.compile(_SPREAD_GAP_BYTES + b"+")
 # Lead bytes of the UTF-8 encodings of every non-ASCII digit, space or separator (classed "x"
@@ -474,7 +491,7 @@ class _Fold(dict[int, int]):
             folded = ord(_READ_AS_DIGITS[char])
         elif char.isspace() or char in INVISIBLE:
             folded = ord(" ")
-        elif char in SEPARATORS[:9]:
+        elif char in DASHES:
             folded = ord("-")
         elif char in _DOTS:
             folded = ord(".")
@@ -578,6 +595,8 @@ def _normalised(text: str) -> tuple[str, list[int], list[int]] | None:
             parts.append(decoded)
             starts += [start] * len(decoded)
             ends += [end] * len(decoded)
+        elif ends and ends[-1] == start:  # a character's marks (a keycap's) go with it
+            ends[-1] = end
         done = end
     parts.append(text[done:])
     starts += range(done, len(text))
@@ -622,51 +641,152 @@ def _is_mobile(match: re.Match[str], strict: bool) -> bool:
 def _spread_spans(text: str, strict: bool) -> Iterator[_Span]:
     """Where folded `text` holds a mobile number spread out or grouped otherwise than 3-4-4: in a
     run of groups (`_SPREAD_RUN`), whole consecutive groups holding eleven digits 1[3-9]…
-    (`_window`), the first perhaps after a prefix glued to it ("0138 12 34 56 78", "+8613 81 …").
-    A prefix group just before them ("+86 ", "0086-", "0 ") is redacted with them. `strict` as in
-    `_is_mobile`, and more: an allocated range, not glued to a hex token nor in a UUID
-    (spread-out digits are less often a number)."""
-    for run in _SPREAD_RUN.finditer(text):
-        groups = [g.span() for g in _GROUP.finditer(text, run.start(), run.end())]
-        sizes = [end - start for start, end in groups]
-        for first, (start, _) in enumerate(groups):
-            for glued in _GLUED_PREFIXES:
-                if not text.startswith(glued, start) or (glued and sizes[first] - len(glued) < 2):
-                    continue
-                last = _window(sizes, first, len(glued))
-                if last is None:
-                    continue
-                end = groups[last][1]
-                digits = "".join(text[a:b] for a, b in groups[first : last + 1])[len(glued) :]
-                if _MOBILE_PREFIX.match(digits) is None:
-                    continue
-                if strict and not _strictly_spread(text, start, end, digits):
-                    continue
-                yield _prefixed(text, groups[first - 1] if first else None, start), end
+    (`_Groups.window`), the first perhaps after a prefix glued to it ("0138 12 34 56 78",
+    "+8613 81 …"). A prefix group just before them ("+86 ", "0086-", "0 ") is redacted with them.
+    `strict` as in `_is_mobile`, and more: an allocated range, not glued to a hex token nor in a
+    UUID (spread-out digits are less often a number). Linear in the run: the groups are read
+    once (`_Groups`), a window's shape is told in constant time, digits are read only from a
+    group a window may start at, and those in no allocated range are tested once a run; not
+    strict, a run in which `_MANY_NUMBERS` are found is redacted whole from the next one on. A
+    run is read in parts (`_PART_GROUPS`): a search for one number stops early."""
+    rejected: set[str] = set()  # digits in no allocated range (strict), tested once a run
+    found, position, resume, whole_to = 0, 0, -1, -1
+    while (part := _SPREAD_RUN.search(text, position)) is not None:
+        overlaps = part.start() == resume  # the next part of a run, from its last part's end
+        going_on = overlaps or (
+            whole_to >= 0 and _SPREAD_GAP_ONLY.fullmatch(text, whole_to, part.start()) is not None
+        )
+        if not going_on:
+            rejected, found = set(), 0
+        if found >= _MANY_NUMBERS and not strict:  # the rest of the run is redacted whole
+            yield part.start() if overlaps else whole_to, part.end()  # the gap too
+            position = whole_to = part.end()
+            continue
+        groups = _Groups(part)
+        for first in groups.firsts():
+            if first == 0 and overlaps:
+                continue  # read with the last part
+            if found >= _MANY_NUMBERS and not strict:
+                yield groups.start(first), part.end()
                 break
+            head = groups.before[first]
+            if rejected and groups.digits[head : head + _MOBILE_DIGITS] in rejected:
+                continue  # a number in no allocated range, tested already
+            span = _spread_from(text, groups, first, rejected if strict else None)
+            if span is not None:
+                found += 1
+                yield span
+        whole_to = -1
+        if len(groups.sizes) < _PART_GROUPS:
+            position = part.end()
+        else:  # from the group before the last ten: the windows that did not fit, and a prefix
+            position = resume = groups.start(len(groups.sizes) - _MOBILE_DIGITS)
+
+
+def _spread_from(text: str, groups: _Groups, first: int, rejected: set[str] | None) -> _Span | None:
+    """The span of a number in `groups` from group `first` on, perhaps after a glued prefix."""
+    glued = _GLUED_PREFIXES if groups.digits[groups.before[first]] in "08" else ("",)
+    for prefix in glued:
+        span = _spread_at(text, groups, first, prefix, rejected)
+        if span is not None:
+            return span
+    return None
+
+
+def _spread_at(
+    text: str, groups: _Groups, first: int, glued: str, rejected: set[str] | None
+) -> _Span | None:
+    """The span of a number in `groups` from group `first` on (less `glued`), if one is there;
+    `rejected` (strict only) the digits already found in no allocated range."""
+    head = groups.before[first] + len(glued)
+    digits = groups.digits[head : head + _MOBILE_DIGITS]
+    if _MOBILE_PREFIX.match(digits) is None or (rejected is not None and digits in rejected):
+        return None
+    last = groups.window(first, len(glued))
+    if last is None:
+        return None
+    start = groups.start(first)
+    if glued and (not text.startswith(glued, start) or groups.sizes[first] - len(glued) < 2):
+        return None
+    end = groups.end(last)
+    if rejected is not None and not _strictly_spread(text, start, end, digits):
+        if not is_cn_mobile(digits):
+            rejected.add(digits)
+        return None
+    before = groups.span(first - 1) if first else None
+    return _prefixed(text, before, start), end
 
 
 _MOBILE_DIGITS = 11
+# Numbers found in one run after which, not strict, the rest of the run is taken for numbers (a
+# bound on the work a run of spread-out digits makes redaction do).
+_MANY_NUMBERS = 64
 _GLUED_PREFIXES = ("", "0086", "86", "0")  # a country prefix or a trunk 0 glued to the first group
 
 
-def _window(sizes: list[int], first: int, glued: int) -> int | None:
-    """The last of the groups (of `sizes` digits) from `first` on (less `glued` digits of
-    prefix) that hold eleven digits shaped as a spread-out number, if any: eleven single digits,
-    or groups of two to five digits, the last of one to five, not every one after the first of
-    three (an amount, "13 800 000 000")."""
-    window: list[int] = []
-    for size in (sizes[first] - glued, *sizes[first + 1 : first + _MOBILE_DIGITS]):
-        if sum(window) + size > _MOBILE_DIGITS:
-            break
-        window.append(size)
-    if sum(window) != _MOBILE_DIGITS:
+class _Groups:
+    """A run of groups of digits (`_SPREAD_RUN`), read once, in C: each group's size, how many
+    digits and gap characters come before it, and counts that tell a window's shape in constant
+    time."""
+
+    def __init__(self, run: re.Match[str]) -> None:
+        self.offset = run.start()
+        groups = _GROUP.findall(run.group())
+        self.sizes = list(map(len, groups))
+        self.digits = "".join(groups)
+        self.before = list(itertools.accumulate(self.sizes, initial=0))
+        gaps = map(len, _SPREAD_GAPS.findall(run.group()))
+        self.gaps = list(itertools.accumulate(gaps, initial=0))
+        # How many groups before each are not of two to five digits, and not of three.
+        grouped = map(_GROUPED_SIZES.__contains__, self.sizes)
+        self.odd = list(itertools.accumulate(map(operator.not_, grouped), initial=0))
+        threes = map(operator.ne, self.sizes, itertools.repeat(3))
+        self.not3 = list(itertools.accumulate(threes, initial=0))
+
+    def firsts(self) -> list[int]:
+        """The groups a window may start at (found in C): a "1" whose eleven digits end at a
+        group's end, or a "0" or an "8" (a glued prefix's first digit)."""
+        starts = self.before[:-1]
+        leads = map(self.digits.__getitem__, starts)
+        whole = map(set(self.before).__contains__, map(_MOBILE_DIGITS.__add__, starts))
+        # A lead's weight and `whole` sum to 3 or more where a window may start.
+        weights = map(operator.add, map(_LEAD_WEIGHTS.__getitem__, leads), whole)
+        may = map(operator.ge, weights, itertools.repeat(3))
+        return list(itertools.compress(range(len(starts)), may))
+
+    def window(self, first: int, glued: int) -> int | None:
+        """The last of the groups from `first` on (less `glued` digits of prefix) that hold
+        eleven digits shaped as a spread-out number, if any: eleven single digits, or groups of
+        two to five digits, the last of one to five, not grouped in thousands (an amount,
+        "13 800 000 000": a first group of one to three digits, every later one of three;
+        "13812 345 678" is a number)."""
+        target = self.before[first] + glued + _MOBILE_DIGITS
+        stop = min(first + _MOBILE_DIGITS + 1, len(self.before))
+        after = bisect.bisect_left(self.before, target, first + 1, stop)
+        if after == stop or self.before[after] != target:
+            return None
+        last = after - 1
+        if last - first == _MOBILE_DIGITS - 1 and not glued:
+            return last  # eleven groups of eleven digits: single digits
+        head = self.sizes[first] - glued
+        grouped = 2 <= head <= 5 and self.odd[last] == self.odd[first + 1] and self.sizes[last] <= 5
+        if grouped and (head > 3 or self.not3[last + 1] > self.not3[first + 1]):
+            return last
         return None
-    singles = len(window) == _MOBILE_DIGITS and not glued
-    grouped = all(2 <= n <= 5 for n in window[:-1]) and window[-1] <= 5
-    if singles or (grouped and any(n != 3 for n in window[1:])):
-        return first + len(window) - 1
-    return None
+
+    def start(self, group: int) -> int:
+        return self.offset + self.before[group] + self.gaps[group]
+
+    def end(self, group: int) -> int:
+        return self.offset + self.before[group + 1] + self.gaps[group]
+
+    def span(self, group: int) -> _Span:
+        return self.start(group), self.end(group)
+
+
+_SPREAD_GAPS = re.compile("[^0-9]+")
+_GROUPED_SIZES = frozenset(range(2, 6))
+_LEAD_WEIGHTS = dict.fromkeys("0123456789", 0) | {"1": 2, "0": 3, "8": 3}
 
 
 def _holds(spans: Iterator[_Span]) -> bool:

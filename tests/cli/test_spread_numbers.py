@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from ccstd.standard import redaction
 from tests.adapters.access_xml.test_ids_from_numbers import HIKVISION, NUMBER
 from tests.adapters.access_xml.test_ids_from_numbers import convert as convert_xml
 from tests.adapters.test_personal_data_screen import (
@@ -133,3 +134,134 @@ def test_a_device_named_by_an_address_converts(tmp_path: Path, name: str) -> Non
         tmp_path, HIKVISION.replace(NUMBER, name).encode(), "xml-hikvision-isapi"
     )
     assert rejects == [] and written.count("\n") >= 1
+
+
+def counting_windows(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time a spread-out window's shape is evaluated."""
+    calls: list[int] = []
+    window = redaction._Groups.window
+
+    def counted(groups: redaction._Groups, first: int, glued: int) -> int | None:
+        calls.append(first)
+        return window(groups, first, glued)
+
+    monkeypatch.setattr(redaction._Groups, "window", counted)
+    return calls
+
+
+def test_validate_evaluates_a_bounded_number_of_windows_on_a_long_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record refused whose id is a long run of spread-out digits ("1 4 1 4 …", each eleven
+    of them a number's shape): a group is looked at once at most (windows are told by sums of
+    sizes, not by rereading the groups), a number not in an allocated range once a run, and a
+    run that holds many numbers is redacted whole."""
+    calls = counting_windows(monkeypatch)
+    groups = 20000
+    record = valid_record("Community") | {"id": "1 4 " * (groups // 2), "divisionCode": "bad"}
+    source = tmp_path / "long.ndjson"
+    source.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    done = RUNNER.invoke(app, ["validate", str(source), "--format", "json"])
+    assert done.exit_code == 1, done.output[:500]
+    assert "1 4 1 4" not in done.output and "redacted" in done.output
+    # A number at each group "1", the first `_MANY_NUMBERS` of each text redacted (the message,
+    # the value) looked at, the rest of the run redacted whole; the other groups never.
+    assert 0 < len(calls) <= 8 * redaction._MANY_NUMBERS < groups // 10, len(calls)
+    calls.clear()
+    assert redaction.raw_identifier_kind("1 4 " * (groups // 2)) is None  # 141… is unallocated
+    assert redaction.might_hold_identifier("13 " * groups) is False  # no eleven digits end a group
+    assert len(calls) <= 2, len(calls)
+
+
+def test_a_number_in_no_allocated_range_is_tested_once_a_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Strict, a run of "1 4 1 4 …" (each window 14141414141, unallocated) asks for its windows
+    once, not at each group."""
+    calls: list[int] = []
+    spread_from = redaction._spread_from
+
+    def counted(
+        text: str, groups: redaction._Groups, first: int, rejected: set[str] | None
+    ) -> tuple[int, int] | None:
+        calls.append(first)
+        return spread_from(text, groups, first, rejected)
+
+    monkeypatch.setattr(redaction, "_spread_from", counted)
+    assert redaction.raw_identifier_kind("x " + "1 4 " * 20000) is None
+    assert len(calls) <= 2 * (20000 * 2 // redaction._PART_GROUPS + 1), len(calls)
+
+
+# Numbers written otherwise (issue 10's red team): keycap digits, with or without spaces; a
+# 5-3-3 grouping; CJK and other dash-like marks and tildes between groups.
+OTHERWISE = [
+    "1\ufe0f\u20e33\ufe0f\u20e38\ufe0f\u20e31\ufe0f\u20e32\ufe0f\u20e33\ufe0f\u20e34\ufe0f\u20e3"
+    "5\ufe0f\u20e36\ufe0f\u20e37\ufe0f\u20e38\ufe0f\u20e3",
+    " ".join(f"{d}\ufe0f\u20e3" for d in "13812345678"),
+    "13800 138 000",
+    "13812 345 678",
+    "138\u30fc0013\u30fc8000",
+    "13\u250080\u250001\u250038\u250000\u25000",
+    "138\uff701234\uff705678",
+    "138\u20431234\u20435678",
+    "13\u279681\u279623\u279645\u279667\u27968",
+    "138\u301c1234\u301c5678",
+    "13~81~23~45~67~8",
+    "13\uff5e81\uff5e23\uff5e45\uff5e67\uff5e8",
+]
+# Japanese text with a prolonged sound mark or a wave dash between words and numbers that are no
+# phone number.
+NOT_NUMBERS = [
+    "\u30ef\u30fc\u30c92026\u30fc11\u30fc28",
+    "\u30b3\u30fc\u30d2\u30fc 2026\u30fc11\u30fc28 13:46",
+    "\u7b2c1\u301c3\u8a71 2026\u301c2027",
+    "\u30bb\u30fc\u30eb 10~20% 2026~11~28",
+    "13 800 000 000",
+    "138 000 000 000",
+]
+
+
+@pytest.mark.parametrize("title", OTHERWISE)
+def test_an_order_title_with_a_number_written_otherwise_rejects_the_order(
+    tmp_path: Path, title: str
+) -> None:
+    done = order_titled(tmp_path, title)
+    assert done["run"].exit_code == 1, done["run"].output
+    assert title not in done["written"]
+    assert [r["reason"] for r in redacted_rejects(tmp_path)] == ["personal-data"]
+
+
+@pytest.mark.parametrize("title", NOT_NUMBERS)
+def test_an_order_title_in_japanese_or_with_an_amount_converts(tmp_path: Path, title: str) -> None:
+    done = order_titled(tmp_path, title)
+    assert done["run"].exit_code == 0, done["run"].output
+    assert redacted_rejects(tmp_path) == []
+    assert title in (tmp_path / "out.ndjson").read_text("utf-8")
+
+
+@pytest.mark.parametrize("number", OTHERWISE)
+def test_validate_reports_hide_a_number_written_otherwise(tmp_path: Path, number: str) -> None:
+    record = valid_record("Delivery") | {"id": f"dlv-{number}", "trackingNumber": 7}
+    source = tmp_path / "records.ndjson"
+    source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    for fmt in ("json", "text"):
+        done = RUNNER.invoke(app, ["validate", str(source), "--format", fmt])
+        assert done.exit_code == 1, done.output
+        assert number not in done.output and json.dumps(number)[1:-1] not in done.output
+        assert "redacted" in done.output, (fmt, done.output)
+
+
+@pytest.mark.parametrize("number", OTHERWISE)
+def test_certify_shows_a_sample_file_named_with_a_number_written_otherwise_redacted(
+    tmp_path: Path, number: str
+) -> None:
+    code, report = certify(vendor(tmp_path, "138****5678", f"\u4f4f\u6237 {number}"))
+    assert code == 0, report["findings"]
+    assert "records/\u4f4f\u6237 [redacted].ndjson" in {i["path"] for i in report["inputs"]}
+
+
+@pytest.mark.parametrize("name", NOT_NUMBERS)
+def test_certify_keeps_a_sample_file_named_in_japanese(tmp_path: Path, name: str) -> None:
+    code, report = certify(vendor(tmp_path, "138****5678", name))
+    assert code == 0, report["findings"]
+    assert f"records/{name}.ndjson" in {i["path"] for i in report["inputs"]}

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccstd.cli.app import app
+from ccstd.standard import redaction
 from ccstd.standard.redaction import (
     PLACEHOLDER,
     is_carrier_tracking_number,
@@ -346,3 +347,18 @@ def test_numbers_in_superscript_or_circled_digits_are_found(text: str) -> None:
 def test_footnotes_exponents_and_list_marks_are_no_numbers(text: str) -> None:
     assert raw_identifier_kind(text) is None
     assert redact(text) == text
+
+
+@pytest.mark.parametrize("before", range(redaction._PART_GROUPS - 14, redaction._PART_GROUPS + 2))
+def test_a_spread_out_number_where_a_long_run_is_read_in_parts_is_found(before: int) -> None:
+    """A run of groups is read in parts: a number across two of them is found whole, with its
+    prefix group, whichever group it starts at."""
+    text = "5 " * before + "+86 138 12 34 56 78 9"
+    assert redaction.raw_identifier_kind(text) == "mobile number"
+    assert redact(text) == "5 " * before + "[redacted] 9"
+
+
+def test_a_long_run_of_spread_out_numbers_is_redacted_as_one() -> None:
+    """After many numbers in a run, the rest of it is redacted whole, part after part."""
+    assert redact("a " + "1 4 " * 5000 + "b") == "a [redacted] b"
+    assert redact("1 3 8 " * 5000 + "x 1 3") == "[redacted] x 1 3"
