@@ -7,19 +7,47 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+from typer.testing import CliRunner
 
+from ccstd.cli.app import app
 from ccstd.standard.results import BASELINE_KEYINGS
 from tests.conftest import REPO_ROOT, valid_record
 
 VENDOR_EXPORT = REPO_ROOT / "examples" / "validate" / "vendor-export.ndjson"
+RUNNER = CliRunner()
 
 
-def ccstd(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Done:
+    """What one `ccstd` run gave: exit code and both streams."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def process(*args: str | Path, cwd: Path) -> Done:
+    """`ccstd ARGS` as a child process started in `cwd`."""
     command = [sys.executable, "-m", "ccstd.cli", *map(str, args)]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return Done(done.returncode, done.stdout, done.stderr)
+
+
+def ccstd(*args: str | Path, cwd: Path) -> Done:
+    """`ccstd ARGS` in-process (CliRunner), with `cwd` as the working folder meanwhile."""
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = RUNNER.invoke(app, [str(a) for a in args])
+    finally:
+        os.chdir(before)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a traceback, which a child process would have printed
+    return Done(result.exit_code, result.stdout, result.stderr)
 
 
 def _project(tmp_path: Path) -> Path:
@@ -33,12 +61,12 @@ def test_write_baseline_exits_0_and_keys_do_not_depend_on_path_spelling_or_cwd(
     tmp_path: Path,
 ) -> None:
     project = _project(tmp_path)
-    written = ccstd(
+    written = process(  # a real child process: the exit code and message as a shell sees them
         "validate", "exports/data.ndjson", "--write-baseline", "ci/known.json", cwd=project
     )
     assert written.returncode == 2 and "cannot write" in written.stderr  # ci/ does not exist
     (project / "ci").mkdir()
-    written = ccstd("validate", "./exports/", "--write-baseline", "ci/known.json", cwd=project)
+    written = process("validate", "./exports/", "--write-baseline", "ci/known.json", cwd=project)
     assert written.returncode == 0, written.stderr
     document = json.loads((project / "ci" / "known.json").read_text())
     assert document["version"] == 3 and document["key"] == "file" and document["fingerprints"]
@@ -178,7 +206,7 @@ def test_baseline_key_alone_is_a_usage_error(tmp_path: Path) -> None:
     assert bad.stderr.startswith("ccstd: error: ") and "'file', 'record'" in bad.stderr
 
 
-def _bad_header(project: Path, document: dict[str, object]) -> subprocess.CompletedProcess[str]:
+def _bad_header(project: Path, document: dict[str, object]) -> Done:
     (project / "known.json").write_text(json.dumps(document))
     return ccstd("validate", "exports", "--baseline", "known.json", cwd=project)
 

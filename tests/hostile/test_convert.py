@@ -266,7 +266,11 @@ TOO_BIG = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("kind", TOO_BIG)
+# The FHIR case parses 100 MB (about 20 s): it runs under `make test-slow`; the orders case, the
+# same error through the same runner at a fifth of the cost, stays in the fast suite.
+@pytest.mark.parametrize(
+    "kind", [pytest.param("fhir", marks=pytest.mark.slow), pytest.param("orders")]
+)
 def test_a_document_too_big_for_memory_is_an_error_not_a_rejection(
     tmp_path: Path, kind: str
 ) -> None:
@@ -281,6 +285,9 @@ def test_a_document_too_big_for_memory_is_an_error_not_a_rejection(
     assert not (tmp_path / "r.ndjson").exists()
 
 
+# 800,000 entries (20-40 s): under `make test-slow`; that a streamed Bundle reads as the whole
+# one does is tests/adapters/fhir/test_streaming.py, in the fast suite.
+@pytest.mark.slow
 def test_a_big_bundle_is_streamed_entry_by_entry(tmp_path: Path) -> None:
     entry = '{"fullUrl":"urn:uuid:p%09d","resource":{"resourceType":"Practitioner","id":"p%09d"}}'
     head = '{"resourceType":"Bundle","type":"collection","entry":['

@@ -202,11 +202,12 @@ def test_a_quoted_claim_cannot_break_the_error_line(tmp_path: Path) -> None:
     assert "\x1b" not in run.stderr
 
 
-@pytest.fixture
-def deep(tmp_path: Path) -> Iterator[Path]:
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A submission whose folder holds a/a/…/a 1,500 deep (past Python's recursion limit),
-    with orders at depth 30; removed bottom up (shutil.rmtree would recurse that deep)."""
-    folder = vendor(tmp_path / "v")
+    with orders at depth 30; removed bottom up (shutil.rmtree would recurse that deep).
+    Built once for the module (seconds to make and remove); each test writes its manifest."""
+    folder = vendor(tmp_path_factory.mktemp("deep") / "v")
     levels = [folder]
     try:
         for _ in range(1500):

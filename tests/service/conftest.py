@@ -4,6 +4,7 @@ port), or as `ccstd serve` in a child process, as a vendor would start it."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import os
 import re
@@ -48,9 +49,11 @@ def running(config: ServiceConfig) -> Iterator[str]:
         sock.close()
 
 
+@functools.cache
 def heavy_body(records: int = 200_000) -> bytes:
     """A small gzip body whose validation keeps a worker busy for seconds (a real validation,
-    of `records` valid records; cut short by the service's time limit when one is set)."""
+    of `records` valid records; cut short by the service's time limit when one is set).
+    Packed once per size for the session (bytes, immutable)."""
     record = orjson.dumps(valid_record("Resident")) + b"\n"
     return gzip.compress(record * records, 1)
 

@@ -92,9 +92,20 @@ def mutated_records(draw: st.DrawFn) -> tuple[str, Any]:
     return example.record["type"], record
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated_records())
-def test_engines_agree_on_generated_records(case: tuple[str, Any]) -> None:
+def engines_agree(case: tuple[str, Any]) -> None:
     entity, record = case
     fast, reference = verdicts(entity, record)
     assert fast == reference
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_records())
+def test_engines_agree_on_generated_records(case: tuple[str, Any]) -> None:
+    engines_agree(case)
+
+
+@pytest.mark.slow  # the same property over six times the records (make test-slow)
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_records())
+def test_engines_agree_on_thousands_of_generated_records(case: tuple[str, Any]) -> None:
+    engines_agree(case)

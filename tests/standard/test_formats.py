@@ -159,33 +159,57 @@ _NEAR_DATE_TIMES = st.from_regex(
 )
 
 
-@settings(max_examples=2000)
-@given(st.one_of(_NEAR_DATE_TIMES, st.text(max_size=30)))
+_DATE_TIMES = st.one_of(_NEAR_DATE_TIMES, st.text(max_size=30))
+_DATES = st.one_of(
+    st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\n?", fullmatch=True), st.text(max_size=12)
+)
+_URIS = st.one_of(
+    st.from_regex(
+        r"[a-z][a-z0-9+.-]{0,5}:[A-Za-z0-9/?#@!$&'()*+,;=%:._~ \-\[\]]{0,20}", fullmatch=True
+    ),
+    st.from_regex(
+        r"https?://(\w+@)?(\[[0-9a-fv:.%]{0,12}\]|[a-z0-9.%]{0,8})(:\d{0,5})?([/?#].{0,8})?",
+        fullmatch=True,
+    ),
+)
+# Each mirror runs 500 generated strings in the fast suite and its full count under
+# `make test-slow` (the *_thoroughly tests): the same property, more examples.
+
+
+@settings(max_examples=500)
+@given(_DATE_TIMES)
 def test_date_time_mirror_agrees_with_the_engine(value: str) -> None:
     assert is_date_time(value) == _ENGINE["date-time"].is_valid(value)
 
 
-@settings(max_examples=1000)
-@given(
-    st.one_of(
-        st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\n?", fullmatch=True), st.text(max_size=12)
-    )
-)
+@pytest.mark.slow
+@settings(max_examples=2000)
+@given(_DATE_TIMES)
+def test_date_time_mirror_agrees_with_the_engine_thoroughly(value: str) -> None:
+    assert is_date_time(value) == _ENGINE["date-time"].is_valid(value)
+
+
+@settings(max_examples=500)
+@given(_DATES)
 def test_date_mirror_agrees_with_the_engine(value: str) -> None:
     assert is_date(value) == _ENGINE["date"].is_valid(value)
 
 
-@settings(max_examples=2000)
-@given(
-    st.one_of(
-        st.from_regex(
-            r"[a-z][a-z0-9+.-]{0,5}:[A-Za-z0-9/?#@!$&'()*+,;=%:._~ \-\[\]]{0,20}", fullmatch=True
-        ),
-        st.from_regex(
-            r"https?://(\w+@)?(\[[0-9a-fv:.%]{0,12}\]|[a-z0-9.%]{0,8})(:\d{0,5})?([/?#].{0,8})?",
-            fullmatch=True,
-        ),
-    )
-)
+@pytest.mark.slow
+@settings(max_examples=1000)
+@given(_DATES)
+def test_date_mirror_agrees_with_the_engine_thoroughly(value: str) -> None:
+    assert is_date(value) == _ENGINE["date"].is_valid(value)
+
+
+@settings(max_examples=500)
+@given(_URIS)
 def test_uri_mirror_agrees_with_the_engine(value: str) -> None:
+    assert is_uri(value) == _ENGINE["uri"].is_valid(value)
+
+
+@pytest.mark.slow
+@settings(max_examples=2000)
+@given(_URIS)
+def test_uri_mirror_agrees_with_the_engine_thoroughly(value: str) -> None:
     assert is_uri(value) == _ENGINE["uri"].is_valid(value)
