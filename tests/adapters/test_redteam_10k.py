@@ -160,6 +160,28 @@ def test_order_lines_coming_to_more_than_the_subtotal_are_rejected(tmp_path: Pat
     assert "2997.00" in reject["message"] and "+2987.00" in reject["message"]
 
 
+def test_a_taobao_line_a_seller_raised_by_hand_is_not_taken_for_lines_over_the_subtotal(
+    tmp_path: Path,
+) -> None:
+    """A sub-order's total_fee is price x num + adjust_fee - discount_fee, the trade's total_fee
+    price x num summed: a seller's manual raise (adjust_fee > 0) is not carried, at the line as at
+    the order, so the lines stay within the subtotal and the trade converts."""
+    lines = [{"oid": 1, "title": "A", "num": 1, "price": "60.00", "total_fee": "63.00",
+              "adjust_fee": "3.00", "outer_iid": "A1"},
+             {"oid": 2, "title": "B", "num": 2, "price": "20.00", "total_fee": "38.00",
+              "discount_fee": "2.00"}]  # fmt: skip
+    trade = {"tid": 1001, "status": "TRADE_FINISHED", "created": "2024-05-01 10:00:05",
+             "total_fee": "100.00", "post_fee": "0.00", "discount_fee": "2.00",
+             "payment": "101.00", "orders": {"order": lines}}  # fmt: skip
+    source, out = tmp_path / "trades.json", tmp_path / "out.ndjson"
+    source.write_text(json.dumps([trade]), "utf-8")
+    code, output = ccstd("convert", source, "--from", "orders-taobao", "-o", out)
+    assert code == 0, output
+    [order] = [r for r in records(out) if r["type"] == "Order"]
+    assert [line["total"]["amount"] for line in order["lines"]] == ["60.00", "38.00"]
+    assert (order["subtotal"]["amount"], order["total"]["amount"]) == ("100.00", "98.00")
+
+
 @proves("order-lines-exceed-subtotal")
 def test_validate_finds_lines_coming_to_more_than_the_subtotal(tmp_path: Path) -> None:
     out = tmp_path / "out.ndjson"
