@@ -709,6 +709,12 @@ def _spread_at(
     if glued and (not text.startswith(glued, start) or groups.sizes[first] - len(glued) < 2):
         return None
     end = groups.end(last)
+    if (
+        rejected is not None
+        and groups.sizes[first] - len(glued) > 3
+        and not groups.alone(first, last)
+    ):
+        return None  # strict: "1308 1209 605 702" is a list of rooms; "1381 2345 678" alone is one
     if rejected is not None and not _strictly_spread(text, start, end, digits):
         if not is_cn_mobile(digits):
             rejected.add(digits)
@@ -773,6 +779,14 @@ class _Groups:
         if grouped and (head > 3 or self.not3[last + 1] > self.not3[first + 1]):
             return last
         return None
+
+    def alone(self, first: int, last: int) -> bool:
+        """Whether groups `first` to `last` are their whole run, but for a prefix group before
+        them ("86", "0086", "0")."""
+        if last != len(self.sizes) - 1:
+            return False
+        prefix = self.digits[self.before[0] : self.before[1]] if first == 1 else None
+        return first == 0 or prefix in ("86", "0086", "0")
 
     def start(self, group: int) -> int:
         return self.offset + self.before[group] + self.gaps[group]

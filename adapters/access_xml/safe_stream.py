@@ -57,6 +57,7 @@ class _Document:
     def __init__(self, codec: str, label: str) -> None:
         self.label = label  # "declared GB2312", "in the dialect's encoding gb18030"
         self._decoder = None if codec == "utf-8" else codecs.getincrementaldecoder(codec)("strict")
+        self._double_byte = codecs.lookup(codec).name in _DOUBLE_BYTE
         self._checked = self._decoder is None
         self._waiting = b""
         self._emitted = False
@@ -72,7 +73,7 @@ class _Document:
                 self._waiting = data
                 return b""
             self._checked = not data.isascii() or final
-            if not data.isascii() and _is_utf8(data):
+            if not data.isascii() and _reads_as_utf8(data, self._double_byte):
                 return self._refuse(data)
         if self._decoder is not None:
             data = self._decoder.decode(data, final=final).encode("utf-8")
@@ -91,13 +92,22 @@ class _Document:
         return element + b"\n" * data.count(b"\n")
 
 
-def _is_utf8(data: bytes) -> bool:
-    """Whether non-ASCII `data` is well-formed UTF-8 (a sequence may be cut at its end)."""
+# Legacy encodings of two bytes a character, whose text is often well-formed UTF-8 of two-byte
+# sequences by chance (GBK 史小平 reads as Latin and Cyrillic letters, as do 930 of GB2312's
+# 6,763 hanzi).
+_DOUBLE_BYTE = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "cp932", "shift_jis",
+                "euc_jp", "euc_kr", "cp949"}  # fmt: skip
+
+
+def _reads_as_utf8(data: bytes, double_byte: bool) -> bool:
+    """Whether non-ASCII `data` is well-formed UTF-8 (a sequence may be cut at its end); under a
+    double-byte declaration, holding a character of three bytes or more (CJK and most scripts
+    past U+07FF), since two-byte sequences arise there by chance."""
     try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(data, final=False)
+        text = codecs.getincrementaldecoder("utf-8")("strict").decode(data, final=False)
     except UnicodeDecodeError:
         return False
-    return True
+    return not double_byte or any(ord(char) >= 0x800 for char in text)
 
 
 class SafeXMLStream:

@@ -86,6 +86,20 @@ def test_utf8_bytes_declared_gb2312_are_rejected_naming_the_declared_encoding(
     assert "鍖" not in json.dumps(found, ensure_ascii=False)
 
 
+def test_legacy_text_that_is_also_two_byte_utf8_is_read_as_declared(tmp_path: Path) -> None:
+    """GBK 史小平, 姚志强 are well-formed UTF-8 by chance (Latin and Cyrillic letters): only
+    UTF-8 holding a character of three bytes or more is taken for mislabelled UTF-8."""
+    names = ["史小平", "姚志强", "郑伟"]
+    data = b"".join(
+        alert(enc, name).encode("gb18030")
+        for enc, name in zip(["GBK", "GB18030", "GB2312"], names, strict=True)
+    )
+    code, output, found, rejected = convert_isapi(tmp_path, data)
+    assert code == 0, output
+    assert rejected == []
+    assert device_names(found) == names
+
+
 SITE_DIALECT = """family = "access-xml"
 name = "moon-gates"
 description = "the legacy log with a site pinned"
@@ -180,6 +194,14 @@ def test_a_taobao_line_a_seller_raised_by_hand_is_not_taken_for_lines_over_the_s
     [order] = [r for r in records(out) if r["type"] == "Order"]
     assert [line["total"]["amount"] for line in order["lines"]] == ["60.00", "38.00"]
     assert (order["subtotal"]["amount"], order["total"]["amount"]) == ("100.00", "98.00")
+    unpriced = {"oid": 3, "title": "C", "num": 1, "total_fee": "36.00", "adjust_fee": "6.00"}
+    trade |= {"tid": 1002, "total_fee": "30.00", "discount_fee": "0.00", "payment": "36.00",
+              "orders": {"order": [unpriced]}}  # fmt: skip
+    source.write_text(json.dumps([trade]), "utf-8")
+    code, output = ccstd("convert", source, "--from", "orders-taobao", "-o", out)
+    assert code == 0, output
+    [order] = [r for r in records(out) if r["type"] == "Order"]
+    assert order["lines"][0]["total"]["amount"] == "30.00"  # its total_fee less the adjustment
 
 
 @proves("order-lines-exceed-subtotal")
