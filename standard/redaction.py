@@ -727,7 +727,8 @@ _MOBILE_DIGITS = 11
 # Numbers found in one run after which, not strict, the rest of the run is taken for numbers (a
 # bound on the work a run of spread-out digits makes redaction do).
 _MANY_NUMBERS = 64
-_GLUED_PREFIXES = ("", "0086", "86", "0")  # a country prefix or a trunk 0 glued to the first group
+_PREFIX_GROUPS = ("0086", "86", "0")  # a country prefix or a trunk 0 before a number
+_GLUED_PREFIXES = ("", *_PREFIX_GROUPS)  # ... or glued to its first group
 
 
 class _Groups:
@@ -786,7 +787,7 @@ class _Groups:
         if last != len(self.sizes) - 1:
             return False
         prefix = self.digits[self.before[0] : self.before[1]] if first == 1 else None
-        return first == 0 or prefix in ("86", "0086", "0")
+        return first == 0 or prefix in _PREFIX_GROUPS
 
     def start(self, group: int) -> int:
         return self.offset + self.before[group] + self.gaps[group]
@@ -810,7 +811,7 @@ def _holds(spans: Iterator[_Span]) -> bool:
 def _prefixed(text: str, before: _Span | None, start: int) -> int:
     """Where a number at `start` starts with the group `before` it if that is a prefix ("86",
     "0086", "0"), and with a "+" before "86"."""
-    if before is not None and text[before[0] : before[1]] in ("86", "0086", "0"):
+    if before is not None and text[before[0] : before[1]] in _PREFIX_GROUPS:
         start = before[0]
     return start - (text.startswith("86", start) and text.endswith("+", 0, start))
 
