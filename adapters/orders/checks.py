@@ -84,6 +84,8 @@ def check_meaning(spec: Mapping[str, Any]) -> None:
     _section(version, ["money"], spec["money"], dict.fromkeys(spec["money"]))
     for index, line in enumerate(spec["lines"]):
         _section(version, ["lines", str(index)], line, LINE_TARGETS)
+        if spec.get("quantities", "whole") == "whole":
+            _whole(_constants(line["quantity"], ["lines", str(index), "quantity"]))
     _section(version, ["recipient"], spec.get("recipient", {}), RECIPIENT_TARGETS)
     for index, delivery in enumerate(spec.get("deliveries", ())):
         keys = ["deliveries", str(index)]
@@ -118,6 +120,13 @@ def _section(
         if name in targets:
             for where, constant in _constants(value, [*keys, name]):
                 _fits(version, where, targets[name], constant)
+
+
+def _whole(constants: Iterator[tuple[Keys, Any]]) -> None:
+    """Constant quantities of a platform that counts in whole numbers are whole."""
+    for keys, value in constants:
+        if isinstance(value, int | float) and not float(value).is_integer():
+            raise KeyValueError(keys, f'{value!r} is not whole: say quantities = "decimal"')
 
 
 def _constants(value: Any, keys: Keys) -> Iterator[tuple[Keys, Any]]:

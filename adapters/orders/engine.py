@@ -45,6 +45,7 @@ from ccstd.adapters.orders.tables import (
     objects,
 )
 from ccstd.adapters.orders.values import (
+    NumberText,
     Record,
     UnconvertibleOrderError,
     currency_code,
@@ -89,7 +90,7 @@ _LONG_NUMBER = re.compile(rb"\d[\d.]{18,}")
 def _loads(data: bytes) -> Any:
     """JSON with every number exact: orjson, unless the text holds a number orjson would round
     (see _LONG_NUMBER) or one beyond a double (orjson refuses the whole document); then the
-    standard parser, with decimals kept as text for `_decimal` to judge one by one."""
+    standard parser, with decimals kept as text (`NumberText`) for `decimal` to judge one by one."""
     if not _LONG_NUMBER.search(data):
         try:
             return loads_json(data)
@@ -99,7 +100,7 @@ def _loads(data: bytes) -> Any:
             if "number" not in exc.msg:
                 raise ValueError(exc.msg) from None
     try:
-        return json.loads(data, parse_float=str, parse_constant=_no_constant)
+        return json.loads(data, parse_float=NumberText, parse_constant=_no_constant)
     except RecursionError:
         raise TooDeepError("nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, an integer of more than 4,300 digits
@@ -249,7 +250,7 @@ def _order(source: Record, platform: Platform) -> Record:
         record["meta"]["assumedTimeZone"] = platform.timezone
     record.update(_statuses(source, platform))
     record["lines"] = [
-        _line(line, source, spec, currency, f"{path}[{i}]", platform.minor_units)
+        _line(line, source, spec, currency, f"{path}[{i}]", platform)
         for spec in platform.lines
         for path, lines in [_items(source, spec)]
         for i, line in enumerate(lines)
@@ -350,10 +351,10 @@ def _amount(value: Any, where: str, currency: str, minor: bool) -> Decimal:
 
 
 def _line(
-    line: Record, order: Record, spec: Items, currency: str, path: str, minor: bool
+    line: Record, order: Record, spec: Items, currency: str, path: str, platform: Platform
 ) -> Record:
     try:
-        return _line_fields(line, order, spec, currency, path, minor)
+        return _line_fields(line, order, spec, currency, path, platform)
     except UnconvertibleOrderError as problem:  # a term's path is relative to the line
         if problem.path.startswith(path):
             raise
@@ -361,9 +362,9 @@ def _line(
 
 
 def _line_fields(
-    line: Record, order: Record, spec: Items, currency: str, path: str, minor: bool
+    line: Record, order: Record, spec: Items, currency: str, path: str, platform: Platform
 ) -> Record:
-    get = spec.fields
+    get, minor = spec.fields, platform.minor_units
 
     def where(field: str) -> str:
         return f"{path}.{spec.label(field)}"
@@ -373,17 +374,7 @@ def _line_fields(
         raise UnconvertibleOrderError(
             "missing-required", "an order line without a name", where("name")
         )
-    count = decimal(get["quantity"](line, order), where("quantity"), "quantity")
-    if count <= 0:
-        raise UnconvertibleOrderError(
-            "invalid-quantity", "an order line's quantity must be positive", where("quantity")
-        )
-    if count > _MAX_QUANTITY:
-        raise UnconvertibleOrderError(
-            "quantity-out-of-range",
-            f"{where('quantity')} is above {_MAX_QUANTITY:,.0f}",
-            where("quantity"),
-        )
+    count = _quantity(get["quantity"](line, order), where("quantity"), platform)
     record: Record = {
         "name": text(name, where("name")),
         "quantity": int(count) if count == count.to_integral() else float(count),
@@ -402,6 +393,27 @@ def _line_fields(
     at = where("total")
     record["total"] = money(_amount(total, at, currency, minor), currency, at)
     return record
+
+
+def _quantity(value: Any, where: str, platform: Platform) -> Decimal:
+    """A line's quantity: above 0, at most a billion, and whole unless the platform counts in
+    decimals (`quantities = "decimal"`); the standard's quantity is any number above 0."""
+    count = decimal(value, where, "quantity")
+    if count <= 0:
+        raise UnconvertibleOrderError(
+            "invalid-quantity", "an order line's quantity must be positive", where
+        )
+    if count > _MAX_QUANTITY:
+        raise UnconvertibleOrderError(
+            "quantity-out-of-range", f"{where} is above {_MAX_QUANTITY:,.0f}", where
+        )
+    if platform.whole_quantities and count != count.to_integral_value():
+        raise UnconvertibleOrderError(
+            "invalid-quantity",
+            f"{where} is {count}: {platform.name} counts a line's items in whole numbers",
+            where,
+        )
+    return count
 
 
 def _recipient(record: Record, source: Record, platform: Platform) -> None:

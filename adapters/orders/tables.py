@@ -85,6 +85,7 @@ class Platform:
     labels: dict[str, str] = dataclasses.field(default_factory=dict)  # target -> source field
     priority: int = 50
     minor_units: bool = False  # every amount is in the currency's minor units (`amounts`)
+    whole_quantities: bool = True  # a line's quantity is an integer (`quantities`)
     json_text: tuple[KeyPath, ...] = ()  # fields holding a JSON document as text (`json`)
     refunded: Getter | None = None  # the amount refunded so far (`status.refunded`)
 
@@ -173,6 +174,7 @@ def _compile(spec: Mapping[str, Any], digest: str) -> Platform:
         recipient={k: compile_value(v) for k, v in spec.get("recipient", {}).items()},
         deliveries=tuple(compile_value.items(d) for d in spec.get("deliveries", ())),
         minor_units=spec.get("amounts", "major") == "minor",
+        whole_quantities=spec.get("quantities", "whole") == "whole",
         json_text=tuple(parse(p) for p in spec.get("json", ())),
         refunded=compile_value(status["refunded"]) if "refunded" in status else None,
         mapped=frozenset(),

@@ -4,7 +4,9 @@ Money is never a float: amounts are read from their text and computed with Decim
 is written with the currency's ISO 4217 minor units (the exponent in the ISO 4217 list one
 shipped by the `iso4217` package: "20.00" CNY, "1500" JPY, "1.234" BHD); an amount finer than
 that is rejected, not rounded. A currency without minor units (gold, testing codes) or outside
-ISO 4217 is rejected with the field that holds it.
+ISO 4217 is rejected with the field that holds it. Text is a plain decimal, as the standard's
+Money.amount is (common.json: `-?digits(.digits)`): `"1e3"` is no amount and no quantity, and is
+rejected naming the field; a JSON number is a number however it is spelt (`1e3` is 1000).
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ _QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(5))
 _UNIT_PRICE_PLACES = 4  # a unit price a platform computed may be finer than the minor unit
 _PLAIN_DECIMALS: dict[str, Decimal] = {}  # text matching _PLAIN -> its (immutable) Decimal
 _MAX_REMEMBERED = 4096
+
+
+class NumberText(str):
+    """A JSON number kept as its text (parsing exactly): a number however it is spelt, where
+    a string in exponent notation is not a decimal amount."""
 
 
 class UnconvertibleOrderError(ValueError):
@@ -70,6 +77,12 @@ def decimal(value: Any, path: str, kind: str = "money") -> Decimal:
         raise UnconvertibleOrderError(f"{kind}-out-of-range", f"{path} is too long a number", path)
     if not _DECIMAL_TEXT.fullmatch(text.strip()):  # no "1_000", "1,234.50", digits of other scripts
         raise UnconvertibleOrderError(f"invalid-{kind}", f"{path} is not a decimal number", path)
+    if type(value) is str and ("e" in text or "E" in text):  # text, not a JSON number
+        raise UnconvertibleOrderError(
+            f"invalid-{kind}",
+            f"{path} is written with an exponent ({text.strip()!r}): not a plain decimal",
+            path,
+        )
     try:
         number = Decimal(text)
     except InvalidOperation:

@@ -90,7 +90,6 @@ def test_taobao_totals_are_goods_less_discounts_plus_postage(tmp_path: Path) -> 
         ("JPY", "1500", "1500"),
         ("JPY", "1500.00", "1500"),  # trailing zeros are not minor units, in a unit price too
         ("BHD", "1.234", "1.234"),
-        ("USD", "1e1", "10.00"),
     ],
 )
 def test_amounts_carry_the_currency_minor_units(
@@ -142,7 +141,7 @@ HOSTILE = [
     ("99999999999999999999.00", "money-out-of-range"),
     ("-5.00", None),  # a negative amount is an amount (a refund-like adjustment): exact
     ("NaN", "invalid-money"),
-    ("1e400", "money-out-of-range"),
+    ("1e400", "invalid-money"),  # text in exponent notation is no amount
     ("Infinity", "invalid-money"),
     ("twelve", "invalid-money"),
     ("1,234.50", "invalid-money"),
