@@ -12,6 +12,7 @@ from lxml import etree
 
 from ccstd.adapters.access_xml.dialect import Dialect
 from ccstd.adapters.access_xml.safe_stream import (
+    OVERSIZED,
     REFUSED,
     WRAPPER,
     EncodingMismatchError,
@@ -42,8 +43,8 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     with path.open("rb") as raw:
         try:
             stream = SafeXMLStream(raw, dialect.encoding)
-            nested = [False]  # any element read inside a document's root
-            for element in _records(stream, dialect.record, nested):
+            seen = _Seen()
+            for element in _records(stream, dialect.record, seen):
                 if element.tag == _REFUSED_TAG:  # a document of the log refused as a whole
                     yield SourceItem(str(path), f"document at line {element.sourceline}", b"",
                                      problem=element.get("message"), reason=element.get("reason"),
@@ -51,6 +52,10 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     _release(element)
                     continue
                 counts += 1
+                if stream.oversized and _oversized(element):
+                    yield _oversized_item(str(path), element, counts)
+                    _release(element)
+                    continue
                 parent = element.getparent()
                 if parent is not last_parent:
                     last_parent, prefix = parent, _xpath_of(element)
@@ -67,28 +72,58 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     str(path), f"{prefix}[{counts}]", raw, value, line=element.sourceline
                 )
                 _release(element)
-            if not counts and nested[0]:  # a log with content, but none of the dialect's records
+            if not counts and seen.content:  # a log with content, none of the dialect's records
                 yield SourceItem(str(path), "document", b"", reason="no-records",
-                                 problem=f"no <{dialect.record}> element found (the dialect's "
-                                 "record element) in this log")  # fmt: skip
+                                 problem=seen.no_records(dialect))  # fmt: skip
         except UnsafeXMLError as exc:
-            yield SourceItem(str(path), "document", b"", problem=f"unsafe XML refused: {exc}")
+            yield _refused(path, "document", f"unsafe XML refused: {exc}", counts)
         except NotXMLError as exc:
-            yield SourceItem(str(path), "document", b"", problem=f"not XML: {exc}")
+            yield _refused(path, "document", f"not XML: {exc}", counts)
         except EncodingMismatchError as exc:
-            yield SourceItem(
-                str(path), "document", b"", problem=str(exc), reason="encoding-mismatch"
-            )
+            yield _refused(path, "document", str(exc), counts, "encoding-mismatch")
         except UnsupportedEncodingError as exc:
-            yield SourceItem(str(path), "document", b"", problem=f"unsupported encoding: {exc}",
-                             reason="unsupported-encoding")  # fmt: skip
+            message = f"unsupported encoding: {exc}"
+            yield _refused(path, "document", message, counts, "unsupported-encoding")
         except (etree.XMLSyntaxError, UnicodeError, LookupError) as exc:
             where = f" at line {exc.lineno}" if isinstance(exc, etree.XMLSyntaxError) else ""
             message = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)[:200]
             message = message or f"{type(exc).__name__} without a message from the parser"
-            yield SourceItem(
-                str(path), f"document{where}", b"", problem=f"malformed XML{where}: {message}"
-            )
+            yield _refused(path, f"document{where}", f"malformed XML{where}: {message}", counts)
+
+
+def _refused(
+    path: Path, where: str, message: str, counts: int, reason: str = "unreadable-item"
+) -> SourceItem:
+    """The rest of a file the parser cannot go on with, as one item: the message on one line,
+    saying how many records before it were read (each an item of its own)."""
+    message = " ".join(message.split())
+    if counts:
+        read = "1 record" if counts == 1 else f"{counts:,} records"
+        message += f" ({read} before it read; the rest of the file is refused)"
+    return SourceItem(str(path), where, b"", problem=message, reason=reason)
+
+
+def _oversized(element: Any) -> int:
+    """The bytes of the start tag over 1 MiB in or around a record (0: none), which the stream
+    passed on without its attributes (safe_stream._OversizedTag)."""
+    for node in (*element.iter(), *element.iterancestors()):
+        size = node.get(OVERSIZED) if isinstance(node.tag, str) else None
+        if size is not None:
+            return int(size) if size.isdigit() else 1
+    return 0
+
+
+def _oversized_item(file: str, element: Any, count: int) -> SourceItem:
+    """A record holding, or held in, a start tag over 1 MiB: rejected alone, its bytes not
+    kept (the rest of the log is read)."""
+    size = _oversized(element)
+    where = f"{_xpath_of(element)}[{count}]"
+    message = (
+        f"an element of {size:,} bytes' start tag (attributes over the 1 MiB an element's "
+        "may hold) in or around this record: the record is rejected, the rest of the log is read"
+    )
+    return SourceItem(file, where, b"", problem=message, reason="oversized-item",
+                      line=element.sourceline)  # fmt: skip
 
 
 def ancestor_attributes(element: Any) -> dict[str, dict[str, str]]:
@@ -114,19 +149,60 @@ _REFUSED_TAG = REFUSED.decode()
 _SWEEP_EVERY = 1024  # elements other than records read between two sweeps
 
 
-def _records(stream: SafeXMLStream, record: str, nested: list[bool]) -> Iterator[Any]:
-    """Every record element as it ends (`nested[0]`: whether any other element lay inside a
-    document's root); every 1024 other elements, what was read outside records is freed
-    (elements that are not records are never held for long)."""
-    suffix, others = "}" + record, 0
+class _Seen:
+    """What a log held besides records: whether any document had content (an element inside
+    its root, or a root with attributes or text), and the first few element names, so that a
+    dialect whose `record` matches nothing says what the log holds instead."""
+
+    _KEPT = 4  # names kept of the roots, and of the elements inside them
+
+    def __init__(self) -> None:
+        self.content = False
+        self.roots: list[str] = []
+        self.inside: list[str] = []
+
+    def note(self, element: Any, parent: Any) -> None:
+        """An element that is not a record, as it ends."""
+        if parent is None:
+            return
+        name = etree.QName(element).localname[:64]
+        if parent.tag == _WRAPPER_TAG:  # a document's root
+            text = element.text
+            self.content = self.content or bool(element.attrib or (text and text.strip()))
+            names = self.roots
+        else:
+            self.content = True
+            if parent.getparent() is None or parent.getparent().tag != _WRAPPER_TAG:
+                return  # deeper than the root's children
+            names = self.inside
+        if name not in names and len(names) < self._KEPT:
+            names.append(name)
+
+    def no_records(self, dialect: Dialect) -> str:
+        """Why a log with content gave no record: the dialect, its `record`, what the log holds."""
+        held = "".join(f"<{name}>" for name in self.roots) or "its root"
+        inside = ", ".join(f"<{name}>" for name in self.inside)
+        holds = f"{held} with {inside} inside" if inside else f"{held} only"
+        return (
+            f"no <{dialect.record}> element found in this log: dialect {dialect.name}'s record "
+            f"{dialect.record!r} matches nothing here, and the log holds {holds} (a misspelt "
+            "record, or the wrong dialect)"
+        )
+
+
+def _records(stream: SafeXMLStream, record: str, seen: _Seen) -> Iterator[Any]:
+    """Every record element as it ends (`seen`: what lay in the documents besides records);
+    every 1024 other elements, what was read outside records is freed (elements that are not
+    records are never held for long)."""
+    suffix, others, found = "}" + record, 0, False
     for _event, element in etree.iterparse(stream, events=("end",), **PARSER_OPTIONS):
         tag = element.tag
         if tag in (record, _REFUSED_TAG) or (isinstance(tag, str) and tag.endswith(suffix)):
+            found = found or tag != _REFUSED_TAG
             yield element
             continue
-        if not nested[0]:
-            parent = element.getparent()
-            nested[0] = parent is not None and parent.tag != _WRAPPER_TAG
+        if not found and isinstance(tag, str) and tag != _WRAPPER_TAG:  # once a record is
+            seen.note(element, element.getparent())  # read, what else there is goes unsaid
         others += 1
         if others % _SWEEP_EVERY == 0:
             _sweep(element, suffix)

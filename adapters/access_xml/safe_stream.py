@@ -125,6 +125,8 @@ class SafeXMLStream:
         self._wide: codecs.IncrementalDecoder | None = None  # a UTF-16/UTF-32 source
         self._first = True
         self._done = False
+        self._skipping: _OversizedTag | None = None  # a start tag too long to pass on
+        self.oversized = 0  # start tags replaced so far (see _OversizedTag)
 
     def read(self, size: int = -1) -> bytes:
         """Up to `size` bytes (lxml asks for a few KiB at a time)."""
@@ -144,6 +146,8 @@ class SafeXMLStream:
             chunk = self._wide.decode(chunk, final=end).encode("utf-8")
         else:
             chunk = self._documents(chunk, end)
+        if self._skipping is not None:
+            chunk = self._skip(chunk)
         text = self._carry + chunk
         if end:
             self._pending += self._clean(text) + b"</" + WRAPPER + b">"
@@ -153,7 +157,20 @@ class SafeXMLStream:
         self._pending += self._clean(text[:cut])
         self._carry = text[cut:]
         if len(self._carry) > _MAX_CARRY:
-            raise UnsafeXMLError("a markup declaration longer than 1 MiB")
+            if not _START_TAG.match(self._carry):
+                raise UnsafeXMLError("a markup declaration longer than 1 MiB")
+            self._skipping, self._carry = _OversizedTag(self._carry), b""
+            self.oversized += 1
+
+    def _skip(self, chunk: bytes) -> bytes:
+        """What follows the end of the start tag being skipped (the tag, replaced, first);
+        nothing while it lasts."""
+        assert self._skipping is not None
+        rest = self._skipping.feed(chunk)
+        if rest is None:
+            return b""
+        replaced, self._skipping = self._skipping.replacement(), None
+        return replaced + rest
 
     def _documents(self, chunk: bytes, end: bool) -> bytes:
         """The source's next bytes as UTF-8, each document in its own encoding (offsets into
@@ -282,9 +299,73 @@ def text_codec(encoding: str) -> str:
     return info.name
 
 
+OVERSIZED = "ccstd-oversized"  # the attribute of a start tag the stream replaced
+_START_TAG = re.compile(rb"<([A-Za-z_:\x80-\xff][^\s/>]*)")
+# Within a start tag: anything but quotes and `>`, and quoted values (which may hold `>`).
+_IN_TAG = re.compile(rb"""[^"'>]*(?:(?:"[^"]*"|'[^']*')[^"'>]*)*""")
+
+
+class _OversizedTag:
+    """A start tag longer than 1 MiB (a 12 MB attribute), passed to the parser as the same
+    element without its attributes, marked `ccstd-oversized` with the bytes it held, so
+    that the record holding it is rejected alone and the rest of the log is read (libxml2
+    refuses such a value, and everything after it, without huge_tree). Its newlines are
+    kept, so later line numbers stay right. Quoted values may hold `>`; `<` they cannot."""
+
+    def __init__(self, start: bytes) -> None:
+        name = _START_TAG.match(start)
+        assert name is not None
+        self._name = name.group(1)
+        self._size, self._newlines = 0, 0
+        self._quote = b""  # the quote of a value the tag is inside, if any
+        self._last = b""  # the byte before the closing `>` (`/` for an empty element)
+        self.feed(start[name.end() :])
+        self._size += name.end()
+
+    def feed(self, data: bytes) -> bytes | None:
+        """Take the tag's next bytes; what follows its end, or None if it goes on."""
+        at = 0
+        if self._quote:
+            close = data.find(self._quote)
+            if close == -1:
+                self._count(data)
+                return None
+            at, self._quote = close + 1, b""
+        inside = _IN_TAG.match(data, at)
+        assert inside is not None  # matches the empty string at least
+        end = inside.end()
+        if end < len(data) and data[end : end + 1] in (b'"', b"'"):  # a value not closed yet
+            self._quote = data[end : end + 1]
+            self._count(data)
+            return None
+        if end == len(data):
+            self._count(data)
+            self._last = data[-1:] or self._last
+            return None
+        self._count(data[:end])
+        self._last = data[end - 1 : end] if end else self._last
+        return data[end + 1 :]
+
+    def _count(self, data: bytes) -> None:
+        self._size += len(data)
+        self._newlines += data.count(b"\n")
+
+    def replacement(self) -> bytes:
+        """The tag as the parser reads it: the element, marked, its newlines kept (after it,
+        so that the element keeps the line it starts on)."""
+        close = b"/>" if self._last == b"/" else b">"
+        marked = b'<%s %s="%d"' % (self._name, OVERSIZED.encode(), self._size + 1)
+        return marked + close + b"\n" * self._newlines
+
+
 def _safe_cut(text: bytes) -> int:
-    """Where to split so that no declaration or DOCTYPE straddles the cut."""
+    """Where to split so that no declaration, DOCTYPE or start tag straddles the cut (a start
+    tag over 1 MiB is then replaced: _OversizedTag)."""
     last_open = text.rfind(b"<")
-    if last_open == -1 or text.find(b">", last_open) != -1:
+    if last_open == -1:
         return len(text)
-    return last_open
+    if _START_TAG.match(text, last_open):  # a start tag: closed by a `>` outside its values
+        inside = _IN_TAG.match(text, last_open + 1)
+        closed = inside is not None and text[inside.end() : inside.end() + 1] == b">"
+        return len(text) if closed else last_open
+    return len(text) if text.find(b">", last_open) != -1 else last_open
