@@ -279,6 +279,17 @@ def _entry_folder(value: str) -> Path | None:
     return folder if inside else None
 
 
+def _escaping_link(path: Path, folder: Path) -> str | None:
+    """Why a plugin's file is refused: a symbolic link to a file outside the plugin's dialect
+    folder (a package would ship, or a later change of it plant, any file of the machine as one
+    of its dialects); None for a plain file or a link within the folder."""
+    if not path.is_symlink():
+        return None
+    if Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder)):
+        return None
+    return f"{path}: a symbolic link to a file outside the plugin's dialect folder: refused"
+
+
 def discover(family: str, schema: dict[str, Any], builtin: Path) -> list[DataFile]:
     """Every file of `family` in every folder (precedence order); files of other families are
     left to them. A file that cannot be read, or that names no family, is kept with its error
@@ -296,6 +307,11 @@ def discover(family: str, schema: dict[str, Any], builtin: Path) -> list[DataFil
                 found.append(DataFile(folder, origin, None, f"{folder}: not a folder ({origin})"))
             continue
         for path in sorted(folder.glob("*.toml")):
+            escape = _escaping_link(path, folder) if origin.startswith("plugin ") else None
+            if escape is not None:
+                if default:
+                    found.append(DataFile(path, origin, None, f"{escape} ({origin})"))
+                continue
             try:
                 spec, _ = read_toml(path)
             except DataFileError as exc:
