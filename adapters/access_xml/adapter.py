@@ -74,8 +74,9 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
 
     def item_from_raw(self, raw: bytes, file: str, locator: str, line: int | None) -> SourceItem:
         """A record element kept in a rejects file, parsed with the same hardened options; a
-        document refused when first read has no bytes (`convert` says why again)."""
-        if not raw and locator.startswith("document"):
+        document refused when first read, or a record whose bytes were not kept (oversized,
+        nested), has no bytes (`convert` says why again)."""
+        if not raw:
             return SourceItem(file, locator, raw, line=line)
         try:  # through the stream `convert` reads: a replay refuses what convert refuses
             root = etree.parse(SafeXMLStream(io.BytesIO(raw)), etree.XMLParser(**PARSER_OPTIONS))
@@ -94,9 +95,10 @@ class XmlAccessLogAdapter(TableAdapter[Dialect]):
         return SourceItem(file, locator, raw, element_value(elements[0]), line=line)
 
     def replay_context(self, item: SourceItem, context: SourceContext) -> dict[str, Any]:
-        """Why a document was refused (so a replay says so again), or the attributes of the
-        elements around a record (a replayed record is read alone)."""
-        if item.problem is not None and item.locator.startswith("document"):
+        """Why a document or a record without its bytes was refused (so a replay says so
+        again), or the attributes of the elements around a record (a replayed record is read
+        alone)."""
+        if item.problem is not None and not item.raw:
             return {"refused": {"reason": item.reason, "message": item.problem[:300]}}
         if isinstance(item.value, dict):
             around = {k: v for k, v in item.value.items() if k.startswith("/")}

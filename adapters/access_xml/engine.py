@@ -38,8 +38,8 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     elements around it under `/Root`, `/Root/Group` keys); a refused or broken file ends with
     one problem item that says why. Every element is freed once read, records or not, so memory
     stays flat however long the log and whatever else it holds."""
-    counts = 0
-    last_parent, prefix, around = None, "", {}
+    counts, nested = 0, False
+    last_parent, prefix, around, enclosing = None, "", {}, None
     with path.open("rb") as raw:
         try:
             stream = SafeXMLStream(raw, dialect.encoding)
@@ -60,6 +60,12 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                 if parent is not last_parent:
                     last_parent, prefix = parent, _xpath_of(element)
                     around = ancestor_attributes(element)
+                    enclosing = _enclosing_record(element, dialect.record)
+                if enclosing is not None or (nested and element.get(_HOLDS) is not None):
+                    nested = True
+                    yield _nested_item(str(path), element, enclosing, f"{prefix}[{counts}]")
+                    _release(element)
+                    continue
                 value = element_value(element)
                 if around:
                     value = (
@@ -101,6 +107,37 @@ def _refused(
         read = "1 record" if counts == 1 else f"{counts:,} records"
         message += f" ({read} before it read; the rest of the file is refused)"
     return SourceItem(str(path), where, b"", problem=message, reason=reason)
+
+
+_HOLDS = "ccstd-holds-record"  # set on a record found to hold another: the line of the first
+
+
+def _enclosing_record(element: Any, record: str) -> Any:
+    """The record element a record lies in (None: it lies in none)."""
+    suffix = "}" + record
+    for node in element.iterancestors():
+        tag = node.tag
+        if isinstance(tag, str) and (tag == record or tag.endswith(suffix)):
+            return node
+    return None
+
+
+def _nested_item(file: str, element: Any, enclosing: Any, locator: str) -> SourceItem:
+    """A record inside another, or one holding another: both are rejected, each naming the
+    other's path and line, since which of them is the event cannot be told (and freeing the
+    inner one as it is read would cut the outer one short)."""
+    name = etree.QName(element).localname
+    if enclosing is not None:
+        if enclosing.get(_HOLDS) is None:
+            enclosing.set(_HOLDS, str(element.sourceline))
+        where = f"{_xpath_of(enclosing)} at line {enclosing.sourceline}"
+        message = f"a <{name}> record inside another <{name}> record ({where})"
+    else:
+        inner = element.get(_HOLDS)
+        message = f"a <{name}> record holding another <{name}> record (at line {inner})"
+    message += ": records do not nest, so neither is converted (which is the event cannot be told)"
+    return SourceItem(file, locator, b"", problem=message, reason="nested-record",
+                      line=element.sourceline)  # fmt: skip
 
 
 def _oversized(element: Any) -> int:

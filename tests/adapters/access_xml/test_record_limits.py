@@ -109,3 +109,34 @@ def test_a_file_the_parser_cannot_go_on_with_says_how_many_records_it_read(
     assert rest["message"].endswith("(3 records before it read; the rest of the file is refused)")
     assert "\n" not in rest["message"]
     assert (report["read"], report["converted"], report["rejected"]) == (4, 3, 1)
+
+
+def test_a_record_inside_another_is_named_so_both_ways(tmp_path: Path) -> None:
+    """The inner record used to convert with the outer one's attributes as its context, and
+    the outer one without the fields read before it (freed with the inner one)."""
+    inner = EVENT.format(i=3, door=2).strip()
+    outer = EVENT.format(i=2, door=1).replace("<Result", f"\n  {inner}\n<Result")
+    body = EVENT.format(i=1, door=1) + outer + EVENT.format(i=4, door=1)
+    source = tmp_path / "log.xml"
+    source.write_text(f'<AccessLog site="s">\n{body}</AccessLog>\n', "utf-8")
+    code, output, report, rejects = convert(tmp_path, source, "--from", "xml-legacy-accesslog")
+    assert code == 1, output
+    assert events(tmp_path / "out.ndjson") == [
+        "2024-05-01T07:00:01+08:00",
+        "2024-05-01T07:00:04+08:00",
+    ]
+    assert [(r["reason"], r["locator"], r["line"]) for r in rejects] == [
+        ("nested-record", "/AccessLog/Event/Event[2]", 4),
+        ("nested-record", "/AccessLog/Event[3]", 3),
+    ]
+    assert "inside another <Event> record (/AccessLog/Event at line 3)" in rejects[0]["message"]
+    assert "holding another <Event> record (at line 4)" in rejects[1]["message"]
+    assert (report["read"], report["converted"], report["rejected"]) == (4, 2, 2)
+    again = tmp_path / "again"
+    again.mkdir()
+    how = (tmp_path / "rejects.ndjson", "--from", "xml-legacy-accesslog")
+    code, output, _, replayed = convert(again, Path("--replay"), *how)  # --replay REJECTS
+    assert code == 1, output
+    assert [(r["reason"], r["message"]) for r in replayed] == [
+        (r["reason"], r["message"]) for r in rejects
+    ]
