@@ -156,8 +156,8 @@ def _oversized_item(file: str, element: Any, count: int) -> SourceItem:
     size = _oversized(element)
     where = f"{_xpath_of(element)}[{count}]"
     message = (
-        f"an element of {size:,} bytes' start tag (attributes over the 1 MiB an element's "
-        "may hold) in or around this record: the record is rejected, the rest of the log is read"
+        f"an element whose start tag is {size:,} bytes (attributes over the 1 MiB a start tag "
+        "may hold) lies in or around this record: it is rejected, the rest of the log is read"
     )
     return SourceItem(file, where, b"", problem=message, reason="oversized-item",
                       line=element.sourceline)  # fmt: skip

@@ -401,7 +401,7 @@ def _quantity(value: Any, where: str, platform: Platform) -> Decimal:
     count = decimal(value, where, "quantity")
     if count <= 0:
         raise UnconvertibleOrderError(
-            "invalid-quantity", "an order line's quantity must be positive", where
+            "invalid-quantity", f"{where} is {count}: a line's quantity is above 0", where
         )
     if count > _MAX_QUANTITY:
         raise UnconvertibleOrderError(
