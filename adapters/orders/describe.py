@@ -18,6 +18,8 @@ def describe(platform: Platform) -> Iterator[str]:
         yield f"  JSON text parsed: {', '.join(path.dotted for path in platform.json_text)}"
     if platform.minor_units:
         yield "  amounts: whole numbers of the currency's minor units"
+    if not platform.whole_quantities:
+        yield "  quantities: decimals (sold by weight or length), not only whole numbers"
     for target in ("id", "number", "placed_at", "currency", "merchant", "prices_include_tax"):
         if target in platform.order:
             yield f"  Order.{target:<18} ← {platform.labels.get(target, '(constant)')}"

@@ -151,6 +151,8 @@ def test_a_platform_that_sells_by_weight_says_so(tmp_path: Path) -> None:
     assert (code, rejects) == (0, []), output
     line = json.loads((tmp_path / "out.ndjson").read_text().splitlines()[0])["lines"][0]
     assert line["quantity"] == 2.5
+    done = RUNNER.invoke(app, ["adapters", "check", str(tmp_path / "market.toml")], env=ENV)
+    assert done.exit_code == 0 and "quantities: decimals" in done.output, done.output
 
 
 def test_a_constant_fraction_on_a_whole_platform_is_refused_at_its_line(tmp_path: Path) -> None:
