@@ -9,6 +9,8 @@ tests/standard/model_agreement.py.
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +19,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from ccstd.cli.app import app
 from ccstd.standard.checker import RecordChecker
 from ccstd.standard.registry import StandardRegistry
 from tests.conftest import REPO_ROOT, load_examples
@@ -117,3 +121,41 @@ def test_the_documentation_lists_every_pinned_disagreement() -> None:
     page = (REPO_ROOT / "docs" / "codegen.md").read_text(encoding="utf-8")
     missing = {code for _, code, _ in DOCUMENTED if f"`{code}`" not in page}
     assert not missing, missing
+
+
+PROBE = """
+import json, sys
+import pydantic
+from ccstd_models import Communication
+
+def verdict(record):
+    try:
+        Communication.model_validate(record)
+    except pydantic.ValidationError as error:
+        return error.errors()[0]["type"]
+    return "ok"
+
+valid, both = (json.loads(open(p, encoding="utf-8").read()) for p in sys.argv[1:3])
+print(verdict(valid), verdict(both), verdict({**valid, "topic": None}))
+"""
+
+
+def test_the_models_refuse_in_a_fresh_interpreter_as_integrators_import_them(
+    tmp_path: Path,
+) -> None:
+    """`ccstd codegen` through the CLI, then a new Python that knows nothing of ccstd's tests:
+    a text beside a record in one payload (`not required`) and a null are refused there too."""
+    version = VERSIONS[-1]
+    out = tmp_path / "ccstd_models.py"
+    result = CliRunner().invoke(app, ["codegen", "--version", version, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    folder = REPO_ROOT / "standard" / "examples" / version / "Communication"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(folder / "valid-1.json"), str(folder / "invalid-1.json")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok", "value_error", "value_error"]
