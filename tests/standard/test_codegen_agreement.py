@@ -159,3 +159,15 @@ def test_the_models_refuse_in_a_fresh_interpreter_as_integrators_import_them(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ok", "value_error", "value_error"]
+
+
+@pytest.mark.parametrize("when", ["2016-12-31T23:59:60Z", "0000-01-01T00:00:00Z"])
+def test_the_models_refuse_only_what_python_dates_cannot_hold(
+    modules: dict[str, ModuleType], when: str
+) -> None:
+    """The one documented way a model refuses what validate accepts (docs/codegen.md)."""
+    version = VERSIONS[-1]
+    example = next(e for e in load_examples(version) if e.id == "AccessEvent/valid-1.json")
+    record = {**example.record, "occurredAt": when}
+    found = disagreements(modules[version], "AccessEvent", _checker(), record)
+    assert [(kind, name) for kind, _, name in found] == [("model refuses", "occurredAt")]
