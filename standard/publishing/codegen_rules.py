@@ -5,11 +5,14 @@ never a search of its text): a base `StandardModel` refuses a property given as 
 of the standard allows null; pydantic would take it for an optional field), and dates and
 date-times must be RFC 3339 text (pydantic would take a number as a Unix time, or
 `2024-05-01 09:00Z`). See codegen_schema.py for what is done before the generator.
+It also merges the generator's `isinstance(x, A) or isinstance(x, B)` into one call, so that the
+module passes ruff's default rules as integrators run them.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,36 +50,84 @@ def _null_admitting(node: dict[str, Any]) -> bool:
     )
 
 
+Edit = tuple[int, int, int, int, str]  # start line, column, end line, column (ast's), new text
+
+
 def add_rules(code: str, *, refuse_null: bool) -> str:
-    """The generated module with RFC 3339 dates and (if `refuse_null`) the null-refusing base."""
+    """The generated module with RFC 3339 dates and (if `refuse_null`) the null-refusing base;
+    its `isinstance(x, A) or isinstance(x, B)` said `isinstance(x, (A, B))`, as linters ask."""
     tree = ast.parse(code)
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     names = {n.name for n in classes} | {a.asname or a.name for a in _import_aliases(tree)}
     if clash := names & {BASE, *(alias for alias, _ in _TEMPORAL.values())}:
         raise CodegenError(f"the generated module already defines {sorted(clash)}")
-    edits = [
-        (node.lineno, node.col_offset, node.end_col_offset, _TEMPORAL[node.id][0])
-        for cls in classes
-        for node in ast.walk(cls)
+    inside = [node for cls in classes for node in ast.walk(cls)]
+    renames = [
+        _edit(node, _TEMPORAL[node.id][0])
+        for node in inside
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in _TEMPORAL
     ]
     if refuse_null:
-        edits += [
-            (base.lineno, base.col_offset, base.end_col_offset, BASE)
+        renames += [
+            _edit(base, BASE)
             for cls in classes
             for base in cls.bases
             if isinstance(base, ast.Name) and base.id == "BaseModel"
         ]
-    if not edits:
+    merged = [edit for node in inside if (edit := _merged_isinstance(code, node)) is not None]
+    if not renames and not merged:
         return code
-    used = {name for *_, name in edits}
-    lines = code.splitlines(keepends=True)
-    for line, start, end, name in sorted(edits, reverse=True):
-        lines[line - 1] = lines[line - 1][:start] + name + lines[line - 1][end:]
+    used = {edit[-1] for edit in renames}
+    lines = _applied(code, renames + merged)
+    if not used:
+        return "".join(lines)
     first = min(classes, key=lambda n: n.lineno)
     at = min([first.lineno, *(d.lineno for d in first.decorator_list)]) - 1
-    lines.insert(at, _definitions(used))
+    lines.insert(at, _definitions(used))  # edits are all below this line: numbers still hold
     return _with_imports(lines, tree, need_re=bool(used - {BASE}))
+
+
+def _edit(node: ast.expr, text: str) -> Edit:
+    assert node.end_lineno is not None and node.end_col_offset is not None
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text)
+
+
+def _merged_isinstance(code: str, node: ast.AST) -> Edit | None:
+    """`isinstance(x, (A, B))` for `isinstance(x, A) or isinstance(x, B)`, else None."""
+    if not (isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or)):
+        return None
+    calls = [
+        v
+        for v in node.values
+        if isinstance(v, ast.Call)
+        and isinstance(v.func, ast.Name)
+        and v.func.id == "isinstance"
+        and len(v.args) == 2
+        and not v.keywords
+        and isinstance(v.args[0], ast.Name)
+    ]
+    subjects = {c.args[0].id for c in calls if isinstance(c.args[0], ast.Name)}
+    if len(calls) != len(node.values) or len(subjects) != 1:
+        return None
+    kinds = ", ".join(ast.get_source_segment(code, c.args[1]) or "" for c in calls)
+    return _edit(node, f"isinstance({subjects.pop()}, ({kinds}))")
+
+
+def _applied(code: str, edits: list[Edit]) -> list[str]:
+    """The module's lines with the edits made (ast's columns count UTF-8 bytes)."""
+    text = code.encode("utf-8")
+    starts = [0]
+    for line in code.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line.encode("utf-8")))
+    spans = sorted(
+        (starts[line - 1] + column, starts[end_line - 1] + end_column, new)
+        for line, column, end_line, end_column, new in edits
+    )
+    if any(end > next_start for (_, end, _), (next_start, _, _) in itertools.pairwise(spans)):
+        raise CodegenError("two edits of the generated module overlap")
+    for start, end, new in reversed(spans):
+        text = text[:start] + new.encode("utf-8") + text[end:]
+    return text.decode("utf-8").splitlines(keepends=True)
 
 
 def _definitions(used: set[str]) -> str:

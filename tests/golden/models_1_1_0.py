@@ -86,7 +86,7 @@ class _JsonSchemaRuntimeValidationBaseCore(StandardModel):
 
     @classmethod
     def _validate_json_schema_not_required_groups(cls, data: Any) -> Any:
-        if not (isinstance(data, dict) or isinstance(data, _Mapping)):
+        if not (isinstance(data, (dict, _Mapping))):
             return data
         for required_groups in cls.__json_schema_not_required_groups__:
             for group in required_groups:
@@ -96,7 +96,7 @@ class _JsonSchemaRuntimeValidationBaseCore(StandardModel):
 
     @classmethod
     def _validate_json_schema_conditional_required(cls, data: Any) -> Any:
-        if not (isinstance(data, dict) or isinstance(data, _Mapping)):
+        if not (isinstance(data, (dict, _Mapping))):
             return data
         for rule in cls.__json_schema_conditional_required__:
             condition_matches = all(
@@ -148,12 +148,12 @@ class _JsonSchemaRuntimeValidationBaseCore(StandardModel):
                 if isinstance(value, (list, tuple)) and index < len(value):
                     cls._validate_json_schema_unique_items_path(value[index], path, position + 1)
             case "__json_schema_mapping_values__":
-                if not (isinstance(value, dict) or isinstance(value, _Mapping)):
+                if not (isinstance(value, (dict, _Mapping))):
                     return
                 for item in value.values():
                     cls._validate_json_schema_unique_items_path(item, path, position + 1)
             case tuple() as input_names:
-                if not (isinstance(value, dict) or isinstance(value, _Mapping)):
+                if not (isinstance(value, (dict, _Mapping))):
                     return
                 for name in input_names:
                     if name in value:
@@ -293,7 +293,7 @@ class _JsonSchemaRuntimeValidationBaseCore(StandardModel):
                 )
             case dict() | _Mapping() as object_:
                 if not (
-                    isinstance(right, dict) or isinstance(right, _Mapping)
+                    isinstance(right, (dict, _Mapping))
                 ) or len(object_) != len(right):
                     return False
                 return all(
@@ -330,7 +330,7 @@ class _JsonSchemaRuntimeValidationBase(StandardModel):
     def _validate_json_schema_property_count(cls, data: Any) -> Any:
         if not (rule := cls.__json_schema_property_count_rule__):
             return data
-        if not (isinstance(data, dict) or isinstance(data, _Mapping)):
+        if not (isinstance(data, (dict, _Mapping))):
             return data
         property_count = len(data)
         min_properties, max_properties = rule

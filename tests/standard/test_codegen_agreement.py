@@ -171,3 +171,18 @@ def test_the_models_refuse_only_what_python_dates_cannot_hold(
     record = {**example.record, "occurredAt": when}
     found = disagreements(modules[version], "AccessEvent", _checker(), record)
     assert [(kind, name) for kind, _, name in found] == [("model refuses", "occurredAt")]
+
+
+def test_the_models_pass_ruff_as_integrators_run_it(
+    modules: dict[str, ModuleType], tmp_path: Path
+) -> None:
+    """ruff's default rules, none of ccstd's settings (`--isolated`), on every release's module."""
+    paths = [str(module.__file__) for module in modules.values()]
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", *paths],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
