@@ -7,10 +7,21 @@ import warnings
 from pathlib import Path
 
 from datamodel_code_generator import generate
-from datamodel_code_generator.enums import DataModelType, InputFileType
-from datamodel_code_generator.format import Formatter, PythonVersion
+from datamodel_code_generator.enums import (
+    DataModelType,
+    InputFileType,
+    SchemaValidatorType,
+    StrictTypes,
+)
+from datamodel_code_generator.format import Formatter, PythonVersion, apply_builtin_formatter
 
 from ccstd.standard.publishing.bundling import definitions_document
+from ccstd.standard.publishing.codegen_rules import (
+    LINE_LENGTH,
+    add_rules,
+    allows_null,
+)
+from ccstd.standard.publishing.codegen_schema import generator_document
 from ccstd.standard.registry import StandardVersion
 
 LANGUAGES = ("python",)
@@ -18,7 +29,6 @@ LANGUAGES = ("python",)
 # The formatter reads its settings (line length, first-party modules, quotes) from the nearest
 # pyproject.toml of the current directory; ccstd hands it its own, so the models are the same
 # bytes wherever and by whomever they are built.
-LINE_LENGTH = 100
 _FORMATTER_SETTINGS = f"[tool.datamodel-codegen]\nbuiltin-format-line-length = {LINE_LENGTH}\n"
 
 
@@ -42,7 +52,7 @@ def python_models(version: StandardVersion) -> str:
         warnings.simplefilter("ignore")  # domain formats it does not know become plain strings
         Path(settings, "pyproject.toml").write_text(_FORMATTER_SETTINGS, encoding="utf-8")
         code = generate(
-            document,
+            generator_document(document),
             input_file_type=InputFileType.JsonSchema,
             output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=PythonVersion.PY_311,
@@ -53,10 +63,17 @@ def python_models(version: StandardVersion) -> str:
             use_double_quotes=True,
             disable_timestamp=True,
             extra_fields="forbid",
+            schema_validator_type=SchemaValidatorType.PydanticV2,  # not, minProperties, if-then…
+            strict_types=list(StrictTypes),  # JSON has no "1" for 1, nor 1 for true
             formatters=[Formatter.BUILTIN],
             builtin_format_line_length=LINE_LENGTH,
             settings_path=Path(settings),
             custom_file_header=header,
         )
     assert isinstance(code, str)
+    code = apply_builtin_formatter(
+        add_rules(code, refuse_null=not allows_null(document)),
+        line_length=LINE_LENGTH,
+        python_version=PythonVersion.PY_311,
+    )
     return code if code.endswith("\n") else code + "\n"
