@@ -438,7 +438,12 @@ _COMMUNITY_DEVICE = (
     "community's Device entity, which needs a community): not converted"
 )
 _Validated = tuple[dict[str, Any], list[tuple[str, str]], Any, list[str]]
-_AHEAD = 64  # items converted ahead of the runner's asking (`FhirAdapter._converted_ahead`)
+# items read, then converted, ahead of the runner's asking (`FhirAdapter._converted_ahead`): each
+# of the three (reading, validating and mapping, finishing in the runner) runs for this many
+# items in a row; a larger batch keeps each one's code and data in the processor's caches (1024:
+# about 6% less CPU for a conversion than 64). Only for a document parsed whole (64 MB at most),
+# whose items are in memory already.
+_AHEAD = 1024
 _Read = tuple[SourceItem, dict[str, Any], dict[str, Any]]  # item, facts read, facts shown
 
 
