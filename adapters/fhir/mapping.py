@@ -36,6 +36,13 @@ _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _MAX_TEXT = 4000
 US_CORE = "org.hl7.fhir.us-core"
 UNCODED = "urn:ccstd:uncoded"  # a concept the source gave as text only
+# The system of an identifier or coding the source gives without one: the standard requires a
+# system there (Identifier.system, CodedConcept.system), and no standard names an unknown one,
+# so the toolkit's own namespace says so (docs/convert.md); the ledger notes each.
+NO_SYSTEM = "urn:ccstd:no-system"
+_NO_SYSTEM_NOTE = (
+    f"no system in the source: carried as {NO_SYSTEM} (the standard requires a system here)"
+)
 
 Record = dict[str, Any]
 Mapper = Callable[[dict[str, Any], Record, SourceContext, "Drops"], "Rejected | None"]
@@ -552,7 +559,7 @@ def _birth_date(birth: Any, record: Record, context: SourceContext, dropped: Dro
 def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
     others = []
     for index, identifier in enumerate(resource.get("identifier") or []):
-        value, system = identifier.get("value"), identifier.get("system") or "urn:unknown"
+        value, system = identifier.get("value"), identifier.get("system") or NO_SYSTEM
         path = f"identifier[{index}]"
         if not value:
             dropped.append((path, "an identifier without a value"))
@@ -563,6 +570,8 @@ def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> No
             leftovers(identifier, ("value", "type"), path, dropped)
             continue
         entry: Record = {"system": system[:_MAX_TEXT], "value": value}
+        if system == NO_SYSTEM and ("identifier.system", _NO_SYSTEM_NOTE) not in dropped.notes:
+            dropped.notes.append(("identifier.system", _NO_SYSTEM_NOTE))
         kind = concept(identifier.get("type"), f"{path}.type", dropped)
         if kind:
             entry["kind"] = kind
@@ -1017,6 +1026,7 @@ def _one_plain_coding(value: dict[str, Any], path: str, dropped: Drops) -> Recor
 
 
 _CONCEPT = frozenset({"coding", "text"})
+_INDEX = re.compile(r"\[[0-9]+\]")
 
 
 def _coding(
@@ -1024,7 +1034,11 @@ def _coding(
 ) -> Record:
     """A coding with a code; its display (else `fallback`, the concept's text), unless it names
     someone (`screened`: `at` is the coding's path, `path` the concept's)."""
-    result = {"system": coding.get("system") or "urn:unknown", "code": str(coding["code"])[:128]}
+    result = {"system": coding.get("system") or NO_SYSTEM, "code": str(coding["code"])[:128]}
+    if result["system"] == NO_SYSTEM and dropped is not None:
+        note = (_INDEX.sub("", at) + ".system", _NO_SYSTEM_NOTE)
+        if note not in dropped.notes:  # a coding may be read twice (first, and all codings)
+            dropped.notes.append(note)
     if coding.get("display"):
         display = screened(coding["display"], f"{at}.display", dropped)
     else:
