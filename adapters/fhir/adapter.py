@@ -36,7 +36,7 @@ from ccstd.adapters.base import (
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import care, elements, mapping
 from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, shown_names_ahead, strings_of
-from ccstd.adapters.json_lines import is_object_line
+from ccstd.adapters.json_lines import handle_holds_lines
 from ccstd.adapters.ledger import Coverage, forget_shapes_ahead
 
 
@@ -634,20 +634,10 @@ _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
 
 
 def is_ndjson(path: Path) -> bool:
-    """Whether a file holds one JSON value per line, by its content: its first non-blank line
-    is a whole JSON object and more follows. A pretty-printed document's first line is not a
-    whole value; a single-line document has nothing after it. When the first line is not JSON
-    (a corrupt line), the next one decides: a whole object there means NDJSON."""
+    """Whether a file holds one JSON value per line, by its content (`handle_holds_lines`, the
+    rule the order adapters use too), its lines read up to `_FIRST_LINE` bytes at a time."""
     with path.open("rb") as handle:
-        lines = (line for line in _some_lines(handle) if line.strip())
-        first = next(lines, b"")
-        if not first.endswith(b"\n"):
-            return False  # the whole file, or a line beyond the bound: a document
-        whole = is_object_line(first)
-        if whole is None:
-            second = next(lines, b"")
-            return second.endswith(b"\n") and is_object_line(second) is True
-        return whole and next(lines, None) is not None
+        return handle_holds_lines(handle, _FIRST_LINE)
 
 
 def _some_lines(handle: BinaryIO) -> Iterator[bytes]:
