@@ -8,6 +8,8 @@ from typing import BinaryIO
 
 import orjson
 
+from ccstd.adapters.base import loads_json
+
 BOM = b"\xef\xbb\xbf"
 
 
@@ -41,8 +43,9 @@ def handle_holds_lines(handle: BinaryIO, bound: int = -1) -> bool:
 
 
 def is_object_line(line: bytes) -> bool | None:
-    """Whether a line is a whole JSON object (None: it is not JSON)."""
+    """Whether a line is a whole JSON object (None: it is not JSON); MemoryError when a long
+    one cannot be parsed in the memory there is (`loads_json`)."""
     try:
-        return isinstance(orjson.loads(line), dict)
+        return isinstance(loads_json(line), dict)
     except orjson.JSONDecodeError:
         return None
