@@ -685,8 +685,14 @@ def _us_core(extensions: list[dict[str, Any]], dropped: Drops) -> Record:
                 codings = [e.get("valueCoding") for e in parts if e.get("url") == "ombCategory"]
                 codes = [c["code"] for c in codings if isinstance(c, dict) and c.get("code")]
                 text = next((e.get("valueString") for e in parts if e.get("url") == "text"), None)
-                found[name] = {"codes": codes, "text": text}
+                if codes or text is not None:
+                    found[name] = {"codes": codes, "text": text}
+                else:
+                    dropped.append((f"extension[{index}]", _NO_EXTENSION_VALUE))
     return found
+
+
+_NO_EXTENSION_VALUE = "an extension with no value (no code, no text): nothing to carry"
 
 
 def _observation(

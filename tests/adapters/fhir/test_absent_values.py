@@ -120,3 +120,14 @@ def test_an_absent_status_is_unknown_where_the_standard_has_it(tmp_path: Path) -
     [reject] = lines(out / "rejects.ndjson")
     assert reject["reason"] == "missing-required" and reject["path"] == "Immunization.status"
     assert ledger(out)["mapped"][f"Observation._status.extension[{DAR}]"] == 1
+
+
+def test_an_extension_left_without_a_value_is_dropped_not_written_empty(tmp_path: Path) -> None:
+    """`_valueCode` holding only an id: once it is folded, the birth sex has no value at all."""
+    source = tmp_path / "p.json"
+    source.write_text(ndjson(patient(extension=[{"url": BIRTHSEX, "_valueCode": {"id": "v1"}}])))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    [resident] = lines(out / "records.ndjson")
+    assert "extensions" not in resident  # never {"codes": [], "text": null}
+    assert "no value" in ledger(out)["dropped"][f"Patient.extension[{BIRTHSEX}]"]["reason"]
