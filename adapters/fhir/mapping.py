@@ -570,7 +570,8 @@ def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> No
             leftovers(identifier, ("value", "type"), path, dropped)
             continue
         entry: Record = {"system": system[:_MAX_TEXT], "value": value}
-        if system == NO_SYSTEM and ("identifier.system", _NO_SYSTEM_NOTE) not in dropped.notes:
+        absent = not identifier.get("system")
+        if absent and ("identifier.system", _NO_SYSTEM_NOTE) not in dropped.notes:
             dropped.notes.append(("identifier.system", _NO_SYSTEM_NOTE))
         kind = concept(identifier.get("type"), f"{path}.type", dropped)
         if kind:
@@ -1041,7 +1042,7 @@ def _coding(
     """A coding with a code; its display (else `fallback`, the concept's text), unless it names
     someone (`screened`: `at` is the coding's path, `path` the concept's)."""
     result = {"system": coding.get("system") or NO_SYSTEM, "code": str(coding["code"])[:128]}
-    if result["system"] == NO_SYSTEM and dropped is not None:
+    if not coding.get("system") and dropped is not None:
         note = (_INDEX.sub("", at) + ".system", _NO_SYSTEM_NOTE)
         if note not in dropped.notes:  # a coding may be read twice (first, and all codings)
             dropped.notes.append(note)
