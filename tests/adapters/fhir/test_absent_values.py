@@ -131,3 +131,16 @@ def test_an_extension_left_without_a_value_is_dropped_not_written_empty(tmp_path
     [resident] = lines(out / "records.ndjson")
     assert "extensions" not in resident  # never {"codes": [], "text": null}
     assert "no value" in ledger(out)["dropped"][f"Patient.extension[{BIRTHSEX}]"]["reason"]
+
+
+def test_an_invalid_extension_left_out_is_counted_dropped(tmp_path: Path) -> None:
+    """An extension the mapping does not use and FHIR validation refuses is left out: the
+    ledger counts it dropped, with the reason, where it counted it unknown before."""
+    url = "http://example.org/fhir/StructureDefinition/odd"
+    source = tmp_path / "p.json"
+    source.write_text(ndjson(patient(extension=[{"url": url, "valueBogus": 1}])))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    report = ledger(out)
+    assert "not valid FHIR" in report["dropped"][f"Patient.extension[{url}]"]["reason"]
+    assert f"Patient.extension[{url}]" not in report["unknown"]
