@@ -3,9 +3,12 @@ name: the content decides"), with a UTF-8 byte order mark at the start allowed."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from typing import BinaryIO
 
 import orjson
+
+from ccstd.adapters.base import loads_json
 
 BOM = b"\xef\xbb\xbf"
 
@@ -16,14 +19,22 @@ def without_bom(data: bytes) -> bytes:
 
 
 def holds_lines(data: bytes) -> bool:
-    """Whether bytes hold one JSON value per line: the first non-blank line is a whole JSON
-    object and another non-blank line follows. A pretty-printed document's first line is not a
-    whole value; a one-line document has nothing after it. When the first line is not JSON (a
-    corrupt line), the second decides: a whole object there means NDJSON."""
-    lines = (line for line in _lines(without_bom(data)) if line.strip())
-    first = next(lines, None)
-    if first is None or first.lstrip().startswith(b"["):
-        return False  # nothing, or an array: one document (`[` alone on its first line too)
+    """Whether bytes hold one JSON value per line (`handle_holds_lines`)."""
+    return handle_holds_lines(io.BytesIO(data))
+
+
+def handle_holds_lines(handle: BinaryIO, bound: int = -1) -> bool:
+    """Whether a binary handle holds one JSON value per line, reading lines of at most `bound`
+    bytes (-1: any length) from where it stands: the first non-blank line (a UTF-8 byte order
+    mark before it allowed) is a whole JSON object ending with a newline, and another non-blank
+    line follows. A pretty-printed document's first line is not a whole value; a one-line
+    document (or a first line longer than `bound`) has nothing after it; an array is one
+    document (`[` alone on its first line too). When the first line is not JSON (a corrupt
+    line), the second decides: a whole object there means NDJSON."""
+    lines = (line for line in iter(lambda: handle.readline(bound), b"") if line.strip())
+    first = without_bom(next(lines, b""))
+    if not first.endswith(b"\n") or first.lstrip().startswith(b"["):
+        return False  # nothing, one line (or beyond the bound), or an array: one document
     whole = is_object_line(first)
     if whole is None:
         second = next(lines, None)
@@ -32,18 +43,9 @@ def holds_lines(data: bytes) -> bool:
 
 
 def is_object_line(line: bytes) -> bool | None:
-    """Whether a line is a whole JSON object (None: it is not JSON)."""
+    """Whether a line is a whole JSON object (None: it is not JSON); MemoryError when a long
+    one cannot be parsed in the memory there is (`loads_json`)."""
     try:
-        return isinstance(orjson.loads(line), dict)
+        return isinstance(loads_json(line), dict)
     except orjson.JSONDecodeError:
         return None
-
-
-def _lines(data: bytes) -> Iterator[bytes]:
-    """The lines of bytes, one at a time (no copy of the whole)."""
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        yield data[start:end]
-        start = end + 1

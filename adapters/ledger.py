@@ -250,6 +250,8 @@ def _leaves_at(item: Any, path: str) -> list[str]:
     folded = ".".join(part.split("[", 1)[0] for part in path.split("."))
     if node is _MISSING:
         return []
+    if folded.rpartition(".")[2] in _EXTENSIONS and path.endswith("]"):  # one extension: a leaf
+        return [f"{folded}[{_url(node)}]"]
     if isinstance(node, _CONTAINERS):
         return _leaves(node, f"{folded}.")
     return [folded]

@@ -800,12 +800,19 @@ def _finish_chunk(chunk: list[Work], with_ledger: bool) -> _ChunkResult:
     return outcomes, Counter(finish.protector.counts), ledger
 
 
+_NO_MEMORY = "not enough memory to read {} ({}: an item is validated and converted whole)"
+
+
 def _convert(adapter: Adapter, item: SourceItem, context: SourceContext) -> Outcome:
     if item.problem is not None:
         return Rejected(item.reason, item.problem)
     try:
         return adapter.convert(item, context)
+    except MemoryError:  # the run's memory, not the item's fault: exit 2, as when reading
+        raise InputReadError(_NO_MEMORY.format(context.file, item.locator)) from None
     except Exception as exc:
+        if isinstance(exc.__cause__ or exc.__context__, MemoryError):  # a C extension's SystemError
+            raise InputReadError(_NO_MEMORY.format(context.file, item.locator)) from None
         return Rejected("adapter-error", f"{type(exc).__name__} in {adapter.name}")
 
 

@@ -36,7 +36,7 @@ from ccstd.adapters.base import (
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import care, elements, mapping
 from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, shown_names_ahead, strings_of
-from ccstd.adapters.json_lines import is_object_line
+from ccstd.adapters.json_lines import handle_holds_lines
 from ccstd.adapters.ledger import Coverage, forget_shapes_ahead
 
 
@@ -232,6 +232,8 @@ class FhirAdapter(Adapter):
             yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
             return
         if isinstance(document, list):
+            if scan and medicines is not None:  # a Goal before its CarePlan is found named too
+                _remember_in(document, medicines)
             for index, value in enumerate(document):
                 locator = f"array[{index}]"
                 yield from self._value(value, str(path), locator, context, medicines=medicines)
@@ -415,6 +417,8 @@ def _skipped(
         return Skipped("not-a-resident-device", _COMMUNITY_DEVICE)
     if kind == "Goal" and context.facts.get("namedByPlan"):
         return Skipped("carried-by-referrers", _GOAL)
+    if kind == "Goal" and context.facts.get("missedByPlan"):
+        return Skipped("not-carried-by-its-plan", _GOAL_MISSED)
     if kind == "Goal":
         return Skipped("not-named-by-a-plan", _GOAL_ALONE)
     if kind not in mapping.ENTITY_OF:
@@ -432,6 +436,10 @@ _GOAL = (
 _GOAL_ALONE = (
     "a Goal no CarePlan of the run names: the standard carries a Goal only as one of a plan's "
     "goals (it has no entity of its own), so it is not converted"
+)
+_GOAL_MISSED = (
+    "a Goal a CarePlan names, but read after that plan was converted without it (the run's "
+    "look-ahead did not hold it: more Goals than it keeps), so no record carries it: it is lost"
 )
 _COMMUNITY_DEVICE = (
     "a Device without a patient is not a resident's device (a gate, camera or sensor is the "
@@ -464,8 +472,8 @@ def _with_facts(
         extra: dict[str, Any] = _first_reading(item, context, seen)
         extra["medication"] = _medication_for(item.value, medicines)
         extra["parts"] = _parts_for(item.value, medicines.parts)
-        if isinstance(medicines, Memory) and _is_named(item.value, medicines):
-            extra["namedByPlan"] = True
+        if isinstance(medicines, Memory):
+            extra |= _goal_facts(item.value, extra["parts"], medicines)
         extra["people"] = _people_in(item, medicines.people, extra["parts"]) or None
         extra = {k: v for k, v in extra.items() if v is not None}
         facts = context.facts
@@ -592,6 +600,10 @@ class Memory(dict[str, Any]):
         # Goals and Devices by reference, for the CarePlans and DeviceUseStatements naming them
         self.parts: dict[str, Any] = {}
         self.named: set[str] = set()  # the Goals CarePlans name, by reference and `Goal/<id>`
+        # the Goals named by the CarePlans read so far, carried by one of them or not (by the
+        # same keys as `named`)
+        self.carried: set[str] = set()
+        self.missed: set[str] = set()
         self.urls: dict[str, str] = {}  # a Goal's fullUrl by its `Goal/<id>`
 
 
@@ -627,20 +639,10 @@ _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
 
 
 def is_ndjson(path: Path) -> bool:
-    """Whether a file holds one JSON value per line, by its content: its first non-blank line
-    is a whole JSON object and more follows. A pretty-printed document's first line is not a
-    whole value; a single-line document has nothing after it. When the first line is not JSON
-    (a corrupt line), the next one decides: a whole object there means NDJSON."""
+    """Whether a file holds one JSON value per line, by its content (`handle_holds_lines`, the
+    rule the order adapters use too), its lines read up to `_FIRST_LINE` bytes at a time."""
     with path.open("rb") as handle:
-        lines = (line for line in _some_lines(handle) if line.strip())
-        first = next(lines, b"")
-        if not first.endswith(b"\n"):
-            return False  # the whole file, or a line beyond the bound: a document
-        whole = is_object_line(first)
-        if whole is None:
-            second = next(lines, b"")
-            return second.endswith(b"\n") and is_object_line(second) is True
-        return whole and next(lines, None) is not None
+        return handle_holds_lines(handle, _FIRST_LINE)
 
 
 def _some_lines(handle: BinaryIO) -> Iterator[bytes]:
@@ -1072,12 +1074,34 @@ def _goals_named(plan: dict[str, Any]) -> Iterator[str]:
             yield "/".join(target.split("/_history/")[0].split("/")[-2:])
 
 
-def _is_named(goal: Any, medicines: Memory) -> bool:
-    """Whether a CarePlan the run has read names a Goal (by `Goal/<id>` or its fullUrl)."""
-    if not isinstance(goal, dict) or goal.get("resourceType") != "Goal":
-        return False
-    key = f"Goal/{goal.get('id')}"
-    return key in medicines.named or medicines.urls.get(key) in medicines.named
+def _goal_facts(value: Any, parts: Any, medicines: Memory) -> dict[str, bool]:
+    """For a Goal, `namedByPlan` when a CarePlan carries it: one read before did (its Goal was
+    then among the parts the plan found), or one the run's look-ahead found names it and the
+    Goal is held for it (`Memory.parts`, where the plan will find it); `missedByPlan` when a
+    plan names it but none carries it (read before it, or past what `Memory.parts` holds). For
+    a CarePlan, its Goals are remembered as carried or missed. Nothing for other resources."""
+    kind = value.get("resourceType") if isinstance(value, dict) else None
+    if kind == "CarePlan":
+        found = parts if isinstance(parts, dict) else {}
+        for target in _goals_named(value):
+            if len(medicines.carried) + len(medicines.missed) >= 2 * _MAX_MEDICATIONS:
+                break
+            full = next((v for k, v in found.items() if k == target or _tail(k) == target), None)
+            (medicines.carried if full is not None else medicines.missed).add(target)
+        return {}
+    if kind != "Goal":
+        return {}
+    keys = {f"Goal/{value.get('id')}", medicines.urls.get(f"Goal/{value.get('id')}")} - {None}
+    if keys & medicines.carried:
+        return {"namedByPlan": True}
+    if keys & medicines.named and keys & medicines.parts.keys() and not keys & medicines.missed:
+        return {"namedByPlan": True}
+    return {"missedByPlan": True} if keys & (medicines.missed | medicines.named) else {}
+
+
+def _tail(target: str) -> str:
+    """A reference's `Type/<id>` (its last two parts, without a version)."""
+    return "/".join(target.split("/_history/")[0].split("/")[-2:])
 
 
 def _parts_for(value: Any, parts: dict[str, Any]) -> dict[str, Any] | None:

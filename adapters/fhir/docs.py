@@ -35,7 +35,9 @@ def render() -> str:
         + ". A `Medication` is skipped as `carried-by-referrers`: its code is carried as the "
         "medicine of the MedicationUse records that refer to it; a `Goal` is skipped as "
         "`carried-by-referrers` too: it is one of the `goals` of the CarePlan that names it (a "
-        "Goal no CarePlan of the run names is skipped as `not-named-by-a-plan`: it is lost). A "
+        "Goal no CarePlan of the run names is skipped as `not-named-by-a-plan`, one a plan names "
+        "that no record carries, read after the plan or past the 100,000 the run holds for "
+        "plans, as `not-carried-by-its-plan`: either is lost). A "
         "`Device` without a `patient` is skipped as `not-a-resident-device` (community equipment "
         "is the standard's `Device`, which needs a community). Any other type without an "
         "entity is skipped as `unsupported-resource-type`.",

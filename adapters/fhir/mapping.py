@@ -36,6 +36,13 @@ _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _MAX_TEXT = 4000
 US_CORE = "org.hl7.fhir.us-core"
 UNCODED = "urn:ccstd:uncoded"  # a concept the source gave as text only
+# The system of an identifier or coding the source gives without one: the standard requires a
+# system there (Identifier.system, CodedConcept.system), and no standard names an unknown one,
+# so the toolkit's own namespace says so (docs/convert.md); the ledger notes each.
+NO_SYSTEM = "urn:ccstd:no-system"
+_NO_SYSTEM_NOTE = (
+    f"no system in the source: carried as {NO_SYSTEM} (the standard requires a system here)"
+)
 
 Record = dict[str, Any]
 Mapper = Callable[[dict[str, Any], Record, SourceContext, "Drops"], "Rejected | None"]
@@ -130,13 +137,18 @@ def _mapped_elements() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
 
 
 MAPPED_ELEMENTS = _mapped_elements()
-Element = tuple[str] | tuple[str, int]
+Element = tuple[Any, ...]  # ("link", 0), ("photo",), or the place of a value's `_x` (`_folded`)
+_VALUE_SIBLING = re.compile(r"_value[A-Z][A-Za-z0-9]*")
 
 
 def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) -> Element | None:
     """The element of a validation error's location (`("link", 0)`, `("photo",)`) when the
     mapping does not use it, else None (the error is in a mapped element, or not in one
-    element that can be left out)."""
+    element that can be left out). The `_value[x]` of an extension (its value's own
+    extensions, a data-absent-reason for one: valid FHIR JSON the R4B Extension model
+    refuses) is given whole: `without_elements` folds it into the extension."""
+    if _is_value_sibling(resource, loc):
+        return loc
     names, urls = MAPPED_ELEMENTS.get(kind, (frozenset(), frozenset()))
     if not loc or not isinstance(loc[0], str) or loc[0] not in resource or loc[0] in names:
         return None
@@ -206,10 +218,59 @@ def dotted(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) if isinstance(p, int) else elements.element_path((p,)) for p in loc)
 
 
+def _is_value_sibling(resource: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    """Whether `loc` is the `_value[x]` of an extension (`extension.0._valueCode`, at any
+    depth) holding an object: the primitive's id and extensions, as FHIR JSON writes them."""
+    if len(loc) < 3 or not isinstance(loc[-1], str) or not _VALUE_SIBLING.fullmatch(loc[-1]):
+        return False
+    if loc[-3] not in ("extension", "modifierExtension") or not isinstance(loc[-2], int):
+        return False
+    return isinstance(_at(resource, loc), dict) and isinstance(_at(resource, loc[:-1]), dict)
+
+
+def _folded(resource: dict[str, Any], locs: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """The resource with each extension's `_value[x]` at `locs` taken out, and the extensions
+    it holds (a data-absent-reason) appended to the extension's own: the R4B models take that
+    shape, and `absent_reason` reads it. An extension keeps its value, if it has one."""
+    fixed = copy.deepcopy(resource)
+    for loc in locs:
+        extension = _at(fixed, loc[:-1])
+        held = extension.pop(loc[-1]).get("extension")
+        if isinstance(held, list) and held:
+            own = extension.get("extension")
+            extension["extension"] = (own if isinstance(own, list) else []) + held
+    return fixed
+
+
+def absent_reason(element: Any) -> str | None:
+    """The data-absent-reason an element carries (`_birthDate`, an extension whose value is
+    absent), as a code of the data-absent-reason code system ("unknown" for another or none
+    given), else None."""
+    extensions = element.get("extension") if isinstance(element, dict) else None
+    for ext in extensions if isinstance(extensions, list) else ():
+        if isinstance(ext, dict) and ext.get("url") == DATA_ABSENT:
+            code = ext.get("valueCode")
+            return code if code in _ABSENT_REASONS else "unknown"
+    return None
+
+
+_ABSENT_REASONS = frozenset((
+    "unknown", "asked-unknown", "temp-unknown", "not-asked", "asked-declined", "masked",
+    "not-applicable", "unsupported", "as-text", "error", "not-a-number", "negative-infinity",
+    "positive-infinity", "not-performed", "not-permitted",
+))  # fmt: skip  # http://terminology.hl7.org/CodeSystem/data-absent-reason
+
+
 def without_elements(
     resource: dict[str, Any], elements: list[Element | None], errors: list[Any]
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """The resource without the invalid elements, and each as dropped with the error's reason."""
+    """The resource without the invalid elements, and each as dropped with the error's reason;
+    an extension's `_value[x]` (`unused_element`) is folded into it, not dropped."""
+    folds = [e for e in elements if e is not None and len(e) > 2]
+    if folds:
+        resource = _folded(resource, folds)
+        kept = [(e, r) for e, r in zip(elements, errors, strict=True) if e is None or len(e) <= 2]
+        elements, errors = [e for e, _ in kept], [r for _, r in kept]
     whole = {e[0] for e in elements if e is not None and len(e) == 1}
     indexes: dict[str, set[int]] = {}
     dropped: dict[str, str] = {}
@@ -361,6 +422,8 @@ def _patient(
     elif gender is not None:
         return not_a_code("Patient", "gender", gender, TABLES["gender"])
     _birth_date(resource.get("birthDate"), record, context, dropped)
+    if resource.get("birthDate") is None and (why := absent_reason(resource.get("_birthDate"))):
+        dropped.append(("_birthDate", _absent_value(why)))
     addresses = resource.get("address") or []
     if addresses:
         _address(addresses[0], record, dropped)
@@ -370,7 +433,7 @@ def _patient(
     _telecom(resource.get("telecom") or [], record, region or context.options.default_region,
              dropped)  # fmt: skip
     _deceased(resource, record, dropped)
-    us_core = _us_core(resource.get("extension") or [])
+    us_core = _us_core(resource.get("extension") or [], dropped)
     if us_core:
         record["extensions"] = {US_CORE: us_core}
     return None
@@ -395,8 +458,12 @@ def _deceased(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
 
 def _absent(element: Any) -> bool:
     """Whether a primitive's `_x` element carries a data-absent-reason extension."""
-    extensions = element.get("extension") if isinstance(element, dict) else None
-    return any(isinstance(e, dict) and e.get("url") == DATA_ABSENT for e in extensions or [])
+    return absent_reason(element) is not None
+
+
+def _absent_value(reason: str) -> str:
+    """The ledger's reason for a value absent with a data-absent-reason (never invented)."""
+    return f"a data-absent-reason ({reason}): the source gives no value, and none is invented"
 
 
 def _codelist(name: str) -> frozenset[str]:
@@ -492,7 +559,7 @@ def _birth_date(birth: Any, record: Record, context: SourceContext, dropped: Dro
 def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
     others = []
     for index, identifier in enumerate(resource.get("identifier") or []):
-        value, system = identifier.get("value"), identifier.get("system") or "urn:unknown"
+        value, system = identifier.get("value"), identifier.get("system") or NO_SYSTEM
         path = f"identifier[{index}]"
         if not value:
             dropped.append((path, "an identifier without a value"))
@@ -503,6 +570,9 @@ def _identifiers(resource: dict[str, Any], record: Record, dropped: Drops) -> No
             leftovers(identifier, ("value", "type"), path, dropped)
             continue
         entry: Record = {"system": system[:_MAX_TEXT], "value": value}
+        absent = not identifier.get("system")
+        if absent and ("identifier.system", _NO_SYSTEM_NOTE) not in dropped.notes:
+            dropped.notes.append(("identifier.system", _NO_SYSTEM_NOTE))
         kind = concept(identifier.get("type"), f"{path}.type", dropped)
         if kind:
             entry["kind"] = kind
@@ -598,21 +668,32 @@ def country_code(value: Any) -> str | None:
         return None
 
 
-def _us_core(extensions: list[dict[str, Any]]) -> Record:
+def _us_core(extensions: list[dict[str, Any]], dropped: Drops) -> Record:
+    """The US Core race, ethnicity and birth sex; one whose value is absent (a data-absent-
+    reason on its `_valueCode`) is not carried, and the ledger tells why."""
     found: Record = {}
     for name, url in TABLES["extensions"].items():
-        for ext in extensions:
+        for index, ext in enumerate(extensions):
             if ext.get("url") != url:
                 continue
-            if "valueCode" in ext:
+            reason = absent_reason(ext) if not any(k.startswith("value") for k in ext) else None
+            if reason is not None:
+                dropped.append((f"extension[{index}]", _absent_value(reason)))
+            elif "valueCode" in ext:
                 found[name] = ext["valueCode"]
             else:
                 parts = [e for e in ext.get("extension") or [] if isinstance(e, dict)]
                 codings = [e.get("valueCoding") for e in parts if e.get("url") == "ombCategory"]
                 codes = [c["code"] for c in codings if isinstance(c, dict) and c.get("code")]
                 text = next((e.get("valueString") for e in parts if e.get("url") == "text"), None)
-                found[name] = {"codes": codes, "text": text}
+                if codes or text is not None:
+                    found[name] = {"codes": codes, "text": text}
+                else:
+                    dropped.append((f"extension[{index}]", _NO_EXTENSION_VALUE))
     return found
+
+
+_NO_EXTENSION_VALUE = "an extension with no value (no code, no text): nothing to carry"
 
 
 def _observation(
@@ -624,7 +705,7 @@ def _observation(
         return Rejected(
             "missing-required", "an Observation needs a code and a Patient subject", "code/subject"
         )
-    status = resource.get("status", "unknown")
+    status = resource.get("status", "unknown")  # also for a data-absent-reason (`_status`)
     if (wrong := status_problem("Observation", "status", status)) is not None:
         return wrong
     record.update(subject=subject, status=status, **codes)
@@ -737,6 +818,9 @@ def _immunization(
         if any(path == "occurrenceDateTime" for path, _ in dropped):
             message += " with a day (its occurrenceDateTime gives a year or month alone)"
         return Rejected("missing-required", message, "vaccineCode/patient/occurrenceDateTime")
+    if "status" not in resource and absent_reason(resource.get("_status")):
+        message = "Immunization.status: absent (a data-absent-reason), and no status is invented"
+        return Rejected("missing-required", message, "Immunization.status")
     status = resource.get("status", "completed")
     if (wrong := status_problem("Immunization", "status", status)) is not None:
         return wrong
@@ -769,7 +853,7 @@ def _encounter(
     if subject is None:
         return Rejected("missing-required", "an Encounter needs a Patient subject", "subject")
     kind = resource.get("class") or {}
-    status = resource.get("status", "unknown")
+    status = resource.get("status", "unknown")  # also for a data-absent-reason (`_status`)
     if (wrong := status_problem("Encounter", "status", status)) is not None:
         return wrong
     record.update(
@@ -949,6 +1033,7 @@ def _one_plain_coding(value: dict[str, Any], path: str, dropped: Drops) -> Recor
 
 
 _CONCEPT = frozenset({"coding", "text"})
+_INDEX = re.compile(r"\[[0-9]+\]")
 
 
 def _coding(
@@ -956,7 +1041,11 @@ def _coding(
 ) -> Record:
     """A coding with a code; its display (else `fallback`, the concept's text), unless it names
     someone (`screened`: `at` is the coding's path, `path` the concept's)."""
-    result = {"system": coding.get("system") or "urn:unknown", "code": str(coding["code"])[:128]}
+    result = {"system": coding.get("system") or NO_SYSTEM, "code": str(coding["code"])[:128]}
+    if not coding.get("system") and dropped is not None:
+        note = (_INDEX.sub("", at) + ".system", _NO_SYSTEM_NOTE)
+        if note not in dropped.notes:  # a coding may be read twice (first, and all codings)
+            dropped.notes.append(note)
     if coding.get("display"):
         display = screened(coding["display"], f"{at}.display", dropped)
     else:
