@@ -1,0 +1,77 @@
+"""An amount or a quantity is read from what the file says, through the CLI: a JSON number too
+small or too long for a double (`1e-400`, `9.9999999999999999`) is judged by its decimal text,
+never written as the double it rounds to; text must be a plain decimal as the platforms write
+it (`"10.00"`, `"2"`), so a sign, spaces or leading zeros reject the order, naming the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ccstd.cli.app import app
+from tests.adapters.orders.test_plain_amounts_whole_quantities import _first
+
+RUNNER = CliRunner()
+ENV = {"CCSTD_PSEUDONYM_KEY": "6bc68fdd41bf7b808652f603a70558e3755e9aab1ebd5dd0109e266a6fd35863"}
+HOLE = "<<value>>"
+
+
+def _order() -> dict[str, Any]:
+    """A Shopify order of one line at 10.00, no tax, that converts."""
+    order = _first("shopify-orders.json")
+    order["line_items"] = order["line_items"][:1]
+    order["line_items"][0] |= {"total_discount": "0.00", "quantity": 1, "price": "10.00"}
+    return order | {
+        "total_line_items_price": "10.00",
+        "total_discounts": "0.00",
+        "total_tax": "0.00",
+        "total_tip_received": "0.00",
+        "shipping_lines": [],
+        "total_price": "10.00",
+    }
+
+
+def _convert(tmp_path: Path, field: str, raw: str) -> tuple[int, str, list[dict[str, Any]]]:
+    """Convert the order with `field` (`total_tax`, or `line.price` for the first line's) set
+    to the JSON text `raw`, exactly as written; the exit code, the output and the rejects."""
+    order = _order()
+    if field.startswith("line."):
+        order["line_items"][0][field.removeprefix("line.")] = HOLE
+    else:
+        order[field] = HOLE
+    source = tmp_path / "orders.json"
+    source.write_text("[" + json.dumps(order).replace(json.dumps(HOLE), raw) + "]", "utf-8")
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    args = ["convert", str(source), "--from", "orders-shopify", "-o", str(out)]
+    done = RUNNER.invoke(app, [*args, "--rejects", str(rejects), "-q"], env=ENV)
+    assert "Traceback" not in done.output, done.output
+    bad = rejects.read_text("utf-8").splitlines() if rejects.exists() else []
+    return done.exit_code, out.read_text("utf-8"), [json.loads(line) for line in bad]
+
+
+def test_the_order_converts_as_written(tmp_path: Path) -> None:
+    code, out, rejects = _convert(tmp_path, "total_tax", '"0.00"')
+    assert (code, rejects) == (0, []) and '"tax":{"amount":"0.00"' in out
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "reason", "path"),
+    [
+        ("total_tax", "1e-400", "money-out-of-range", "total_tax"),
+        ("total_tax", "-1e-400", "money-out-of-range", "total_tax"),
+        ("total_tax", "1E-0330", "money-out-of-range", "total_tax"),
+        ("line.quantity", "1.0000000000000001", "invalid-quantity", "line_items[0].quantity"),
+        ("line.price", "9.9999999999999999", "invalid-money", "line_items[0].total"),
+    ],
+)
+def test_a_json_number_a_double_cannot_hold_is_judged_by_its_text(
+    tmp_path: Path, field: str, raw: str, reason: str, path: str
+) -> None:
+    code, out, rejects = _convert(tmp_path, field, raw)
+    assert code == 1 and out.count('"type":"Order"') == 0, out
+    assert [(r["reason"], r["path"]) for r in rejects] == [(reason, path)]
+    assert rejects[0]["message"].startswith(path)
