@@ -75,3 +75,39 @@ def test_a_json_number_a_double_cannot_hold_is_judged_by_its_text(
     assert code == 1 and out.count('"type":"Order"') == 0, out
     assert [(r["reason"], r["path"]) for r in rejects] == [(reason, path)]
     assert rejects[0]["message"].startswith(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "what"),
+    [
+        ("total_tax", '"+0"', "a plus sign"),
+        ("total_tax", '" 0 "', "white space around it"),
+        ("total_tax", '"00"', "a leading zero"),
+        ("total_tax", '"0\\u00a0"', "white space around it"),
+        ("total_tax", '"\\t0.00"', "white space around it"),
+        ("total_tax", '"0\\n"', "white space around it"),
+        ("line.price", '"+10"', "a plus sign"),
+        ("line.price", '"010.00"', "a leading zero"),
+        ("line.price", '"-010.00"', "a leading zero"),
+        ("line.quantity", '"+1"', "a plus sign"),
+        ("line.quantity", '" 1 "', "white space around it"),
+        ("line.quantity", '"01"', "a leading zero"),
+    ],
+)
+def test_text_that_is_not_a_plain_decimal_rejects_its_order_naming_the_field(
+    tmp_path: Path, field: str, raw: str, what: str
+) -> None:
+    code, out, rejects = _convert(tmp_path, field, raw)
+    assert code == 1 and out.count('"type":"Order"') == 0, out
+    path = f"line_items[0].{field.removeprefix('line.')}" if field.startswith("line.") else field
+    reason = "invalid-quantity" if field == "line.quantity" else "invalid-money"
+    assert [(r["reason"], r["path"]) for r in rejects] == [(reason, path)]
+    assert rejects[0]["message"].startswith(f"{path} is written with {what}: not a plain decimal")
+
+
+@pytest.mark.parametrize(("field", "raw"), [("total_tax", '"-0"'), ("total_tax", '"0.0"')])
+def test_plain_text_as_the_standard_writes_it_converts(
+    tmp_path: Path, field: str, raw: str
+) -> None:
+    code, out, rejects = _convert(tmp_path, field, raw)
+    assert (code, rejects) == (0, []) and '"tax":{"amount":"0.00"' in out
