@@ -6,12 +6,16 @@ it (`"10.00"`, `"2"`), so a sign, spaces or leading zeros reject the order, nami
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from ccstd.adapters.orders.values import UnconvertibleOrderError, decimal
 from ccstd.cli.app import app
 from tests.adapters.orders.test_plain_amounts_whole_quantities import _first
 
@@ -111,3 +115,13 @@ def test_plain_text_as_the_standard_writes_it_converts(
 ) -> None:
     code, out, rejects = _convert(tmp_path, field, raw)
     assert (code, rejects) == (0, []) and '"tax":{"amount":"0.00"' in out
+
+
+@given(st.text(alphabet="0123456789+-. \t\n\u00a0eE", max_size=12))
+def test_any_text_read_as_an_amount_is_a_plain_decimal(text: str) -> None:
+    try:
+        decimal(text, "total_tax")
+    except UnconvertibleOrderError as problem:
+        assert problem.path == "total_tax" and str(problem).startswith("total_tax ")
+    else:
+        assert re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?", text), text
