@@ -26,7 +26,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import Distribution, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -246,23 +246,54 @@ def _named_folders(builtin: Path | None) -> Iterator[tuple[Path, str]]:
     for entry in os.environ.get(PATH_ENV, "").split(os.pathsep):
         if entry:
             yield Path(entry), f"${PATH_ENV}"
-    for _value, folder, origin in _entry_folders():
+    for _value, folder, origin, _problem in _entry_folders():
         if folder is not None:
             yield folder, origin
     if builtin is not None:
         yield builtin, "built-in"
 
 
-def _entry_folders() -> Iterator[tuple[str, Path | None, str]]:
-    """Each `ccstd.dialects` entry's value, its folder (None: refused) and where it came from."""
+def _entry_folders() -> Iterator[tuple[str, Path | None, str, str]]:
+    """Each `ccstd.dialects` entry's value, its folder (None: refused), where it came from and,
+    when refused, why."""
     for point in entry_points(group=GROUP):
         dist = point.dist.name if point.dist is not None else point.name
-        yield point.value, _entry_folder(point.value), f"plugin {dist}"
+        found = _entry_paths(point.value)
+        if found is None:
+            yield point.value, None, f"plugin {dist}", "not a folder inside the package it names"
+            continue
+        root = _installed_root(point.dist)
+        if root is None or not all(_within(path, root) for path in found):
+            where = f"where {dist} is installed ({root})" if root else "any installed files"
+            problem = f"a folder that resolves outside {where}"
+            yield point.value, None, f"plugin {dist}", problem
+            continue
+        yield point.value, found[1], f"plugin {dist}", ""
+
+
+def _installed_root(dist: Distribution | None) -> str | None:
+    """Where a distribution is installed, links resolved: the folder importlib.metadata locates
+    its files from (site-packages, holding its `.dist-info`); None when it has none."""
+    if dist is None:
+        return None
+    located = dist.locate_file("")
+    return os.path.realpath(str(located)) if located is not None else None
+
+
+def _within(path: Path, root: str) -> bool:
+    return Path(os.path.realpath(path)).is_relative_to(root)
 
 
 def _entry_folder(value: str) -> Path | None:
     """The folder a `ccstd.dialects` entry names, found without running the package's code;
     None unless it lies inside the package (an absolute path or `..` is refused)."""
+    found = _entry_paths(value)
+    return found[1] if found is not None else None
+
+
+def _entry_paths(value: str) -> tuple[Path, Path] | None:
+    """The package and the folder within it that a `ccstd.dialects` entry names (see
+    _entry_folder); None when there is no such package or the folder leaves it."""
     top, _, rest = value.strip().partition("/")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", top):
         return None
@@ -275,8 +306,7 @@ def _entry_folder(value: str) -> Path | None:
         return None
     package = Path(locations[0])
     folder = package / rest if rest else package
-    inside = Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(package))
-    return folder if inside else None
+    return (package, folder) if _within(folder, os.path.realpath(package)) else None
 
 
 def _escaping_link(path: Path, folder: Path) -> str | None:
@@ -297,10 +327,10 @@ def discover(family: str, schema: dict[str, Any], builtin: Path) -> list[DataFil
     found: list[DataFile] = []
     default = family == DEFAULT_FAMILY
     if default:
-        for value, folder, origin in _entry_folders():
+        for value, folder, origin, problem in _entry_folders():
             if folder is None:
-                problem = "not a folder inside the package it names: refused"
-                found.append(DataFile(Path(value), origin, None, f"{value}: {problem} ({origin})"))
+                refused = f"{value}: {problem}: refused ({origin})"
+                found.append(DataFile(Path(value), origin, None, refused))
     for folder, origin in folders(builtin):
         if not folder.is_dir():
             if default:

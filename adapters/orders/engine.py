@@ -82,9 +82,11 @@ def read_orders(path: Path, platform: Platform) -> Iterator[SourceItem]:
     yield from _orders_in(data, str(path), "", platform, None)
 
 
-# 19 or more digits (and points) in a row: an integer beyond 64 bits, or a decimal with more
-# significant digits than a double holds, which orjson would round.
-_LONG_NUMBER = re.compile(rb"\d[\d.]{18,}")
+# A number orjson would not read exactly: 19 or more digits (and points) in a row (an integer
+# beyond 64 bits), a decimal of 16 or more characters holding a point (a double keeps 15 digits:
+# `9.9999999999999999` would read as 10), or an exponent of -100 or less (a double flushes to
+# zero near 1e-308: `1e-400` would read as 0).
+_LONG_NUMBER = re.compile(rb"\d[\d.]{18,}|(?<![\d.])(?=[\d.]{16})\d*\.|\d[eE]-0*[1-9]\d\d")
 
 
 def _loads(data: bytes) -> Any:

@@ -5,8 +5,9 @@ is written with the currency's ISO 4217 minor units (the exponent in the ISO 421
 shipped by the `iso4217` package: "20.00" CNY, "1500" JPY, "1.234" BHD); an amount finer than
 that is rejected, not rounded. A currency without minor units (gold, testing codes) or outside
 ISO 4217 is rejected with the field that holds it. Text is a plain decimal, as the standard's
-Money.amount is (common.json: `-?digits(.digits)`): `"1e3"` is no amount and no quantity, and is
-rejected naming the field; a JSON number is a number however it is spelt (`1e3` is 1000).
+Money.amount is (common.json: `-?digits(.digits)`, no leading zero) and as the platforms write
+it: `"1e3"`, `"+10"`, `" 10 "` and `"010"` are no amount and no quantity, and are rejected naming
+the field; a JSON number is a number however it is spelt (`1e3` is 1000).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from ccstd.standard.formats import is_currency
 
 Record = dict[str, Any]
 
-_PLAIN = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,4})?")  # within every bound below
+_PLAIN = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,4})?")  # Money.amount's pattern
+_PLAIN_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")  # what the platforms write
 _DECIMAL_TEXT = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _MAX_NUMBER_TEXT = 64  # characters of a number's text: longer is not a price or a count
 _MAX_DIGITS = 18  # significant digits of an amount or a quantity
@@ -83,6 +85,8 @@ def decimal(value: Any, path: str, kind: str = "money") -> Decimal:
             f"{path} is written with an exponent ({text.strip()!r}): not a plain decimal",
             path,
         )
+    if type(value) is str and not _PLAIN_TEXT.fullmatch(text):
+        raise UnconvertibleOrderError(f"invalid-{kind}", _not_plain(text, path, kind), path)
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -100,6 +104,19 @@ def decimal(value: Any, path: str, kind: str = "money") -> Decimal:
             path,
         )
     return number
+
+
+def _not_plain(text: str, path: str, kind: str) -> str:
+    """Why decimal text is not written as the platforms write it (`"10.00"`, `"2"`), without
+    quoting it (a field mapped by mistake may hold a phone number)."""
+    if text != text.strip():
+        what = "white space around it"
+    elif text.startswith("+"):
+        what = "a plus sign"
+    else:
+        what = "a leading zero"
+    example = '"2"' if kind == "quantity" else '"10.00"'
+    return f"{path} is written with {what}: not a plain decimal such as {example}"
 
 
 @functools.cache

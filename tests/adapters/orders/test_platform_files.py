@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -117,9 +117,13 @@ def test_a_distribution_ships_platforms_through_the_dialects_entry_point(
     (package / "platforms").mkdir(parents=True)
     (package / "__init__.py").write_text("raise SystemExit('never imported')\n")
     (package / "platforms" / "corner-shop.toml").write_text(NEW_PLATFORM, encoding="utf-8")
+    info = tmp_path / "acme_shops-1.0.dist-info"  # installed where its package is
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-shops\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        f"[{dialect_files.GROUP}]\nacme = acme_shops/platforms\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
-    shipped = EntryPoint("acme", "acme_shops/platforms", dialect_files.GROUP)
-    monkeypatch.setattr(dialect_files, "entry_points", lambda group: [shipped])
     _, bills = files(tmp_path)
     out = tmp_path / "out.ndjson"
     run = RUNNER.invoke(app, ["convert", str(bills), "-o", str(out)], env=KEY)
