@@ -191,8 +191,11 @@ def _with_imports(lines: list[str], tree: ast.Module, modules: list[str]) -> str
             body = "".join(f"    {name},\n" for name in [*names, *aliased])
             line = f"from {node.module} import (\n{body})\n"
         lines[node.lineno - 1 : node.end_lineno] = [line]
-    present = {a.name for a in _import_aliases(tree)}
-    missing = [f"import {name}\n" for name in modules if name not in present]
+    imported = {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names}
+    bound = {a.asname or a.name for a in _import_aliases(tree)}
+    if clash := (set(modules) - imported) & bound:
+        raise CodegenError(f"the generated module already binds {sorted(clash)}")
+    missing = [f"import {name}\n" for name in modules if name not in imported]
     if missing:
         first = min(
             n.lineno

@@ -8,7 +8,8 @@ what `ccstd validate` takes and gives back the record it read (codegen_rules.py 
   `https://` but not `https://x/a b` nor one with blanks around it), kept as written (pydantic's
   `AnyUrl` percent-encodes, adds a slash and refuses an empty host);
 - dates and date-times must be RFC 3339 text (pydantic would take a number as a Unix time, or
-  `2024-05-01 09:00Z`).
+  `2024-05-01 09:00Z`); a date-time read from text is written back as that text (pydantic
+  would write `.5` as `.500000` and `+00:00` as `Z`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ ALIASES = {
 }
 # names of the generated module's imports the definitions below use, by module
 NEEDS = {
-    "pydantic": {"AfterValidator", "BeforeValidator", "StrictFloat", "StrictInt", "StrictStr"},
+    "pydantic": {
+        *("AfterValidator", "BeforeValidator", "WrapSerializer", "WrapValidator"),
+        *("StrictFloat", "StrictInt", "StrictStr"),
+    },
     "typing": {"Annotated", "Any"},
 }
 STANDARD_LIBRARY = {
     "UriText": ("ipaddress", "re"),
-    "Rfc3339DateTime": ("re",),
+    "Rfc3339DateTime": ("datetime", "re"),
     "Rfc3339Date": ("re",),
 }
 
@@ -45,9 +49,7 @@ def definitions(used: set[str]) -> str:
         "JsonNumber": _NUMBER,
         "JsonInteger": _INTEGER,
         "UriText": _uri(),
-        "Rfc3339DateTime": _temporal(
-            "Rfc3339DateTime", "AwareDatetime", formats._DATE_TIME.pattern
-        ),
+        "Rfc3339DateTime": _date_time(),
         "Rfc3339Date": _temporal("Rfc3339Date", "date", formats._DATE.pattern),
     }
     return "".join(source for alias, source in sources.items() if alias in used)
@@ -68,6 +70,47 @@ def raw_lines(text: str, width: int = 80) -> str:
         chunks.append(f'    r"{text[start:end]}"\n')
         start = end
     return "\n" + "".join(chunks)
+
+
+def _date_time() -> str:
+    return (
+        f"_RFC3339DATETIME = re.compile({raw_lines(formats._DATE_TIME.pattern)})\n\n\n"
+        + _DATE_TIME_KEPT
+    )
+
+
+_DATE_TIME_KEPT = '''class _WrittenDateTime(datetime.datetime):
+    """A date-time read from RFC 3339 text, which a JSON dump writes back as it was."""
+
+    text = ""  # a date-time made from it (`+ timedelta`, `replace`) has none
+
+
+def _rfc3339datetime_text(value: Any, handler: Any) -> Any:
+    """AwareDatetime as JSON writes it: RFC 3339 text, never a number (a Unix time)."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not _RFC3339DATETIME.fullmatch(value)
+    ):
+        raise ValueError("expected RFC 3339 text")
+    moment = handler(value)
+    if not isinstance(value, str):
+        return moment
+    kept = _WrittenDateTime.combine(moment.date(), moment.timetz(), moment.tzinfo)
+    kept.text = value
+    return kept
+
+
+def _rfc3339datetime_json(moment: Any, handler: Any) -> Any:
+    return moment.text if isinstance(moment, _WrittenDateTime) and moment.text else handler(moment)
+
+
+Rfc3339DateTime = Annotated[
+    AwareDatetime,
+    WrapValidator(_rfc3339datetime_text),
+    WrapSerializer(_rfc3339datetime_json, when_used="json"),
+]
+
+
+'''
 
 
 def _temporal(alias: str, kind: str, pattern: str) -> str:

@@ -3,7 +3,8 @@
 The corpus is every shipped example (valid and invalid) of every release, plus mutations of the
 valid ones: a property dropped, set to a value of another shape, grafted from a sibling example,
 an array item repeated, a string's last character changed, a whole number written with a decimal
-point (`80.0`), a URI made odd (`https://`, a space, `%zz`, `<x>`, `é`, blanks around it). Each
+point (`80.0`), a URI made odd (`https://`, a space, `%zz`, `<x>`, `é`, blanks around it), a
+date-time written otherwise (`t`, `z`, `.5`, `+00:00` for `Z` and back). Each
 record gets two verdicts: does the generated model accept it, and does `ccstd validate` find an
 error in it. A disagreement is classed by its direction, validate's error code (or pydantic's
 first error type) and the property it is about. A record both accept must also come back from
@@ -36,6 +37,7 @@ REPLACEMENTS: tuple[Any, ...] = (None, {}, [], "", "x", 0, -1, 1.5, True, "2024-
 ODD_URIS: tuple[str, ...] = ("https://", "https://x/a b", "https://x/%zz", "https://x/<x>")
 URI_EDITS: tuple[tuple[str, str], ...] = (("", "/é"), (" ", ""), ("\t", ""), ("", "\n"))
 URI_EDITS += (("", "\t"), ("", "\u00a0"))
+DATE_TIME = re.compile(r"([0-9-]{10}T[0-9:]{8})(Z|[+-][0-9:]{5})")
 
 
 def _objects(value: Any, path: Path_) -> Iterator[Path_]:
@@ -77,6 +79,9 @@ def _values(value: Any, sibling_values: list[Any]) -> Iterator[Any]:
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         yield from ODD_URIS
         yield from (before + value + after for before, after in URI_EDITS)
+    if isinstance(value, str) and (moment := DATE_TIME.fullmatch(value)):
+        yield f"{moment[1].lower()}.5{moment[2].lower()}"  # 2024-05-01t09:00:00.5z
+        yield f"{moment[1]}{'+00:00' if moment[2] == 'Z' else 'Z'}"
 
 
 def mutations(record: dict[str, Any], siblings: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -87,8 +87,8 @@ def _api(module: ModuleType) -> dict[str, set[str]]:
     """Public classes and their fields (enum members for enums)."""
     api = {}
     for name, cls in inspect.getmembers(module, inspect.isclass):
-        if cls.__module__ != module.__name__ or not name.isidentifier():
-            continue  # imports, and pydantic's parametrised generics (RootModel[str])
+        if cls.__module__ != module.__name__ or not name.isidentifier() or name[0] == "_":
+            continue  # imports, private helpers, pydantic's parametrised generics (RootModel[str])
         fields = getattr(cls, "model_fields", None)
         api[name] = set(fields) if fields is not None else {m.name for m in cls}  # type: ignore[attr-defined]
     return api

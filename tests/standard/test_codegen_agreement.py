@@ -8,6 +8,7 @@ tests/standard/model_agreement.py.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import subprocess
@@ -262,3 +263,20 @@ def test_the_generated_uri_check_is_the_standards(text: str) -> None:
 def _latest() -> ModuleType:
     path = Path(tempfile.mkdtemp(prefix="ccstd-codegen-")) / "agreement_latest_uri.py"
     return next(codegen_models(VERSIONS[-1], path))
+
+
+@pytest.mark.parametrize(
+    "when", ["2024-05-01T09:00:00.5Z", "2024-05-01t09:00:00z", "2024-05-01T09:00:00+00:00"]
+)
+def test_a_date_time_is_written_back_as_the_text_it_was_read_from(
+    modules: dict[str, ModuleType], when: str
+) -> None:
+    """pydantic wrote `.500000` for `.5`, `T` for `t`, `Z` for `+00:00`; a date-time made from
+    the one read (one day later) is written in pydantic's form."""
+    version = VERSIONS[-1]
+    record = {**next(r for e, r in _valid(version) if e == "AccessEvent"), "occurredAt": when}
+    assert not disagreements(modules[version], "AccessEvent", _checker(), record)
+    model = modules[version].AccessEvent.model_validate(record)
+    later = model.occurredAt.root + datetime.timedelta(days=1)
+    moved = model.model_copy(update={"occurredAt": modules[version].DateTime(later)})
+    assert moved.model_dump(mode="json")["occurredAt"].startswith("2024-05-02T09:00:00")
