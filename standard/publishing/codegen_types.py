@@ -84,6 +84,15 @@ _DATE_TIME_KEPT = '''class _WrittenDateTime(datetime.datetime):
 
     text = ""  # a date-time made from it (`+ timedelta`, `replace`) has none
 
+    def __reduce_ex__(self, protocol: Any) -> Any:  # copies and pickles keep the text
+        return (_written, (datetime.datetime.combine(self.date(), self.timetz()), self.text))
+
+
+def _written(moment: datetime.datetime, text: str) -> _WrittenDateTime:
+    kept = _WrittenDateTime.combine(moment.date(), moment.timetz(), moment.tzinfo)
+    kept.text = text
+    return kept
+
 
 def _rfc3339datetime_text(value: Any, handler: Any) -> Any:
     """AwareDatetime as JSON writes it: RFC 3339 text, never a number (a Unix time)."""
@@ -94,9 +103,7 @@ def _rfc3339datetime_text(value: Any, handler: Any) -> Any:
     moment = handler(value)
     if not isinstance(value, str):
         return moment
-    kept = _WrittenDateTime.combine(moment.date(), moment.timetz(), moment.tzinfo)
-    kept.text = value
-    return kept
+    return _written(moment, value)
 
 
 def _rfc3339datetime_json(moment: Any, handler: Any) -> Any:
