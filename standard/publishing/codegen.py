@@ -63,6 +63,7 @@ def python_models(version: StandardVersion) -> str:
             use_double_quotes=True,
             disable_timestamp=True,
             extra_fields="forbid",
+            set_default_enum_member=True,  # crs = Crs.WGS84, not the text "WGS84"
             schema_validator_type=SchemaValidatorType.PydanticV2,  # not, minProperties, if-then…
             strict_types=list(StrictTypes),  # JSON has no "1" for 1, nor 1 for true
             formatters=[Formatter.BUILTIN],

@@ -1,12 +1,12 @@
 """What datamodel-code-generator leaves out of the models, and ccstd adds after it.
 
 `add_rules` edits the generated module on its syntax tree (the spans of names it finds there,
-never a search of its text): a base `StandardModel` refuses a property given as null (no schema
-of the standard allows null; pydantic would take it for an optional field), and dates and
-date-times must be RFC 3339 text (pydantic would take a number as a Unix time, or
-`2024-05-01 09:00Z`). See codegen_schema.py for what is done before the generator.
-It also merges the generator's `isinstance(x, A) or isinstance(x, B)` into one call, so that the
-module passes ruff's default rules as integrators run them.
+never a search of its text): every object model extends a base `StandardModel` that refuses a
+property given as null (no schema of the standard allows null; pydantic would take it for an
+optional field) and dumps only the properties that were set; numbers, URIs, dates and date-times
+get the types of codegen_types.py. See codegen_schema.py for what is done before the generator.
+It also merges the generator's `isinstance(x, A) or isinstance(x, B)` into one call, and imports
+exactly the names the module uses, so that it passes ruff's default rules as integrators run them.
 """
 
 from __future__ import annotations
@@ -16,18 +16,19 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from ccstd.standard import formats
 from ccstd.standard.publishing.codegen_schema import nodes
+from ccstd.standard.publishing.codegen_types import (
+    ALIASES,
+    NEEDS,
+    STANDARD_LIBRARY,
+    definitions,
+)
 
 BASE = "StandardModel"
 LINE_LENGTH = 100  # the generated module's (codegen.LINE_LENGTH)
-_TEMPORAL = {  # generated type -> (alias ccstd puts in its place, the text it must match)
-    "AwareDatetime": ("Rfc3339DateTime", formats._DATE_TIME.pattern),
-    "date": ("Rfc3339Date", formats._DATE.pattern),
-}
 _IMPORTS = {
-    "pydantic": {"BaseModel", "BeforeValidator", "model_validator"},
-    "typing": {"Annotated", "Any"},
+    "pydantic": {"BaseModel", "model_validator"} | NEEDS["pydantic"],
+    "typing": {"Any"} | NEEDS["typing"],
 }
 
 
@@ -54,26 +55,26 @@ Edit = tuple[int, int, int, int, str]  # start line, column, end line, column (a
 
 
 def add_rules(code: str, *, refuse_null: bool) -> str:
-    """The generated module with RFC 3339 dates and (if `refuse_null`) the null-refusing base;
-    its `isinstance(x, A) or isinstance(x, B)` said `isinstance(x, (A, B))`, as linters ask."""
+    """The generated module with the types of codegen_types.py and the `StandardModel` base
+    (refusing null if `refuse_null`); its `isinstance(x, A) or isinstance(x, B)` said
+    `isinstance(x, (A, B))`, as linters ask."""
     tree = ast.parse(code)
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     names = {n.name for n in classes} | {a.asname or a.name for a in _import_aliases(tree)}
-    if clash := names & {BASE, *(alias for alias, _ in _TEMPORAL.values())}:
+    if clash := names & {BASE, *ALIASES.values()}:
         raise CodegenError(f"the generated module already defines {sorted(clash)}")
     inside = [node for cls in classes for node in ast.walk(cls)]
     renames = [
-        _edit(node, _TEMPORAL[node.id][0])
+        _edit(node, ALIASES[node.id])
         for node in inside
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in _TEMPORAL
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in ALIASES
     ]
-    if refuse_null:
-        renames += [
-            _edit(base, BASE)
-            for cls in classes
-            for base in cls.bases
-            if isinstance(base, ast.Name) and base.id == "BaseModel"
-        ]
+    renames += [
+        _edit(base, BASE)
+        for cls in classes
+        for base in cls.bases
+        if isinstance(base, ast.Name) and base.id == "BaseModel"
+    ]
     merged = [edit for node in inside if (edit := _merged_isinstance(code, node)) is not None]
     if not renames and not merged:
         return code
@@ -83,8 +84,10 @@ def add_rules(code: str, *, refuse_null: bool) -> str:
         return "".join(lines)
     first = min(classes, key=lambda n: n.lineno)
     at = min([first.lineno, *(d.lineno for d in first.decorator_list)]) - 1
-    lines.insert(at, _definitions(used))  # edits are all below this line: numbers still hold
-    return _with_imports(lines, tree, need_re=bool(used - {BASE}))
+    base = _base_source(refuse_null) if BASE in used else ""
+    lines.insert(at, definitions(used) + base)  # edits are all below: line numbers still hold
+    modules = sorted({name for alias in used for name in STANDARD_LIBRARY.get(alias, ())})
+    return _with_imports(lines, tree, modules)
 
 
 def _edit(node: ast.expr, text: str) -> Edit:
@@ -130,55 +133,37 @@ def _applied(code: str, edits: list[Edit]) -> list[str]:
     return text.decode("utf-8").splitlines(keepends=True)
 
 
-def _definitions(used: set[str]) -> str:
-    blocks = [
-        f"_{alias.upper()} = re.compile({_raw_lines(text)})\n\n\n"
-        f"def _{alias.lower()}_text(value: Any) -> Any:\n"
-        f'    """{kind} as JSON writes it: RFC 3339 text, never a number (a Unix time)."""\n'
-        f"    if isinstance(value, int | float) or (\n"
-        f"        isinstance(value, str) and not _{alias.upper()}.fullmatch(value)\n"
-        f"    ):\n"
-        f'        raise ValueError("expected RFC 3339 text")\n'
-        f"    return value\n\n\n"
-        f"{alias} = Annotated[{kind}, BeforeValidator(_{alias.lower()}_text)]\n\n\n"
-        for kind, (alias, text) in _TEMPORAL.items()
-        if alias in used
-    ]
-    if BASE in used:
-        blocks.append(_BASE_SOURCE)
-    return "".join(blocks)
-
-
-def _raw_lines(text: str, width: int = 80) -> str:
-    """A regular expression as raw string literals of at most `width` characters, one a line
-    (a literal never ends in a backslash, which would escape its closing quote)."""
-    if '"' in text:
-        raise CodegenError(f"cannot write {text!r} as a raw string")
-    if len(text) <= width:
-        return f'r"{text}"'
-    chunks, start = [], 0
-    while start < len(text):
-        end = min(start + width, len(text))
-        while text[end - 1] == "\\" and end < len(text):
-            end += 1
-        chunks.append(f'    r"{text[start:end]}"\n')
-        start = end
-    return "\n" + "".join(chunks)
+def _base_source(refuse_null: bool) -> str:
+    return _BASE_SOURCE + (_NULL_SOURCE if refuse_null else "") + "\n"
 
 
 _BASE_SOURCE = f'''class {BASE}(BaseModel):
-    """Base of every object model: no schema of the standard allows null, so a property given
+    """Base of every object model. A dump writes the standard's names (`class`, not `class_`)
+    and leaves out the properties that were not set (pass `by_alias=False` or
+    `exclude_unset=False` to change that): a record comes back as it was read, never with a
+    null or a default it did not hold. No schema of the standard allows null: a property given
     as null is refused, as `ccstd validate` refuses it."""
 
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("by_alias", True)
+        kwargs.setdefault("exclude_unset", True)
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("by_alias", True)
+        kwargs.setdefault("exclude_unset", True)
+        return super().model_dump_json(**kwargs)
+'''
+
+_NULL_SOURCE = """
     @model_validator(mode="before")
     @classmethod
     def _refuse_null(cls, data: Any) -> Any:
         if isinstance(data, dict) and (nulls := [k for k, v in data.items() if v is None]):
-            raise ValueError(f"null is not allowed for {{', '.join(map(str, nulls))}}")
+            raise ValueError(f"null is not allowed for {', '.join(map(str, nulls))}")
         return data
 
-
-'''
+"""
 
 
 def _import_aliases(tree: ast.Module) -> Iterator[ast.alias]:
@@ -187,28 +172,36 @@ def _import_aliases(tree: ast.Module) -> Iterator[ast.alias]:
             yield from node.names
 
 
-def _with_imports(lines: list[str], tree: ast.Module, *, need_re: bool) -> str:
-    """The import statements of `pydantic` and `typing` rewritten with the names the rules use
-    (sorted, one a line, as the generator writes them), and `import re` when needed. `lines`
-    are the module's lines after the edits, which all come after its imports."""
+def _with_imports(lines: list[str], tree: ast.Module, modules: list[str]) -> str:
+    """The import statements of `pydantic` and `typing` rewritten with the names the module
+    uses (sorted, one a line, as the generator writes them), and `import M` of each standard
+    library module in `modules`. `lines` are the module's lines after the edits, which all come
+    after its imports."""
     statements = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module in _IMPORTS]
     if {n.module for n in statements} != _IMPORTS.keys():
         raise CodegenError("the generated module does not import from pydantic and typing")
+    used = {n.id for n in ast.walk(ast.parse("".join(lines))) if isinstance(n, ast.Name)}
     for node in sorted(statements, key=lambda n: n.lineno, reverse=True):
         assert node.module is not None and node.end_lineno is not None
-        names = sorted({a.name for a in node.names if a.asname is None} | _IMPORTS[node.module])
+        plain = {a.name for a in node.names if a.asname is None} | _IMPORTS[node.module]
+        names = sorted(plain & used)
         aliased = [f"{a.name} as {a.asname}" for a in node.names if a.asname is not None]
         line = f"from {node.module} import {', '.join([*names, *aliased])}\n"
         if len(line) > LINE_LENGTH + 1:
             body = "".join(f"    {name},\n" for name in [*names, *aliased])
             line = f"from {node.module} import (\n{body})\n"
         lines[node.lineno - 1 : node.end_lineno] = [line]
-    if need_re:
+    imported = {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names}
+    bound = {a.asname or a.name for a in _import_aliases(tree)}
+    if clash := (set(modules) - imported) & bound:
+        raise CodegenError(f"the generated module already binds {sorted(clash)}")
+    missing = [f"import {name}\n" for name in modules if name not in imported]
+    if missing:
         first = min(
             n.lineno
             for n in tree.body
             if isinstance(n, ast.Import)
             or (isinstance(n, ast.ImportFrom) and n.module != "__future__")
         )
-        lines.insert(first - 1, "import re\n")
+        lines[first - 1 : first - 1] = missing
     return "".join(lines)

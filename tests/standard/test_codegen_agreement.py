@@ -8,14 +8,19 @@ tests/standard/model_agreement.py.
 
 from __future__ import annotations
 
+import datetime
 import functools
+import json
+import pickle
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +28,7 @@ from typer.testing import CliRunner
 
 from ccstd.cli.app import app
 from ccstd.standard.checker import RecordChecker
+from ccstd.standard.formats import is_uri
 from ccstd.standard.registry import StandardRegistry
 from tests.conftest import REPO_ROOT, load_examples
 from tests.standard.generated import codegen_models
@@ -30,7 +36,9 @@ from tests.standard.model_agreement import (
     ACCEPTS,
     Disagreement,
     classes,
+    difference,
     disagreements,
+    errors,
     mutations,
 )
 
@@ -186,3 +194,92 @@ def test_the_models_pass_ruff_as_integrators_run_it(
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("entity", "key", "value"),
+    [
+        ("Facility", "capacity", 80.0),  # JSON Schema's integer; --strict-types refused it
+        ("Facility", "capacity", 80),
+        ("Order", "id", "ord-1"),  # lines[].quantity 2 came back 2.0
+        ("Delivery", "weightG", 1800),
+        ("AccessEvent", "doorNo", 3.0),
+    ],
+)
+def test_numbers_are_read_as_validate_reads_them_and_written_back_as_read(
+    modules: dict[str, ModuleType], entity: str, key: str, value: Any
+) -> None:
+    """x.0 where the schema says integer is accepted, and every number keeps its Python type
+    through both dumps (a JSON dump of 2 used to say 2.0)."""
+    version = VERSIONS[-1]
+    record = {**next(r for e, r in _valid(version) if e == entity), key: value}
+    assert not disagreements(modules[version], entity, _checker(), record)
+    model = getattr(modules[version], entity).model_validate(record)
+    assert difference(json.loads(model.model_dump_json()), record, "") is None
+    assert difference(model.model_dump(mode="json"), record, "") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://", True),
+        ("https://example.org/a.jpg", True),
+        ("https://[::1]/a", True),
+        ("https://[zz]/a", False),
+        ("https://x/a b", False),
+        ("https://x/%zz", False),
+        ("https://x/<x>", False),
+        ("https://x/é", False),
+        (" https://x/a", False),
+        ("\thttps://x/a", False),
+        ("https://x/a\n", False),
+        ("https://x/a\t", False),
+        ("https://x/a\u00a0", False),
+    ],
+)
+def test_a_uri_is_what_validate_takes_and_is_kept_as_written(
+    modules: dict[str, ModuleType], url: str, accepted: bool
+) -> None:
+    """The model's URI check is validate's (standard/formats.py): AnyUrl refused `https://`,
+    took a space or `%zz`, stripped blanks, and wrote back `https://x/` for `https://x`."""
+    version = VERSIONS[-1]
+    record = {**next(r for e, r in _valid(version) if "policyUri" in r), "policyUri": url}
+    assert (not errors(_checker(), record)) == accepted
+    assert not disagreements(modules[version], "Consent", _checker(), record)  # round trip too
+
+
+@given(st.text(alphabet=st.sampled_from("ahps:/[]%0f@?#.v1 é\n"), max_size=24))
+@settings(max_examples=300, deadline=None)
+def test_the_generated_uri_check_is_the_standards(text: str) -> None:
+    """The check written into the module (codegen_types.py) against formats.is_uri itself."""
+    try:
+        _latest().Uri.model_validate(text)
+    except pydantic.ValidationError:
+        assert not is_uri(text)
+    else:
+        assert is_uri(text)
+
+
+@functools.cache
+def _latest() -> ModuleType:
+    path = Path(tempfile.mkdtemp(prefix="ccstd-codegen-")) / "agreement_latest_uri.py"
+    return next(codegen_models(VERSIONS[-1], path))
+
+
+@pytest.mark.parametrize(
+    "when", ["2024-05-01T09:00:00.5Z", "2024-05-01t09:00:00z", "2024-05-01T09:00:00+00:00"]
+)
+def test_a_date_time_is_written_back_as_the_text_it_was_read_from(
+    modules: dict[str, ModuleType], when: str
+) -> None:
+    """pydantic wrote `.500000` for `.5`, `T` for `t`, `Z` for `+00:00`; a deep copy or a pickle
+    keeps the text; a date-time made from the one read (a day later) is in pydantic's form."""
+    version = VERSIONS[-1]
+    record = {**next(r for e, r in _valid(version) if e == "AccessEvent"), "occurredAt": when}
+    assert not disagreements(modules[version], "AccessEvent", _checker(), record)
+    model = modules[version].AccessEvent.model_validate(record)
+    later = model.occurredAt.root + datetime.timedelta(days=1)
+    moved = model.model_copy(update={"occurredAt": modules[version].DateTime(later)})
+    assert moved.model_dump(mode="json")["occurredAt"].startswith("2024-05-02T09:00:00")
+    for copied in (model.model_copy(deep=True), pickle.loads(pickle.dumps(model))):
+        assert copied.model_dump(mode="json")["occurredAt"] == when
