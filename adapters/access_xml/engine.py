@@ -175,8 +175,8 @@ def ancestor_attributes(element: Any) -> dict[str, dict[str, str]]:
     names: list[str] = []
     for node in reversed(chain):
         names.append(etree.QName(node).localname)
-        if node.attrib:
-            attributes = {f"@{etree.QName(k).localname}": v.strip() for k, v in node.attrib.items()}
+        if len(node.attrib):
+            attributes = {f"@{etree.QName(k).localname}": v.strip() for k, v in attributes_of(node)}
             found["/" + "/".join(names)] = attributes
     return found
 
@@ -278,12 +278,25 @@ def _release(element: Any) -> None:
         del parent[0]
 
 
+_MANY_ATTRIBUTES = 64  # past this, attributes are read through XPath (see attributes_of)
+
+
+def attributes_of(element: Any) -> list[tuple[str, str]]:
+    """An element's attributes as (name, value) pairs, in time linear in their number: lxml's
+    `items()` looks each value up by name along the element's attribute list (quadratic: 110,000
+    attributes in one start tag took a minute), so past a few dozen the values come from
+    libxml2's `@*` in one pass instead."""
+    if len(element.keys()) <= _MANY_ATTRIBUTES:
+        return element.items()  # type: ignore[no-any-return]
+    return [(str(value.attrname), str(value)) for value in element.xpath("@*")]
+
+
 def element_value(element: Any) -> Any:
     """An element as a nested dict: `@attr`, child elements by local name, `#text` (after the
     attributes, before the children); an element with neither attributes nor children is its
     text; attribute values are trimmed as text is. One pass over the children; a leaf child
     without attributes is read without a call."""
-    attributes = element.items()
+    attributes = attributes_of(element)
     node: dict[str, Any] = (
         {"@" + k.rpartition("}")[2]: v.strip() for k, v in attributes} if attributes else {}
     )
@@ -299,7 +312,7 @@ def element_value(element: Any) -> Any:
             if text:
                 node["#text"] = text
         name = tag.rpartition("}")[2]
-        if len(child) or child.items():
+        if len(child) or child.keys():
             value = element_value(child)
         else:
             value = child.text
