@@ -41,8 +41,8 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     counts, nested = 0, False
     last_parent, prefix, around, enclosing = None, "", {}, None
     with path.open("rb") as raw:
+        stream = SafeXMLStream(raw, dialect.encoding)
         try:
-            stream = SafeXMLStream(raw, dialect.encoding)
             seen = _Seen()
             for element in _records(stream, dialect.record, seen):
                 if element.tag == _REFUSED_TAG:  # a document of the log refused as a whole
@@ -82,7 +82,9 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                 yield SourceItem(str(path), "document", b"", reason="no-records",
                                  problem=seen.no_records(dialect))  # fmt: skip
         except UnsafeXMLError as exc:
-            yield _refused(path, "document", f"unsafe XML refused: {exc}", counts)
+            line = stream.error_line
+            where = f"document at line {line}" if line else "document"
+            yield _refused(path, where, f"unsafe XML refused: {exc}", counts, line=line)
         except NotXMLError as exc:
             yield _refused(path, "document", f"not XML: {exc}", counts)
         except EncodingMismatchError as exc:
@@ -98,7 +100,12 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
 
 
 def _refused(
-    path: Path, where: str, message: str, counts: int, reason: str = "unreadable-item"
+    path: Path,
+    where: str,
+    message: str,
+    counts: int,
+    reason: str = "unreadable-item",
+    line: int | None = None,
 ) -> SourceItem:
     """The rest of a file the parser cannot go on with, as one item: the message on one line,
     saying how many records before it were read (each an item of its own)."""
@@ -106,7 +113,7 @@ def _refused(
     if counts:
         read = "1 record" if counts == 1 else f"{counts:,} records"
         message += f" ({read} before it read; the rest of the file is refused)"
-    return SourceItem(str(path), where, b"", problem=message, reason=reason)
+    return SourceItem(str(path), where, b"", problem=message, reason=reason, line=line)
 
 
 _HOLDS = "ccstd-holds-record"  # set on a record found to hold another: the line of the first
