@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
             yield _refused(path, "document", message, counts, "unsupported-encoding")
         except (etree.XMLSyntaxError, UnicodeError, LookupError) as exc:
             where = f" at line {exc.lineno}" if isinstance(exc, etree.XMLSyntaxError) else ""
-            message = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)[:200]
+            message = _plainly(exc.msg) if isinstance(exc, etree.XMLSyntaxError) else str(exc)[:200]
             message = message or f"{type(exc).__name__} without a message from the parser"
             yield _refused(path, f"document{where}", f"malformed XML{where}: {message}", counts)
 
@@ -114,6 +115,22 @@ def _refused(
         read = "1 record" if counts == 1 else f"{counts:,} records"
         message += f" ({read} before it read; the rest of the file is refused)"
     return SourceItem(str(path), where, b"", problem=message, reason=reason, line=line)
+
+
+_BROKEN_OFF = re.compile(
+    r"Opening and ending tag mismatch: (\S+) line (\d+) and "
+    + re.escape(WRAPPER.decode())
+    + r"(?:, line \d+, column \d+)?"
+)
+
+
+def _plainly(message: str | None) -> str | None:
+    """libxml2's message without the synthetic root the stream wraps the log in: a log that
+    breaks off is said to end before the element left open is closed."""
+    if not message or WRAPPER.decode() not in message:
+        return message
+    message = _BROKEN_OFF.sub(r"the log ends before <\1> (opened on line \2) is closed", message)
+    return message.replace(WRAPPER.decode(), "the end of the log")
 
 
 _HOLDS = "ccstd-holds-record"  # set on a record found to hold another: the line of the first

@@ -127,3 +127,17 @@ def test_the_start_tag_limit_is_exact_wherever_the_tag_falls(
     reasons = [r["reason"] for r in rejects]
     assert (code, reasons) == ((1, ["oversized-item"]) if oversized else (0, [])), output
     assert report["read"] == before + 2 and adds_up(report)
+
+
+def test_a_log_that_breaks_off_says_so_without_naming_the_wrapper(tmp_path: Path) -> None:
+    """It said `Opening and ending tag mismatch: AccessLog line 1 and ccstd-documents`."""
+    source = tmp_path / "log.xml"
+    source.write_text('<AccessLog site="s">\n' + EVENT.format(i=1, door=1), "utf-8")
+    code, output, report, rejects = convert(tmp_path, source, *FROM)
+    assert code == 1, output
+    [broken] = rejects
+    assert broken["message"] == (
+        "malformed XML at line 3: the log ends before <AccessLog> (opened on line 1) is closed "
+        "(1 record before it read; the rest of the file is refused)"
+    )
+    assert (report["read"], report["converted"], report["rejected"]) == (2, 1, 1)
