@@ -124,11 +124,11 @@ _BROKEN_OFF = re.compile(
 )
 
 
-def _plainly(message: str | None) -> str | None:
+def _plainly(message: str | None) -> str:
     """libxml2's message without the synthetic root the stream wraps the log in: a log that
     breaks off is said to end before the element left open is closed."""
     if not message or WRAPPER.decode() not in message:
-        return message
+        return message or ""
     message = _BROKEN_OFF.sub(r"the log ends before <\1> (opened on line \2) is closed", message)
     return message.replace(WRAPPER.decode(), "the end of the log")
 
