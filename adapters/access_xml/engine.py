@@ -54,6 +54,7 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     continue
                 counts += 1
                 if stream.oversized and _oversized(element):
+                    nested = _mark_holder(element, dialect.record) or nested
                     yield _oversized_item(str(path), element, counts)
                     _release(element)
                     continue
@@ -144,6 +145,17 @@ def _enclosing_record(element: Any, record: str) -> Any:
         if isinstance(tag, str) and (tag == record or tag.endswith(suffix)):
             return node
     return None
+
+
+def _mark_holder(element: Any, record: str) -> bool:
+    """Mark the record `element` lies in, if any, as holding a record (it is then rejected as
+    nested-record when it ends, even though `element` is rejected for another reason)."""
+    enclosing = _enclosing_record(element, record)
+    if enclosing is None:
+        return False
+    if enclosing.get(_HOLDS) is None:
+        enclosing.set(_HOLDS, str(element.sourceline))
+    return True
 
 
 def _nested_item(file: str, element: Any, enclosing: Any, locator: str) -> SourceItem:

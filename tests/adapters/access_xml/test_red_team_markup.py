@@ -141,3 +141,29 @@ def test_a_log_that_breaks_off_says_so_without_naming_the_wrapper(tmp_path: Path
         "(1 record before it read; the rest of the file is refused)"
     )
     assert (report["read"], report["converted"], report["rejected"]) == (2, 1, 1)
+
+
+def test_a_record_holding_an_oversized_record_is_a_nested_record(tmp_path: Path) -> None:
+    """The outer one was `missing-required` (its fields freed with the inner one), its raw text
+    kept as `<Event …><Event/></Event>`, and a replay said the same."""
+    inner = EVENT.format(i=3, door="A" * BIG).strip()
+    outer = EVENT.format(i=2, door=1).replace("<Result", f"\n{inner}\n<Result")
+    source = tmp_path / "log.xml"
+    body = EVENT.format(i=1, door=1) + outer + EVENT.format(i=4, door=1)
+    source.write_text(f'<AccessLog site="s">\n{body}</AccessLog>\n', "utf-8")
+    code, output, report, rejects = convert(tmp_path, source, *FROM)
+    assert code == 1, output
+    assert len(events(tmp_path / "out.ndjson")) == 2
+    assert [(r["reason"], r["line"]) for r in rejects] == [
+        ("oversized-item", 4),
+        ("nested-record", 3),
+    ]
+    assert "holding another <Event> record (at line 4)" in rejects[1]["message"]
+    assert not rejects[1]["raw"]["text"]
+    assert (report["read"], report["converted"], report["rejected"]) == (4, 2, 2)
+    again = tmp_path / "again"
+    again.mkdir()
+    how = (tmp_path / "rejects.ndjson", *FROM)
+    code, output, _, replayed = convert(again, Path("--replay"), *how)
+    assert code == 1, output
+    assert [r["reason"] for r in replayed] == ["oversized-item", "nested-record"]
