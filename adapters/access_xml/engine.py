@@ -40,7 +40,7 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     one problem item that says why. Every element is freed once read, records or not, so memory
     stays flat however long the log and whatever else it holds."""
     counts, nested = 0, False
-    last_parent, prefix, around, enclosing = None, "", {}, None
+    last_parent, prefix, around, enclosing, position = None, "", {}, None, 0
     with path.open("rb") as raw:
         stream = SafeXMLStream(raw, dialect.encoding)
         try:
@@ -53,19 +53,23 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     _release(element)
                     continue
                 counts += 1
-                if stream.oversized and _oversized(element):
-                    nested = _mark_holder(element, dialect.record) or nested
-                    yield _oversized_item(str(path), element, counts)
-                    _release(element)
-                    continue
                 parent = element.getparent()
-                if parent is not last_parent:
+                if parent is not last_parent:  # its count of records kept on it, for a return
+                    if last_parent is not None:
+                        last_parent.set(_POSITION, str(position))
                     last_parent, prefix = parent, _xpath_of(element)
+                    position = int(parent.get(_POSITION, "0"))
                     around = ancestor_attributes(element)
                     enclosing = _enclosing_record(element, dialect.record)
+                position += 1  # among the records under its parent: an XPath that selects it
+                if stream.oversized and _oversized(element):
+                    nested = _mark_holder(element, dialect.record) or nested
+                    yield _oversized_item(str(path), element, f"{prefix}[{position}]")
+                    _release(element)
+                    continue
                 if enclosing is not None or (nested and element.get(_HOLDS) is not None):
                     nested = True
-                    yield _nested_item(str(path), element, enclosing, f"{prefix}[{counts}]")
+                    yield _nested_item(str(path), element, enclosing, f"{prefix}[{position}]")
                     _release(element)
                     continue
                 value = element_value(element)
@@ -77,7 +81,7 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     )
                 raw = etree.tostring(element, encoding="UTF-8")  # names stay names, not &#…;
                 yield SourceItem(
-                    str(path), f"{prefix}[{counts}]", raw, value, line=element.sourceline
+                    str(path), f"{prefix}[{position}]", raw, value, line=element.sourceline
                 )
                 _release(element)
             if not counts and seen.content:  # a log with content, none of the dialect's records
@@ -134,6 +138,7 @@ def _plainly(message: str | None) -> str:
     return message.replace(WRAPPER.decode(), "the end of the log")
 
 
+_POSITION = "ccstd-records"  # set on a parent left: how many records were read under it
 _HOLDS = "ccstd-holds-record"  # set on a record found to hold another: the line of the first
 
 
@@ -186,11 +191,10 @@ def _oversized(element: Any) -> int:
     return 0
 
 
-def _oversized_item(file: str, element: Any, count: int) -> SourceItem:
+def _oversized_item(file: str, element: Any, where: str) -> SourceItem:
     """A record holding, or held in, a start tag over 1 MiB: rejected alone, its bytes not
     kept (the rest of the log is read)."""
     size = _oversized(element)
-    where = f"{_xpath_of(element)}[{count}]"
     message = (
         f"an element whose start tag is {size:,} bytes (attributes over the 1 MiB a start tag "
         "may hold) lies in or around this record: it is rejected, the rest of the log is read"
@@ -212,8 +216,13 @@ def ancestor_attributes(element: Any) -> dict[str, dict[str, str]]:
     for node in reversed(chain):
         names.append(etree.QName(node).localname)
         if len(node.attrib):
-            attributes = {f"@{etree.QName(k).localname}": v.strip() for k, v in attributes_of(node)}
-            found["/" + "/".join(names)] = attributes
+            attributes = {
+                f"@{etree.QName(k).localname}": v.strip()
+                for k, v in attributes_of(node)
+                if not k.startswith("ccstd-")  # the engine's own marks
+            }
+            if attributes:
+                found["/" + "/".join(names)] = attributes
     return found
 
 

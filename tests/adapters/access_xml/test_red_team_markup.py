@@ -167,3 +167,31 @@ def test_a_record_holding_an_oversized_record_is_a_nested_record(tmp_path: Path)
     code, output, _, replayed = convert(again, Path("--replay"), *how)
     assert code == 1, output
     assert [r["reason"] for r in replayed] == ["oversized-item", "nested-record"]
+
+
+def test_a_locator_is_the_xpath_of_the_element_not_a_count_of_records(tmp_path: Path) -> None:
+    """After `<Event 2><Event 3/></Event>` the next top-level event was `/AccessLog/Event[4]`
+    (it is Event[3]); the first event in <Batch> was `/AccessLog/Batch/Event[2]`."""
+    inner = EVENT.format(i=3, door=2).strip()
+    outer = EVENT.format(i=2, door=1).replace("<Result", f"\n{inner}\n<Result")
+    lacking = '<Event id="{}"/>\n'
+    body = (
+        EVENT.format(i=1, door=1) + outer + lacking.format(4)
+        + '<Batch n="1">\n' + lacking.format(5) + lacking.format(6) + "</Batch>\n"
+        + lacking.format(7) + '<Batch n="2">\n' + lacking.format(8) + "</Batch>\n"
+    )  # fmt: skip
+    source = tmp_path / "log.xml"
+    source.write_text(f'<AccessLog site="s">\n{body}</AccessLog>\n', "utf-8")
+    code, output, report, rejects = convert(tmp_path, source, *FROM)
+    assert code == 1, output
+    assert [r["locator"] for r in rejects] == [
+        "/AccessLog/Event/Event[1]",
+        "/AccessLog/Event[2]",
+        "/AccessLog/Event[3]",
+        "/AccessLog/Batch/Event[1]",
+        "/AccessLog/Batch/Event[2]",
+        "/AccessLog/Event[4]",
+        "/AccessLog/Batch/Event[1]",
+    ]
+    assert all("ccstd" not in str(r.get("context")) for r in rejects)
+    assert (report["read"], report["converted"], report["rejected"]) == (8, 1, 7)
