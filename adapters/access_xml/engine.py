@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,10 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
     one problem item that says why. Every element is freed once read, records or not, so memory
     stays flat however long the log and whatever else it holds."""
     counts, nested = 0, False
-    last_parent, prefix, around, enclosing = None, "", {}, None
+    last_parent, prefix, around, enclosing, position = None, "", {}, None, 0
     with path.open("rb") as raw:
+        stream = SafeXMLStream(raw, dialect.encoding)
         try:
-            stream = SafeXMLStream(raw, dialect.encoding)
             seen = _Seen()
             for element in _records(stream, dialect.record, seen):
                 if element.tag == _REFUSED_TAG:  # a document of the log refused as a whole
@@ -52,18 +53,23 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     _release(element)
                     continue
                 counts += 1
-                if stream.oversized and _oversized(element):
-                    yield _oversized_item(str(path), element, counts)
-                    _release(element)
-                    continue
                 parent = element.getparent()
-                if parent is not last_parent:
+                if parent is not last_parent:  # its count of records kept on it, for a return
+                    if last_parent is not None:
+                        last_parent.set(_POSITION, str(position))
                     last_parent, prefix = parent, _xpath_of(element)
+                    position = int(parent.get(_POSITION, "0"))
                     around = ancestor_attributes(element)
                     enclosing = _enclosing_record(element, dialect.record)
+                position += 1  # among the records under its parent: an XPath that selects it
+                if stream.oversized and _oversized(element):
+                    nested = _mark_holder(element, dialect.record) or nested
+                    yield _oversized_item(str(path), element, f"{prefix}[{position}]")
+                    _release(element)
+                    continue
                 if enclosing is not None or (nested and element.get(_HOLDS) is not None):
                     nested = True
-                    yield _nested_item(str(path), element, enclosing, f"{prefix}[{counts}]")
+                    yield _nested_item(str(path), element, enclosing, f"{prefix}[{position}]")
                     _release(element)
                     continue
                 value = element_value(element)
@@ -75,14 +81,16 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
                     )
                 raw = etree.tostring(element, encoding="UTF-8")  # names stay names, not &#…;
                 yield SourceItem(
-                    str(path), f"{prefix}[{counts}]", raw, value, line=element.sourceline
+                    str(path), f"{prefix}[{position}]", raw, value, line=element.sourceline
                 )
                 _release(element)
             if not counts and seen.content:  # a log with content, none of the dialect's records
                 yield SourceItem(str(path), "document", b"", reason="no-records",
                                  problem=seen.no_records(dialect))  # fmt: skip
         except UnsafeXMLError as exc:
-            yield _refused(path, "document", f"unsafe XML refused: {exc}", counts)
+            line = stream.error_line
+            where = f"document at line {line}" if line else "document"
+            yield _refused(path, where, f"unsafe XML refused: {exc}", counts, line=line)
         except NotXMLError as exc:
             yield _refused(path, "document", f"not XML: {exc}", counts)
         except EncodingMismatchError as exc:
@@ -92,13 +100,18 @@ def read_records(path: Path, dialect: Dialect) -> Iterator[SourceItem]:
             yield _refused(path, "document", message, counts, "unsupported-encoding")
         except (etree.XMLSyntaxError, UnicodeError, LookupError) as exc:
             where = f" at line {exc.lineno}" if isinstance(exc, etree.XMLSyntaxError) else ""
-            message = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)[:200]
+            message = _plainly(exc.msg) if isinstance(exc, etree.XMLSyntaxError) else str(exc)[:200]
             message = message or f"{type(exc).__name__} without a message from the parser"
             yield _refused(path, f"document{where}", f"malformed XML{where}: {message}", counts)
 
 
 def _refused(
-    path: Path, where: str, message: str, counts: int, reason: str = "unreadable-item"
+    path: Path,
+    where: str,
+    message: str,
+    counts: int,
+    reason: str = "unreadable-item",
+    line: int | None = None,
 ) -> SourceItem:
     """The rest of a file the parser cannot go on with, as one item: the message on one line,
     saying how many records before it were read (each an item of its own)."""
@@ -106,9 +119,26 @@ def _refused(
     if counts:
         read = "1 record" if counts == 1 else f"{counts:,} records"
         message += f" ({read} before it read; the rest of the file is refused)"
-    return SourceItem(str(path), where, b"", problem=message, reason=reason)
+    return SourceItem(str(path), where, b"", problem=message, reason=reason, line=line)
 
 
+_BROKEN_OFF = re.compile(
+    r"Opening and ending tag mismatch: (\S+) line (\d+) and "
+    + re.escape(WRAPPER.decode())
+    + r"(?:, line \d+, column \d+)?"
+)
+
+
+def _plainly(message: str | None) -> str:
+    """libxml2's message without the synthetic root the stream wraps the log in: a log that
+    breaks off is said to end before the element left open is closed."""
+    if not message or WRAPPER.decode() not in message:
+        return message or ""
+    message = _BROKEN_OFF.sub(r"the log ends before <\1> (opened on line \2) is closed", message)
+    return message.replace(WRAPPER.decode(), "the end of the log")
+
+
+_POSITION = "ccstd-records"  # set on a parent left: how many records were read under it
 _HOLDS = "ccstd-holds-record"  # set on a record found to hold another: the line of the first
 
 
@@ -120,6 +150,17 @@ def _enclosing_record(element: Any, record: str) -> Any:
         if isinstance(tag, str) and (tag == record or tag.endswith(suffix)):
             return node
     return None
+
+
+def _mark_holder(element: Any, record: str) -> bool:
+    """Mark the record `element` lies in, if any, as holding a record (it is then rejected as
+    nested-record when it ends, even though `element` is rejected for another reason)."""
+    enclosing = _enclosing_record(element, record)
+    if enclosing is None:
+        return False
+    if enclosing.get(_HOLDS) is None:
+        enclosing.set(_HOLDS, str(element.sourceline))
+    return True
 
 
 def _nested_item(file: str, element: Any, enclosing: Any, locator: str) -> SourceItem:
@@ -150,11 +191,10 @@ def _oversized(element: Any) -> int:
     return 0
 
 
-def _oversized_item(file: str, element: Any, count: int) -> SourceItem:
+def _oversized_item(file: str, element: Any, where: str) -> SourceItem:
     """A record holding, or held in, a start tag over 1 MiB: rejected alone, its bytes not
     kept (the rest of the log is read)."""
     size = _oversized(element)
-    where = f"{_xpath_of(element)}[{count}]"
     message = (
         f"an element whose start tag is {size:,} bytes (attributes over the 1 MiB a start tag "
         "may hold) lies in or around this record: it is rejected, the rest of the log is read"
@@ -175,9 +215,14 @@ def ancestor_attributes(element: Any) -> dict[str, dict[str, str]]:
     names: list[str] = []
     for node in reversed(chain):
         names.append(etree.QName(node).localname)
-        if node.attrib:
-            attributes = {f"@{etree.QName(k).localname}": v.strip() for k, v in node.attrib.items()}
-            found["/" + "/".join(names)] = attributes
+        if len(node.attrib):
+            attributes = {
+                f"@{etree.QName(k).localname}": v.strip()
+                for k, v in attributes_of(node)
+                if not k.startswith("ccstd-")  # the engine's own marks
+            }
+            if attributes:
+                found["/" + "/".join(names)] = attributes
     return found
 
 
@@ -278,12 +323,25 @@ def _release(element: Any) -> None:
         del parent[0]
 
 
+_MANY_ATTRIBUTES = 64  # past this, attributes are read through XPath (see attributes_of)
+
+
+def attributes_of(element: Any) -> list[tuple[str, str]]:
+    """An element's attributes as (name, value) pairs, in time linear in their number: lxml's
+    `items()` looks each value up by name along the element's attribute list (quadratic: 110,000
+    attributes in one start tag took a minute), so past a few dozen the values come from
+    libxml2's `@*` in one pass instead."""
+    if len(element.keys()) <= _MANY_ATTRIBUTES:
+        return element.items()  # type: ignore[no-any-return]
+    return [(str(value.attrname), str(value)) for value in element.xpath("@*")]
+
+
 def element_value(element: Any) -> Any:
     """An element as a nested dict: `@attr`, child elements by local name, `#text` (after the
     attributes, before the children); an element with neither attributes nor children is its
     text; attribute values are trimmed as text is. One pass over the children; a leaf child
     without attributes is read without a call."""
-    attributes = element.items()
+    attributes = attributes_of(element)
     node: dict[str, Any] = (
         {"@" + k.rpartition("}")[2]: v.strip() for k, v in attributes} if attributes else {}
     )
@@ -299,7 +357,7 @@ def element_value(element: Any) -> Any:
             if text:
                 node["#text"] = text
         name = tag.rpartition("}")[2]
-        if len(child) or child.items():
+        if len(child) or child.keys():
             value = element_value(child)
         else:
             value = child.text

@@ -44,6 +44,8 @@ class EncodingMismatchError(UnsupportedEncodingError):
     after part of it was read (a document whose first MiB is ASCII): the file is refused."""
 
 
+# What stops the stream: raised once the records read before it are parsed.
+_STOPS = (UnsafeXMLError, UnsupportedEncodingError, NotXMLError, UnicodeError, LookupError)
 REFUSED = b"ccstd-refused"  # the element standing for a refused document in the stream
 _HOLD = 9  # bytes kept back so that a byte-order mark + `<?xml ` never straddles a read
 
@@ -125,16 +127,26 @@ class SafeXMLStream:
         self._wide: codecs.IncrementalDecoder | None = None  # a UTF-16/UTF-32 source
         self._first = True
         self._done = False
-        self._skipping: _OversizedTag | None = None  # a start tag too long to pass on
+        self._skipping: _Skipped | None = None  # markup too long to pass on, being skipped
         self.oversized = 0  # start tags replaced so far (see _OversizedTag)
+        self._error: Exception | None = None  # raised once what was read before it is parsed
+        self._lines = 0  # newlines passed on to the parser
+        self.error_line: int | None = None  # the line of what made the stream stop
 
     def read(self, size: int = -1) -> bytes:
         """Up to `size` bytes (lxml asks for a few KiB at a time)."""
         while not self._done and (size < 0 or len(self._pending) < size):
-            self._fill()
+            try:
+                self._fill()
+            except _STOPS as exc:  # the records before it are parsed first, then it is raised
+                self._error, self._done = exc, True
+                self.error_line = self._lines + self._pending.count(b"\n") + 1
         if size < 0:
             size = len(self._pending)
         out, self._pending = self._pending[:size], self._pending[size:]
+        if not out and self._error is not None:
+            raise self._error
+        self._lines += out.count(b"\n")
         return out
 
     def _fill(self) -> None:
@@ -146,30 +158,59 @@ class SafeXMLStream:
             chunk = self._wide.decode(chunk, final=end).encode("utf-8")
         else:
             chunk = self._documents(chunk, end)
+        for at in range(0, max(len(chunk), 1), _CHUNK):  # 1 MiB at a time, however it grew
+            self._take(chunk[at : at + _CHUNK], end and at + _CHUNK >= len(chunk))
+
+    def _take(self, piece: bytes, end: bool) -> None:
+        """Pass on the carry and `piece` (at most 1 MiB), but for markup they cut short (held
+        as the next carry), or markup over 1 MiB (skipped: see _skipping)."""
         if self._skipping is not None:
-            chunk = self._skip(chunk)
-        text = self._carry + chunk
+            piece = self._skip(piece)
+        text, self._carry = self._carry + piece, b""
+        if len(text) > _MAX_CARRY and len(text) > len(piece) and _START_TAG.match(text):
+            end_of_tag = _tag_end(text)  # a start tag begun in the carry: its exact length
+            if end_of_tag is None or end_of_tag > _MAX_CARRY:
+                text = self._begin_skip(text)
         if end:
-            self._pending += self._clean(text) + b"</" + WRAPPER + b">"
-            self._carry, self._done = b"", True
+            tail = self._skipping.replacement(closed=False) if self._skipping else b""
+            self._pending += self._clean(text) + tail + b"</" + WRAPPER + b">"
+            self._done = True
             return
         cut = _safe_cut(text)
         self._pending += self._clean(text[:cut])
         self._carry = text[cut:]
         if len(self._carry) > _MAX_CARRY:
-            if not _START_TAG.match(self._carry):
-                raise UnsafeXMLError("a markup declaration longer than 1 MiB")
-            self._skipping, self._carry = _OversizedTag(self._carry), b""
+            self._carry = self._begin_skip(self._carry)
+
+    def _begin_skip(self, text: bytes) -> bytes:
+        """Skip the markup over 1 MiB `text` begins with: a start tag (_OversizedTag), an end
+        tag, a comment or processing instruction (_Skipped); what follows it (after what
+        stands for it) if it ends in `text`. A CDATA section, DOCTYPE or other declaration
+        that long is refused (UnsafeXMLError)."""
+        skipping: _Skipped
+        if text.startswith(b"<!--"):
+            skipping = _SkippedComment(b"-->", 4)
+        elif text.startswith(b"<?"):
+            skipping = _SkippedComment(b"?>", 2)
+        elif text.startswith(b"</"):
+            skipping = _LongEndTag(text)
+        elif _START_TAG.match(text):
+            skipping = _OversizedTag(text)
             self.oversized += 1
+        else:
+            what = "a CDATA section" if text.startswith(b"<![CDATA[") else "a markup declaration"
+            raise UnsafeXMLError(f"{what} longer than 1 MiB")
+        self._skipping = skipping
+        return self._skip(text[skipping.start :])
 
     def _skip(self, chunk: bytes) -> bytes:
-        """What follows the end of the start tag being skipped (the tag, replaced, first);
+        """What follows the end of the markup being skipped (the markup, replaced, first);
         nothing while it lasts."""
         assert self._skipping is not None
         rest = self._skipping.feed(chunk)
         if rest is None:
             return b""
-        replaced, self._skipping = self._skipping.replacement(), None
+        replaced, self._skipping = self._skipping.replacement(closed=True), None
         return replaced + rest
 
     def _documents(self, chunk: bytes, end: bool) -> bytes:
@@ -240,18 +281,26 @@ class SafeXMLStream:
             raise NotXMLError("the content does not begin with markup")
         return chunk
 
-    @staticmethod
-    def _clean(text: bytes) -> bytes:
-        if b"<!ENTITY" in text:
+    def _clean(self, text: bytes) -> bytes:
+        """`text` without declarations and plain DOCTYPEs; at an entity declaration or internal
+        DTD subset, what comes before it is passed on, then UnsafeXMLError."""
+        entity = text.find(b"<!ENTITY")
+        subset = next((m.start() for m in _DOCTYPE.finditer(text) if m.group(1)), -1)
+        if entity != -1 and (subset == -1 or entity < subset):
+            self._pending += _plain(text[:entity])
             raise UnsafeXMLError(
                 "entity declarations are refused (entity expansion, external entities)"
             )
-        for match in _DOCTYPE.finditer(text):
-            if match.group(1):
-                raise UnsafeXMLError(
-                    "a DOCTYPE with an internal subset is refused (entity declarations)"
-                )
-        return _DOCTYPE_WHOLE.sub(b"", _DECLARATION.sub(b"", text))
+        if subset != -1:
+            self._pending += _plain(text[:subset])
+            raise UnsafeXMLError(
+                "a DOCTYPE with an internal subset is refused (entity declarations)"
+            )
+        return _plain(text)
+
+
+def _plain(text: bytes) -> bytes:
+    return _DOCTYPE_WHOLE.sub(b"", _DECLARATION.sub(b"", text))
 
 
 _DOCTYPE_WHOLE = re.compile(rb"<!DOCTYPE[^>\[]*>")
@@ -305,7 +354,73 @@ _START_TAG = re.compile(rb"<([A-Za-z_:\x80-\xff][^\s/>]*)")
 _IN_TAG = re.compile(rb"""[^"'>]*(?:(?:"[^"]*"|'[^']*')[^"'>]*)*""")
 
 
-class _OversizedTag:
+class _Skipped:
+    """Markup over 1 MiB, skipped as it is read, standing for it what the parser reads in its
+    place; `start`: where in the markup's first bytes its feed begins."""
+
+    start = 0
+
+    def feed(self, data: bytes) -> bytes | None:
+        """Take the markup's next bytes; what follows its end, or None if it goes on."""
+        raise NotImplementedError
+
+    def replacement(self, closed: bool) -> bytes:
+        """What the parser reads in its place (`closed`: the markup ended before the file)."""
+        raise NotImplementedError
+
+
+class _SkippedComment(_Skipped):
+    """A comment or processing instruction over 1 MiB (`<!-- 3 MiB -->`, `<?pi 3 MiB?>`):
+    the parser, which drops both, reads an empty comment holding its newlines instead, so
+    the records around it convert and later line numbers stay right."""
+
+    def __init__(self, terminator: bytes, start: int) -> None:
+        self.start = start
+        self._terminator = terminator
+        self._kept = b""  # the last bytes read, which the terminator may begin in
+        self._newlines = 0
+
+    def feed(self, data: bytes) -> bytes | None:
+        seen = self._kept + data
+        end = seen.find(self._terminator)
+        if end == -1:
+            self._newlines += data.count(b"\n")
+            self._kept = seen[1 - len(self._terminator) :]
+            return None
+        self._newlines += seen.count(b"\n", len(self._kept), end)
+        return seen[end + len(self._terminator) :]
+
+    def replacement(self, closed: bool) -> bytes:
+        return b"<!--" + b"\n" * self._newlines + (b"-->" if closed else b"")
+
+
+_END_TAG = re.compile(rb"</([^\s>]*)")
+
+
+class _LongEndTag(_Skipped):
+    """An end tag over 1 MiB (`</Event` and megabytes of spaces): passed on as the end tag
+    alone, its newlines after it; with anything but whitespace after its name, as an end tag
+    the parser refuses, as it would have."""
+
+    def __init__(self, text: bytes) -> None:
+        name = _END_TAG.match(text)
+        assert name is not None
+        self._name, self.start = name.group(1), name.end()
+        self._newlines, self._other = 0, False
+
+    def feed(self, data: bytes) -> bytes | None:
+        end = data.find(b">")
+        inside = data if end == -1 else data[:end]
+        self._newlines += inside.count(b"\n")
+        self._other = self._other or bool(inside.translate(None, b" \t\r\n"))
+        return None if end == -1 else data[end + 1 :]
+
+    def replacement(self, closed: bool) -> bytes:
+        name = b"</" + self._name + (b" !" if self._other else b"")
+        return name + (b">" if closed else b"") + b"\n" * self._newlines
+
+
+class _OversizedTag(_Skipped):
     """A start tag longer than 1 MiB (a 12 MB attribute), passed to the parser as the same
     element without its attributes, marked `ccstd-oversized` with the bytes it held, so
     that the record holding it is rejected alone and the rest of the log is read (libxml2
@@ -315,15 +430,12 @@ class _OversizedTag:
     def __init__(self, start: bytes) -> None:
         name = _START_TAG.match(start)
         assert name is not None
-        self._name = name.group(1)
-        self._size, self._newlines = 0, 0
+        self._name, self.start = name.group(1), name.end()
+        self._size, self._newlines = name.end(), 0
         self._quote = b""  # the quote of a value the tag is inside, if any
         self._last = b""  # the byte before the closing `>` (`/` for an empty element)
-        self.feed(start[name.end() :])
-        self._size += name.end()
 
     def feed(self, data: bytes) -> bytes | None:
-        """Take the tag's next bytes; what follows its end, or None if it goes on."""
         at = 0
         if self._quote:
             close = data.find(self._quote)
@@ -350,18 +462,49 @@ class _OversizedTag:
         self._size += len(data)
         self._newlines += data.count(b"\n")
 
-    def replacement(self) -> bytes:
+    def replacement(self, closed: bool) -> bytes:
         """The tag as the parser reads it: the element, marked, its newlines kept (after it,
-        so that the element keeps the line it starts on)."""
-        close = b"/>" if self._last == b"/" else b">"
+        so that the element keeps the line it starts on); not closed if the file ends in it."""
+        close = (b"/>" if self._last == b"/" else b">") if closed else b""
         marked = b'<%s %s="%d"' % (self._name, OVERSIZED.encode(), self._size + 1)
         return marked + close + b"\n" * self._newlines
 
 
+def _tag_end(text: bytes) -> int | None:
+    """Where the start tag `text` begins with ends (past its `>`); None if not in `text`."""
+    inside = _IN_TAG.match(text, 1)
+    assert inside is not None  # matches the empty string at least
+    return inside.end() + 1 if text[inside.end() : inside.end() + 1] == b">" else None
+
+
+_CONSTRUCT = re.compile(rb"<!--|<\?|<!\[CDATA\[")
+_CLOSES = {b"<!--": b"-->", b"<?": b"?>", b"<![CDATA[": b"]]>"}
+
+
+def _constructs(text: bytes) -> tuple[int, int]:
+    """The comments, processing instructions and CDATA sections of `text`, in order (a `<`
+    inside one is not markup): where one begins that does not end in `text` (-1: none), and
+    where the last that does ends."""
+    if b"<!" not in text and b"<?" not in text:
+        return -1, 0
+    at = after = 0
+    while (found := _CONSTRUCT.search(text, at)) is not None:
+        close = _CLOSES[found.group()]
+        end = text.find(close, found.end())
+        if end == -1:
+            return found.start(), after
+        at = after = end + len(close)
+    return -1, after
+
+
 def _safe_cut(text: bytes) -> int:
-    """Where to split so that no declaration, DOCTYPE or start tag straddles the cut (a start
-    tag over 1 MiB is then replaced: _OversizedTag)."""
-    last_open = text.rfind(b"<")
+    """Where to split so that no declaration, DOCTYPE, start tag, comment, processing
+    instruction or CDATA section straddles the cut (markup over 1 MiB is then skipped:
+    SafeXMLStream._begin_skip)."""
+    unclosed, after = _constructs(text)
+    if unclosed != -1:
+        return unclosed
+    last_open = text.rfind(b"<", after)
     if last_open == -1:
         return len(text)
     if _START_TAG.match(text, last_open):  # a start tag: closed by a `>` outside its values

@@ -126,8 +126,8 @@ def test_a_record_inside_another_is_named_so_both_ways(tmp_path: Path) -> None:
         "2024-05-01T07:00:04+08:00",
     ]
     assert [(r["reason"], r["locator"], r["line"]) for r in rejects] == [
-        ("nested-record", "/AccessLog/Event/Event[2]", 4),
-        ("nested-record", "/AccessLog/Event[3]", 3),
+        ("nested-record", "/AccessLog/Event/Event[1]", 4),
+        ("nested-record", "/AccessLog/Event[2]", 3),
     ]
     assert "inside another <Event> record (/AccessLog/Event at line 3)" in rejects[0]["message"]
     assert "holding another <Event> record (at line 4)" in rejects[1]["message"]
