@@ -233,7 +233,7 @@ _SWEEP_EVERY = 1024  # elements other than records read between two sweeps
 
 class _Seen:
     """What a log held besides records: whether any document had content (an element inside
-    its root, or a root with attributes or text), and the first few element names, so that a
+    its root, or a root with text), and the first few element names, so that a
     dialect whose `record` matches nothing says what the log holds instead."""
 
     _KEPT = 4  # names kept of the roots, and of the elements inside them
@@ -249,8 +249,8 @@ class _Seen:
             return
         name = etree.QName(element).localname[:64]
         if parent.tag == _WRAPPER_TAG:  # a document's root
-            text = element.text
-            self.content = self.content or bool(element.attrib or (text and text.strip()))
+            text = element.text  # a root with attributes only is an empty log (a site's)
+            self.content = self.content or bool(text and text.strip())
             names = self.roots
         else:
             self.content = True
