@@ -433,7 +433,7 @@ def _patient(
     _telecom(resource.get("telecom") or [], record, region or context.options.default_region,
              dropped)  # fmt: skip
     _deceased(resource, record, dropped)
-    us_core = _us_core(resource.get("extension") or [], dropped)
+    us_core = _us_core(resource, dropped)
     if us_core:
         record["extensions"] = {US_CORE: us_core}
     return None
@@ -668,10 +668,12 @@ def country_code(value: Any) -> str | None:
         return None
 
 
-def _us_core(extensions: list[dict[str, Any]], dropped: Drops) -> Record:
+def _us_core(resource: dict[str, Any], dropped: Drops) -> Record:
     """The US Core race, ethnicity and birth sex; one whose value is absent (a data-absent-
-    reason on its `_valueCode`) is not carried, and the ledger tells why."""
+    reason on its `_valueCode`) is not carried, and the ledger tells why. A race or ethnicity
+    `text` is screened (`screened`), also against the Patient's own names and identifiers."""
     found: Record = {}
+    extensions = resource.get("extension") or []
     for name, url in TABLES["extensions"].items():
         for index, ext in enumerate(extensions):
             if ext.get("url") != url:
@@ -685,12 +687,28 @@ def _us_core(extensions: list[dict[str, Any]], dropped: Drops) -> Record:
                 parts = [e for e in ext.get("extension") or [] if isinstance(e, dict)]
                 codings = [e.get("valueCoding") for e in parts if e.get("url") == "ombCategory"]
                 codes = [c["code"] for c in codings if isinstance(c, dict) and c.get("code")]
-                text = next((e.get("valueString") for e in parts if e.get("url") == "text"), None)
+                text = _us_core_text(ext, f"extension[{index}]", resource, dropped)
                 if codes or text is not None:
                     found[name] = {"codes": codes, "text": text}
                 else:
                     dropped.append((f"extension[{index}]", _NO_EXTENSION_VALUE))
     return found
+
+
+def _us_core_text(
+    extension: dict[str, Any], path: str, resource: dict[str, Any], dropped: Drops
+) -> Any:
+    """The `text` of a US Core race or ethnicity, screened: plain text copied in clear."""
+    for index, part in enumerate(extension.get("extension") or []):
+        if isinstance(part, dict) and part.get("url") == "text":
+            text, at = part.get("valueString"), f"{path}.extension[{index}]"
+            own = People()
+            own.remember(resource, displays=False)
+            if isinstance(text, str) and own.names_someone(text):
+                dropped.append((at, NAMES_SOMEONE))
+                return None
+            return screened(text, at, dropped)
+    return None
 
 
 _NO_EXTENSION_VALUE = "an extension with no value (no code, no text): nothing to carry"
