@@ -149,6 +149,8 @@ def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) ->
     refuses) is given whole: `without_elements` folds it into the extension."""
     if _is_value_sibling(resource, loc):
         return loc
+    if (sibling := _bad_sibling(resource, loc)) is not None:
+        return sibling
     names, urls = MAPPED_ELEMENTS.get(kind, (frozenset(), frozenset()))
     if not loc or not isinstance(loc[0], str) or loc[0] not in resource or loc[0] in names:
         return None
@@ -228,12 +230,30 @@ def _is_value_sibling(resource: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     return isinstance(_at(resource, loc), dict) and isinstance(_at(resource, loc[:-1]), dict)
 
 
+_SIBLING = "_"  # the first part of an `Element` that is a malformed `_x` sibling (`_bad_sibling`)
+
+
+def _bad_sibling(resource: dict[str, Any], loc: tuple[Any, ...]) -> Element | None:
+    """An invalid `_x` sibling within an element (`name.0._given` not a list, an extension's
+    `_valueCode` that is not an object) as (`_SIBLING`, *its place), else None: it holds only a
+    primitive's id and extensions, which the record does not carry, so it is left out alone."""
+    for index, part in enumerate(loc):
+        if index and isinstance(part, str) and part.startswith("_"):
+            parent = _at(resource, loc[:index])
+            return (_SIBLING, *loc[: index + 1]) if isinstance(parent, dict) else None
+    return None
+
+
 def _folded(resource: dict[str, Any], locs: list[tuple[Any, ...]]) -> dict[str, Any]:
     """The resource with each extension's `_value[x]` at `locs` taken out, and the extensions
     it holds (a data-absent-reason) appended to the extension's own: the R4B models take that
-    shape, and `absent_reason` reads it. An extension keeps its value, if it has one."""
+    shape, and `absent_reason` reads it. An extension keeps its value, if it has one. A
+    malformed `_x` sibling (`_bad_sibling`) is taken out alone."""
     fixed = copy.deepcopy(resource)
     for loc in locs:
+        if loc[0] == _SIBLING:
+            _at(fixed, loc[1:-1]).pop(loc[-1], None)
+            continue
         extension = _at(fixed, loc[:-1])
         held = extension.pop(loc[-1]).get("extension")
         if isinstance(held, list) and held:
@@ -267,6 +287,11 @@ def without_elements(
     """The resource without the invalid elements, and each as dropped with the error's reason;
     an extension's `_value[x]` (`unused_element`) is folded into it, not dropped."""
     folds = [e for e in elements if e is not None and len(e) > 2]
+    siblings: dict[str, str] = {}
+    for element, error in zip(elements, errors, strict=True):
+        if element is not None and element[0] == _SIBLING:
+            why = f"not valid FHIR ({dotted(error['loc'])}: {error['msg']}): a primitive's id and "
+            siblings.setdefault(ledger_path(element[1:]), why + "extensions, left out")
     if folds:
         resource = _folded(resource, folds)
         kept = [(e, r) for e, r in zip(elements, errors, strict=True) if e is None or len(e) <= 2]
@@ -289,7 +314,7 @@ def without_elements(
             repaired[name] = kept
         else:
             del repaired[name]
-    return repaired, list(dropped.items())
+    return repaired, [*siblings.items(), *dropped.items()]
 
 
 def parsed_numbers(resource: dict[str, Any], model: Any) -> dict[str, Any]:
