@@ -439,7 +439,7 @@ def _patient(
     _name(resource.get("name") or [], record, dropped)
     _identifiers(resource, record, dropped)
     gender = resource.get("gender")
-    if gender is None and _absent(resource.get("_gender")):
+    if absent_stands_for(resource, "_gender", dropped):
         gender = "unknown"  # a data-absent-reason: GB/T 2261.1 has "unknown" (0)
         dropped.append(("_gender", "a data-absent-reason: carried as gender 'unknown' (0)"))
     if gender in TABLES["gender"]:
@@ -484,6 +484,45 @@ def _deceased(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
 def _absent(element: Any) -> bool:
     """Whether a primitive's `_x` element carries a data-absent-reason extension."""
     return absent_reason(element) is not None
+
+
+def absent_stands_for(resource: dict[str, Any], key: str, dropped: Drops) -> bool:
+    """Whether a data-absent-reason (with a code of its code system) in the `_x` sibling `key`
+    stands for the value of x, absent: then the mapping carries "unknown" where the standard
+    has it. Otherwise the sibling, if any, is dropped with the reason: beside a value (which is
+    carried), or without a data-absent-reason (only an id or other extensions: nothing to carry)."""
+    sibling = resource.get(key)
+    if sibling is None:
+        return False
+    if resource.get(key[1:]) is not None:
+        dropped.append((key, _BESIDE_VALUE))
+        return False
+    extensions = sibling.get("extension") if isinstance(sibling, dict) else None
+    for ext in extensions if isinstance(extensions, list) else ():
+        if isinstance(ext, dict) and ext.get("url") == DATA_ABSENT:
+            if ext.get("valueCode") in _ABSENT_REASONS:
+                return True
+            dropped.append((key, _NOT_A_REASON))
+            return False
+    dropped.append((key, _NO_REASON))
+    return False
+
+
+_BESIDE_VALUE = "a value's id and extensions beside the value: the value is carried, not these"
+_NOT_A_REASON = "a data-absent-reason whose code is not one of its code system: not carried"
+_NO_REASON = "a value's id and extensions without a data-absent-reason: nothing to carry"
+
+
+def _status_or_absent(kind: str, resource: dict[str, Any], dropped: Drops) -> Any:
+    """The status, or "unknown" when a data-absent-reason stands for it; None: neither."""
+    if absent_stands_for(resource, "_status", dropped):
+        return "unknown"
+    return resource.get("status")
+
+
+def _no_status(kind: str) -> Rejected:
+    message = f"{kind}.status: absent, and no data-absent-reason stands for it"
+    return Rejected("missing-required", message, f"{kind}.status")
 
 
 def _absent_value(reason: str) -> str:
@@ -627,6 +666,8 @@ def _telecom(points: list[dict[str, Any]], record: Record, region: str, dropped:
     for index, point in enumerate(points):
         system, value, path = point.get("system"), point.get("value"), f"telecom[{index}]"
         if not value:
+            reason = absent_reason(point.get("_value"))
+            dropped.append((path, _absent_value(reason) if reason else _NO_CONTACT_VALUE))
             continue
         if system not in ("phone", "email"):
             dropped.append((path, f"a {system or 'untyped'} contact is not carried"))
@@ -649,6 +690,7 @@ def _telecom(points: list[dict[str, Any]], record: Record, region: str, dropped:
 
 
 _PHONE_USES = (None, "mobile", "home")
+_NO_CONTACT_VALUE = "a contact without a value: nothing to carry"
 
 
 def _address(address: dict[str, Any], record: Record, dropped: Drops) -> None:
@@ -748,7 +790,8 @@ def _observation(
         return Rejected(
             "missing-required", "an Observation needs a code and a Patient subject", "code/subject"
         )
-    status = resource.get("status", "unknown")  # also for a data-absent-reason (`_status`)
+    if (status := _status_or_absent("Observation", resource, dropped)) is None:
+        return _no_status("Observation")
     if (wrong := status_problem("Observation", "status", status)) is not None:
         return wrong
     record.update(subject=subject, status=status, **codes)
@@ -861,10 +904,11 @@ def _immunization(
         if any(path == "occurrenceDateTime" for path, _ in dropped):
             message += " with a day (its occurrenceDateTime gives a year or month alone)"
         return Rejected("missing-required", message, "vaccineCode/patient/occurrenceDateTime")
-    if "status" not in resource and absent_reason(resource.get("_status")):
+    if absent_stands_for(resource, "_status", dropped):
         message = "Immunization.status: absent (a data-absent-reason), and no status is invented"
         return Rejected("missing-required", message, "Immunization.status")
-    status = resource.get("status", "completed")
+    if (status := resource.get("status")) is None:
+        return _no_status("Immunization")
     if (wrong := status_problem("Immunization", "status", status)) is not None:
         return wrong
     record.update(
@@ -896,7 +940,8 @@ def _encounter(
     if subject is None:
         return Rejected("missing-required", "an Encounter needs a Patient subject", "subject")
     kind = resource.get("class") or {}
-    status = resource.get("status", "unknown")  # also for a data-absent-reason (`_status`)
+    if (status := _status_or_absent("Encounter", resource, dropped)) is None:
+        return _no_status("Encounter")
     if (wrong := status_problem("Encounter", "status", status)) is not None:
         return wrong
     record.update(
