@@ -151,6 +151,8 @@ def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) ->
         return loc
     if (sibling := _bad_sibling(resource, loc)) is not None:
         return sibling
+    if loc and isinstance(loc[0], str) and loc[0].startswith("_") and loc[0] in resource:
+        return (loc[0],)  # a top-level `_x` sibling (`_gender`): left out whole
     names, urls = MAPPED_ELEMENTS.get(kind, (frozenset(), frozenset()))
     if not loc or not isinstance(loc[0], str) or loc[0] not in resource or loc[0] in names:
         return None
@@ -251,10 +253,13 @@ def _folded(resource: dict[str, Any], locs: list[tuple[Any, ...]]) -> dict[str, 
     malformed `_x` sibling (`_bad_sibling`) is taken out alone."""
     fixed = copy.deepcopy(resource)
     for loc in locs:
+        parent = _at(fixed, loc[1:-1] if loc[0] == _SIBLING else loc[:-1])
+        if not isinstance(parent, dict) or loc[-1] not in parent:
+            continue  # within a sibling taken out already
         if loc[0] == _SIBLING:
-            _at(fixed, loc[1:-1]).pop(loc[-1], None)
+            parent.pop(loc[-1])
             continue
-        extension = _at(fixed, loc[:-1])
+        extension = parent
         held = extension.pop(loc[-1]).get("extension")
         if isinstance(held, list) and held:
             own = extension.get("extension")
@@ -754,9 +759,12 @@ def _us_core(resource: dict[str, Any], dropped: Drops) -> Record:
                 parts = [e for e in ext.get("extension") or [] if isinstance(e, dict)]
                 codings = [e.get("valueCoding") for e in parts if e.get("url") == "ombCategory"]
                 codes = [c["code"] for c in codings if isinstance(c, dict) and c.get("code")]
+                before = len(dropped)
                 text = _us_core_text(ext, f"extension[{index}]", resource, dropped)
                 if codes or text is not None:
                     found[name] = {"codes": codes, "text": text}
+                elif len(dropped) > before:  # its text alone, left out: the whole extension
+                    dropped.append((f"extension[{index}]", dropped.pop()[1]))
                 else:
                     dropped.append((f"extension[{index}]", _NO_EXTENSION_VALUE))
     return found

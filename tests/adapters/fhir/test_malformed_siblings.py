@@ -53,3 +53,14 @@ def test_a_birthsex_code_beside_a_malformed_sibling_is_kept(tmp_path: Path) -> N
     report = ledger(out)
     assert report["mapped"][LEAF] == 1
     assert "a primitive's id and extensions, left out" in report["dropped"][LEAF]["reason"]
+
+
+def test_a_fold_inside_a_malformed_sibling_is_no_crash(tmp_path: Path) -> None:
+    held = {"extension": [{"url": "http://example.org/u", "_valueCode": {"id": "a"}}]}
+    name = {"family": "Doe", "given": ["Jane", "Ann"], "_given": [held, "bad"]}
+    source = tmp_path / "p.ndjson"
+    source.write_text(ndjson(patient(name=[name])))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    assert len(lines(out / "records.ndjson")) == 1
+    assert "Patient.name._given" in ledger(out)["dropped"]

@@ -63,3 +63,16 @@ def test_a_plain_race_text_is_carried(tmp_path: Path) -> None:
     [record] = lines(out / "records.ndjson")
     assert record["extensions"]["org.hl7.fhir.us-core"]["race"]["text"] == "White"
     assert not ledger(out)["dropped"]
+
+
+def test_a_race_of_a_text_alone_naming_the_patient_is_dropped_whole(tmp_path: Path) -> None:
+    text_only = {"url": RACE, "extension": [{"url": "text", "valueString": "Jane Doe"}]}
+    source = tmp_path / "p.ndjson"
+    source.write_text(ndjson(patient(extension=[text_only])))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    [record] = lines(out / "records.ndjson")
+    assert "extensions" not in record
+    report = ledger(out)
+    assert "naming a person" in report["dropped"][f"Patient.extension[{RACE}]"]["reason"]
+    assert f"Patient.extension[{RACE}]" not in report["mapped"]
