@@ -108,6 +108,9 @@ class Ledger:
             return increments, reasons
         left_out: dict[str, Counter[str]] = {}
         for path, reason in _outermost(dropped):
+            if (extension := _extension_holding(item, path)) is not None:  # a part of its value
+                left_out.setdefault(extension, Counter())[reason] += 0  # the rest is carried
+                continue
             for leaf in _leaves_at(item, path):
                 left_out.setdefault(leaf, Counter())[reason] += 1
         classify = self._classify
@@ -232,11 +235,14 @@ def _redacted(counts: Counter[str], shown: Callable[[str], str]) -> dict[str, in
 def _outermost(dropped: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """The drops that are not inside another one (each value is counted once)."""
     paths = {path for path, _ in dropped}
-    return [
-        (path, why)
-        for path, why in dict(reversed(dropped)).items()
-        if not any(path.startswith((f"{p}.", f"{p}[")) for p in paths if p != path)
-    ]
+    last = dict(reversed(dropped))  # the first reason given for a path
+    return [(path, why) for path, why in last.items() if not _inside(path, paths)]
+
+
+def _inside(path: str, paths: set[str]) -> bool:
+    """Whether one of `paths` holds `path` (is `path` up to a `.` or `[` of it): each of its
+    prefixes is looked up once, so that an item's drops are sorted out in linear time."""
+    return any(c in ".[" and path[:i] in paths for i, c in enumerate(path))
 
 
 def _leaves_at(item: Any, path: str) -> list[str]:
@@ -260,10 +266,31 @@ def _leaves_at(item: Any, path: str) -> list[str]:
 _MISSING = object()
 
 
+def _extension_holding(item: Any, path: str) -> str | None:
+    """The leaf (`extension[url]`) of the extension `path` is inside (`extension[0].extension[1]`:
+    a part of one extension's value, which is one leaf), or None."""
+    node, parts = item, path.split(".")
+    folded: list[str] = []
+    for at, part in enumerate(parts):
+        name, *indexes = part.split("[")
+        node = node.get(name, _MISSING) if isinstance(node, dict) else _MISSING
+        for index in (int(i.rstrip("]")) for i in indexes):
+            node = node[index] if isinstance(node, list) and index < len(node) else _MISSING
+        if node is _MISSING:
+            return None
+        if name in _EXTENSIONS and indexes and at + 1 < len(parts):
+            return ".".join([*folded, f"{name}[{_url(node)}]"])
+        folded.append(name)
+    return None
+
+
 def _count_at(item: Any, path: str) -> int:
     """How many leaf values `item` holds at a folded leaf path (as `field_paths` names it)."""
+    head, bracket, url = path.partition("[")  # an extension's url (the last part) holds dots
+    parts = head.split(".")
+    parts[-1] += bracket + url
     nodes = [item]
-    for part in path.split("."):
+    for part in parts:
         name, _, url = part.partition("[")
         found: list[Any] = []
         for node in nodes:

@@ -19,6 +19,8 @@ from pathlib import Path
 ELEMENTS_FILE = Path(__file__).with_name("elements.json")
 _URL = re.compile(r"(?:https?|urn|ftp):[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,400}")
 _EXTENSIONS = ("extension", "modifierExtension")
+# a key of a record, the standard's (`=Resident`, `org.hl7.fhir.us-core`), or an index (`*`)
+_RECORD_KEY = re.compile(r"=?[A-Za-z][A-Za-z0-9_.-]{0,63}|\*")
 
 
 @functools.cache
@@ -47,6 +49,11 @@ def shown_path(path: str, hides: Callable[[str], bool] = lambda url: False) -> s
     """A ledger path (`Patient.name.family`, `Patient.extension[url]`) with each part that is not
     a FHIR name, and an extension url that is not a plain URL or that `hides` (it holds an
     identifier), replaced by its placeholder."""
+    kind, _, record_path = path.partition(".")
+    if record_path.startswith("="):  # a field of the record (`=Resident/extensions/…`)
+        keys = record_path.split("/")
+        shown_keys = [k if _RECORD_KEY.fullmatch(k) else placeholder(k) for k in keys]
+        return f"{shown_kind(kind)}.{'/'.join(shown_keys)}"
     elements = vocabulary()[0]
     head, bracket, rest = path.partition("[")
     parts = head.split(".")

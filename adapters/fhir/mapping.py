@@ -149,6 +149,10 @@ def unused_element(kind: str, resource: dict[str, Any], loc: tuple[Any, ...]) ->
     refuses) is given whole: `without_elements` folds it into the extension."""
     if _is_value_sibling(resource, loc):
         return loc
+    if (sibling := _bad_sibling(resource, loc)) is not None:
+        return sibling
+    if loc and isinstance(loc[0], str) and loc[0].startswith("_") and loc[0] in resource:
+        return (loc[0],)  # a top-level `_x` sibling (`_gender`): left out whole
     names, urls = MAPPED_ELEMENTS.get(kind, (frozenset(), frozenset()))
     if not loc or not isinstance(loc[0], str) or loc[0] not in resource or loc[0] in names:
         return None
@@ -228,13 +232,34 @@ def _is_value_sibling(resource: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     return isinstance(_at(resource, loc), dict) and isinstance(_at(resource, loc[:-1]), dict)
 
 
+_SIBLING = "_"  # the first part of an `Element` that is a malformed `_x` sibling (`_bad_sibling`)
+
+
+def _bad_sibling(resource: dict[str, Any], loc: tuple[Any, ...]) -> Element | None:
+    """An invalid `_x` sibling within an element (`name.0._given` not a list, an extension's
+    `_valueCode` that is not an object) as (`_SIBLING`, *its place), else None: it holds only a
+    primitive's id and extensions, which the record does not carry, so it is left out alone."""
+    for index, part in enumerate(loc):
+        if index and isinstance(part, str) and part.startswith("_"):
+            parent = _at(resource, loc[:index])
+            return (_SIBLING, *loc[: index + 1]) if isinstance(parent, dict) else None
+    return None
+
+
 def _folded(resource: dict[str, Any], locs: list[tuple[Any, ...]]) -> dict[str, Any]:
     """The resource with each extension's `_value[x]` at `locs` taken out, and the extensions
     it holds (a data-absent-reason) appended to the extension's own: the R4B models take that
-    shape, and `absent_reason` reads it. An extension keeps its value, if it has one."""
+    shape, and `absent_reason` reads it. An extension keeps its value, if it has one. A
+    malformed `_x` sibling (`_bad_sibling`) is taken out alone."""
     fixed = copy.deepcopy(resource)
     for loc in locs:
-        extension = _at(fixed, loc[:-1])
+        parent = _at(fixed, loc[1:-1] if loc[0] == _SIBLING else loc[:-1])
+        if not isinstance(parent, dict) or loc[-1] not in parent:
+            continue  # within a sibling taken out already
+        if loc[0] == _SIBLING:
+            parent.pop(loc[-1])
+            continue
+        extension = parent
         held = extension.pop(loc[-1]).get("extension")
         if isinstance(held, list) and held:
             own = extension.get("extension")
@@ -267,6 +292,11 @@ def without_elements(
     """The resource without the invalid elements, and each as dropped with the error's reason;
     an extension's `_value[x]` (`unused_element`) is folded into it, not dropped."""
     folds = [e for e in elements if e is not None and len(e) > 2]
+    siblings: dict[str, str] = {}
+    for element, error in zip(elements, errors, strict=True):
+        if element is not None and element[0] == _SIBLING:
+            why = f"not valid FHIR ({dotted(error['loc'])}: {error['msg']}): a primitive's id and "
+            siblings.setdefault(ledger_path(element[1:]), why + "extensions, left out")
     if folds:
         resource = _folded(resource, folds)
         kept = [(e, r) for e, r in zip(elements, errors, strict=True) if e is None or len(e) <= 2]
@@ -289,7 +319,7 @@ def without_elements(
             repaired[name] = kept
         else:
             del repaired[name]
-    return repaired, list(dropped.items())
+    return repaired, [*siblings.items(), *dropped.items()]
 
 
 def parsed_numbers(resource: dict[str, Any], model: Any) -> dict[str, Any]:
@@ -414,7 +444,7 @@ def _patient(
     _name(resource.get("name") or [], record, dropped)
     _identifiers(resource, record, dropped)
     gender = resource.get("gender")
-    if gender is None and _absent(resource.get("_gender")):
+    if absent_stands_for(resource, "_gender", dropped):
         gender = "unknown"  # a data-absent-reason: GB/T 2261.1 has "unknown" (0)
         dropped.append(("_gender", "a data-absent-reason: carried as gender 'unknown' (0)"))
     if gender in TABLES["gender"]:
@@ -433,7 +463,7 @@ def _patient(
     _telecom(resource.get("telecom") or [], record, region or context.options.default_region,
              dropped)  # fmt: skip
     _deceased(resource, record, dropped)
-    us_core = _us_core(resource.get("extension") or [], dropped)
+    us_core = _us_core(resource, dropped)
     if us_core:
         record["extensions"] = {US_CORE: us_core}
     return None
@@ -459,6 +489,45 @@ def _deceased(resource: dict[str, Any], record: Record, dropped: Drops) -> None:
 def _absent(element: Any) -> bool:
     """Whether a primitive's `_x` element carries a data-absent-reason extension."""
     return absent_reason(element) is not None
+
+
+def absent_stands_for(resource: dict[str, Any], key: str, dropped: Drops) -> bool:
+    """Whether a data-absent-reason (with a code of its code system) in the `_x` sibling `key`
+    stands for the value of x, absent: then the mapping carries "unknown" where the standard
+    has it. Otherwise the sibling, if any, is dropped with the reason: beside a value (which is
+    carried), or without a data-absent-reason (only an id or other extensions: nothing to carry)."""
+    sibling = resource.get(key)
+    if sibling is None:
+        return False
+    if resource.get(key[1:]) is not None:
+        dropped.append((key, _BESIDE_VALUE))
+        return False
+    extensions = sibling.get("extension") if isinstance(sibling, dict) else None
+    for ext in extensions if isinstance(extensions, list) else ():
+        if isinstance(ext, dict) and ext.get("url") == DATA_ABSENT:
+            if ext.get("valueCode") in _ABSENT_REASONS:
+                return True
+            dropped.append((key, _NOT_A_REASON))
+            return False
+    dropped.append((key, _NO_REASON))
+    return False
+
+
+_BESIDE_VALUE = "a value's id and extensions beside the value: the value is carried, not these"
+_NOT_A_REASON = "a data-absent-reason whose code is not one of its code system: not carried"
+_NO_REASON = "a value's id and extensions without a data-absent-reason: nothing to carry"
+
+
+def _status_or_absent(kind: str, resource: dict[str, Any], dropped: Drops) -> Any:
+    """The status, or "unknown" when a data-absent-reason stands for it; None: neither."""
+    if absent_stands_for(resource, "_status", dropped):
+        return "unknown"
+    return resource.get("status")
+
+
+def _no_status(kind: str) -> Rejected:
+    message = f"{kind}.status: absent, and no data-absent-reason stands for it"
+    return Rejected("missing-required", message, f"{kind}.status")
 
 
 def _absent_value(reason: str) -> str:
@@ -602,6 +671,8 @@ def _telecom(points: list[dict[str, Any]], record: Record, region: str, dropped:
     for index, point in enumerate(points):
         system, value, path = point.get("system"), point.get("value"), f"telecom[{index}]"
         if not value:
+            reason = absent_reason(point.get("_value"))
+            dropped.append((path, _absent_value(reason) if reason else _NO_CONTACT_VALUE))
             continue
         if system not in ("phone", "email"):
             dropped.append((path, f"a {system or 'untyped'} contact is not carried"))
@@ -624,6 +695,7 @@ def _telecom(points: list[dict[str, Any]], record: Record, region: str, dropped:
 
 
 _PHONE_USES = (None, "mobile", "home")
+_NO_CONTACT_VALUE = "a contact without a value: nothing to carry"
 
 
 def _address(address: dict[str, Any], record: Record, dropped: Drops) -> None:
@@ -668,10 +740,12 @@ def country_code(value: Any) -> str | None:
         return None
 
 
-def _us_core(extensions: list[dict[str, Any]], dropped: Drops) -> Record:
+def _us_core(resource: dict[str, Any], dropped: Drops) -> Record:
     """The US Core race, ethnicity and birth sex; one whose value is absent (a data-absent-
-    reason on its `_valueCode`) is not carried, and the ledger tells why."""
+    reason on its `_valueCode`) is not carried, and the ledger tells why. A race or ethnicity
+    `text` is screened (`screened`), also against the Patient's own names and identifiers."""
     found: Record = {}
+    extensions = resource.get("extension") or []
     for name, url in TABLES["extensions"].items():
         for index, ext in enumerate(extensions):
             if ext.get("url") != url:
@@ -685,12 +759,31 @@ def _us_core(extensions: list[dict[str, Any]], dropped: Drops) -> Record:
                 parts = [e for e in ext.get("extension") or [] if isinstance(e, dict)]
                 codings = [e.get("valueCoding") for e in parts if e.get("url") == "ombCategory"]
                 codes = [c["code"] for c in codings if isinstance(c, dict) and c.get("code")]
-                text = next((e.get("valueString") for e in parts if e.get("url") == "text"), None)
+                before = len(dropped)
+                text = _us_core_text(ext, f"extension[{index}]", resource, dropped)
                 if codes or text is not None:
                     found[name] = {"codes": codes, "text": text}
+                elif len(dropped) > before:  # its text alone, left out: the whole extension
+                    dropped.append((f"extension[{index}]", dropped.pop()[1]))
                 else:
                     dropped.append((f"extension[{index}]", _NO_EXTENSION_VALUE))
     return found
+
+
+def _us_core_text(
+    extension: dict[str, Any], path: str, resource: dict[str, Any], dropped: Drops
+) -> Any:
+    """The `text` of a US Core race or ethnicity, screened: plain text copied in clear."""
+    for index, part in enumerate(extension.get("extension") or []):
+        if isinstance(part, dict) and part.get("url") == "text":
+            text, at = part.get("valueString"), f"{path}.extension[{index}]"
+            own = People()
+            own.remember(resource, displays=False)
+            if isinstance(text, str) and own.names_someone(text):
+                dropped.append((at, NAMES_SOMEONE))
+                return None
+            return screened(text, at, dropped)
+    return None
 
 
 _NO_EXTENSION_VALUE = "an extension with no value (no code, no text): nothing to carry"
@@ -705,7 +798,8 @@ def _observation(
         return Rejected(
             "missing-required", "an Observation needs a code and a Patient subject", "code/subject"
         )
-    status = resource.get("status", "unknown")  # also for a data-absent-reason (`_status`)
+    if (status := _status_or_absent("Observation", resource, dropped)) is None:
+        return _no_status("Observation")
     if (wrong := status_problem("Observation", "status", status)) is not None:
         return wrong
     record.update(subject=subject, status=status, **codes)
@@ -818,10 +912,11 @@ def _immunization(
         if any(path == "occurrenceDateTime" for path, _ in dropped):
             message += " with a day (its occurrenceDateTime gives a year or month alone)"
         return Rejected("missing-required", message, "vaccineCode/patient/occurrenceDateTime")
-    if "status" not in resource and absent_reason(resource.get("_status")):
+    if absent_stands_for(resource, "_status", dropped):
         message = "Immunization.status: absent (a data-absent-reason), and no status is invented"
         return Rejected("missing-required", message, "Immunization.status")
-    status = resource.get("status", "completed")
+    if (status := resource.get("status")) is None:
+        return _no_status("Immunization")
     if (wrong := status_problem("Immunization", "status", status)) is not None:
         return wrong
     record.update(
@@ -853,7 +948,8 @@ def _encounter(
     if subject is None:
         return Rejected("missing-required", "an Encounter needs a Patient subject", "subject")
     kind = resource.get("class") or {}
-    status = resource.get("status", "unknown")  # also for a data-absent-reason (`_status`)
+    if (status := _status_or_absent("Encounter", resource, dropped)) is None:
+        return _no_status("Encounter")
     if (wrong := status_problem("Encounter", "status", status)) is not None:
         return wrong
     record.update(
