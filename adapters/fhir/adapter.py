@@ -36,7 +36,7 @@ from ccstd.adapters.base import (
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import care, elements, mapping
 from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, shown_names_ahead, strings_of
-from ccstd.adapters.json_lines import handle_holds_lines
+from ccstd.adapters.json_lines import BOM, handle_holds_lines, without_bom
 from ccstd.adapters.ledger import Coverage, forget_shapes_ahead
 
 
@@ -223,13 +223,14 @@ class FhirAdapter(Adapter):
                 _scan_medications(path, medicines)
             yield from self._lines(path, context, medicines)
             return
-        data = path.read_bytes()
+        data = without_bom(path.read_bytes())  # as Windows editors write (docs/convert.md)
         if not data.strip():
             return  # an empty file holds no item
         try:
             document = loads_json(data) if parsed is None else parsed
         except orjson.JSONDecodeError as exc:
-            yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
+            problem = f"not valid JSON: {exc.msg}" + (_CR_ONLY if _ends_in_cr(data) else "")
+            yield SourceItem(str(path), "document", data, problem=problem)
             return
         if isinstance(document, list):
             if scan and medicines is not None:  # a Goal before its CarePlan is found named too
@@ -246,7 +247,7 @@ class FhirAdapter(Adapter):
         self, path: Path, context: SourceContext, medicines: dict[str, Any] | None
     ) -> Iterator[SourceItem]:
         file = str(path)
-        with path.open("rb") as handle:
+        with _opened(path) as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
@@ -307,7 +308,7 @@ class FhirAdapter(Adapter):
         time: first the fullUrls (what references need), then each entry. None when the file is
         not a plain Bundle with an array of entries (it is then read whole)."""
         try:
-            with path.open("rb") as handle:
+            with _opened(path) as handle:
                 outline = _BundleOutline()
                 shared = _bundle_facts(outline.skeletons(handle), context)
         except ijson.JSONError:
@@ -317,7 +318,7 @@ class FhirAdapter(Adapter):
         return self._streamed_entries(path, shared)
 
     def _streamed_entries(self, path: Path, shared: dict[str, list[int]]) -> Iterator[SourceItem]:
-        with path.open("rb") as handle:
+        with _opened(path) as handle:
             try:
                 entries = _STREAMING.items(handle, "entry.item", use_float=True)
                 yield from _entry_items(str(path), entries, shared)
@@ -635,6 +636,17 @@ _FREE_TEXT = re.compile(
 )
 
 
+_CR_ONLY = (
+    "; its lines end in a carriage return alone (old Mac line ends), which NDJSON does not "
+    "allow: end them with LF or CRLF"
+)
+
+
+def _ends_in_cr(data: bytes) -> bool:
+    """Whether a text's lines end in CR alone: a CR between two values, and no LF anywhere."""
+    return b"\n" not in data and re.search(rb"[}\]]\s*\r\s*[{\[]", data) is not None
+
+
 _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
 
 
@@ -881,7 +893,7 @@ def _remember_shown(line: bytes, medicines: dict[str, Any]) -> None:
 def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
     """Remember the Medications of an NDJSON file before its items are read, so that a
     MedicationStatement finds one given on a later line; only lines naming the type are parsed."""
-    with path.open("rb") as handle:
+    with _opened(path) as handle:
         for line in handle:
             if not _MEDICATION_LINE.search(line):
                 _remember_shown(line, medicines)
@@ -951,8 +963,13 @@ def _stream_medications(path: Path, medicines: dict[str, Any]) -> None:
 
 
 def _opened(path: Path) -> BinaryIO:
-    """A source's bytes, decompressed when it is gzip."""
-    return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # type: ignore[return-value]
+    """A source's bytes, decompressed when it is gzip, after a UTF-8 byte order mark at the start
+    (as Windows editors write it: ignored, as the order adapters do)."""
+    plain = not is_gzip(path)
+    handle: BinaryIO = path.open("rb") if plain else gzip.open(path, "rb")  # type: ignore[assignment]  # noqa: SIM115
+    if handle.read(len(BOM)) != BOM:
+        handle.seek(0)
+    return handle
 
 
 _LARGE = 1 << 20  # bytes of JSON parsed apart from the cyclic collector (`_parsed_whole`)
