@@ -913,7 +913,8 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
     only when it names one and is no larger than `STREAM_ABOVE` (larger, it is streamed). A
     source that cannot be read is left to its own reading, which says so. Returns the document
     when it was parsed whole (its reading may reuse it; every resource in it is remembered, so
-    its reading need not remember them again), else None."""
+    its reading need not remember them again), else None. A line of `_FIRST_LINE` bytes or more
+    (a compact one-line Bundle that large) is never parsed: the document is streamed."""
     try:
         limit, read, lines, value = expansion_limit(path), 0, 0, None
         with _opened(path) as handle:  # a gzip bomb is refused when the file is read
@@ -922,6 +923,9 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
                 read, lines = read + len(line), lines + 1
                 if read > limit:
                     return None
+                if len(line) >= _FIRST_LINE:  # a document over `STREAM_ABOVE`: streamed below
+                    whole = True
+                    break
                 if _MEDICATION_LINE.search(line):
                     value = _parsed_whole(line)  # the whole document when on one line
                     whole = whole or value is None
