@@ -1049,10 +1049,7 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bo
     code = value.get("code")
     if not isinstance(code, dict) or len(medicines) >= _MAX_MEDICATIONS:
         return
-    if isinstance(full_url, str):
-        medicines.setdefault(full_url, code)
-    if isinstance(value.get("id"), str):
-        medicines.setdefault(f"Medication/{value['id']}", code)
+    _remember_as(medicines, "Medication", value.get("id"), full_url, code)
 
 
 def _medication_for(value: Any, medicines: dict[str, Any]) -> Any:
@@ -1079,10 +1076,19 @@ def _remember_part(value: dict[str, Any], full_url: Any, parts: dict[str, Any]) 
     (the first reading is the one converted)."""
     if len(parts) >= _MAX_MEDICATIONS:
         return
+    _remember_as(parts, value["resourceType"], value.get("id"), full_url, value)
+
+
+def _remember_as(held: dict[str, Any], kind: str, key: Any, full_url: Any, value: Any) -> None:
+    """`value` under `Type/<id>` and its fullUrl, unless a reading before holds them. When a
+    reading before holds `Type/<id>` (the one converted: this one is a duplicate, or a
+    conflicting one rejected), the fullUrl is given that first reading too, so that what refers
+    to it here carries what the run converted, never the version the rejects say is lost."""
+    first = held.get(f"{kind}/{key}") if isinstance(key, str) else None
     if isinstance(full_url, str):
-        parts.setdefault(full_url, value)
-    if isinstance(value.get("id"), str):
-        parts.setdefault(f"{value['resourceType']}/{value['id']}", value)
+        held.setdefault(full_url, value if first is None else first)
+    if isinstance(key, str):
+        held.setdefault(f"{kind}/{key}", value)
 
 
 def _goals_named(plan: dict[str, Any]) -> Iterator[str]:
