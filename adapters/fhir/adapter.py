@@ -36,7 +36,7 @@ from ccstd.adapters.base import (
 from ccstd.adapters.compression import expansion_limit, is_gzip
 from ccstd.adapters.fhir import care, elements, mapping
 from ccstd.adapters.fhir.people import PERSON_ELEMENTS, People, shown_names_ahead, strings_of
-from ccstd.adapters.json_lines import handle_holds_lines
+from ccstd.adapters.json_lines import BOM, handle_holds_lines, without_bom
 from ccstd.adapters.ledger import Coverage, forget_shapes_ahead
 
 
@@ -223,13 +223,14 @@ class FhirAdapter(Adapter):
                 _scan_medications(path, medicines)
             yield from self._lines(path, context, medicines)
             return
-        data = path.read_bytes()
+        data = without_bom(path.read_bytes())  # as Windows editors write (docs/convert.md)
         if not data.strip():
             return  # an empty file holds no item
         try:
             document = loads_json(data) if parsed is None else parsed
         except orjson.JSONDecodeError as exc:
-            yield SourceItem(str(path), "document", data, problem=f"not valid JSON: {exc.msg}")
+            problem = f"not valid JSON: {exc.msg}" + (_CR_ONLY if _ends_in_cr(data) else "")
+            yield SourceItem(str(path), "document", data, problem=problem)
             return
         if isinstance(document, list):
             if scan and medicines is not None:  # a Goal before its CarePlan is found named too
@@ -246,7 +247,7 @@ class FhirAdapter(Adapter):
         self, path: Path, context: SourceContext, medicines: dict[str, Any] | None
     ) -> Iterator[SourceItem]:
         file = str(path)
-        with path.open("rb") as handle:
+        with _opened(path) as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
@@ -307,7 +308,7 @@ class FhirAdapter(Adapter):
         time: first the fullUrls (what references need), then each entry. None when the file is
         not a plain Bundle with an array of entries (it is then read whole)."""
         try:
-            with path.open("rb") as handle:
+            with _opened(path) as handle:
                 outline = _BundleOutline()
                 shared = _bundle_facts(outline.skeletons(handle), context)
         except ijson.JSONError:
@@ -317,7 +318,7 @@ class FhirAdapter(Adapter):
         return self._streamed_entries(path, shared)
 
     def _streamed_entries(self, path: Path, shared: dict[str, list[int]]) -> Iterator[SourceItem]:
-        with path.open("rb") as handle:
+        with _opened(path) as handle:
             try:
                 entries = _STREAMING.items(handle, "entry.item", use_float=True)
                 yield from _entry_items(str(path), entries, shared)
@@ -635,6 +636,17 @@ _FREE_TEXT = re.compile(
 )
 
 
+_CR_ONLY = (
+    "; its lines end in a carriage return alone (old Mac line ends), which NDJSON does not "
+    "allow: end them with LF or CRLF"
+)
+
+
+def _ends_in_cr(data: bytes) -> bool:
+    """Whether a text's lines end in CR alone: a CR between two values, and no LF anywhere."""
+    return b"\n" not in data and re.search(rb"[}\]]\s*\r\s*[{\[]", data) is not None
+
+
 _FIRST_LINE = 64 << 20  # bytes read to tell NDJSON from a JSON document
 
 
@@ -881,7 +893,7 @@ def _remember_shown(line: bytes, medicines: dict[str, Any]) -> None:
 def _scan_medications(path: Path, medicines: dict[str, Any]) -> None:
     """Remember the Medications of an NDJSON file before its items are read, so that a
     MedicationStatement finds one given on a later line; only lines naming the type are parsed."""
-    with path.open("rb") as handle:
+    with _opened(path) as handle:
         for line in handle:
             if not _MEDICATION_LINE.search(line):
                 _remember_shown(line, medicines)
@@ -901,7 +913,8 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
     only when it names one and is no larger than `STREAM_ABOVE` (larger, it is streamed). A
     source that cannot be read is left to its own reading, which says so. Returns the document
     when it was parsed whole (its reading may reuse it; every resource in it is remembered, so
-    its reading need not remember them again), else None."""
+    its reading need not remember them again), else None. A line of `_FIRST_LINE` bytes or more
+    (a compact one-line Bundle that large) is never parsed: the document is streamed."""
     try:
         limit, read, lines, value = expansion_limit(path), 0, 0, None
         with _opened(path) as handle:  # a gzip bomb is refused when the file is read
@@ -910,6 +923,9 @@ def scan_medications(path: Path, medicines: dict[str, Any]) -> Any:
                 read, lines = read + len(line), lines + 1
                 if read > limit:
                     return None
+                if len(line) >= _FIRST_LINE:  # a document over `STREAM_ABOVE`: streamed below
+                    whole = True
+                    break
                 if _MEDICATION_LINE.search(line):
                     value = _parsed_whole(line)  # the whole document when on one line
                     whole = whole or value is None
@@ -951,8 +967,13 @@ def _stream_medications(path: Path, medicines: dict[str, Any]) -> None:
 
 
 def _opened(path: Path) -> BinaryIO:
-    """A source's bytes, decompressed when it is gzip."""
-    return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")  # type: ignore[return-value]
+    """A source's bytes, decompressed when it is gzip, after a UTF-8 byte order mark at the start
+    (as Windows editors write it: ignored, as the order adapters do)."""
+    plain = not is_gzip(path)
+    handle: BinaryIO = path.open("rb") if plain else gzip.open(path, "rb")  # type: ignore[assignment]  # noqa: SIM115
+    if handle.read(len(BOM)) != BOM:
+        handle.seek(0)
+    return handle
 
 
 _LARGE = 1 << 20  # bytes of JSON parsed apart from the cyclic collector (`_parsed_whole`)
@@ -1028,10 +1049,7 @@ def _remember(value: Any, full_url: Any, medicines: dict[str, Any], displays: bo
     code = value.get("code")
     if not isinstance(code, dict) or len(medicines) >= _MAX_MEDICATIONS:
         return
-    if isinstance(full_url, str):
-        medicines.setdefault(full_url, code)
-    if isinstance(value.get("id"), str):
-        medicines.setdefault(f"Medication/{value['id']}", code)
+    _remember_as(medicines, "Medication", value.get("id"), full_url, code)
 
 
 def _medication_for(value: Any, medicines: dict[str, Any]) -> Any:
@@ -1058,10 +1076,19 @@ def _remember_part(value: dict[str, Any], full_url: Any, parts: dict[str, Any]) 
     (the first reading is the one converted)."""
     if len(parts) >= _MAX_MEDICATIONS:
         return
+    _remember_as(parts, value["resourceType"], value.get("id"), full_url, value)
+
+
+def _remember_as(held: dict[str, Any], kind: str, key: Any, full_url: Any, value: Any) -> None:
+    """`value` under `Type/<id>` and its fullUrl, unless a reading before holds them. When a
+    reading before holds `Type/<id>` (the one converted: this one is a duplicate, or a
+    conflicting one rejected), the fullUrl is given that first reading too, so that what refers
+    to it here carries what the run converted, never the version the rejects say is lost."""
+    first = held.get(f"{kind}/{key}") if isinstance(key, str) else None
     if isinstance(full_url, str):
-        parts.setdefault(full_url, value)
-    if isinstance(value.get("id"), str):
-        parts.setdefault(f"{value['resourceType']}/{value['id']}", value)
+        held.setdefault(full_url, value if first is None else first)
+    if isinstance(key, str):
+        held.setdefault(f"{kind}/{key}", value)
 
 
 def _goals_named(plan: dict[str, Any]) -> Iterator[str]:
