@@ -27,6 +27,8 @@ SAMPLES = {
     b"garbage\n" + OBJECT + b"\n": True,  # a corrupt first line: the second decides
     b"garbage\n" + OBJECT: True,
     b"garbage\nmore garbage\n": False,
+    b'{"resourceType": "Bundle", "entry": [\n' + OBJECT + b"\n," + OBJECT + b"\n]}\n": False,
+    b'{"resourceType": "Bundle",\n' + OBJECT + b"\n": False,  # a document opening
     b"[\n" + OBJECT + b"\n,\n" + OBJECT + b"\n]\n": False,  # an array, one element a line
     b"[" + OBJECT + b"]\n" + OBJECT + b"\n": False,
     b'{\n  "resourceType": "Bundle"\n}\n': False,  # pretty-printed
@@ -66,6 +68,24 @@ def test_an_array_one_element_a_line_converts_as_one_document(tmp_path: Path) ->
     source = tmp_path / "export.json"
     elements = [json.dumps(patient()), json.dumps(observation())]
     source.write_text("[\n" + "\n,\n".join(elements) + "\n]\n")
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    assert sorted(r["type"] for r in lines(out / "records.ndjson")) == ["Observation", "Resident"]
+    assert not lines(out / "rejects.ndjson")
+
+
+def test_a_bundle_one_entry_a_line_commas_leading_converts_as_one_document(
+    tmp_path: Path,
+) -> None:
+    """Before, its first line (`{..., "entry": [`) was taken for a corrupt NDJSON line and the
+    whole entry on the second for NDJSON: every line was rejected, nothing converted."""
+    source = tmp_path / "export.json"
+    entries = [
+        json.dumps({"fullUrl": f"urn:uuid:{r['id']}", "resource": r})
+        for r in (patient(), observation())
+    ]
+    head = '{"resourceType": "Bundle", "type": "collection", "entry": ['
+    source.write_text(head + "\n" + "\n,".join(entries) + "\n]}\n")
     result, out = convert(tmp_path, source)
     assert result.exit_code == 0, result.output
     assert sorted(r["type"] for r in lines(out / "records.ndjson")) == ["Observation", "Resident"]
