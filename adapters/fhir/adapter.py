@@ -611,8 +611,8 @@ class Memory(dict[str, Any]):
 def _people_in(item: SourceItem, people: People, parts: Any = None) -> list[list[str]]:
     """The terms naming the run's people that an item's free text holds, or the Goals or Device
     it names (`parts`: the mapping copies their text too). The mapping copies free text only
-    from `text`, `display`, url and maker values, and screens it against these terms; a URL is
-    read percent-decoded as well."""
+    from `text`, `display`, url, maker and extension `valueString` values, and screens it
+    against these terms; a URL is read percent-decoded as well."""
     if not people or not isinstance(item.value, dict):
         return []
     if b"\\u" in item.raw:  # an escaped key or value: the parsed strings instead
@@ -632,7 +632,7 @@ def _people_in(item: SourceItem, people: People, parts: Any = None) -> list[list
 
 _DIGIT_RUN = re.compile(r"\d{7}")  # not 21090 (ISO 21090) nor 113883 (HL7's OID)
 _FREE_TEXT = re.compile(
-    rb'"(?:text|display|url|uri|manufacturer|modelNumber)"\s*:\s*"((?:[^"\\]|\\.)*)"'
+    rb'"(?:text|display|url|uri|manufacturer|modelNumber|valueString)"\s*:\s*"((?:[^"\\]|\\.)*)"'
 )
 
 

@@ -76,3 +76,25 @@ def test_a_race_of_a_text_alone_naming_the_patient_is_dropped_whole(tmp_path: Pa
     report = ledger(out)
     assert "naming a person" in report["dropped"][f"Patient.extension[{RACE}]"]["reason"]
     assert f"Patient.extension[{RACE}]" not in report["mapped"]
+
+
+def test_a_race_text_naming_another_person_of_the_export_is_left_out(tmp_path: Path) -> None:
+    """Before, only the Patient's own names were looked for: another Patient's name and MRN in
+    a race text were written in clear (the run's people pre-scan did not read valueString)."""
+    first = patient(
+        "p1",
+        name=[{"family": "Cornelius", "given": ["Jasper"]}],
+        identifier=[{"system": "urn:example:mrn", "value": "MRN778899"}],
+    )
+    second = patient(
+        "p2",
+        name=[{"family": "Abernathy", "given": ["Rosalind"]}],
+        extension=[race(RACE, "Jasper Cornelius MRN778899")],
+    )
+    source = tmp_path / "p.ndjson"
+    source.write_text(ndjson(first, second))
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    written = (out / "records.ndjson").read_text("utf-8")
+    assert "Cornelius" not in written and "778899" not in written
+    assert "naming a person" in ledger(out)["dropped"][f"Patient.extension[{RACE}]"]["reason"]
