@@ -29,23 +29,24 @@ def handle_holds_lines(handle: BinaryIO, bound: int = -1) -> bool:
     mark before it allowed) is a whole JSON object ending with a newline, and another non-blank
     line follows. A pretty-printed document's first line is not a whole value; a one-line
     document (or a first line longer than `bound`) has nothing after it; an array is one
-    document (`[` alone on its first line too). When the first line is not JSON, it is the
-    opening of one document if it ends where a value must go on (`"entry": [`, `{`, `,`, `:`);
-    otherwise it is a corrupt line and the second decides: a whole object there means NDJSON."""
+    document (`[` alone on its first line too). When the first line is not JSON (a corrupt
+    line, or the opening of a document laid out over lines), the next two decide: NDJSON when
+    the second is a whole object and the third, if any, does not go on a document (`,` or a
+    closing bracket first: a Bundle laid out one entry a line, its commas leading)."""
     lines = (line for line in iter(lambda: handle.readline(bound), b"") if line.strip())
     first = without_bom(next(lines, b""))
     if not first.endswith(b"\n") or first.lstrip().startswith(b"["):
         return False  # nothing, one line (or beyond the bound), or an array: one document
     whole = is_object_line(first)
     if whole is None:
-        if first.rstrip().endswith(_GOES_ON):
+        second, third = next(lines, None), next(lines, None)
+        if second is None or is_object_line(second) is not True:
             return False
-        second = next(lines, None)
-        return second is not None and is_object_line(second) is True
+        return third is None or not third.lstrip().startswith(_GOES_ON)
     return whole and next(lines, None) is not None
 
 
-_GOES_ON = (b"[", b"{", b",", b":")  # a line ending so is no whole value: a document opens
+_GOES_ON = (b",", b"]", b"}")  # a line starting so goes on a document laid out over lines
 
 
 def is_object_line(line: bytes) -> bool | None:

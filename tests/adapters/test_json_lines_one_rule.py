@@ -28,7 +28,8 @@ SAMPLES = {
     b"garbage\n" + OBJECT: True,
     b"garbage\nmore garbage\n": False,
     b'{"resourceType": "Bundle", "entry": [\n' + OBJECT + b"\n," + OBJECT + b"\n]}\n": False,
-    b'{"resourceType": "Bundle",\n' + OBJECT + b"\n": False,  # a document opening
+    b'{"resourceType": "Bundle", "entry": [\n' + OBJECT + b"\n]}\n": False,  # one entry
+    b'{"resourceType": "Patient", "id": "p0",\n' + OBJECT + b"\n" + OBJECT + b"\n": True,
     b"[\n" + OBJECT + b"\n,\n" + OBJECT + b"\n]\n": False,  # an array, one element a line
     b"[" + OBJECT + b"]\n" + OBJECT + b"\n": False,
     b'{\n  "resourceType": "Bundle"\n}\n': False,  # pretty-printed
@@ -90,3 +91,16 @@ def test_a_bundle_one_entry_a_line_commas_leading_converts_as_one_document(
     assert result.exit_code == 0, result.output
     assert sorted(r["type"] for r in lines(out / "records.ndjson")) == ["Observation", "Resident"]
     assert not lines(out / "rejects.ndjson")
+
+
+def test_an_ndjson_file_whose_first_line_is_cut_off_converts_the_rest(tmp_path: Path) -> None:
+    """A first line cut off where a value goes on (`..."id": "p0",`) is a corrupt NDJSON line
+    when whole objects follow, not the opening of one document that loses every line."""
+    source = tmp_path / "export.ndjson"
+    whole = [json.dumps(patient(f"p{i}")) for i in range(1, 4)]
+    source.write_text('{"resourceType": "Patient", "id": "p0",\n' + "\n".join(whole) + "\n")
+    result, out = convert(tmp_path, source)
+    assert result.exit_code == 1, result.output  # the cut-off line is rejected
+    assert len(lines(out / "records.ndjson")) == 3
+    [reject] = lines(out / "rejects.ndjson")
+    assert reject["locator"] == "line 1"
