@@ -68,6 +68,8 @@ def frozen_counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     yield counts
 
 
+# a megabyte document in the suite's large process: 14 s there (3 s alone)
+@pytest.mark.slow
 def test_a_large_document_is_frozen_while_converted_and_thawed_after(
     tmp_path: Path, frozen_counts: list[int]
 ) -> None:
@@ -79,6 +81,8 @@ def test_a_large_document_is_frozen_while_converted_and_thawed_after(
     assert len((tmp_path / "out.ndjson").read_text().splitlines()) == 300
 
 
+# a megabyte document in the suite's large process: 14 s there (3 s alone)
+@pytest.mark.slow
 def test_what_something_else_froze_stays_frozen(tmp_path: Path, frozen_counts: list[int]) -> None:
     gc.freeze()
     try:
