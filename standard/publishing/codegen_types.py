@@ -14,6 +14,8 @@ what `ccstd validate` takes and gives back the record it read (codegen_rules.py 
 
 from __future__ import annotations
 
+import inspect
+
 from ccstd.standard import formats
 
 # generated type -> the alias ccstd puts in its place
@@ -157,21 +159,15 @@ def _uri() -> str:
     return (
         f"_URI = re.compile({raw_lines(formats._URI.pattern)})\n"
         f"_URI_AUTHORITY = re.compile({raw_lines(formats._AUTHORITY.pattern)})\n"
-        f"_URI_IP_FUTURE = re.compile({raw_lines(formats._IP_FUTURE.pattern)})\n\n\n" + _URI_CHECK
+        f"_URI_IP_FUTURE = re.compile({raw_lines(formats._IP_FUTURE.pattern)})\n\n\n"
+        # the standard's own IP-literal check, written into the module (integrators lack ccstd)
+        + inspect.getsource(formats._is_ip_literal).replace("_IP_FUTURE", "_URI_IP_FUTURE")
+        + "\n\n"
+        + _URI_CHECK
     )
 
 
-_URI_CHECK = '''def _is_ip_literal(text: str) -> bool:
-    if _URI_IP_FUTURE.fullmatch(text):
-        return True
-    try:
-        ipaddress.IPv6Address(text)
-    except ValueError:
-        return False
-    return "%" not in text  # RFC 3986 has no zone identifiers
-
-
-def _uri_text(value: str) -> str:
+_URI_CHECK = '''def _uri_text(value: str) -> str:
     """An absolute URI as `ccstd validate` checks it: RFC 3986, ASCII only, no blank around."""
     match = _URI.fullmatch(value)
     authority = None if match is None else match.group("authority")
